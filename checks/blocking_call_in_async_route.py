@@ -1,0 +1,252 @@
+"""RC401 blocking-call-in-async-route: an ``async def`` route handler makes a blocking call.
+
+What it does
+    For every route of a FastAPI or Starlette app (decorators, ``add_api_route``,
+    Starlette ``Route`` lists) whose handler is ``async def``, flags calls
+    written in the handler that block: ``time.sleep``, ``requests``,
+    ``urllib.request.urlopen``, ``httpx``'s sync functions and ``Client``,
+    ``subprocess``, ``os.system``, sync database drivers (``psycopg2``,
+    ``pymysql``, ``MySQLdb``, ``sqlite3``) and sync ``redis`` clients, and
+    non-awaited calls on a sync SQLAlchemy/SQLModel ``Session``, ``Engine`` or
+    ``Connection`` parameter (also through ``Annotated[Session, Depends(...)]``
+    aliases defined in other modules). Names are resolved through imports
+    (``import requests as r`` still counts; a local variable named ``requests``
+    does not). A plain ``def`` handler is never flagged: FastAPI runs it in a
+    thread pool, so a sync session there is correct. Work handed to
+    ``run_in_threadpool``/``asyncio.to_thread``/``run_in_executor`` (including
+    lambdas) is not a call made on the loop.
+
+Why is this bad
+    An ``async def`` handler runs on the event loop. While a blocking call
+    waits on the network, the disk or a sleep, that worker serves nobody
+    else: one slow query stalls every in-flight request of the process.
+
+Example
+    @app.get("/users/{id}")
+    async def get_user(id: int, db: Session = Depends(get_db)):
+        return db.query(User).get(id)
+
+Use instead
+    @app.get("/users/{id}")
+    def get_user(id: int, db: Session = Depends(get_db)):   # runs in the thread pool
+        return db.query(User).get(id)
+    # or: AsyncSession with `await db.get(User, id)`
+"""
+
+from __future__ import annotations
+
+from readycheck.api import CallSite, Check, Example, Function, ModuleFacts, Project, Severity
+
+#: Functions that block when called, by qualified name (exact, or a module prefix ending in ".").
+BLOCKING_CALLS = {
+    "time.sleep": "sleeps the whole event loop",
+    "requests.": "makes a synchronous HTTP request",
+    "urllib.request.urlopen": "makes a synchronous HTTP request",
+    "urllib.request.urlretrieve": "makes a synchronous HTTP request",
+    "httpx.get": "makes a synchronous HTTP request", "httpx.post": "makes a synchronous HTTP request",
+    "httpx.put": "makes a synchronous HTTP request", "httpx.patch": "makes a synchronous HTTP request",
+    "httpx.delete": "makes a synchronous HTTP request", "httpx.head": "makes a synchronous HTTP request",
+    "httpx.options": "makes a synchronous HTTP request", "httpx.request": "makes a synchronous HTTP request",
+    "httpx.stream": "makes a synchronous HTTP request",
+    "subprocess.run": "waits for a subprocess", "subprocess.call": "waits for a subprocess",
+    "subprocess.check_call": "waits for a subprocess", "subprocess.check_output": "waits for a subprocess",
+    "os.system": "waits for a subprocess",
+    "psycopg2.connect": "opens a synchronous database connection",
+    "pymysql.connect": "opens a synchronous database connection",
+    "MySQLdb.connect": "opens a synchronous database connection",
+    "sqlite3.connect": "opens a synchronous database connection",
+}
+#: Constructors that create objects without I/O, even though they live in a blocking module.
+NOT_BLOCKING = {"requests.Session", "requests.Request", "requests.auth.HTTPBasicAuth", "requests.exceptions",
+                "requests.adapters.HTTPAdapter", "requests.codes", "requests.utils"}
+#: Types whose method calls block, and which methods (None: all but the safe ones).
+BLOCKING_RECEIVERS = {
+    "sqlalchemy.orm.Session": {"execute", "scalars", "scalar", "query", "get", "commit", "flush", "refresh",
+                               "rollback", "merge", "connection", "delete", "get_one", "exec"},
+    "sqlmodel.Session": {"exec", "execute", "scalars", "scalar", "query", "get", "commit", "flush", "refresh",
+                         "rollback", "merge", "delete", "get_one"},
+    "sqlalchemy.engine.Engine": {"connect", "begin", "execute", "raw_connection"},
+    "sqlalchemy.engine.Connection": {"execute", "scalar", "scalars", "commit", "exec_driver_sql"},
+    "requests.Session": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send"},
+    "httpx.Client": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"},
+    "psycopg2.connect": {"execute", "commit", "rollback", "executemany"},
+    "pymysql.connect": {"execute", "commit", "rollback", "executemany"},
+    "MySQLdb.connect": {"execute", "commit", "rollback", "executemany"},
+    "sqlite3.connect": {"execute", "commit", "rollback", "executemany", "executescript"},
+    "redis.Redis": None, "redis.StrictRedis": None, "redis.from_url": None, "redis.Redis.from_url": None,
+}
+_REDIS_SAFE = {"pipeline", "lock", "pubsub", "register_script", "close"}
+_TYPE_ALIASES = {
+    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
+    "sqlmodel.orm.session.Session": "sqlmodel.Session",
+    "sqlalchemy.Engine": "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlmodel.create_engine": "sqlalchemy.engine.Engine",
+    "redis.client.Redis": "redis.Redis",
+}
+
+
+def _canonical_type(name: str | None) -> str | None:
+    if name is None:
+        return None
+    return _TYPE_ALIASES.get(name, name)
+
+
+def blocking_function(callee: str | None) -> str | None:
+    """Why a call to this qualified name blocks, or None."""
+    if not callee or callee in NOT_BLOCKING or any(callee.startswith(n + ".") for n in NOT_BLOCKING):
+        return None
+    for name, why in BLOCKING_CALLS.items():
+        if name.endswith(".") and callee.startswith(name) or callee == name:
+            return why
+    return None
+
+
+def blocking_method(receiver_type: str | None, method: str | None) -> bool:
+    methods = BLOCKING_RECEIVERS.get(receiver_type or "", False)
+    if methods is False or method is None:
+        return False
+    if methods is None:
+        return method not in _REDIS_SAFE
+    return method in methods
+
+
+class BlockingCallInAsyncRoute(Check):
+    id = "RC401"
+    name = "blocking-call-in-async-route"
+    severity = Severity.ERROR
+    summary = "An async route handler makes a blocking call on the event loop"
+    why = ("An `async def` handler runs on the event loop; a blocking call there (sync DB session, requests, "
+           "time.sleep) stops the whole worker, so one slow call stalls every concurrent request.")
+    fix = ("Make the handler a plain `def` (FastAPI runs it in a thread pool), or use the async API "
+           "(AsyncSession and `await`, httpx.AsyncClient, asyncio.sleep), or offload with "
+           "`await run_in_threadpool(func, ...)` / `await asyncio.to_thread(func, ...)`.")
+    tags = ("event-loop", "performance", "python")
+    references = ("https://fastapi.tiangolo.com/async/#path-operation-functions",)
+    examples = (
+        Example({"app/main.py": """
+            import time
+            import requests as http
+            from fastapi import FastAPI, Depends
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            async def get_user(user_id: int, db: Session = Depends(get_db)):
+                time.sleep(0.1)
+                profile = http.get(f"https://profiles/{user_id}")
+                return db.query(User).filter(User.id == user_id).first()
+            """}, expect=["app/main.py:11", "app/main.py:12", "app/main.py:13"],
+            title="sleep, requests via an alias, sync Session parameter"),
+        Example({"app/deps.py": """
+            from typing import Annotated
+            from fastapi import Depends
+            from sqlalchemy.orm import Session
+
+            def get_db(): ...
+
+            SessionDep = Annotated[Session, Depends(get_db)]
+            """, "app/routes/items.py": """
+            import sqlite3
+            from fastapi import APIRouter
+            from app.deps import SessionDep
+
+            router = APIRouter(prefix="/items")
+
+            @router.post("/")
+            async def create_item(session: SessionDep):
+                session.commit()
+                with sqlite3.connect("x.db") as conn:
+                    conn.execute("select 1")
+            """}, expect=["app/routes/items.py:9", "app/routes/items.py:10", "app/routes/items.py:11"],
+            title="Annotated alias from another module; sqlite3 connection"),
+        Example({"app/main.py": """
+            import time
+            from fastapi import FastAPI, Depends
+            from sqlalchemy.orm import Session
+
+            app = FastAPI()
+
+            @app.get("/users/{user_id}")
+            def get_user(user_id: int, db: Session = Depends(get_db)):
+                time.sleep(0.1)
+                return db.query(User).get(user_id)
+            """}, title="a sync def route runs in the thread pool"),
+        Example({"app/main.py": """
+            import asyncio
+            import requests
+            from fastapi import FastAPI
+            from fastapi.concurrency import run_in_threadpool
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            app = FastAPI()
+
+            @app.get("/report")
+            async def report(db: AsyncSession):
+                await asyncio.sleep(1)
+                await db.execute("select 1")
+                data = await run_in_threadpool(requests.get, "https://example.com")
+                loop = asyncio.get_running_loop()
+                more = await loop.run_in_executor(None, lambda: requests.get("https://example.com"))
+                session = requests.Session()
+                return data
+
+            async def not_a_route():
+                requests.get("https://example.com")
+            """}, title="async APIs, offloaded calls, constructing a Session, a non-route coroutine"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/")
+            async def index(requests: list[str]):
+                time = requests.count("x")
+                return requests.get(0)
+            """}, title="local names that shadow module names"),
+    )
+
+    def run(self, project: Project):
+        for route, handler in project.web.handlers():
+            if not handler.is_async:
+                continue
+            module = route.module
+            param_types = {p.name: self._param_type(project, module, p) for p in handler.params}
+            where = f"{'/'.join(route.methods)} {route.path or '/'}"
+            for call in handler.calls:
+                reason = self._blocking(call, handler, param_types)
+                if reason is None:
+                    continue
+                yield self.finding(module.path, call.span,
+                                   f"async route `{handler.name}` ({where}) calls `{call.text}()`, which {reason}, "
+                                   f"on the event loop")
+
+    @staticmethod
+    def _param_type(project: Project, module: ModuleFacts, param) -> str | None:
+        annotation = param.annotation
+        if annotation and param.annotation_is_alias_candidate:
+            target = project.python.resolve(annotation, module)
+            if target is not None:
+                alias_module, name = target
+                alias = alias_module.type_aliases.get(name)
+                if alias is not None:
+                    annotation = alias[0]
+        return _canonical_type(annotation)
+
+    @staticmethod
+    def _blocking(call: CallSite, handler: Function, param_types: dict[str, str | None]) -> str | None:
+        if call.awaited:
+            return None
+        why = blocking_function(call.callee)
+        if why:
+            return why
+        if call.receiver is None:
+            return None
+        receiver_type = param_types.get(call.receiver) or _canonical_type(handler.local_types.get(call.receiver))
+        if blocking_method(receiver_type, call.method):
+            return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
+        return None

@@ -1,0 +1,238 @@
+"""RC601 migrations-at-boot: the schema is migrated every time the server starts.
+
+What it does
+    Flags two forms of the same mistake:
+
+    * a migration command (``alembic upgrade``, ``manage.py migrate``,
+      ``flask db upgrade``, ``prisma migrate deploy``, ``aerich upgrade``) in
+      the start chain of a server: before uvicorn/gunicorn in a Dockerfile
+      CMD/ENTRYPOINT, in ``sh -c "alembic upgrade head && uvicorn ..."``, in
+      the script the CMD runs or a script it sources, in a Procfile ``web:``
+      process or a compose ``command``;
+    * ``metadata.create_all()`` (also via ``run_sync``) or
+      ``alembic.command.upgrade()`` in code that runs at startup: a lifespan
+      function, an ``on_startup`` handler or ``@app.on_event("startup")``, the
+      repo's own functions they call, or at import time of the module that
+      creates the app (or a module it imports).
+
+    A chain that migrates and starts no server is a one-shot job: a Procfile
+    ``release:`` process, a compose service others wait for with
+    ``service_completed_successfully``, a Kubernetes Job. Those are the right
+    place and are not flagged.
+
+Why is this bad
+    Every replica, and with gunicorn every worker, runs the migration at the
+    same moment: they race, deadlock on locks, or leave a half-applied schema;
+    a failing migration turns into a crash loop of the whole service; and a
+    rollback of the code cannot roll back the schema it already changed.
+
+Example
+    CMD sh -c "alembic upgrade head && gunicorn app.main:app"
+
+Use instead
+    # Procfile
+    release: alembic upgrade head
+    web: gunicorn app.main:app
+    # or a Kubernetes Job / compose one-shot service / fly release_command
+"""
+
+from __future__ import annotations
+
+from readycheck.api import (CallSite, Check, Command, Example, Function, ModuleFacts, Project, Related, Severity,
+                            Span, StartCommand)
+
+
+def migration_command(command: Command) -> str | None:
+    """A description of the migration a command runs, or None."""
+    words = command.words
+    if not words:
+        return None
+    index = command.program_index()
+    program = command.program
+    args = [w for w in words[index + 1:]]
+    if program == "alembic" and "upgrade" in args:
+        return "alembic upgrade " + (args[args.index("upgrade") + 1] if args.index("upgrade") + 1 < len(args) else "")
+    if program in ("manage.py", "django-admin") and args[:1] == ["migrate"]:
+        return f"{program} migrate"
+    if program == "flask" and args[:2] == ["db", "upgrade"]:
+        return "flask db upgrade"
+    if program in ("prisma", "prisma-client-py") and args[:2] == ["migrate", "deploy"]:
+        return "prisma migrate deploy"
+    if program == "aerich" and "upgrade" in args:
+        return "aerich upgrade"
+    if program == "yoyo" and args[:1] == ["apply"]:
+        return "yoyo apply"
+    return None
+
+
+def schema_change(call: CallSite) -> str | None:
+    """``create_all``/alembic upgrade made by a call, or None."""
+    if call.method == "create_all" and ("metadata" in call.text or (call.callee or "").endswith("metadata.create_all")):
+        return f"{call.text}()"
+    if call.method == "run_sync" and call.call is not None and call.call.items:
+        first = call.call.items[0]
+        if first.kind == "ref" and first.text.endswith("metadata.create_all"):
+            return f"{call.text}({'.'.join(first.text.split('.')[-3:])})"
+    if call.callee in ("alembic.command.upgrade",):
+        return "alembic.command.upgrade()"
+    return None
+
+
+class MigrationsAtBoot(Check):
+    id = "RC601"
+    name = "migrations-at-boot"
+    severity = Severity.WARNING
+    summary = "Database migrations or create_all run every time the server starts"
+    why = ("Every replica and every worker migrates at the same moment at boot: they race, lock, or leave a "
+           "half-applied schema, and a failing migration becomes a crash loop of the whole service.")
+    fix = ("Run migrations once per deploy, before the new code starts: a Procfile `release:` process, fly.toml "
+           "`[deploy] release_command`, render `preDeployCommand`, a Kubernetes Job or initContainer, or a compose "
+           "one-shot service the app waits for with `condition: service_completed_successfully`.")
+    tags = ("database", "start-command", "python")
+    references = ("https://alembic.sqlalchemy.org/en/latest/cookbook.html",)
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD sh -c "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0"
+            """}, expect=["Dockerfile:2"], title="sh -c chain"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY scripts/ /app/scripts/
+            WORKDIR /app
+            ENTRYPOINT ["./scripts/entrypoint.sh"]
+            CMD ["gunicorn", "app.main:app"]
+            """, "scripts/entrypoint.sh": """
+            #!/bin/sh
+            set -e
+            . ./scripts/prestart.sh
+            exec "$@"
+            """, "scripts/prestart.sh": """
+            python -m alembic upgrade head
+            """}, expect=["scripts/prestart.sh:1"], title="sourced prestart script before exec \"$@\""),
+        Example({"app/main.py": """
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+            from app.db import init_db
+
+            @asynccontextmanager
+            async def lifespan(app):
+                await init_db()
+                yield
+
+            app = FastAPI(lifespan=lifespan)
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.models import Base
+
+            engine = create_async_engine("postgresql+asyncpg://db/app")
+
+            async def init_db():
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+            """}, expect=["app/db.py:8"], title="create_all through a helper called by the lifespan"),
+        Example({"main.py": """
+            from fastapi import FastAPI
+            from database import Base, engine
+
+            Base.metadata.create_all(bind=engine)
+            app = FastAPI()
+
+            @app.on_event("startup")
+            def migrate():
+                from alembic import command
+                command.upgrade(config, "head")
+            """}, expect=["main.py:4", "main.py:10"], title="import time and a startup event"),
+        Example({"Procfile": """
+            release: alembic upgrade head
+            web: gunicorn app.main:app -k uvicorn_worker.UvicornWorker
+            """, "docker-compose.yml": """
+            services:
+              migrate:
+                build: .
+                command: alembic upgrade head
+              api:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0
+                depends_on:
+                  migrate:
+                    condition: service_completed_successfully
+            """}, title="release phase and one-shot compose service"),
+        Example({"tests/conftest.py": """
+            from app.db import Base, engine
+
+            def setup_module():
+                Base.metadata.create_all(engine)
+            """, "scripts/init_db.py": """
+            from app.db import Base, engine
+            Base.metadata.create_all(engine)
+            """}, title="tests and one-off scripts"),
+    )
+
+    def run(self, project: Project):
+        for start in project.start_commands:
+            yield from self._start_chain(start)
+        yield from self._startup_code(project)
+
+    def _start_chain(self, start: StartCommand):
+        if start.role != "boot" or start.server is None:
+            return
+        server_token = start.server.command.argv[start.server.command.program_index()]
+        for command in start.chain:
+            what = migration_command(command)
+            if what is None:
+                continue
+            first, last = command.argv[0], command.argv[-1]
+            span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column) \
+                if first.path == last.path and first.span.line == last.span.line else first.span
+            related = [Related(server_token.path, server_token.span, f"{start.server.name} starts here")]
+            if first.path != start.path:
+                related.append(Related(start.path, start.span, f"{start.label} runs this chain"))
+            yield self.finding(
+                first.path, span,
+                f"`{what.strip()}` runs in the start chain of {start.label} before {start.server.name}: every "
+                f"replica migrates at boot; move it to a release step or one-shot job",
+                severity=Severity.INFO if start.development else None, related=related)
+
+    def _startup_code(self, project: Project):
+        index = project.python
+        reported: set[tuple[str, int, int]] = set()
+        for app in project.web.apps:
+            for function, module in app.startup:
+                for module_, call, path in self._reachable(project, function, module, [function.name]):
+                    what = schema_change(call)
+                    key = (module_.path, call.span.line, call.span.column)
+                    if what and key not in reported:
+                        reported.add(key)
+                        via = " -> ".join(path)
+                        yield self.finding(module_.path, call.span,
+                                           f"`{what}` runs at startup of app `{app.name}` (via {via}): every worker "
+                                           f"changes the schema at boot",
+                                           related=[Related(module.path, function.span, "startup hook")])
+            app_modules = [app.module] + [m for m in (index.module(q.rsplit(".", 1)[0], app.module)
+                                                       for q in app.module.imports.values()) if m is not None]
+            for module in app_modules:
+                for call in module.module_calls:
+                    what = schema_change(call)
+                    key = (module.path, call.span.line, call.span.column)
+                    if what and key not in reported:
+                        reported.add(key)
+                        yield self.finding(module.path, call.span,
+                                           f"`{what}` runs when {'the app module' if module is app.module else module.path} "
+                                           f"is imported: every worker changes the schema at boot")
+
+    def _reachable(self, project: Project, function: Function, module: ModuleFacts, path: list[str], depth: int = 0,
+                   seen: set | None = None):
+        """(module, call, call path) for every call made by a function and the repo functions it calls."""
+        seen = seen if seen is not None else set()
+        key = (module.path, function.qualname)
+        if key in seen or depth > 5:
+            return
+        seen.add(key)
+        for call in function.calls:
+            yield module, call, path
+            if not call.text:
+                continue
+            target = project.python.function(module, call.callee or call.text, function.qualname, call.callee is not None)
+            if target is not None:
+                callee, callee_module = target
+                yield from self._reachable(project, callee, callee_module, path + [callee.name], depth + 1, seen)

@@ -1,0 +1,112 @@
+"""RC302 missing-lockfile: a deployed service declares dependencies in pyproject.toml (or a
+Pipfile) with nothing that locks them.
+
+What it does
+    For a repository that is deployed (it has a Dockerfile, Procfile, compose
+    file or PaaS config), flags a ``pyproject.toml`` whose dependencies
+    (PEP 621 ``[project] dependencies`` or Poetry's) are not all pinned with
+    ``==`` and that has no lockfile (``uv.lock``, ``poetry.lock``, ``pdm.lock``,
+    ``Pipfile.lock``) and no fully pinned ``requirements*.txt`` beside it or at
+    the repository root; and a ``Pipfile`` without ``Pipfile.lock``.
+    Libraries, which must not pin, are not deployed, so they are not flagged.
+
+Why is this bad
+    Ranges in pyproject.toml are resolved again at every build: the service
+    you tested is not the service you ship, and a new release of any
+    transitive dependency can break a deploy with no code change.
+
+Example
+    [project]
+    dependencies = ["fastapi>=0.110", "sqlalchemy"]
+    # ...and no uv.lock / poetry.lock beside it
+
+Use instead
+    uv lock          # commit uv.lock, install with `uv sync --frozen`
+    poetry lock      # commit poetry.lock, install with `poetry install --only main`
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from readycheck.api import Check, Example, FileKind, Project, Severity, Span
+
+LOCKFILE_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+
+
+class MissingLockfile(Check):
+    id = "RC302"
+    name = "missing-lockfile"
+    severity = Severity.WARNING
+    summary = "Dependencies of a deployed service are declared with ranges and nothing locks them"
+    why = ("Without a lockfile every build resolves the dependency ranges again, so each deploy can ship "
+           "different versions of dozens of packages than the ones that were tested.")
+    fix = ("Generate and commit a lockfile (`uv lock`, `poetry lock`, `pdm lock`, `pipenv lock`) and install from "
+           "it in the image (`uv sync --frozen`, `poetry install --only main`), or pin with a compiled "
+           "requirements.txt.")
+    tags = ("dependencies", "reproducibility")
+    references = ("https://docs.astral.sh/uv/concepts/projects/sync/",)
+    examples = (
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110", "uvicorn"]
+            """, "Dockerfile": "FROM python:3.12-slim\n"}, expect=["pyproject.toml:4"],
+            title="ranges, no lockfile, deployed"),
+        Example({"pyproject.toml": """
+            [tool.poetry]
+            name = "svc"
+
+            [tool.poetry.dependencies]
+            python = "^3.12"
+            fastapi = "^0.115"
+            """, "Procfile": "web: uvicorn app:app\n"}, expect=["pyproject.toml:4"], title="Poetry without poetry.lock"),
+        Example({"Pipfile": """
+            [packages]
+            fastapi = "*"
+            """, "Procfile": "web: uvicorn app:app\n"}, expect=["Pipfile:1"], title="Pipfile without Pipfile.lock"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
+            """, "uv.lock": "version = 1\n", "Dockerfile": "FROM python:3.12-slim\n"}, title="uv.lock beside it"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "lib"
+            version = "1.0"
+            dependencies = ["httpx>=0.27"]
+            """}, title="a library (nothing deploys it) must not pin"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
+            """, "requirements.txt": "fastapi==0.115.6\nstarlette==0.41.3\n", "Dockerfile": "FROM python:3.12-slim\n"},
+            title="a fully pinned requirements.txt is the lock"),
+    )
+
+    def run(self, project: Project):
+        if not project.deployable:
+            return
+        lock_dirs = {f.directory for f in project.lockfiles}
+        pinned_dirs = {r.source.directory for r in project.requirements_files
+                       if r.requirements and not r.path.endswith(".in") and all(q.pinned for q in r.requirements)}
+        locked = lock_dirs | pinned_dirs
+        for pyproject in project.pyprojects:
+            deps = pyproject.dependencies
+            if not deps or all(d.pinned for d in deps):
+                continue
+            directory = pyproject.source.directory
+            if directory in locked or "" in locked:
+                continue
+            loose = [d.text for d in deps if not d.pinned]
+            shown = ", ".join(f"`{t}`" for t in loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
+            yield self.finding(pyproject.path, pyproject.dependencies_span or Span(1),
+                               f"{len(loose)} dependencies are ranges ({shown}) and no lockfile "
+                               f"({', '.join(LOCKFILE_NAMES[:3])}) or pinned requirements file locks them")
+        for pipfile in project.files(FileKind.PIPFILE):
+            lock = posixpath.join(pipfile.directory, "Pipfile.lock") if pipfile.directory else "Pipfile.lock"
+            if project.file(lock) is None:
+                yield self.finding(pipfile.path, Span(1, 1, 1, 2), "Pipfile has no Pipfile.lock beside it")

@@ -1,0 +1,162 @@
+"""RC101 root-user: the final Dockerfile stage runs as root.
+
+What it does
+    Flags a Dockerfile whose final stage (the one that runs) has no ``USER``
+    instruction, or whose last ``USER`` is ``root`` or ``0``. Builder stages
+    may run as root: only the final stage is judged. A final stage built
+    ``FROM`` an earlier stage inherits that stage's user. Images that already
+    run as a non-root user (``*:nonroot`` distroless, Chainguard) and start
+    commands that drop privileges with ``gosu``/``su-exec``/``setpriv`` pass.
+
+Why is this bad
+    Docker runs the process as root unless told otherwise. A remote code
+    execution in the app, or in any dependency, then owns the container, can
+    rewrite the app's code and reads every mounted secret; with a kernel or
+    runtime escape it owns the host. hadolint never flags an image with no
+    ``USER`` at all; this check does.
+
+Example
+    FROM python:3.12-slim
+    COPY . /app
+    CMD ["gunicorn", "app.main:app"]
+
+Use instead
+    FROM python:3.12-slim
+    RUN useradd --create-home --uid 10001 app
+    COPY --chown=app:app . /app
+    USER app
+    CMD ["gunicorn", "app.main:app"]
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Dockerfile, Example, Project, Severity, Stage, is_development_path
+
+NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/")
+PRIVILEGE_DROPPERS = {"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"}
+ROOT_USERS = {"root", "0"}
+
+
+def _user_name(value: str) -> str:
+    return value.split(":", 1)[0].strip()
+
+
+def _resolve(value: str, dockerfile: Dockerfile, stage: Stage) -> str | None:
+    """Expand a ``$VAR``/``${VAR}`` user from ARG/ENV defaults; None if unknown."""
+    if not value.startswith("$"):
+        return value
+    name = value.strip("${}").split(":-")[0]
+    for inst in reversed(dockerfile.preamble + stage.instructions):
+        if inst.keyword in ("ARG", "ENV"):
+            for part in inst.value.split():
+                key, eq, default = part.partition("=")
+                if key == name and eq:
+                    return default.strip("\"'")
+    return None
+
+
+class RootUserInFinalStage(Check):
+    id = "RC101"
+    name = "root-user"
+    severity = Severity.ERROR
+    summary = "The final image stage runs as root"
+    why = ("A process running as root inside the container turns any code-execution bug in the app or a "
+           "dependency into full control of the container, and with a runtime escape, of the host.")
+    fix = ("Create an unprivileged user in the final stage and switch to it before CMD: "
+           "`RUN useradd --create-home --uid 10001 app` then `USER app` (copy files with `--chown=app:app`).")
+    tags = ("security", "dockerfile")
+    references = ("https://docs.docker.com/build/building/best-practices/#user",)
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY . .
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """}, expect=["Dockerfile:1"], title="no USER at all"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            RUN useradd -m app
+            USER app
+            RUN echo setup
+            USER root
+            CMD ["gunicorn", "app.main:app"]
+            """}, expect=["Dockerfile:5"], title="switches back to root last"),
+        Example({"docker/Dockerfile.dev": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--reload"]
+            """}, expect=["docker/Dockerfile.dev:1:info"], title="a development Dockerfile is only info"),
+        Example({"Dockerfile": """
+            FROM python:3.12 AS builder
+            RUN pip wheel --wheel-dir /wheels fastapi
+            FROM python:3.12-slim
+            COPY --from=builder /wheels /wheels
+            RUN useradd --uid 10001 app
+            USER 10001
+            CMD ["gunicorn", "app.main:app"]
+            """}, title="builder stage as root, final stage as a user"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS base
+            RUN useradd app
+            USER app
+            FROM base AS final
+            CMD ["gunicorn", "app.main:app"]
+            """}, title="final stage inherits USER from an earlier stage"),
+        Example({"Dockerfile": """
+            FROM gcr.io/distroless/python3-debian12:nonroot
+            COPY app /app
+            CMD ["/app/main.py"]
+            """}, title="base image that runs as non-root"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            RUN apt-get update && apt-get install -y --no-install-recommends gosu
+            CMD ["gosu", "app", "gunicorn", "app.main:app"]
+            """}, title="privileges dropped by gosu in the start command"),
+        Example({"Dockerfile": """
+            ARG APP_USER=app
+            FROM python:3.12-slim
+            ARG APP_USER
+            USER ${APP_USER}
+            CMD ["gunicorn", "app.main:app"]
+            """}, title="USER from a build argument"),
+    )
+
+    def run(self, project: Project):
+        drops_privileges = {start.path for start in project.start_commands if start.origin == "Dockerfile"
+                            and any(c.words and c.words[0].rsplit("/", 1)[-1] in PRIVILEGE_DROPPERS for c in start.chain)}
+        for dockerfile in project.dockerfiles:
+            stage = dockerfile.final_stage
+            if stage is None or dockerfile.path in drops_privileges:
+                continue
+            severity = Severity.INFO if is_development_path(dockerfile.path) else None
+            user_inst, owner = self._effective_user(dockerfile, stage)
+            if user_inst is None:
+                if any(hint in owner.resolved_image.lower() for hint in NON_ROOT_IMAGE_HINTS):
+                    continue
+                image = stage.image or "scratch"
+                yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
+                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root",
+                                   severity=severity)
+                continue
+            raw = user_inst.value.strip()
+            user = _resolve(_user_name(raw), dockerfile, owner)
+            if user is not None and user in ROOT_USERS:
+                yield self.finding(dockerfile.path, dockerfile.span_of(user_inst, raw),
+                                   f"the final stage switches to USER {raw} last, so the container runs as root",
+                                   severity=severity)
+
+    @staticmethod
+    def _effective_user(dockerfile: Dockerfile, stage: Stage):
+        """The last USER of the stage, or of the stages it is built FROM."""
+        by_name = {s.name: s for s in dockerfile.stages if s.name}
+        seen = set()
+        current = stage
+        while current.index not in seen:
+            seen.add(current.index)
+            user = current.last("USER")
+            if user is not None:
+                return user, current
+            parent = by_name.get(current.image)
+            if parent is None or parent.index >= current.index:
+                break
+            current = parent
+        return None, current

@@ -1,0 +1,115 @@
+"""RC301 unpinned-requirement: a requirements file lets pip pick whatever is newest.
+
+What it does
+    Reads every ``requirements*.txt`` (and ``requirements/*.txt``), following
+    ``-r`` and ``-c`` includes, and flags each requirement that does not name
+    exactly one release: bare names, ``>=``, ``~=``, ``<``, wildcards, ``!=``,
+    a VCS URL without a full commit id, an archive URL without a hash. ``==``
+    (without ``*``), ``===``, ``--hash`` and a pin in a ``-c`` constraints file
+    count as pinned. pip-tools inputs (``*.in``) are not judged: their compiled
+    ``.txt`` is. Requirements files named for development (``dev``, ``test``,
+    ``lint``, ``docs``) give info findings only.
+
+Why is this bad
+    An unpinned requirement installs whatever was released last: the image you
+    tested is not the image you ship, a rebuild at 2 a.m. pulls a breaking
+    release, and rollbacks stop being rollbacks.
+
+Example
+    fastapi>=0.110
+    uvicorn
+
+Use instead
+    fastapi==0.115.6
+    uvicorn[standard]==0.34.0
+    # or compile a lock: pip-compile --generate-hashes requirements.in
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from readycheck.api import Check, Example, Project, RequirementsFile, Severity
+
+_DEV_NAME = re.compile(r"(^|[/._-])(dev|devel|develop|test|tests|testing|lint|docs|doc|ci|typing|mypy)([/._-]|$)")
+
+
+def is_development_requirements(path: str) -> bool:
+    return bool(_DEV_NAME.search(path.lower().rsplit(".", 1)[0]))
+
+
+class UnpinnedRequirement(Check):
+    id = "RC301"
+    name = "unpinned-requirement"
+    severity = Severity.WARNING
+    summary = "A requirement in a requirements file is not pinned to one release"
+    why = ("An unpinned requirement installs the newest release at build time: the image you tested is not the "
+           "one you ship, and a rebuild can break production without a single code change.")
+    fix = ("Pin every requirement with `==` (or `--hash`), ideally generated: `pip-compile --generate-hashes`, "
+           "`uv pip compile`, or `uv export --frozen` from a lockfile.")
+    tags = ("dependencies", "reproducibility")
+    references = ("https://pip.pypa.io/en/stable/topics/repeatable-installs/",)
+    examples = (
+        Example({"requirements.txt": """
+            fastapi>=0.110
+            uvicorn[standard]
+            sqlalchemy==2.0.36
+            httpx~=0.27
+            """}, expect=["requirements.txt:1", "requirements.txt:2", "requirements.txt:4"],
+            title="ranges and bare names"),
+        Example({"requirements.txt": """
+            -r requirements/base.txt
+            gunicorn==23.0.0
+            """, "requirements/base.txt": """
+            # shared
+            pydantic>=2  # any v2
+            git+https://github.com/example/lib.git@main#egg=lib
+            """}, expect=["requirements/base.txt:2", "requirements/base.txt:3"], title="followed -r include, VCS branch"),
+        Example({"requirements-dev.txt": "pytest\n"}, expect=["requirements-dev.txt:1:info"],
+                title="development requirements are info"),
+        Example({"requirements.txt": """
+            -c constraints.txt
+            fastapi
+            uvicorn==0.34.0 \\
+                --hash=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+            lib @ git+https://github.com/example/lib.git@0123456789abcdef0123456789abcdef01234567
+            -e .
+            """, "constraints.txt": "fastapi==0.115.6\n"},
+            title="pins through constraints, hashes, commit ids; the local package"),
+        Example({"requirements.in": "fastapi\n", "requirements.txt": "fastapi==0.115.6\n"},
+                title="pip-tools input beside its compiled output"),
+    )
+
+    def run(self, project: Project):
+        files = {f.path: f for f in project.requirements_files if not f.path.endswith(".in")}
+        queue = list(files.values())
+        constraints: dict[str, bool] = {}
+        seen = set(files)
+        while queue:
+            req_file = queue.pop()
+            for include in req_file.includes:
+                target = posixpath.normpath(posixpath.join(req_file.source.directory, include.target))
+                included = self._parse(project, target, files)
+                if included is None:
+                    continue
+                if include.option == "-c":
+                    for req in included.requirements:
+                        if req.name:
+                            constraints[req.name] = constraints.get(req.name, False) or req.pinned
+                if target not in seen:
+                    seen.add(target)
+                    files[target] = included
+                    queue.append(included)
+        for path in sorted(files):
+            req_file = files[path]
+            severity = Severity.INFO if is_development_requirements(path) else None
+            for req in req_file.requirements:
+                reason = req.unpinned_reason
+                if reason is None or (req.name and constraints.get(req.name)):
+                    continue
+                yield self.finding(path, req.span, f"`{req.text}` is not pinned: {reason}", severity=severity)
+
+    @staticmethod
+    def _parse(project: Project, path: str, known: dict) -> RequirementsFile | None:
+        return known.get(path) or project.requirements_at(path)

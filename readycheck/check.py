@@ -1,0 +1,112 @@
+"""The contract between the engine and a check, built-in or third-party.
+
+A check is a class with its documentation and its own examples::
+
+    class RootUser(Check):
+        id = "RC101"
+        name = "root-user"
+        severity = Severity.ERROR
+        summary = "The final image stage runs as root"
+        why = "..."
+        fix = "..."
+        examples = (
+            Example({"Dockerfile": "FROM python:3.12-slim\\nCMD [...]\\n"}, expect=["Dockerfile:1"]),
+            Example({"Dockerfile": "...\\nUSER app\\n"}),  # must not flag
+        )
+
+        def run(self, project):
+            for dockerfile in project.dockerfiles:
+                ...
+                yield self.finding(dockerfile.path, span, "message naming the concrete thing")
+
+Register it under the ``readycheck.checks`` entry-point group; the generic test
+suite runs every registered check's examples.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Mapping
+
+from readycheck.findings import Finding, Related, Severity, Span
+from readycheck.project import Project
+
+
+@dataclass(frozen=True)
+class Expected:
+    path: str
+    line: int
+    severity: Severity | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Expected":
+        parts = text.rsplit(":", 2)
+        if len(parts) == 3 and not parts[2].isdigit():
+            return cls(parts[0], int(parts[1]), Severity.parse(parts[2]))
+        path, line = text.rsplit(":", 1)
+        return cls(path, int(line))
+
+
+@dataclass(frozen=True)
+class Example:
+    """A mini-repository and the findings the check must produce on it.
+
+    ``files`` maps repo-relative paths to contents (dedented, leading newline
+    dropped). ``expect`` lists ``"path:line"`` or ``"path:line:severity"`` for
+    every finding of this check; an empty ``expect`` means the check must
+    report nothing. ``options`` are check options for this example.
+    """
+
+    files: Mapping[str, str]
+    expect: tuple[str, ...] | list[str] = ()
+    title: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "files", {path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()})
+        object.__setattr__(self, "expect", tuple(self.expect))
+
+    @property
+    def flags(self) -> bool:
+        return bool(self.expect)
+
+    def expected(self) -> set[Expected]:
+        return {Expected.parse(e) for e in self.expect}
+
+
+class Check:
+    """Base class of every check. Subclasses set the class attributes and ``run``."""
+
+    #: Stable rule id, e.g. "RC101": family digit, then a number. Never reused.
+    id: ClassVar[str]
+    #: Short kebab-case name, e.g. "root-user".
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    #: One line: what is wrong.
+    summary: ClassVar[str]
+    #: Why it matters in production.
+    why: ClassVar[str]
+    #: How to fix it.
+    fix: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+    examples: ClassVar[tuple[Example, ...]] = ()
+    #: Options the user may set under [tool.readycheck.options.<ID>], with defaults.
+    default_options: ClassVar[Mapping[str, Any]] = {}
+    #: Links for further reading.
+    references: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: dict[str, Any] = {**self.default_options, **(options or {})}
+
+    def run(self, project: Project) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, path: str, span: Span, message: str, *, severity: Severity | None = None,
+                related: Iterable[Related] = ()) -> Finding:
+        return Finding(self.id, severity or self.severity, path, span, message, self.fix,
+                       tuple(sorted(set(related))))
+
+    @classmethod
+    def family(cls) -> str:
+        return cls.id[:3]

@@ -1,0 +1,209 @@
+"""Command line: ``readycheck [PATH ...]``, ``readycheck rules``, ``readycheck explain ID``.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
+2 usage, configuration or internal error (a check or plugin that crashed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import IO, Sequence
+
+from readycheck import __version__
+from readycheck.findings import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _scan_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readycheck",
+        description="Is this Python web service ready for production? Scans a repository statically "
+                    "(never runs its code) and reports what will hurt in production.",
+        epilog="Other commands: 'readycheck rules' lists every check; 'readycheck explain ID' documents one.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="repository folders or files to scan (default: .)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--select", action="append", metavar="IDS", help="only these rules (ids, families like RC2, names); comma-separated")
+    parser.add_argument("--ignore", action="append", metavar="IDS", help="skip these rules; comma-separated")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"), help="lowest severity that fails the run (default: warning)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
+    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument("--version", action="version", version=f"readycheck {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "rules":
+            return _rules(argv[1:])
+        if argv and argv[0] == "explain":
+            return _explain(argv[1:])
+        return _scan(argv)
+    except UsageError as exc:
+        print(f"readycheck: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load():
+    from readycheck.registry import load_checks
+
+    return load_checks()
+
+
+def _roots(paths: list[str]) -> tuple[Path, list[Path]]:
+    targets = [Path(p) for p in (paths or ["."])]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"no such file or folder: {target}")
+    resolved = [t.resolve() for t in targets]
+    if len(resolved) == 1:
+        only = resolved[0]
+        return (only, [only]) if only.is_dir() else (only.parent, [only])
+    common = Path(os.path.commonpath([str(t if t.is_dir() else t.parent) for t in resolved]))
+    return common, resolved
+
+
+def _scan(argv: list[str]) -> int:
+    from readycheck.config import ConfigError, build_config, find_config_file, read_config_table, validate_selectors
+    from readycheck.runner import scan
+
+    args = _scan_parser().parse_args(argv)
+    root, targets = _roots(args.paths)
+    checks, plugin_problems = _load()
+    try:
+        config_path = Path(args.config) if args.config else find_config_file(root)
+        if args.config and not config_path.is_file():
+            raise UsageError(f"no such configuration file: {args.config}")
+        table = read_config_table(config_path) if config_path else {}
+        config = build_config(table, checks, config_path)
+        if args.select:
+            config.select = validate_selectors(_split(args.select), checks, "--select")
+        if args.ignore:
+            config.ignore = config.ignore + validate_selectors(_split(args.ignore), checks, "--ignore")
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if args.fail_on:
+        config.fail_on = Severity.parse(args.fail_on)
+    result = scan(root, config, checks, None if targets == [root] else targets)
+    result.diagnostics = sorted(plugin_problems) + result.diagnostics
+
+    out: IO[str]
+    if args.output:
+        out = open(args.output, "w", encoding="utf-8", newline="\n")
+    else:
+        out = sys.stdout
+    try:
+        if args.format == "json":
+            from readycheck.reporters import json_report
+
+            json_report.report(result, out, _label(root))
+        else:
+            from readycheck.reporters import text
+
+            color = not args.output and not args.no_color and "NO_COLOR" not in os.environ and out.isatty()
+            text.report(result, out, color=color, display=lambda p: _display(root, p),
+                        show_suppressed=args.show_suppressed)
+    finally:
+        if args.output:
+            out.close()
+    if result.internal_errors:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    failing = [f for f in result.findings if f.severity >= config.fail_on]
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _label(root: Path) -> str:
+    try:
+        rel = os.path.relpath(root)
+    except ValueError:
+        return str(root)
+    return Path(rel).as_posix() if not rel.startswith("..") else str(root)
+
+
+def _display(root: Path, path: str) -> str:
+    """A finding's path as the user will click it: relative to the current folder."""
+    label = _label(root)
+    return path if label == "." else f"{label}/{path}"
+
+
+def _rules(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="readycheck rules", description="List every registered check.")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    args = parser.parse_args(argv)
+    checks, problems = _load()
+    if args.format == "json":
+        json.dump([{"id": c.id, "name": c.name, "severity": str(c.severity), "summary": c.summary,
+                    "tags": list(c.tags), "options": dict(c.default_options)} for c in checks], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(no_color="NO_COLOR" in os.environ, highlight=False)
+        table = Table(box=None, pad_edge=False)
+        for column in ("ID", "Name", "Severity", "Summary"):
+            table.add_column(column)
+        for c in checks:
+            table.add_row(c.id, c.name, str(c.severity), c.summary)
+        console.print(table)
+    for problem in problems:
+        print(f"{problem.path}: {problem.message}", file=sys.stderr)
+    return EXIT_ERROR if problems else EXIT_CLEAN
+
+
+def _explain(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="readycheck explain", description="Document one check: why, fix, examples.")
+    parser.add_argument("rule", help="rule id (RC101) or name (root-user)")
+    args = parser.parse_args(argv)
+    checks, _ = _load()
+    wanted = args.rule.strip()
+    match = next((c for c in checks if c.id == wanted.upper() or c.name == wanted), None)
+    if match is None:
+        raise UsageError(f"unknown rule {wanted!r}; 'readycheck rules' lists them")
+    sys.stdout.write(explain_text(match))
+    return EXIT_CLEAN
+
+
+def explain_text(check) -> str:
+    """The user documentation of a check, from its own attributes and examples."""
+    lines = [f"{check.id} {check.name} ({check.severity})", "", check.summary, "", "Why it matters:",
+             f"  {check.why}", "", "How to fix:", f"  {check.fix}", ""]
+    if check.default_options:
+        lines.append("Options ([tool.readycheck.options." + check.id + "]):")
+        lines += [f"  {k} = {v!r}" for k, v in check.default_options.items()]
+        lines.append("")
+    for number, example in enumerate(check.examples, start=1):
+        verdict = "flagged at " + ", ".join(example.expect) if example.flags else "not flagged"
+        title = f" {example.title}" if example.title else ""
+        lines.append(f"Example {number}:{title} ({verdict})")
+        for path, content in example.files.items():
+            lines.append(f"  --- {path}")
+            lines += [f"  {n:>3} | {line}" for n, line in enumerate(content.splitlines(), start=1)]
+        lines.append("")
+    if check.references:
+        lines.append("References:")
+        lines += [f"  {ref}" for ref in check.references]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""Finding the files of a repository that can matter.
+
+Rules:
+- ``.gitignore`` files are honoured at every level, in or outside a git checkout,
+  and so are the user's ``extend-exclude`` patterns (gitignore syntax).
+- Version-control folders, virtualenvs (any folder holding ``pyvenv.cfg``),
+  ``node_modules``, ``site-packages``, build output and tool caches are skipped.
+- Symlinks are never followed: a linked folder or file may point outside the
+  scanned root (``/etc``) or into a loop, and what it points at inside the root
+  is scanned under its real path anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pathspec
+
+from readycheck.sourcefile import FileKind, SourceFile, classify
+
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "node_modules", "site-packages", "__pycache__",
+    ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".readycheck_cache", ".eggs", "build", "dist", ".idea", ".vscode", ".terraform",
+    "htmlcov", ".cache", ".hypothesis",
+})
+
+
+@dataclass
+class _Ignore:
+    base: str  # repo-relative directory of the .gitignore, '' for root
+    spec: pathspec.PathSpec
+
+
+def _read_ignore(path: Path) -> pathspec.PathSpec | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:
+    """Git semantics: the deepest .gitignore with a matching pattern decides."""
+    for rule in reversed(rules):
+        sub = relpath[len(rule.base) + 1:] if rule.base else relpath
+        result = rule.spec.check_file(sub + "/" if is_dir else sub)
+        if result.include is not None:
+            return result.include
+    return False
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def discover(root: Path, extend_exclude: Iterable[str] = ()) -> list[SourceFile]:
+    """Every regular, non-ignored file below ``root``, sorted by path."""
+    root = root.resolve()
+    excludes = pathspec.GitIgnoreSpec.from_lines(list(extend_exclude))
+    files = list(_walk(root, "", [], excludes))
+    files.sort(key=lambda f: f.path)
+    return files
+
+
+def _walk(directory: Path, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec) -> Iterator[SourceFile]:
+    own = _read_ignore(directory / ".gitignore")
+    if own is not None:
+        rules = rules + [_Ignore(rel, own)]
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        relpath = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if entry.name in SKIPPED_DIRS or entry.name.endswith(".egg-info"):
+                continue
+            if excludes.match_file(relpath + "/") or _ignored(relpath, True, rules) \
+                    or _is_virtualenv(Path(entry.path)):
+                continue
+            yield from _walk(Path(entry.path), relpath, rules, excludes)
+        elif stat.S_ISREG(st.st_mode):
+            if excludes.match_file(relpath) or _ignored(relpath, False, rules):
+                continue
+            yield SourceFile(relpath, Path(entry.path), classify(relpath), st.st_size)
+
+
+def single_file(root: Path, path: Path) -> SourceFile | None:
+    """A file named on the command line: scanned even when ignored, never through a link."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    relpath = path.resolve().relative_to(root.resolve()).as_posix()
+    return SourceFile(relpath, path, classify(relpath), st.st_size)
+
+
+__all__ = ["discover", "single_file", "FileKind", "SKIPPED_DIRS"]

@@ -1,0 +1,295 @@
+"""Requirements files and pyproject.toml dependencies, parsed with ``packaging``.
+
+Nothing is installed or resolved. A requirement is *pinned* when it names
+exactly one release (``==1.2.3`` or ``===``, no wildcard), when it carries
+``--hash`` options (pip then accepts only those artifacts), when it is a VCS
+URL fixed to a full commit id, or an archive URL with a hash fragment.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+
+from packaging.requirements import InvalidRequirement, Requirement as PkgRequirement
+from packaging.utils import canonicalize_name
+
+from readycheck.findings import Span
+from readycheck.sourcefile import SourceFile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_COMMIT = re.compile(r"@([0-9a-fA-F]{40}|[0-9a-fA-F]{64})(?:#|$)")
+_ARCHIVE_HASH = re.compile(r"#(sha256|sha384|sha512|md5)=[0-9a-fA-F]+")
+_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
+_BARE_URL = re.compile(r"^([a-z][a-z0-9.-]*\+)?[a-z][a-z0-9.-]*://", re.IGNORECASE)
+_OPTION_WITH_VALUE = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
+                      "--no-binary", "--only-binary", "--progress-bar", "--platform", "--implementation"}
+
+
+@dataclass
+class Requirement:
+    text: str  # the requirement as written (no options, no comment)
+    name: str | None  # canonical project name; None for bare URLs/paths
+    span: Span
+    specifier: str = ""
+    url: str | None = None
+    hashed: bool = False
+    editable: bool = False
+    local_path: bool = False
+    extras: frozenset[str] = frozenset()
+
+    @property
+    def pinned(self) -> bool:
+        return self.unpinned_reason is None
+
+    @property
+    def unpinned_reason(self) -> str | None:
+        """Why this requirement is not pinned, or None when it is."""
+        if self.local_path or self.hashed:
+            return None
+        if self.url:
+            if _VCS.match(self.url):
+                return None if _COMMIT.search(self.url) else "a VCS reference without a full commit id"
+            return None if _ARCHIVE_HASH.search(self.url) else "a URL without a hash"
+        specs = [s.strip() for s in self.specifier.split(",") if s.strip()]
+        if not specs:
+            return "no version constraint"
+        if len(specs) == 1 and specs[0].startswith(("==", "===")) and "*" not in specs[0]:
+            return None
+        return f"a range ({self.specifier})"
+
+
+@dataclass
+class Include:
+    option: str  # "-r" or "-c"
+    target: str  # as written
+    span: Span
+
+
+@dataclass
+class RequirementsFile:
+    source: SourceFile
+    requirements: list[Requirement] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+
+def _logical_lines(text: str):
+    """(first line number, offset of line start, text) with continuations joined."""
+    lines = text.split("\n")
+    offset = 0
+    i = 0
+    while i < len(lines):
+        start_line, start_offset = i + 1, offset
+        parts = []
+        while True:
+            line = lines[i].rstrip("\r")
+            offset += len(lines[i]) + 1
+            i += 1
+            if line.endswith("\\") and i < len(lines):
+                parts.append(line[:-1])
+                continue
+            parts.append(line)
+            break
+        yield start_line, start_offset, " ".join(parts) if len(parts) > 1 else parts[0]
+
+
+def _strip_comment(line: str) -> str:
+    if line.lstrip().startswith("#"):
+        return ""
+    m = re.search(r"\s#", line)
+    return line[:m.start()] if m else line
+
+
+def parse_requirements(source: SourceFile) -> RequirementsFile:
+    result = RequirementsFile(source)
+    index = source.index
+    for line_no, line_offset, logical in _logical_lines(source.text):
+        content = _strip_comment(logical).strip()
+        if not content:
+            continue
+        lead = len(logical) - len(logical.lstrip())
+        start = line_offset + lead
+        tokens = content.split()
+        head = tokens[0]
+        if head.startswith("-"):
+            option, _, inline = head.partition("=")
+            value = inline or (tokens[1] if len(tokens) > 1 else "")
+            if option in ("-r", "--requirement", "-c", "--constraint"):
+                if value:
+                    at = logical.find(value, lead)
+                    result.includes.append(Include("-c" if option in ("-c", "--constraint") else "-r", value,
+                                                   index.span(line_offset + at, line_offset + at + len(value))))
+                continue
+            if option in ("-e", "--editable"):
+                if value:
+                    at = logical.find(value, lead)
+                    req = _requirement(value, index.span(line_offset + at, line_offset + at + len(value)))
+                    if req is not None:
+                        req.editable = True
+                        result.requirements.append(req)
+                continue
+            continue  # index / find-links / binary options are not requirements
+        spec_tokens: list[str] = []
+        hashed = False
+        for tok in tokens:
+            if tok.startswith("--hash"):
+                hashed = True
+            elif tok.startswith("--"):
+                continue
+            elif not hashed:
+                spec_tokens.append(tok)
+        spec = " ".join(spec_tokens)
+        req = _requirement(spec, index.span(start, start + len(spec.split(" ;")[0].split(";")[0].rstrip())))
+        if req is None:
+            result.errors.append((line_no, f"cannot parse requirement {spec!r}"))
+            continue
+        req.hashed = hashed
+        result.requirements.append(req)
+    return result
+
+
+def _requirement(text: str, span: Span) -> Requirement | None:
+    text = text.strip()
+    if text.startswith((".", "/", "file:")) or text in (".", ".."):
+        return Requirement(text, None, span, local_path=True)
+    if _BARE_URL.match(text):
+        name = None
+        m = re.search(r"[#&]egg=([A-Za-z0-9_.-]+)", text)
+        if m:
+            name = canonicalize_name(m.group(1))
+        return Requirement(text, name, span, url=text)
+    try:
+        parsed = PkgRequirement(text)
+    except InvalidRequirement:
+        return None
+    return Requirement(text, canonicalize_name(parsed.name), span, specifier=str(parsed.specifier),
+                       url=parsed.url, extras=frozenset(e.lower() for e in parsed.extras))
+
+
+# --------------------------------------------------------------------------- pyproject
+
+
+@dataclass
+class PyProject:
+    source: SourceFile
+    data: dict
+    #: PEP 621 project.dependencies, Poetry main dependencies.
+    dependencies: list[Requirement] = field(default_factory=list)
+    #: optional-dependencies, dependency-groups, Poetry groups: name -> requirements.
+    groups: dict[str, list[Requirement]] = field(default_factory=dict)
+    #: Where the main dependency list is declared (for repo-level findings).
+    dependencies_span: Span | None = None
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def all_requirements(self) -> list[Requirement]:
+        return self.dependencies + [r for reqs in self.groups.values() for r in reqs]
+
+
+def parse_pyproject(source: SourceFile) -> PyProject:
+    data = tomllib.loads(source.text)
+    project = PyProject(source, data)
+    locator = _TomlLocator(source)
+    pep621 = data.get("project") if isinstance(data.get("project"), dict) else {}
+    deps = pep621.get("dependencies")
+    if isinstance(deps, list):
+        project.dependencies = [r for r in (locator.requirement(d) for d in deps if isinstance(d, str)) if r]
+        project.dependencies_span = locator.key_span("dependencies")
+    for group, items in (pep621.get("optional-dependencies") or {}).items():
+        if isinstance(items, list):
+            project.groups[f"optional:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
+    for group, items in (data.get("dependency-groups") or {}).items():
+        if isinstance(items, list):
+            project.groups[f"group:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    if isinstance(poetry, dict):
+        if isinstance(poetry.get("dependencies"), dict):
+            project.dependencies += locator.poetry(poetry["dependencies"])
+            project.dependencies_span = project.dependencies_span or locator.header_span("tool.poetry.dependencies")
+        for group, table in (poetry.get("group") or {}).items():
+            if isinstance(table, dict) and isinstance(table.get("dependencies"), dict):
+                project.groups[f"poetry:{group}"] = locator.poetry(table["dependencies"])
+        if isinstance(poetry.get("dev-dependencies"), dict):
+            project.groups["poetry:dev"] = locator.poetry(poetry["dev-dependencies"])
+    return project
+
+
+class _TomlLocator:
+    """tomllib has no positions: find each value's text in the file instead."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.text = source.text
+        self.cursor = 0
+
+    def _span_of(self, needle: str, start_at: int = 0) -> Span:
+        at = self.text.find(needle, start_at)
+        if at < 0:
+            return Span(1, 1, 1, 1)
+        return self.source.index.span(at, at + len(needle))
+
+    def requirement(self, text: str) -> Requirement | None:
+        for quote in ('"', "'"):
+            at = self.text.find(quote + text + quote)
+            if at >= 0:
+                return _requirement(text, self.source.index.span(at + 1, at + 1 + len(text)))
+        return _requirement(text, Span(1, 1, 1, 1))
+
+    def key_span(self, key: str) -> Span:
+        m = re.search(rf"(?m)^\s*{re.escape(key)}\s*=", self.text)
+        if not m:
+            return Span(1, 1, 1, 1)
+        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        return self.source.index.span(start, start + len(key))
+
+    def header_span(self, table: str) -> Span:
+        return self._span_of(f"[{table}]")
+
+    def poetry(self, table: dict) -> list[Requirement]:
+        header = self.text.find("dependencies]")
+        out: list[Requirement] = []
+        for name, spec in table.items():
+            if name.lower() == "python":
+                continue
+            m = re.search(rf"(?m)^\s*{re.escape(name)}\s*=", self.text[max(header, 0):])
+            if m:
+                start = max(header, 0) + m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                span = self.source.index.span(start, start + len(name))
+            else:
+                span = Span(1, 1, 1, 1)
+            out.append(_poetry_requirement(name, spec, span))
+        return out
+
+
+def _poetry_requirement(name: str, spec: object, span: Span) -> Requirement:
+    version = spec if isinstance(spec, str) else (spec.get("version", "") if isinstance(spec, dict) else "")
+    req = Requirement(f"{name} = {spec!r}", canonicalize_name(name), span)
+    if isinstance(spec, dict):
+        if "path" in spec:
+            req.local_path = True
+        elif "git" in spec:
+            rev = spec.get("rev", "")
+            req.url = f"git+{spec['git']}@{rev}" if rev else f"git+{spec['git']}"
+        elif "url" in spec:
+            req.url = spec["url"]
+        req.extras = frozenset(e.lower() for e in spec.get("extras", []) if isinstance(e, str))
+    version = version.strip()
+    # Poetry reads a bare version ("1.2.3") as an exact pin.
+    if re.fullmatch(r"\d+(\.\d+)*([a-z]+\d*)?", version):
+        req.specifier = f"=={version}"
+    else:
+        req.specifier = version if version != "*" else ""
+    return req

@@ -1,0 +1,196 @@
+"""Dockerfiles into stages and instructions with exact positions.
+
+dockerfile-parse finds instruction boundaries, joins continuation lines and
+resolves ``ARG`` defaults in ``FROM``. It does not know heredocs (``RUN <<EOF``),
+so their bodies are folded back into the instruction that opened them here,
+instead of becoming bogus instructions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+from dockerfile_parse import DockerfileParser
+
+from readycheck.findings import Span
+from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
+from readycheck.sourcefile import SourceFile
+
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_FLAG = re.compile(r"^--([a-z-]+)(?:=(\S*))?$")
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper case: RUN, CMD, ...
+    value: str  # as dockerfile-parse joins it
+    line: int  # 1-based first line
+    end_line: int
+    stage: int  # index of the stage it belongs to, -1 before the first FROM
+    #: Offset in the file where the value starts (after the keyword).
+    value_offset: int = 0
+    #: Raw text of the value as written, continuation lines included.
+    raw_value: str = ""
+
+    def exec_form(self) -> list[str] | None:
+        """The JSON array of an exec-form CMD/ENTRYPOINT/RUN, else None."""
+        text = self.value.strip()
+        if not text.startswith("["):
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        return None
+
+    def flags(self) -> dict[str, str]:
+        """Leading ``--name=value`` flags (``--from``, ``--chown``, ``--mount``)."""
+        out: dict[str, str] = {}
+        for part in self.value.split():
+            m = _FLAG.match(part)
+            if not m:
+                break
+            out[m.group(1)] = m.group(2) or ""
+        return out
+
+    def arguments(self) -> list[str]:
+        """Whitespace-separated arguments after the leading flags."""
+        parts = self.value.split()
+        while parts and _FLAG.match(parts[0]):
+            parts.pop(0)
+        return parts
+
+
+@dataclass
+class Stage:
+    index: int
+    image: str  # as written after FROM (ARG references unresolved)
+    resolved_image: str  # with ARG defaults substituted
+    name: str | None
+    from_instruction: Instruction
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def last(self, keyword: str) -> Instruction | None:
+        found = [i for i in self.instructions if i.keyword == keyword]
+        return found[-1] if found else None
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+
+@dataclass
+class Dockerfile:
+    source: SourceFile
+    stages: list[Stage]
+    preamble: list[Instruction]  # ARGs and comments before the first FROM
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def final_stage(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def span_of(self, instruction: Instruction, needle: str | None = None) -> Span:
+        """The span of ``needle`` inside an instruction, else of its keyword."""
+        index = self.source.index
+        if needle:
+            found = index.find(needle, instruction.line, instruction.end_line)
+            if found:
+                return found
+        start = index.offset(instruction.line)
+        text = index.line_text(instruction.line)
+        lead = len(text) - len(text.lstrip())
+        return index.span(start + lead, start + lead + len(instruction.keyword))
+
+    def shell_commands(self, instruction: Instruction) -> list[SimpleCommand]:
+        """Shell-form value parsed into commands, word offsets in this file."""
+        return parse_commands(instruction.raw_value, base=instruction.value_offset)
+
+    def exec_words(self, instruction: Instruction) -> list[Word] | None:
+        """Exec-form array elements as words located in the file."""
+        items = instruction.exec_form()
+        if items is None:
+            return None
+        words: list[Word] = []
+        text = self.source.text
+        cursor = instruction.value_offset
+        limit = instruction.value_offset + len(instruction.raw_value)
+        for item in items:
+            quoted = json.dumps(item)
+            at = text.find(quoted, cursor, limit)
+            if at < 0:  # escaped differently from json.dumps: fall back to the value start
+                words.append(Word(item, instruction.value_offset, instruction.value_offset, quoted))
+                continue
+            words.append(Word(item, at, at + len(quoted), quoted))
+            cursor = at + len(quoted)
+        return words
+
+
+def parse_dockerfile(source: SourceFile) -> Dockerfile:
+    text = source.text
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")))
+    structure = parser.structure
+    try:
+        parents = parser.parent_images
+    except Exception:  # dockerfile-parse raises on odd ARG syntax; keep raw images
+        parents = []
+    index = source.index
+    lines = text.splitlines()
+    instructions: list[Instruction] = []
+    heredoc_until = -1
+    for item in structure:
+        start, end = item["startline"], item["endline"]
+        keyword = item["instruction"].upper()
+        if start <= heredoc_until or keyword == "COMMENT":
+            continue
+        line_text = lines[start] if start < len(lines) else ""
+        stripped = line_text.lstrip()
+        kw_at = index.offset(start + 1) + (len(line_text) - len(stripped))
+        value_at = kw_at + len(keyword)
+        # Skip the whitespace between keyword and value.
+        while value_at < len(text) and text[value_at] in " \t":
+            value_at += 1
+        end_offset = index.offset(end + 2) if end + 1 < index.line_count else len(text)
+        raw_value = text[value_at:end_offset].rstrip("\n")
+        value = item["value"]
+        heredocs = _HEREDOC.findall(value) if keyword in ("RUN", "COPY", "ADD") else []
+        if heredocs:
+            end = _heredoc_end(lines, end, [name for _, name in heredocs])
+            heredoc_until = end
+            end_offset = index.offset(end + 2) if end + 1 < index.line_count else len(text)
+            raw_value = text[value_at:end_offset].rstrip("\n")
+            value = raw_value
+        instructions.append(Instruction(keyword, value, start + 1, end + 1, -1, value_at, raw_value))
+    stages: list[Stage] = []
+    preamble: list[Instruction] = []
+    for inst in instructions:
+        if inst.keyword == "FROM":
+            args = inst.arguments()
+            image = args[0] if args else ""
+            name = args[2] if len(args) >= 3 and args[1].lower() == "as" else None
+            resolved = parents[len(stages)] if len(stages) < len(parents) else image
+            stages.append(Stage(len(stages), image, resolved, name, inst))
+            inst.stage = len(stages) - 1
+        elif stages:
+            inst.stage = len(stages) - 1
+            stages[-1].instructions.append(inst)
+        else:
+            preamble.append(inst)
+    return Dockerfile(source, stages, preamble)
+
+
+def _heredoc_end(lines: list[str], line: int, delimiters: list[str]) -> int:
+    """0-based index of the line closing the last heredoc opened on ``line``."""
+    i = line + 1
+    for delimiter in delimiters:
+        while i < len(lines) and lines[i].strip() != delimiter:
+            i += 1
+        i += 1
+    return min(i - 1, len(lines) - 1)

@@ -1,0 +1,108 @@
+"""YAML with positions: every scalar, list and mapping remembers where it was.
+
+PyYAML's composer gives nodes with marks; they are turned into ``LStr``,
+``LList`` and ``LDict`` (subclasses of the plain types with ``.start``/``.end``
+file offsets), so checks use ordinary dict/list/str code and still point at
+the exact value. Only the safe loader is used. Aliases are expanded with a
+budget, so a "billion laughs" document becomes a diagnostic, not an outage.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+MAX_NODES = 200_000
+
+
+class YamlTooLarge(ValueError):
+    pass
+
+
+class LStr(str):
+    start: int
+    end: int
+    #: True when the scalar text is the file text verbatim (plain or simple quoted),
+    #: so offsets inside the value map 1:1 onto the file.
+    verbatim_at: int | None
+
+
+class LList(list):
+    start: int
+    end: int
+
+
+class LDict(dict):
+    start: int
+    end: int
+    #: key -> the key scalar itself (for positions of keys)
+    keys_at: dict
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _scalar(node: yaml.ScalarNode, text: str, loader: yaml.SafeLoader) -> object:
+    if node.tag != _STR_TAG:
+        # ints, bools, nulls, floats, timestamps: plain Python values, unlocated.
+        try:
+            return loader.construct_object(node)
+        except yaml.YAMLError:
+            pass
+    value = LStr(node.value)
+    value.start = node.start_mark.index
+    value.end = node.end_mark.index
+    raw = text[value.start:value.end]
+    if node.style is None and raw == node.value:
+        value.verbatim_at = value.start
+    elif node.style in ("'", '"') and raw[1:-1] == node.value:
+        value.verbatim_at = value.start + 1
+    else:
+        value.verbatim_at = None
+    return value
+
+
+def _convert(node: yaml.Node, text: str, budget: list[int], loader: yaml.SafeLoader) -> object:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlTooLarge(f"YAML expands to more than {MAX_NODES:,} nodes (alias bomb?)")
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, text, loader)
+    if isinstance(node, yaml.SequenceNode):
+        out = LList(_convert(child, text, budget, loader) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        out = LDict()
+        out.keys_at = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, text, budget, loader)
+            if key == "<<" and isinstance(value_node, (yaml.MappingNode, yaml.SequenceNode)):
+                merged = _convert(value_node, text, budget, loader)
+                for part in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(part, dict):
+                        for k, v in part.items():
+                            out.setdefault(k, v)
+                continue
+            try:
+                out[key] = _convert(value_node, text, budget, loader)
+                out.keys_at[key] = key
+            except TypeError:  # unhashable key (a mapping as key): skip it
+                continue
+    else:  # pragma: no cover - PyYAML has only three node kinds
+        return None
+    out.start = node.start_mark.index
+    out.end = node.end_mark.index
+    return out
+
+
+def load_all(text: str) -> list[object]:
+    """All documents of a YAML text, located. Raises yaml.YAMLError or YamlTooLarge."""
+    budget = [MAX_NODES]
+    loader = yaml.SafeLoader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                documents.append(_convert(node, text, budget, loader))
+        return documents
+    finally:
+        loader.dispose()

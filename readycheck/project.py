@@ -1,0 +1,261 @@
+"""The project model: the scanned repository as typed facts.
+
+Checks read facts from here, never raw paths. Every file is read once and
+parsed once, lazily, the first time a check asks for its kind of fact; a file
+that cannot be read or parsed becomes a ``Diagnostic`` and is left out of the
+facts, and the scan goes on.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+import yaml
+
+from readycheck.findings import Diagnostic
+from readycheck.parsers.dependencies import PyProject, RequirementsFile, parse_pyproject, parse_requirements
+from readycheck.parsers.dockerfile import Dockerfile, parse_dockerfile
+from readycheck.parsers.python import Function, ModuleFacts, PythonSyntaxError, module_name, parse_python
+from readycheck.parsers.yamlfile import YamlTooLarge, load_all
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+
+if TYPE_CHECKING:
+    from readycheck.startcommands import StartCommand
+    from readycheck.webapp import WebModel
+
+T = TypeVar("T")
+
+#: A Python file can define an app, router or route only if it names one of these.
+WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette")
+DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
+                    FileKind.RAILWAY, FileKind.APP_YAML)
+
+
+class Project:
+    def __init__(self, root: Path, files: list[SourceFile]) -> None:
+        self.root = root
+        self.all_files = files
+        self._by_path = {f.path: f for f in files}
+        self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
+
+    # -- files -------------------------------------------------------------
+
+    def file(self, path: str) -> SourceFile | None:
+        return self._by_path.get(path)
+
+    def files(self, *kinds: FileKind) -> list[SourceFile]:
+        return [f for f in self.all_files if f.kind in kinds]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sorted(self._diagnostics.values())
+
+    def diagnose(self, path: str, message: str, line: int = 0, kind: str = "parse") -> None:
+        self._diagnostics.setdefault((path, message), Diagnostic(path, message, line, kind))
+
+    def parse_each(self, kinds: tuple[FileKind, ...], parser: Callable[[SourceFile], T], what: str) -> list[T]:
+        """Parse every file of some kinds; failures become diagnostics."""
+        out: list[T] = []
+        for source in self.files(*kinds):
+            result = self.parse_one(source, parser, what)
+            if result is not None:
+                out.append(result)
+        return out
+
+    def parse_one(self, source: SourceFile, parser: Callable[[SourceFile], T], what: str) -> T | None:
+        try:
+            return parser(source)
+        except UnreadableFile as exc:
+            self.diagnose(source.path, str(exc))
+        except (yaml.YAMLError, YamlTooLarge) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            self.diagnose(source.path, f"cannot parse {what}: {str(exc).splitlines()[0] if str(exc) else exc}", line)
+        except RecursionError:
+            self.diagnose(source.path, f"cannot parse {what}: nesting too deep")
+        except Exception as exc:  # a parser bug or malformed input must never stop the scan
+            self.diagnose(source.path, f"cannot parse {what}: {type(exc).__name__}: {exc}")
+        return None
+
+    # -- facts ---------------------------------------------------------------
+
+    @cached_property
+    def dockerfiles(self) -> list[Dockerfile]:
+        return self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
+
+    @cached_property
+    def requirements_files(self) -> list[RequirementsFile]:
+        """Every file named like a requirements file."""
+        parsed = (self.requirements_at(f.path) for f in self.files(FileKind.REQUIREMENTS))
+        return [r for r in parsed if r is not None]
+
+    def requirements_at(self, path: str) -> RequirementsFile | None:
+        """Any file read as a requirements file (for ``-r``/``-c`` targets), parsed once."""
+        cache = self.__dict__.setdefault("_requirements_cache", {})
+        if path not in cache:
+            source = self.file(path)
+            parsed = self.parse_one(source, parse_requirements, "requirements file") if source else None
+            for line, message in parsed.errors if parsed else ():
+                self.diagnose(path, message, line)
+            cache[path] = parsed
+        return cache[path]
+
+    @cached_property
+    def pyprojects(self) -> list[PyProject]:
+        return self.parse_each((FileKind.PYPROJECT,), parse_pyproject, "pyproject.toml")
+
+    @cached_property
+    def lockfiles(self) -> list[SourceFile]:
+        return self.files(FileKind.LOCKFILE)
+
+    def yaml_documents(self, source: SourceFile) -> list[Any] | None:
+        """Located YAML documents of a file, parsed once."""
+        cache = self.__dict__.setdefault("_yaml_cache", {})
+        if source.path not in cache:
+            cache[source.path] = self.parse_one(source, lambda s: load_all(s.text), "YAML")
+        return cache[source.path]
+
+    @cached_property
+    def start_commands(self) -> list["StartCommand"]:
+        from readycheck import startcommands
+
+        starts: list[StartCommand] = []
+        for dockerfile in self.dockerfiles:
+            starts += self._guarded(dockerfile.path, lambda: startcommands.from_dockerfile(self, dockerfile))
+        for source in self.files(FileKind.PROCFILE):
+            starts += self._guarded(source.path, lambda: startcommands.from_procfile(self, source))
+        for source in self.files(FileKind.COMPOSE):
+            documents = self.yaml_documents(source)
+            if documents is not None:
+                starts += self._guarded(source.path, lambda: startcommands.from_compose(self, source, documents))
+        return starts
+
+    def _guarded(self, path: str, build: Callable[[], list[T]]) -> list[T]:
+        try:
+            return build()
+        except UnreadableFile as exc:
+            self.diagnose(path, str(exc))
+        except Exception as exc:
+            self.diagnose(path, f"cannot read start command: {type(exc).__name__}: {exc}", kind="internal")
+        return []
+
+    @cached_property
+    def python(self) -> "PythonIndex":
+        return PythonIndex(self)
+
+    @cached_property
+    def web(self) -> "WebModel":
+        from readycheck.webapp import build_web_model
+
+        return build_web_model(self.python)
+
+    @property
+    def deployable(self) -> bool:
+        """True when the repo says how it is deployed (a Dockerfile, Procfile, compose, PaaS file)."""
+        return bool(self.files(*DEPLOYMENT_KINDS))
+
+
+class PythonIndex:
+    """Python modules of the project, parsed on demand, and name resolution across them."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.sources = project.files(FileKind.PYTHON)
+        self._facts: dict[str, ModuleFacts | None] = {}
+        self._by_suffix: dict[str, list[SourceFile]] = {}
+        for source in self.sources:
+            parts = module_name(source.path).split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(source)
+
+    def facts(self, source: SourceFile) -> ModuleFacts | None:
+        if source.path not in self._facts:
+            self._facts[source.path] = None
+            try:
+                self._facts[source.path] = parse_python(source.path, source.data)
+            except UnreadableFile as exc:
+                self.project.diagnose(source.path, str(exc))
+            except PythonSyntaxError as exc:
+                self.project.diagnose(source.path, f"cannot parse Python: {exc}")
+        return self._facts[source.path]
+
+    def _source_bytes(self, source: SourceFile) -> bytes:
+        try:
+            return source.data
+        except UnreadableFile as exc:
+            self.project.diagnose(source.path, str(exc))
+            return b""
+
+    def web_modules(self) -> list[ModuleFacts]:
+        """Facts of every module that can define an app, router or route."""
+        out = []
+        for source in self.sources:
+            data = self._source_bytes(source)
+            if any(marker in data for marker in WEB_MARKERS):
+                facts = self.facts(source)
+                if facts is not None:
+                    out.append(facts)
+        return out
+
+    def modules(self) -> Iterator[ModuleFacts]:
+        for source in self.sources:
+            facts = self.facts(source)
+            if facts is not None:
+                yield facts
+
+    def module(self, dotted: str, near: ModuleFacts | None = None) -> ModuleFacts | None:
+        """The module with this dotted name (or name suffix), nearest to ``near``."""
+        candidates = self._by_suffix.get(dotted)
+        if not candidates:
+            return None
+        if len(candidates) > 1 and near is not None:
+            candidates = sorted(candidates, key=lambda s: (-_common_prefix(s.path, near.path), s.path))
+        return self.facts(candidates[0])
+
+    def resolve(self, qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[ModuleFacts, str] | None:
+        """(module, name inside it) for a qualified name, following re-exports."""
+        parts = qualified.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:i]), near)
+            if module is None:
+                continue
+            name = ".".join(parts[i:])
+            head = parts[i]
+            defined = head in module.functions or head in module.classes or any(
+                a.name == head and not a.scope for a in module.assignments)
+            if not defined and head in module.imports and depth < 5:
+                rest = ".".join(parts[i + 1:])
+                target = module.imports[head] + (f".{rest}" if rest else "")
+                if target != qualified:
+                    return self.resolve(target, module, depth + 1)
+            return module, name
+        return None
+
+    def function(self, module: ModuleFacts, text: str, scope: str = "", resolved: bool = False
+                 ) -> tuple[Function, ModuleFacts] | None:
+        """The repo function a name refers to, from inside ``module``."""
+        if not resolved:
+            while scope:
+                found = module.functions.get(f"{scope}.<locals>.{text}")
+                if found:
+                    return found, module
+                scope = scope.rpartition(".<locals>.")[0]
+            found = module.functions.get(text)
+            return (found, module) if found else None
+        target = self.resolve(text, module)
+        if target is None:
+            return None
+        target_module, name = target
+        found = target_module.functions.get(name)
+        return (found, target_module) if found else None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -1,0 +1,137 @@
+"""One file of the scanned repository, read at most once and decoded at most once."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from readycheck.text import TextIndex
+
+#: Files larger than this are not read; a diagnostic says so.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class FileKind(enum.Enum):
+    DOCKERFILE = "dockerfile"
+    DOCKERIGNORE = "dockerignore"
+    COMPOSE = "compose"
+    PROCFILE = "procfile"
+    FLY = "fly"
+    RENDER = "render"
+    RAILWAY = "railway"
+    APP_YAML = "app-yaml"
+    YAML = "yaml"  # any other YAML: Kubernetes manifests, Helm templates, CI files
+    GUNICORN_CONF = "gunicorn-conf"
+    SHELL = "shell"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    LOCKFILE = "lockfile"
+    PIPFILE = "pipfile"
+    PYTHON = "python"
+    MAKEFILE = "makefile"
+    OTHER = "other"
+
+
+_LOCKFILES = {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"}
+_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
+_REQUIREMENTS = re.compile(r"(^|[._-])(requirements|constraints|reqs)([._-][\w.-]*)?\.(txt|in)$", re.IGNORECASE)
+
+
+def classify(relpath: str) -> FileKind:
+    """The kind of a file, from its repo-relative posix path alone."""
+    name = relpath.rsplit("/", 1)[-1]
+    lower = name.lower()
+    parent = relpath.rsplit("/", 2)[-2].lower() if "/" in relpath else ""
+    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
+            or lower.endswith((".dockerfile", ".containerfile")):
+        return FileKind.DOCKERFILE
+    if lower == ".dockerignore" or lower.endswith(".dockerignore"):
+        return FileKind.DOCKERIGNORE
+    if _COMPOSE.match(name):
+        return FileKind.COMPOSE
+    if name == "Procfile" or name.startswith("Procfile."):
+        return FileKind.PROCFILE
+    if lower == "fly.toml" or (lower.startswith("fly.") and lower.endswith(".toml")):
+        return FileKind.FLY
+    if lower in ("render.yaml", "render.yml"):
+        return FileKind.RENDER
+    if lower in ("railway.json", "railway.toml"):
+        return FileKind.RAILWAY
+    if lower in ("app.yaml", "app.yml"):
+        return FileKind.APP_YAML
+    if lower in ("gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py"):
+        return FileKind.GUNICORN_CONF
+    if name in _LOCKFILES:
+        return FileKind.LOCKFILE
+    if name == "Pipfile":
+        return FileKind.PIPFILE
+    if lower == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if _REQUIREMENTS.search(name) or (parent == "requirements" and lower.endswith((".txt", ".in"))):
+        return FileKind.REQUIREMENTS
+    if lower.endswith(".py"):
+        return FileKind.PYTHON
+    if lower.endswith((".sh", ".bash")):
+        return FileKind.SHELL
+    if lower.endswith((".yml", ".yaml")):
+        return FileKind.YAML
+    if lower in ("makefile", "gnumakefile"):
+        return FileKind.MAKEFILE
+    return FileKind.OTHER
+
+
+class UnreadableFile(Exception):
+    """Raised when a file's bytes cannot be turned into text; the message is
+    the user-facing reason."""
+
+
+@dataclass(eq=False)
+class SourceFile:
+    """A scanned file. ``data``, ``text`` and ``index`` are computed once and cached."""
+
+    path: str  # repo-relative, posix
+    abspath: Path
+    kind: FileKind
+    size: int = 0
+    _data: bytes | None = field(default=None, repr=False)
+
+    @cached_property
+    def data(self) -> bytes:
+        if self._data is not None:
+            return self._data
+        if self.size > MAX_FILE_BYTES:
+            raise UnreadableFile(f"file is {self.size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit; skipped")
+        try:
+            return self.abspath.read_bytes()
+        except OSError as exc:
+            raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+
+    @cached_property
+    def text(self) -> str:
+        """The file as text: UTF-8 (a BOM is dropped), CRLF kept as is.
+
+        Raises UnreadableFile for binary files and undecodable bytes.
+        """
+        data = self.data
+        if b"\x00" in data:
+            raise UnreadableFile("binary file (contains NUL bytes); skipped")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"not valid UTF-8 (byte {exc.start}); skipped") from None
+
+    @cached_property
+    def index(self) -> TextIndex:
+        return TextIndex(self.text)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def directory(self) -> str:
+        """Repo-relative posix directory, '' for the root."""
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""

@@ -1,0 +1,55 @@
+"""Offsets to positions: every front end reports exact token positions through this."""
+
+from __future__ import annotations
+
+import bisect
+
+from readycheck.findings import Span
+
+
+class TextIndex:
+    """Maps character offsets in a text to 1-based (line, column) pairs."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self._starts.append(i + 1)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def offset(self, line: int, column: int = 1) -> int:
+        """Offset of a 1-based line and column."""
+        line = min(max(line, 1), len(self._starts))
+        return min(self._starts[line - 1] + column - 1, len(self.text))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        offset = min(max(offset, 0), len(self.text))
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(max(end, start))
+        return Span(line, col, end_line, end_col)
+
+    def line_text(self, line: int) -> str:
+        if not 1 <= line <= len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    def find(self, needle: str, start_line: int, end_line: int) -> Span | None:
+        """Span of the first ``needle`` between two lines (inclusive), if any."""
+        if not needle:
+            return None
+        lo = self.offset(start_line)
+        hi = self.offset(end_line + 1) if end_line < len(self._starts) else len(self.text)
+        at = self.text.find(needle, lo, hi)
+        if at < 0:
+            return None
+        return self.span(at, at + len(needle))

@@ -1,0 +1,312 @@
+"""The web applications of a project: apps, routers, routes and their full paths.
+
+Built from the Python facts of every module that can hold a route. An object
+assigned from ``FastAPI()``, ``APIRouter()``, ``Starlette()`` or ``Router()``
+is a web object; route decorators (``@router.get("/x")``), ``add_api_route``,
+``add_route``, Starlette ``Route``/``Mount`` lists, ``include_router`` and
+``mount`` connect them, across modules, through the modules' imports. The full
+path of a route is the prefixes of every include on the way down plus the
+router's own prefix plus the route's path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from readycheck.findings import Span
+from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
+
+if TYPE_CHECKING:
+    from readycheck.project import PythonIndex
+
+APP_CONSTRUCTORS = {
+    "fastapi.FastAPI": ("app", "fastapi"),
+    "fastapi.applications.FastAPI": ("app", "fastapi"),
+    "starlette.applications.Starlette": ("app", "starlette"),
+    "fastapi.APIRouter": ("router", "fastapi"),
+    "fastapi.routing.APIRouter": ("router", "fastapi"),
+    "starlette.routing.Router": ("router", "starlette"),
+}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
+ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "route", "websocket", "websocket_route"}
+UNKNOWN_SEGMENT = "{?}"
+
+
+@dataclass
+class Route:
+    path: str  # as declared on its owner (UNKNOWN_SEGMENT where not a literal)
+    methods: tuple[str, ...]
+    handler: Function | None
+    module: ModuleFacts
+    span: Span  # of the decorator or registration call
+    owner: "WebObject | None"
+    websocket: bool = False
+
+
+@dataclass
+class Include:
+    child: "WebObject"
+    prefix: str
+    span: Span
+    module: ModuleFacts
+
+
+@dataclass
+class WebObject:
+    key: str  # "<module path>::<scoped name>"
+    name: str
+    kind: str  # "app" or "router"
+    framework: str
+    module: ModuleFacts
+    span: Span  # the assignment target
+    call: Value  # the constructor call
+    prefix: str = ""
+    routes: list[Route] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
+    #: Functions run at startup: lifespan, on_startup, @app.on_event("startup").
+    startup: list[tuple[Function, ModuleFacts]] = field(default_factory=list)
+    included: bool = False
+
+    def all_routes(self, prefix: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Route]]:
+        """(full path, route) for every route reachable from this object."""
+        if self.key in seen:
+            return
+        seen = seen | {self.key}
+        base = _join(prefix, self.prefix)
+        for route in self.routes:
+            yield _join(base, route.path), route
+        for include in self.includes:
+            yield from include.child.all_routes(_join(base, include.prefix), seen)
+
+
+def _join(a: str, b: str) -> str:
+    if not b:
+        return a
+    if not a:
+        return b
+    return a.rstrip("/") + "/" + b.lstrip("/")
+
+
+def _literal_path(value: Value | None) -> str:
+    if value is None:
+        return ""
+    if value.kind == "str":
+        return value.text
+    return UNKNOWN_SEGMENT
+
+
+@dataclass
+class WebModel:
+    objects: list[WebObject]
+    routes: list[Route]
+
+    @property
+    def apps(self) -> list[WebObject]:
+        return [o for o in self.objects if o.kind == "app"]
+
+    def handlers(self) -> Iterator[tuple[Route, Function]]:
+        for route in self.routes:
+            if route.handler is not None:
+                yield route, route.handler
+
+
+def build_web_model(index: "PythonIndex") -> WebModel:
+    objects: dict[str, WebObject] = {}
+    modules = index.web_modules()
+    for module in modules:
+        for assignment in module.assignments:
+            value = assignment.value
+            if value.kind != "call" or not value.resolved or value.text not in APP_CONSTRUCTORS:
+                continue
+            kind, framework = APP_CONSTRUCTORS[value.text]
+            key = f"{module.path}::{_scoped(assignment.scope, assignment.name)}"
+            obj = WebObject(key, assignment.name, kind, framework, module, assignment.span, value,
+                            prefix=_literal_path(value.kwarg("prefix")) if value.kwarg("prefix") else "")
+            objects[key] = obj
+    model = WebModel(list(objects.values()), [])
+    linker = _Linker(index, objects, model)
+    for module in modules:
+        linker.link_module(module)
+    return model
+
+
+def _scoped(scope: str, name: str) -> str:
+    return f"{scope}.<locals>.{name}" if scope else name
+
+
+class _Linker:
+    def __init__(self, index: "PythonIndex", objects: dict[str, WebObject], model: WebModel) -> None:
+        self.index = index
+        self.objects = objects
+        self.model = model
+
+    def owner(self, module: ModuleFacts, text: str, scope: str, qualified: str | None) -> WebObject | None:
+        """The web object a dotted receiver (``app``, ``users.router``) refers to.
+
+        A name resolved through an import is looked up where it was imported
+        from; an unresolved one is a local of the enclosing scopes.
+        """
+        if qualified:
+            target = self.index.resolve(qualified, module)
+            if target is not None:
+                target_module, name = target
+                found = self.objects.get(f"{target_module.path}::{name}")
+                if found:
+                    return found
+        while scope:
+            found = self.objects.get(f"{module.path}::{_scoped(scope, text)}")
+            if found:
+                return found
+            scope = scope.rpartition(".<locals>.")[0]
+        return self.objects.get(f"{module.path}::{text}")
+
+    def _ref_owner(self, module: ModuleFacts, value: Value | None, scope: str) -> WebObject | None:
+        if value is None or value.kind != "ref":
+            return None
+        return self.owner(module, value.text, scope, value.text if value.resolved else None)
+
+    def _owner_of_call(self, module: ModuleFacts, site: CallSite, scope: str) -> WebObject | None:
+        receiver_text = site.text.rpartition(".")[0]
+        qualified = site.callee.rpartition(".")[0] if site.callee else None
+        return self.owner(module, receiver_text, scope, qualified) if receiver_text else None
+
+    def link_module(self, module: ModuleFacts) -> None:
+        for obj in [o for o in self.objects.values() if o.module is module]:
+            self._constructor_links(obj)
+        for function in module.functions.values():
+            for deco in function.decorators:
+                self._decorator(module, function, deco)
+        for scope, site in self._calls(module):
+            method = site.method
+            if method is None:
+                continue
+            if method in ("include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
+                          "add_event_handler", "add_websocket_route"):
+                owner = self._owner_of_call(module, site, scope)
+                if owner is not None:
+                    self._registration(module, owner, method, site, scope)
+
+    @staticmethod
+    def _calls(module: ModuleFacts) -> Iterator[tuple[str, CallSite]]:
+        for site in module.module_calls:
+            yield "", site
+        for site in module.main_calls:
+            yield "", site
+        for function in module.functions.values():
+            for site in function.calls:
+                yield function.qualname, site
+
+    def _function(self, module: ModuleFacts, value: Value | None, scope: str = "") -> tuple[Function, ModuleFacts] | None:
+        if value is None or value.kind != "ref":
+            return None
+        found = self.index.function(module, value.text, scope, value.resolved)
+        return found
+
+    def _constructor_links(self, obj: WebObject) -> None:
+        call = obj.call
+        module = obj.module
+        lifespan = self._function(module, call.kwarg("lifespan"))
+        if lifespan:
+            obj.startup.append(lifespan)
+        for key in ("on_startup",):
+            handlers = call.kwarg(key)
+            if handlers is not None and handlers.kind == "list":
+                for item in handlers.items:
+                    found = self._function(module, item)
+                    if found:
+                        obj.startup.append(found)
+        routes = call.kwarg("routes")
+        if routes is not None:
+            self._starlette_routes(module, obj, self._deref(module, routes), "")
+
+    def _deref(self, module: ModuleFacts, value: Value) -> Value:
+        """A module-level name's assigned value (``routes = [...]``), one level deep."""
+        if value.kind == "ref":
+            name = value.text.rsplit(".", 1)[-1]
+            for assignment in module.assignments:
+                if assignment.name == name and not assignment.scope:
+                    return assignment.value
+        return value
+
+    def _starlette_routes(self, module: ModuleFacts, obj: WebObject, routes: Value, prefix: str) -> None:
+        if routes.kind != "list":
+            return
+        for item in routes.items:
+            if item.kind != "call":
+                continue
+            name = item.text.rsplit(".", 1)[-1]
+            if name in ("Route", "APIRoute", "WebSocketRoute"):
+                path = _join(prefix, _literal_path(item.arg(0, "path")))
+                endpoint = self._function(module, item.arg(1, "endpoint"))
+                methods = item.kwarg("methods")
+                verbs = tuple(v.text.upper() for v in methods.items if v.kind == "str") if methods and methods.kind == "list" else ("GET",)
+                route = Route(path, verbs, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,
+                              item.span, obj, websocket=name == "WebSocketRoute")
+                obj.routes.append(route)
+                self.model.routes.append(route)
+            elif name == "Mount":
+                sub_prefix = _join(prefix, _literal_path(item.arg(0, "path")))
+                inner = item.kwarg("routes")
+                if inner is not None:
+                    self._starlette_routes(module, obj, self._deref(module, inner), sub_prefix)
+                app = item.kwarg("app") or (item.items[1] if len(item.items) > 1 else None)
+                child = self._ref_owner(module, app, "")
+                if child is not None:
+                    child.included = True
+                    obj.includes.append(Include(child, sub_prefix, item.span, module))
+
+    def _decorator(self, module: ModuleFacts, function: Function, deco) -> None:
+        receiver, _, attr = deco.text.rpartition(".")
+        if not receiver:
+            return
+        qualified_receiver = deco.qualified.rpartition(".")[0] if deco.qualified else None
+        owner = self.owner(module, receiver, function.scope, qualified_receiver)
+        if owner is None:
+            return
+        call = deco.call
+        if attr in ROUTE_DECORATORS and call is not None:
+            path = _literal_path(call.arg(0, "path"))
+            if attr in HTTP_METHODS:
+                methods: tuple[str, ...] = (attr.upper(),)
+            else:
+                given = call.kwarg("methods")
+                methods = tuple(v.text.upper() for v in given.items if v.kind == "str") if given and given.kind == "list" else ("GET",)
+            route = Route(path, methods, function, module, deco.span, owner, websocket=attr.startswith("websocket"))
+            owner.routes.append(route)
+            self.model.routes.append(route)
+        elif attr == "on_event" and call is not None:
+            event = call.arg(0, "event_type")
+            if event is not None and event.text == "startup":
+                owner.startup.append((function, module))
+
+    def _registration(self, module: ModuleFacts, owner: WebObject, method: str, site: CallSite, scope: str) -> None:
+        call = site.call
+        if call is None:
+            return
+        if method == "include_router":
+            child = self._ref_owner(module, call.arg(0, "router"), scope)
+            if child is not None:
+                child.included = True
+                owner.includes.append(Include(child, _literal_path(call.kwarg("prefix")) if call.kwarg("prefix") else "",
+                                              site.span, module))
+        elif method == "mount":
+            path = _literal_path(call.arg(0, "path"))
+            child = self._ref_owner(module, call.arg(1, "app"), scope)
+            if child is not None:
+                child.included = True
+                owner.includes.append(Include(child, path, site.span, module))
+        elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
+            path = _literal_path(call.arg(0, "path"))
+            endpoint = self._function(module, call.arg(1, "endpoint"), scope)
+            given = call.kwarg("methods")
+            methods = tuple(v.text.upper() for v in given.items if v.kind == "str") if given and given.kind == "list" else ("GET",)
+            route = Route(path, methods, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,
+                          site.span, owner, websocket="websocket" in method)
+            owner.routes.append(route)
+            self.model.routes.append(route)
+        elif method == "add_event_handler":
+            event = call.arg(0, "event_type")
+            handler = self._function(module, call.arg(1, "func"), scope)
+            if event is not None and event.text == "startup" and handler:
+                owner.startup.append(handler)
