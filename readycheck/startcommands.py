@@ -411,8 +411,9 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
         cmd_lists, shell_form = words_of(cmd)
         for words in cmd_lists:
             chain += expander.from_words(words, "Dockerfile CMD")
+    process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
-                         stage.name or f"stage {stage.index}", "boot", is_development_path(dockerfile.path), chain,
+                         process, "boot", is_development_path(dockerfile.path), chain,
                          shell_form=shell_form, dockerfile=dockerfile)
     return [_finish(start)]
 

@@ -30,8 +30,10 @@ def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppr
     shown.sort(key=Finding.sort_key)
     for path, group in groupby(shown, key=lambda f: f.path):
         console.print(Text(clean(display(path)), style="bold underline"))
+        helped: set[str] = set()
         for finding in group:
-            _finding(console, finding, source_line)
+            _finding(console, finding, source_line, show_help=finding.rule_id not in helped)
+            helped.add(finding.rule_id)
         console.print()
     if result.diagnostics:
         console.print(Text(f"Not judged ({_plural(len(result.diagnostics), 'problem')} reading input):", style="bold"))
@@ -43,7 +45,7 @@ def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppr
     console.print(_summary(result))
 
 
-def _finding(console: Console, finding: Finding, source_line) -> None:
+def _finding(console: Console, finding: Finding, source_line, show_help: bool = True) -> None:
     span = finding.span
     head = Text.assemble(
         f"  {span.line}:{span.column}  ",
@@ -67,7 +69,7 @@ def _finding(console: Console, finding: Finding, source_line) -> None:
     for related in finding.related:
         console.print(Text(f"         {clean(related.path)}:{related.span.line}:{related.span.column}: "
                            f"{clean(related.message)}", style="dim"))
-    if finding.help:
+    if finding.help and show_help:
         console.print(Text("    help: ", style="bold") + Text(clean(finding.help)))
 
 

@@ -1,0 +1,135 @@
+"""The command line as a user and CI meet it: formats, selection, thresholds, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from helpers import write_tree
+from readycheck import __version__
+from readycheck.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "readycheck" / "schemas" / "report-v1.json").read_text())
+
+ROOT_ONLY = {"Dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n"}
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_exit_codes_follow_threshold(tmp_path, capsys):
+    write_tree(tmp_path, ROOT_ONLY)
+    assert run(capsys, str(tmp_path))[0] == 1
+    assert run(capsys, str(tmp_path), "--exit-zero")[0] == 0
+    write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "requirements-dev.txt": "pytest\n"})
+    # Only an info finding is left: fails at --fail-on info, passes at the default (warning).
+    assert run(capsys, str(tmp_path))[0] == 0
+    assert run(capsys, str(tmp_path), "--fail-on", "info")[0] == 1
+    assert run(capsys, str(tmp_path), "--fail-on", "error")[0] == 0
+
+
+def test_clean_repo_exits_zero(capsys):
+    code, out, _ = run(capsys, str(EXAMPLES / "fastapi-good"))
+    assert code == 0
+    assert "No findings" in out
+
+
+def test_usage_errors_exit_two(tmp_path, capsys):
+    assert run(capsys, str(tmp_path / "missing"))[0] == 2
+    code, _, err = run(capsys, str(tmp_path), "--select", "RC999")
+    assert code == 2 and "unknown rule" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["--format", "xml", str(tmp_path)])
+    assert exc.value.code == 2
+
+
+def test_select_and_ignore_by_id_family_and_name(capsys):
+    bad = str(EXAMPLES / "fastapi-bad")
+
+    def rules(*args):
+        code, out, _ = run(capsys, bad, "--format", "json", *args)
+        return {f["rule_id"] for f in json.loads(out)["findings"]}
+
+    assert rules("--select", "RC2") == {"RC201"}
+    assert rules("--select", "root-user,RC401") == {"RC101", "RC401"}
+    assert "RC301" not in rules("--ignore", "RC3")
+    assert rules("--select", "RC3", "--ignore", "RC301") == set()
+
+
+def test_json_report_matches_schema_and_is_deterministic(capsys):
+    bad = str(EXAMPLES / "fastapi-bad")
+    _, first, _ = run(capsys, bad, "--format", "json")
+    _, second, _ = run(capsys, bad, "--format", "json")
+    assert first == second
+    document = json.loads(first)
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+    assert document["tool"]["version"] == __version__
+    assert document["summary"]["findings"] == len(document["findings"]) == 16
+    paths = [(f["path"], f["line"], f["column"], f["rule_id"]) for f in document["findings"]]
+    assert paths == sorted(paths)
+
+
+def test_output_file_is_plain(tmp_path, capsys):
+    out_file = tmp_path / "report.txt"
+    code, out, _ = run(capsys, str(EXAMPLES / "fastapi-bad"), "--output", str(out_file))
+    assert code == 1 and out == ""
+    text = out_file.read_text()
+    assert "\x1b[" not in text
+    assert "RC101" in text and "^^^^^^^^" in text and "Found 16 problems (8 errors, 8 warnings)" in text
+
+
+def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):
+    write_tree(tmp_path, {"requirements.txt": "evil\x1b[2J>=1\n"}, dedent=False)
+    code, out, _ = run(capsys, str(tmp_path))
+    assert "\x1b" not in out
+    assert "\\x1b" in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_rules_lists_every_check(capsys):
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    assert code == 0
+    ids = [r["id"] for r in json.loads(out)]
+    assert ids == sorted(ids) and {"RC101", "RC201", "RC301", "RC302", "RC401", "RC501", "RC601"} <= set(ids)
+    code, out, _ = run(capsys, "rules")
+    assert "root-user" in out
+
+
+def test_explain_shows_docs_and_examples(capsys):
+    code, out, _ = run(capsys, "explain", "RC201")
+    assert code == 0
+    assert "Why it matters" in out and "How to fix" in out and "flagged at Dockerfile:4" in out and "not flagged" in out
+    assert run(capsys, "explain", "dev-reload")[0] == 0
+    assert run(capsys, "explain", "RC000")[0] == 2
+
+
+def test_paths_shown_relative_to_working_directory(tmp_path, capsys, monkeypatch):
+    write_tree(tmp_path / "svc", ROOT_ONLY)
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run(capsys, "svc")
+    assert "svc/Dockerfile" in out
+    _, out, _ = run(capsys, "svc", "--format", "json")
+    assert json.loads(out)["findings"][0]["path"] == "Dockerfile"
+    assert json.loads(out)["root"] == "svc"
+
+
+def test_single_file_and_several_paths(tmp_path, capsys):
+    write_tree(tmp_path, {**ROOT_ONLY, "api/requirements.txt": "fastapi\n", "other/requirements.txt": "flask\n"})
+    code, out, _ = run(capsys, str(tmp_path / "api" / "requirements.txt"), "--format", "json")
+    assert {f["rule_id"] for f in json.loads(out)["findings"]} == {"RC301"}
+    code, out, _ = run(capsys, str(tmp_path / "api"), str(tmp_path / "Dockerfile"), "--format", "json")
+    assert {(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]} == {
+        ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile")}

@@ -1,0 +1,85 @@
+"""[tool.readycheck] / readycheck.toml: every key works, every mistake is an error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import found, write_tree
+from readycheck.cli import main
+
+BASE = {
+    "Dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"app:app\", \"--reload\"]\n",
+    "requirements.txt": "fastapi\n",
+    "scripts/requirements.txt": "click\n",
+}
+
+
+def rules_found(capsys, root, *args):
+    code = main([str(root), "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, {(f["rule_id"], f["path"], f["severity"]) for f in json.loads(out)["findings"]}
+
+
+def test_pyproject_select_ignore_severity_per_file(tmp_path, capsys):
+    write_tree(tmp_path, {**BASE, "pyproject.toml": """
+        [tool.readycheck]
+        ignore = ["RC101"]
+        severity = { RC201 = "warning" }
+        per-file-ignores = { "scripts/*" = ["unpinned-requirement"] }
+        """})
+    code, got = rules_found(capsys, tmp_path)
+    assert got == {("RC201", "Dockerfile", "warning"), ("RC301", "requirements.txt", "warning")}
+
+
+def test_readycheck_toml_and_fail_on(tmp_path, capsys):
+    write_tree(tmp_path, {**BASE, "readycheck.toml": 'select = ["RC3"]\nfail-on = "error"\n'})
+    code, got = rules_found(capsys, tmp_path)
+    assert {r for r, _, _ in got} == {"RC301"}
+    assert code == 0  # only warnings, threshold is error
+
+
+def test_cli_overrides_config(tmp_path, capsys):
+    write_tree(tmp_path, {**BASE, "readycheck.toml": 'select = ["RC3"]\n'})
+    _, got = rules_found(capsys, tmp_path, "--select", "RC1")
+    assert {r for r, _, _ in got} == {"RC101"}
+
+
+def test_extend_exclude(tmp_path, capsys):
+    write_tree(tmp_path, {**BASE, "readycheck.toml": 'extend-exclude = ["scripts/"]\nselect = ["RC301"]\n'})
+    _, got = rules_found(capsys, tmp_path)
+    assert got == {("RC301", "requirements.txt", "warning")}
+
+
+def test_config_found_in_parent_folder(tmp_path, capsys):
+    write_tree(tmp_path, {"readycheck.toml": 'select = ["RC101"]\n', "svc/Dockerfile": BASE["Dockerfile"]})
+    (tmp_path / ".git").mkdir()
+    _, got = rules_found(capsys, tmp_path / "svc")
+    assert {r for r, _, _ in got} == {"RC101"}
+
+
+@pytest.mark.parametrize("table,message", [
+    ('selct = ["RC1"]', "unknown key"),
+    ('select = ["RC9"]', "unknown rule"),
+    ('ignore = "nonsense-rule"', "unknown rule"),
+    ('fail-on = "fatal"', "unknown severity"),
+    ('severity = { RC101 = "loud" }', "unknown severity"),
+    ('severity = { RC777 = "info" }', "unknown rule"),
+    ('[options.RC101]\ncolour = "red"', "unknown option"),
+    ('[options.RC999]\nx = 1', "unknown rule"),
+    ('select = [', "invalid TOML"),
+])
+def test_config_mistakes_are_errors(tmp_path, capsys, table, message):
+    write_tree(tmp_path, {**BASE, "readycheck.toml": table + "\n"})
+    code = main([str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+
+
+def test_explicit_config_file(tmp_path, capsys):
+    write_tree(tmp_path, {**BASE, "ci.toml": '[tool.readycheck]\nselect = ["RC201"]\n'})
+    _, got = rules_found(capsys, tmp_path, "--config", str(tmp_path / "ci.toml"))
+    assert {r for r, _, _ in got} == {"RC201"}
+    assert main([str(tmp_path), "--config", str(tmp_path / "nope.toml")]) == 2

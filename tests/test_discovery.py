@@ -1,0 +1,70 @@
+"""Which files are scanned: .gitignore, skipped folders, symlinks, classification."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from helpers import scan_tree, write_tree
+from readycheck.discovery import discover
+from readycheck.sourcefile import FileKind, classify
+
+
+def paths(root):
+    return [f.path for f in discover(root)]
+
+
+def test_gitignore_nested_and_negated_outside_git(tmp_path):
+    write_tree(tmp_path, {
+        ".gitignore": "generated/\n*.log\n",
+        "generated/Dockerfile": "FROM x\n",
+        "a.log": "",
+        "svc/.gitignore": "local-*.txt\n!local-keep.txt\n",
+        "svc/local-1.txt": "", "svc/local-keep.txt": "", "svc/Dockerfile": "FROM x\n",
+    })
+    assert paths(tmp_path) == [".gitignore", "svc/.gitignore", "svc/Dockerfile", "svc/local-keep.txt"]
+
+
+def test_skips_virtualenvs_node_modules_and_caches(tmp_path):
+    write_tree(tmp_path, {
+        "env/pyvenv.cfg": "home = /usr\n", "env/lib/x.py": "",
+        ".venv/lib/y.py": "", "node_modules/z/Dockerfile": "", "build/lib/a.py": "",
+        "pkg.egg-info/PKG-INFO": "", "__pycache__/m.pyc": "", "app/main.py": "",
+    })
+    assert paths(tmp_path) == ["app/main.py"]
+
+
+def test_extend_exclude(tmp_path):
+    write_tree(tmp_path, {"legacy/Dockerfile": "", "app/Dockerfile": ""})
+    assert [f.path for f in discover(tmp_path, ["legacy/"])] == ["app/Dockerfile"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_symlinks_are_never_followed(tmp_path):
+    write_tree(tmp_path, {"app/Dockerfile": "FROM python:3.12-slim\nUSER app\n"})
+    (tmp_path / "passwd-requirements.txt").symlink_to("/etc/passwd")
+    (tmp_path / "Dockerfile").symlink_to("/etc/passwd")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    (tmp_path / "app" / "up").symlink_to("..")
+    assert paths(tmp_path) == ["app/Dockerfile"]
+    result = scan_tree(tmp_path)
+    assert result.findings == [] and result.diagnostics == []
+
+
+@pytest.mark.parametrize("path,kind", [
+    ("Dockerfile", FileKind.DOCKERFILE), ("docker/Dockerfile.prod", FileKind.DOCKERFILE),
+    ("api.dockerfile", FileKind.DOCKERFILE), ("Containerfile", FileKind.DOCKERFILE),
+    ("docker-compose.yml", FileKind.COMPOSE), ("compose.override.yaml", FileKind.COMPOSE),
+    ("docker-compose.dev.yml", FileKind.COMPOSE), ("Procfile", FileKind.PROCFILE), ("fly.toml", FileKind.FLY),
+    ("render.yaml", FileKind.RENDER), ("railway.json", FileKind.RAILWAY), ("app.yaml", FileKind.APP_YAML),
+    ("k8s/deployment.yaml", FileKind.YAML), ("gunicorn.conf.py", FileKind.GUNICORN_CONF),
+    ("gunicorn_conf.py", FileKind.GUNICORN_CONF), ("scripts/start.sh", FileKind.SHELL),
+    ("requirements.txt", FileKind.REQUIREMENTS), ("requirements-dev.txt", FileKind.REQUIREMENTS),
+    ("requirements/prod.txt", FileKind.REQUIREMENTS), ("requirements.in", FileKind.REQUIREMENTS),
+    ("pyproject.toml", FileKind.PYPROJECT), ("uv.lock", FileKind.LOCKFILE), ("poetry.lock", FileKind.LOCKFILE),
+    ("pdm.lock", FileKind.LOCKFILE), ("Pipfile.lock", FileKind.LOCKFILE), ("Pipfile", FileKind.PIPFILE),
+    ("app/main.py", FileKind.PYTHON), ("README.md", FileKind.OTHER), (".dockerignore", FileKind.DOCKERIGNORE),
+])
+def test_classification(path, kind):
+    assert classify(path) is kind

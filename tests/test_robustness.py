@@ -1,0 +1,72 @@
+"""Bad input never crashes a scan and never loses the other files' findings."""
+
+from __future__ import annotations
+
+from helpers import found, scan_tree, write_tree
+
+GOOD_FINDING = {"requirements.txt": "fastapi\n"}
+
+
+def _scan(tmp_path, files):
+    write_tree(tmp_path, {**GOOD_FINDING, **files}, dedent=False)
+    result = scan_tree(tmp_path)
+    assert ("RC301", "requirements.txt", 1) in found(result), "a bad file must not lose other findings"
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+    return result
+
+
+def diag(result, path):
+    return [d.message for d in result.diagnostics if d.path == path]
+
+
+def test_python_syntax_error_and_python2(tmp_path):
+    result = _scan(tmp_path, {"app/broken.py": "from fastapi import FastAPI\ndef f(:\n",
+                              "app/legacy.py": "import fastapi\nprint 'hello'\n"})
+    assert "syntax error at line 2" in diag(result, "app/broken.py")[0]
+    assert "Python 2" in diag(result, "app/legacy.py")[0]
+
+
+def test_binary_and_undecodable_files(tmp_path):
+    result = _scan(tmp_path, {"Dockerfile": b"\x7fELF\x00\x01\x02", "api/requirements.txt": b"caf\xe9==1\n",
+                              "app/null.py": b"import fastapi\x00\n"})
+    assert "binary" in diag(result, "Dockerfile")[0]
+    assert "UTF-8" in diag(result, "api/requirements.txt")[0]
+    assert diag(result, "app/null.py")
+
+
+def test_malformed_yaml_toml_and_alias_bomb(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9))
+    result = _scan(tmp_path, {"docker-compose.yml": "services: [unclosed\n", "compose.prod.yaml": bomb,
+                              "pyproject.toml": "[project\nname=", "Procfile": "\x01\x02 garbage ::: \n"})
+    assert "YAML" in diag(result, "docker-compose.yml")[0]
+    assert "nodes" in diag(result, "compose.prod.yaml")[0]
+    assert "pyproject" in diag(result, "pyproject.toml")[0]
+
+
+def test_empty_bom_crlf_and_odd_dockerfiles(tmp_path):
+    result = _scan(tmp_path, {
+        "empty/Dockerfile": "", "app/empty.py": "", "Procfile": "",
+        "crlf/Dockerfile": "FROM python:3.12-slim\r\nCMD [\"uvicorn\", \"a:b\", \"--reload\"]\r\n",
+        "bom/requirements.txt": "\ufefffastapi==1.0\n",
+        "heredoc/Dockerfile": "FROM python:3.12-slim\nRUN <<EOF\nuvicorn x --reload\nUSER root\nEOF\nUSER app\n",
+        "deep/main.py": "import fastapi\nx = " + "(" * 500 + "1" + ")" * 500 + "\n",
+    })
+    assert ("RC201", "crlf/Dockerfile", 2) in found(result)
+    assert not any(f.path.startswith("bom/") for f in result.findings)
+    # The heredoc body is not instructions: USER app (line 6) is the last USER.
+    assert not any(f.path == "heredoc/Dockerfile" for f in result.findings)
+
+
+def test_huge_file_is_skipped_with_a_diagnostic(tmp_path):
+    result = _scan(tmp_path, {"app/huge.py": "import fastapi\n" + "x = 1\n" * 1_000_000})
+    assert "limit" in diag(result, "app/huge.py")[0]
+
+
+def test_scanned_code_is_never_imported_or_run(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = f"open({str(marker)!r}, 'w').write('x')\n"
+    _scan(tmp_path, {"gunicorn.conf.py": payload, "setup.py": payload, "conftest.py": payload,
+                     "app/main.py": "from fastapi import FastAPI\n" + payload + "app = FastAPI()\n",
+                     "checks.py": payload})
+    assert not marker.exists()
