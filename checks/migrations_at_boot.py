@@ -157,6 +157,15 @@ class MigrationsAtBoot(Check):
                   migrate:
                     condition: service_completed_successfully
             """}, title="release phase and one-shot compose service"),
+        Example({"docs_src/sql/tutorial001.py": """
+            from fastapi import FastAPI
+            from sqlmodel import SQLModel
+
+            def create_db_and_tables():
+                SQLModel.metadata.create_all(engine)
+
+            app = FastAPI(on_startup=[create_db_and_tables])
+            """}, title="documentation snippets are not the service"),
         Example({"tests/conftest.py": """
             from app.db import Base, engine
 
@@ -196,7 +205,7 @@ class MigrationsAtBoot(Check):
     def _startup_code(self, project: Project):
         index = project.python
         reported: set[tuple[str, int, int]] = set()
-        for app in project.web.apps:
+        for app in project.service_apps:
             for function, module in app.startup:
                 for module_, call, path in self._reachable(project, function, module, [function.name]):
                     what = schema_change(call)

@@ -2,13 +2,14 @@
 Pipfile) with nothing that locks them.
 
 What it does
-    For a repository that is deployed (it has a Dockerfile, Procfile, compose
-    file or PaaS config), flags a ``pyproject.toml`` whose dependencies
+    For a package that is deployed (a Dockerfile, Procfile, compose file or
+    PaaS config sits in its folder or below it), flags a ``pyproject.toml`` whose dependencies
     (PEP 621 ``[project] dependencies`` or Poetry's) are not all pinned with
     ``==`` and that has no lockfile (``uv.lock``, ``poetry.lock``, ``pdm.lock``,
     ``Pipfile.lock``) and no fully pinned ``requirements*.txt`` beside it or at
     the repository root; and a ``Pipfile`` without ``Pipfile.lock``.
-    Libraries, which must not pin, are not deployed, so they are not flagged.
+    Libraries, which must not pin, are not deployed, so they are not flagged,
+    also inside a monorepo whose service is deployed from another folder.
 
 Why is this bad
     Ranges in pyproject.toml are resolved again at every build: the service
@@ -32,6 +33,16 @@ import posixpath
 from readycheck.api import Check, Example, FileKind, Project, Severity, Span
 
 LOCKFILE_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+
+
+DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
+                    FileKind.RAILWAY, FileKind.APP_YAML)
+
+
+def _deploys(directory: str, deploy_dirs: set[str]) -> bool:
+    """A package is deployed when a deployment file sits in its folder or below it."""
+    prefix = directory + "/" if directory else ""
+    return any(d == directory or d.startswith(prefix) for d in deploy_dirs)
 
 
 class MissingLockfile(Check):
@@ -78,6 +89,18 @@ class MissingLockfile(Check):
             version = "1.0"
             dependencies = ["httpx>=0.27"]
             """}, title="a library (nothing deploys it) must not pin"),
+        Example({"sdk/python/pyproject.toml": """
+            [project]
+            name = "svc-sdk"
+            version = "1.0"
+            dependencies = ["httpx>=0.27"]
+            """, "server/Dockerfile": "FROM python:3.12-slim\n", "server/uv.lock": "version = 1\n",
+            "server/pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
+            """}, title="monorepo: the SDK is not deployed; the server is locked"),
         Example({"pyproject.toml": """
             [project]
             name = "svc"
@@ -88,8 +111,7 @@ class MissingLockfile(Check):
     )
 
     def run(self, project: Project):
-        if not project.deployable:
-            return
+        deploy_dirs = {f.directory for f in project.files(*DEPLOYMENT_KINDS)}
         lock_dirs = {f.directory for f in project.lockfiles}
         pinned_dirs = {r.source.directory for r in project.requirements_files
                        if r.requirements and not r.path.endswith(".in") and all(q.pinned for q in r.requirements)}
@@ -99,7 +121,7 @@ class MissingLockfile(Check):
             if not deps or all(d.pinned for d in deps):
                 continue
             directory = pyproject.source.directory
-            if directory in locked or "" in locked:
+            if not _deploys(directory, deploy_dirs) or directory in locked or "" in locked:
                 continue
             loose = [d.text for d in deps if not d.pinned]
             shown = ", ".join(f"`{t}`" for t in loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
@@ -107,6 +129,8 @@ class MissingLockfile(Check):
                                f"{len(loose)} dependencies are ranges ({shown}) and no lockfile "
                                f"({', '.join(LOCKFILE_NAMES[:3])}) or pinned requirements file locks them")
         for pipfile in project.files(FileKind.PIPFILE):
+            if not _deploys(pipfile.directory, deploy_dirs):
+                continue
             lock = posixpath.join(pipfile.directory, "Pipfile.lock") if pipfile.directory else "Pipfile.lock"
             if project.file(lock) is None:
                 yield self.finding(pipfile.path, Span(1, 1, 1, 2), "Pipfile has no Pipfile.lock beside it")

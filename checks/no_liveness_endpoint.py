@@ -29,38 +29,18 @@ Use instead
 
 from __future__ import annotations
 
-import re
-
-from readycheck.api import Check, Example, Project, Severity, WebObject
+from readycheck.api import Check, Example, Project, Severity
 
 HEALTH_SEGMENTS = {
     "health", "healthz", "healthcheck", "healthchecks", "health-check", "health_check", "healthy", "_health",
     "livez", "live", "liveness", "alive", "readyz", "ready", "readiness", "ping", "status", "heartbeat",
     "hc", "up", "__health__", "_ah",
 }
-_NOT_SERVICE = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
 
 
 def is_health_path(path: str) -> bool:
-    segments = [s for s in path.lower().split("/") if s]
+    segments = [seg for seg in path.lower().split("/") if seg]
     return bool(segments) and segments[-1] in HEALTH_SEGMENTS
-
-
-def _target_modules(project: Project) -> list[tuple[str, str | None]]:
-    """(module dotted name, attribute or None) for every app a production start command serves."""
-    targets = []
-    for start in project.start_commands:
-        server = start.server
-        if server is None or start.development or start.role != "boot" or server.target is None:
-            continue
-        text = server.target.text
-        if text.endswith(".py"):
-            targets.append((text[:-3].replace("/", "."), None))
-            continue
-        module, _, attr = text.partition(":")
-        attr = attr.split("(")[0] or None
-        targets.append((module, attr))
-    return targets
 
 
 class NoLivenessEndpoint(Check):
@@ -129,6 +109,50 @@ class NoLivenessEndpoint(Check):
 
                 return app
             """}, title="app factory"),
+        Example({"svc/routing.py": """
+            from fastapi import APIRouter as _APIRouter
+
+            class VersionedRouter(_APIRouter):
+                pass
+
+            def make_router_class():
+                class _Custom(_APIRouter):
+                    pass
+                return _Custom
+
+            APIRouter = make_router_class()
+            """, "svc/health.py": """
+            from svc.routing import APIRouter
+
+            router = APIRouter(tags=["health"])
+
+            @router.get("/healthz")
+            async def healthz():
+                return {"status": "ok"}
+            """, "svc/users.py": """
+            from svc.routing import VersionedRouter
+
+            router = VersionedRouter(prefix="/users")
+
+            @router.get("/")
+            async def users():
+                return []
+            """, "svc/app.py": """
+            from fastapi import FastAPI
+            from svc.health import router as health_router
+            from svc import users
+
+            def create_app() -> FastAPI:
+                app = FastAPI()
+                app.include_router(users.router)
+                app.include_router(health_router)
+
+                @app.get("/version")
+                def version():
+                    return "1"
+
+                return app
+            """}, title="routers from a repo subclass and from a class factory, included in an app factory"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -141,22 +165,10 @@ class NoLivenessEndpoint(Check):
     )
 
     def run(self, project: Project):
-        apps = [a for a in project.web.apps if not a.included and any(True for _ in a.all_routes())]
-        targets = _target_modules(project)
-        served = [a for a in apps if any(self._matches(a, module, attr) for module, attr in targets)]
-        judged = served or [a for a in apps if not _NOT_SERVICE.search(a.module.path)]
-        for app in judged:
+        for app in project.service_apps:
             routes = list(app.all_routes())
-            if any(is_health_path(path) for path, _ in routes):
+            if not routes or any(is_health_path(path) for path, _ in routes):
                 continue
             yield self.finding(app.module.path, app.span,
                                f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "
                                f"health endpoint (/healthz, /health, /livez, /ping...)")
-
-    @staticmethod
-    def _matches(app: WebObject, module: str, attr: str | None) -> bool:
-        dotted = app.module.module
-        if not (dotted == module or dotted.endswith("." + module)):
-            return False
-        return attr is None or attr == app.name or "<locals>" in app.key or attr not in {
-            a.name for a in app.module.assignments if not a.scope}

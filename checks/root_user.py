@@ -13,7 +13,9 @@ Why is this bad
     execution in the app, or in any dependency, then owns the container, can
     rewrite the app's code and reads every mounted secret; with a kernel or
     runtime escape it owns the host. hadolint never flags an image with no
-    ``USER`` at all; this check does.
+    ``USER`` at all; this check does. Official database images (postgres,
+    mysql, redis...) that drop root in their own entrypoint, and AWS Lambda
+    base images, pass.
 
 Example
     FROM python:3.12-slim
@@ -32,7 +34,13 @@ from __future__ import annotations
 
 from readycheck.api import Check, Dockerfile, Example, Project, Severity, Stage, is_development_path
 
-NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/")
+NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
+                        # AWS Lambda runs the function as an unprivileged sandbox user whatever USER says.
+                        "public.ecr.aws/lambda/", "amazon/aws-lambda-")
+#: Official images whose own entrypoint drops to an unprivileged user (gosu/su-exec):
+#: they run as root only until the server starts, as long as their ENTRYPOINT is kept.
+SELF_DROPPING_IMAGES = {"postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "memcached", "elasticsearch",
+                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server"}
 PRIVILEGE_DROPPERS = {"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"}
 ROOT_USERS = {"root", "0"}
 
@@ -106,6 +114,14 @@ class RootUserInFinalStage(Check):
             COPY app /app
             CMD ["/app/main.py"]
             """}, title="base image that runs as non-root"),
+        Example({"db/Dockerfile": """
+            FROM postgres:16
+            COPY init.sql /docker-entrypoint-initdb.d/
+            """, "lambda/Dockerfile": """
+            FROM public.ecr.aws/lambda/python:3.12
+            COPY app.py ./
+            CMD ["app.handler"]
+            """}, title="images whose own entrypoint or runtime drops root"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y --no-install-recommends gosu
@@ -130,7 +146,11 @@ class RootUserInFinalStage(Check):
             severity = Severity.INFO if is_development_path(dockerfile.path) else None
             user_inst, owner = self._effective_user(dockerfile, stage)
             if user_inst is None:
-                if any(hint in owner.resolved_image.lower() for hint in NON_ROOT_IMAGE_HINTS):
+                image_name = owner.resolved_image.lower()
+                if any(hint in image_name for hint in NON_ROOT_IMAGE_HINTS):
+                    continue
+                repo = image_name.split("@")[0].rsplit(":", 1)[0].removeprefix("docker.io/").removeprefix("library/")
+                if repo in SELF_DROPPING_IMAGES and stage.last("ENTRYPOINT") is None:
                     continue
                 image = stage.image or "scratch"
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),

@@ -23,12 +23,13 @@ from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
     from readycheck.startcommands import StartCommand
-    from readycheck.webapp import WebModel
+    from readycheck.webapp import WebModel, WebObject
 
 T = TypeVar("T")
 
-#: A Python file can define an app, router or route only if it names one of these.
-WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette")
+#: A Python file can define an app, router or route only if it names one of these
+#: (a repo's own router class need not mention fastapi, but it routes).
+WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
                     FileKind.RAILWAY, FileKind.APP_YAML)
 
@@ -150,6 +151,11 @@ class Project:
         from readycheck.webapp import build_web_model
 
         return build_web_model(self.python)
+
+    @cached_property
+    def service_apps(self) -> list["WebObject"]:
+        """The web apps that are the deployed service (see WebModel.service_apps)."""
+        return self.web.service_apps(self.start_commands)
 
     @property
     def deployable(self) -> bool:

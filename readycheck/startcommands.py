@@ -153,7 +153,8 @@ class StartCommand:
 
 # ------------------------------------------------------------------ development files
 
-_DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci"}
+_DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci",
+              "e2e", "playwright", "cypress", "selenium"}
 
 
 def is_development_path(path: str) -> bool:

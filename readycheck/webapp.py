@@ -11,14 +11,16 @@ router's own prefix plus the route's path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from readycheck.findings import Span
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
 
 if TYPE_CHECKING:
     from readycheck.project import PythonIndex
+    from readycheck.startcommands import StartCommand
 
 APP_CONSTRUCTORS = {
     "fastapi.FastAPI": ("app", "fastapi"),
@@ -105,10 +107,66 @@ class WebModel:
     def apps(self) -> list[WebObject]:
         return [o for o in self.objects if o.kind == "app"]
 
+    def service_apps(self, start_commands: Iterable["StartCommand"]) -> list[WebObject]:
+        """The apps that are the deployed service.
+
+        The top-level apps (not mounted in another) that a production start command names (``app.main:app``, ``create_app()``,
+        ``fastapi run app/main.py``); when no start command names one, every
+        top-level app outside tests, docs, examples and scripts.
+        """
+        apps = [a for a in self.apps if not a.included]
+        targets = list(_start_targets(start_commands))
+        served = [a for a in apps if any(_serves(a, module, attr) for module, attr in targets)]
+        return served or [a for a in apps if not _NOT_SERVICE.search(a.module.path)]
+
     def handlers(self) -> Iterator[tuple[Route, Function]]:
         for route in self.routes:
             if route.handler is not None:
                 yield route, route.handler
+
+
+def constructor_kind(index: "PythonIndex", qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[str, str] | None:
+    """(kind, framework) when ``qualified`` builds an app or router: a known
+    constructor, or a repo class that subclasses one (at any depth)."""
+    known = APP_CONSTRUCTORS.get(qualified)
+    if known is not None or depth > 5:
+        return known
+    target = index.resolve(qualified, near)
+    if target is None:
+        return None
+    module, name = target
+    for base in module.class_bases.get(name, ()):
+        found = constructor_kind(index, base, module, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+_NOT_SERVICE = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
+
+
+def _start_targets(start_commands: Iterable["StartCommand"]) -> Iterator[tuple[str, str | None]]:
+    """(module dotted name, attribute or None) of every app a production start command serves."""
+    for start in start_commands:
+        server = start.server
+        if server is None or start.development or start.role != "boot" or server.target is None:
+            continue
+        text = server.target.text
+        if text.endswith(".py"):
+            yield text[:-3].replace("/", "."), None
+            continue
+        module, _, attr = text.partition(":")
+        yield module, attr.split("(")[0] or None
+
+
+def _serves(app: WebObject, module: str, attr: str | None) -> bool:
+    dotted = app.module.module
+    if not (dotted == module or dotted.endswith("." + module)):
+        return False
+    if attr is None or attr == app.name or "<locals>" in app.key:
+        return True
+    # A factory (`create_app`) or a name bound elsewhere in the module: any app of the module.
+    return attr not in {a.name for a in app.module.assignments if not a.scope}
 
 
 def build_web_model(index: "PythonIndex") -> WebModel:
@@ -117,18 +175,54 @@ def build_web_model(index: "PythonIndex") -> WebModel:
     for module in modules:
         for assignment in module.assignments:
             value = assignment.value
-            if value.kind != "call" or not value.resolved or value.text not in APP_CONSTRUCTORS:
+            if value.kind != "call" or not value.resolved:
                 continue
-            kind, framework = APP_CONSTRUCTORS[value.text]
-            key = f"{module.path}::{_scoped(assignment.scope, assignment.name)}"
-            obj = WebObject(key, assignment.name, kind, framework, module, assignment.span, value,
-                            prefix=_literal_path(value.kwarg("prefix")) if value.kwarg("prefix") else "")
-            objects[key] = obj
+            found = constructor_kind(index, value.text, module)
+            if found is not None:
+                key = f"{module.path}::{_scoped(assignment.scope, assignment.name)}"
+                objects[key] = _web_object(key, assignment, found, module)
+    for module in modules:
+        _infer_routers_from_usage(index, module, objects)
     model = WebModel(list(objects.values()), [])
     linker = _Linker(index, objects, model)
     for module in modules:
         linker.link_module(module)
     return model
+
+
+def _web_object(key: str, assignment, kind_framework: tuple[str, str], module: ModuleFacts) -> WebObject:
+    kind, framework = kind_framework
+    value = assignment.value
+    prefix = _literal_path(value.kwarg("prefix")) if value.kwarg("prefix") else ""
+    return WebObject(key, assignment.name, kind, framework, module, assignment.span, value, prefix=prefix)
+
+
+def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects: dict[str, WebObject]) -> None:
+    """An object built by a call readycheck cannot follow (a router class made by a
+    factory function) is still a router when functions are routed through it:
+    ``@router.get("/healthz")`` in a module that uses FastAPI or Starlette."""
+    for function in module.functions.values():
+        for deco in function.decorators:
+            receiver, _, attr = deco.text.rpartition(".")
+            if attr not in ROUTE_DECORATORS or deco.call is None or not receiver or "." in receiver:
+                continue
+            path = deco.call.arg(0, "path")
+            if path is None or path.kind != "str":
+                continue
+            if deco.qualified:  # imported: the object lives in another module
+                target = index.resolve(deco.qualified.rpartition(".")[0], module)
+                if target is None:
+                    continue
+                home, name = target
+            else:
+                home, name = module, receiver
+            key = f"{home.path}::{name}"
+            if key in objects:
+                continue
+            assignment = next((a for a in home.assignments if a.name == name and not a.scope
+                               and a.value.kind == "call"), None)
+            if assignment is not None:
+                objects[key] = _web_object(key, assignment, ("router", "fastapi"), home)
 
 
 def _scoped(scope: str, name: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -140,6 +141,8 @@ class ModuleFacts:
     #: Calls under ``if __name__ == "__main__":``.
     main_calls: list[CallSite] = field(default_factory=list)
     classes: set[str] = field(default_factory=set)
+    #: Module-level class name -> qualified names of its bases.
+    class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def module_name(path: str) -> str:
@@ -348,6 +351,8 @@ class _Extractor:
         if isinstance(stmt, ast.ClassDef):
             if not scope:
                 self.facts.classes.add(stmt.name)
+                bases = (self.qualify(dotted(b), local_names)[0] for b in stmt.bases)
+                self.facts.class_bases[stmt.name] = tuple(b for b in bases if b)
             for deco in stmt.decorator_list:
                 self._calls_in(deco, local_names, function, main_guard)
             for inner in stmt.body:
@@ -520,6 +525,9 @@ def parse_python(path: str, source: bytes) -> ModuleFacts:
         hint = ""
         if exc.msg and ("print" in exc.msg or "Missing parentheses" in exc.msg):
             hint = " (Python 2 code?)"
+        else:
+            running = f"{sys.version_info.major}.{sys.version_info.minor}"
+            hint = f" (if this is newer Python syntax, run readycheck on that Python; this is {running})"
         raise PythonSyntaxError(f"syntax error at line {exc.lineno}: {exc.msg}{hint}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise PythonSyntaxError(f"cannot parse: {exc}") from None
