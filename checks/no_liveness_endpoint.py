@@ -9,7 +9,8 @@ What it does
     ``heartbeat`` and similar. The apps judged are the ones production start
     commands serve (``app.main:app``, ``fastapi run app/main.py``); when no
     start command names one, every top-level app outside tests, docs and
-    examples.
+    examples. Option ``extra-health-paths`` (full paths, e.g.
+    ``["/internal/am-i-alive"]``) names health routes with a house name.
 
 Why is this bad
     Without a cheap endpoint to probe, the orchestrator (Kubernetes, ECS, a
@@ -53,6 +54,7 @@ class NoLivenessEndpoint(Check):
     fix = ("Add a liveness route that does no I/O (`@app.get(\"/healthz\")` returning {\"status\": \"ok\"}), a "
            "readiness route that checks the database, and point the orchestrator's probes at them.")
     tags = ("health", "python")
+    default_options = {"extra-health-paths": []}
     references = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",)
     examples = (
         Example({"app/main.py": """
@@ -153,6 +155,16 @@ class NoLivenessEndpoint(Check):
 
                 return app
             """}, title="routers from a repo subclass and from a class factory, included in an app factory"),
+        Example({"app.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/internal/am-i-alive")
+            def alive():
+                return "yes"
+            """}, options={"extra-health-paths": ["/internal/am-i-alive"]},
+            title="a health route with a house name, declared in options"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -167,7 +179,8 @@ class NoLivenessEndpoint(Check):
     def run(self, project: Project):
         for app in project.service_apps:
             routes = list(app.all_routes())
-            if not routes or any(is_health_path(path) for path, _ in routes):
+            extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
+            if not routes or any(is_health_path(path) or path.strip("/").lower() in extra for path, _ in routes):
                 continue
             yield self.finding(app.module.path, app.span,
                                f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "

@@ -247,8 +247,11 @@ class _ScriptResolver:
         base = posixpath.basename(arg)
         if "." not in base and not base.endswith(("entrypoint", "start", "run")):
             return None
-        candidates = [f for f in self.project.all_files
-                      if f.name == base and (not self.context_dir or f.path.startswith(self.context_dir + "/"))]
+        named = [f for f in self.project.all_files if f.name == base]
+        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
+        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
+        # a name unique in the whole repo is still the script.
+        candidates = in_context or named
         return candidates[0] if len(candidates) == 1 else None
 
 

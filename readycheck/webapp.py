@@ -199,30 +199,42 @@ def _web_object(key: str, assignment, kind_framework: tuple[str, str], module: M
 
 def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects: dict[str, WebObject]) -> None:
     """An object built by a call readycheck cannot follow (a router class made by a
-    factory function) is still a router when functions are routed through it:
-    ``@router.get("/healthz")`` in a module that uses FastAPI or Starlette."""
+    factory function) is still a router when it is used as one, in a module that
+    uses FastAPI or Starlette: functions are routed through it
+    (``@router.get("/healthz")``), it includes routers (``router.include_router(x)``),
+    or it is included (``app.include_router(router)``)."""
+    used_as_router: list[tuple[str, str | None]] = []  # (local text, qualified when imported)
     for function in module.functions.values():
         for deco in function.decorators:
             receiver, _, attr = deco.text.rpartition(".")
-            if attr not in ROUTE_DECORATORS or deco.call is None or not receiver or "." in receiver:
+            if attr in ROUTE_DECORATORS and deco.call is not None and receiver and "." not in receiver:
+                path = deco.call.arg(0, "path")
+                if path is not None and path.kind == "str":
+                    used_as_router.append((receiver, deco.qualified.rpartition(".")[0] if deco.qualified else None))
+    for _, site in _Linker._calls(module):
+        if site.method != "include_router" or site.call is None:
+            continue
+        receiver = site.text.rpartition(".")[0]
+        if receiver and "." not in receiver:
+            used_as_router.append((receiver, site.callee.rpartition(".")[0] if site.callee else None))
+        child = site.call.arg(0, "router")
+        if child is not None and child.kind == "ref":
+            used_as_router.append((child.text, child.text if child.resolved else None))
+    for text, qualified in used_as_router:
+        if qualified:
+            target = index.resolve(qualified, module)
+            if target is None:
                 continue
-            path = deco.call.arg(0, "path")
-            if path is None or path.kind != "str":
-                continue
-            if deco.qualified:  # imported: the object lives in another module
-                target = index.resolve(deco.qualified.rpartition(".")[0], module)
-                if target is None:
-                    continue
-                home, name = target
-            else:
-                home, name = module, receiver
-            key = f"{home.path}::{name}"
-            if key in objects:
-                continue
-            assignment = next((a for a in home.assignments if a.name == name and not a.scope
-                               and a.value.kind == "call"), None)
-            if assignment is not None:
-                objects[key] = _web_object(key, assignment, ("router", "fastapi"), home)
+            home, name = target
+        else:
+            home, name = module, text
+        key = f"{home.path}::{name}"
+        if key in objects:
+            continue
+        assignment = next((a for a in home.assignments if a.name == name and not a.scope and a.value.kind == "call"),
+                          None)
+        if assignment is not None:
+            objects[key] = _web_object(key, assignment, ("router", "fastapi"), home)
 
 
 def _scoped(scope: str, name: str) -> str:

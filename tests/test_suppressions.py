@@ -25,7 +25,15 @@ def test_suppressions_in_each_file_type(tmp_path):
                 # readycheck: ignore[RC201]
                 command: uvicorn app:app --reload
             """,
-        "start.sh": "#!/bin/sh\n",
+        "Procfile.worker": "",
+        "start.sh": "#!/bin/sh\n# readycheck: ignore[RC201]\nexec uvicorn app:app --reload\n",
+        "docker/Dockerfile": "FROM python:3.12-slim\nUSER app\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
+        "pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            dependencies = ["fastapi>=0.1"]  # readycheck: ignore[RC302]
+            """,
         "app/main.py": """
             import time
             from fastapi import FastAPI
@@ -43,7 +51,8 @@ def test_suppressions_in_each_file_type(tmp_path):
     assert found(result) == {("RC301", "requirements.txt", 2), ("RC401", "app/main.py", 10)}
     assert {(f.rule_id, f.path) for f in result.suppressed} == {
         ("RC101", "Dockerfile"), ("RC201", "Dockerfile"), ("RC301", "requirements.txt"), ("RC201", "Procfile"),
-        ("RC201", "docker-compose.yml"), ("RC501", "app/main.py"), ("RC401", "app/main.py")}
+        ("RC201", "docker-compose.yml"), ("RC501", "app/main.py"), ("RC401", "app/main.py"),
+        ("RC201", "start.sh"), ("RC302", "pyproject.toml")}
 
 
 def test_wrong_id_does_not_suppress_and_trailing_comment_above_does_not_leak(tmp_path):
