@@ -1,0 +1,215 @@
+"""Front ends: each turns text into facts with exact positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import write_tree
+from readycheck.discovery import discover
+from readycheck.parsers.dependencies import parse_requirements
+from readycheck.parsers.python import parse_python
+from readycheck.parsers.shell import parse_commands
+from readycheck.project import Project
+from readycheck.sourcefile import FileKind, SourceFile
+
+
+def project_of(tmp_path: Path, files: dict) -> Project:
+    write_tree(tmp_path, files)
+    return Project(tmp_path, discover(tmp_path))
+
+
+# ------------------------------------------------------------------ shell
+
+
+def test_shell_operators_quotes_and_positions():
+    src = "FOO=1 alembic upgrade head && \\\n  exec gunicorn -k 'uvicorn_worker.UvicornWorker' \"$@\" 2>&1 | tee log > /dev/null"
+    commands = parse_commands(src)
+    assert [c.argv for c in commands] == [
+        ["alembic", "upgrade", "head"],
+        ["exec", "gunicorn", "-k", "uvicorn_worker.UvicornWorker", "$@"],
+        ["tee", "log"],  # the redirect target /dev/null is not an argument
+    ]
+    assert commands[0].env == {"FOO": "1"}
+    assert [c.joined_by for c in commands] == ["", "&&", "|"]
+    worker = commands[1].words[3]
+    assert src[worker.start:worker.end] == "'uvicorn_worker.UvicornWorker'"
+
+
+def test_shell_control_flow_heredoc_case_and_comments():
+    src = """#!/bin/sh
+# uvicorn --reload  (a comment, not a command)
+if [ "$ENV" = prod ]; then
+  exec gunicorn app:app
+else
+  exec uvicorn app:app --reload
+fi
+cat <<EOF > /tmp/x
+uvicorn not-a-command --reload
+EOF
+case "$1" in
+  web) exec hypercorn app:app ;;
+  *) exec "$@" ;;
+esac
+"""
+    argvs = [c.argv for c in parse_commands(src)]
+    assert ["exec", "gunicorn", "app:app"] in argvs
+    assert ["exec", "uvicorn", "app:app", "--reload"] in argvs
+    assert ["exec", "hypercorn", "app:app"] in argvs
+    assert ["exec", "$@"] in argvs
+    assert not any("not-a-command" in a for a in argvs)
+    assert not any(a and a[0] in ("case", "fi", "esac", "web", "*") for a in argvs)
+
+
+@pytest.mark.parametrize("src", ["'unterminated", "\"open $(", "$(((", "a && && b", "\\", "<<", "`x"])
+def test_shell_never_raises_on_broken_input(src):
+    parse_commands(src)
+
+
+# ------------------------------------------------------------------ start commands
+
+
+def test_entrypoint_script_with_exec_args_and_cmd(tmp_path):
+    project = project_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim
+            WORKDIR /srv
+            COPY docker/ ./docker/
+            ENTRYPOINT ["./docker/entrypoint.sh"]
+            CMD ["gunicorn", "app.main:app", "--workers", "4", "-k", "uvicorn_worker.UvicornWorker"]
+            """,
+        "docker/entrypoint.sh": """
+            #!/bin/sh
+            set -e
+            python wait_for_db.py
+            exec "$@"
+            """,
+    })
+    (start,) = project.start_commands
+    # `python script.py` runs the script: that is the program (as `python manage.py runserver` is manage.py).
+    assert [c.program for c in start.chain] == ["set", "wait_for_db.py", "gunicorn"]
+    assert start.chain[1].via == "docker/entrypoint.sh"
+    server = start.server
+    assert server.name == "gunicorn" and server.target.text == "app.main:app"
+    assert server.options["--workers"].text == "4" and server.options["-k"].text == "uvicorn_worker.UvicornWorker"
+    assert server.target.path == "Dockerfile" and server.target.span.line == 5
+
+
+def test_shell_form_entrypoint_ignores_cmd_and_sh_c_args(tmp_path):
+    project = project_of(tmp_path, {"Dockerfile": """
+        FROM python:3.12-slim
+        ENTRYPOINT ["sh", "-c", "alembic upgrade head && exec \\"$@\\"", "--"]
+        CMD ["uvicorn", "app:app", "--port", "80"]
+        """})
+    (start,) = project.start_commands
+    assert [c.words for c in start.chain] == [["alembic", "upgrade", "head"], ["uvicorn", "app:app", "--port", "80"]]
+    assert start.chain[0].argv[0].span.line == 2  # inside the sh -c string, on the ENTRYPOINT line
+
+
+def test_wrappers_runners_and_python_m(tmp_path):
+    project = project_of(tmp_path, {"Procfile": """
+        web: exec dumb-init -- poetry run python -m uvicorn app:app --host 0.0.0.0 --port $PORT
+        release: python manage.py migrate
+        worker: celery -A app worker
+        """})
+    web, release, worker = project.start_commands
+    assert web.server.name == "uvicorn" and web.server.options["--port"].text == "$PORT"
+    assert release.role == "release" and release.server is None
+    assert worker.server is None
+
+
+def test_compose_roles_profiles_and_dev_files(tmp_path):
+    project = project_of(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              migrate:
+                build: .
+                command: alembic upgrade head
+              api:
+                build: .
+                command: ["gunicorn", "app:app"]
+                depends_on:
+                  migrate: {condition: service_completed_successfully}
+              debug:
+                command: uvicorn app:app --reload
+                profiles: [debug]
+            """,
+        "docker-compose.override.yml": "services:\n  api:\n    command: uvicorn app:app --reload\n",
+    })
+    starts = {(s.path, s.process): s for s in project.start_commands}
+    assert starts[("docker-compose.yml", "migrate")].role == "oneshot"
+    assert starts[("docker-compose.yml", "api")].role == "boot"
+    assert not starts[("docker-compose.yml", "api")].development
+    assert starts[("docker-compose.yml", "debug")].development
+    assert starts[("docker-compose.override.yml", "api")].development
+
+
+# ------------------------------------------------------------------ requirements
+
+
+def _req_file(tmp_path, text):
+    path = tmp_path / "requirements.txt"
+    path.write_text(text)
+    return parse_requirements(SourceFile("requirements.txt", path, FileKind.REQUIREMENTS, path.stat().st_size))
+
+
+def test_requirement_pins(tmp_path):
+    reqs = _req_file(tmp_path, "\n".join([
+        "fastapi==0.115.6",
+        "uvicorn[standard]==0.34.0 ; python_version >= '3.10'",
+        "pydantic==2.*",
+        "httpx>=0.27,<1",
+        "requests",
+        "lib @ git+https://github.com/x/lib.git@0123456789abcdef0123456789abcdef01234567",
+        "lib2 @ git+https://github.com/x/lib2.git@v1.2",
+        "https://files.example.com/pkg-1.0.tar.gz#sha256=" + "a" * 64,
+        "--index-url https://pypi.example.com/simple",
+        "-e .",
+        "   # only a comment",
+    ])).requirements
+    pinned = {r.text.split()[0]: r.pinned for r in reqs}
+    assert pinned == {
+        "fastapi==0.115.6": True, "uvicorn[standard]==0.34.0": True, "pydantic==2.*": False,
+        "httpx>=0.27,<1": False, "requests": False, "lib": True, "lib2": False,
+        "https://files.example.com/pkg-1.0.tar.gz#sha256=" + "a" * 64: True, ".": True,
+    }
+    marker = reqs[1]
+    assert marker.extras == {"standard"}
+    assert (marker.span.line, marker.span.column, marker.span.end_column) == (2, 1, 26)
+
+
+def test_requirement_continuation_and_hashes(tmp_path):
+    (req,) = _req_file(tmp_path, "django>=4 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n").requirements
+    assert req.hashed and req.pinned and req.span.line == 1
+
+
+def test_unparseable_requirement_is_reported_not_raised(tmp_path):
+    req_file = _req_file(tmp_path, "fastapi==1\nthis is ((( not a requirement\n")
+    assert len(req_file.requirements) == 1
+    assert req_file.errors and req_file.errors[0][0] == 2
+
+
+# ------------------------------------------------------------------ python
+
+
+def test_python_names_resolve_through_imports_not_spelling():
+    facts = parse_python("pkg/api/routes.py", b"""
+import time as t
+from ..db import session_scope
+from sqlalchemy.orm import Session
+
+def handler(time, db: "Session"):
+    t.sleep(1)
+    time.sleep(2)
+    session_scope()
+""")
+    calls = {c.text: c.callee for c in facts.functions["handler"].calls}
+    assert calls == {"t.sleep": "time.sleep", "time.sleep": None, "session_scope": "pkg.db.session_scope"}
+    assert facts.functions["handler"].params[1].annotation == "sqlalchemy.orm.Session"
+
+
+def test_python_non_ascii_columns_are_characters():
+    facts = parse_python("m.py", "import time\ndef f():\n    x = 'héllo'; time.sleep(1)\n".encode())
+    (call,) = facts.functions["f"].calls
+    assert (call.span.line, call.span.column) == (3, 18)
