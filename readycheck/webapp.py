@@ -90,6 +90,13 @@ def _join(a: str, b: str) -> str:
     return a.rstrip("/") + "/" + b.lstrip("/")
 
 
+def _methods(value: Value | None) -> tuple[str, ...]:
+    """HTTP methods of a ``methods=[...]`` argument; GET when absent or not literal."""
+    if value is None or value.kind != "list":
+        return ("GET",)
+    return tuple(v.text.upper() for v in value.items if v.kind == "str") or ("GET",)
+
+
 def _literal_path(value: Value | None) -> str:
     if value is None:
         return ""
@@ -345,8 +352,7 @@ class _Linker:
             if name in ("Route", "APIRoute", "WebSocketRoute"):
                 path = _join(prefix, _literal_path(item.arg(0, "path")))
                 endpoint = self._function(module, item.arg(1, "endpoint"))
-                methods = item.kwarg("methods")
-                verbs = tuple(v.text.upper() for v in methods.items if v.kind == "str") if methods and methods.kind == "list" else ("GET",)
+                verbs = _methods(item.kwarg("methods"))
                 route = Route(path, verbs, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,
                               item.span, obj, websocket=name == "WebSocketRoute")
                 obj.routes.append(route)
@@ -376,8 +382,7 @@ class _Linker:
             if attr in HTTP_METHODS:
                 methods: tuple[str, ...] = (attr.upper(),)
             else:
-                given = call.kwarg("methods")
-                methods = tuple(v.text.upper() for v in given.items if v.kind == "str") if given and given.kind == "list" else ("GET",)
+                methods = _methods(call.kwarg("methods"))
             route = Route(path, methods, function, module, deco.span, owner, websocket=attr.startswith("websocket"))
             owner.routes.append(route)
             self.model.routes.append(route)
@@ -405,8 +410,7 @@ class _Linker:
         elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
             path = _literal_path(call.arg(0, "path"))
             endpoint = self._function(module, call.arg(1, "endpoint"), scope)
-            given = call.kwarg("methods")
-            methods = tuple(v.text.upper() for v in given.items if v.kind == "str") if given and given.kind == "list" else ("GET",)
+            methods = _methods(call.kwarg("methods"))
             route = Route(path, methods, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,
                           site.span, owner, websocket="websocket" in method)
             owner.routes.append(route)
