@@ -5,7 +5,10 @@ What it does
     form, ``sh -c "..."`` strings, the scripts they run, Procfile processes,
     docker-compose ``command``/``entrypoint``) and flags ``--reload`` on
     uvicorn, gunicorn, hypercorn and granian, ``fastapi dev``, ``flask run``
-    with ``--reload``/``--debug``, and Django's ``runserver``. Files that are
+    with ``--reload``/``--debug``, ``hypercorn --debug``, Django's ``runserver``,
+    ``reload = True`` in a gunicorn config file, ``UVICORN_RELOAD``,
+    ``uvicorn.run(..., reload=True)`` in the module a production command runs,
+    and ``FastAPI(debug=True)`` on the app it serves. Files that are
     development by convention (``docker-compose.override.yml``, ``*.dev.yml``,
     ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``,
     ``.devcontainer/``) and compose services in a ``dev``/``debug`` profile give
@@ -27,27 +30,26 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Server, Severity, Token
+from readycheck.api import Check, Example, Project, Related, Server, Severity, Token
 
-RELOAD_FLAGS = ("--reload",)
+TRUE = {"true", "1", "yes", "on"}
 
 
-def _dev_tokens(server: Server) -> list[tuple[Token, str]]:
-    """(token, description) for every development-only switch of a server."""
+def _dev_switches(server: Server) -> list[tuple[Token, str]]:
+    """(where, description) for every development-only switch of a server."""
     found: list[tuple[Token, str]] = []
     sub = server.subcommand
     if server.name == "fastapi" and sub is not None and sub.text == "dev":
-        found.append((sub, "`fastapi dev` (auto-reload development server)"))
+        return [(sub, "`fastapi dev` (auto-reload development server)")]
     if server.name in ("manage.py", "django-admin") and sub is not None:
-        found.append((sub, f"Django's development server (`{sub.text}`)"))
-    if server.name == "flask" and sub is not None:
-        for flag in ("--reload", "--debug", "--debugger"):
-            if flag in server.flag_tokens:
-                found.append((server.flag_tokens[flag], f"`flask run {flag}`"))
-    elif server.name != "fastapi" or sub is None or sub.text != "dev":
-        for flag in RELOAD_FLAGS:
-            if flag in server.flag_tokens:
-                found.append((server.flag_tokens[flag], f"{server.name} with `{flag}`"))
+        return [(sub, f"Django's development server (`{sub.text}`)")]
+    reload = server.settings.get("reload")
+    if reload is not None and reload.value.strip("\"'").lower() in TRUE:
+        where = "" if reload.source == "command line" else f" (from {reload.source})"
+        found.append((Token(reload.value, reload.path, reload.span), f"{server.label} with auto-reload{where}"))
+    for flag in ("--debug", "--debugger"):
+        if flag in server.flag_tokens and server.name in ("flask", "hypercorn"):
+            found.append((server.flag_tokens[flag], f"`{server.label} {flag}`"))
     return found
 
 
@@ -108,6 +110,30 @@ class DevReloadInProduction(Check):
             FROM python:3.12-slim
             CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker", "--workers", "4"]
             """, "Procfile": "web: fastapi run app/main.py --port $PORT\n"}, title="production servers"),
+        Example({"Procfile": "web: gunicorn app.main:app -c gunicorn.conf.py\nworker: python run.py\n",
+                 "gunicorn.conf.py": """
+            import multiprocessing
+            workers = multiprocessing.cpu_count() * 2 + 1
+            reload = True
+            """, "run.py": """
+            import uvicorn
+
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", reload=True)
+            """}, expect=["gunicorn.conf.py:3", "run.py:4"], title="gunicorn config file and uvicorn.run()"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["fastapi", "run", "app/main.py"]
+            """, "app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI(title="svc", debug=True)
+            """}, expect=["app/main.py:3"], title="FastAPI(debug=True) on the production app"),
+        Example({"Makefile": "dev:\n\tuvicorn app.main:app --reload\n", "app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI(debug=True)
+            """}, expect=["Makefile:2:info"], title="Makefile targets are development; debug app not served in production"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             # uvicorn --reload is for local development only
@@ -120,8 +146,30 @@ class DevReloadInProduction(Check):
             if start.server is None or start.role != "boot":
                 continue
             severity = Severity.INFO if start.development else None
-            for token, what in _dev_tokens(start.server):
+            for token, what in _dev_switches(start.server):
                 where = "" if token.path == start.path else f" (run by {start.label} in {start.path})"
                 note = " in a development-only file" if start.development else ""
+                related = [Related(start.path, start.span, f"{start.label} starts the server")] \
+                    if token.path != start.path else []
                 yield self.finding(token.path, token.span,
-                                   f"{what} in the start command of {start.label}{where}{note}", severity=severity)
+                                   f"{what} in the start command of {start.label}{where}{note}", severity=severity,
+                                   related=related)
+        yield from self._debug_apps(project)
+
+    def _debug_apps(self, project: Project):
+        """``FastAPI(debug=True)``/``Starlette(debug=True)`` on an app a production command serves:
+        tracebacks with local values go to every client that triggers an error."""
+        seen = set()
+        for start in project.start_commands:
+            server = start.server
+            if server is None or start.role != "boot" or start.development or server.target is None:
+                continue
+            for app in project.web.apps_for_target(server.target.text):
+                debug = app.call.kwarg("debug")
+                if debug is None or debug.literal is not True or app.key in seen:
+                    continue
+                seen.add(app.key)
+                yield self.finding(app.module.path, debug.span,
+                                   f"app `{app.name}` is created with debug=True and served in production by "
+                                   f"{start.label}: error pages show tracebacks to clients",
+                                   related=[Related(server.target.path, server.target.span, "served here")])

@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
+import sys
+
 import yaml
 
 from readycheck.findings import Diagnostic
@@ -20,6 +22,11 @@ from readycheck.parsers.dockerfile import Dockerfile, parse_dockerfile
 from readycheck.parsers.python import Function, ModuleFacts, PythonSyntaxError, module_name, parse_python
 from readycheck.parsers.yamlfile import YamlTooLarge, load_all
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from readycheck.startcommands import StartCommand
@@ -125,19 +132,51 @@ class Project:
         starts: list[StartCommand] = []
         for dockerfile in self.dockerfiles:
             starts += self._guarded(dockerfile.path, lambda: startcommands.from_dockerfile(self, dockerfile))
+        self.__dict__["_dockerfile_starts"] = list(starts)
         for source in self.files(FileKind.PROCFILE):
             starts += self._guarded(source.path, lambda: startcommands.from_procfile(self, source))
         for source in self.files(FileKind.COMPOSE):
             documents = self.yaml_documents(source)
             if documents is not None:
                 starts += self._guarded(source.path, lambda: startcommands.from_compose(self, source, documents))
+        starts += self._platform_start_commands()
         return starts
 
-    def _guarded(self, path: str, build: Callable[[], list[T]]) -> list[T]:
+    def _platform_start_commands(self) -> list["StartCommand"]:
+        from readycheck import platforms
+
+        starts: list[StartCommand] = []
+        for source in self.files(FileKind.FLY):
+            starts += self._guarded(source.path, lambda: platforms.from_fly(self, source), "fly.toml")
+        # fly runs the Dockerfile beside fly.toml and proxies to its internal_port.
+        fly_ports = self._guarded("fly.toml", lambda: [platforms.fly_ports(self)])
+        for directory, ports in (fly_ports[0] if fly_ports else {}).items():
+            for start in self.__dict__.get("_dockerfile_starts", []):
+                if start.dockerfile is not None and start.dockerfile.source.directory == directory:
+                    start.ports = start.ports + ports
+        for source in self.files(FileKind.RAILWAY):
+            starts += self._guarded(source.path, lambda: platforms.from_railway(self, source), "railway config")
+        for kind, build in ((FileKind.RENDER, platforms.from_render), (FileKind.APP_YAML, platforms.from_app_yaml)):
+            for source in self.files(kind):
+                documents = self.yaml_documents(source)
+                if documents is not None:
+                    starts += self._guarded(source.path, lambda: build(self, source, documents))
+        for source in self.files(FileKind.YAML):
+            documents = platforms.kubernetes_documents(self, source)
+            if documents:
+                starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
+        for source in self.files(FileKind.MAKEFILE):
+            starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
+        return starts
+
+    def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
+        """Run a builder; unreadable or malformed input becomes a diagnostic, never a crash."""
         try:
             return build()
         except UnreadableFile as exc:
             self.diagnose(path, str(exc))
+        except (ValueError, tomllib.TOMLDecodeError) as exc:  # json and TOML syntax errors
+            self.diagnose(path, f"cannot parse {what or 'file'}: {str(exc).splitlines()[0] if str(exc) else exc}")
         except Exception as exc:
             self.diagnose(path, f"cannot read start command: {type(exc).__name__}: {exc}", kind="internal")
         return []
@@ -156,6 +195,31 @@ class Project:
     def service_apps(self) -> list["WebObject"]:
         """The web apps that are the deployed service (see WebModel.service_apps)."""
         return self.web.service_apps(self.start_commands)
+
+    @cached_property
+    def declared_packages(self) -> dict[str, set[str]] | None:
+        """Every package the repository declares or installs, canonical name -> extras:
+        requirements files, pyproject.toml (all groups), Pipfile, lockfiles, and
+        ``pip``/``uv``/``poetry`` installs written in Dockerfile RUN lines.
+        None when the repository declares no dependencies at all."""
+        from readycheck.packages import declared_packages
+
+        return declared_packages(self)
+
+    @cached_property
+    def replicas_visible(self) -> bool:
+        """True when the repo runs several copies of the service: a replica count above one
+        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject)."""
+        from readycheck import platforms
+
+        if any(s.replicas is not None and s.replicas.text.isdigit() and int(s.replicas.text) > 1
+               for s in self.start_commands):
+            return True
+        for source in self.files(FileKind.YAML):
+            for doc in platforms.kubernetes_documents(self, source) or []:
+                if isinstance(doc, dict) and doc.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
+                    return True
+        return False
 
     @property
     def deployable(self) -> bool:

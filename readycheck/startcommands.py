@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Iterable
 
 from readycheck.findings import Span
 from readycheck.parsers.dockerfile import Dockerfile, Instruction
-from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
+from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
+                                     settings_from_flags, split_bind)
+from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
 from readycheck.sourcefile import SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
@@ -68,6 +70,10 @@ class Command:
     #: Where it was written: "Dockerfile CMD", "scripts/start.sh", "Procfile web", ...
     via: str = ""
     exec_: bool = False
+    #: The shell that runs this command, if any: "shell-form CMD", "sh -c", or a script's path.
+    shell: str = ""
+    #: How many commands that shell runs (a shell running one command may exec it; more, it must stay).
+    shell_commands: int = 0
 
     @property
     def words(self) -> list[str]:
@@ -131,6 +137,30 @@ class Server:
     options: dict[str, Token | None] = field(default_factory=dict)
     flag_tokens: dict[str, Token] = field(default_factory=dict)
     subcommand: Token | None = None  # "dev"/"run" for fastapi, "run" for flask, "runserver" for manage.py
+    #: Normalised settings (workers, worker_class, host, port, bind, timeout, graceful_timeout, reload),
+    #: merged from the command line, the environment and config files; see readycheck.serverconfig.
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.subcommand.text}" if self.name in ("fastapi", "flask") and self.subcommand else self.name
+
+    @property
+    def program(self) -> Token:
+        """The token naming the server program (``gunicorn`` in ``exec poetry run gunicorn``)."""
+        return self.command.argv[self.command.program_index()]
+
+    def host_port(self) -> tuple[str | None, int | None, Setting | None]:
+        """(host, port, the setting they came from), defaults applied."""
+        bind = self.settings.get("bind")
+        if bind is not None:
+            host, port = split_bind(bind.value)
+            return host, port, bind
+        host = self.settings.get("host")
+        port = self.settings.get("port")
+        default_host = DEFAULT_HOST.get(self.label, DEFAULT_HOST.get(self.name))
+        default_port = DEFAULT_PORT.get(self.name)
+        return (host.value if host else default_host), (port.number if port else default_port), host or port
 
 
 @dataclass
@@ -145,10 +175,35 @@ class StartCommand:
     server: Server | None = None
     shell_form: bool = False
     dockerfile: Dockerfile | None = None
+    #: Environment the process gets: name -> value token (Dockerfile ENV, compose/k8s env, platform env).
+    env: dict[str, Token] = field(default_factory=dict)
+    #: Ports the platform routes to: EXPOSE, containerPort, fly internal_port.
+    ports: list[Token] = field(default_factory=list)
+    #: Replica count when the platform declares one (k8s replicas, compose deploy.replicas, render numInstances).
+    replicas: Token | None = None
+    #: CPU cores the container may use, when declared (Kubernetes resources).
+    cpu_limit: Token | None = None
 
     @property
     def label(self) -> str:
         return f"{self.origin} {self.process}".strip()
+
+    @property
+    def production(self) -> bool:
+        """Starts the service in production: a boot process outside development files."""
+        return self.role == "boot" and not self.development
+
+    def resolve_env(self, text: str) -> str:
+        """``$PORT``/``${PORT}`` replaced by the value the environment gives it, when known."""
+        name = text.strip().strip("\"'")
+        if name.startswith("${") and name.endswith("}"):
+            name = name[2:-1].split(":-")[0]
+        elif name.startswith("$"):
+            name = name[1:]
+        else:
+            return text
+        value = self.env.get(name)
+        return value.text if value is not None and not value.text.startswith("$") else text
 
 
 # ------------------------------------------------------------------ development files
@@ -309,7 +364,7 @@ class _Expander:
         for simple in parse_commands(word.text):
             tokens = [self._inner_token(word, w, source) for w in simple.words]
             commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth, rest, stack)
-        return commands
+        return mark_shell(commands, "sh -c")
 
     @staticmethod
     def _inner_token(outer: Token, inner: Word, source: SourceFile | None) -> Token:
@@ -342,7 +397,16 @@ class _Expander:
             tokens = [Token(w.text, script.path, script.index.span(w.start, w.end)) for w in simple.words]
             commands += self.from_words(tokens, script.path, {**env, **simple.env}, False, depth + 1,
                                         args, stack + (script.path,))
-        return commands
+        return mark_shell(commands, script.path)
+
+
+def mark_shell(commands: list[Command], shell: str) -> list[Command]:
+    """Record which shell runs commands (the innermost wins) and how many it runs."""
+    own = [c for c in commands if not c.shell]
+    for command in own:
+        command.shell = shell
+        command.shell_commands = len(own)
+    return commands
 
 
 def _words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
@@ -350,13 +414,136 @@ def _words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
     return [Token(w.text, source.path, index.span(w.start, w.end)) for w in words]
 
 
-def _finish(start: StartCommand) -> StartCommand:
+def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver | None" = None) -> StartCommand:
+    """Find the server of a start command and resolve its settings."""
+    resolver = resolver or _ScriptResolver(project, posixpath.dirname(start.path), [], "/")
+    if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
+        start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
     for command in start.chain:
         server = parse_server(command)
         if server is not None:
             start.server = server
-            break
+            server.settings = _settings(project, start, server, resolver)
+            return start
+    for command in start.chain:
+        server = _python_main_server(project, command, resolver)
+        if server is not None:
+            start.server = server
+            server.settings = {**_env_settings(start, server), **server.settings}
+            return start
     return start
+
+
+def _settings(project: "Project", start: StartCommand, server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+    merged: dict[str, Setting] = {}
+    if server.name == "gunicorn":
+        merged.update(_gunicorn_conf(project, server, resolver))
+    merged.update(_env_settings(start, server))
+    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, "command line"))
+    if server.name == "gunicorn" and "bind" not in merged and "PORT" in start.env:
+        port = start.env["PORT"]
+        merged["bind"] = Setting(f"0.0.0.0:{port.text}", port.path, port.span, "PORT (gunicorn binds 0.0.0.0:$PORT)")
+    return merged
+
+
+def _env_settings(start: StartCommand, server: Server) -> dict[str, Setting]:
+    out: dict[str, Setting] = {}
+    env = dict(start.env)
+    for key, value in server.command.env.items():
+        env[key] = Token(value, server.command.argv[0].path, server.command.argv[0].span)
+    concurrency = env.get("WEB_CONCURRENCY")
+    if concurrency is not None and server.name in ("gunicorn", "uvicorn"):
+        out["workers"] = Setting(concurrency.text, concurrency.path, concurrency.span, "WEB_CONCURRENCY",
+                                 as_int(concurrency.text))
+    if server.name == "uvicorn":
+        for key, token in env.items():
+            if key.startswith("UVICORN_"):
+                flag = "--" + key[len("UVICORN_"):].lower().replace("_", "-")
+                name = FLAGS_FOR_UVICORN.get(flag)
+                if name:
+                    out[name] = Setting(token.text, token.path, token.span, key, as_int(token.text))
+    args = env.get("GUNICORN_CMD_ARGS")
+    if args is not None and server.name == "gunicorn":
+        words = [Token(w.text, args.path, args.span) for c in parse_commands(args.text) for w in c.words]
+        fake = parse_server(Command([Token("gunicorn", args.path, args.span)] + words))
+        if fake is not None:
+            out.update(settings_from_flags("gunicorn", fake.options, fake.flag_tokens, "GUNICORN_CMD_ARGS"))
+    return out
+
+
+def _gunicorn_conf(project: "Project", server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+    explicit = server.options.get("-c") or server.options.get("--config")
+    if explicit is not None:
+        text = explicit.text
+        if text.startswith("python:"):
+            module = project.python.module(text[len("python:"):])
+            source = project.file(module.path) if module else None
+        else:
+            source = resolver.resolve(text)
+    else:
+        source = resolver.resolve("gunicorn.conf.py")  # gunicorn reads ./gunicorn.conf.py by default
+    if source is None:
+        return {}
+    facts = project.python.facts(source)
+    if facts is None:
+        return {}
+    out: dict[str, Setting] = {}
+    for assignment in facts.assignments:
+        name = GUNICORN_CONF_KEYS.get(assignment.name)
+        if name is None or assignment.scope:
+            continue
+        text, number, cpu = evaluate(assignment.value)
+        if name == "target":
+            if server.target is None and assignment.value.kind == "str":
+                server.target = Token(text, source.path, assignment.value.span)
+            continue
+        out[name] = Setting(text, source.path, assignment.value.span, source.path, number, cpu)
+    return out
+
+
+#: Platforms that run the process with a PORT environment variable set.
+PORT_PLATFORMS = {"Procfile", "render.yaml", "railway", "app.yaml"}
+FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
+                     "--timeout-graceful-shutdown": "graceful_timeout"}
+
+
+def _python_main_server(project: "Project", command: Command, resolver: "_ScriptResolver") -> Server | None:
+    """``python main.py`` / ``python -m app.main`` where that module calls ``uvicorn.run(...)``
+    under ``if __name__ == "__main__":``."""
+    words = command.words
+    index = command.program_index()
+    if not 0 < index < len(words) or not any(_PYTHON.match(posixpath.basename(w)) for w in words[:index]):
+        return None
+    if words[index - 1] == "-m":
+        module = project.python.module(words[index])
+        source = project.file(module.path) if module is not None else None
+    else:
+        source = resolver.resolve(words[index])
+    if source is None:
+        return None
+    facts = project.python.facts(source)
+    if facts is None:
+        return None
+    for call in facts.main_calls:
+        if call.callee not in ("uvicorn.run", "hypercorn.run", "granian.Granian") or call.call is None:
+            continue
+        name = call.callee.split(".")[0]
+        app = call.call.arg(0, "app")
+        target = None
+        if app is not None and app.kind == "str":
+            target = Token(app.text, source.path, app.span)
+        elif app is not None and app.kind == "ref":
+            target = Token(f"{facts.module}:{app.text.rsplit('.', 1)[-1]}", source.path, app.span)
+        server = Server(name, command, target)
+        for key, value in call.call.keywords:
+            setting = FLAGS_FOR_UVICORN.get("--" + key.replace("_", "-"))
+            if setting:
+                text, number, cpu = evaluate(value)
+                text = text.lower() if value.kind == "bool" else text
+                server.settings[setting] = Setting(text, source.path, value.span, f"{call.text}() in {source.path}",
+                                                   number, cpu)
+        return server
+    return None
 
 
 def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCommand]:
@@ -410,16 +597,21 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
             # Docker appends CMD to an exec-form ENTRYPOINT: a script sees it as "$@".
             chain += expander.from_words(words + (cmd_tokens if is_last and not ep_shell else []),
                                          "Dockerfile ENTRYPOINT")
+        if ep_shell:
+            mark_shell(chain, "shell-form ENTRYPOINT")
     else:
         assert cmd is not None
         cmd_lists, shell_form = words_of(cmd)
         for words in cmd_lists:
             chain += expander.from_words(words, "Dockerfile CMD")
+        if shell_form:
+            mark_shell(chain, "shell-form CMD")
     process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
                          process, "boot", is_development_path(dockerfile.path), chain,
                          shell_form=shell_form, dockerfile=dockerfile)
-    return [_finish(start)]
+    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    return [finish(project, start, expander.resolver)]
 
 
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
@@ -440,8 +632,8 @@ def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
             chain += expander.from_words(_words_to_tokens(source, simple.words), f"Procfile {process}", simple.env)
         role = "release" if process == "release" else "boot"
         span = source.index.span(line_start + m.start(1), line_start + m.end(1))
-        starts.append(_finish(StartCommand(source.path, span, "Procfile", process, role,
-                                           is_development_path(source.path), chain)))
+        starts.append(finish(project, StartCommand(source.path, span, "Procfile", process, role,
+                                                   is_development_path(source.path), chain), expander.resolver))
     return starts
 
 
@@ -479,7 +671,12 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str))
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
-        starts.append(_finish(StartCommand(source.path, span, "compose", str(name), role, dev, chain)))
+        start = StartCommand(source.path, span, "compose", str(name), role, dev, chain)
+        start.env = _compose_env(source, service.get("environment"))
+        replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
+        if isinstance(replicas, int):
+            start.replicas = Token(str(replicas), source.path, span)
+        starts.append(finish(project, start, expander.resolver))
     return starts
 
 
@@ -509,3 +706,64 @@ def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
             commands.append(tokens)
         return commands
     return []
+
+
+def _compose_env(source: SourceFile, environment: object) -> dict[str, Token]:
+    """compose ``environment`` as a mapping or a list of KEY=VALUE strings."""
+    index = source.index
+    out: dict[str, Token] = {}
+    if isinstance(environment, dict):
+        for key, value in environment.items():
+            where = value if hasattr(value, "start") else getattr(environment, "keys_at", {}).get(key)
+            span = index.span(where.start, where.end) if hasattr(where, "start") else Span(1)
+            out[str(key)] = Token("" if value is None else str(value), source.path, span)
+    elif isinstance(environment, list):
+        for item in environment:
+            if isinstance(item, str) and "=" in item:
+                key, _, value = item.partition("=")
+                span = index.span(item.start, item.end) if hasattr(item, "start") else Span(1)
+                out[key] = Token(value, source.path, span)
+    return out
+
+
+def dockerfile_env_and_ports(dockerfile: Dockerfile) -> tuple[dict[str, Token], list[Token]]:
+    """ENV of the final stage (and the stages it is built FROM), and its EXPOSE ports."""
+    env: dict[str, Token] = {}
+    ports: list[Token] = []
+    stage = dockerfile.final_stage
+    if stage is None:
+        return env, ports
+    chain = []
+    by_name = {s.name: s for s in dockerfile.stages if s.name}
+    current = stage
+    while current is not None and current not in chain:
+        chain.insert(0, current)
+        current = by_name.get(current.image)
+    source = dockerfile.source
+    for part in chain:
+        for inst in part.instructions:
+            if inst.keyword == "ENV":
+                env.update(_env_pairs(inst, dockerfile))
+            elif inst.keyword == "EXPOSE" and part is stage:
+                for word in [w for c in dockerfile.shell_commands(inst) for w in c.words]:
+                    ports.append(Token(word.text.split("/")[0], source.path, source.index.span(word.start, word.end)))
+    return env, ports
+
+
+def _env_pairs(inst: Instruction, dockerfile: Dockerfile) -> list[tuple[str, Token]]:
+    source = dockerfile.source
+    words = [t for t in tokenize(inst.raw_value) if t.kind == "word"]
+    pairs: list[tuple[str, Token]] = []
+    if words and "=" not in words[0].text:  # legacy form: ENV KEY value with spaces
+        rest = words[1:]
+        if rest:
+            start, end = rest[0].start, rest[-1].end
+            pairs.append((words[0].text, Token(" ".join(w.text for w in rest), source.path,
+                                               source.index.span(inst.value_offset + start, inst.value_offset + end))))
+        return pairs
+    for word in words:
+        key, eq, value = word.text.partition("=")
+        if eq:
+            at = inst.value_offset + word.start + len(key) + 1
+            pairs.append((key, Token(value, source.path, source.index.span(at, inst.value_offset + word.end))))
+    return pairs

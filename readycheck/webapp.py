@@ -126,6 +126,11 @@ class WebModel:
         served = [a for a in apps if any(_serves(a, module, attr) for module, attr in targets)]
         return served or [a for a in apps if not _NOT_SERVICE.search(a.module.path)]
 
+    def apps_for_target(self, target: str) -> list[WebObject]:
+        """The apps a start command's target ("app.main:app", "app/main.py") names."""
+        (module, attr), = list(_start_targets_of([target]))
+        return [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
+
     def handlers(self) -> Iterator[tuple[Route, Function]]:
         for route in self.routes:
             if route.handler is not None:
@@ -154,11 +159,13 @@ _NOT_SERVICE = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|sample
 
 def _start_targets(start_commands: Iterable["StartCommand"]) -> Iterator[tuple[str, str | None]]:
     """(module dotted name, attribute or None) of every app a production start command serves."""
-    for start in start_commands:
-        server = start.server
-        if server is None or start.development or start.role != "boot" or server.target is None:
-            continue
-        text = server.target.text
+    yield from _start_targets_of(
+        start.server.target.text for start in start_commands
+        if start.server is not None and not start.development and start.role == "boot" and start.server.target)
+
+
+def _start_targets_of(targets: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    for text in targets:
         if text.endswith(".py"):
             yield text[:-3].replace("/", "."), None
             continue

@@ -57,7 +57,8 @@ def test_select_and_ignore_by_id_family_and_name(capsys):
         code, out, _ = run(capsys, bad, "--format", "json", *args)
         return {f["rule_id"] for f in json.loads(out)["findings"]}
 
-    assert rules("--select", "RC2") == {"RC201"}
+    assert rules("--select", "RC2") == {"RC201", "RC204", "RC207", "RC209"}
+    assert rules("--select", "RC20", "--ignore", "RC204,single-process,RC209") == {"RC201"}
     assert rules("--select", "root-user,RC401") == {"RC101", "RC401"}
     assert "RC301" not in rules("--ignore", "RC3")
     assert rules("--select", "RC3", "--ignore", "RC301") == set()
@@ -71,7 +72,7 @@ def test_json_report_matches_schema_and_is_deterministic(capsys):
     document = json.loads(first)
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
     assert document["tool"]["version"] == __version__
-    assert document["summary"]["findings"] == len(document["findings"]) == 16
+    assert document["summary"]["findings"] == len(document["findings"]) == 23
     paths = [(f["path"], f["line"], f["column"], f["rule_id"]) for f in document["findings"]]
     assert paths == sorted(paths)
 
@@ -82,7 +83,7 @@ def test_output_file_is_plain(tmp_path, capsys):
     assert code == 1 and out == ""
     text = out_file.read_text()
     assert "\x1b[" not in text
-    assert "RC101" in text and "^^^^^^^^" in text and "Found 16 problems (8 errors, 8 warnings)" in text
+    assert "RC101" in text and "^^^^^^^^" in text and "Found 23 problems (8 errors, 12 warnings, 3 info)" in text
 
 
 def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):
@@ -132,4 +133,4 @@ def test_single_file_and_several_paths(tmp_path, capsys):
     assert {f["rule_id"] for f in json.loads(out)["findings"]} == {"RC301"}
     code, out, _ = run(capsys, str(tmp_path / "api"), str(tmp_path / "Dockerfile"), "--format", "json")
     assert {(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]} == {
-        ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile")}
+        ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile"), ("RC205", "Dockerfile"), ("RC210", "Dockerfile")}

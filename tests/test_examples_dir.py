@@ -20,6 +20,9 @@ def test_bad_service_has_every_concern_at_its_line():
         ("RC401", "app/main.py", 17), ("RC401", "app/main.py", 18), ("RC401", "app/main.py", 24),
         ("RC401", "app/main.py", 27),
         ("RC501", "app/main.py", 12),
+        ("RC204", "Dockerfile", 8),
+        ("RC207", "Dockerfile", 8), ("RC207", "Procfile", 1), ("RC207", "docker-compose.yml", 4),
+        ("RC209", "Dockerfile", 8), ("RC209", "Procfile", 1), ("RC209", "docker-compose.yml", 4),
     }
 
 

@@ -1,0 +1,84 @@
+"""RC205 bind-localhost: the server listens on 127.0.0.1 inside a container or platform.
+
+What it does
+    Flags a production server whose listening host is ``127.0.0.1``,
+    ``localhost`` or ``::1``: written explicitly (``--host 127.0.0.1``,
+    ``--bind localhost:8000``, ``bind`` in gunicorn.conf.py, ``uvicorn.run(host=...)``)
+    or by default: uvicorn, hypercorn, granian, daphne and gunicorn all bind
+    127.0.0.1 unless told otherwise (gunicorn binds ``0.0.0.0:$PORT`` when
+    ``PORT`` is set, as on Heroku, Render and Railway; ``fastapi run`` binds
+    0.0.0.0).
+
+Why is this bad
+    Inside a container, 127.0.0.1 is the container itself: the port mapping,
+    the load balancer and the platform's router cannot reach the server. The
+    deploy "succeeds" and every request times out or is refused.
+
+Example
+    CMD ["uvicorn", "app.main:app", "--port", "8000"]
+
+Use instead
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Severity
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class BindLocalhost(Check):
+    id = "RC205"
+    name = "bind-localhost"
+    severity = Severity.ERROR
+    summary = "The server listens on 127.0.0.1, unreachable from outside its container"
+    why = ("Inside a container 127.0.0.1 is the container itself: port mappings, load balancers and platform "
+           "routers cannot reach the server, so every request fails although the deploy looks healthy.")
+    fix = "Bind all interfaces: `--host 0.0.0.0` (uvicorn, fastapi, granian) or `--bind 0.0.0.0:8000` (gunicorn, hypercorn)."
+    tags = ("start-command", "network")
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--port", "8000"]
+            """}, expect=["Dockerfile:2"], title="uvicorn's default host"),
+        Example({"k8s/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      command: ["gunicorn", "app:app", "--bind", "localhost:8000"]
+            """, "gunicorn.conf.py": ""}, expect=["k8s/deploy.yaml:8"], title="explicit localhost"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gunicorn", "app:app"]
+            """}, expect=["Dockerfile:2"], title="gunicorn's default bind without PORT"),
+        Example({"Procfile": "web: gunicorn app:app\nother: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
+                 "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["fastapi", "run", "app/main.py"]
+            """, "docker-compose.override.yml": "services:\n  api:\n    command: uvicorn app:app --reload\n"},
+                title="gunicorn with the platform's PORT, explicit 0.0.0.0, fastapi run, a development file"),
+    )
+
+    def run(self, project: Project):
+        for start in project.start_commands:
+            server = start.server
+            if server is None or not start.production:
+                continue
+            host, _, setting = server.host_port()
+            if host is None or host.strip("\"'") not in LOCAL_HOSTS:
+                continue
+            explicit = setting is not None and setting in (server.settings.get("bind"), server.settings.get("host"))
+            if explicit:
+                yield self.finding(setting.path, setting.span,
+                                   f"{server.label} listens on {host} ({start.label}): nothing outside the container "
+                                   f"can reach it")
+            else:
+                token = server.program
+                yield self.finding(token.path, token.span,
+                                   f"{server.label} listens on {host} by default, no host is given ({start.label}): "
+                                   f"nothing outside the container can reach it")

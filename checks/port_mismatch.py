@@ -1,0 +1,90 @@
+"""RC206 port-mismatch: the server listens on another port than the one the platform routes to.
+
+What it does
+    Compares the port a production server listens on (``--port``, ``--bind``,
+    gunicorn.conf.py, ``uvicorn.run(port=...)``, ``$PORT`` resolved from the
+    environment given to it, or the server's default 8000) with the ports its
+    platform declares for the same process: Dockerfile ``EXPOSE``, Kubernetes
+    ``containerPort``, fly.toml ``internal_port`` for the Dockerfile beside it.
+    Flags the server when none of them match.
+
+Why is this bad
+    The platform sends traffic and health checks to the declared port; nothing
+    answers there. On fly.io and Kubernetes the app is marked unhealthy and
+    never receives traffic; with EXPOSE the mismatch misleads whoever maps ports.
+
+Example
+    EXPOSE 80
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+
+Use instead
+    EXPOSE 8000
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Related, Severity
+
+
+def _port(text: str) -> int | None:
+    text = text.strip().strip("\"'")
+    return int(text) if text.isdigit() else None
+
+
+class PortMismatch(Check):
+    id = "RC206"
+    name = "port-mismatch"
+    severity = Severity.WARNING
+    summary = "The server listens on a different port than the platform declares"
+    why = ("The platform routes traffic and health checks to the declared port (EXPOSE, containerPort, fly "
+           "internal_port); a server listening elsewhere never receives them and is marked unhealthy.")
+    fix = "Make the server's --port/--bind and the declared port the same number (or read both from $PORT)."
+    tags = ("start-command", "network")
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            EXPOSE 80
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+            """}, expect=["Dockerfile:3"], title="EXPOSE disagrees"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+            """, "fly.toml": "app = 'svc'\n[http_service]\n  internal_port = 8080\n"},
+            expect=["Dockerfile:2"], title="fly internal_port disagrees with the Dockerfile beside it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV PORT=8080
+            EXPOSE 8080
+            CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT
+            """, "k8s.yaml": """
+            apiVersion: v1
+            kind: Pod
+            spec:
+              containers:
+                - name: api
+                  command: ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+                  ports:
+                    - containerPort: 8000
+            """}, title="$PORT resolved from ENV; containerPort agrees"),
+    )
+
+    def run(self, project: Project):
+        for start in project.start_commands:
+            server = start.server
+            if server is None or not start.production or not start.ports:
+                continue
+            _, port, setting = server.host_port()
+            if setting is not None and port is None:
+                bound = setting.value.rsplit(":", 1)[-1] if setting.value.count(":") else setting.value
+                port = _port(start.resolve_env(bound))
+            declared = {_port(t.text) for t in start.ports} - {None}
+            if port is None or not declared or port in declared:
+                continue
+            where = setting if setting is not None and str(port) in setting.value + start.resolve_env(setting.value) \
+                else None
+            path, span = (where.path, where.span) if where else (server.program.path, server.program.span)
+            shown = ", ".join(sorted({t.text for t in start.ports}))
+            yield self.finding(path, span,
+                               f"{server.label} listens on port {port} but {start.label} declares {shown}",
+                               related=[Related(t.path, t.span, "declared port") for t in start.ports])

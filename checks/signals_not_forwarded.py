@@ -1,0 +1,112 @@
+"""RC204 signals-not-forwarded: the server is not PID 1, so SIGTERM never reaches it.
+
+What it does
+    Flags a production server started by a shell that stays in front of it:
+    a shell-form ``CMD``/``ENTRYPOINT`` (Docker runs ``/bin/sh -c "..."``), a
+    wrapper script (``entrypoint.sh``, ``start.sh``, followed from the CMD or
+    Procfile) that starts the server without ``exec``, or an ``sh -c`` string
+    that runs other commands before the server without ``exec``. ``exec server``,
+    exec-form commands and ``dumb-init``/``tini -g`` in front are fine.
+
+Why is this bad
+    On every deploy the orchestrator sends SIGTERM to PID 1 and waits. When PID 1
+    is a shell, it does not forward the signal: the server never starts its
+    graceful shutdown, in-flight requests are cut when SIGKILL arrives 10-30
+    seconds later, and every deploy is a small outage.
+
+Example
+    CMD gunicorn app.main:app -k uvicorn_worker.UvicornWorker
+    # start.sh:  alembic upgrade head; uvicorn app.main:app
+
+Use instead
+    CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
+    # start.sh:  exec uvicorn app.main:app
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Related, Severity
+
+FORWARDING_INITS = {"dumb-init", "catatonit"}
+
+
+def _forwarding_init(words: list[str]) -> bool:
+    for i, word in enumerate(words):
+        name = word.rsplit("/", 1)[-1]
+        if name in FORWARDING_INITS or (name == "tini" and "-g" in words[i + 1:i + 4]):
+            return True
+    return False
+
+
+class SignalsNotForwarded(Check):
+    id = "RC204"
+    name = "signals-not-forwarded"
+    severity = Severity.WARNING
+    summary = "A shell stays in front of the server, so SIGTERM never reaches it"
+    why = ("The orchestrator stops a container by sending SIGTERM to PID 1; a shell as PID 1 does not forward it, so "
+           "the server never shuts down gracefully and in-flight requests are cut on every deploy.")
+    fix = ("Use the exec form (`CMD [\"gunicorn\", ...]`), start the server with `exec` as the last line of wrapper "
+           "scripts (`exec \"$@\"` in entrypoints), or put `dumb-init` in front.")
+    tags = ("start-command", "graceful-shutdown", "dockerfile")
+    references = ("https://docs.docker.com/reference/dockerfile/#shell-and-exec-form",)
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD gunicorn app.main:app --bind 0.0.0.0:8000
+            """}, expect=["Dockerfile:2"], title="shell-form CMD"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/sh
+            alembic upgrade head
+            uvicorn app.main:app --host 0.0.0.0
+            """}, expect=["start.sh:3"], title="wrapper script without exec"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                command: sh -c "python wait_for_db.py && uvicorn app.main:app --host 0.0.0.0"
+            """}, expect=["docker-compose.yml:3"], title="sh -c running two commands"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD exec gunicorn app.main:app --bind 0.0.0.0:8000
+            """, "Procfile": "web: gunicorn app.main:app\n", "start.sh": """
+            #!/bin/sh
+            set -e
+            alembic upgrade head
+            exec uvicorn app.main:app --host 0.0.0.0
+            """, "docker-compose.yml": """
+            services:
+              api:
+                command: ["/start.sh"]
+              worker:
+                command: ["dumb-init", "sh", "-c", "sleep 1; uvicorn app.main:app"]
+            """}, title="exec, exec in a script, dumb-init, Procfile"),
+    )
+
+    def run(self, project: Project):
+        for start in project.start_commands:
+            server = start.server
+            if server is None or start.role != "boot":
+                continue
+            command = server.command
+            if command.exec_ or not command.shell:
+                continue
+            if any(_forwarding_init(c.words) for c in start.chain):
+                continue
+            severity = Severity.INFO if start.development else None
+            if command.shell.startswith("shell-form"):
+                keyword = command.shell.split()[-1]
+                yield self.finding(start.path, start.span,
+                                   f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
+                                   f"SIGTERM", severity=severity)
+            elif command.shell == "sh -c" and command.shell_commands > 1:
+                yield self.finding(server.program.path, server.program.span,
+                                   f"`sh -c` runs {server.name} after other commands without `exec`: the shell stays "
+                                   f"PID 1 and {server.name} never receives SIGTERM", severity=severity)
+            elif command.shell != "sh -c":
+                yield self.finding(server.program.path, server.program.span,
+                                   f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
+                                   f"PID 1 and {server.name} never receives SIGTERM", severity=severity,
+                                   related=[Related(start.path, start.span, f"{start.label} runs the script")])

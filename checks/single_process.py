@@ -1,0 +1,80 @@
+"""RC207 single-process: one server process, no workers, no replicas.
+
+What it does
+    Flags a production uvicorn, hypercorn, granian, daphne or ``fastapi run``
+    command that runs one process (no ``--workers`` above 1, no
+    ``WEB_CONCURRENCY``, no ``UVICORN_WORKERS``) when the repository shows no
+    other copies of it either: no Kubernetes/compose/render/railway replica
+    count above one and no autoscaler (HorizontalPodAutoscaler, KEDA).
+    gunicorn is a process manager and is not flagged.
+
+Why is this bad
+    One process uses one CPU core, and when it crashes or hangs the service is
+    down until something restarts the container. Several workers or replicas
+    spread load and survive the loss of one.
+
+Example
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+Use instead
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--workers", "4"]
+    # or gunicorn with uvicorn workers, or replicas: 3 in the Deployment
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Severity
+
+SINGLE_PROCESS_SERVERS = {"uvicorn", "hypercorn", "granian", "daphne", "fastapi run"}
+
+
+class SingleProcess(Check):
+    id = "RC207"
+    name = "single-process"
+    severity = Severity.WARNING
+    summary = "The service runs as one server process with no workers and no replicas"
+    why = ("A single process uses one core, and one crash or hang takes the whole service down until the "
+           "container is restarted.")
+    fix = ("Run several workers (`--workers N`, `WEB_CONCURRENCY`, or gunicorn with uvicorn workers), or several "
+           "replicas behind a load balancer (`replicas:` in the Deployment, an autoscaler).")
+    tags = ("start-command", "availability")
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """}, expect=["Dockerfile:2"], title="one uvicorn, nothing else"),
+        Example({"Procfile": "web: fastapi run app/main.py --port $PORT --workers 1\n"}, expect=["Procfile:1"],
+                title="--workers 1"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV WEB_CONCURRENCY=4
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "Procfile": "web: gunicorn app.main:app -k uvicorn_worker.UvicornWorker\n"},
+            title="WEB_CONCURRENCY, and gunicorn as process manager"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "deploy/hpa.yaml": """
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: api}
+            spec:
+              minReplicas: 2
+            """}, title="an autoscaler runs replicas"),
+    )
+
+    def run(self, project: Project):
+        if project.replicas_visible:
+            return
+        for start in project.start_commands:
+            server = start.server
+            if server is None or not start.production or server.label not in SINGLE_PROCESS_SERVERS:
+                continue
+            workers = server.settings.get("workers")
+            if workers is not None and (workers.cpu_based or workers.number is None or workers.number > 1):
+                continue
+            token = server.program
+            detail = f"--workers {workers.value}" if workers is not None else "no workers"
+            yield self.finding(token.path, token.span,
+                               f"{server.label} runs a single process ({detail}, no replicas in the repository) "
+                               f"in {start.label}: one crash is an outage")

@@ -1,0 +1,100 @@
+"""Which packages a repository installs, from every place it says so."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from readycheck.sourcefile import FileKind, UnreadableFile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from readycheck.project import Project
+
+_LOCK_NAME = re.compile(r'(?m)^name\s*=\s*"([^"]+)"')
+_INSTALLERS = {("pip", "install"), ("pip3", "install"), ("uv", "pip"), ("uv", "add"), ("poetry", "add"),
+               ("pipx", "install"), ("pipenv", "install")}
+_VALUE_OPTIONS = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+                  "--extra-index-url", "-f", "--find-links", "--target", "-t", "--prefix", "--root", "--python",
+                  "--no-binary", "--only-binary", "--platform", "--group", "--extra"}
+
+
+def _add(out: dict[str, set[str]], text: str) -> None:
+    try:
+        req = Requirement(text.strip().strip("\"'"))
+    except InvalidRequirement:
+        return
+    out.setdefault(canonicalize_name(req.name), set()).update(e.lower() for e in req.extras)
+
+
+def declared_packages(project: "Project") -> dict[str, set[str]] | None:
+    out: dict[str, set[str]] = {}
+    found_any = False
+    for req_file in project.requirements_files:
+        found_any = True
+        for req in req_file.requirements:
+            if req.name:
+                out.setdefault(req.name, set()).update(req.extras)
+    for pyproject in project.pyprojects:
+        found_any = found_any or bool(pyproject.all_requirements)
+        for req in pyproject.all_requirements:
+            if req.name:
+                out.setdefault(req.name, set()).update(req.extras)
+    for source in project.files(FileKind.PIPFILE, FileKind.LOCKFILE):
+        try:
+            text = source.text
+            found_any = True
+            if source.name == "Pipfile":
+                data = tomllib.loads(text)
+                for section in ("packages", "dev-packages"):
+                    for name in (data.get(section) or {}):
+                        out.setdefault(canonicalize_name(name), set())
+            elif source.name == "Pipfile.lock":
+                data = json.loads(text)
+                for section in ("default", "develop"):
+                    for name in (data.get(section) or {}):
+                        out.setdefault(canonicalize_name(name), set())
+            else:
+                for name in _LOCK_NAME.findall(text):
+                    out.setdefault(canonicalize_name(name), set())
+        except (UnreadableFile, ValueError, tomllib.TOMLDecodeError):
+            continue
+    for dockerfile in project.dockerfiles:
+        for stage in dockerfile.stages:
+            for inst in stage.all("RUN"):
+                for command in dockerfile.shell_commands(inst):
+                    found_any |= _run_installs(command.argv, out)
+    return out if found_any else None
+
+
+def _run_installs(words: list[str], out: dict[str, set[str]]) -> bool:
+    """Packages named by one install command in a RUN line; True if it was one."""
+    for i in range(len(words) - 1):
+        pair = (words[i].rsplit("/", 1)[-1], words[i + 1])
+        if pair not in _INSTALLERS:
+            continue
+        rest = words[i + 2:]
+        if pair == ("uv", "pip") and rest[:1] == ["install"]:
+            rest = rest[1:]
+        skip = False
+        for word in rest:
+            if skip:
+                skip = False
+                continue
+            if word in _VALUE_OPTIONS:
+                skip = True
+                continue
+            if word.startswith("-") or word in (".", "&&"):
+                continue
+            _add(out, word)
+        return True
+    return False
