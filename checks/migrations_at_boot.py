@@ -78,6 +78,27 @@ def schema_change(call: CallSite) -> str | None:
     return None
 
 
+RELEASE_STEPS = {
+    "Procfile": "a Procfile `release:` process",
+    "fly.toml": "fly.toml `[deploy] release_command`",
+    "render.yaml": "render.yaml `preDeployCommand`",
+    "railway": "railway `deploy.preDeployCommand`",
+    "Kubernetes": "a Kubernetes Job (or an initContainer)",
+    "compose": "a one-shot compose service the app waits for with `condition: service_completed_successfully`",
+}
+
+
+def where_to_move(project: Project, start: StartCommand) -> str:
+    """The release mechanism of the platform that runs this start command."""
+    if start.origin in RELEASE_STEPS:
+        return RELEASE_STEPS[start.origin]
+    origins = {s.origin for s in project.start_commands}
+    for origin in ("fly.toml", "render.yaml", "railway", "Kubernetes", "Procfile", "compose"):
+        if origin in origins:
+            return RELEASE_STEPS[origin]
+    return "a release step of your platform or a one-shot job run once per deploy"
+
+
 class MigrationsAtBoot(Check):
     id = "RC601"
     name = "migrations-at-boot"
@@ -157,6 +178,52 @@ class MigrationsAtBoot(Check):
                   migrate:
                     condition: service_completed_successfully
             """}, title="release phase and one-shot compose service"),
+        Example({"k8s/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              replicas: 3
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      command: ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0"]
+            """}, expect=["k8s/deploy.yaml:10"], title="a Kubernetes container migrating before its server"),
+        Example({"fly.toml": """
+            app = "svc"
+            [deploy]
+              release_command = "alembic upgrade head"
+            [processes]
+              app = "gunicorn app.main:app -k uvicorn_worker.UvicornWorker"
+            """, "render.yaml": """
+            services:
+              - type: web
+                name: api
+                preDeployCommand: alembic upgrade head
+                startCommand: uvicorn app.main:app --host 0.0.0.0 --port $PORT
+            """, "k8s/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            spec:
+              template:
+                spec:
+                  initContainers:
+                    - name: migrate
+                      command: ["alembic", "upgrade", "head"]
+                  containers:
+                    - name: api
+                      command: ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            ---
+            apiVersion: batch/v1
+            kind: Job
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: migrate
+                      command: ["sh", "-c", "alembic upgrade head && python -m app.seed"]
+            """}, title="fly release_command, render preDeployCommand, k8s initContainer and Job"),
         Example({"docs_src/sql/tutorial001.py": """
             from fastapi import FastAPI
             from sqlmodel import SQLModel
@@ -179,10 +246,10 @@ class MigrationsAtBoot(Check):
 
     def run(self, project: Project):
         for start in project.start_commands:
-            yield from self._start_chain(start)
+            yield from self._start_chain(project, start)
         yield from self._startup_code(project)
 
-    def _start_chain(self, start: StartCommand):
+    def _start_chain(self, project: Project, start: StartCommand):
         if start.role != "boot" or start.server is None:
             return
         server_token = start.server.command.argv[start.server.command.program_index()]
@@ -196,10 +263,11 @@ class MigrationsAtBoot(Check):
             related = [Related(server_token.path, server_token.span, f"{start.server.name} starts here")]
             if first.path != start.path:
                 related.append(Related(start.path, start.span, f"{start.label} runs this chain"))
+            in_file = f" in {first.path}" if first.path != start.path else ""
             yield self.finding(
                 first.path, span,
-                f"`{what.strip()}` runs in the start chain of {start.label} before {start.server.name}: every "
-                f"replica migrates at boot; move it to a release step or one-shot job",
+                f"`{what.strip()}`{in_file} runs in the start chain of {start.label} before {start.server.name}: "
+                f"every replica migrates at boot; move it to {where_to_move(project, start)}",
                 severity=Severity.INFO if start.development else None, related=related)
 
     def _startup_code(self, project: Project):

@@ -33,7 +33,8 @@ def _scan_parser() -> argparse.ArgumentParser:
         prog="readycheck",
         description="Is this Python web service ready for production? Scans a repository statically "
                     "(never runs its code) and reports what will hurt in production.",
-        epilog="Other commands: 'readycheck rules' lists every check; 'readycheck explain ID' documents one.",
+        epilog="Other commands: 'readycheck rules' lists every check; 'readycheck explain ID' documents one; "
+           "'readycheck inspect [PATH]' shows how readycheck reads the deployment.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="repository folders or files to scan (default: .)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
@@ -56,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(argv[1:])
         if argv and argv[0] == "explain":
             return _explain(argv[1:])
+        if argv and argv[0] == "inspect":
+            return _inspect(argv[1:])
         return _scan(argv)
     except UsageError as exc:
         print(f"readycheck: error: {exc}", file=sys.stderr)
@@ -150,6 +153,30 @@ def _display(root: Path, path: str) -> str:
     """A finding's path as the user will click it: relative to the current folder."""
     label = _label(root)
     return path if label == "." else f"{label}/{path}"
+
+
+def _inspect(argv: list[str]) -> int:
+    from readycheck.config import ConfigError, build_config, find_config_file, read_config_table
+    from readycheck.discovery import discover
+    from readycheck.inspect import write
+    from readycheck.project import Project
+
+    parser = argparse.ArgumentParser(prog="readycheck inspect",
+                                     description="Show how readycheck reads the repository: start commands, servers "
+                                                 "and their settings, web apps and routes.")
+    parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    args = parser.parse_args(argv)
+    root, _ = _roots([args.path])
+    checks, _ = _load()
+    try:
+        config_path = find_config_file(root)
+        config = build_config(read_config_table(config_path) if config_path else {}, checks, config_path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    project = Project(root, discover(root, config.extend_exclude))
+    write(project, sys.stdout, _label(root), args.format)
+    return EXIT_CLEAN
 
 
 def _rules(argv: list[str]) -> int:

@@ -1,0 +1,99 @@
+"""``readycheck inspect``: the model readycheck built, for a user to check its reading.
+
+Lists every start command (where it is declared, its role, whether it counts as
+development, the chain of commands that really run, the server and each
+setting with where it came from) and every web app with its routes' full
+paths. Environment variables are listed by name only: values may be secrets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from readycheck import __version__
+from readycheck.findings import Span
+from readycheck.project import Project
+
+
+def _where(path: str, span: Span) -> dict:
+    return {"path": path, "line": span.line, "column": span.column}
+
+
+def model(project: Project, root_label: str) -> dict:
+    starts = []
+    for start in project.start_commands:
+        server = start.server
+        entry = {
+            **_where(start.path, start.span),
+            "origin": start.origin, "process": start.process, "role": start.role,
+            "development": start.development, "shell_form": start.shell_form,
+            "replicas": start.replicas.text if start.replicas else None,
+            "ports": [t.text for t in start.ports],
+            "env": sorted(start.env),
+            "chain": [{"argv": c.words, "via": c.via, "exec": c.exec_, "shell": c.shell or None,
+                       **_where(c.argv[0].path, c.argv[0].span)} for c in start.chain if c.argv],
+            "server": None,
+        }
+        if server is not None:
+            host, port, setting = server.host_port()
+            if port is None and setting is not None:  # "$PORT": say so rather than "None"
+                port = setting.value.rsplit(":", 1)[-1] if ":" in setting.value else setting.value
+            entry["server"] = {
+                "name": server.label,
+                "target": server.target.text if server.target else None,
+                "host": host, "port": port,
+                "settings": {name: {"value": s.value, "source": s.source, **_where(s.path, s.span)}
+                             for name, s in sorted(server.settings.items())},
+                **_where(server.program.path, server.program.span),
+            }
+        starts.append(entry)
+    service = {a.key for a in project.service_apps}
+    apps = []
+    for app in sorted(project.web.apps, key=lambda a: (a.module.path, a.span)):
+        routes = [{"methods": list(r.methods), "path": path or "/",
+                   "handler": r.handler.qualname if r.handler else None,
+                   "async": r.handler.is_async if r.handler else None,
+                   "file": r.module.path, "line": r.span.line, "column": r.span.column}
+                  for path, r in app.all_routes()]
+        apps.append({**_where(app.module.path, app.span), "name": app.name, "framework": app.framework,
+                     "service": app.key in service, "mounted": app.included, "routes": routes})
+    return {"schema_version": 1, "tool": {"name": "readycheck", "version": __version__}, "root": root_label,
+            "start_commands": starts, "apps": apps,
+            "diagnostics": [{"path": d.path, "line": d.line, "message": d.message} for d in project.diagnostics]}
+
+
+def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
+    data = model(project, root_label)
+    if fmt == "json":
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    from readycheck.reporters import clean
+
+    lines = [f"Start commands ({len(data['start_commands'])}):"]
+    for start in data["start_commands"]:
+        flags = [start["role"]] + (["development"] if start["development"] else []) + \
+                ([f"replicas={start['replicas']}"] if start["replicas"] else [])
+        lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
+        for step in start["chain"]:
+            marker = "exec " if step["exec"] else ""
+            lines.append(f"    {step['path']}:{step['line']}  {marker}{clean(' '.join(step['argv']))}")
+        server = start["server"]
+        if server:
+            lines.append(f"    server: {server['name']} {server['target'] or ''}  listens {server['host']}:{server['port']}")
+            for name, setting in server["settings"].items():
+                lines.append(f"      {name} = {clean(setting['value'])}  ({setting['source']}, "
+                             f"{setting['path']}:{setting['line']})")
+    lines.append("")
+    lines.append(f"Web apps ({len(data['apps'])}):")
+    for app in data["apps"]:
+        tag = " [service]" if app["service"] else (" [mounted]" if app["mounted"] else "")
+        lines.append(f"  {app['path']}:{app['line']}  {app['name']} ({app['framework']}, "
+                     f"{len(app['routes'])} routes){tag}")
+        for route in app["routes"][:50]:
+            kind = "async" if route["async"] else "def"
+            lines.append(f"    {'/'.join(route['methods']):<7} {clean(route['path'])}  -> {route['handler']} ({kind})")
+        if len(app["routes"]) > 50:
+            lines.append(f"    ... {len(app['routes']) - 50} more (use --format json)")
+    out.write("\n".join(lines) + "\n")

@@ -1,0 +1,180 @@
+"""Start commands from every platform file, normalised settings, and `readycheck inspect`."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import write_tree
+from readycheck.cli import main
+from readycheck.discovery import discover
+from readycheck.project import Project
+
+
+def starts_of(tmp_path, files):
+    write_tree(tmp_path, files)
+    project = Project(tmp_path, discover(tmp_path))
+    assert not project.diagnostics, project.diagnostics
+    return {(s.path, s.process, s.role): s for s in project.start_commands}, project
+
+
+def test_fly_processes_release_env_and_internal_port(tmp_path):
+    starts, _ = starts_of(tmp_path, {"fly.toml": """
+        app = "svc"
+        [env]
+          WEB_CONCURRENCY = "3"
+        [deploy]
+          release_command = "alembic upgrade head"
+        [processes]
+          app = "gunicorn app.main:app --bind 0.0.0.0:8080"
+          worker = "python -m app.worker"
+        [http_service]
+          internal_port = 8080
+        """})
+    app = starts[("fly.toml", "app", "boot")]
+    assert app.server.settings["workers"].number == 3
+    assert app.server.settings["workers"].source == "WEB_CONCURRENCY"
+    assert [t.text for t in app.ports] == ["8080"]
+    assert app.server.program.span.line == 7
+    assert starts[("fly.toml", "release_command", "release")].chain[0].words == ["alembic", "upgrade", "head"]
+    assert starts[("fly.toml", "worker", "boot")].server is None
+
+
+def test_render_railway_app_engine(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "render.yaml": """
+            services:
+              - type: web
+                name: api
+                numInstances: 3
+                startCommand: gunicorn app:app -w 2
+                preDeployCommand: python manage.py migrate
+            """,
+        "railway.toml": '[deploy]\nstartCommand = "uvicorn app:app --host 0.0.0.0 --port $PORT"\nnumReplicas = 2\n',
+        "app.yaml": "runtime: python312\nentrypoint: gunicorn -b :$PORT main:app\n",
+    })
+    api = starts[("render.yaml", "api", "boot")]
+    assert api.replicas.text == "3" and api.server.settings["workers"].number == 2
+    # Render sets PORT, so gunicorn's default bind is 0.0.0.0:$PORT.
+    assert api.server.host_port()[0] == "0.0.0.0"
+    assert starts[("render.yaml", "api", "release")].server is None
+    railway = starts[("railway.toml", "startCommand", "boot")]
+    assert railway.replicas.text == "2" and railway.server.settings["port"].value == "$PORT"
+    gae = starts[("app.yaml", "entrypoint", "boot")]
+    assert gae.server.target.text == "main:app" and gae.server.settings["bind"].value == ":$PORT"
+
+
+def test_kubernetes_roles_env_ports_cpu_and_helm(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              replicas: 4
+              template:
+                spec:
+                  initContainers:
+                    - name: migrate
+                      command: ["alembic", "upgrade", "head"]
+                  containers:
+                    - name: web
+                      command: ["uvicorn"]
+                      args: ["app:app", "--host", "0.0.0.0", "--port", "9000"]
+                      ports: [{containerPort: 9000}]
+                      env: [{name: UVICORN_WORKERS, value: "2"}]
+                      resources: {limits: {cpu: 250m}}
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: nightly}
+            spec:
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: job
+                          command: ["python", "-m", "app.nightly"]
+            """,
+        "chart/templates/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {{ include "chart.fullname" . }}
+            spec:
+              {{- if not .Values.autoscaling.enabled }}
+              replicas: {{ .Values.replicaCount }}
+              {{- end }}
+              template:
+                spec:
+                  containers:
+                    - name: app
+                      command: ["gunicorn", "app:app", "--workers", "{{ .Values.workers }}"]
+            """,
+    })
+    web = starts[("k8s/api.yaml", "Deployment api/web", "boot")]
+    assert web.replicas.text == "4" and web.cpu_limit.text == "0.25"
+    assert web.server.settings["workers"].source == "UVICORN_WORKERS"
+    assert web.server.host_port()[:2] == ("0.0.0.0", 9000)
+    assert [t.text for t in web.ports] == ["9000"]
+    assert starts[("k8s/api.yaml", "Deployment api/migrate", "oneshot")].server is None
+    assert ("k8s/api.yaml", "CronJob nightly/job", "oneshot") in starts
+    (helm,) = [s for (path, _, _), s in starts.items() if path.startswith("chart/")]
+    assert helm.server.name == "gunicorn" and helm.server.settings["workers"].number is None
+
+
+def test_gunicorn_conf_is_read_statically_with_formulas_and_defaults(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Procfile": "web: gunicorn -c deploy/gunicorn_conf.py\n",
+        "deploy/gunicorn_conf.py": """
+            import multiprocessing
+            import os
+
+            wsgi_app = "app.main:app"
+            workers = int(os.getenv("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+            bind = os.environ.get("BIND", "0.0.0.0:8000")
+            timeout = 60
+            worker_class = "uvicorn_worker.UvicornWorker"
+            """,
+    })
+    server = starts[("Procfile", "web", "boot")].server
+    assert server.target.text == "app.main:app"
+    assert server.settings["workers"].cpu_based
+    assert server.settings["bind"].value == "0.0.0.0:8000"
+    assert server.settings["timeout"].number == 60
+    assert server.settings["worker_class"].path == "deploy/gunicorn_conf.py"
+
+
+def test_dockerfile_env_and_expose_feed_the_model(tmp_path):
+    starts, _ = starts_of(tmp_path, {"Dockerfile": """
+        FROM python:3.12-slim AS base
+        ENV WEB_CONCURRENCY=5 PORT=8080
+        FROM base
+        ENV GUNICORN_CMD_ARGS="--timeout 90 -k uvicorn_worker.UvicornWorker"
+        EXPOSE 8080/tcp
+        CMD ["gunicorn", "app:app"]
+        """})
+    (start,) = starts.values()
+    settings = start.server.settings
+    assert settings["workers"].number == 5 and settings["workers"].span.line == 2
+    assert settings["timeout"].value == "90" and settings["worker_class"].source == "GUNICORN_CMD_ARGS"
+    assert settings["bind"].value == "0.0.0.0:8080"  # gunicorn binds 0.0.0.0:$PORT when PORT is set
+    assert [t.text for t in start.ports] == ["8080"]
+
+
+def test_inspect_json_and_text(tmp_path, capsys):
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nENV SECRET_KEY=hunter2\nCMD [\"uvicorn\", \"app.main:app\", \"--host\", \"0.0.0.0\"]\n",
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/healthz')\nasync def h():\n    return 1\n",
+    })
+    assert main(["inspect", str(tmp_path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (start,) = data["start_commands"]
+    assert start["server"]["name"] == "uvicorn" and start["server"]["host"] == "0.0.0.0"
+    assert start["env"] == ["SECRET_KEY"]  # names only, never values
+    assert "hunter2" not in json.dumps(data)
+    (app,) = data["apps"]
+    assert app["service"] and app["routes"][0]["path"] == "/healthz" and app["routes"][0]["async"]
+    assert main(["inspect", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "server: uvicorn app.main:app  listens 0.0.0.0:8000" in text and "GET     /healthz" in text
