@@ -5,8 +5,10 @@ What it does
     gunicorn.conf.py, ``uvicorn.run(port=...)``, ``$PORT`` resolved from the
     environment given to it, or the server's default 8000) with the ports its
     platform declares for the same process: Dockerfile ``EXPOSE``, Kubernetes
-    ``containerPort``, fly.toml ``internal_port`` for the Dockerfile beside it.
-    Flags the server when none of them match.
+    ``containerPort``, fly.toml ``internal_port`` for the Dockerfile beside it,
+    a Dockerfile ``ENV PORT=...``. Flags the server when none of them match,
+    and a Procfile server on a fixed port instead of ``$PORT`` (Heroku, Dokku
+    and Scalingo assign the port).
 
 Why is this bad
     The platform sends traffic and health checks to the declared port; nothing
@@ -67,24 +69,43 @@ class PortMismatch(Check):
                   ports:
                     - containerPort: 8000
             """}, title="$PORT resolved from ENV; containerPort agrees"),
+        Example({"Procfile": "web: gunicorn app:app --bind 0.0.0.0:8000\n"}, expect=["Procfile:1"],
+                title="fixed port on a platform that assigns $PORT"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV PORT=8080
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+            """}, expect=["Dockerfile:3"], title="ENV PORT ignored by the server"),
+        Example({"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}\n"},
+                title="$PORT with a local default"),
     )
 
     def run(self, project: Project):
         for start in project.start_commands:
             server = start.server
-            if server is None or not start.production or not start.ports:
+            if server is None or not start.production:
                 continue
             _, port, setting = server.host_port()
             if setting is not None and port is None:
                 bound = setting.value.rsplit(":", 1)[-1] if setting.value.count(":") else setting.value
                 port = _port(start.resolve_env(bound))
-            declared = {_port(t.text) for t in start.ports} - {None}
+            if start.origin == "Procfile" and port is not None and setting is not None \
+                    and "PORT" not in setting.value and setting.source == "command line":
+                yield self.finding(setting.path, setting.span,
+                                   f"{server.label} listens on the fixed port {port} but Procfile platforms route "
+                                   f"to the port they assign in $PORT")
+                continue
+            ports = list(start.ports)
+            env_port = start.env.get("PORT")
+            if env_port is not None and _port(env_port.text) is not None and start.origin == "Dockerfile":
+                ports.append(env_port)  # ENV PORT=8080: what Cloud Run-style platforms route to
+            declared = {_port(t.text) for t in ports} - {None}
             if port is None or not declared or port in declared:
                 continue
             where = setting if setting is not None and str(port) in setting.value + start.resolve_env(setting.value) \
                 else None
             path, span = (where.path, where.span) if where else (server.program.path, server.program.span)
-            shown = ", ".join(sorted({t.text for t in start.ports}))
+            shown = ", ".join(sorted({t.text for t in ports}))
             yield self.finding(path, span,
                                f"{server.label} listens on port {port} but {start.label} declares {shown}",
-                               related=[Related(t.path, t.span, "declared port") for t in start.ports])
+                               related=[Related(t.path, t.span, "declared port") for t in ports])

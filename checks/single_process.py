@@ -5,7 +5,8 @@ What it does
     command that runs one process (no ``--workers`` above 1, no
     ``WEB_CONCURRENCY``, no ``UVICORN_WORKERS``) when the repository shows no
     other copies of it either: no Kubernetes/compose/render/railway replica
-    count above one and no autoscaler (HorizontalPodAutoscaler, KEDA).
+    count above one, no autoscaler (HorizontalPodAutoscaler, KEDA) and no
+    fly.toml service (fly runs two machines by default and starts more on demand).
     gunicorn is a process manager and is not flagged.
 
 Why is this bad

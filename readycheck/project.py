@@ -219,7 +219,8 @@ class Project:
             for doc in platforms.kubernetes_documents(self, source) or []:
                 if isinstance(doc, dict) and doc.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
                     return True
-        return False
+        # fly.io runs an app with services on two machines by default and starts more on demand.
+        return any(platforms.fly_ports(self).values())
 
     @property
     def deployable(self) -> bool:

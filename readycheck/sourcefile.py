@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import enum
 import re
 from dataclasses import dataclass, field
@@ -83,6 +84,10 @@ def classify(relpath: str) -> FileKind:
     return FileKind.OTHER
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
 class UnreadableFile(Exception):
     """Raised when a file's bytes cannot be turned into text; the message is
     the user-facing reason."""
@@ -116,6 +121,13 @@ class SourceFile:
         Raises UnreadableFile for binary files and undecodable bytes.
         """
         data = self.data
+        for bom, encoding in _BOMS:  # `pip freeze > requirements.txt` in PowerShell writes UTF-16
+            if data.startswith(bom):
+                try:
+                    return data[len(bom):].decode(encoding)
+                except UnicodeDecodeError as exc:
+                    raise UnreadableFile(f"starts with a {encoding} byte-order mark but byte {exc.start + len(bom)} "
+                                         f"is not {encoding} (pip cannot read it either); skipped") from None
         if b"\x00" in data:
             raise UnreadableFile("binary file (contains NUL bytes); skipped")
         try:

@@ -58,6 +58,13 @@ def test_empty_bom_crlf_and_odd_dockerfiles(tmp_path):
     assert not any(f.path == "heredoc/Dockerfile" for f in result.findings)
 
 
+def test_utf16_requirements_from_powershell_are_read(tmp_path):
+    data = "\ufefffastapi>=0.1\r\nuvicorn==0.34.0\r\n".encode("utf-16-le")
+    result = _scan(tmp_path, {"svc/requirements.txt": data})
+    assert ("RC301", "svc/requirements.txt", 1) in found(result)
+    assert not diag(result, "svc/requirements.txt")
+
+
 def test_huge_file_is_skipped_with_a_diagnostic(tmp_path):
     result = _scan(tmp_path, {"app/huge.py": "import fastapi\n" + "x = 1\n" * 1_000_000})
     assert "limit" in diag(result, "app/huge.py")[0]
