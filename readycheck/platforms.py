@@ -160,12 +160,7 @@ def from_render(project: "Project", source: SourceFile, documents: list) -> list
         if not isinstance(service, dict):
             continue
         name = str(service.get("name", "service"))
-        env = {}
-        for item in service.get("envVars") or []:
-            if isinstance(item, dict) and "key" in item and "value" in item:
-                value = item["value"]
-                span = source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
-                env[str(item["key"])] = Token(str(value), source.path, span)
+        env = _env_list(source, service.get("envVars"), "key")
         replicas = service.get("numInstances")
         replicas_token = Token(str(replicas), source.path, _key_span(source, service, "numInstances")) \
             if isinstance(replicas, int) else None
@@ -180,6 +175,20 @@ def from_render(project: "Project", source: SourceFile, documents: list) -> list
             if start:
                 starts.append(start)
     return starts
+
+
+def _located(source: SourceFile, value: Any) -> Span:
+    return source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
+
+
+def _env_list(source: SourceFile, items: Any, key_field: str) -> dict[str, Token]:
+    """A list of ``{<key_field>: NAME, value: VALUE}`` (render envVars, Kubernetes env) as env tokens;
+    entries that take their value from a secret or another service have no literal value and are skipped."""
+    env: dict[str, Token] = {}
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and key_field in item and "value" in item:
+            env[str(item[key_field])] = Token(str(item["value"]), source.path, _located(source, item["value"]))
+    return env
 
 
 def _key_span(source: SourceFile, mapping: Any, key: str) -> Span:
@@ -220,8 +229,7 @@ def from_app_yaml(project: "Project", source: SourceFile, documents: list) -> li
              for c in expander.from_words(words, "app.yaml entrypoint")]
     env = {}
     for key, value in (doc.get("env_variables") or {}).items():
-        span = source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
-        env[str(key)] = Token(str(value), source.path, span)
+        env[str(key)] = Token(str(value), source.path, _located(source, value))
     env.setdefault("PORT", Token("8080", source.path, _key_span(source, doc, "entrypoint")))
     start = _start(project, source, _key_span(source, doc, "entrypoint"), "app.yaml", "entrypoint", "boot", chain, env)
     return [start] if start else []
@@ -304,12 +312,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                     continue
                 cname = str(container.get("name", group))
                 chain = expander.from_words(words, f"{doc.get('kind')} {name} container {cname}")
-                env = {}
-                for item in container.get("env") or []:
-                    if isinstance(item, dict) and "name" in item and "value" in item:
-                        value = item["value"]
-                        span = source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
-                        env[str(item["name"])] = Token(str(value), source.path, span)
+                env = _env_list(source, container.get("env"), "name")
                 ports = []
                 for port in container.get("ports") or []:
                     if isinstance(port, dict) and isinstance(port.get("containerPort"), int):
