@@ -63,6 +63,20 @@ def test_render_railway_app_engine(tmp_path):
     assert gae.server.target.text == "main:app" and gae.server.settings["bind"].value == ":$PORT"
 
 
+def test_railway_json_and_malformed_platform_files(tmp_path):
+    write_tree(tmp_path, {
+        "railway.json": '{"deploy": {"startCommand": "gunicorn app:app -w 3", "preDeployCommand": ["alembic upgrade head"]}}',
+        "svc/railway.json": "{not json",
+        "svc/fly.toml": "[processes\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    roles = {(s.path, s.role): s for s in project.start_commands}
+    assert roles[("railway.json", "boot")].server.settings["workers"].number == 3
+    assert roles[("railway.json", "release")].chain[0].words == ["alembic", "upgrade", "head"]
+    assert {d.path for d in project.diagnostics} == {"svc/railway.json", "svc/fly.toml"}
+    assert all(d.kind == "parse" for d in project.diagnostics)
+
+
 def test_kubernetes_roles_env_ports_cpu_and_helm(tmp_path):
     starts, _ = starts_of(tmp_path, {
         "k8s/api.yaml": """

@@ -323,7 +323,8 @@ class _Extractor:
     def _collect_imports(self, tree: ast.Module) -> None:
         # Module-level and nested imports alike: a function-level `import requests`
         # still means requests inside that function; shadowing is rare enough.
-        for node in ast.walk(tree):
+        # Imports are statements, so only statement bodies are walked, not expressions.
+        for node in _statements(tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -407,7 +408,8 @@ class _Extractor:
         all_args = args.posonlyargs + args.args + args.kwonlyargs
         defaults: list[ast.expr | None] = [None] * (len(args.posonlyargs + args.args) - len(args.defaults)) + list(args.defaults)
         defaults += list(args.kw_defaults)
-        local_names = outer_locals | frozenset(a.arg for a in all_args) | _assigned_names(node)
+        assigned, is_generator = _scan_body(node)
+        local_names = outer_locals | frozenset(a.arg for a in all_args) | assigned
         if args.vararg:
             local_names |= {args.vararg.arg}
         if args.kwarg:
@@ -428,7 +430,7 @@ class _Extractor:
             call = self.value(deco, outer_locals) if isinstance(deco, ast.Call) else None
             function.decorators.append(Decorator(text, qualified if resolved else None, self.cols.span(deco), call))
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
-        function.is_generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node))
+        function.is_generator = is_generator
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
@@ -492,25 +494,40 @@ def _bound_names(stmt: ast.stmt) -> Iterator[str]:
         yield stmt.target.id
 
 
-def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body, not of nested functions, classes or lambdas."""
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in a block and the blocks nested in it (functions and classes included)."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                stack.extend(reversed(block))
+        for handler in getattr(stmt, "handlers", None) or []:
+            stack.extend(reversed(handler.body))
+        for case in getattr(stmt, "cases", None) or []:
+            stack.extend(reversed(case.body))
+
+
+def _scan_body(func: ast.AST) -> tuple[frozenset[str], bool]:
+    """Names a function assigns, and whether it yields, in one walk that does not
+    enter nested functions, classes or lambdas."""
+    names: set[str] = set()
+    is_generator = False
     stack = list(ast.iter_child_nodes(func))
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _assigned_names(func: ast.AST) -> frozenset[str]:
-    names = set()
-    for node in _own_nodes(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                names.add(node.id)
             continue
-    return frozenset(names)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            is_generator = True
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(names), is_generator
 
 
 class PythonSyntaxError(ValueError):
