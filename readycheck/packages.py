@@ -98,3 +98,26 @@ def _run_installs(words: list[str], out: dict[str, set[str]]) -> bool:
             _add(out, word)
         return True
     return False
+
+
+#: Commands that install Python dependencies: (program, subcommand) -> installer.
+DEPENDENCY_INSTALLS = {("pip", "install"): "pip", ("pip3", "install"): "pip", ("uv", "pip"): "uv", ("uv", "sync"): "uv",
+                       ("poetry", "install"): "poetry", ("pipenv", "install"): "pipenv", ("pdm", "install"): "pdm",
+                       ("pdm", "sync"): "pdm"}
+
+
+def install_command(words: list[str]) -> tuple[str, int] | None:
+    """(installer, index of its program word) when a command installs Python packages:
+    ``pip install``, ``python -m pip install``, ``uv pip install``, ``uv sync``,
+    ``poetry install``, ``pipenv install``, ``pdm install``."""
+    for i in range(len(words) - 1):
+        program = words[i].rsplit("/", 1)[-1]
+        if program.startswith("python") and words[i + 1] == "-m" and i + 3 < len(words):
+            if words[i + 2] in ("pip", "pip3") and words[i + 3] == "install":
+                return "pip", i
+        installer = DEPENDENCY_INSTALLS.get((program, words[i + 1]))
+        if installer is not None:
+            if (program, words[i + 1]) == ("uv", "pip") and words[i + 2:i + 3] != ["install"]:
+                continue
+            return installer, i
+    return None

@@ -30,6 +30,7 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     from readycheck.startcommands import StartCommand
+    from readycheck.probes import Probe
     from readycheck.webapp import WebModel, WebObject
 
 T = TypeVar("T")
@@ -205,6 +206,19 @@ class Project:
         from readycheck.packages import declared_packages
 
         return declared_packages(self)
+
+    def kubernetes_documents(self, source: SourceFile) -> list:
+        """The Kubernetes (or Helm) documents of a YAML file, [] when it is not one."""
+        from readycheck import platforms
+
+        return [d for d in platforms.kubernetes_documents(self, source) or [] if isinstance(d, dict)]
+
+    @cached_property
+    def probes(self) -> list["Probe"]:
+        """Every health check the repository declares, on any platform (see readycheck.probes)."""
+        from readycheck.probes import collect
+
+        return collect(self)
 
     @cached_property
     def replicas_visible(self) -> bool:

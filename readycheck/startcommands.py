@@ -23,7 +23,7 @@ from readycheck.findings import Span
 from readycheck.parsers.dockerfile import Dockerfile, Instruction
 from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
-from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
+from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
 from readycheck.sourcefile import SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
@@ -743,27 +743,9 @@ def dockerfile_env_and_ports(dockerfile: Dockerfile) -> tuple[dict[str, Token], 
     for part in chain:
         for inst in part.instructions:
             if inst.keyword == "ENV":
-                env.update(_env_pairs(inst, dockerfile))
+                for key, value, span in dockerfile.assignments(inst):
+                    env[key] = Token(value, source.path, span)
             elif inst.keyword == "EXPOSE" and part is stage:
                 for word in [w for c in dockerfile.shell_commands(inst) for w in c.words]:
                     ports.append(Token(word.text.split("/")[0], source.path, source.index.span(word.start, word.end)))
     return env, ports
-
-
-def _env_pairs(inst: Instruction, dockerfile: Dockerfile) -> list[tuple[str, Token]]:
-    source = dockerfile.source
-    words = [t for t in tokenize(inst.raw_value) if t.kind == "word"]
-    pairs: list[tuple[str, Token]] = []
-    if words and "=" not in words[0].text:  # legacy form: ENV KEY value with spaces
-        rest = words[1:]
-        if rest:
-            start, end = rest[0].start, rest[-1].end
-            pairs.append((words[0].text, Token(" ".join(w.text for w in rest), source.path,
-                                               source.index.span(inst.value_offset + start, inst.value_offset + end))))
-        return pairs
-    for word in words:
-        key, eq, value = word.text.partition("=")
-        if eq:
-            at = inst.value_offset + word.start + len(key) + 1
-            pairs.append((key, Token(value, source.path, source.index.span(at, inst.value_offset + word.end))))
-    return pairs

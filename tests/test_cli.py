@@ -72,7 +72,7 @@ def test_json_report_matches_schema_and_is_deterministic(capsys):
     document = json.loads(first)
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
     assert document["tool"]["version"] == __version__
-    assert document["summary"]["findings"] == len(document["findings"]) == 23
+    assert document["summary"]["findings"] == len(document["findings"]) == 29
     paths = [(f["path"], f["line"], f["column"], f["rule_id"]) for f in document["findings"]]
     assert paths == sorted(paths)
 
@@ -83,7 +83,7 @@ def test_output_file_is_plain(tmp_path, capsys):
     assert code == 1 and out == ""
     text = out_file.read_text()
     assert "\x1b[" not in text
-    assert "RC101" in text and "^^^^^^^^" in text and "Found 23 problems (8 errors, 12 warnings, 3 info)" in text
+    assert "RC101" in text and "^^^^^^^^" in text and "Found 29 problems (8 errors, 17 warnings, 4 info)" in text
 
 
 def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):
@@ -133,4 +133,5 @@ def test_single_file_and_several_paths(tmp_path, capsys):
     assert {f["rule_id"] for f in json.loads(out)["findings"]} == {"RC301"}
     code, out, _ = run(capsys, str(tmp_path / "api"), str(tmp_path / "Dockerfile"), "--format", "json")
     assert {(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]} == {
-        ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile"), ("RC205", "Dockerfile"), ("RC210", "Dockerfile")}
+        ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile"), ("RC205", "Dockerfile"), ("RC210", "Dockerfile"),
+        ("RC107", "Dockerfile"), ("RC113", "Dockerfile")}

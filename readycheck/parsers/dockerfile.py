@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from dockerfile_parse import DockerfileParser
 
 from readycheck.findings import Span
-from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
+from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
 from readycheck.sourcefile import SourceFile
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
@@ -97,6 +97,22 @@ class Dockerfile:
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
+    def shipped_stages(self) -> list[Stage]:
+        """The stages whose layers end up in the final image: the final stage and the
+        stages it is built FROM, oldest first. Builder stages reached only through
+        ``COPY --from`` ship nothing but the files copied."""
+        by_name = {s.name: s for s in self.stages if s.name}
+        chain: list[Stage] = []
+        current = self.final_stage
+        while current is not None and current not in chain:
+            chain.insert(0, current)
+            parent = by_name.get(current.image)
+            current = parent if parent is not None and parent.index < current.index else None
+        return chain
+
+    def word_span(self, word: Word) -> Span:
+        return self.source.index.span(word.start, word.end)
+
     def span_of(self, instruction: Instruction, needle: str | None = None) -> Span:
         """The span of ``needle`` inside an instruction, else of its keyword."""
         index = self.source.index
@@ -112,6 +128,45 @@ class Dockerfile:
     def shell_commands(self, instruction: Instruction) -> list[SimpleCommand]:
         """Shell-form value parsed into commands, word offsets in this file."""
         return parse_commands(instruction.raw_value, base=instruction.value_offset)
+
+    def commands(self, instruction: Instruction) -> list[list[Word]]:
+        """The simple commands a RUN/CMD/ENTRYPOINT runs, as located words: the exec-form
+        array, the shell-form commands, or the script of a ``RUN <<EOF`` heredoc."""
+        words = self.exec_words(instruction)
+        if words is not None:
+            return [words]
+        raw = instruction.raw_value
+        heredoc = _HEREDOC.match(raw.lstrip())
+        if heredoc is not None and instruction.keyword == "RUN":
+            first_newline = raw.find("\n")
+            if first_newline >= 0:
+                body_end = raw.rstrip().rfind("\n")
+                body = raw[first_newline + 1:body_end if body_end > first_newline else len(raw)]
+                return [c.words for c in parse_commands(body, base=instruction.value_offset + first_newline + 1)]
+        return [c.words for c in self.shell_commands(instruction)]
+
+    def assignments(self, instruction: Instruction) -> list[tuple[str, str, Span]]:
+        """``KEY=value`` pairs of an ENV/ARG/LABEL (and the legacy ``ENV KEY value``),
+        with the span of each value (of the key when there is no value)."""
+        words = [t for t in tokenize(instruction.raw_value) if t.kind == "word"]
+        base = instruction.value_offset
+        index = self.source.index
+        out: list[tuple[str, str, Span]] = []
+        words = [w for w in words if not (w.text.startswith("--") and instruction.keyword == "ARG")]
+        if instruction.keyword == "ENV" and words and "=" not in words[0].text:
+            rest = words[1:]
+            if rest:
+                out.append((words[0].text, " ".join(w.text for w in rest),
+                            index.span(base + rest[0].start, base + rest[-1].end)))
+            return out
+        for word in words:
+            key, eq, value = word.text.partition("=")
+            if eq:
+                at = base + word.start + len(key) + 1
+                out.append((key, value, index.span(at, base + word.end)))
+            else:
+                out.append((key, "", index.span(base + word.start, base + word.end)))
+        return out
 
     def exec_words(self, instruction: Instruction) -> list[Word] | None:
         """Exec-form array elements as words located in the file."""

@@ -1,0 +1,89 @@
+"""RC106 copy-before-install: the whole build context is copied before dependencies are installed.
+
+What it does
+    Flags a ``COPY``/``ADD`` of the whole context (``.``, ``./``, ``*``) that comes,
+    in the same stage, before the command installing the dependencies
+    (``pip install -r``, ``pip install .``, ``uv sync``, ``poetry install``,
+    ``pipenv install``, ``pdm install``). Copying the dependency files first and
+    the code after is fine, and so is ``pip install --no-deps .`` after the code.
+
+Why is this bad
+    Docker reuses a layer only when everything before it is unchanged. With the
+    code copied first, every one-line code change invalidates the install layer:
+    every build downloads and installs every dependency again.
+
+Example
+    COPY . /app
+    RUN pip install --no-cache-dir -r requirements.txt
+
+Use instead
+    COPY requirements.txt /app/
+    RUN pip install --no-cache-dir -r /app/requirements.txt
+    COPY . /app
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Severity, install_command
+
+WHOLE_CONTEXT = {".", "./", "*", "./*", ".*"}
+
+
+class CopyBeforeInstall(Check):
+    id = "RC106"
+    name = "copy-before-install"
+    severity = Severity.WARNING
+    summary = "The whole build context is copied before the dependencies are installed"
+    why = ("Docker caches a layer only while everything before it is unchanged; copying the code before installing "
+           "dependencies makes every code change reinstall every dependency.")
+    fix = ("Copy only the dependency files (requirements.txt, pyproject.toml + lockfile) first, install, then "
+           "`COPY . .`.")
+    tags = ("dockerfile", "performance")
+    examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY . .
+            RUN pip install --no-cache-dir -r requirements.txt
+            """}, expect=["Dockerfile:3"], title="code before requirements"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ADD ./ /app
+            RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen
+            """}, expect=["Dockerfile:2"], title="uv sync after the whole context"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY pyproject.toml uv.lock ./
+            RUN uv sync --frozen --no-install-project
+            COPY . .
+            RUN uv sync --frozen
+            RUN pip install --no-cache-dir --no-deps .
+            """}, title="dependencies first, then the code and the project itself"),
+    )
+
+    def run(self, project: Project):
+        for dockerfile in project.dockerfiles:
+            for stage in dockerfile.stages:
+                whole_copy = None
+                installed_before = False
+                for inst in stage.instructions:
+                    if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags():
+                        sources = (inst.exec_form() or inst.arguments())[:-1]
+                        if whole_copy is None and any(src in WHOLE_CONTEXT for src in sources):
+                            whole_copy = inst
+                    elif inst.keyword == "RUN":
+                        for words in dockerfile.commands(inst):
+                            texts = [w.text for w in words]
+                            if install_command(texts) is None:
+                                continue
+                            if whole_copy is None:
+                                installed_before = True
+                            elif not installed_before and "--no-deps" not in texts:
+                                yield self.finding(
+                                    dockerfile.path, dockerfile.span_of(whole_copy),
+                                    f"{whole_copy.keyword} of the whole context (line {whole_copy.line}) comes before "
+                                    f"`{' '.join(texts[:4])}` (line {dockerfile.word_span(words[0]).line}): every code "
+                                    f"change reinstalls every dependency")
+                                whole_copy = None
+                                installed_before = True

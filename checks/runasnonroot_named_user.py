@@ -1,0 +1,100 @@
+"""RC115 runasnonroot-named-user: Kubernetes requires a non-root user the kubelet cannot verify.
+
+What it does
+    Flags a Kubernetes workload with ``securityContext.runAsNonRoot: true``
+    (pod or container) and no numeric ``runAsUser``, when the repository's app
+    Dockerfiles all end with a *named* ``USER`` (``USER app``).
+
+Why is this bad
+    The kubelet cannot tell whether a user name is root without the image's
+    /etc/passwd, so it refuses to start the container: "container has
+    runAsNonRoot and image has non-numeric user (app), cannot verify user is
+    non-root". The deploy fails at the last step.
+
+Example
+    USER app                         # Dockerfile
+    securityContext: {runAsNonRoot: true}
+
+Use instead
+    USER 10001                       # or runAsUser: 10001 in the securityContext
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, FileKind, Project, Related, Severity
+
+
+def _security(spec: object) -> dict:
+    value = spec.get("securityContext") if isinstance(spec, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+class RunAsNonRootNamedUser(Check):
+    id = "RC115"
+    name = "runasnonroot-named-user"
+    severity = Severity.ERROR
+    summary = "runAsNonRoot with an image whose USER is a name: the pod will not start"
+    why = ("The kubelet cannot verify that a named user is not root, so a pod with runAsNonRoot: true and an image "
+           "with USER app is refused at start.")
+    fix = "Use a numeric USER in the Dockerfile (USER 10001), or set a numeric runAsUser in the securityContext."
+    tags = ("kubernetes", "security", "dockerfile")
+    examples = (
+        Example({"Dockerfile": "FROM python:3.12-slim\nRUN useradd app\nUSER app\n", "k8s/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            spec:
+              template:
+                spec:
+                  securityContext:
+                    runAsNonRoot: true
+                  containers:
+                    - name: api
+                      image: registry.example.com/api:1.0
+            """}, expect=["k8s/deploy.yaml:7"], title="named USER, runAsNonRoot"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/deploy.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      securityContext:
+                        runAsNonRoot: true
+                        runAsUser: 10001
+            """, "other/Dockerfile": "FROM python:3.12-slim\nUSER 10001\n"},
+            title="numeric runAsUser"),
+    )
+
+    def run(self, project: Project):
+        named = []
+        for dockerfile in project.dockerfiles:
+            stage = dockerfile.final_stage
+            user = stage.last("USER") if stage else None
+            if user is None:
+                return
+            name = user.value.split(":", 1)[0].strip()
+            if name.isdigit() or name.startswith("$"):
+                return
+            named.append((dockerfile, user, name))
+        if not named:
+            return
+        for source in project.files(FileKind.YAML):
+            for doc in project.kubernetes_documents(source):
+                pod = doc.get("spec", {}).get("template", {}).get("spec") if isinstance(doc.get("spec"), dict) else None
+                pod = pod or (doc.get("spec") if doc.get("kind") == "Pod" else None)
+                if not isinstance(pod, dict):
+                    continue
+                pod_ctx = _security(pod)
+                for container in pod.get("containers") or []:
+                    ctx = {**pod_ctx, **_security(container)}
+                    if ctx.get("runAsNonRoot") is not True or isinstance(ctx.get("runAsUser"), int):
+                        continue
+                    flag = _security(container) if "runAsNonRoot" in _security(container) else pod_ctx
+                    located = getattr(flag, "keys_at", {}).get("runAsNonRoot")
+                    span = source.index.span(located.start, located.end) if hasattr(located, "start") else None
+                    dockerfile, user, name = named[0]
+                    yield self.finding(source.path, span or dockerfile.span_of(user),
+                                       f"runAsNonRoot: true without a numeric runAsUser, and the image's USER is "
+                                       f"`{name}`: the kubelet cannot verify it and will not start the pod",
+                                       related=[Related(d.path, d.span_of(u), f"USER {n}") for d, u, n in named])

@@ -1,0 +1,120 @@
+"""Health checks declared anywhere: Dockerfile HEALTHCHECK, compose healthcheck,
+Kubernetes liveness/readiness/startup probes, fly.toml checks, render and railway
+health-check paths, App Engine liveness/readiness checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from readycheck.findings import Span
+from readycheck.sourcefile import FileKind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from readycheck.project import Project
+
+_URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"'?]*)")
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str  # the file declaring it
+    span: Span
+    platform: str  # "Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml"
+    kind: str  # "liveness", "readiness", "startup" or "health" (a single, unqualified check)
+    http_path: str | None  # the URL path it requests, when it is an HTTP check
+    command: str | None = None  # the command it runs, for exec checks
+
+
+def _span(source, value: Any) -> Span:
+    return source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
+
+
+def collect(project: "Project") -> list[Probe]:
+    from readycheck import platforms
+
+    probes: list[Probe] = []
+    for dockerfile in project.dockerfiles:
+        for stage in dockerfile.shipped_stages():
+            check = stage.last("HEALTHCHECK")
+            if check is not None and not check.value.strip().upper().startswith("NONE"):
+                command = check.value.split("CMD", 1)[-1].strip()
+                match = _URL_PATH.search(command)
+                probes.append(Probe(dockerfile.path, dockerfile.span_of(check), "Dockerfile", "health",
+                                    match.group(1) if match else None, command))
+    for source in project.files(FileKind.COMPOSE):
+        doc = (project.yaml_documents(source) or [None])[0]
+        services = doc.get("services") if isinstance(doc, dict) else None
+        for service in (services or {}).values() if isinstance(services, dict) else []:
+            check = service.get("healthcheck") if isinstance(service, dict) else None
+            if isinstance(check, dict) and not check.get("disable") and check.get("test"):
+                test = check["test"]
+                command = " ".join(str(t) for t in test) if isinstance(test, list) else str(test)
+                match = _URL_PATH.search(command)
+                probes.append(Probe(source.path, _span(source, test if hasattr(test, "start") else check),
+                                    "compose", "health", match.group(1) if match else None, command))
+    for source in project.files(FileKind.YAML):
+        for doc in platforms.kubernetes_documents(project, source) or []:
+            if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
+                continue
+            pod, _ = platforms._pod_spec(doc)
+            for container in (pod or {}).get("containers") or []:
+                if not isinstance(container, dict):
+                    continue
+                for key, kind in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"),
+                                  ("startupProbe", "startup")):
+                    probe = container.get(key)
+                    if not isinstance(probe, dict):
+                        continue
+                    http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
+                    exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
+                    command = " ".join(str(c) for c in exec_.get("command") or []) if exec_ else None
+                    target = http.get("path") if http else None
+                    probes.append(Probe(source.path, _span(source, target if target is not None else probe),
+                                        "Kubernetes", kind, str(target) if target is not None else None, command))
+    for source in project.files(FileKind.FLY):
+        try:
+            data = tomllib.loads(source.text)
+        except Exception:
+            continue
+        sections = [data.get("http_service") or {}] + list(data.get("services") or [])
+        checks = [c for s in sections if isinstance(s, dict)
+                  for c in (s.get("checks") or []) + (s.get("http_checks") or [])]
+        checks += list((data.get("checks") or {}).values()) if isinstance(data.get("checks"), dict) else []
+        for check in checks:
+            if isinstance(check, dict):
+                path = check.get("path")
+                at = source.text.find(f"{path}") if path else -1
+                span = source.index.span(at, at + len(path)) if at >= 0 else Span(1)
+                probes.append(Probe(source.path, span, "fly.toml", "health", path))
+    for kind, key, platform in ((FileKind.RENDER, "healthCheckPath", "render.yaml"),):
+        for source in project.files(kind):
+            doc = (project.yaml_documents(source) or [None])[0]
+            for service in (doc or {}).get("services") or [] if isinstance(doc, dict) else []:
+                if isinstance(service, dict) and service.get(key):
+                    probes.append(Probe(source.path, _span(source, service[key]), platform, "readiness", str(service[key])))
+    for source in project.files(FileKind.RAILWAY):
+        try:
+            data = json.loads(source.text) if source.name.endswith(".json") else tomllib.loads(source.text)
+        except Exception:
+            continue
+        path = (data.get("deploy") or {}).get("healthcheckPath") if isinstance(data, dict) else None
+        if path:
+            at = source.text.find(str(path))
+            probes.append(Probe(source.path, source.index.span(at, at + len(path)) if at >= 0 else Span(1),
+                                "railway", "readiness", str(path)))
+    for source in project.files(FileKind.APP_YAML):
+        doc = (project.yaml_documents(source) or [None])[0]
+        for key, kind in (("liveness_check", "liveness"), ("readiness_check", "readiness")):
+            check = doc.get(key) if isinstance(doc, dict) else None
+            if isinstance(check, dict):
+                probes.append(Probe(source.path, _span(source, check), "app.yaml", kind, check.get("path")))
+    return probes
