@@ -10,6 +10,10 @@ What it does
     the repository root; and a ``Pipfile`` without ``Pipfile.lock``.
     Libraries, which must not pin, are not deployed, so they are not flagged,
     also inside a monorepo whose service is deployed from another folder.
+    A lockfile counts only when the image reads it: a Dockerfile that installs
+    the package with ``pip install .`` and nothing lock-aware (``uv sync``,
+    ``poetry install``, ``pdm install``, ``pipenv install``, ``pip install -r``
+    of an exported file) is flagged at that install.
 
 Why is this bad
     Ranges in pyproject.toml are resolved again at every build: the service
@@ -30,13 +34,16 @@ from __future__ import annotations
 
 import posixpath
 
-from readycheck.api import Check, Example, FileKind, Project, Severity, Span
+from readycheck.api import Check, Example, FileKind, Project, Severity, Span, install_command
 
 LOCKFILE_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
 
 
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
                     FileKind.RAILWAY, FileKind.APP_YAML)
+
+
+LOCK_AWARE = {"uv", "poetry", "pdm", "pipenv"}
 
 
 def _deploys(directory: str, deploy_dirs: set[str]) -> bool:
@@ -106,6 +113,28 @@ class MissingLockfile(Check):
             name = "svc"
             version = "1.0"
             dependencies = ["fastapi>=0.110"]
+            """, "uv.lock": "version = 1\n", "Dockerfile": """
+            FROM python:3.12-slim
+            COPY . /app
+            RUN pip install --no-cache-dir /app/.
+            """}, expect=["Dockerfile:3"], title="a lockfile the image ignores"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
+            """, "poetry.lock": "", "Dockerfile": """
+            FROM python:3.12-slim
+            COPY pyproject.toml poetry.lock ./
+            RUN pip install --no-cache-dir poetry==1.8.5 && poetry install --only main --no-root
+            COPY . .
+            RUN pip install --no-cache-dir --no-deps .
+            """}, title="poetry installs from the lock; the project itself without dependencies"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
             """, "requirements.txt": "fastapi==0.115.6\nstarlette==0.41.3\n", "Dockerfile": "FROM python:3.12-slim\n"},
             title="a fully pinned requirements.txt is the lock"),
     )
@@ -128,9 +157,38 @@ class MissingLockfile(Check):
             yield self.finding(pyproject.path, pyproject.dependencies_span or Span(1),
                                f"{len(loose)} dependencies are ranges ({shown}) and no lockfile "
                                f"({', '.join(LOCKFILE_NAMES[:3])}) or pinned requirements file locks them")
+        yield from self._lock_ignored(project, deploy_dirs, lock_dirs)
         for pipfile in project.files(FileKind.PIPFILE):
             if not _deploys(pipfile.directory, deploy_dirs):
                 continue
             lock = posixpath.join(pipfile.directory, "Pipfile.lock") if pipfile.directory else "Pipfile.lock"
             if project.file(lock) is None:
                 yield self.finding(pipfile.path, Span(1, 1, 1, 2), "Pipfile has no Pipfile.lock beside it")
+
+    def _lock_ignored(self, project: Project, deploy_dirs: set[str], lock_dirs: set[str]):
+        """A lockfile that the image never reads: the Dockerfile installs the package with
+        ``pip install .`` (which resolves the ranges again) and nothing lock-aware."""
+        for dockerfile in project.dockerfiles:
+            directory = dockerfile.source.directory
+            lock = next((f for f in project.lockfiles if f.directory in (directory, "")), None)
+            if lock is None:
+                continue
+            installs = []
+            for stage in dockerfile.stages:
+                for inst in stage.all("RUN"):
+                    for words in dockerfile.commands(inst):
+                        texts = [w.text for w in words]
+                        found = install_command(texts)
+                        if found is not None:
+                            installs.append((found[0], texts, words[found[1]]))
+            if not installs or any(kind in LOCK_AWARE and texts[1:2] != ["pip"] for kind, texts, _ in installs):
+                continue
+            if any("-r" in texts or "--requirement" in texts or any(t.startswith("--requirement=") for t in texts)
+                   for _, texts, _ in installs):
+                continue  # installing an exported, pinned requirements file
+            for kind, texts, word in installs:
+                if any(t in (".", "./", "-e") or t.startswith("./") or t.endswith("/.") for t in texts):
+                    yield self.finding(dockerfile.path, dockerfile.word_span(word),
+                                       f"{lock.path} locks the dependencies but `{' '.join(texts[:4])}` resolves the "
+                                       f"ranges again and ignores it")
+                    break

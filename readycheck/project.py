@@ -17,7 +17,8 @@ import sys
 import yaml
 
 from readycheck.findings import Diagnostic
-from readycheck.parsers.dependencies import PyProject, RequirementsFile, parse_pyproject, parse_requirements
+from readycheck.parsers.dependencies import (PyProject, Requirement, RequirementsFile, parse_pyproject,
+                                             parse_requirements)
 from readycheck.parsers.dockerfile import Dockerfile, parse_dockerfile
 from readycheck.parsers.python import Function, ModuleFacts, PythonSyntaxError, module_name, parse_python
 from readycheck.parsers.yamlfile import YamlTooLarge, load_all
@@ -219,6 +220,13 @@ class Project:
         from readycheck.probes import collect
 
         return collect(self)
+
+    def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
+        """(file path, requirement) for every declaration of a package, in requirements
+        files and pyproject.toml (all groups), in path order."""
+        out = [(r.path, q) for r in self.requirements_files for q in r.requirements if q.name == name]
+        out += [(p.path, q) for p in self.pyprojects for q in p.all_requirements if q.name == name]
+        return sorted(out, key=lambda item: (item[0], item[1].span))
 
     @cached_property
     def replicas_visible(self) -> bool:

@@ -1,0 +1,135 @@
+"""RC304 database-driver-mismatch: the database driver the code needs is not the one installed.
+
+What it does
+    Flags two mismatches between the code and the dependencies:
+
+    * the code creates an async engine (``create_async_engine``) but the only
+      PostgreSQL or MySQL driver declared is a synchronous one (``psycopg2``,
+      ``psycopg2-binary``, ``pymysql``, ``mysqlclient``); the sync driver's
+      requirement line is flagged;
+    * a connection URL in the code names an async driver (``postgresql+asyncpg://``,
+      ``mysql+aiomysql://``, ``mysql+asyncmy://``, ``sqlite+aiosqlite://``,
+      ``postgresql+psycopg://``), also inside the common
+      ``.replace("postgresql://", "postgresql+asyncpg://")`` idiom, and that
+      driver is not declared; the URL is flagged.
+
+Why is this bad
+    With a sync driver the async engine cannot even connect ("The asyncio
+    extension requires an async driver"), and a driver missing from the
+    dependencies fails at the first query in production with
+    ``ModuleNotFoundError``. Both pass every test that mocks the database.
+
+Example
+    # requirements.txt: psycopg2-binary==2.9.10
+    engine = create_async_engine(os.environ["DATABASE_URL"])
+
+Use instead
+    # requirements.txt: asyncpg==0.30.0
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+"""
+
+from __future__ import annotations
+
+import re
+
+from readycheck.api import Check, Example, Project, Severity, Value
+
+SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
+ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
+                 "aiomysql": "mysql", "asyncmy": "mysql", "aiosqlite": "sqlite"}
+URL_DRIVER = re.compile(r"\b(postgresql|postgres|mysql|mariadb|sqlite)\+(asyncpg|psycopg|aiomysql|asyncmy|aiosqlite)://")
+DRIVER_PACKAGES = {"asyncpg": {"asyncpg"}, "psycopg": {"psycopg", "psycopg-binary", "psycopg-c"},
+                   "aiomysql": {"aiomysql"}, "asyncmy": {"asyncmy"}, "aiosqlite": {"aiosqlite"}}
+ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",
+                 "sqlmodel.ext.asyncio.session.create_async_engine"}
+MARKERS = (b"create_async_engine", b"+asyncpg", b"+aiomysql", b"+asyncmy", b"+aiosqlite", b"+psycopg")
+
+
+def _strings(value: Value):
+    if value.kind == "str":
+        yield value
+    for item in value.items:
+        yield from _strings(item)
+    for _, item in value.keywords:
+        yield from _strings(item)
+
+
+class DatabaseDriverMismatch(Check):
+    id = "RC304"
+    name = "database-driver-mismatch"
+    severity = Severity.ERROR
+    summary = "The database driver the code needs is not the one the dependencies install"
+    why = ("An async engine with only a sync driver cannot connect, and a driver named in the URL but missing from "
+           "the dependencies fails at the first query in production.")
+    fix = "Install the driver the URL and engine need (asyncpg for postgresql+asyncpg, aiomysql/asyncmy for MySQL), pinned."
+    tags = ("dependencies", "database")
+    examples = (
+        Example({"requirements.txt": "sqlalchemy==2.0.36\npsycopg2-binary==2.9.10\n", "app/db.py": """
+            import os
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            engine = create_async_engine(os.environ["DATABASE_URL"])
+            """}, expect=["requirements.txt:2"], title="async engine, only a sync driver"),
+        Example({"requirements.txt": "sqlalchemy[asyncio]==2.0.36\n", "app/db.py": """
+            import os
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
+            engine = create_async_engine(url)
+            """}, expect=["app/db.py:4"], title="asyncpg URL, asyncpg not installed"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            dependencies = ["sqlalchemy[asyncio]==2.0.36", "asyncpg==0.30.0", "psycopg2-binary==2.9.10"]
+            """, "app/db.py": """
+            import os
+            from sqlalchemy import create_engine
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            engine = create_async_engine(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://"))
+            sync_engine = create_engine(os.environ["DATABASE_URL"])  # alembic uses psycopg2
+            """}, title="async driver installed beside a sync one"),
+    )
+
+    def run(self, project: Project):
+        packages = project.declared_packages
+        if packages is None:
+            return
+        index = project.python
+        async_engine = False
+        urls = []
+        for source in index.sources:
+            try:
+                data = source.data
+            except Exception:
+                continue
+            if not any(marker in data for marker in MARKERS):
+                continue
+            facts = index.facts(source)
+            if facts is None:
+                continue
+            calls = list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]
+            if any(c.callee in ASYNC_ENGINES for c in calls):
+                async_engine = True
+            values = [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]
+            for value in values:
+                for string in _strings(value):
+                    match = URL_DRIVER.search(string.text)
+                    if match:
+                        urls.append((facts.path, string, match.group(2)))
+        seen = set()
+        for path, string, driver in urls:
+            if packages.keys() & DRIVER_PACKAGES[driver] or (path, string.span) in seen:
+                continue
+            seen.add((path, string.span))
+            yield self.finding(path, string.span,
+                               f"the URL uses the {driver} driver but no dependency installs {driver}")
+        if async_engine:
+            for name, database in SYNC_DRIVERS.items():
+                if name not in packages or any(db == database and p in packages for p, db in ASYNC_DRIVERS.items()):
+                    continue
+                for decl_path, req in project.requirement_declarations(name):
+                    yield self.finding(decl_path, req.span,
+                                       f"the code creates an async engine but the only {database} driver is "
+                                       f"`{req.text}`, a synchronous one")
