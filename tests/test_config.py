@@ -13,7 +13,7 @@ BASE = {
     "Dockerfile": "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/healthz\n"
                   "CMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--workers\", \"2\", "
                   "\"--timeout-graceful-shutdown\", \"10\", \"--reload\"]\n",
-    "requirements.txt": "fastapi\nuvicorn==0.34.0\n",
+    "requirements.txt": "fastapi\nuvicorn[standard]==0.34.0\n",
     "scripts/requirements.txt": "click\n",
 }
 
