@@ -7,8 +7,9 @@ What it does
     carry a value (a literal, or ``$OTHER`` copied in), every ``ARG`` with
     such a name (build arguments are recorded in the image history), and any
     ENV/ARG whose value is a URL with a password (``postgres://user:pass@db``).
-    Names like ``*_KEY_FILE``/``*_PATH`` (where a secret is, not what it is)
-    pass.
+    Names like ``*_KEY_FILE``/``*_PATH`` (where a secret is, not what it is),
+    ``USERNAME``, and front-end variables published on purpose (``VITE_*``,
+    ``NEXT_PUBLIC_*``, ``REACT_APP_*``) pass.
 
 Why is this bad
     ENV values are stored in the image config and ARG values in its history:
@@ -33,6 +34,8 @@ from readycheck.api import Check, Example, Project, Severity
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL)",
                          re.IGNORECASE)
 NOT_SECRET = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_ID|_URL_ENV|_HEADER|_LENGTH|_EXPIRE\w*|_TTL|_ALGORITHM)$", re.IGNORECASE)
+#: Build variables a front-end bundler publishes to every browser on purpose: not secrets.
+PUBLIC_PREFIXES = ("VITE_", "NEXT_PUBLIC_", "REACT_APP_", "NUXT_PUBLIC_", "PUBLIC_", "EXPO_PUBLIC_")
 CREDENTIAL_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:[^/@\s]+@", re.IGNORECASE)
 
 
@@ -66,7 +69,9 @@ class SecretsInImage(Check):
                 DATABASE_URL=postgresql://db:5432/app \\
                 JWT_ALGORITHM=HS256 \\
                 API_KEY=
-            """}, title="builder-stage arg, file paths, URL without password, empty value"),
+            ARG USERNAME=app
+            ARG VITE_MAPS_API_KEY=public-browser-key
+            """}, title="builder-stage arg, file paths, URL without password, empty value, public names"),
     )
 
     def run(self, project: Project):
@@ -76,7 +81,8 @@ class SecretsInImage(Check):
                     if inst.keyword not in ("ENV", "ARG"):
                         continue
                     for name, value, span in dockerfile.assignments(inst):
-                        secret_name = bool(SECRET_NAME.search(name)) and not NOT_SECRET.search(name)
+                        secret_name = bool(SECRET_NAME.search(name)) and not NOT_SECRET.search(name) \
+                            and not name.upper().startswith(PUBLIC_PREFIXES)
                         if CREDENTIAL_URL.match(value.strip("\"'")):
                             yield self.finding(dockerfile.path, span,
                                                f"{inst.keyword} {name} holds a URL with a password")
