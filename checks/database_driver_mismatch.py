@@ -13,6 +13,8 @@ What it does
       ``.replace("postgresql://", "postgresql+asyncpg://")`` idiom, and that
       driver is not declared; the URL is flagged.
 
+    Tests, docs, examples and scripts are not the service and are not read.
+
 Why is this bad
     With a sync driver the async engine cannot even connect ("The asyncio
     extension requires an async driver"), and a driver missing from the
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from readycheck.api import Check, Example, Project, Severity, Value
+from readycheck.api import Check, Example, Project, Severity, Value, is_auxiliary_path
 
 SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
 ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
@@ -100,6 +102,8 @@ class DatabaseDriverMismatch(Check):
         async_engine = False
         urls = []
         for source in index.sources:
+            if is_auxiliary_path(source.path):  # tests and docs snippets are not the service
+                continue
             try:
                 data = source.data
             except Exception:

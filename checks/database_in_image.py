@@ -36,6 +36,10 @@ SERVER_PACKAGE = re.compile(r"^(postgresql(-\d+(\.\d+)?)?|postgresql-server|mysq
 SERVER_BINARY = {"postgres", "pg_ctl", "pg_ctlcluster", "mysqld", "mysqld_safe", "mariadbd", "redis-server",
                  "mongod", "memcached", "rabbitmq-server"}
 PACKAGE_MANAGERS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf"}
+CLIENT_HINTS = {"postgresql": " (for the client only: postgresql-client, or libpq5 for psycopg)",
+                "mysql": " (for the client only: default-mysql-client or libmariadb3)",
+                "mariadb": " (for the client only: mariadb-client or libmariadb3)",
+                "redis": " (for the client only: redis-tools)"}
 DATABASE_IMAGES = ("postgres", "mysql", "mariadb", "redis", "mongo", "bitnami/", "timescale", "postgis", "valkey")
 
 
@@ -85,8 +89,9 @@ class DatabaseInImage(Check):
                             continue
                         for word in words[2:]:
                             if SERVER_PACKAGE.match(word.text):
+                                hint = CLIENT_HINTS.get(word.text.split("-")[0], "")
                                 yield self.finding(dockerfile.path, dockerfile.word_span(word),
-                                                   f"the app image installs the server package `{word.text}`")
+                                                   f"the app image installs the server package `{word.text}`{hint}")
             for command in start.chain if start else []:
                 if command.program in SERVER_BINARY:
                     token = command.argv[command.program_index()]

@@ -2,10 +2,11 @@
 
 What it does
     For a Dockerfile that copies the whole context (``COPY . .``), flags a
-    missing ``.dockerignore`` (beside the Dockerfile, at the repository root,
-    or ``<Dockerfile>.dockerignore``), and a .dockerignore that does not
-    exclude ``.git``, ``.env``, virtualenvs (``.venv``/``venv``) and
-    ``__pycache__``.
+    missing ``.dockerignore`` (``<Dockerfile>.dockerignore``, else the one at the
+    root of the build context: the Dockerfile's folder, or the repository root
+    when its COPY sources exist only there), and a .dockerignore that does not
+    exclude ``.env``, virtualenvs (``.venv``/``venv``), ``__pycache__`` and, when
+    the context is the repository root, ``.git``.
 
 Why is this bad
     Everything in the context is sent to the builder and copied into the image:
@@ -55,6 +56,11 @@ class DockerIgnore(Check):
                  ".dockerignore": ".git\n**/.env\n.venv/\nvenv\n**/__pycache__\n",
                  "svc/Dockerfile": "FROM python:3.12-slim\nCOPY requirements.txt app/ /app/\n"},
                 title="complete .dockerignore; a Dockerfile that copies named files only"),
+        Example({"server/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", "server/app.py": "",
+                 "server/.dockerignore": ".env\n.venv\nvenv\n__pycache__\n",
+                 "backend/Dockerfile": "FROM python:3.12-slim\nCOPY ./backend/app /app\nCOPY . /src\n",
+                 "backend/app/main.py": "", ".dockerignore": ".git\n.env\n.venv\nvenv\n**/__pycache__\n"},
+                title="a subfolder context holds no .git; a root context found from COPY paths"),
     )
 
     def run(self, project: Project):
@@ -64,10 +70,11 @@ class DockerIgnore(Check):
                          and any(s in (".", "./", "*") for s in (inst.exec_form() or inst.arguments())[:-1])), None)
             if copy is None:
                 continue
-            candidates = [f"{dockerfile.path}.dockerignore",
-                          posixpath.join(dockerfile.source.directory, ".dockerignore") if dockerfile.source.directory
-                          else ".dockerignore", ".dockerignore"]
-            ignore = next((project.file(p) for p in candidates if project.file(p) is not None), None)
+            context = project.build_context(dockerfile)
+            # BuildKit reads <Dockerfile>.dockerignore first, then .dockerignore at the context root.
+            names = [f"{dockerfile.path}.dockerignore", posixpath.join(context, ".dockerignore") if context
+                     else ".dockerignore"]
+            ignore = next((project.file(n) for n in names if project.file(n) is not None), None)
             if ignore is None:
                 yield self.finding(dockerfile.path, dockerfile.span_of(copy),
                                    f"{copy.keyword} copies the whole build context and there is no .dockerignore: "
@@ -78,7 +85,9 @@ class DockerIgnore(Check):
             except Exception:
                 continue
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
-            missing = [what for name, what in MUST_EXCLUDE.items()
+            # .git lives at the repository root: it is in the context only when the context is the root.
+            wanted = {k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}
+            missing = [what for name, what in wanted.items()
                        if not (spec.match_file(name) or spec.match_file(name + "/") or spec.match_file(name + "/x"))]
             if missing:
                 yield self.finding(ignore.path, Span(1, 1, 1, max(2, len(lines[0]) + 1 if lines else 2)),

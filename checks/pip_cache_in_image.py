@@ -53,7 +53,10 @@ class PipCacheInImage(Check):
             RUN pip install --no-cache-dir /dist/*.whl
             RUN --mount=type=cache,target=/root/.cache/pip pip install gunicorn
             RUN pip install uvicorn && rm -rf /root/.cache/pip
-            RUN uv sync --frozen
+            RUN pip install --no-cache httpx
+            RUN --mount=type=cache,target=/root/.cache/uv \\
+                --mount=type=bind,source=uv.lock,target=uv.lock \\
+                uv sync --frozen
             """}, title="builder stage, --no-cache-dir, cache mount, cleanup, UV_NO_CACHE"),
     )
 
@@ -75,7 +78,9 @@ class PipCacheInImage(Check):
                         if found is None or cleaned:
                             continue
                         installer, at = found
-                        if installer == "pip" and ("--no-cache-dir" in texts or "PIP_NO_CACHE_DIR" in env):
+                        # pip accepts unambiguous abbreviations of long options: --no-cache is --no-cache-dir.
+                        if installer == "pip" and (any(t in ("--no-cache-dir", "--no-cache") for t in texts)
+                                                   or "PIP_NO_CACHE_DIR" in env):
                             continue
                         if installer == "uv" and ("--no-cache" in texts or "-n" in texts or "UV_NO_CACHE" in env):
                             continue

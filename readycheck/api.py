@@ -11,7 +11,7 @@ from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, Value
 from readycheck.probes import Probe
 from readycheck.project import Project, PythonIndex
-from readycheck.sourcefile import FileKind, SourceFile
+from readycheck.sourcefile import FileKind, SourceFile, is_auxiliary_path
 from readycheck.startcommands import Command, Server, StartCommand, Token, is_development_path
 from readycheck.webapp import Route, WebModel, WebObject
 
@@ -19,5 +19,5 @@ __all__ = [
     "CallSite", "Check", "Command", "Diagnostic", "Dockerfile", "Example", "FileKind", "Finding", "Function",
     "Instruction", "ModuleFacts", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Related", "Requirement",
     "RequirementsFile", "Route", "Server", "Severity", "SourceFile", "Span", "Stage", "StartCommand", "Token",
-    "Value", "WebModel", "WebObject", "install_command", "is_development_path",
+    "Value", "WebModel", "WebObject", "install_command", "is_auxiliary_path", "is_development_path",
 ]

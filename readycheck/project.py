@@ -214,6 +214,30 @@ class Project:
 
         return [d for d in platforms.kubernetes_documents(self, source) or [] if isinstance(d, dict)]
 
+    def build_context(self, dockerfile: "Dockerfile") -> str:
+        """The folder a Dockerfile is most likely built from: its own folder, unless its
+        COPY/ADD sources exist only relative to the repository root
+        (``docker build -f backend/Dockerfile .``)."""
+        own = dockerfile.source.directory
+        if not own:
+            return own
+        here = root = 0
+        for stage in dockerfile.stages:
+            for inst in stage.instructions:
+                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags():
+                    continue
+                for src in (inst.exec_form() or inst.arguments())[:-1]:
+                    src = src.strip("./") if src not in (".", "./") else ""
+                    if not src or any(c in src for c in "*?$"):
+                        continue
+                    here += self._exists(f"{own}/{src}")
+                    root += self._exists(src)
+        return "" if root > here else own
+
+    def _exists(self, path: str) -> bool:
+        prefix = path.rstrip("/") + "/"
+        return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
+
     @cached_property
     def probes(self) -> list["Probe"]:
         """Every health check the repository declares, on any platform (see readycheck.probes)."""

@@ -88,6 +88,14 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+_AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
+
+
+def is_auxiliary_path(path: str) -> bool:
+    """Code that is not the deployed service: tests, docs, examples, tutorials, benchmarks, scripts."""
+    return bool(_AUXILIARY.search(path))
+
+
 class UnreadableFile(Exception):
     """Raised when a file's bytes cannot be turned into text; the message is
     the user-facing reason."""

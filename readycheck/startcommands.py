@@ -554,7 +554,7 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     cmd = stage.last("CMD")
     if entrypoint is None and cmd is None:
         return []
-    context = dockerfile.source.directory
+    context = project.build_context(dockerfile)
     workdir = "/"
     copies: list[tuple[str, str]] = []
     for inst in stage.instructions:

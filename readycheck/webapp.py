@@ -11,12 +11,12 @@ router's own prefix plus the route's path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from readycheck.findings import Span
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
+from readycheck.sourcefile import is_auxiliary_path
 
 if TYPE_CHECKING:
     from readycheck.project import PythonIndex
@@ -124,7 +124,7 @@ class WebModel:
         apps = [a for a in self.apps if not a.included]
         targets = list(_start_targets(start_commands))
         served = [a for a in apps if any(_serves(a, module, attr) for module, attr in targets)]
-        return served or [a for a in apps if not _NOT_SERVICE.search(a.module.path)]
+        return served or [a for a in apps if not is_auxiliary_path(a.module.path)]
 
     def apps_for_target(self, target: str) -> list[WebObject]:
         """The apps a start command's target ("app.main:app", "app/main.py") names."""
@@ -152,9 +152,6 @@ def constructor_kind(index: "PythonIndex", qualified: str, near: ModuleFacts, de
         if found is not None:
             return found
     return None
-
-
-_NOT_SERVICE = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
 
 
 def _start_targets(start_commands: Iterable["StartCommand"]) -> Iterator[tuple[str, str | None]]:

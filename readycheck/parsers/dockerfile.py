@@ -49,13 +49,15 @@ class Instruction:
         return None
 
     def flags(self) -> dict[str, str]:
-        """Leading ``--name=value`` flags (``--from``, ``--chown``, ``--mount``)."""
+        """Leading ``--name=value`` flags (``--from``, ``--chown``, ``--mount``); a flag given
+        several times (``--mount`` usually is) has its values joined with ";"."""
         out: dict[str, str] = {}
         for part in self.value.split():
             m = _FLAG.match(part)
             if not m:
                 break
-            out[m.group(1)] = m.group(2) or ""
+            name, value = m.group(1), m.group(2) or ""
+            out[name] = f"{out[name]};{value}" if name in out else value
         return out
 
     def arguments(self) -> list[str]:
