@@ -70,26 +70,37 @@ class DockerIgnore(Check):
                          and any(s in (".", "./", "*") for s in (inst.exec_form() or inst.arguments())[:-1])), None)
             if copy is None:
                 continue
-            context = project.build_context(dockerfile)
             # BuildKit reads <Dockerfile>.dockerignore first, then .dockerignore at the context root.
-            names = [f"{dockerfile.path}.dockerignore", posixpath.join(context, ".dockerignore") if context
-                     else ".dockerignore"]
-            ignore = next((project.file(n) for n in names if project.file(n) is not None), None)
-            if ignore is None:
+            # When the context cannot be told from the COPY paths, a complete file at either candidate counts.
+            results = []
+            for context in project.build_contexts(dockerfile):
+                names = [f"{dockerfile.path}.dockerignore",
+                         posixpath.join(context, ".dockerignore") if context else ".dockerignore"]
+                ignore = next((project.file(n) for n in names if project.file(n) is not None), None)
+                results.append((ignore, self._missing(ignore, context) if ignore is not None else None))
+            if any(ignore is not None and not missing for ignore, missing in results):
+                continue
+            existing = [(ignore, missing) for ignore, missing in results if ignore is not None]
+            if not existing:
                 yield self.finding(dockerfile.path, dockerfile.span_of(copy),
                                    f"{copy.keyword} copies the whole build context and there is no .dockerignore: "
                                    f".env, .git and virtualenvs go into the image")
                 continue
-            try:
-                lines = ignore.text.splitlines()
-            except Exception:
-                continue
-            spec = pathspec.GitIgnoreSpec.from_lines(lines)
-            # .git lives at the repository root: it is in the context only when the context is the root.
-            wanted = {k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}
-            missing = [what for name, what in wanted.items()
-                       if not (spec.match_file(name) or spec.match_file(name + "/") or spec.match_file(name + "/x"))]
+            ignore, missing = existing[0]
             if missing:
-                yield self.finding(ignore.path, Span(1, 1, 1, max(2, len(lines[0]) + 1 if lines else 2)),
+                first_line = ignore.index.line_text(1)  # readable: _missing() read it
+                yield self.finding(ignore.path, Span(1, 1, 1, max(2, len(first_line) + 1)),
                                    f"{ignore.path} does not exclude {', '.join(missing)}, and {dockerfile.path} copies "
                                    f"the whole context")
+
+    @staticmethod
+    def _missing(ignore, context: str) -> list[str]:
+        try:
+            lines = ignore.text.splitlines()
+        except Exception:
+            return []
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        # .git lives at the repository root: it is in the context only when the context is the root.
+        wanted = {k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}
+        return [what for name, what in wanted.items()
+                if not (spec.match_file(name) or spec.match_file(name + "/") or spec.match_file(name + "/x"))]

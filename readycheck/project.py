@@ -218,9 +218,14 @@ class Project:
         """The folder a Dockerfile is most likely built from: its own folder, unless its
         COPY/ADD sources exist only relative to the repository root
         (``docker build -f backend/Dockerfile .``)."""
+        return self.build_contexts(dockerfile)[0]
+
+    def build_contexts(self, dockerfile: "Dockerfile") -> list[str]:
+        """Candidate build contexts, most likely first: one when the COPY sources tell,
+        the Dockerfile's folder and then the repository root when they do not."""
         own = dockerfile.source.directory
         if not own:
-            return own
+            return [own]
         here = root = 0
         for stage in dockerfile.stages:
             for inst in stage.instructions:
@@ -232,7 +237,9 @@ class Project:
                         continue
                     here += self._exists(f"{own}/{src}")
                     root += self._exists(src)
-        return "" if root > here else own
+        if root > here:
+            return [""]
+        return [own] if here > root else [own, ""]
 
     def _exists(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"
