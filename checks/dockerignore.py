@@ -3,8 +3,9 @@
 What it does
     For a Dockerfile that copies the whole context (``COPY . .``), flags a
     missing ``.dockerignore`` (``<Dockerfile>.dockerignore``, else the one at the
-    root of the build context: the Dockerfile's folder, or the repository root
-    when its COPY sources exist only there), and a .dockerignore that does not
+    root of the build context: as a compose ``build:`` declares it, else the
+    Dockerfile's folder, or the repository root when its COPY sources exist
+    only there), and a .dockerignore that does not
     exclude ``.env``, virtualenvs (``.venv``/``venv``), ``__pycache__`` and, when
     the context is the repository root, ``.git``.
 
@@ -61,6 +62,10 @@ class DockerIgnore(Check):
                  "backend/Dockerfile": "FROM python:3.12-slim\nCOPY ./backend/app /app\nCOPY . /src\n",
                  "backend/app/main.py": "", ".dockerignore": ".git\n.env\n.venv\nvenv\n**/__pycache__\n"},
                 title="a subfolder context holds no .git; a root context found from COPY paths"),
+        Example({"docker/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n",
+                 "docker/.dockerignore": ".env\n.venv\nvenv\n__pycache__\n",
+                 "docker-compose.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n"},
+                expect=["docker/Dockerfile:2"], title="compose says the context is the root, which has no .dockerignore"),
     )
 
     def run(self, project: Project):

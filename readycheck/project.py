@@ -223,6 +223,9 @@ class Project:
     def build_contexts(self, dockerfile: "Dockerfile") -> list[str]:
         """Candidate build contexts, most likely first: one when the COPY sources tell,
         the Dockerfile's folder and then the repository root when they do not."""
+        declared = self._compose_contexts().get(dockerfile.path)
+        if declared is not None:
+            return [declared]
         own = dockerfile.source.directory
         if not own:
             return [own]
@@ -240,6 +243,32 @@ class Project:
         if root > here:
             return [""]
         return [own] if here > root else [own, ""]
+
+    def _compose_contexts(self) -> dict[str, str]:
+        """Dockerfile path -> build context, as compose files declare them
+        (``build: ./api`` or ``build: {context: ., dockerfile: docker/Dockerfile}``)."""
+        if "_compose_contexts_cache" in self.__dict__:
+            return self.__dict__["_compose_contexts_cache"]
+        import posixpath
+
+        out: dict[str, str] = {}
+        for source in self.files(FileKind.COMPOSE):
+            doc = (self.yaml_documents(source) or [None])[0]
+            services = doc.get("services") if isinstance(doc, dict) else None
+            for service in services.values() if isinstance(services, dict) else []:
+                build = service.get("build") if isinstance(service, dict) else None
+                if isinstance(build, str):
+                    build = {"context": build}
+                if not isinstance(build, dict) or not isinstance(build.get("context", "."), str):
+                    continue
+                context = posixpath.normpath(posixpath.join(source.directory, build.get("context", ".")))
+                context = "" if context == "." else context
+                dockerfile = build.get("dockerfile", "Dockerfile")
+                if isinstance(dockerfile, str) and "://" not in context:
+                    path = posixpath.normpath(posixpath.join(context, dockerfile))
+                    out.setdefault(path, context)
+        self.__dict__["_compose_contexts_cache"] = out
+        return out
 
     def _exists(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"
