@@ -213,3 +213,35 @@ def test_python_non_ascii_columns_are_characters():
     facts = parse_python("m.py", "import time\ndef f():\n    x = 'héllo'; time.sleep(1)\n".encode())
     (call,) = facts.functions["f"].calls
     assert (call.span.line, call.span.column) == (3, 18)
+
+
+def test_pyproject_pep621_groups_and_poetry(tmp_path):
+    from readycheck.parsers.dependencies import parse_pyproject
+
+    path = tmp_path / "pyproject.toml"
+    path.write_text("""
+[project]
+name = "svc"
+dependencies = ["fastapi==0.115.6", "httpx>=0.27"]
+
+[project.optional-dependencies]
+prod = ["gunicorn"]
+
+[dependency-groups]
+dev = ["pytest==8.3.4"]
+
+[tool.poetry.dependencies]
+python = "^3.12"
+uvicorn = { version = "0.34.0", extras = ["standard"] }
+redis = "^5.0"
+
+[tool.poetry.group.test.dependencies]
+pytest-asyncio = "*"
+""")
+    project = parse_pyproject(SourceFile("pyproject.toml", path, FileKind.PYPROJECT, path.stat().st_size))
+    main = {r.name: r for r in project.dependencies}
+    assert main["fastapi"].pinned and not main["httpx"].pinned
+    assert main["uvicorn"].pinned and main["uvicorn"].extras == {"standard"}  # a bare Poetry version is exact
+    assert not main["redis"].pinned and "python" not in main
+    assert set(project.groups) == {"optional:prod", "group:dev", "poetry:test"}
+    assert main["httpx"].span.line == 4 and project.dependencies_span.line == 4
