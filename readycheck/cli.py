@@ -46,6 +46,13 @@ def _scan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
     parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail (exit 1) when a file could not be read or parsed")
+    parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                        help="parse with N processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="cache folder (default: .readycheck_cache in the scanned folder)")
     parser.add_argument("--version", action="version", version=f"readycheck {__version__}")
     return parser
 
@@ -111,7 +118,17 @@ def _scan(argv: list[str]) -> int:
         raise UsageError(str(exc)) from None
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
-    result = scan(root, config, checks, None if targets == [root] else targets)
+    from readycheck.cache import CACHE_DIR, Cache
+    from readycheck.progress import Progress
+
+    cache = Cache(None if args.no_cache else Path(args.cache_dir) if args.cache_dir else root / CACHE_DIR)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    progress = Progress()
+    try:
+        result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs,
+                      progress=progress)
+    finally:
+        progress.close()
     result.diagnostics = sorted(plugin_problems) + result.diagnostics
 
     out: IO[str]
@@ -138,7 +155,8 @@ def _scan(argv: list[str]) -> int:
     if args.exit_zero:
         return EXIT_CLEAN
     failing = [f for f in result.findings if f.severity >= config.fail_on]
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    unread = args.strict and any(d.kind == "parse" for d in result.diagnostics)
+    return EXIT_FINDINGS if failing or unread else EXIT_CLEAN
 
 
 def _label(root: Path) -> str:

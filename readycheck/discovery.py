@@ -54,23 +54,20 @@ def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:
     return False
 
 
-def _is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
-
-
 def discover(root: Path, extend_exclude: Iterable[str] = ()) -> list[SourceFile]:
     """Every regular, non-ignored file below ``root``, sorted by path."""
     root = root.resolve()
     excludes = pathspec.GitIgnoreSpec.from_lines(list(extend_exclude))
-    files = list(_walk(root, "", [], excludes))
+    files = list(_walk(str(root), "", [], excludes))
     files.sort(key=lambda f: f.path)
     return files
 
 
-def _walk(directory: Path, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec) -> Iterator[SourceFile]:
-    own = _read_ignore(directory / ".gitignore")
+def _walk(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec) -> Iterator[SourceFile]:
+    own = _read_ignore(Path(directory, ".gitignore"))
     if own is not None:
         rules = rules + [_Ignore(rel, own)]
+    check = bool(rules) or bool(excludes.patterns)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -78,22 +75,25 @@ def _walk(directory: Path, rel: str, rules: list[_Ignore], excludes: pathspec.Pa
     for entry in entries:
         relpath = f"{rel}/{entry.name}" if rel else entry.name
         try:
-            st = entry.stat(follow_symlinks=False)
+            # DirEntry caches the file type from the directory listing: no stat per file.
+            if entry.is_symlink():
+                continue
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file(follow_symlinks=False)
         except OSError:
             continue
-        if stat.S_ISLNK(st.st_mode):
-            continue
-        if stat.S_ISDIR(st.st_mode):
+        if is_dir:
             if entry.name in SKIPPED_DIRS or entry.name.endswith(".egg-info"):
                 continue
-            if excludes.match_file(relpath + "/") or _ignored(relpath, True, rules) \
-                    or _is_virtualenv(Path(entry.path)):
+            if check and (excludes.match_file(relpath + "/") or _ignored(relpath, True, rules)):
                 continue
-            yield from _walk(Path(entry.path), relpath, rules, excludes)
-        elif stat.S_ISREG(st.st_mode):
-            if excludes.match_file(relpath) or _ignored(relpath, False, rules):
+            if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                 continue
-            yield SourceFile(relpath, Path(entry.path), classify(relpath), st.st_size)
+            yield from _walk(entry.path, relpath, rules, excludes)
+        elif is_file:
+            if check and (excludes.match_file(relpath) or _ignored(relpath, False, rules)):
+                continue
+            yield SourceFile(relpath, entry.path, classify(relpath))
 
 
 def single_file(root: Path, path: Path) -> SourceFile | None:

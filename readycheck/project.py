@@ -16,6 +16,7 @@ import sys
 
 import yaml
 
+from readycheck.cache import Cache, digest
 from readycheck.findings import Diagnostic
 from readycheck.parsers.dependencies import (PyProject, Requirement, RequirementsFile, parse_pyproject,
                                              parse_requirements)
@@ -44,11 +45,15 @@ DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, Fi
 
 
 class Project:
-    def __init__(self, root: Path, files: list[SourceFile]) -> None:
+    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1) -> None:
         self.root = root
         self.all_files = files
         self._by_path = {f.path: f for f in files}
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
+        self.cache = cache
+        self.jobs = max(1, jobs)
+        #: Called with (stage, done, total) during long work; see readycheck.progress.
+        self.progress: Callable[[str, int, int], None] | None = None
 
     # -- files -------------------------------------------------------------
 
@@ -325,14 +330,40 @@ class PythonIndex:
 
     def facts(self, source: SourceFile) -> ModuleFacts | None:
         if source.path not in self._facts:
+            self.prefetch([source])
+        return self._facts[source.path]
+
+    def prefetch(self, sources: list[SourceFile]) -> None:
+        """Parse many modules at once: cache hits first, then the rest in parallel
+        (``--jobs``) when there are enough of them to repay starting workers."""
+        cache = self.project.cache
+        todo: list[tuple[SourceFile, str | None]] = []
+        for source in sources:
+            if source.path in self._facts:
+                continue
             self._facts[source.path] = None
             try:
-                self._facts[source.path] = parse_python(source.path, source.data)
+                data = source.data
             except UnreadableFile as exc:
                 self.project.diagnose(source.path, str(exc))
-            except PythonSyntaxError as exc:
-                self.project.diagnose(source.path, f"cannot parse Python: {exc}")
-        return self._facts[source.path]
+                continue
+            sha = digest(data) if cache is not None and cache.enabled else None
+            cached = cache.facts(source.path, sha) if sha else None
+            if cached is not None:
+                self._facts[source.path] = cached
+            else:
+                todo.append((source, sha))
+        if not todo:
+            return
+        items = [(source.path, source.data) for source, _ in todo]
+        results = parse_many(items, self.project.jobs, self.project.progress)
+        for (source, sha), (facts, error) in zip(todo, results):
+            if error is not None:
+                self.project.diagnose(source.path, f"cannot parse Python: {error}")
+                continue
+            self._facts[source.path] = facts
+            if sha and cache is not None:
+                cache.store_facts(source.path, sha, facts)
 
     def _source_bytes(self, source: SourceFile) -> bytes:
         try:
@@ -343,14 +374,9 @@ class PythonIndex:
 
     def web_modules(self) -> list[ModuleFacts]:
         """Facts of every module that can define an app, router or route."""
-        out = []
-        for source in self.sources:
-            data = self._source_bytes(source)
-            if any(marker in data for marker in WEB_MARKERS):
-                facts = self.facts(source)
-                if facts is not None:
-                    out.append(facts)
-        return out
+        wanted = [s for s in self.sources if any(marker in self._source_bytes(s) for marker in WEB_MARKERS)]
+        self.prefetch(wanted)
+        return [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
 
     def modules(self) -> Iterator[ModuleFacts]:
         for source in self.sources:
@@ -412,3 +438,50 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+#: Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+def _parse_chunk(items: list[tuple[str, bytes]]) -> list[tuple[ModuleFacts | None, str | None]]:
+    out: list[tuple[ModuleFacts | None, str | None]] = []
+    for path, data in items:
+        try:
+            out.append((parse_python(path, data), None))
+        except PythonSyntaxError as exc:
+            out.append((None, str(exc)))
+    return out
+
+
+def parse_many(items: list[tuple[str, bytes]], jobs: int,
+               progress: Callable[[str, int, int], None] | None = None) -> list[tuple[ModuleFacts | None, str | None]]:
+    """Python facts of many files, in order, across ``jobs`` processes when worth it."""
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        if progress is None or len(items) < PARALLEL_THRESHOLD:
+            return _parse_chunk(items)
+        out = []
+        for start in range(0, len(items), 64):
+            progress("parsing Python", start, len(items))
+            out += _parse_chunk(items[start:start + 64])
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Interleaved chunks balance big and small files across workers.
+    chunks = [items[i::jobs * 4] for i in range(jobs * 4)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+            parsed = []
+            for chunk in pool.map(_parse_chunk, chunks):
+                parsed.append(chunk)
+                if progress is not None:
+                    progress("parsing Python", sum(len(c) for c in parsed), len(items))
+    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
+        return _parse_chunk(items)
+    by_position: dict[int, tuple[ModuleFacts | None, str | None]] = {}
+    for start, chunk in enumerate(parsed):
+        for offset, result in enumerate(chunk):
+            by_position[start + offset * jobs * 4] = result
+    return [by_position[i] for i in range(len(items))]

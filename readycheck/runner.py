@@ -3,19 +3,25 @@ per-file ignores, severity overrides and inline suppressions, sort."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
+import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import pathspec
 
-from readycheck import suppressions
+from readycheck import __version__, suppressions
+from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
 from readycheck.discovery import discover, single_file
 from readycheck.findings import Diagnostic, Finding
 from readycheck.project import Project
-from readycheck.sourcefile import SourceFile, UnreadableFile
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
 
 @dataclass
@@ -39,7 +45,9 @@ def selected_checks(checks: list[type[Check]], config: Config) -> list[type[Chec
             and not any(selector_matches(s, c) for s in config.ignore)]
 
 
-def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None) -> ScanResult:
+def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None, *,
+         cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None
+         ) -> ScanResult:
     """Scan the repository at ``root``, or only ``targets`` (folders and files below it)."""
     if targets is None:
         files = discover(root, config.extend_exclude)
@@ -57,15 +65,69 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
                 if source is not None:
                     seen.setdefault(source.path, source)
         files = sorted(seen.values(), key=lambda f: f.path)
-    return run_checks(Project(root, files), config, checks)
+    project = Project(root, files, cache=cache, jobs=jobs)
+    project.progress = progress
+    selected = selected_checks(checks, config)
+    key = result_key(files, config, selected) if cache is not None and cache.enabled else None
+    cached = cache.result(key) if key else None
+    if cached is not None:
+        return ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
+                          len(files), project)
+    result = run_checks(project, config, checks, progress)
+    if key and cache is not None:
+        cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
+        if not result.internal_errors:
+            cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+    return result
 
 
-def run_checks(project: Project, config: Config, checks: list[type[Check]]) -> ScanResult:
+def _python_digests(project: Project):
+    for source in project.python.sources:
+        try:
+            yield source.path, digest(source.data)
+        except UnreadableFile:
+            continue
+
+
+def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]]) -> str:
+    """Everything a scan result depends on: readycheck's version, the configuration,
+    the checks (and their code), and every scanned file's path and content."""
+    h = hashlib.sha256(__version__.encode())
+    h.update(json.dumps({"per_file_ignores": config.per_file_ignores, "severity": {k: int(v) for k, v in config.severity.items()},
+                         "options": config.options, "extend_exclude": config.extend_exclude},
+                        sort_keys=True, default=str).encode())
+    for check in checks:
+        try:
+            st = os.stat(inspect.getfile(check))
+            stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        except (OSError, TypeError):
+            stamp = "?"
+        h.update(f"{check.id}:{check.__module__}:{stamp}\n".encode())
+    for source in files:
+        h.update(source.path.encode() + b"\0")
+        try:
+            if source.kind is FileKind.OTHER:  # hashed, not kept in memory
+                with open(source.abspath, "rb") as handle:
+                    data = handle.read()
+            else:
+                data = source.data
+            h.update(digest(data).encode())
+        except UnreadableFile as exc:
+            h.update(f"unreadable:{exc}".encode())
+        except OSError:
+            h.update(b"unreadable")
+    return h.hexdigest()
+
+
+def run_checks(project: Project, config: Config, checks: list[type[Check]],
+               progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
     result = ScanResult(project.root, checks=selected_checks(checks, config), files_scanned=len(project.all_files),
                         project=project)
     by_id = {c.id: c for c in checks}
     raw: list[Finding] = []
-    for check_cls in result.checks:
+    for number, check_cls in enumerate(result.checks):
+        if progress is not None:
+            progress("checking", number, len(result.checks))
         check = check_cls(config.options.get(check_cls.id))
         try:
             produced = list(check.run(project))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -106,19 +107,23 @@ class SourceFile:
     """A scanned file. ``data``, ``text`` and ``index`` are computed once and cached."""
 
     path: str  # repo-relative, posix
-    abspath: Path
+    abspath: Path | str
     kind: FileKind
-    size: int = 0
+    #: Bytes on disk; -1 until known (discovery does not stat every file).
+    size: int = -1
     _data: bytes | None = field(default=None, repr=False)
 
     @cached_property
     def data(self) -> bytes:
         if self._data is not None:
             return self._data
-        if self.size > MAX_FILE_BYTES:
-            raise UnreadableFile(f"file is {self.size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit; skipped")
         try:
-            return self.abspath.read_bytes()
+            with open(self.abspath, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                self.size = size
+                if size > MAX_FILE_BYTES:
+                    raise UnreadableFile(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit; skipped")
+                return handle.read()
         except OSError as exc:
             raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
 

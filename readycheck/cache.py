@@ -1,0 +1,158 @@
+"""A content-hash cache under ``.readycheck_cache/`` in the scanned root.
+
+Two layers:
+
+* Python facts, keyed by the file's path and the SHA-256 of its bytes: an edit
+  re-parses only the edited files.
+* The whole scan result, keyed by readycheck's version, the configuration, the
+  registered checks and every scanned file's path and hash: an unchanged
+  repository is answered without parsing anything.
+
+The cache lives inside the scanned repository, which may be hostile. Its files
+are pickles (fast: JSON of the same facts took longer to write than a cold
+scan), and each one is authenticated with an HMAC-SHA256 whose key lives
+outside every repository, in the user's cache folder (``$XDG_CACHE_HOME/readycheck``
+or ``~/.cache/readycheck``, mode 0600). A file whose MAC does not verify, such
+as one committed to the repository, is never unpickled. A cache that cannot be
+read or written (corrupt, read-only folder, no home) is ignored: caching never
+changes a result and never fails a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from readycheck import __version__
+from readycheck.parsers.python import ModuleFacts
+
+CACHE_DIR = ".readycheck_cache"
+FORMAT = b"readycheck-cache-1\n"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "readycheck" / "cache-key"
+
+
+def signing_key() -> bytes | None:
+    """This user's secret cache key, created on first use; None where it cannot be kept."""
+    path = _key_file()
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
+    except OSError:
+        return None
+
+
+class Cache:
+    """The cache of one scanned root. ``None`` paths (``--no-cache``) make every method a no-op."""
+
+    def __init__(self, directory: Path | None, key: bytes | None = None) -> None:
+        key = key if key is not None else (signing_key() if directory is not None else None)
+        self.directory = directory if key is not None else None
+        self._key = key or b""
+        self._facts: dict[str, ModuleFacts] | None = None
+        self._facts_dirty = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    def _read(self, name: str) -> Any:
+        if self.directory is None:
+            return None
+        try:
+            blob = (self.directory / name).read_bytes()
+        except OSError:
+            return None
+        if not blob.startswith(FORMAT) or len(blob) < len(FORMAT) + 32:
+            return None
+        mac, body = blob[len(FORMAT):len(FORMAT) + 32], blob[len(FORMAT) + 32:]
+        if not hmac.compare_digest(mac, hmac.new(self._key, body, hashlib.sha256).digest()):
+            return None  # not written by this user's readycheck: never unpickled
+        try:
+            payload = pickle.loads(body)
+        except Exception:
+            return None
+        if not isinstance(payload, dict) or payload.get("version") != __version__:
+            return None
+        return payload
+
+    def _write(self, name: str, payload: dict) -> None:
+        if self.directory is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by readycheck: a cache, never commit it.\n*\n", encoding="utf-8")
+            body = pickle.dumps({"version": __version__, **payload}, protocol=pickle.HIGHEST_PROTOCOL)
+            mac = hmac.new(self._key, body, hashlib.sha256).digest()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".bin")
+            with os.fdopen(fd, "wb") as out:
+                out.write(FORMAT + mac + body)
+            os.replace(tmp, self.directory / name)
+        except (OSError, pickle.PicklingError):
+            pass  # a read-only checkout: no cache, same results
+
+    # -- per-file Python facts --------------------------------------------------
+
+    def _facts_table(self) -> dict[str, ModuleFacts]:
+        if self._facts is None:
+            raw = self._read("python-facts.bin")
+            table = raw.get("facts") if raw else None
+            self._facts = table if isinstance(table, dict) else {}
+        return self._facts
+
+    def facts(self, path: str, sha: str) -> ModuleFacts | None:
+        found = self._facts_table().get(f"{path}\0{sha}") if self.enabled else None
+        return found if isinstance(found, ModuleFacts) else None
+
+    def store_facts(self, path: str, sha: str, facts: ModuleFacts) -> None:
+        if self.enabled:
+            self._facts_table()[f"{path}\0{sha}"] = facts
+            self._facts_dirty = True
+
+    def flush(self, live_keys: set[str] | None = None) -> None:
+        """Write the facts table, keeping only entries of files that still exist as they are."""
+        if not self.enabled or not self._facts_dirty:
+            return
+        table = self._facts_table()
+        if live_keys is not None:
+            table = {k: v for k, v in table.items() if k in live_keys}
+        self._write("python-facts.bin", {"facts": table})
+        self._facts_dirty = False
+
+    # -- whole results ----------------------------------------------------------
+
+    def result(self, key: str) -> dict | None:
+        raw = self._read("result.bin")
+        if not raw or raw.get("key") != key:
+            return None
+        return {name: raw[name] for name in ("findings", "suppressed", "diagnostics") if name in raw} \
+            if all(name in raw for name in ("findings", "suppressed", "diagnostics")) else None
+
+    def store_result(self, key: str, findings: list, suppressed: list, diagnostics: list) -> None:
+        self._write("result.bin", {"key": key, "findings": findings, "suppressed": suppressed,
+                                   "diagnostics": diagnostics})
