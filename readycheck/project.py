@@ -445,6 +445,9 @@ PARALLEL_THRESHOLD = 48
 
 
 def _parse_chunk(items: list[tuple[str, bytes]]) -> list[tuple[ModuleFacts | None, str | None]]:
+    import gc
+
+    gc.disable()  # a worker builds only acyclic trees and facts (see cli.main)
     out: list[tuple[ModuleFacts | None, str | None]] = []
     for path, data in items:
         try:

@@ -13,9 +13,10 @@ class TextIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self._starts.append(i + 1)
+        at = text.find("\n")
+        while at >= 0:
+            self._starts.append(at + 1)
+            at = text.find("\n", at + 1)
 
     @property
     def line_count(self) -> int:

@@ -257,6 +257,7 @@ class _Linker:
         self.index = index
         self.objects = objects
         self.model = model
+        self._by_module: dict[int, list[WebObject]] | None = None
 
     def owner(self, module: ModuleFacts, text: str, scope: str, qualified: str | None) -> WebObject | None:
         """The web object a dotted receiver (``app``, ``users.router``) refers to.
@@ -289,7 +290,11 @@ class _Linker:
         return self.owner(module, receiver_text, scope, qualified) if receiver_text else None
 
     def link_module(self, module: ModuleFacts) -> None:
-        for obj in [o for o in self.objects.values() if o.module is module]:
+        if self._by_module is None:
+            self._by_module = {}
+            for obj in self.objects.values():
+                self._by_module.setdefault(id(obj.module), []).append(obj)
+        for obj in self._by_module.get(id(module), []):
             self._constructor_links(obj)
         for function in module.functions.values():
             for deco in function.decorators:

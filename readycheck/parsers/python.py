@@ -437,8 +437,12 @@ class _Extractor:
     def _name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
         """Span of the function's name on its ``def`` line (``lineno`` is that line)."""
         line = node.lineno
-        text = self.cols.lines[line - 1].decode("utf-8", "replace") if line - 1 < len(self.cols.lines) else ""
-        at = text.find(node.name, self.cols.col(line, node.col_offset) - 1)
+        raw = self.cols.lines[line - 1] if line - 1 < len(self.cols.lines) else b""
+        if self.cols.ascii:
+            at = raw.find(node.name.encode(), node.col_offset)
+        else:
+            text = raw.decode("utf-8", "replace")
+            at = text.find(node.name, self.cols.col(line, node.col_offset) - 1)
         col = at + 1 if at >= 0 else 1
         return Span(line, col, line, col + len(node.name))
 
@@ -453,10 +457,16 @@ class _Extractor:
             if isinstance(current, ast.Await):
                 stack.append((current.value, True))
                 continue
+            if function is not None and isinstance(current, (ast.Yield, ast.YieldFrom)):
+                function.is_generator = True
             if isinstance(current, ast.Call):
                 self._record_call(current, is_awaited, local_names, function, main_guard)
-            for child in ast.iter_child_nodes(current):
-                stack.append((child, False))
+            for name in _child_fields(type(current)):
+                child = getattr(current, name, None)
+                if isinstance(child, list):
+                    stack.extend((c, False) for c in child if isinstance(c, ast.AST))
+                elif isinstance(child, ast.AST):
+                    stack.append((child, False))
 
     def _record_call(self, node: ast.Call, awaited: bool, local_names: frozenset[str], function: Function | None,
                      main_guard: bool) -> None:
@@ -467,8 +477,9 @@ class _Extractor:
             method = node.func.attr
             if isinstance(node.func.value, ast.Name):
                 receiver = node.func.value.id
+        summary = self.value(node, local_names) if function is None or _wants_arguments(node, method, text) else None
         site = CallSite(qualified if resolved else None, text, self.cols.span(node.func), awaited, receiver, method,
-                        self.value(node, local_names))
+                        summary)
         if function is not None:
             function.calls.append(site)
         elif main_guard:
@@ -510,24 +521,76 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             stack.extend(reversed(case.body))
 
 
-def _scan_body(func: ast.AST) -> tuple[frozenset[str], bool]:
-    """Names a function assigns, and whether it yields, in one walk that does not
-    enter nested functions, classes or lambdas."""
+def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool]:
+    """Names a function binds, and whether it yields, read from its statements
+    (nested functions and classes excluded; comprehension variables are their own scope)."""
     names: set[str] = set()
     is_generator = False
-    stack = list(ast.iter_child_nodes(func))
+    stack = list(func.body)
     while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
             continue
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            continue
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        targets: list[ast.AST] = []
+        if isinstance(stmt, ast.Assign):
+            targets = list(stmt.targets)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+            targets = [stmt.target]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            names.update(h.name for h in stmt.handlers if h.name)
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    names.add(node.id)
+        value = getattr(stmt, "value", None)
+        if isinstance(value, (ast.Yield, ast.YieldFrom)) or (
+                isinstance(value, ast.Await) and isinstance(value.value, (ast.Yield, ast.YieldFrom))):
             is_generator = True
-        stack.extend(ast.iter_child_nodes(node))
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list):
+                stack.extend(b for b in block if isinstance(b, ast.stmt))
+        for handler in getattr(stmt, "handlers", None) or []:
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", None) or []:
+            stack.extend(case.body)
+    # `x = yield` and `return (yield)` hide inside expressions: _calls_in, which visits
+    # every expression of the function anyway, marks those.
     return frozenset(names), is_generator
+
+
+_FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+#: Fields that hold plain values (names, numbers, flags), never child nodes.
+_SCALAR_FIELDS = {"id", "arg", "attr", "name", "module", "level", "ctx", "type_comment", "kind", "is_async",
+                  "conversion", "names"}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an AST class that can hold child nodes (cached per class); faster
+    than ``ast.iter_child_nodes``, which inspects every field of every node."""
+    fields = _FIELDS_CACHE.get(cls)
+    if fields is None:
+        fields = tuple(f for f in getattr(cls, "_fields", ())
+                       if f not in _SCALAR_FIELDS and not (cls is ast.Constant and f == "value"))
+        _FIELDS_CACHE[cls] = fields
+    return fields
+
+
+#: Calls whose arguments some fact reads (router wiring, startup hooks, servers, engines).
+_ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
+                     "add_websocket_route", "add_event_handler", "run_sync", "replace", "run",
+                     "create_engine", "create_async_engine", "upgrade"}
+
+
+def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
+    name = method or text.rsplit(".", 1)[-1]
+    if name in _ARGUMENT_METHODS:
+        return True
+    return any(isinstance(a, ast.Constant) and isinstance(a.value, str) and "://" in a.value
+               for a in list(node.args) + [k.value for k in node.keywords])
 
 
 class PythonSyntaxError(ValueError):
