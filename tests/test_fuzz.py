@@ -1,0 +1,132 @@
+"""Property-based and fuzz tests: no input crashes a front end or a scan.
+
+The number of generated inputs per property comes from READYCHECK_FUZZ_EXAMPLES:
+a small sample in the normal test run, and the fuzz job in .ci/run sets it so that
+more than 10,000 inputs are tried across the front ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from readycheck.parsers.dependencies import parse_requirements
+from readycheck.parsers.dockerfile import parse_dockerfile
+from readycheck.parsers.python import PythonSyntaxError, parse_python
+from readycheck.parsers.shell import parse_commands
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+
+EXAMPLES = int(os.environ.get("READYCHECK_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+SHELL_ALPHABET = string.ascii_letters + string.digits + " \t\n\\'\"$(){}[]|&;<>#=-_./:*`!~"
+shell_text = st.text(alphabet=SHELL_ALPHABET, max_size=300)
+INSTRUCTIONS = ["FROM", "RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "ENV", "ARG", "USER", "WORKDIR", "EXPOSE",
+                "HEALTHCHECK", "LABEL", "SHELL", "STOPSIGNAL", "ONBUILD", "# comment", "# escape=`"]
+dockerfile_text = st.lists(
+    st.tuples(st.sampled_from(INSTRUCTIONS),
+              st.one_of(shell_text, st.sampled_from(["<<EOF\necho hi\nEOF", '["a", "b"]', "[\"unclosed", "\\",
+                                                     "python:3.12 AS b", "--mount=type=cache,target=/x pip install x",
+                                                     "--from=b /a /b", "$X", "A=1 B='2 3'"]))),
+    max_size=25).map(lambda lines: "\n".join(f"{k} {v}" for k, v in lines))
+requirement_line = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["fastapi==0.1", "uvicorn[standard]>=0.30 ; python_version>'3.8'", "-r other.txt", "-e .",
+                     "git+https://x/y.git@main#egg=y", "--hash=sha256:abc", "x @ https://a/b.tar.gz", "\\",
+                     "--index-url https://x", "# c", "pkg==1.* ", "[", "==1", "name@", "-c"]))
+requirements_text = st.lists(requirement_line, max_size=30).map("\n".join)
+python_source = st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.lists(st.sampled_from([
+        "import time", "from fastapi import FastAPI, APIRouter, Depends", "app = FastAPI()",
+        "router = APIRouter(prefix='/x')", "@app.get('/h')", "@router.post(path='/p')", "async def f(db: Session):",
+        "def g(x=Depends(h)):", "    time.sleep(1)", "    await x()", "    yield 1", "    return requests.get(u)",
+        "class C(APIRouter):", "    pass", "if __name__ == '__main__':", "    uvicorn.run(app, reload=True)",
+        "app.include_router(router, prefix=f'/{v}')", "x = lambda: time.sleep(2)", "with Session(e) as s:",
+        "    s.execute(q)", "print 'py2'", "@@@", "(", "'''", "\t\tbad indent"]), max_size=25)
+    .map(lambda lines: "\n".join(lines).encode()))
+
+
+def _source(tmp_path: Path, name: str, data: bytes, kind: FileKind) -> SourceFile:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return SourceFile(name, path, kind, len(data))
+
+
+@FUZZ
+@given(shell_text)
+def test_shell_lexer_never_raises_and_offsets_are_exact(text):
+    for command in parse_commands(text):
+        for word in command.words:
+            assert 0 <= word.start <= word.end <= len(text)
+            assert text[word.start:word.end] == word.raw
+
+
+@FUZZ
+@given(requirements_text)
+def test_requirements_parser_never_raises(tmp_path_factory, text):
+    tmp = tmp_path_factory.mktemp("req")
+    source = _source(tmp, "requirements.txt", text.encode("utf-8", "surrogatepass"), FileKind.REQUIREMENTS)
+    try:
+        parsed = parse_requirements(source)
+    except UnreadableFile:  # invalid UTF-8 (lone surrogates): a diagnostic in a real scan
+        return
+    lines = text.count("\n") + 1
+    assert all(1 <= r.span.line <= lines for r in parsed.requirements)
+
+
+@FUZZ
+@given(dockerfile_text)
+def test_dockerfile_parser_never_raises(tmp_path_factory, text):
+    tmp = tmp_path_factory.mktemp("df")
+    dockerfile = parse_dockerfile(_source(tmp, "Dockerfile", text.encode(), FileKind.DOCKERFILE))
+    for stage in dockerfile.stages:
+        for inst in stage.instructions:
+            dockerfile.commands(inst)
+            dockerfile.assignments(inst)
+            dockerfile.span_of(inst, "x")
+
+
+@FUZZ
+@given(python_source)
+def test_python_front_end_raises_only_its_own_error(data):
+    try:
+        parse_python("m.py", data)
+    except PythonSyntaxError:
+        pass
+
+
+@settings(max_examples=max(10, EXAMPLES // 10), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(dockerfile=dockerfile_text, requirements=requirements_text, python=python_source,
+       compose=st.text(max_size=200), procfile=shell_text)
+def test_whole_scan_never_crashes_and_json_stays_valid(tmp_path_factory, dockerfile, requirements, python, compose,
+                                                       procfile):
+    from helpers import scan_tree
+    from readycheck.reporters.json_report import report
+
+    root = tmp_path_factory.mktemp("repo")
+    (root / "Dockerfile").write_text(dockerfile)
+    (root / "requirements.txt").write_bytes(requirements.encode("utf-8", "surrogatepass"))
+    (root / "main.py").write_bytes(python)
+    (root / "docker-compose.yml").write_bytes(compose.encode("utf-8", "surrogatepass"))
+    (root / "Procfile").write_text("web: " + procfile.replace("\n", " "))
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+
+    class Sink:
+        data = ""
+
+        def write(self, text):
+            Sink.data += text
+
+    report(result, Sink(), ".")
+    json.loads(Sink.data)
