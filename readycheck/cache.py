@@ -5,8 +5,8 @@ Two layers:
 * Python facts, keyed by the file's path and the SHA-256 of its bytes: an edit
   re-parses only the edited files.
 * The whole scan result, keyed by readycheck's version, the configuration, the
-  registered checks and every scanned file's path and hash: an unchanged
-  repository is answered without parsing anything.
+  registered checks and every scanned file's path, size and modification time:
+  an unchanged repository is answered without reading or parsing anything.
 
 The cache lives inside the scanned repository, which may be hostile. Its files
 are pickles (fast: JSON of the same facts took longer to write than a cold

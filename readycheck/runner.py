@@ -91,7 +91,7 @@ def _python_digests(project: Project):
 
 def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]]) -> str:
     """Everything a scan result depends on: readycheck's version, the configuration,
-    the checks (and their code), and every scanned file's path and content."""
+    the checks (and their code), and every scanned file's path, size and modification time."""
     h = hashlib.sha256(__version__.encode())
     h.update(json.dumps({"per_file_ignores": config.per_file_ignores, "severity": {k: int(v) for k, v in config.severity.items()},
                          "options": config.options, "extend_exclude": config.extend_exclude},
@@ -104,18 +104,13 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
             stamp = "?"
         h.update(f"{check.id}:{check.__module__}:{stamp}\n".encode())
     for source in files:
-        h.update(source.path.encode() + b"\0")
+        # Size and modification time, as ruff and make do: a stat, not a read, per file.
+        # The per-file facts cache is keyed by content and catches everything else.
         try:
-            if source.kind is FileKind.OTHER:  # hashed, not kept in memory
-                with open(source.abspath, "rb") as handle:
-                    data = handle.read()
-            else:
-                data = source.data
-            h.update(digest(data).encode())
-        except UnreadableFile as exc:
-            h.update(f"unreadable:{exc}".encode())
+            st = os.stat(source.abspath)
+            h.update(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         except OSError:
-            h.update(b"unreadable")
+            h.update(f"{source.path}\0unreadable\n".encode())
     return h.hexdigest()
 
 
