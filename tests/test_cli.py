@@ -136,3 +136,32 @@ def test_single_file_and_several_paths(tmp_path, capsys):
     assert {(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]} == {
         ("RC301", "api/requirements.txt"), ("RC101", "Dockerfile"), ("RC205", "Dockerfile"), ("RC210", "Dockerfile"),
         ("RC107", "Dockerfile"), ("RC113", "Dockerfile")}
+
+
+def test_strict_fails_on_unreadable_files(tmp_path, capsys):
+    write_tree(tmp_path, {"app/broken.py": "from fastapi import FastAPI\ndef f(:\n"})
+    assert run(capsys, str(tmp_path))[0] == 0
+    code, out, _ = run(capsys, str(tmp_path), "--strict")
+    assert code == 1 and "Not judged" in out
+
+
+def test_progress_only_on_a_terminal(tmp_path):
+    import io
+
+    from readycheck.progress import Progress
+
+    quiet = io.StringIO()
+    progress = Progress(delay=0, stream=quiet)
+    progress("parsing Python", 1, 10)
+    progress.close()
+    assert quiet.getvalue() == ""
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Terminal()
+    progress = Progress(delay=0, stream=shown)
+    progress("parsing Python", 5, 10)
+    progress.close()
+    assert "parsing Python" in shown.getvalue()
