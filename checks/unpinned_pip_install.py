@@ -23,8 +23,6 @@ Use instead
 
 from __future__ import annotations
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from readycheck.api import Check, Example, Project, Severity
 
 INSTALLERS = {("pip", "install"), ("pip3", "install"), ("pipx", "install")}
@@ -69,6 +67,8 @@ class UnpinnedPipInstall(Check):
                         yield from self._command(dockerfile, words)
 
     def _command(self, dockerfile, words):
+        from packaging.requirements import InvalidRequirement, Requirement
+
         texts = [w.text for w in words]
         start = None
         for i in range(len(texts) - 1):

@@ -1,23 +1,47 @@
 """The public plugin API. Built-in checks and third-party checks import only this.
 
-Everything named in ``__all__`` is stable within a major version.
+Everything named in ``__all__`` is stable within a major version. Names are
+imported on first use (PEP 562), so loading the checks does not load every
+parser and its libraries: a scan answered from the cache never needs them.
 """
 
-from readycheck.check import Check, Example
-from readycheck.findings import Diagnostic, Finding, Related, Severity, Span
-from readycheck.packages import install_command
-from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
-from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
-from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, Value
-from readycheck.probes import Probe
-from readycheck.project import Project, PythonIndex
-from readycheck.sourcefile import FileKind, SourceFile, is_auxiliary_path
-from readycheck.startcommands import Command, Server, StartCommand, Token, is_development_path
-from readycheck.webapp import Route, WebModel, WebObject
+from __future__ import annotations
 
-__all__ = [
-    "CallSite", "Check", "Command", "Diagnostic", "Dockerfile", "Example", "FileKind", "Finding", "Function",
-    "Instruction", "ModuleFacts", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Related", "Requirement",
-    "RequirementsFile", "Route", "Server", "Severity", "SourceFile", "Span", "Stage", "StartCommand", "Token",
-    "Value", "WebModel", "WebObject", "install_command", "is_auxiliary_path", "is_development_path",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Check": "readycheck.check", "Example": "readycheck.check",
+    "Diagnostic": "readycheck.findings", "Finding": "readycheck.findings", "Related": "readycheck.findings",
+    "Severity": "readycheck.findings", "Span": "readycheck.findings",
+    "install_command": "readycheck.packages",
+    "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
+    "RequirementsFile": "readycheck.parsers.dependencies",
+    "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
+    "Stage": "readycheck.parsers.dockerfile",
+    "CallSite": "readycheck.parsers.python", "Function": "readycheck.parsers.python",
+    "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
+    "Value": "readycheck.parsers.python",
+    "Probe": "readycheck.probes",
+    "Project": "readycheck.project", "PythonIndex": "readycheck.project",
+    "FileKind": "readycheck.sourcefile", "SourceFile": "readycheck.sourcefile",
+    "is_auxiliary_path": "readycheck.sourcefile", "is_development_path": "readycheck.sourcefile",
+    "Command": "readycheck.startcommands", "Server": "readycheck.startcommands",
+    "StartCommand": "readycheck.startcommands", "Token": "readycheck.startcommands",
+    "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'readycheck.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def signing_key() -> bytes | None:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
+        key = os.urandom(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(key)

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from readycheck.findings import Finding, Related, Severity, Span
-from readycheck.project import Project
+
+if TYPE_CHECKING:
+    from readycheck.project import Project
 
 
 @dataclass(frozen=True)

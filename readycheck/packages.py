@@ -7,9 +7,6 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from readycheck.sourcefile import FileKind, UnreadableFile
 
 if sys.version_info >= (3, 11):
@@ -29,6 +26,9 @@ _VALUE_OPTIONS = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable
 
 
 def _add(out: dict[str, set[str]], text: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         req = Requirement(text.strip().strip("\"'"))
     except InvalidRequirement:
@@ -37,6 +37,8 @@ def _add(out: dict[str, set[str]], text: str) -> None:
 
 
 def declared_packages(project: "Project") -> dict[str, set[str]] | None:
+    from packaging.utils import canonicalize_name
+
     out: dict[str, set[str]] = {}
     found_any = False
     for req_file in project.requirements_files:

@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import sys
 
-import yaml
-
 from readycheck.cache import Cache, digest
 from readycheck.findings import Diagnostic
-from readycheck.parsers.dependencies import (PyProject, Requirement, RequirementsFile, parse_pyproject,
-                                             parse_requirements)
-from readycheck.parsers.dockerfile import Dockerfile, parse_dockerfile
 from readycheck.parsers.python import Function, ModuleFacts, PythonSyntaxError, module_name, parse_python
-from readycheck.parsers.yamlfile import YamlTooLarge, load_all
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+
+# The other front ends (and PyYAML, dockerfile-parse, packaging) are imported where they
+# are first needed: a scan answered from the cache never loads them.
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +28,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
+    from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.startcommands import StartCommand
     from readycheck.probes import Probe
     from readycheck.webapp import WebModel, WebObject
@@ -84,30 +83,37 @@ class Project:
             return parser(source)
         except UnreadableFile as exc:
             self.diagnose(source.path, str(exc))
-        except (yaml.YAMLError, YamlTooLarge) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            self.diagnose(source.path, f"cannot parse {what}: {str(exc).splitlines()[0] if str(exc) else exc}", line)
         except RecursionError:
             self.diagnose(source.path, f"cannot parse {what}: nesting too deep")
-        except Exception as exc:  # a parser bug or malformed input must never stop the scan
-            self.diagnose(source.path, f"cannot parse {what}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # malformed input, or a parser bug: never stops the scan
+            mark = getattr(exc, "problem_mark", None)  # PyYAML errors say where
+            if mark is not None or type(exc).__name__ in ("YamlTooLarge", "YAMLError") or \
+                    type(exc).__module__.startswith("yaml."):
+                line = mark.line + 1 if mark is not None else 0
+                self.diagnose(source.path, f"cannot parse {what}: {str(exc).splitlines()[0] if str(exc) else exc}",
+                              line)
+            else:
+                self.diagnose(source.path, f"cannot parse {what}: {type(exc).__name__}: {exc}")
         return None
 
     # -- facts ---------------------------------------------------------------
 
     @cached_property
-    def dockerfiles(self) -> list[Dockerfile]:
+    def dockerfiles(self) -> list["Dockerfile"]:
+        from readycheck.parsers.dockerfile import parse_dockerfile
+
         return self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
 
     @cached_property
-    def requirements_files(self) -> list[RequirementsFile]:
+    def requirements_files(self) -> list["RequirementsFile"]:
         """Every file named like a requirements file."""
         parsed = (self.requirements_at(f.path) for f in self.files(FileKind.REQUIREMENTS))
         return [r for r in parsed if r is not None]
 
-    def requirements_at(self, path: str) -> RequirementsFile | None:
+    def requirements_at(self, path: str) -> "RequirementsFile | None":
         """Any file read as a requirements file (for ``-r``/``-c`` targets), parsed once."""
+        from readycheck.parsers.dependencies import parse_requirements
+
         cache = self.__dict__.setdefault("_requirements_cache", {})
         if path not in cache:
             source = self.file(path)
@@ -118,7 +124,9 @@ class Project:
         return cache[path]
 
     @cached_property
-    def pyprojects(self) -> list[PyProject]:
+    def pyprojects(self) -> list["PyProject"]:
+        from readycheck.parsers.dependencies import parse_pyproject
+
         return self.parse_each((FileKind.PYPROJECT,), parse_pyproject, "pyproject.toml")
 
     @cached_property
@@ -127,6 +135,8 @@ class Project:
 
     def yaml_documents(self, source: SourceFile) -> list[Any] | None:
         """Located YAML documents of a file, parsed once."""
+        from readycheck.parsers.yamlfile import load_all
+
         cache = self.__dict__.setdefault("_yaml_cache", {})
         if source.path not in cache:
             cache[source.path] = self.parse_one(source, lambda s: load_all(s.text), "YAML")

@@ -89,6 +89,21 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+_DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci",
+              "e2e", "playwright", "cypress", "selenium"}
+
+
+def is_development_path(path: str) -> bool:
+    """Files that are development by convention: override/dev/local/test compose
+    files and Dockerfiles, Procfile.dev, anything under .devcontainer/."""
+    parts = path.split("/")
+    if ".devcontainer" in parts:
+        return True
+    name = parts[-1].lower()
+    stem_words = re.split(r"[._-]", name)
+    return any(word in _DEV_WORDS for word in stem_words)
+
+
 _AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
 
 

@@ -24,7 +24,7 @@ from readycheck.parsers.dockerfile import Dockerfile, Instruction
 from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
 from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
-from readycheck.sourcefile import SourceFile, UnreadableFile
+from readycheck.sourcefile import _DEV_WORDS, SourceFile, UnreadableFile, is_development_path  # noqa: F401
 
 if TYPE_CHECKING:
     from readycheck.project import Project
@@ -207,21 +207,6 @@ class StartCommand:
 
 
 # ------------------------------------------------------------------ development files
-
-_DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci",
-              "e2e", "playwright", "cypress", "selenium"}
-
-
-def is_development_path(path: str) -> bool:
-    """Files that are development by convention: override/dev/local/test compose
-    files and Dockerfiles, Procfile.dev, anything under .devcontainer/."""
-    parts = path.split("/")
-    if ".devcontainer" in parts:
-        return True
-    name = parts[-1].lower()
-    stem_words = re.split(r"[._-]", name)
-    return any(word in _DEV_WORDS for word in stem_words)
-
 
 # ------------------------------------------------------------------ server parsing
 

@@ -12,8 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from packaging.requirements import InvalidRequirement, Requirement as PkgRequirement
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name  # light; packaging.requirements loads on first parse
 
 from readycheck.findings import Span
 from readycheck.sourcefile import SourceFile
@@ -168,6 +167,8 @@ def _requirement(text: str, span: Span) -> Requirement | None:
         if m:
             name = canonicalize_name(m.group(1))
         return Requirement(text, name, span, url=text)
+    from packaging.requirements import InvalidRequirement, Requirement as PkgRequirement
+
     try:
         parsed = PkgRequirement(text)
     except InvalidRequirement:
