@@ -64,7 +64,7 @@ class DevReloadInProduction(Check):
     fix = ("Remove `--reload` (and `fastapi dev`, `flask run --debug`, `runserver`) from production commands; keep "
            "them in a development-only file such as docker-compose.override.yml, and run gunicorn with uvicorn "
            "workers or `fastapi run` in production.")
-    tags = ("start-command", "performance", "security")
+    tags = ("start-command", "performance")
     references = ("https://www.uvicorn.org/deployment/", "https://fastapi.tiangolo.com/deployment/manually/")
     examples = (
         Example({"Dockerfile": """

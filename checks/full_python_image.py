@@ -39,7 +39,7 @@ class FullPythonImage(Check):
     why = ("The full python image ships compilers and hundreds of unused packages: roughly 1 GB instead of 150 MB, "
            "slower deploys and scale-ups, and a larger attack surface.")
     fix = "Use python:X-slim for the final stage; build wheels that need compilers in a separate builder stage."
-    tags = ("dockerfile", "performance", "security")
+    tags = ("dockerfile", "performance")
     examples = (
         Example({"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"}, expect=["Dockerfile:1"],
                 title="full image ships"),

@@ -37,7 +37,7 @@ class RunAsNonRootNamedUser(Check):
     why = ("The kubelet cannot verify that a named user is not root, so a pod with runAsNonRoot: true and an image "
            "with USER app is refused at start.")
     fix = "Use a numeric USER in the Dockerfile (USER 10001), or set a numeric runAsUser in the securityContext."
-    tags = ("kubernetes", "security", "dockerfile")
+    tags = ("kubernetes", "dockerfile")
     examples = (
         Example({"Dockerfile": "FROM python:3.12-slim\nRUN useradd app\nUSER app\n", "k8s/deploy.yaml": """
             apiVersion: apps/v1

@@ -1,0 +1,162 @@
+"""SARIF 2.1.0 for GitHub code scanning and every other SARIF consumer.
+
+One run. ``tool.driver.rules`` has full metadata for every check that ran
+(short and full description, help as text and Markdown with why/fix/example,
+helpUri, default level, tags, precision, problem severity, and
+security-severity on security checks only). Results carry ruleId and ruleIndex,
+repo-relative URIs under ``%SRCROOT%``, exact regions, related locations,
+GitHub's own ``primaryLocationLineHash``, and ``suppressions`` for findings
+silenced in source (they are reported, not dropped). Files that could not be
+read are ``toolExecutionNotifications``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO
+
+from readycheck import __version__
+from readycheck.check import Check
+from readycheck.findings import Finding, Severity, Span
+from readycheck.fingerprint import line_hashes
+from readycheck.runner import ScanResult
+from readycheck.sourcefile import UnreadableFile
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/readycheck/readycheck"
+RULES_DOC = f"{INFORMATION_URI}/blob/main/docs/rules.md"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
+#: GitHub's security-severity scale (0-10), only for checks tagged "security".
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.5", Severity.INFO: "3.0"}
+
+
+def rule_anchor(check: type[Check]) -> str:
+    return f"{check.id.lower()}-{check.name}"
+
+
+def help_markdown(check: type[Check]) -> str:
+    lines = [f"**{check.summary}**", "", "### Why it matters", check.why, "", "### How to fix", check.fix]
+    flagged = next((e for e in check.examples if e.flags), None)
+    clean = next((e for e in check.examples if not e.flags), None)
+    for title, example in (("Flagged", flagged), ("Not flagged", clean)):
+        if example is None:
+            continue
+        lines += ["", f"### {title}: {example.title}" if example.title else f"### {title}"]
+        for path, content in example.files.items():
+            lines += ["", f"`{path}`", "", "```", content.rstrip("\n"), "```"]
+    if check.references:
+        lines += ["", "### References"] + [f"- {ref}" for ref in check.references]
+    return "\n".join(lines)
+
+
+def rule(check: type[Check]) -> dict:
+    properties: dict = {"tags": sorted(set(check.tags) | {"readycheck"}), "precision": "high",
+                        "problem.severity": PROBLEM_SEVERITY[check.severity]}
+    if "security" in check.tags:
+        properties["security-severity"] = SECURITY_SEVERITY[check.severity]
+    return {
+        "id": check.id,
+        "name": "".join(part.capitalize() for part in check.name.split("-")),
+        "shortDescription": {"text": check.summary},
+        "fullDescription": {"text": check.why},
+        "help": {"text": f"{check.summary}\n\nWhy it matters: {check.why}\n\nHow to fix: {check.fix}",
+                 "markdown": help_markdown(check)},
+        "helpUri": f"{RULES_DOC}#{rule_anchor(check)}",
+        "defaultConfiguration": {"level": LEVEL[check.severity]},
+        "properties": properties,
+    }
+
+
+def _region(span: Span) -> dict:
+    return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
+            "endColumn": max(span.end_column, span.column + 1 if span.end_line == span.line else span.end_column)}
+
+
+class _Locator:
+    """Repo-relative URIs and GitHub fingerprints, each file hashed once."""
+
+    def __init__(self, result: ScanResult, prefix: str) -> None:
+        self.result = result
+        self.prefix = prefix
+        self._hashes: dict[str, dict[int, str]] = {}
+
+    def uri(self, path: str) -> str:
+        return f"{self.prefix}{path}"
+
+    def location(self, path: str, span: Span) -> dict:
+        return {"physicalLocation": {"artifactLocation": {"uri": self.uri(path), "uriBaseId": "%SRCROOT%"},
+                                     "region": _region(span)}}
+
+    def fingerprint(self, path: str, line: int) -> str | None:
+        if path not in self._hashes:
+            source = self.result.project.file(path) if self.result.project else None
+            try:
+                # GitHub reads the file as UTF-8 (a BOM stays a character): hash the same text.
+                self._hashes[path] = line_hashes(source.data.decode("utf-8", "replace")) if source else {}
+            except UnreadableFile:
+                self._hashes[path] = {}
+        return self._hashes[path].get(line)
+
+
+def sarif_document(result: ScanResult, checks: list[type[Check]], category: str = "") -> dict:
+    root = Path(result.root).resolve()
+    cwd = Path(os.getcwd()).resolve()
+    prefix = ""
+    base = root
+    if root != cwd and cwd in root.parents:
+        prefix = root.relative_to(cwd).as_posix() + "/"
+        base = cwd
+    locator = _Locator(result, prefix)
+    ran = sorted({c.id: c for c in checks}.values(), key=lambda c: c.id)
+    index = {c.id: i for i, c in enumerate(ran)}
+    results = []
+    for finding in sorted(result.findings + result.suppressed, key=Finding.sort_key):
+        if finding.rule_id not in index:
+            continue
+        entry = {
+            "ruleId": finding.rule_id,
+            "ruleIndex": index[finding.rule_id],
+            "level": LEVEL[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [locator.location(finding.path, finding.span)],
+        }
+        if finding.related:
+            entry["relatedLocations"] = [
+                {**locator.location(r.path, r.span), "id": i + 1, "message": {"text": r.message}}
+                for i, r in enumerate(finding.related)]
+        fingerprint = locator.fingerprint(finding.path, finding.span.line)
+        if fingerprint:
+            entry["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
+        if finding.suppressed_by is not None:
+            entry["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed_by}]
+        results.append(entry)
+    notifications = []
+    for diag in result.diagnostics:
+        note = {"level": "error" if diag.kind == "internal" else "warning", "message": {"text": diag.message},
+                "descriptor": {"id": f"readycheck/{diag.kind}"}}
+        if not diag.path.startswith("<"):
+            location = {"physicalLocation": {"artifactLocation": {"uri": locator.uri(diag.path),
+                                                                  "uriBaseId": "%SRCROOT%"}}}
+            if diag.line:
+                location["physicalLocation"]["region"] = {"startLine": diag.line}
+            note["locations"] = [location]
+        notifications.append(note)
+    run = {
+        "tool": {"driver": {"name": "readycheck", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": INFORMATION_URI, "rules": [rule(c) for c in ran]}},
+        "automationDetails": {"id": f"readycheck/{category.strip('/')}/" if category else "readycheck/"},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{"executionSuccessful": not result.internal_errors,
+                         "toolExecutionNotifications": notifications}],
+        "results": results,
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def report(result: ScanResult, out: IO[str], checks: list[type[Check]], category: str = "") -> None:
+    json.dump(sarif_document(result, checks, category), out, indent=2, ensure_ascii=False)
+    out.write("\n")

