@@ -51,6 +51,9 @@ def _scan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
     parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="write the current findings to FILE as the accepted baseline, and exit 0")
     parser.add_argument("--strict", action="store_true",
                         help="also fail (exit 1) when a file could not be read or parsed")
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
@@ -148,6 +151,19 @@ def _scan(argv: list[str]) -> int:
     finally:
         progress.close()
     result.diagnostics = sorted(plugin_problems) + result.diagnostics
+    from readycheck import baseline
+
+    if args.write_baseline:
+        baseline.write(Path(args.write_baseline), result.project, result.findings)
+        print(f"readycheck: wrote {len(result.findings)} findings to the baseline {args.write_baseline}",
+              file=sys.stderr)
+        return EXIT_CLEAN
+    if args.baseline:
+        try:
+            known = baseline.read(Path(args.baseline))
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from None
+        result.findings, result.baselined = baseline.split(result.project, result.findings, known)
 
     out: IO[str]
     if args.output:

@@ -33,6 +33,8 @@ class ScanResult:
     checks: list[type[Check]] = field(default_factory=list)
     files_scanned: int = 0
     project: Project | None = None
+    #: Findings matched by --baseline: known, accepted, not reported.
+    baselined: list[Finding] = field(default_factory=list)
 
     @property
     def internal_errors(self) -> bool:

@@ -184,3 +184,29 @@ def test_rule_reference_is_generated_and_current():
     checks, _ = load_checks()
     assert (REPO / "docs" / "rules.md").read_text() == rules_markdown(checks), \
         "docs/rules.md is stale: run `readycheck rules --format markdown > docs/rules.md`"
+
+
+def test_baseline_keeps_old_findings_quiet_after_unrelated_edits(tmp_path, capsys):
+    write_tree(tmp_path, {"requirements.txt": "fastapi\nrequests\n", "Dockerfile": "FROM python\nUSER app\n"})
+    base = tmp_path.parent / "baseline.json"
+    assert main([str(tmp_path), "--write-baseline", str(base)]) == 0
+    capsys.readouterr()
+    assert main([str(tmp_path), "--baseline", str(base)]) == 0
+    assert "4 in the baseline" in capsys.readouterr().out
+    # Unrelated edits move the old findings; one new problem appears.
+    (tmp_path / "requirements.txt").write_text("# pinned soon\nhttpx==0.28.1\nfastapi\nrequests\nflask>=3\n")
+    code, out = run(capsys, str(tmp_path), "--baseline", str(base), "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert [(f["rule_id"], f["line"]) for f in document["findings"]] == [("RC301", 5)]
+    assert document["summary"]["baselined"] == 4
+    # A second identical line is a new finding, not covered by the first one's entry.
+    (tmp_path / "requirements.txt").write_text("fastapi\nrequests\nfastapi\n")
+    code, out = run(capsys, str(tmp_path), "--baseline", str(base), "--format", "json")
+    assert [(f["rule_id"], f["line"]) for f in json.loads(out)["findings"]] == [("RC301", 3)]
+
+
+def test_bad_baseline_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "b.json").write_text("[]")
+    assert main([str(tmp_path), "--baseline", str(tmp_path / "b.json")]) == 2
+    assert main([str(tmp_path), "--baseline", str(tmp_path / "missing.json")]) == 2

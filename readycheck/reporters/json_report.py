@@ -46,6 +46,7 @@ def report(result: ScanResult, out: IO[str], root_label: str) -> None:
             "findings": len(result.findings),
             "by_severity": by_severity,
             "suppressed": len(result.suppressed),
+            "baselined": len(result.baselined),
             "diagnostics": len(result.diagnostics),
         },
         "findings": [finding_dict(f, names) for f in result.findings],

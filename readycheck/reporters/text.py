@@ -90,6 +90,8 @@ def _summary(result: ScanResult) -> Text:
         text.append(f") in {_plural(files, 'file')} ({scanned})")
     if result.suppressed:
         text.append(f"; {len(result.suppressed)} suppressed")
+    if result.baselined:
+        text.append(f"; {len(result.baselined)} in the baseline")
     return text
 
 
