@@ -173,3 +173,62 @@ class DevReloadInProduction(Check):
                                    f"app `{app.name}` is created with debug=True and served in production by "
                                    f"{start.label}: error pages show tracebacks to clients",
                                    related=[Related(server.target.path, server.target.span, "served here")])
+
+
+def _remove_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The range to delete to remove one argument: a JSON array element with its comma,
+    or a shell word with the blanks before it."""
+    token = text[start:end]
+    if token.startswith('"') and token.endswith('"'):
+        before = start
+        while before > 0 and text[before - 1] in " \t\\\r\n":
+            before -= 1
+        if before > 0 and text[before - 1] == ",":
+            return before - 1, end
+        after = end
+        while after < len(text) and text[after] in " \t\\\r\n":
+            after += 1
+        if after < len(text) and text[after] == ",":
+            after += 1
+            while after < len(text) and text[after] in " \t":
+                after += 1
+            return start, after
+        return None
+    if any(c in token for c in "'\"$`\\"):
+        return None
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    return (before, end) if before < start else None
+
+
+def _autofix(self, project, finding):
+    from readycheck.api import Edit
+
+    if finding.severity == Severity.INFO:  # development files keep their reload on purpose
+        return None
+    source = project.file(finding.path)
+    if source is None:
+        return None
+    text = source.text
+    start = source.index.offset(finding.span.line, finding.span.column)
+    end = source.index.offset(finding.span.end_line, finding.span.end_column)
+    token = text[start:end]
+    if token in ("True", "true") and source.path.endswith(".py"):
+        return [Edit(source.path, start, end, "False")]  # reload=True / debug=True, formatting kept
+    if token.strip('"') == "--reload":
+        removal = _remove_token(text, start, end)
+        if removal is not None:
+            return [Edit(source.path, removal[0], removal[1], "")]
+    return None
+
+
+DevReloadInProduction.autofix = _autofix
+DevReloadInProduction.fix_examples = (
+    ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload", "--host", "0.0.0.0"]\n'},
+     {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n'}),
+    ({"Procfile": "web: uvicorn app:app --host 0.0.0.0 --reload --port $PORT\n",
+      "gunicorn.conf.py": "workers = 4\nreload = True\n", "Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
+     {"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
+      "gunicorn.conf.py": "workers = 4\nreload = False\n", "Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"}),
+)

@@ -90,3 +90,29 @@ class PipCacheInImage(Check):
                         yield self.finding(dockerfile.path, dockerfile.word_span(words[at]),
                                            f"`{' '.join(texts[at:at + 3])}` without {flag} keeps its download "
                                            f"cache in the image")
+
+
+def _autofix(self, project, finding):
+    """Insert --no-cache-dir (pip) or --no-cache (uv) right after the install subcommand."""
+    from readycheck.api import Edit
+
+    source = project.file(finding.path)
+    if source is None:
+        return None
+    line = source.index.line_text(finding.span.line)
+    flag = "--no-cache-dir" if "--no-cache-dir" in finding.message else "--no-cache"
+    rest = line[finding.span.column - 1:]
+    for word in ("install", "sync"):
+        at = rest.find(f" {word}")
+        if at >= 0 and (at + 1 + len(word) == len(rest) or rest[at + 1 + len(word)] in " \t\\"):
+            offset = source.index.offset(finding.span.line, finding.span.column) + at + 1 + len(word)
+            return [Edit(source.path, offset, offset, f" {flag}")]
+    return None
+
+
+PipCacheInImage.autofix = _autofix
+PipCacheInImage.fix_examples = (
+    ({"Dockerfile": "FROM python:3.12-slim\nRUN pip install -r requirements.txt && uv pip install --system x\n"},
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt && "
+                    "uv pip install --no-cache --system x\n"}),
+)

@@ -180,3 +180,43 @@ class RootUserInFinalStage(Check):
                 break
             current = parent
         return None, current
+
+
+def _autofix(self, project, finding):
+    """Add an unprivileged user to a final stage that has no USER, for python:* base images
+    (Debian: useradd; Alpine: adduser), just before its CMD/ENTRYPOINT. A final `USER root`
+    was written on purpose and is left to a human."""
+    from readycheck.api import Edit
+
+    if "sets no USER" not in finding.message:
+        return None
+    dockerfile = next((d for d in project.dockerfiles if d.path == finding.path), None)
+    stage = dockerfile.final_stage if dockerfile else None
+    if stage is None:
+        return None
+    image = stage.resolved_image.lower().removeprefix("docker.io/").removeprefix("library/")
+    if not image.startswith("python:") and image != "python":
+        return None
+    create = ("RUN adduser -D -u 10001 app" if "alpine" in image
+              else "RUN useradd --create-home --uid 10001 app")
+    anchor = next((i for i in stage.instructions if i.keyword in ("CMD", "ENTRYPOINT")), None)
+    index = dockerfile.source.index
+    if anchor is not None:
+        offset = index.offset(anchor.line)
+    else:
+        offset = len(index.text)
+        if index.text and not index.text.endswith("\n"):
+            return [Edit(dockerfile.path, offset, offset, f"\n{create}\nUSER app\n")]
+    return [Edit(dockerfile.path, offset, offset, f"{create}\nUSER app\n")]
+
+
+RootUserInFinalStage.autofix = _autofix
+RootUserInFinalStage.fix_examples = (
+    ({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n"},
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nRUN useradd --create-home --uid 10001 app\nUSER app\n"
+                    "CMD [\"gunicorn\", \"app:app\"]\n"}),
+    ({"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\n"},
+     {"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\nRUN adduser -D -u 10001 app\nUSER app\n"}),
+    ({"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"},
+     {"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"}),
+)

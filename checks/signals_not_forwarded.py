@@ -110,3 +110,36 @@ class SignalsNotForwarded(Check):
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
                                    f"PID 1 and {server.name} never receives SIGTERM", severity=severity,
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
+
+
+def _autofix(self, project, finding):
+    """Shell-form CMD/ENTRYPOINT of one literal command -> exec form. Anything a shell would
+    still have to do (variables, operators, quoting, globs) is not rewritten."""
+    import json
+
+    from readycheck.api import Edit
+
+    if not finding.message.startswith(("CMD is in shell form", "ENTRYPOINT is in shell form")):
+        return None
+    dockerfile = next((d for d in project.dockerfiles if d.path == finding.path), None)
+    if dockerfile is None:
+        return None
+    inst = next((i for s in dockerfile.stages for i in s.instructions
+                 if i.line == finding.span.line and i.keyword in ("CMD", "ENTRYPOINT")), None)
+    if inst is None or inst.exec_form() is not None:
+        return None
+    commands = dockerfile.commands(inst)
+    raw = inst.raw_value
+    if len(commands) != 1 or any(c in raw for c in "$`'\"*?;&|<>(){}\\#~"):
+        return None
+    words = [w.text for w in commands[0]]
+    return [Edit(dockerfile.path, inst.value_offset, inst.value_offset + len(raw), json.dumps(words))]
+
+
+SignalsNotForwarded.autofix = _autofix
+SignalsNotForwarded.fix_examples = (
+    ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:8000\n"},
+     {"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'}),
+    ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},
+     {"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"}),
+)

@@ -15,6 +15,7 @@ _WHERE = {
     "Diagnostic": "readycheck.findings", "Finding": "readycheck.findings", "Related": "readycheck.findings",
     "Severity": "readycheck.findings", "Span": "readycheck.findings",
     "install_command": "readycheck.packages",
+    "Edit": "readycheck.fixes",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from readycheck.findings import Finding, Related, Severity, Span
 
 if TYPE_CHECKING:
+    from readycheck.fixes import Edit
     from readycheck.project import Project
 
 
@@ -97,12 +98,23 @@ class Check:
     default_options: ClassVar[Mapping[str, Any]] = {}
     #: Links for further reading.
     references: ClassVar[tuple[str, ...]] = ()
+    #: For checks with an autofix: (files before, files after) pairs the generic test applies.
+    fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = {**self.default_options, **(options or {})}
 
     def run(self, project: Project) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def autofix(self, project: "Project", finding: Finding) -> "list[Edit] | None":
+        """Text edits that fix a finding, or None when the right change is not unambiguous.
+        Checks without a safe fix keep this default."""
+        return None
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return cls.autofix is not Check.autofix
 
     def finding(self, path: str, span: Span, message: str, *, severity: Severity | None = None,
                 related: Iterable[Related] = ()) -> Finding:

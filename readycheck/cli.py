@@ -51,6 +51,8 @@ def _scan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
     parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument("--fix", action="store_true", help="apply the safe fixes of fixable findings, then report what is left")
+    parser.add_argument("--diff", action="store_true", help="show the fixes --fix would apply, change nothing (exit 1 if any)")
     parser.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     parser.add_argument("--write-baseline", metavar="FILE",
                         help="write the current findings to FILE as the accepted baseline, and exit 0")
@@ -151,6 +153,24 @@ def _scan(argv: list[str]) -> int:
     finally:
         progress.close()
     result.diagnostics = sorted(plugin_problems) + result.diagnostics
+    if args.fix or args.diff:
+        from readycheck.fixes import apply, plan
+
+        instances = {c.id: c(config.options.get(c.id)) for c in result.checks if c.fixable()}
+        fixed_files: set[str] = set()
+        for _round in range(5):  # overlapping fixes land in later rounds
+            diff, changed = apply(result.project, plan(result.project, result.findings, instances), write=args.fix)
+            if args.diff:
+                sys.stdout.write(diff)
+                return EXIT_FINDINGS if changed else EXIT_CLEAN
+            if not changed:
+                break
+            fixed_files.update(line[6:] for line in diff.splitlines() if line.startswith("+++ b/"))
+            result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs)
+            result.diagnostics = sorted(plugin_problems) + result.diagnostics
+        if fixed_files:
+            print(f"readycheck: fixed findings in {len(fixed_files)} file{'s' if len(fixed_files) != 1 else ''}",
+                  file=sys.stderr)
     from readycheck import baseline
 
     if args.write_baseline:
@@ -308,6 +328,16 @@ def explain_text(check) -> str:
         for path, content in example.files.items():
             lines.append(f"  --- {path}")
             lines += [f"  {n:>3} | {line}" for n, line in enumerate(content.splitlines(), start=1)]
+        lines.append("")
+    if check.fix_examples:
+        import difflib
+
+        lines.append("Autofix (readycheck --fix; preview with --diff):")
+        for before, after in check.fix_examples:
+            for path in before:
+                diff = difflib.unified_diff(before[path].splitlines(keepends=True), after[path].splitlines(keepends=True),
+                                            fromfile=f"a/{path}", tofile=f"b/{path}")
+                lines += [f"  {line.rstrip(chr(10))}" for line in diff]
         lines.append("")
     if check.references:
         lines.append("References:")
