@@ -1,0 +1,146 @@
+"""RC602 engine-without-pool-pre-ping: a SQLAlchemy engine that never checks its pooled connections.
+
+What it does
+    Flags ``create_engine(...)`` and ``create_async_engine(...)`` (SQLAlchemy and
+    SQLModel, resolved through imports) in the service's code without
+    ``pool_pre_ping=True``. SQLite engines, engines with ``poolclass=NullPool``
+    (no pool to go stale) and code under tests, docs and scripts are not flagged.
+    Autofix: adds ``pool_pre_ping=True`` to the call (libcst, formatting kept).
+
+Why is this bad
+    Pooled connections die silently: a database failover, a restart, an idle
+    timeout on the server or a proxy (PgBouncer, cloud NAT). Without a pre-ping
+    the next request to draw that connection fails with "server closed the
+    connection unexpectedly", and every worker hits it once per dead
+    connection after each failover.
+
+Example
+    engine = create_async_engine(DATABASE_URL, pool_size=5, max_overflow=10)
+
+Use instead
+    engine = create_async_engine(DATABASE_URL, pool_size=5, max_overflow=10, pool_pre_ping=True)
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Edit, Example, Project, Severity, is_auxiliary_path
+
+ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+           "sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",
+           "sqlmodel.create_engine"}
+
+
+class EngineWithoutPoolPrePing(Check):
+    id = "RC602"
+    name = "engine-without-pool-pre-ping"
+    severity = Severity.WARNING
+    summary = "A SQLAlchemy engine is created without pool_pre_ping"
+    why = ("Pooled connections die silently on a database failover, restart or idle timeout; without a pre-ping the "
+           "next request that draws one fails.")
+    fix = "Pass `pool_pre_ping=True` to create_engine/create_async_engine (readycheck --fix adds it)."
+    tags = ("database", "availability", "python")
+    references = ("https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic",)
+    examples = (
+        Example({"app/db.py": """
+            import os
+            from sqlalchemy.ext.asyncio import create_async_engine
+            import sqlmodel
+
+            engine = create_async_engine(os.environ["DATABASE_URL"], pool_size=5)
+            sync_engine = sqlmodel.create_engine(os.environ["DATABASE_URL"])
+            """}, expect=["app/db.py:5", "app/db.py:6"], title="async and SQLModel engines"),
+        Example({"app/db.py": """
+            import os
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+            lite = create_engine("sqlite:///./app.db")
+            serverless = create_engine(os.environ["DATABASE_URL"], poolclass=NullPool)
+            """, "tests/conftest.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine("postgresql://localhost/test")
+            """}, title="pre-ping, SQLite, NullPool, tests"),
+    )
+    fix_examples = (
+        ({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
+         {"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n'
+                   '    pool_pre_ping=True,\n)\n'}),
+        ({"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL)\n"},
+         {"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\n"
+                   "engine = create_async_engine(URL, pool_pre_ping=True)\n"}),
+    )
+
+    def run(self, project: Project):
+        index = project.python
+        for source in index.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            try:
+                if b"create_engine" not in source.data and b"create_async_engine" not in source.data:
+                    continue
+            except Exception:
+                continue
+            facts = index.facts(source)
+            if facts is None:
+                continue
+            calls = list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]
+            for call in calls:
+                if call.callee not in ENGINES or call.call is None:
+                    continue
+                summary = call.call
+                if summary.kwarg("pool_pre_ping") is not None:
+                    continue
+                url = summary.arg(0, "url")
+                if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
+                    continue
+                poolclass = summary.kwarg("poolclass")
+                if poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool")):
+                    continue
+                yield self.finding(facts.path, call.span,
+                                   f"`{call.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
+                                   f"the next request after a database failover")
+
+    def autofix(self, project: Project, finding):
+        """Add ``pool_pre_ping=True`` as the call's last argument, keeping the file's formatting."""
+        import libcst as cst
+
+        source = project.file(finding.path)
+        if source is None:
+            return None
+        text = source.text
+        module = cst.parse_module(text)
+        wrapper = cst.metadata.MetadataWrapper(module)
+        positions = wrapper.resolve(cst.metadata.PositionProvider)
+        target = None
+        for node, pos in positions.items():
+            if isinstance(node, cst.Call) and (pos.start.line, pos.start.column + 1) == \
+                    (finding.span.line, finding.span.column):
+                target = node
+                break
+        if target is None or any(a.keyword and a.keyword.value == "pool_pre_ping" for a in target.args):
+            return None
+        new_arg = cst.Arg(keyword=cst.Name("pool_pre_ping"), value=cst.Name("True"),
+                          equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                whitespace_after=cst.SimpleWhitespace("")))
+        args = list(target.args)
+        if args and isinstance(args[-1].comma, cst.Comma):
+            # One argument per line with a trailing comma: the old last argument takes the
+            # separator the others use; the new one inherits the comma that leads to ")".
+            last = args[-1]
+            separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+                else cst.Comma(whitespace_after=target.whitespace_before_args)
+            args[-1] = last.with_changes(comma=separator)
+            args.append(new_arg.with_changes(comma=last.comma))
+        elif args:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args.append(new_arg)
+        else:
+            args.append(new_arg)
+        new_call = target.with_changes(args=args)
+        start = source.index.offset(finding.span.line, finding.span.column)
+        old_code = module.code_for_node(target)
+        if text[start:start + len(old_code)] != old_code:
+            return None
+        return [Edit(source.path, start, start + len(old_code), module.code_for_node(new_call))]
+
