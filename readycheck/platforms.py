@@ -254,6 +254,11 @@ def helm_to_yaml(text: str) -> str:
     return _HELM_EXPR.sub(replace, text)
 
 
+def readable(name: str) -> str:
+    """A name with Helm placeholders, as a person reads it: `{{…}}-api`."""
+    return re.sub("\u2026+", "{{\u2026}}", name)
+
+
 def is_helm_template(source: SourceFile) -> bool:
     return "/templates/" in f"/{source.path}" and "{{" in source.text
 
@@ -320,7 +325,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                                            _key_span(source, port, "containerPort")))
                 key = "command" if container.get("command") is not None else "args"
                 start = _start(project, source, _key_span(source, container, key), "Kubernetes",
-                               f"{doc.get('kind')} {name}/{cname}", role, chain, env, ports, replicas_token)
+                               readable(f"{doc.get('kind')} {name}/{cname}"), role, chain, env, ports, replicas_token)
                 if start:
                     start.cpu_limit = _cpu(source, container)
                     starts.append(start)

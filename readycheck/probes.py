@@ -32,6 +32,9 @@ class Probe:
     kind: str  # "liveness", "readiness", "startup" or "health" (a single, unqualified check)
     http_path: str | None  # the URL path it requests, when it is an HTTP check
     command: str | None = None  # the command it runs, for exec checks
+    #: The process it checks, in StartCommand.process terms ("Deployment api/web", a compose
+    #: service); "" when the file has one process (Dockerfile, fly, render, railway, app.yaml).
+    owner: str = ""
 
 
 def _span(source, value: Any) -> Span:
@@ -59,16 +62,20 @@ def collect(project: "Project") -> list[Probe]:
                 test = check["test"]
                 command = " ".join(str(t) for t in test) if isinstance(test, list) else str(test)
                 match = _URL_PATH.search(command)
+                name = next((str(k) for k, v in services.items() if v is service), "")
                 probes.append(Probe(source.path, _span(source, test if hasattr(test, "start") else check),
-                                    "compose", "health", match.group(1) if match else None, command))
+                                    "compose", "health", match.group(1) if match else None, command, name))
     for source in project.files(FileKind.YAML):
         for doc in platforms.kubernetes_documents(project, source) or []:
             if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
                 continue
             pod, _ = platforms._pod_spec(doc)
+            meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+            workload = f"{doc.get('kind')} {meta.get('name', doc.get('kind'))}"
             for container in (pod or {}).get("containers") or []:
                 if not isinstance(container, dict):
                     continue
+                owner = platforms.readable(f"{workload}/{container.get('name', 'containers')}")
                 for key, kind in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"),
                                   ("startupProbe", "startup")):
                     probe = container.get(key)
@@ -79,7 +86,8 @@ def collect(project: "Project") -> list[Probe]:
                     command = " ".join(str(c) for c in exec_.get("command") or []) if exec_ else None
                     target = http.get("path") if http else None
                     probes.append(Probe(source.path, _span(source, target if target is not None else probe),
-                                        "Kubernetes", kind, str(target) if target is not None else None, command))
+                                        "Kubernetes", kind, str(target) if target is not None else None, command,
+                                        owner))
     for source in project.files(FileKind.FLY):
         try:
             data = tomllib.loads(source.text)

@@ -69,6 +69,8 @@ class WebObject:
     #: Functions run at startup: lifespan, on_startup, @app.on_event("startup").
     startup: list[tuple[Function, ModuleFacts]] = field(default_factory=list)
     included: bool = False
+    #: Prefixes where something readycheck cannot see into is mounted (StaticFiles, a WSGI app).
+    opaque_mounts: list[str] = field(default_factory=list)
 
     def all_routes(self, prefix: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Route]]:
         """(full path, route) for every route reachable from this object."""
@@ -80,6 +82,17 @@ class WebObject:
             yield _join(base, route.path), route
         for include in self.includes:
             yield from include.child.all_routes(_join(base, include.prefix), seen)
+
+
+def _route_matches(route: list[str], request: list[str]) -> bool:
+    for i, segment in enumerate(route):
+        if segment.startswith("{") and segment.endswith(":path}"):
+            return True  # {rest:path} takes everything after it
+        if i >= len(request):
+            return False
+        if not (segment.startswith("{") and segment.endswith("}")) and segment != request[i]:
+            return False
+    return len(route) == len(request)
 
 
 def _join(a: str, b: str) -> str:
@@ -130,6 +143,25 @@ class WebModel:
         """The apps a start command's target ("app.main:app", "app/main.py") names."""
         (module, attr), = list(_start_targets_of([target]))
         return [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
+
+    def serves(self, apps: list[WebObject], path: str) -> bool | None:
+        """Whether one of these apps has a route for a request path (path parameters match
+        any segment, a trailing slash is ignored); None when the apps' routes cannot all be
+        known statically (a prefix or path that is not a literal, or a mounted sub-application)."""
+        wanted = [s for s in path.split("?")[0].strip("/").split("/") if s]
+        unknown = False
+        request = "/" + "/".join(wanted)
+        for app in apps:
+            for prefix in app.opaque_mounts:  # StaticFiles, a WSGI app: readycheck cannot see inside
+                if prefix == UNKNOWN_SEGMENT or request.startswith("/" + prefix.strip("/")):
+                    unknown = True
+            for full, _ in app.all_routes():
+                if UNKNOWN_SEGMENT in full:
+                    unknown = True
+                    continue
+                if _route_matches([s for s in full.strip("/").split("/") if s], wanted):
+                    return True
+        return None if unknown else False
 
     def handlers(self) -> Iterator[tuple[Route, Function]]:
         for route in self.routes:
@@ -416,6 +448,8 @@ class _Linker:
             if child is not None:
                 child.included = True
                 owner.includes.append(Include(child, path, site.span, module))
+            else:
+                owner.opaque_mounts.append(path)
         elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
             path = _literal_path(call.arg(0, "path"))
             endpoint = self._function(module, call.arg(1, "endpoint"), scope)

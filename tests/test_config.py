@@ -10,7 +10,7 @@ from helpers import found, write_tree
 from readycheck.cli import main
 
 BASE = {
-    "Dockerfile": "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/healthz\n"
+    "Dockerfile": "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nHEALTHCHECK CMD python -c 'print(1)'\n"
                   "CMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--workers\", \"2\", "
                   "\"--timeout-graceful-shutdown\", \"10\", \"--reload\"]\n",
     "requirements.txt": "fastapi\nuvicorn[standard]==0.34.0\n",
