@@ -29,6 +29,7 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
+    from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.startcommands import StartCommand
     from readycheck.probes import Probe
@@ -288,6 +289,42 @@ class Project:
     def _exists(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"
         return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
+
+    @cached_property
+    def declared_env(self) -> list[tuple[str, str, "Token", bool]]:
+        """Environment written in committed deployment config, whether or not a start command
+        uses it: (where, variable, value token, development) from compose services, Kubernetes
+        containers, render envVars and App Engine env_variables."""
+        from readycheck import platforms
+        from readycheck.sourcefile import is_development_path
+        from readycheck.startcommands import _compose_env
+
+        out = []
+        for source in self.files(FileKind.COMPOSE):
+            doc = (self.yaml_documents(source) or [None])[0]
+            services = doc.get("services") if isinstance(doc, dict) else None
+            for name, service in services.items() if isinstance(services, dict) else []:
+                if not isinstance(service, dict):
+                    continue
+                profiles = [str(p).lower() for p in service.get("profiles") or [] if isinstance(p, str)]
+                dev = is_development_path(source.path) or any(p in ("dev", "debug", "local", "test") for p in profiles)
+                for var, token in _compose_env(source, service.get("environment")).items():
+                    out.append((f"compose service {name}", var, token, dev))
+        for source in self.files(FileKind.YAML):
+            for doc in platforms.kubernetes_documents(self, source) or []:
+                if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
+                    continue
+                pod, _ = platforms._pod_spec(doc)
+                for container in (pod or {}).get("containers") or []:
+                    if isinstance(container, dict):
+                        for var, token in platforms._env_list(source, container.get("env"), "name").items():
+                            out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
+                                        is_development_path(source.path)))
+        for start in self.start_commands:
+            if start.origin in ("render.yaml", "app.yaml"):
+                out += [(start.label, var, token, start.development) for var, token in start.env.items()
+                        if token.span.line > 0 and token.text != "$PORT"]
+        return out
 
     @cached_property
     def probes(self) -> list["Probe"]:

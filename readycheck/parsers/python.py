@@ -359,8 +359,15 @@ class _Extractor:
             for inner in stmt.body:
                 if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self._function(inner, scope, local_names, class_name=stmt.name)
-                elif isinstance(inner, ast.Assign) and not scope:
+                elif isinstance(inner, (ast.Assign, ast.AnnAssign)) and not scope and inner.value is not None:
                     self._calls_in(inner.value, local_names, function, main_guard)
+                    # Class attributes (settings defaults): recorded in the class's own scope.
+                    targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            self.facts.assignments.append(Assignment(
+                                target.id, self.value(inner.value, local_names), self.cols.span(target),
+                                f"class {stmt.name}"))
             return
         if isinstance(stmt, ast.If) and _is_main_guard(stmt.test) and not scope:
             self._block(stmt.body, scope, local_names, function, main_guard=True)

@@ -1,0 +1,130 @@
+"""RC603 credentials-in-url: a connection URL with a password is written in code or committed config.
+
+What it does
+    Flags URLs with a password (``postgresql://app:s3cret@db/app``,
+    ``redis://:pw@cache``, ``mongodb+srv://u:p@cluster``, ``amqp://u:p@mq``) in
+    the service's Python code (assignments, call arguments, settings defaults)
+    and in committed deployment config (compose ``environment``, Kubernetes
+    container ``env``, render/app.yaml env). Values that are references
+    (``${DB_PASSWORD}``, ``$(DB_PASSWORD)``, ``{password}``) are fine; tests,
+    docs and scripts are not read; development files (compose overrides) give
+    info only. Dockerfile ENV/ARG are RC111's.
+
+Why is this bad
+    Whatever is committed is in every clone, fork, CI log and backup of the
+    repository forever; a default in code also means the service silently runs
+    with that password when the real one is missing.
+
+Example
+    DATABASE_URL = "postgresql://app:s3cret@db.internal:5432/app"
+
+Use instead
+    DATABASE_URL = os.environ["DATABASE_URL"]   # injected by the platform or a secret store
+"""
+
+from __future__ import annotations
+
+import re
+
+from readycheck.api import Check, Example, Project, Severity, Value, is_auxiliary_path
+
+CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
+REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+)$")
+MARKERS = (b"://",)
+
+
+def credential(text: str) -> str | None:
+    """The scheme of a URL that carries a literal password, else None."""
+    for match in CREDENTIAL_URL.finditer(text):
+        password = match.group(3)
+        if not REFERENCE.match(password):
+            return match.group(1)
+    return None
+
+
+def _strings(value: Value):
+    if value.kind == "str":
+        yield value
+    for item in value.items:
+        yield from _strings(item)
+    for _, item in value.keywords:
+        yield from _strings(item)
+
+
+class CredentialsInUrl(Check):
+    id = "RC603"
+    name = "credentials-in-url"
+    severity = Severity.ERROR
+    summary = "A connection URL with a password is committed in code or config"
+    why = ("A committed password is in every clone, fork, CI log and backup forever, and a default in code lets the "
+           "service run with it when the real one is missing.")
+    fix = ("Read the URL from the environment (`os.environ[\"DATABASE_URL\"]`), injected by the platform or a secret "
+           "store; in compose, reference variables (`${DATABASE_URL}`) kept in an untracked .env file.")
+    tags = ("security", "database")
+    examples = (
+        Example({"app/config.py": """
+            import os
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                database_url: str = "postgresql+asyncpg://app:s3cret@db.internal:5432/app"
+
+            redis = os.environ.get("REDIS_URL", "redis://:hunter2@cache:6379/0")
+            """, "docker-compose.yml": """
+            services:
+              api:
+                environment:
+                  DATABASE_URL: postgresql://app:app@db:5432/app
+            """, "docker-compose.override.yml": """
+            services:
+              api:
+                environment:
+                  - CACHE_URL=redis://:devpass@cache:6379
+            """}, expect=["app/config.py:5", "app/config.py:7", "docker-compose.yml:4",
+                          "docker-compose.override.yml:4:info"], title="code defaults, compose env, a dev override"),
+        Example({"app/config.py": """
+            import os
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            TEMPLATE = "postgresql://{user}:{password}@{host}/app"
+            DOCS = "https://example.com/docs"
+            """, "docker-compose.yml": """
+            services:
+              api:
+                environment:
+                  DATABASE_URL: postgresql://app:${DB_PASSWORD}@db:5432/app
+            """, "tests/conftest.py": 'URL = "postgresql://postgres:postgres@localhost/test"\\n'},
+            title="environment, templates, references, tests"),
+    )
+
+    def run(self, project: Project):
+        index = project.python
+        for source in index.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            try:
+                if b"://" not in source.data or b"@" not in source.data:
+                    continue
+            except Exception:
+                continue
+            facts = index.facts(source)
+            if facts is None:
+                continue
+            values = [a.value for a in facts.assignments]
+            values += [c.call for c in list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]
+                       if c.call is not None]
+            seen = set()
+            for value in values:
+                for string in _strings(value):
+                    scheme = credential(string.text)
+                    if scheme and string.span not in seen:
+                        seen.add(string.span)
+                        yield self.finding(facts.path, string.span,
+                                           f"a {scheme} URL with a literal password is written in the code")
+        for where, name, token, development in project.declared_env:
+            if is_auxiliary_path(token.path):
+                continue
+            scheme = credential(token.text)
+            if scheme:
+                yield self.finding(token.path, token.span,
+                                   f"{name} of {where} holds a {scheme} URL with a literal password",
+                                   severity=Severity.INFO if development else None)

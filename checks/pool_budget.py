@@ -1,0 +1,137 @@
+"""RC605 pool-budget: workers x pool x replicas can open more connections than the database allows.
+
+What it does
+    Adds up the connection pools of the service's engines per process
+    (``pool_size + max_overflow`` of each ``create_engine``/``create_async_engine``,
+    SQLAlchemy's defaults 5 and 10 when not given; NullPool counts 0), multiplies
+    by the worker processes of each production start command (from its settings;
+    ``cpu_count()`` formulas count as ``2 x cpu-count + 1``) and by its replicas
+    (Kubernetes, compose, render, railway), and flags the engine when the total
+    exceeds the database's connection limit (option ``connection-limit``, 100 by
+    default: PostgreSQL's default ``max_connections``). The message shows the
+    arithmetic and where each number came from.
+
+Why is this bad
+    Every worker of every replica has its own pool. Past the limit new
+    connections are refused ("FATAL: sorry, too many clients already") exactly
+    when traffic peaks: it works locally with one process and dies under load.
+    The seed article calls it the #1 cause of "works locally, dies under load".
+
+Example
+    engine = create_async_engine(URL, pool_size=20, max_overflow=10)
+    # gunicorn -w 4, replicas: 3  ->  4 x 30 x 3 = 360 connections
+
+Use instead
+    engine = create_async_engine(URL, pool_size=5, max_overflow=2)   # 4 x 7 x 3 = 84
+    # or PgBouncer in front, or a larger connection limit
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Related, Severity, is_auxiliary_path
+
+ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
+           "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlmodel.create_engine"}
+
+
+class PoolBudget(Check):
+    id = "RC605"
+    name = "pool-budget"
+    severity = Severity.WARNING
+    summary = "Workers x pool size x replicas can exceed the database's connection limit"
+    why = ("Each worker of each replica has its own pool; past the database's limit new connections are refused "
+           "exactly at peak traffic.")
+    fix = ("Size pools so workers x (pool_size + max_overflow) x replicas stays under the limit, put PgBouncer in "
+           "front, or raise the limit (set [tool.readycheck.options.RC605] connection-limit to your database's).")
+    tags = ("database", "performance")
+    default_options = {"connection-limit": 100, "cpu-count": 2}
+    examples = (
+        Example({"app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine(URL, pool_size=20, max_overflow=10)
+            """, "k8s.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              replicas: 3
+              template:
+                spec:
+                  containers:
+                    - name: web
+                      command: ["gunicorn", "app.main:app", "-w", "4", "-k", "uvicorn_worker.UvicornWorker"]
+            """}, expect=["app/db.py:2"], title="4 workers x 30 x 3 replicas = 360"),
+        Example({"app/db.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine(URL)
+            """, "Procfile": "web: gunicorn app.main:app -w 4\n"}, options={"connection-limit": 50},
+            expect=["app/db.py:2"], title="defaults 5+10 x 4 workers against a 50-connection plan"),
+        Example({"app/db.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine(URL, pool_size=5, max_overflow=2)
+            """, "Procfile": "web: gunicorn app.main:app -w 4\n"}, title="4 x 7 = 28, under 100"),
+    )
+
+    def run(self, project: Project):
+        index = project.python
+        engines = []
+        for source in index.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            try:
+                if b"create_engine" not in source.data and b"create_async_engine" not in source.data:
+                    continue
+            except Exception:
+                continue
+            facts = index.facts(source)
+            if facts is None:
+                continue
+            for call in list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]:
+                if call.callee not in ENGINES or call.call is None:
+                    continue
+                summary = call.call
+                url = summary.arg(0, "url")
+                poolclass = summary.kwarg("poolclass")
+                if (url is not None and url.kind == "str" and url.text.startswith("sqlite")) or \
+                        (poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool"))):
+                    continue
+                size, overflow = summary.kwarg("pool_size"), summary.kwarg("max_overflow")
+                size_n = int(size.text) if size is not None and size.kind == "int" else (5 if size is None else None)
+                over_n = int(overflow.text) if overflow is not None and overflow.kind == "int" else \
+                    (10 if overflow is None else None)
+                if size_n is None or over_n is None:
+                    continue  # a pool sized at run time: nothing to add up
+                engines.append((facts.path, call, size_n, over_n, size is None, overflow is None))
+        if not engines:
+            return
+        per_process = sum(s + o for _, _, s, o, _, _ in engines)
+        limit = int(self.options["connection-limit"])
+        worst = None
+        for start in project.start_commands:
+            if start.server is None or not start.production:
+                continue
+            workers = start.server.settings.get("workers")
+            if workers is None:
+                count, where = 1, f"{start.server.label} default"
+            elif workers.number is not None:
+                count, where = workers.number, f"{workers.path}:{workers.span.line}"
+            elif workers.cpu_based:
+                count = 2 * int(self.options["cpu-count"]) + 1
+                where = f"{workers.path}:{workers.span.line}, cpu-count {self.options['cpu-count']}"
+            else:
+                continue
+            replicas = int(start.replicas.text) if start.replicas is not None and start.replicas.text.isdigit() else 1
+            total = count * per_process * replicas
+            if total > limit and (worst is None or total > worst[0]):
+                worst = (total, start, count, where, replicas)
+        if worst is None:
+            return
+        total, start, count, where, replicas = worst
+        pools = " + ".join(f"{s}+{o}" for _, _, s, o, _, _ in engines)
+        replica_text = f" x {replicas} replicas ({start.replicas.path}:{start.replicas.span.line})" if replicas > 1 else ""
+        for path, call, size, overflow, default_size, default_overflow in engines:
+            defaults = " (SQLAlchemy defaults)" if default_size and default_overflow else ""
+            yield self.finding(path, call.span,
+                               f"{start.server.label} runs {count} workers ({where}) x pool {pools}{defaults} per "
+                               f"process{replica_text} = {total} connections, over the limit of {limit}",
+                               related=[Related(start.path, start.span, f"{start.label} starts {start.server.label}")])
