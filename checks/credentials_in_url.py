@@ -8,7 +8,8 @@ What it does
     container ``env``, render/app.yaml env). Values that are references
     (``${DB_PASSWORD}``, ``$(DB_PASSWORD)``, ``{password}``) are fine; tests,
     docs and scripts are not read; development files (compose overrides) give
-    info only. Dockerfile ENV/ARG are RC111's.
+    info only, and so do URLs pointing at a database container of the same
+    compose file (local throwaway credentials). Dockerfile ENV/ARG are RC111's.
 
 Why is this bad
     Whatever is committed is in every clone, fork, CI log and backup of the
@@ -29,6 +30,7 @@ import re
 from readycheck.api import Check, Example, Project, Severity, Value, is_auxiliary_path
 
 CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
+HOST = re.compile(r"@([A-Za-z0-9_.-]+)")
 REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+)$")
 MARKERS = (b"://",)
 
@@ -74,14 +76,18 @@ class CredentialsInUrl(Check):
             services:
               api:
                 environment:
-                  DATABASE_URL: postgresql://app:app@db:5432/app
+                  DATABASE_URL: postgresql://app:s3cret@prod-db.internal:5432/app
+                  LOCAL_URL: postgresql://app:app@db:5432/app
+              db:
+                image: postgres:16
             """, "docker-compose.override.yml": """
             services:
               api:
                 environment:
                   - CACHE_URL=redis://:devpass@cache:6379
-            """}, expect=["app/config.py:5", "app/config.py:7", "docker-compose.yml:4",
-                          "docker-compose.override.yml:4:info"], title="code defaults, compose env, a dev override"),
+            """}, expect=["app/config.py:5", "app/config.py:7", "docker-compose.yml:4", "docker-compose.yml:5:info",
+                          "docker-compose.override.yml:4:info"],
+            title="code defaults, compose env (a remote host; the file's own db container), a dev override"),
         Example({"app/config.py": """
             import os
             DATABASE_URL = os.environ["DATABASE_URL"]
@@ -124,7 +130,18 @@ class CredentialsInUrl(Check):
             if is_auxiliary_path(token.path):
                 continue
             scheme = credential(token.text)
-            if scheme:
-                yield self.finding(token.path, token.span,
-                                   f"{name} of {where} holds a {scheme} URL with a literal password",
-                                   severity=Severity.INFO if development else None)
+            if not scheme:
+                continue
+            host = HOST.search(token.text)
+            local = where.startswith("compose") and host is not None and host.group(1) in _compose_services(project, token.path)
+            note = " (a database container of this compose file: local credentials)" if local else ""
+            yield self.finding(token.path, token.span,
+                               f"{name} of {where} holds a {scheme} URL with a literal password{note}",
+                               severity=Severity.INFO if development or local else None)
+
+
+def _compose_services(project: Project, path: str) -> set[str]:
+    source = project.file(path)
+    doc = (project.yaml_documents(source) or [None])[0] if source is not None else None
+    services = doc.get("services") if isinstance(doc, dict) else None
+    return {str(name) for name in services} if isinstance(services, dict) else set()

@@ -84,7 +84,7 @@ def test_output_file_is_plain(tmp_path, capsys):
     assert code == 1 and out == ""
     text = out_file.read_text()
     assert "\x1b[" not in text
-    assert "RC101" in text and "^^^^^^^^" in text and "Found 32 problems (9 errors, 18 warnings, 5 info)" in text
+    assert "RC101" in text and "^^^^^^^^" in text and "Found 32 problems (8 errors, 18 warnings, 6 info)" in text
 
 
 def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):
