@@ -11,7 +11,13 @@ What it does
     ``Connection`` parameter (also through ``Annotated[Session, Depends(...)]``
     aliases defined in other modules). Names are resolved through imports
     (``import requests as r`` still counts; a local variable named ``requests``
-    does not). A plain ``def`` handler is never flagged: FastAPI runs it in a
+    does not). Blocking calls are also found through the repo's own functions,
+    across modules (a sync helper called from an ``async def`` route runs on the
+    loop, and so does an awaited coroutine): the message names the whole path,
+    ``get_user -> services.load_profile -> crud.fetch_user -> db.get()``, with a
+    related location per step. A ``Depends(get_db)`` parameter without annotation
+    takes the type of what the dependency yields (``SessionLocal()`` from a sync
+    ``sessionmaker`` is a sync Session). A plain ``def`` handler is never flagged: FastAPI runs it in a
     thread pool, so a sync session there is correct. Work handed to
     ``run_in_threadpool``/``asyncio.to_thread``/``run_in_executor`` (including
     lambdas) is not a call made on the loop.
@@ -35,7 +41,7 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import CallSite, Check, Example, Function, ModuleFacts, Project, Severity
+from readycheck.api import CallSite, Check, Example, Function, ModuleFacts, Project, Related, Severity
 
 #: Functions that block when called, by qualified name (exact, or a module prefix ending in ".").
 BLOCKING_CALLS = {
@@ -198,6 +204,81 @@ class BlockingCallInAsyncRoute(Check):
             async def not_a_route():
                 requests.get("https://example.com")
             """}, title="async APIs, offloaded calls, constructing a Session, a non-route coroutine"),
+        Example({"app/db.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import Session, sessionmaker
+
+            SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+            def get_db():
+                db = SessionLocal()
+                try:
+                    yield db
+                finally:
+                    db.close()
+            """, "app/crud.py": """
+            from sqlalchemy.orm import Session
+
+            def fetch_user(db: Session, user_id: int):
+                return db.get(dict, user_id)
+            """, "app/services.py": """
+            from app import crud
+
+            def load_profile(db, user_id):
+                return crud.fetch_user(db, user_id)
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app import services
+            from app.db import get_db
+
+            router = APIRouter()
+
+            @router.get("/users/{user_id}")
+            async def get_user(user_id: int, db=Depends(get_db)):
+                return services.load_profile(db, user_id)
+
+            @router.get("/count")
+            async def count(db=Depends(get_db)):
+                return db.execute("select count(*) from users").scalar()
+            """}, expect=["app/routes.py:9", "app/routes.py:13"],
+            title="through two helpers in other modules; a Depends without annotation yielding a sync session"),
+        Example({"app/db.py": """
+            from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+            SessionLocal = async_sessionmaker(create_async_engine("postgresql+asyncpg://db/app"))
+
+            async def get_db():
+                async with SessionLocal() as session:
+                    yield session
+            """, "app/crud.py": """
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            def fetch_user(db: Session, user_id: int):
+                return db.get(dict, user_id)
+
+            async def fetch_user_async(db: AsyncSession, user_id: int):
+                return await db.get(dict, user_id)
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from fastapi.concurrency import run_in_threadpool
+            from app import crud
+            from app.db import get_db
+
+            router = APIRouter()
+
+            @router.get("/a/{user_id}")
+            def sync_route(user_id: int, db=Depends(get_db)):
+                return crud.fetch_user(db, user_id)
+
+            @router.get("/b/{user_id}")
+            async def offloaded(user_id: int, db=Depends(get_db)):
+                return await run_in_threadpool(crud.fetch_user, db, user_id)
+
+            @router.get("/c/{user_id}")
+            async def async_path(user_id: int, db=Depends(get_db)):
+                return await crud.fetch_user_async(db, user_id)
+            """}, title="sync route, offloaded helper, async helper and async session factory"),
         Example({"app/main.py": """
             from fastapi import FastAPI
 
@@ -215,15 +296,54 @@ class BlockingCallInAsyncRoute(Check):
             if not handler.is_async:
                 continue
             module = route.module
-            param_types = {p.name: self._param_type(project, module, p) for p in handler.params}
             where = f"{'/'.join(route.methods)} {route.path or '/'}"
-            for call in handler.calls:
-                reason = self._blocking(call, handler, param_types)
-                if reason is None:
-                    continue
-                yield self.finding(module.path, call.span,
-                                   f"async route `{handler.name}` ({where}) calls `{call.text}()`, which {reason}, "
-                                   f"on the event loop")
+            for steps, reason in self._blocking_paths(project, handler, module, depth=0, seen=frozenset()):
+                first_module, first_call = steps[0]
+                chain = " -> ".join([handler.name] + [c.text for _, c in steps])
+                related = [Related(m.path, c.span, f"step {i + 1}: `{c.text}()`") for i, (m, c) in enumerate(steps)
+                           if i > 0]
+                if len(steps) == 1:
+                    message = (f"async route `{handler.name}` ({where}) calls `{first_call.text}()`, which {reason}, "
+                               f"on the event loop")
+                else:
+                    message = (f"async route `{handler.name}` ({where}) blocks the event loop through "
+                               f"`{chain}()`, which {reason}")
+                yield self.finding(first_module.path, first_call.span, message, related=related)
+
+    def _blocking_paths(self, project: Project, function: Function, module: ModuleFacts, depth: int, seen: frozenset):
+        """(steps, reason) for every blocking call reached from a function running on the event loop:
+        its own calls, and the calls of the repo functions it calls (a sync helper runs on the loop
+        too, and so does an awaited coroutine). Offloaded functions are passed, not called."""
+        key = (module.path, function.qualname)
+        if key in seen or depth > 4:
+            return
+        seen = seen | {key}
+        param_types = {p.name: self._param_type(project, module, p) for p in function.params}
+        for local, constructor in function.local_types.items():
+            made = _factory_session(project, module, constructor)
+            if made is not None and local not in param_types:
+                param_types[local] = made  # db = SessionLocal()
+        reported_targets = set()
+        for call in function.calls:
+            reason = self._blocking(call, function, param_types)
+            if reason is not None:
+                yield [(module, call)], reason
+                continue
+            if not call.text:
+                continue
+            target = project.python.function(module, call.callee or call.text, function.qualname,
+                                             call.callee is not None)
+            if target is None:
+                continue
+            callee, callee_module = target
+            if callee.is_async and not call.awaited:
+                continue  # a coroutine that is created, not run here
+            if (callee_module.path, callee.qualname) in reported_targets:
+                continue
+            for steps, reason in self._blocking_paths(project, callee, callee_module, depth + 1, seen):
+                reported_targets.add((callee_module.path, callee.qualname))
+                yield [(module, call)] + steps, reason
+                break  # one path per helper call is enough to show the problem
 
     @staticmethod
     def _param_type(project: Project, module: ModuleFacts, param) -> str | None:
@@ -235,7 +355,10 @@ class BlockingCallInAsyncRoute(Check):
                 alias = alias_module.type_aliases.get(name)
                 if alias is not None:
                     annotation = alias[0]
-        return _canonical_type(annotation)
+        annotation = _canonical_type(annotation)
+        if annotation in BLOCKING_RECEIVERS or param.depends is None or param.depends == "<annotation>":
+            return annotation
+        return _dependency_type(project, module, param.depends) or annotation
 
     @staticmethod
     def _blocking(call: CallSite, handler: Function, param_types: dict[str, str | None]) -> str | None:
@@ -250,3 +373,42 @@ class BlockingCallInAsyncRoute(Check):
         if blocking_method(receiver_type, call.method):
             return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
         return None
+
+
+SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
+                     "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.Session",
+                     "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session"}
+def _factory_session(project: Project, module: ModuleFacts, constructor: str) -> str | None:
+    """The session a repo-level factory makes (``SessionLocal = sessionmaker(...)``): a sync
+    Session, unless the factory is given ``class_=AsyncSession``."""
+    target = project.python.resolve(constructor, module)
+    if target is None:
+        return None
+    factory_module, name = target
+    for assignment in factory_module.assignments:
+        if assignment.name == name and not assignment.scope and assignment.value.kind == "call":
+            factory = assignment.value
+            session_class = factory.kwarg("class_")
+            if factory.text in SESSION_FACTORIES and (session_class is None or "Async" not in session_class.text):
+                return SESSION_FACTORIES[factory.text]
+    return None
+
+
+def _dependency_type(project: Project, module: ModuleFacts, depends: str) -> str | None:
+    """The session type a dependency yields or returns: its return annotation, or the
+    constructor of what it yields (``db = SessionLocal()`` with a sync sessionmaker)."""
+    found = project.python.function(module, depends, "", True) or project.python.function(module, depends, "", False)
+    if found is None:
+        return None
+    dependency, dep_module = found
+    returns = _canonical_type(dependency.returns)
+    if returns in BLOCKING_RECEIVERS:
+        return returns
+    for constructor in dependency.local_types.values():
+        made = _canonical_type(constructor)
+        if made in BLOCKING_RECEIVERS:
+            return made
+        made = _factory_session(project, dep_module, constructor)
+        if made is not None:
+            return made
+    return None
