@@ -16,6 +16,7 @@ _WHERE = {
     "Severity": "readycheck.findings", "Span": "readycheck.findings",
     "install_command": "readycheck.packages",
     "Edit": "readycheck.fixes",
+    "database_access": "readycheck.dbaccess",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",

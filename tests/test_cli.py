@@ -73,7 +73,7 @@ def test_json_report_matches_schema_and_is_deterministic(capsys):
     document = json.loads(first)
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
     assert document["tool"]["version"] == __version__
-    assert document["summary"]["findings"] == len(document["findings"]) == 32
+    assert document["summary"]["findings"] == len(document["findings"]) == 33
     paths = [(f["path"], f["line"], f["column"], f["rule_id"]) for f in document["findings"]]
     assert paths == sorted(paths)
 
@@ -84,7 +84,7 @@ def test_output_file_is_plain(tmp_path, capsys):
     assert code == 1 and out == ""
     text = out_file.read_text()
     assert "\x1b[" not in text
-    assert "RC101" in text and "^^^^^^^^" in text and "Found 32 problems (8 errors, 18 warnings, 6 info)" in text
+    assert "RC101" in text and "^^^^^^^^" in text and "Found 33 problems (8 errors, 19 warnings, 6 info)" in text
 
 
 def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):

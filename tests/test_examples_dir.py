@@ -26,7 +26,7 @@ def test_bad_service_has_every_concern_at_its_line():
         ("RC104", "Dockerfile", 1), ("RC107", "Dockerfile", 1), ("RC106", "Dockerfile", 4),
         ("RC116", "Dockerfile", 4), ("RC105", "Dockerfile", 5), ("RC113", "Dockerfile", 8),
         ("RC303", "requirements.txt", 2), ("RC602", "app/database.py", 6),
-        ("RC603", "docker-compose.yml", 8),
+        ("RC603", "docker-compose.yml", 8), ("RC506", "app/main.py", 12),
     }
 
 

@@ -1,0 +1,116 @@
+"""RC505 liveness-touches-database: the liveness endpoint depends on the database.
+
+What it does
+    Finds the app's liveness routes (a path ending in ``healthz``, ``livez``,
+    ``liveness``, ``live``, ``alive`` or ``ping``, and any route a Kubernetes
+    livenessProbe requests) and flags one whose handler touches the database:
+    calls on a SQLAlchemy/SQLModel session, engine or connection (sync or async,
+    awaited or not), or on a database/cache client, directly, in the repo
+    functions it calls (across modules), or in its dependencies
+    (``Depends(...)``). Readiness routes (``/readyz``) are supposed to check the
+    database and are not flagged.
+
+Why is this bad
+    Liveness answers "is this process stuck?"; the orchestrator restarts pods
+    that fail it. If it checks the database, a database blip fails liveness on
+    every pod at once and the orchestrator restarts the whole fleet, turning a
+    few seconds of database trouble into a full outage with cold starts.
+
+Example
+    @app.get("/healthz")
+    async def healthz(db: AsyncSession = Depends(get_db)):
+        await db.execute(text("SELECT 1"))
+
+Use instead
+    @app.get("/healthz")          # liveness: no I/O
+    async def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")           # readiness: check the database here
+    async def readyz(db: AsyncSession = Depends(get_db)):
+        await db.execute(text("SELECT 1"))
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Related, Severity, database_access
+
+LIVENESS_SEGMENTS = {"healthz", "livez", "liveness", "live", "alive", "ping"}
+
+
+class LivenessTouchesDatabase(Check):
+    id = "RC505"
+    name = "liveness-touches-database"
+    severity = Severity.ERROR
+    summary = "The liveness endpoint touches the database"
+    why = ("The orchestrator restarts pods that fail liveness; a liveness check that queries the database fails on "
+           "every pod during a database blip, and the whole fleet is restarted at once.")
+    fix = ("Keep liveness free of I/O (return 200 if the process can answer at all) and check the database in a "
+           "separate readiness route that the readinessProbe uses.")
+    tags = ("health", "database", "kubernetes")
+    examples = (
+        Example({"app/main.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.db import get_session, ping_db
+
+            app = FastAPI()
+
+            @app.get("/healthz")
+            async def healthz(session: AsyncSession = Depends(get_session)):
+                await session.execute(text("SELECT 1"))
+                return {"ok": True}
+
+            @app.get("/ping")
+            def ping():
+                return ping_db()
+            """, "app/db.py": """
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine("postgresql://db/app", pool_pre_ping=True)
+
+            def get_session(): ...
+
+            def ping_db():
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return True
+            """}, expect=["app/main.py:8", "app/main.py:13"], title="directly, and through a helper in another module"),
+        Example({"app/main.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.db import get_session
+
+            app = FastAPI()
+
+            @app.get("/healthz")
+            async def healthz():
+                return {"status": "ok"}
+
+            @app.get("/readyz")
+            async def readyz(session: AsyncSession = Depends(get_session)):
+                await session.execute(text("SELECT 1"))
+                return {"status": "ready"}
+            """, "app/db.py": "async def get_session(): ...\n"},
+            title="cheap liveness; readiness checks the database"),
+    )
+
+    def run(self, project: Project):
+        probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "liveness" and p.http_path}
+        for app in project.service_apps:
+            for path, route in app.all_routes():
+                handler = route.handler
+                last = [s for s in path.lower().split("/") if s][-1:] or [""]
+                if handler is None or not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
+                    continue
+                step = database_access(project, handler, route.module)
+                if step is None:
+                    continue
+                module, site_span, what = step
+                related = [Related(module.path, site_span, what)] if (module.path, site_span) != \
+                    (route.module.path, route.span) else []
+                yield self.finding(route.module.path, route.span,
+                                   f"liveness route {path} ({handler.name}) touches the database: {what}",
+                                   related=related)

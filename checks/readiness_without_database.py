@@ -1,0 +1,122 @@
+"""RC506 readiness-without-database: the service uses a database but nothing reports when it cannot reach it.
+
+What it does
+    For a service whose code creates a database engine (or pool), flags the app
+    when it has no readiness route (a path ending in ``readyz``, ``ready`` or
+    ``readiness``, or one a readinessProbe requests) that touches the database
+    (directly, through helpers or dependencies), and no other health route
+    does either. A readiness route that exists but never queries the database
+    is flagged at that route.
+
+Why is this bad
+    Readiness is how the orchestrator and load balancer learn that a pod cannot
+    serve: without a database check, pods that lost their connection (network
+    partition, exhausted pool, failover in progress) keep receiving traffic and
+    answer every request with a 500.
+
+Example
+    engine = create_async_engine(URL, pool_pre_ping=True)
+    @app.get("/healthz")
+    async def healthz(): return {"ok": True}     # and nothing checks the database
+
+Use instead
+    @app.get("/readyz")
+    async def readyz(session: AsyncSession = Depends(get_session)):
+        await session.execute(text("SELECT 1"))
+        return {"status": "ready"}
+"""
+
+from __future__ import annotations
+
+from readycheck.api import Check, Example, Project, Severity, database_access, is_auxiliary_path
+
+READINESS_SEGMENTS = {"readyz", "ready", "readiness"}
+ENGINE_MARKERS = (b"create_engine", b"create_async_engine", b"create_pool", b"AsyncIOMotorClient")
+
+APP = """
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from app.db import get_session
+
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+    """
+
+
+class ReadinessWithoutDatabase(Check):
+    id = "RC506"
+    name = "readiness-without-database"
+    severity = Severity.WARNING
+    summary = "The service uses a database but no readiness route checks it"
+    why = ("Without a readiness check of the database, pods that lost their connection keep receiving traffic and "
+           "answer every request with an error.")
+    fix = "Add a /readyz route that runs a cheap query (SELECT 1) through the app's session, and point the readinessProbe at it."
+    tags = ("health", "database")
+    examples = (
+        Example({"app/main.py": APP, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            async def get_session(): ...
+            """}, expect=["app/main.py:6"], title="liveness only"),
+        Example({"app/main.py": APP + """
+    @app.get("/readyz")
+    async def readyz():
+        return {"status": "ready"}
+    """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            async def get_session(): ...
+            """}, expect=["app/main.py:12"], title="a readiness route that checks nothing"),
+        Example({"app/main.py": APP + """
+    @app.get("/readyz")
+    async def readyz(session: AsyncSession = Depends(get_session)):
+        await session.execute(text("SELECT 1"))
+        return {"status": "ready"}
+    """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            async def get_session(): ...
+            """, "other/main.py": "from fastapi import FastAPI\\napp = FastAPI()\\n"},
+            title="readiness checks the database; an app with no database"),
+    )
+
+    def run(self, project: Project):
+        uses_database = False
+        for source in project.python.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            try:
+                if any(marker in source.data for marker in ENGINE_MARKERS):
+                    uses_database = True
+                    break
+            except Exception:
+                continue
+        if not uses_database:
+            return
+        probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "readiness" and p.http_path}
+        for app in project.service_apps:
+            routes = list(app.all_routes())
+            if not routes:
+                continue
+            readiness = [(path, r) for path, r in routes
+                         if ([s for s in path.lower().split("/") if s][-1:] or [""])[0] in READINESS_SEGMENTS
+                         or path.rstrip("/") in probed]
+            checked = [(path, r) for path, r in routes if r.handler is not None and
+                       (path, r) in readiness and database_access(project, r.handler, r.module)]
+            if checked:
+                continue
+            if readiness:
+                path, route = readiness[0]
+                yield self.finding(route.module.path, route.span,
+                                   f"readiness route {path} does not check the database the service uses")
+                continue
+            health_checks_db = any(r.handler is not None and database_access(project, r.handler, r.module)
+                                   for path, r in routes
+                                   if any(w in path.lower() for w in ("health", "live", "ping", "status")))
+            if not health_checks_db:
+                yield self.finding(app.module.path, app.span,
+                                   f"app `{app.name}` uses a database but has no readiness route that checks it")
