@@ -280,6 +280,36 @@ class BlockingCallInAsyncRoute(Check):
                 return await crud.fetch_user_async(db, user_id)
             """}, title="sync route, offloaded helper, async helper and async session factory"),
         Example({"app/main.py": """
+            import time
+            import requests
+            from fastapi import APIRouter, Depends, FastAPI, Request
+            from starlette.middleware.base import BaseHTTPMiddleware
+
+            async def verify_token(request: Request):
+                return requests.get("https://auth.internal/verify", timeout=2).ok
+
+            async def audit():
+                time.sleep(0.01)
+
+            router = APIRouter(dependencies=[Depends(audit)])
+            app = FastAPI()
+
+            @app.middleware("http")
+            async def timing(request: Request, call_next):
+                time.sleep(0.001)
+                return await call_next(request)
+
+            class Slow(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    requests.post("https://audit.internal", timeout=1)
+                    return await call_next(request)
+
+            @router.get("/me")
+            def me(ok: bool = Depends(verify_token)):
+                return ok
+            """}, expect=["app/main.py:7", "app/main.py:10", "app/main.py:17", "app/main.py:22"],
+            title="async dependencies (parameter and router level) and middleware, even for a sync route"),
+        Example({"app/main.py": """
             from fastapi import FastAPI
 
             app = FastAPI()
@@ -292,23 +322,57 @@ class BlockingCallInAsyncRoute(Check):
     )
 
     def run(self, project: Project):
-        for route, handler in project.web.handlers():
-            if not handler.is_async:
+        seen: set[tuple[str, str]] = set()
+        for kind, function, module in self._on_the_loop(project):
+            if (module.path, function.qualname) in seen:
                 continue
-            module = route.module
-            where = f"{'/'.join(route.methods)} {route.path or '/'}"
-            for steps, reason in self._blocking_paths(project, handler, module, depth=0, seen=frozenset()):
+            seen.add((module.path, function.qualname))
+            for steps, reason in self._blocking_paths(project, function, module, depth=0, seen=frozenset()):
                 first_module, first_call = steps[0]
-                chain = " -> ".join([handler.name] + [c.text for _, c in steps])
+                chain = " -> ".join([function.name] + [c.text for _, c in steps])
                 related = [Related(m.path, c.span, f"step {i + 1}: `{c.text}()`") for i, (m, c) in enumerate(steps)
                            if i > 0]
                 if len(steps) == 1:
-                    message = (f"async route `{handler.name}` ({where}) calls `{first_call.text}()`, which {reason}, "
-                               f"on the event loop")
+                    message = f"{kind} calls `{first_call.text}()`, which {reason}, on the event loop"
                 else:
-                    message = (f"async route `{handler.name}` ({where}) blocks the event loop through "
-                               f"`{chain}()`, which {reason}")
+                    message = f"{kind} blocks the event loop through `{chain}()`, which {reason}"
                 yield self.finding(first_module.path, first_call.span, message, related=related)
+
+    def _on_the_loop(self, project: Project):
+        """(description, function, module) for code FastAPI/Starlette runs on the event loop:
+        async route handlers, async dependencies (parameter-level, and router/app/route-level
+        ``dependencies=[...]``), ``@app.middleware("http")`` functions, ``dispatch`` of
+        BaseHTTPMiddleware subclasses, and async lifespan/startup hooks."""
+        web = project.web
+        dependency_refs = []
+        for route, handler in web.handlers():
+            if handler.is_async:
+                where = f"{'/'.join(route.methods)} {route.path or '/'}"
+                yield f"async route `{handler.name}` ({where})", handler, route.module
+            dependency_refs += [(p.depends, route.module) for p in handler.params
+                                if p.depends and p.depends != "<annotation>"]
+            for deco in handler.decorators:
+                dependency_refs += [(d, route.module) for d in _dependency_list(deco.call)]
+        for obj in web.objects:
+            dependency_refs += [(d, obj.module) for d in _dependency_list(obj.call)]
+            for function, module in obj.startup:
+                if function.is_async:
+                    yield f"startup hook `{function.name}` of app `{obj.name}`", function, module
+        for target, module in dependency_refs:
+            found = project.python.function(module, target, "", True) or project.python.function(module, target, "",
+                                                                                                   False)
+            if found is not None and found[0].is_async:
+                yield f"async dependency `{found[0].name}`", found[0], found[1]
+        for module in project.python.web_modules():
+            for function in module.functions.values():
+                if not function.is_async:
+                    continue
+                middleware = any(d.text.endswith(".middleware") for d in function.decorators)
+                dispatch = function.name == "dispatch" and "." in function.qualname and any(
+                    base.endswith("BaseHTTPMiddleware") for base in
+                    module.class_bases.get(function.qualname.split(".")[0], ()))
+                if middleware or dispatch:
+                    yield f"middleware `{function.qualname}`", function, module
 
     def _blocking_paths(self, project: Project, function: Function, module: ModuleFacts, depth: int, seen: frozenset):
         """(steps, reason) for every blocking call reached from a function running on the event loop:
@@ -373,6 +437,16 @@ class BlockingCallInAsyncRoute(Check):
         if blocking_method(receiver_type, call.method):
             return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
         return None
+
+
+def _dependency_list(call) -> list[str]:
+    """Targets of ``dependencies=[Depends(x), ...]`` in a constructor or decorator call."""
+    value = call.kwarg("dependencies") if call is not None else None
+    if value is None or value.kind != "list":
+        return []
+    return [item.items[0].text for item in value.items
+            if item.kind == "call" and item.text.rsplit(".", 1)[-1] in ("Depends", "Security") and item.items
+            and item.items[0].kind == "ref"]
 
 
 SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
