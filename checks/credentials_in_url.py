@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from readycheck.api import Check, Example, Project, Severity, Value, is_auxiliary_path
+from readycheck.api import Check, Example, Project, Severity, is_auxiliary_path
 
 CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
 HOST = re.compile(r"@([A-Za-z0-9_.-]+)")
@@ -42,15 +42,6 @@ def credential(text: str) -> str | None:
         if not REFERENCE.match(password):
             return match.group(1)
     return None
-
-
-def _strings(value: Value):
-    if value.kind == "str":
-        yield value
-    for item in value.items:
-        yield from _strings(item)
-    for _, item in value.keywords:
-        yield from _strings(item)
 
 
 class CredentialsInUrl(Check):
@@ -103,24 +94,11 @@ class CredentialsInUrl(Check):
     )
 
     def run(self, project: Project):
-        index = project.python
-        for source in index.sources:
-            if is_auxiliary_path(source.path):
-                continue
-            try:
-                if b"://" not in source.data or b"@" not in source.data:
-                    continue
-            except Exception:
-                continue
-            facts = index.facts(source)
-            if facts is None:
-                continue
-            values = [a.value for a in facts.assignments]
-            values += [c.call for c in list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]
-                       if c.call is not None]
+        for facts in project.python.modules_with(b"://"):
+            values = [a.value for a in facts.assignments] + [c.call for c in facts.all_calls() if c.call is not None]
             seen = set()
             for value in values:
-                for string in _strings(value):
+                for string in value.strings():
                     scheme = credential(string.text)
                     if scheme and string.span not in seen:
                         seen.add(string.span)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from readycheck.api import Check, Example, Project, Severity, Value, is_auxiliary_path
+from readycheck.api import Check, Example, Project, Severity
 
 SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
 ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
@@ -45,15 +45,6 @@ DRIVER_PACKAGES = {"asyncpg": {"asyncpg"}, "psycopg": {"psycopg", "psycopg-binar
 ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",
                  "sqlmodel.ext.asyncio.session.create_async_engine"}
 MARKERS = (b"create_async_engine", b"+asyncpg", b"+aiomysql", b"+asyncmy", b"+aiosqlite", b"+psycopg")
-
-
-def _strings(value: Value):
-    if value.kind == "str":
-        yield value
-    for item in value.items:
-        yield from _strings(item)
-    for _, item in value.keywords:
-        yield from _strings(item)
 
 
 class DatabaseDriverMismatch(Check):
@@ -98,27 +89,14 @@ class DatabaseDriverMismatch(Check):
         packages = project.declared_packages
         if packages is None:
             return
-        index = project.python
         async_engine = False
         urls = []
-        for source in index.sources:
-            if is_auxiliary_path(source.path):  # tests and docs snippets are not the service
-                continue
-            try:
-                data = source.data
-            except Exception:
-                continue
-            if not any(marker in data for marker in MARKERS):
-                continue
-            facts = index.facts(source)
-            if facts is None:
-                continue
-            calls = list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]
+        for facts in project.python.modules_with(*MARKERS):
+            calls = facts.all_calls()
             if any(c.callee in ASYNC_ENGINES for c in calls):
                 async_engine = True
-            values = [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]
-            for value in values:
-                for string in _strings(value):
+            for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
+                for string in value.strings():
                     match = URL_DRIVER.search(string.text)
                     if match:
                         urls.append((facts.path, string, match.group(2)))

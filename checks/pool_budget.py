@@ -28,7 +28,7 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Severity, is_auxiliary_path
+from readycheck.api import Check, Example, Project, Related, Severity
 
 ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
            "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlmodel.create_engine"}
@@ -73,20 +73,9 @@ class PoolBudget(Check):
     )
 
     def run(self, project: Project):
-        index = project.python
         engines = []
-        for source in index.sources:
-            if is_auxiliary_path(source.path):
-                continue
-            try:
-                if b"create_engine" not in source.data and b"create_async_engine" not in source.data:
-                    continue
-            except Exception:
-                continue
-            facts = index.facts(source)
-            if facts is None:
-                continue
-            for call in list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]:
+        for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
+            for call in facts.all_calls():
                 if call.callee not in ENGINES or call.call is None:
                     continue
                 summary = call.call

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from readycheck.api import Check, Example, Project, Severity, is_auxiliary_path
+from readycheck.api import Check, Example, Project, Severity
 
 ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine"}
 SYNC_URL = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(\+(psycopg2|psycopg2cffi|pg8000|pymysql|mysqldb|"
@@ -62,20 +62,9 @@ class SyncUrlAsyncEngine(Check):
     )
 
     def run(self, project: Project):
-        index = project.python
-        for source in index.sources:
-            if is_auxiliary_path(source.path):
-                continue
-            try:
-                if b"create_async_engine" not in source.data:
-                    continue
-            except Exception:
-                continue
-            facts = index.facts(source)
-            if facts is None:
-                continue
+        for facts in project.python.modules_with(b"create_async_engine"):
             constants = {a.name: a.value for a in facts.assignments if not a.scope and a.value.kind == "str"}
-            for call in list(facts.module_calls) + [c for f in facts.functions.values() for c in f.calls]:
+            for call in facts.all_calls():
                 if call.callee not in ASYNC_ENGINES or call.call is None:
                     continue
                 url = call.call.arg(0, "url")

@@ -425,6 +425,20 @@ class PythonIndex:
         self.prefetch(wanted)
         return [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
 
+    def modules_with(self, *markers: bytes) -> Iterator[ModuleFacts]:
+        """Facts of the service's modules (not tests, docs, examples or scripts) whose
+        bytes contain one of the markers: the byte prefilter every code check uses."""
+        from readycheck.sourcefile import is_auxiliary_path
+
+        for source in self.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            data = self._source_bytes(source)
+            if any(marker in data for marker in markers):
+                facts = self.facts(source)
+                if facts is not None:
+                    yield facts
+
     def modules(self) -> Iterator[ModuleFacts]:
         for source in self.sources:
             facts = self.facts(source)

@@ -61,6 +61,15 @@ class Value:
                 return found
         return self.items[position] if position < len(self.items) else None
 
+    def strings(self) -> Iterator["Value"]:
+        """Every string literal in this summary, nested arguments included."""
+        if self.kind == "str":
+            yield self
+        for item in self.items:
+            yield from item.strings()
+        for _, item in self.keywords:
+            yield from item.strings()
+
     @property
     def literal(self) -> Any:
         if self.kind == "str":
@@ -141,6 +150,11 @@ class ModuleFacts:
     #: Calls under ``if __name__ == "__main__":``.
     main_calls: list[CallSite] = field(default_factory=list)
     classes: set[str] = field(default_factory=set)
+
+    def all_calls(self) -> list[CallSite]:
+        """Calls made at import time and inside every function of the module."""
+        return list(self.module_calls) + [c for f in self.functions.values() for c in f.calls]
+
     #: Module-level class name -> qualified names of its bases.
     class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
