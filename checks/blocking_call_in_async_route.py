@@ -307,7 +307,20 @@ class BlockingCallInAsyncRoute(Check):
             @router.get("/me")
             def me(ok: bool = Depends(verify_token)):
                 return ok
-            """}, expect=["app/main.py:7", "app/main.py:10", "app/main.py:17", "app/main.py:22"],
+
+            class RoleChecker:
+                def __init__(self, role):
+                    self.role = role
+
+                async def __call__(self, user=Depends(verify_token)):
+                    time.sleep(0.01)
+
+            admin_only = RoleChecker("admin")
+
+            @router.get("/admin")
+            def admin(ok=Depends(admin_only)):
+                return ok
+            """}, expect=["app/main.py:7", "app/main.py:10", "app/main.py:17", "app/main.py:22", "app/main.py:34"],
             title="async dependencies (parameter and router level) and middleware, even for a sync route"),
         Example({"app/main.py": """
             from fastapi import FastAPI
@@ -358,11 +371,20 @@ class BlockingCallInAsyncRoute(Check):
             for function, module in obj.startup:
                 if function.is_async:
                     yield f"startup hook `{function.name}` of app `{obj.name}`", function, module
-        for target, module in dependency_refs:
-            found = project.python.function(module, target, "", True) or project.python.function(module, target, "",
-                                                                                                   False)
-            if found is not None and found[0].is_async:
-                yield f"async dependency `{found[0].name}`", found[0], found[1]
+        done = set()
+        while dependency_refs:  # dependencies of dependencies too
+            target, module = dependency_refs.pop()
+            if (module.path, target) in done:
+                continue
+            done.add((module.path, target))
+            found = _dependency_function(project, module, target)
+            if found is None:
+                continue
+            dependency, dep_module = found
+            dependency_refs += [(p.depends, dep_module) for p in dependency.params
+                                if p.depends and p.depends != "<annotation>"]
+            if dependency.is_async:
+                yield f"async dependency `{dependency.qualname}`", dependency, dep_module
         for module in project.python.web_modules():
             for function in module.functions.values():
                 if not function.is_async:
@@ -437,6 +459,25 @@ class BlockingCallInAsyncRoute(Check):
         if blocking_method(receiver_type, call.method):
             return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
         return None
+
+
+def _dependency_function(project: Project, module: ModuleFacts, target: str):
+    """The function FastAPI calls for ``Depends(target)``: a function, or the ``__call__`` of a
+    callable instance (``checker = RoleChecker(...)``; ``Depends(checker)``). A class itself is
+    instantiated, which never awaits, so it runs in the thread pool like a sync function."""
+    found = project.python.function(module, target, "", True) or project.python.function(module, target, "", False)
+    if found is not None:
+        return found
+    resolved = project.python.resolve(target, module)
+    if resolved is None:
+        return None
+    home, name = resolved
+    for assignment in home.assignments:
+        if assignment.name == name and not assignment.scope and assignment.value.kind == "call":
+            cls = project.python.resolve(assignment.value.text, home)
+            if cls is not None and f"{cls[1]}.__call__" in cls[0].functions:
+                return cls[0].functions[f"{cls[1]}.__call__"], cls[0]
+    return None
 
 
 def _dependency_list(call) -> list[str]:

@@ -409,6 +409,8 @@ def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver |
         if server is not None:
             start.server = server
             server.settings = _settings(project, start, server, resolver)
+            if server.target is None and server.name == "fastapi":
+                server.target = _fastapi_entrypoint(project)
             return start
     for command in start.chain:
         server = _python_main_server(project, command, resolver)
@@ -488,6 +490,19 @@ def _gunicorn_conf(project: "Project", server: Server, resolver: "_ScriptResolve
 
 #: Platforms that run the process with a PORT environment variable set.
 PORT_PLATFORMS = {"Procfile", "render.yaml", "railway", "app.yaml"}
+def _fastapi_entrypoint(project: "Project") -> Token | None:
+    """``[tool.fastapi] entrypoint = "app.main:app"``: what `fastapi run` serves when given no path."""
+    for pyproject in project.pyprojects:
+        table = (pyproject.data.get("tool") or {}).get("fastapi")
+        entry = table.get("entrypoint") if isinstance(table, dict) else None
+        if isinstance(entry, str):
+            text = pyproject.source.text
+            at = text.find(entry)
+            span = pyproject.source.index.span(at, at + len(entry)) if at >= 0 else Span(1)
+            return Token(entry, pyproject.path, span)
+    return None
+
+
 FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
                      "--timeout-graceful-shutdown": "graceful_timeout"}
 

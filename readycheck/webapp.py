@@ -152,6 +152,12 @@ class WebModel:
         unknown = False
         request = "/" + "/".join(wanted)
         for app in apps:
+            root = app.call.kwarg("root_path")
+            if root is not None and root.kind == "str" and root.text.strip("/"):
+                prefix = [s for s in root.text.strip("/").split("/") if s]
+                if wanted[:len(prefix)] == prefix:  # served behind a proxy prefix, stripped by Starlette
+                    if self.serves([app], "/" + "/".join(wanted[len(prefix):])):
+                        return True
             for prefix in app.opaque_mounts:  # StaticFiles, a WSGI app: readycheck cannot see inside
                 if prefix == UNKNOWN_SEGMENT or request.startswith("/" + prefix.strip("/")):
                     unknown = True

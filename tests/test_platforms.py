@@ -192,3 +192,25 @@ def test_inspect_json_and_text(tmp_path, capsys):
     assert main(["inspect", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "server: uvicorn app.main:app  listens 0.0.0.0:8000" in text and "GET     /healthz" in text
+
+
+def test_fastapi_run_without_a_path_uses_the_pyproject_entrypoint(tmp_path):
+    starts, project = starts_of(tmp_path, {
+        "Procfile": "web: fastapi run --port $PORT\n",
+        "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n\n[tool.fastapi]\nentrypoint = "app.main:app"\n',
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/x')\ndef x():\n    return 1\n",
+    })
+    server = starts[("Procfile", "web", "boot")].server
+    assert server.target.text == "app.main:app" and server.target.path == "pyproject.toml"
+    assert [a.name for a in project.service_apps] == ["app"]
+
+
+def test_probe_paths_may_carry_the_root_path(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI(root_path='/api')\n\n@app.get('/healthz')\n"
+                       "def healthz():\n    return 1\n",
+    })
+    apps = project.service_apps
+    assert project.web.serves(apps, "/api/healthz") is True
+    assert project.web.serves(apps, "/healthz/") is True
+    assert project.web.serves(apps, "/api/nope") is False
