@@ -4,7 +4,8 @@ What it does
     Flags ``create_engine(...)`` and ``create_async_engine(...)`` (SQLAlchemy and
     SQLModel, resolved through imports) in the service's code without
     ``pool_pre_ping=True``. SQLite engines, engines with ``poolclass=NullPool``
-    (no pool to go stale) and code under tests, docs and scripts are not flagged.
+    (no pool to go stale), alembic migration environments (``env.py``: one
+    short-lived connection) and code under tests, docs and scripts are not flagged.
     Autofix: adds ``pool_pre_ping=True`` to the call (libcst, formatting kept).
 
 Why is this bad
@@ -60,7 +61,11 @@ class EngineWithoutPoolPrePing(Check):
             """, "tests/conftest.py": """
             from sqlalchemy import create_engine
             engine = create_engine("postgresql://localhost/test")
-            """}, title="pre-ping, SQLite, NullPool, tests"),
+            """, "db/revisions/env.py": """
+            from alembic import context
+            from sqlalchemy import create_engine
+            connectable = create_engine(context.config.get_main_option("sqlalchemy.url"))
+            """}, title="pre-ping, SQLite, NullPool, tests, an alembic migration environment"),
     )
     fix_examples = (
         ({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
@@ -73,6 +78,8 @@ class EngineWithoutPoolPrePing(Check):
 
     def run(self, project: Project):
         for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
+            if any(target.split(".")[0] == "alembic" for target in facts.imports.values()):
+                continue  # a migration environment (alembic env.py): one short-lived connection
             for call in facts.all_calls():
                 if call.callee not in ENGINES or call.call is None:
                     continue
