@@ -6,7 +6,8 @@ What it does
     written in the handler that block: ``time.sleep``, ``requests``,
     ``urllib.request.urlopen``, ``httpx``'s sync functions and ``Client``,
     ``subprocess``, ``os.system``, sync database drivers (``psycopg2``,
-    ``pymysql``, ``MySQLdb``, ``sqlite3``) and sync ``redis`` clients, and
+    psycopg 3's sync ``psycopg.connect``, ``pymysql``, ``MySQLdb``, ``sqlite3``)
+    and sync ``redis`` clients, and
     non-awaited calls on a sync SQLAlchemy/SQLModel ``Session``, ``Engine`` or
     ``Connection`` parameter (also through ``Annotated[Session, Depends(...)]``
     aliases defined in other modules). Names are resolved through imports
@@ -58,6 +59,8 @@ BLOCKING_CALLS = {
     "subprocess.check_call": "waits for a subprocess", "subprocess.check_output": "waits for a subprocess",
     "os.system": "waits for a subprocess",
     "psycopg2.connect": "opens a synchronous database connection",
+    "psycopg.connect": "opens a synchronous database connection",
+    "psycopg.Connection.connect": "opens a synchronous database connection",
     "pymysql.connect": "opens a synchronous database connection",
     "MySQLdb.connect": "opens a synchronous database connection",
     "sqlite3.connect": "opens a synchronous database connection",
@@ -76,6 +79,8 @@ BLOCKING_RECEIVERS = {
     "requests.Session": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send"},
     "httpx.Client": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"},
     "psycopg2.connect": {"execute", "commit", "rollback", "executemany"},
+    "psycopg.connect": {"execute", "commit", "rollback", "executemany", "fetchone", "fetchall"},
+    "psycopg.Connection.connect": {"execute", "commit", "rollback", "executemany"},
     "pymysql.connect": {"execute", "commit", "rollback", "executemany"},
     "MySQLdb.connect": {"execute", "commit", "rollback", "executemany"},
     "sqlite3.connect": {"execute", "commit", "rollback", "executemany", "executescript"},
@@ -158,6 +163,7 @@ class BlockingCallInAsyncRoute(Check):
             SessionDep = Annotated[Session, Depends(get_db)]
             """, "app/routes/items.py": """
             import sqlite3
+            import psycopg
             from fastapi import APIRouter
             from app.deps import SessionDep
 
@@ -168,7 +174,15 @@ class BlockingCallInAsyncRoute(Check):
                 session.commit()
                 with sqlite3.connect("x.db") as conn:
                     conn.execute("select 1")
-            """}, expect=["app/routes/items.py:9", "app/routes/items.py:10", "app/routes/items.py:11"],
+
+            @router.get("/count")
+            async def count():
+                async with await psycopg.AsyncConnection.connect("dbname=app") as aconn:
+                    await aconn.execute("select 1")
+                with psycopg.connect("dbname=app") as conn:
+                    return conn.execute("select count(*) from items").fetchone()
+            """}, expect=["app/routes/items.py:10", "app/routes/items.py:11", "app/routes/items.py:12",
+                          "app/routes/items.py:18", "app/routes/items.py:19"],
             title="Annotated alias from another module; sqlite3 connection"),
         Example({"app/main.py": """
             import time
