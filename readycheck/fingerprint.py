@@ -17,60 +17,62 @@ algorithm, as GitHub's upload action documents and implements it:
 
 from __future__ import annotations
 
+import sys
+from array import array
+
 BLOCK_SIZE = 100
 MOD = 37
 EOF = 65535
 _MASK = (1 << 64) - 1
 _FIRST_MOD = pow(MOD, BLOCK_SIZE, 1 << 64)
-_SPACE, _TAB, _LF, _CR = 32, 9, 10, 13
+_LF = 10
 
 
-def line_hashes(text: str) -> dict[int, str]:
-    """Line number (1-based) -> primaryLocationLineHash for every line of a text."""
-    units = text.encode("utf-16-le")
-    codes = [units[i] | (units[i + 1] << 8) for i in range(0, len(units), 2)]
-    window = [0] * BLOCK_SIZE
-    line_at = [-1] * BLOCK_SIZE
-    state = {"hash": 0, "index": 0}
+def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
+    """Line number (1-based) -> primaryLocationLineHash for every line of a text,
+    or only for lines up to ``last_line`` (the ``:n`` suffix needs every earlier line).
+
+    The rolling window is computed from prefix hashes: with P[i] the polynomial
+    hash of the first i kept characters, the window of 100 characters starting
+    at k is P[k + 100] - P[k] * 37**100 (mod 2**64). That is one multiply-add per
+    character and one subtraction per line, the same values as GitHub's loop.
+    """
+    # Spaces and tabs are skipped; CRLF, then lone CR, become LF (a space between
+    # CR and LF keeps them two line ends, as the reference loop does).
+    kept = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    units = array("H", kept.encode("utf-16-le"))
+    if sys.byteorder == "big":  # pragma: no cover
+        units.byteswap()
+    units.append(EOF)
+    # Each line starts at the kept character after a line end (the EOF marker included).
+    starts = [0]
+    position = kept.find("\n")
+    if len(units) - 1 != len(kept):  # characters outside the BMP take two units
+        starts = [0] + [i + 1 for i, unit in enumerate(units) if unit == _LF]
+    else:
+        while position != -1:
+            starts.append(position + 1)
+            position = kept.find("\n", position + 1)
+    if last_line is not None:
+        del starts[last_line:]
+    needed = min(len(units), (starts[-1] if starts else 0) + BLOCK_SIZE)
+    prefix = [0]
+    append = prefix.append
+    value = 0
+    for unit in units[:needed]:
+        value = (value * 37 + unit) & 0xFFFFFFFFFFFFFFFF
+        append(value)
+    # Past the end the window reads zeros: P[k + 100] is then P[n] * 37**(k + 100 - n).
+    total = len(units)
     counts: dict[str, int] = {}
     out: dict[int, str] = {}
-
-    def emit() -> None:
-        value = format(state["hash"] & _MASK, "x")
-        counts[value] = counts.get(value, 0) + 1
-        out[line_at[state["index"]]] = f"{value}:{counts[value]}"
-        line_at[state["index"]] = -1
-
-    def update(current: int) -> None:
-        index = state["index"]
-        begin = window[index]
-        window[index] = current
-        state["hash"] = (MOD * state["hash"] + current - _FIRST_MOD * begin) & _MASK
-        state["index"] = (index + 1) % BLOCK_SIZE
-
-    line_number = 0
-    line_start = True
-    prev_cr = False
-    for current in codes + [EOF]:
-        if current in (_SPACE, _TAB) or (prev_cr and current == _LF):
-            prev_cr = False
-            continue
-        if current == _CR:
-            current = _LF
-            prev_cr = True
+    for line, start in enumerate(starts, 1):
+        end = start + BLOCK_SIZE
+        if end <= needed:
+            high = prefix[end]
         else:
-            prev_cr = False
-        if line_at[state["index"]] != -1:
-            emit()
-        if line_start:
-            line_start = False
-            line_number += 1
-            line_at[state["index"]] = line_number
-        if current == _LF:
-            line_start = True
-        update(current)
-    for _ in range(BLOCK_SIZE):
-        if line_at[state["index"]] != -1:
-            emit()
-        update(0)
+            high = (prefix[total] * pow(MOD, end - total, 1 << 64)) & _MASK
+        digest = format((high - prefix[start] * _FIRST_MOD) & _MASK, "x")
+        counts[digest] = counts.get(digest, 0) + 1
+        out[line] = f"{digest}:{counts[digest]}"
     return out

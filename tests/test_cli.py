@@ -11,6 +11,8 @@ import pytest
 from helpers import write_tree
 from readycheck import __version__
 from readycheck.cli import main
+from readycheck.config import build_config
+from readycheck.registry import load_checks
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "readycheck" / "schemas" / "report-v1.json").read_text())
@@ -92,6 +94,25 @@ def test_text_report_escapes_terminal_control_characters(tmp_path, capsys):
     code, out, _ = run(capsys, str(tmp_path))
     assert "\x1b" not in out
     assert "\\x1b" in out
+
+
+def test_coloured_text_report_styles_ours_and_escapes_theirs(tmp_path):
+    import io
+
+    from readycheck.reporters import text
+    from readycheck.runner import scan
+
+    write_tree(tmp_path, {"requirements.txt": "fastapi  # \x1b[2J\n"}, dedent=False)
+    checks, _ = load_checks()
+    result = scan(tmp_path, build_config({}, checks, None), checks)
+    out = io.StringIO()
+    text.report(result, out, color=True, display=str)
+    report = out.getvalue()
+    assert "\x1b[1mRC301\x1b[0m" in report  # our styling
+    assert "\x1b[2J" not in report and "\\x1b[2J" in report  # their escape, shown not obeyed
+    plain = io.StringIO()
+    text.report(result, plain, color=False, display=str)
+    assert "\x1b" not in plain.getvalue() and "RC301" in plain.getvalue()
 
 
 def test_version(capsys):

@@ -3,11 +3,11 @@ in readycheck/schemas/report-v1.json). Paths are relative to the scanned root.""
 
 from __future__ import annotations
 
-import json
 from typing import IO
 
 from readycheck import __version__
 from readycheck.findings import Finding, Severity, Span
+from readycheck.reporters import write_json
 from readycheck.runner import ScanResult
 
 SCHEMA_VERSION = 1
@@ -54,5 +54,4 @@ def report(result: ScanResult, out: IO[str], root_label: str) -> None:
         "diagnostics": [{"path": d.path, "line": d.line, "message": d.message, "kind": d.kind}
                         for d in result.diagnostics],
     }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json(document, out, expand=2)

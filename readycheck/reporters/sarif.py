@@ -12,7 +12,6 @@ read are ``toolExecutionNotifications``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import IO
@@ -20,6 +19,7 @@ from typing import IO
 from readycheck import __version__
 from readycheck.check import Check
 from readycheck.findings import Finding, Severity, Span
+from readycheck.reporters import write_json
 from readycheck.fingerprint import line_hashes
 from readycheck.runner import ScanResult
 from readycheck.sourcefile import UnreadableFile
@@ -82,6 +82,10 @@ class _Locator:
         self.result = result
         self.prefix = prefix
         self._hashes: dict[str, dict[int, str]] = {}
+        # Hash each file only as far as its last reported line.
+        self._last_line: dict[str, int] = {}
+        for finding in result.findings + result.suppressed:
+            self._last_line[finding.path] = max(finding.span.line, self._last_line.get(finding.path, 0))
 
     def uri(self, path: str) -> str:
         return f"{self.prefix}{path}"
@@ -95,7 +99,8 @@ class _Locator:
             source = self.result.project.file(path) if self.result.project else None
             try:
                 # GitHub reads the file as UTF-8 (a BOM stays a character): hash the same text.
-                self._hashes[path] = line_hashes(source.data.decode("utf-8", "replace")) if source else {}
+                self._hashes[path] = (line_hashes(source.data.decode("utf-8", "replace"), self._last_line.get(path))
+                                      if source else {})
             except UnreadableFile:
                 self._hashes[path] = {}
         return self._hashes[path].get(line)
@@ -158,5 +163,4 @@ def sarif_document(result: ScanResult, checks: list[type[Check]], category: str 
 
 
 def report(result: ScanResult, out: IO[str], checks: list[type[Check]], category: str = "") -> None:
-    json.dump(sarif_document(result, checks, category), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json(sarif_document(result, checks, category), out, expand=4)
