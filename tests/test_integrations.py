@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings, strategies as st
 
 from helpers import write_tree
 from readycheck.cli import main, rules_markdown
@@ -109,6 +110,57 @@ def test_fingerprints_match_githubs_algorithm():
                                  7: "c129715d7a2bc9a3:1"}
     dockerfile = (EXAMPLES / "fastapi-bad" / "Dockerfile").read_text()
     assert line_hashes(dockerfile)[1] == "f27d0200025e9ff4:1"
+
+
+def _reference_line_hashes(text: str) -> dict[int, str]:
+    """GitHub's loop (fingerprints.ts) transcribed character by character: the oracle
+    for readycheck's prefix-hash version."""
+    codes = list(text.encode("utf-16-le"))
+    codes = [codes[i] | (codes[i + 1] << 8) for i in range(0, len(codes), 2)] + [65535]
+    window, line_at = [0] * 100, [-1] * 100
+    state = {"hash": 0, "index": 0}
+    counts: dict[str, int] = {}
+    out: dict[int, str] = {}
+
+    def emit() -> None:
+        value = format(state["hash"], "x")
+        counts[value] = counts.get(value, 0) + 1
+        out[line_at[state["index"]]] = f"{value}:{counts[value]}"
+        line_at[state["index"]] = -1
+
+    def update(current: int) -> None:
+        begin, window[state["index"]] = window[state["index"]], current
+        state["hash"] = (37 * state["hash"] + current - pow(37, 100, 1 << 64) * begin) % (1 << 64)
+        state["index"] = (state["index"] + 1) % 100
+
+    line, line_start, prev_cr = 0, True, False
+    for current in codes:
+        if current in (32, 9) or (prev_cr and current == 10):
+            prev_cr = False
+            continue
+        prev_cr = current == 13
+        current = 10 if current == 13 else current
+        if line_at[state["index"]] != -1:
+            emit()
+        if line_start:
+            line_start, line = False, line + 1
+            line_at[state["index"]] = line
+        line_start = current == 10
+        update(current)
+    for _ in range(100):
+        if line_at[state["index"]] != -1:
+            emit()
+        update(0)
+    return out
+
+
+@given(st.lists(st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "\u00e9", "\U0001F600", "x" * 60,
+                                 "  \n", "\r \n", "\n\n"]), max_size=80).map("".join), st.integers(1, 40))
+@settings(max_examples=300, deadline=None)
+def test_fingerprints_equal_githubs_loop_on_any_text(text, last_line):
+    expected = _reference_line_hashes(text)
+    assert line_hashes(text) == expected
+    assert line_hashes(text, last_line) == {k: v for k, v in expected.items() if k <= last_line}
 
 
 def test_github_annotations_escape_and_summary(tmp_path, capsys, monkeypatch):
