@@ -42,7 +42,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import CallSite, Check, Example, Function, ModuleFacts, Project, Related, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import CallSite, Function, ModuleFacts, Project
 
 #: Functions that block when called, by qualified name (exact, or a module prefix ending in ".").
 BLOCKING_CALLS = {

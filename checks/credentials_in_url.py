@@ -26,8 +26,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity, is_auxiliary_path
+from readycheck.api import Check, Example, Severity, is_auxiliary_path
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
 HOST = re.compile(r"@([A-Za-z0-9_.-]+)")

@@ -33,8 +33,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
 ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",

@@ -27,8 +27,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 SERVER_PACKAGE = re.compile(r"^(postgresql(-\d+(\.\d+)?)?|postgresql-server|mysql-server(-[\d.]+)?|mariadb-server|"
                             r"redis-server|redis|valkey|mongodb(-org)?(-server)?|memcached|rabbitmq-server|"

@@ -21,7 +21,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 DEPRECATED = {"uvicorn.workers.UvicornWorker": "uvicorn_worker.UvicornWorker",
               "uvicorn.workers.UvicornH11Worker": "uvicorn_worker.UvicornH11Worker"}

@@ -30,13 +30,20 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Server, Severity, Token
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project, Server, Token
 
 TRUE = {"true", "1", "yes", "on"}
 
 
 def _dev_switches(server: Server) -> list[tuple[Token, str]]:
     """(where, description) for every development-only switch of a server."""
+    from readycheck.api import Token  # the start-command model, loaded only when a scan runs
+
     found: list[tuple[Token, str]] = []
     sub = server.subcommand
     if server.name == "fastapi" and sub is not None and sub.text == "dev":

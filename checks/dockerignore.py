@@ -30,10 +30,12 @@ Use instead
 from __future__ import annotations
 
 import posixpath
+from typing import TYPE_CHECKING
 
-import pathspec
+from readycheck.api import Check, Example, FileKind, Severity, Span
 
-from readycheck.api import Check, Example, FileKind, Project, Severity, Span
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 MUST_EXCLUDE = {".git": ".git", ".env": ".env", ".venv": "a virtualenv (.venv)", "venv": "a virtualenv (venv)",
                 "__pycache__": "__pycache__"}
@@ -104,6 +106,8 @@ class DockerIgnore(Check):
             lines = ignore.text.splitlines()
         except Exception:
             return []
+        import pathspec  # imported when a .dockerignore is actually read
+
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
         # .git lives at the repository root: it is in the context only when the context is the root.
         wanted = {k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}

@@ -24,7 +24,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Edit, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Edit, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
            "sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",

@@ -25,8 +25,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 _FULL = re.compile(r"^(\d+(\.\d+)*)?(-(bookworm|bullseye|buster|trixie|stretch))?$")
 

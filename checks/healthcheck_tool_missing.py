@@ -23,8 +23,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^\n]*\b(install|add)\b")
 

@@ -22,7 +22,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 class IdenticalProbes(Check):

@@ -33,7 +33,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Severity, database_access
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity, database_access
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 LIVENESS_SEGMENTS = {"healthz", "livez", "liveness", "live", "alive", "ping"}
 

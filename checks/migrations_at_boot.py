@@ -38,8 +38,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import (CallSite, Check, Command, Example, Function, ModuleFacts, Project, Related, Severity,
-                            Span, StartCommand)
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity, Span
+
+if TYPE_CHECKING:
+    from readycheck.api import CallSite, Command, Function, ModuleFacts, Project, StartCommand
 
 
 def migration_command(command: Command) -> str | None:

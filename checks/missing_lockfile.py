@@ -33,8 +33,12 @@ Use instead
 from __future__ import annotations
 
 import posixpath
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, FileKind, Project, Severity, Span, install_command
+from readycheck.api import Check, Example, FileKind, Severity, Span, install_command
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 LOCKFILE_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
 

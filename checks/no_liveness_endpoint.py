@@ -30,7 +30,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 HEALTH_SEGMENTS = {
     "health", "healthz", "healthcheck", "healthchecks", "health-check", "health_check", "healthy", "_health",

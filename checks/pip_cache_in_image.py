@@ -23,7 +23,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity, install_command
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity, install_command
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 class PipCacheInImage(Check):

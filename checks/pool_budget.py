@@ -28,7 +28,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
            "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlmodel.create_engine"}

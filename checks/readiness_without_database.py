@@ -28,7 +28,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity, database_access, is_auxiliary_path
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity, database_access, is_auxiliary_path
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 READINESS_SEGMENTS = {"readyz", "ready", "readiness"}
 ENGINE_MARKERS = (b"create_engine", b"create_async_engine", b"create_pool", b"AsyncIOMotorClient")

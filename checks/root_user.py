@@ -32,7 +32,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Dockerfile, Example, Project, Severity, Stage, is_development_path
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity, is_development_path
+
+if TYPE_CHECKING:
+    from readycheck.api import Dockerfile, Project, Stage
 
 NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
                         # AWS Lambda runs the function as an unprivileged sandbox user whatever USER says.

@@ -21,7 +21,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, FileKind, Project, Related, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, FileKind, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 def _security(spec: object) -> dict:

@@ -28,8 +28,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL)",
                          re.IGNORECASE)

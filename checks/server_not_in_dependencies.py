@@ -27,7 +27,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 #: server label -> packages (name, required extra or None) any of which provides it.
 PROVIDERS = {

@@ -25,7 +25,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Related, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Related, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 FORWARDING_INITS = {"dumb-init", "catatonit"}
 

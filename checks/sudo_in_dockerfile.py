@@ -20,7 +20,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 class SudoInDockerfile(Check):

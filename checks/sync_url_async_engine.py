@@ -24,8 +24,12 @@ Use instead
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine"}
 SYNC_URL = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(\+(psycopg2|psycopg2cffi|pg8000|pymysql|mysqldb|"

@@ -23,8 +23,12 @@ Use instead
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 class TooManyWorkers(Check):

@@ -24,7 +24,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:

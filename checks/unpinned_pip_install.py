@@ -23,7 +23,12 @@ Use instead
 
 from __future__ import annotations
 
-from readycheck.api import Check, Example, Project, Severity
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
 
 INSTALLERS = {("pip", "install"), ("pip3", "install"), ("pipx", "install")}
 OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",

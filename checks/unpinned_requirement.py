@@ -29,8 +29,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Project, RequirementsFile, Severity
+from readycheck.api import Check, Example, Severity
+
+if TYPE_CHECKING:
+    from readycheck.api import Project, RequirementsFile
 
 _DEV_NAME = re.compile(r"(^|[/._-])(dev|devel|develop|test|tests|testing|lint|docs|doc|ci|typing|mypy)([/._-]|$)")
 

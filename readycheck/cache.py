@@ -26,10 +26,12 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readycheck import __version__
-from readycheck.parsers.python import ModuleFacts
+
+if TYPE_CHECKING:
+    from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
 FORMAT = b"readycheck-cache-1\n"
@@ -126,6 +128,8 @@ class Cache:
 
     def facts(self, path: str, sha: str) -> ModuleFacts | None:
         found = self._facts_table().get(f"{path}\0{sha}") if self.enabled else None
+        from readycheck.parsers.python import ModuleFacts
+
         return found if isinstance(found, ModuleFacts) else None
 
     def store_facts(self, path: str, sha: str, facts: ModuleFacts) -> None:

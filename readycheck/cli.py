@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 from pathlib import Path
 from typing import IO, Sequence
 
 from readycheck import __version__
-from readycheck.findings import Severity
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "gnu", "junit")
@@ -121,10 +119,10 @@ def _roots(paths: list[str]) -> tuple[Path, list[Path]]:
 
 
 def _scan(argv: list[str]) -> int:
+    args = _scan_parser().parse_args(argv)  # first: --help and --version need nothing else
     from readycheck.config import ConfigError, build_config, find_config_file, read_config_table, validate_selectors
     from readycheck.runner import scan
 
-    args = _scan_parser().parse_args(argv)
     root, targets = _roots(args.paths)
     checks, plugin_problems = _load()
     try:
@@ -140,6 +138,8 @@ def _scan(argv: list[str]) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.fail_on:
+        from readycheck.findings import Severity
+
         config.fail_on = Severity.parse(args.fail_on)
     from readycheck.cache import CACHE_DIR, Cache
     from readycheck.progress import Progress
@@ -281,6 +281,8 @@ def _rules(argv: list[str]) -> int:
     if args.format == "markdown":
         sys.stdout.write(rules_markdown(checks))
     elif args.format == "json":
+        import json
+
         json.dump([{"id": c.id, "name": c.name, "severity": str(c.severity), "summary": c.summary,
                     "tags": list(c.tags), "options": dict(c.default_options)} for c in checks], sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -25,11 +25,6 @@ from typing import Any, Iterable
 from readycheck.check import Check
 from readycheck.findings import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 KNOWN_KEYS = {"select", "ignore", "fail-on", "extend-exclude", "per-file-ignores", "severity", "options"}
 
 
@@ -61,8 +56,8 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = tomllib_module().loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # UnicodeDecodeError and TOMLDecodeError are ValueErrors
                 data = {}
             if isinstance(data.get("tool"), dict) and "readycheck" in data["tool"]:
                 return pyproject
@@ -71,7 +66,17 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+def tomllib_module():
+    """tomllib, imported when a TOML file is actually read (a scan without one never loads it)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
 def read_config_table(path: Path) -> dict[str, Any]:
+    tomllib = tomllib_module()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

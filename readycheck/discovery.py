@@ -16,11 +16,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import pathspec
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from readycheck.sourcefile import FileKind, SourceFile, classify
+
+if TYPE_CHECKING:
+    import pathspec
 
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "node_modules", "site-packages", "__pycache__",
@@ -41,6 +42,16 @@ def _read_ignore(path: Path) -> pathspec.PathSpec | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    return _gitignore_spec(lines)
+
+
+def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
+    """A compiled gitignore spec, or None for no patterns. pathspec (20 ms to import)
+    is loaded only when there is a pattern to match."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        return None
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -57,17 +68,18 @@ def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:
 def discover(root: Path, extend_exclude: Iterable[str] = ()) -> list[SourceFile]:
     """Every regular, non-ignored file below ``root``, sorted by path."""
     root = root.resolve()
-    excludes = pathspec.GitIgnoreSpec.from_lines(list(extend_exclude))
+    excludes = _gitignore_spec(list(extend_exclude))
     files = list(_walk(str(root), "", [], excludes))
     files.sort(key=lambda f: f.path)
     return files
 
 
-def _walk(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec) -> Iterator[SourceFile]:
+def _walk(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec | None
+          ) -> Iterator[SourceFile]:
     own = _read_ignore(Path(directory, ".gitignore"))
     if own is not None:
         rules = rules + [_Ignore(rel, own)]
-    check = bool(rules) or bool(excludes.patterns)
+    check = bool(rules) or excludes is not None
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -85,13 +97,13 @@ def _walk(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.Pat
         if is_dir:
             if entry.name in SKIPPED_DIRS or entry.name.endswith(".egg-info"):
                 continue
-            if check and (excludes.match_file(relpath + "/") or _ignored(relpath, True, rules)):
+            if check and ((excludes is not None and excludes.match_file(relpath + "/")) or _ignored(relpath, True, rules)):
                 continue
             if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                 continue
             yield from _walk(entry.path, relpath, rules, excludes)
         elif is_file:
-            if check and (excludes.match_file(relpath) or _ignored(relpath, False, rules)):
+            if check and ((excludes is not None and excludes.match_file(relpath)) or _ignored(relpath, False, rules)):
                 continue
             yield SourceFile(relpath, entry.path, classify(relpath))
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from typing import TYPE_CHECKING
 
 from readycheck.sourcefile import FileKind, UnreadableFile
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from readycheck.project import Project
@@ -56,7 +50,9 @@ def declared_packages(project: "Project") -> dict[str, set[str]] | None:
             text = source.text
             found_any = True
             if source.name == "Pipfile":
-                data = tomllib.loads(text)
+                from readycheck.config import tomllib_module
+
+                data = tomllib_module().loads(text)
                 for section in ("packages", "dev-packages"):
                     for name in (data.get(section) or {}):
                         out.setdefault(canonicalize_name(name), set())
@@ -68,7 +64,7 @@ def declared_packages(project: "Project") -> dict[str, set[str]] | None:
             else:
                 for name in _LOCK_NAME.findall(text):
                     out.setdefault(canonicalize_name(name), set())
-        except (UnreadableFile, ValueError, tomllib.TOMLDecodeError):
+        except (UnreadableFile, ValueError):  # TOMLDecodeError is a ValueError
             continue
     for dockerfile in project.dockerfiles:
         for stage in dockerfile.stages:

@@ -12,22 +12,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-import sys
 
 from readycheck.cache import Cache, digest
 from readycheck.findings import Diagnostic
-from readycheck.parsers.python import Function, ModuleFacts, PythonSyntaxError, module_name, parse_python
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
-# The other front ends (and PyYAML, dockerfile-parse, packaging) are imported where they
-# are first needed: a scan answered from the cache never loads them.
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
+# first needed: a scan answered from the cache never loads them.
 
 if TYPE_CHECKING:
+    from readycheck.parsers.python import Function, ModuleFacts
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
@@ -193,7 +187,7 @@ class Project:
             return build()
         except UnreadableFile as exc:
             self.diagnose(path, str(exc))
-        except (ValueError, tomllib.TOMLDecodeError) as exc:  # json and TOML syntax errors
+        except ValueError as exc:  # json and TOML syntax errors (TOMLDecodeError is a ValueError)
             self.diagnose(path, f"cannot parse {what or 'file'}: {str(exc).splitlines()[0] if str(exc) else exc}")
         except Exception as exc:
             self.diagnose(path, f"cannot read start command: {type(exc).__name__}: {exc}", kind="internal")
@@ -370,6 +364,8 @@ class PythonIndex:
         self.sources = project.files(FileKind.PYTHON)
         self._facts: dict[str, ModuleFacts | None] = {}
         self._by_suffix: dict[str, list[SourceFile]] = {}
+        from readycheck.parsers.python import module_name
+
         for source in self.sources:
             parts = module_name(source.path).split(".")
             for i in range(len(parts)):
@@ -507,6 +503,8 @@ PARALLEL_THRESHOLD = 48
 
 def _parse_chunk(items: list[tuple[str, bytes]]) -> list[tuple[ModuleFacts | None, str | None]]:
     import gc
+
+    from readycheck.parsers.python import PythonSyntaxError, parse_python
 
     gc.disable()  # a worker builds only acyclic trees and facts (see cli.main)
     out: list[tuple[ModuleFacts | None, str | None]] = []

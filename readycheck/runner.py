@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import pathspec
-
 from readycheck import __version__, suppressions
 from readycheck.cache import Cache, digest
 from readycheck.check import Check
@@ -138,7 +136,11 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
             if finding.severity == check_cls.severity and check_cls.id in config.severity:
                 finding = finding.with_severity(config.severity[check_cls.id])
             raw.append(finding)
-    ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
+    ignores = []
+    if config.per_file_ignores:
+        import pathspec
+
+        ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
     seen: set[tuple] = set()
     for finding in sorted(raw, key=Finding.sort_key):
         key = (finding.rule_id, finding.path, finding.span, finding.message)

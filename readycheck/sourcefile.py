@@ -42,10 +42,16 @@ _COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$", re.IGNORECAS
 _REQUIREMENTS = re.compile(r"(^|[._-])(requirements|constraints|reqs)([._-][\w.-]*)?\.(txt|in)$", re.IGNORECASE)
 
 
+_NOT_PLAIN_PYTHON = ("dockerfile.", "containerfile.", "gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py",
+                     "gunicorn.config.py")
+
+
 def classify(relpath: str) -> FileKind:
     """The kind of a file, from its repo-relative posix path alone."""
     name = relpath.rsplit("/", 1)[-1]
     lower = name.lower()
+    if lower.endswith(".py") and not lower.startswith(_NOT_PLAIN_PYTHON) and not name.startswith("Procfile."):
+        return FileKind.PYTHON  # the common case, decided early (every later rule gives the same answer)
     parent = relpath.rsplit("/", 2)[-2].lower() if "/" in relpath else ""
     if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
             or lower.endswith((".dockerfile", ".containerfile")):

@@ -186,3 +186,29 @@ def test_progress_only_on_a_terminal(tmp_path):
     progress("parsing Python", 5, 10)
     progress.close()
     assert "parsing Python" in shown.getvalue()
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+HEAVY = {"readycheck.runner", "readycheck.project", "readycheck.parsers.python", "readycheck.startcommands",
+         "yaml", "dockerfile_parse", "packaging.requirements", "pathspec", "libcst", "rich", "tomllib"}
+
+
+def test_version_imports_nothing_it_does_not_use():
+    loaded = _modules_after("import contextlib, io\nfrom readycheck.cli import main\n"
+                            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+                            "    main(['--version'])")
+    assert not loaded & (HEAVY | {"readycheck.findings", "readycheck.registry"})
+
+
+def test_loading_every_check_loads_no_parser():
+    # Checks import their facts lazily: a scan answered from the cache never pays for the parsers.
+    loaded = _modules_after("from readycheck.registry import load_checks\nassert load_checks()[0]")
+    assert not loaded & HEAVY, loaded & HEAVY
