@@ -86,6 +86,19 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None) -> N
         print(f"| {name} | {wall:.2f} | {python_files / wall:,.0f} | {rss} | {ratio} |")
 
 
+def compile_readycheck() -> None:
+    """Byte-compile readycheck as pip does at install time, so that no run pays for
+    compiling it (this matters where PYTHONDONTWRITEBYTECODE is set or the source is
+    an editable checkout)."""
+    import compileall
+
+    import readycheck
+    import readycheck_checks
+
+    for package in (readycheck, readycheck_checks):
+        compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -95,6 +108,7 @@ def main() -> None:
     parser.add_argument("--rss-scales", default="", help="e.g. 1,4: peak RSS of readycheck at these scales")
     parser.add_argument("--skip-generated", action="store_true")
     args = parser.parse_args()
+    compile_readycheck()
     with tempfile.TemporaryDirectory(prefix="readycheck-bench-") as tmp:
         if not args.skip_generated:
             repo = Path(tmp) / "generated"

@@ -34,11 +34,15 @@ if TYPE_CHECKING:
     from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
-FORMAT = b"readycheck-cache-1\n"
+FORMAT = b"readycheck-cache-3\n"
 
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def facts_blob(facts: ModuleFacts) -> bytes:
+    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _key_file() -> Path:
@@ -73,7 +77,7 @@ class Cache:
         key = key if key is not None else (signing_key() if directory is not None else None)
         self.directory = directory if key is not None else None
         self._key = key or b""
-        self._facts: dict[str, ModuleFacts] | None = None
+        self._facts: dict[str, bytes] | None = None
         self._facts_dirty = False
 
     @property
@@ -119,7 +123,7 @@ class Cache:
 
     # -- per-file Python facts --------------------------------------------------
 
-    def _facts_table(self) -> dict[str, ModuleFacts]:
+    def _facts_table(self) -> dict[str, bytes]:
         if self._facts is None:
             raw = self._read("python-facts.bin")
             table = raw.get("facts") if raw else None
@@ -127,14 +131,23 @@ class Cache:
         return self._facts
 
     def facts(self, path: str, sha: str) -> ModuleFacts | None:
-        found = self._facts_table().get(f"{path}\0{sha}") if self.enabled else None
+        """A module's cached facts. Entries are kept pickled and decoded on demand:
+        a scan that needs ten modules out of five thousand decodes ten."""
+        blob = self._facts_table().get(f"{path}\0{sha}") if self.enabled else None
+        if not isinstance(blob, bytes):
+            return None
         from readycheck.parsers.python import ModuleFacts
 
+        try:
+            found = pickle.loads(blob)  # written by this user's readycheck (the file's HMAC was checked)
+        except Exception:
+            return None
         return found if isinstance(found, ModuleFacts) else None
 
-    def store_facts(self, path: str, sha: str, facts: ModuleFacts) -> None:
+    def store_facts(self, path: str, sha: str, blob: bytes) -> None:
+        """Store a module's facts as pickled bytes (``facts_blob``), as the parse workers send them."""
         if self.enabled:
-            self._facts_table()[f"{path}\0{sha}"] = facts
+            self._facts_table()[f"{path}\0{sha}"] = blob
             self._facts_dirty = True
 
     def flush(self, live_keys: set[str] | None = None) -> None:

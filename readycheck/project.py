@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 
-from readycheck.cache import Cache, digest
+from readycheck.cache import Cache, digest, facts_blob
 from readycheck.findings import Diagnostic
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
@@ -399,14 +399,15 @@ class PythonIndex:
         if not todo:
             return
         items = [(source.path, source.data) for source, _ in todo]
-        results = parse_many(items, self.project.jobs, self.project.progress)
-        for (source, sha), (facts, error) in zip(todo, results):
+        keep_blobs = cache is not None and cache.enabled
+        results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
+        for (source, sha), (facts, blob, error) in zip(todo, results):
             if error is not None:
                 self.project.diagnose(source.path, f"cannot parse Python: {error}")
                 continue
             self._facts[source.path] = facts
             if sha and cache is not None:
-                cache.store_facts(source.path, sha, facts)
+                cache.store_facts(source.path, sha, blob if blob is not None else facts_blob(facts))
 
     def _source_bytes(self, source: SourceFile) -> bytes:
         try:
@@ -501,33 +502,47 @@ def _common_prefix(a: str, b: str) -> int:
 PARALLEL_THRESHOLD = 48
 
 
-def _parse_chunk(items: list[tuple[str, bytes]]) -> list[tuple[ModuleFacts | None, str | None]]:
+ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
+
+
+def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list[ParseResult]:
+    """(facts, pickled facts, error) per file. A worker process sends facts pickled
+    (``as_blobs``): the parent unpickles them once and can store the very same
+    bytes in the cache, instead of pickling every module again."""
     import gc
 
     from readycheck.parsers.python import PythonSyntaxError, parse_python
 
     gc.disable()  # a worker builds only acyclic trees and facts (see cli.main)
-    out: list[tuple[ModuleFacts | None, str | None]] = []
+    out: list[ParseResult] = []
     for path, data in items:
         try:
-            out.append((parse_python(path, data), None))
+            facts = parse_python(path, data)
         except PythonSyntaxError as exc:
-            out.append((None, str(exc)))
+            out.append((None, None, str(exc)))
+            continue
+        out.append((None, facts_blob(facts), None) if as_blobs else (facts, None, None))
     return out
 
 
+def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
+    return _parse_chunk(items, as_blobs=True)
+
+
 def parse_many(items: list[tuple[str, bytes]], jobs: int,
-               progress: Callable[[str, int, int], None] | None = None) -> list[tuple[ModuleFacts | None, str | None]]:
-    """Python facts of many files, in order, across ``jobs`` processes when worth it."""
+               progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
+    """(facts, pickled facts or None, error) of many files, in order, across ``jobs``
+    processes when worth it. With ``blobs``, the pickled form is kept where it exists."""
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         if progress is None or len(items) < PARALLEL_THRESHOLD:
             return _parse_chunk(items)
-        out = []
+        out: list[ParseResult] = []
         for start in range(0, len(items), 64):
             progress("parsing Python", start, len(items))
             out += _parse_chunk(items[start:start + 64])
         return out
     import multiprocessing
+    import pickle
     from concurrent.futures import ProcessPoolExecutor
 
     # Interleaved chunks balance big and small files across workers.
@@ -536,14 +551,15 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
             parsed = []
-            for chunk in pool.map(_parse_chunk, chunks):
+            for chunk in pool.map(_parse_chunk_blobs, chunks):
                 parsed.append(chunk)
                 if progress is not None:
                     progress("parsing Python", sum(len(c) for c in parsed), len(items))
     except (OSError, RuntimeError):  # no processes allowed here: parse in this one
         return _parse_chunk(items)
-    by_position: dict[int, tuple[ModuleFacts | None, str | None]] = {}
+    by_position: dict[int, ParseResult] = {}
     for start, chunk in enumerate(parsed):
-        for offset, result in enumerate(chunk):
-            by_position[start + offset * jobs * 4] = result
+        for offset, (_, blob, error) in enumerate(chunk):
+            facts = pickle.loads(blob) if blob is not None else None
+            by_position[start + offset * jobs * 4] = (facts, blob if blobs else None, error)
     return [by_position[i] for i in range(len(items))]

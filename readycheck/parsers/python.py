@@ -21,7 +21,7 @@ import ast
 import builtins
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from readycheck.findings import Span
 
@@ -31,8 +31,12 @@ _BUILTINS = frozenset(dir(builtins))
 # ----------------------------------------------------------------- value summaries
 
 
-@dataclass(frozen=True)
-class Value:
+# The immutable records below are named tuples: a module yields thousands of them, and
+# tuples are built faster and pickle smaller than dataclass instances (facts travel
+# from worker processes and are stored in the cache).
+
+
+class Value(NamedTuple):
     """A summary of an expression, enough to reason about configuration.
 
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
@@ -81,8 +85,7 @@ class Value:
         return None
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(NamedTuple):
     callee: str | None  # qualified name when resolvable ("time.sleep", "app.crud.get_user")
     text: str  # dotted source text of the callee ("db.query"); "" when not dotted
     span: Span  # of the callee expression
@@ -92,8 +95,7 @@ class CallSite:
     call: Value | None = None  # arguments, summarised
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     name: str
     annotation: str | None  # qualified main type; Annotated[T, ...] gives T
     depends: str | None  # qualified target of Depends(...) in the default or in Annotated
@@ -102,15 +104,14 @@ class Parameter:
     annotation_is_alias_candidate: bool = False
 
 
-@dataclass(frozen=True)
-class Decorator:
+class Decorator(NamedTuple):
     text: str  # dotted text of the decorator's callee ("app.get")
     qualified: str | None
     span: Span
     call: Value | None  # arguments when the decorator is called
 
 
-@dataclass
+@dataclass(slots=True)
 class Function:
     name: str
     qualname: str  # "handler", "Class.method", "create_app.<locals>.root"
@@ -126,7 +127,7 @@ class Function:
     scope: str = ""  # qualname of the enclosing function, "" at module level
 
 
-@dataclass
+@dataclass(slots=True)
 class Assignment:
     """``name = value`` at module level or inside a function (scope)."""
 
@@ -136,7 +137,7 @@ class Assignment:
     scope: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     path: str
     module: str  # dotted name derived from the path
