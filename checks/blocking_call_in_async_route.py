@@ -42,6 +42,7 @@ Use instead
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Related, Severity
@@ -110,8 +111,10 @@ def _canonical_type(name: str | None) -> str | None:
     return _TYPE_ALIASES.get(name, name)
 
 
+@lru_cache(maxsize=4096)
 def blocking_function(callee: str | None) -> str | None:
-    """Why a call to this qualified name blocks, or None."""
+    """Why a call to this qualified name blocks, or None (memoised: a repository
+    calls the same few hundred names thousands of times)."""
     if not callee or callee in NOT_BLOCKING or any(callee.startswith(n + ".") for n in NOT_BLOCKING):
         return None
     for name, why in BLOCKING_CALLS.items():

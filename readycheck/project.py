@@ -364,6 +364,7 @@ class PythonIndex:
         self.sources = project.files(FileKind.PYTHON)
         self._facts: dict[str, ModuleFacts | None] = {}
         self._by_suffix: dict[str, list[SourceFile]] = {}
+        self._resolved: dict[tuple[str, str, int], tuple[ModuleFacts, str] | None] = {}
         from readycheck.parsers.python import module_name
 
         for source in self.sources:
@@ -420,7 +421,26 @@ class PythonIndex:
         """Facts of every module that can define an app, router or route."""
         wanted = [s for s in self.sources if any(marker in self._source_bytes(s) for marker in WEB_MARKERS)]
         self.prefetch(wanted)
-        return [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
+        found = [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
+        self._prefetch_imported_by(found)
+        return found
+
+    def _prefetch_imported_by(self, modules: list[ModuleFacts]) -> None:
+        """Parse, in one parallel batch, the repo modules that web modules import: the
+        call graph from handlers into the repo's helpers reaches for them next, one at
+        a time. Only worth it for a batch big enough to repay the workers."""
+        imported: dict[str, SourceFile] = {}
+        for facts in modules:
+            for target in set(facts.imports.values()):
+                parts = target.split(".")
+                for i in range(len(parts), 0, -1):
+                    candidates = self._by_suffix.get(".".join(parts[:i]))
+                    if candidates:
+                        if len(candidates) == 1 and candidates[0].path not in self._facts:
+                            imported.setdefault(candidates[0].path, candidates[0])
+                        break
+        if len(imported) >= PARALLEL_THRESHOLD:
+            self.prefetch([imported[path] for path in sorted(imported)])
 
     def modules_with(self, *markers: bytes) -> Iterator[ModuleFacts]:
         """Facts of the service's modules (not tests, docs, examples or scripts) whose
@@ -452,7 +472,15 @@ class PythonIndex:
         return self.facts(candidates[0])
 
     def resolve(self, qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[ModuleFacts, str] | None:
-        """(module, name inside it) for a qualified name, following re-exports."""
+        """(module, name inside it) for a qualified name, following re-exports (memoised:
+        the call graph asks the same question for every call of the same name)."""
+        key = (qualified, near.path, depth)
+        if key in self._resolved:
+            return self._resolved[key]
+        found = self._resolved[key] = self._resolve(qualified, near, depth)
+        return found
+
+    def _resolve(self, qualified: str, near: ModuleFacts, depth: int) -> tuple[ModuleFacts, str] | None:
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             module = self.module(".".join(parts[:i]), near)

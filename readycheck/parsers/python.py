@@ -185,8 +185,10 @@ class _Columns:
     def span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", line) or line
-        return Span(line, self.col(line, node.col_offset), end_line,
-                    self.col(end_line, getattr(node, "end_col_offset", node.col_offset) or 0))
+        start, end = node.col_offset, getattr(node, "end_col_offset", node.col_offset) or 0
+        if self.ascii:  # the common case: byte columns are character columns
+            return Span(line, start + 1, end_line, end + 1)
+        return Span(line, self.col(line, start), end_line, self.col(end_line, end))
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -407,20 +409,30 @@ class _Extractor:
                     callee, resolved = self.qualify(dotted(item.context_expr.func), local_names)
                     if callee and resolved:
                         function.local_types[item.optional_vars.id] = callee
-        # Calls in this statement, then nested statement bodies.
-        for child in ast.iter_child_nodes(stmt):
-            if isinstance(child, ast.stmt):
+        # Calls in this statement's own expressions, then its nested statement bodies
+        # (each walked once: an except handler's or a case's body is a block, not an expression).
+        for name in _expression_fields(type(stmt)):
+            child = getattr(stmt, name)
+            if child is None:
                 continue
-            self._calls_in(child, local_names, function, main_guard)
+            if type(child) is list:
+                for item in child:
+                    if isinstance(item, ast.AST):
+                        self._calls_in(item, local_names, function, main_guard)
+            elif isinstance(child, ast.AST):
+                self._calls_in(child, local_names, function, main_guard)
         for name in ("body", "orelse", "finalbody"):
             block = getattr(stmt, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            if block and type(block) is list and isinstance(block[0], ast.stmt):
                 self._block(block, scope, local_names, function, main_guard)
-        for handler in getattr(stmt, "handlers", []) or []:
+        for handler in getattr(stmt, "handlers", None) or ():
+            if handler.type is not None:
+                self._calls_in(handler.type, local_names, function, main_guard)
             self._block(handler.body, scope, local_names, function, main_guard)
-        if isinstance(stmt, ast.Match):
-            for case in stmt.cases:
-                self._block(case.body, scope, local_names, function, main_guard)
+        for case in getattr(stmt, "cases", None) or ():
+            if case.guard is not None:
+                self._calls_in(case.guard, local_names, function, main_guard)
+            self._block(case.body, scope, local_names, function, main_guard)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, outer_locals: frozenset[str],
                   class_name: str | None = None) -> None:
@@ -470,25 +482,40 @@ class _Extractor:
 
     def _calls_in(self, node: ast.AST, local_names: frozenset[str], function: Function | None, main_guard: bool,
                   awaited: bool = False) -> None:
-        """Record every call under ``node``, not descending into lambdas or nested defs."""
-        stack: list[tuple[ast.AST, bool]] = [(node, awaited)]
+        """Record every call under ``node``, not descending into lambdas or nested defs.
+
+        The hottest loop of the extractor: it visits every expression node of the
+        module, so it dispatches on exact types and never pushes leaves (names,
+        constants, operators)."""
+        stack: list[ast.AST] = [node]
+        push, pop = stack.append, stack.pop
+        awaited_calls: set[int] = {id(node)} if awaited else set()
+        fields_cache = _FIELDS_CACHE
+        leaves = _LEAVES
         while stack:
-            current, is_awaited = stack.pop()
-            if isinstance(current, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            current = pop()
+            cls = type(current)
+            if cls in _OPAQUE:
                 continue
-            if isinstance(current, ast.Await):
-                stack.append((current.value, True))
-                continue
-            if function is not None and isinstance(current, (ast.Yield, ast.YieldFrom)):
+            if cls is ast.Await:
+                awaited_calls.add(id(current.value))
+            elif cls is ast.Call:
+                self._record_call(current, id(current) in awaited_calls, local_names, function, main_guard)
+            elif (cls is ast.Yield or cls is ast.YieldFrom) and function is not None:
                 function.is_generator = True
-            if isinstance(current, ast.Call):
-                self._record_call(current, is_awaited, local_names, function, main_guard)
-            for name in _child_fields(type(current)):
+            fields = fields_cache.get(cls)
+            if fields is None:
+                fields = _child_fields(cls)
+            for name in fields:
                 child = getattr(current, name, None)
-                if isinstance(child, list):
-                    stack.extend((c, False) for c in child if isinstance(c, ast.AST))
-                elif isinstance(child, ast.AST):
-                    stack.append((child, False))
+                if child is None:
+                    continue
+                if type(child) is list:
+                    for item in child:
+                        if type(item) not in leaves and isinstance(item, ast.AST):
+                            push(item)
+                elif type(child) not in leaves and isinstance(child, ast.AST):
+                    push(child)
 
     def _record_call(self, node: ast.Call, awaited: bool, local_names: frozenset[str], function: Function | None,
                      main_guard: bool) -> None:
@@ -585,6 +612,23 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
 
 
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+#: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).
+_OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: Nodes that can hold no call: never pushed on the walk's stack.
+_LEAVES = frozenset({ast.Name, ast.Constant, *(
+    sub for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    for sub in base.__subclasses__())})
+_STATEMENT_BLOCKS = {"body", "orelse", "finalbody", "handlers", "cases"}
+_EXPRESSION_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _expression_fields(cls: type) -> tuple[str, ...]:
+    """A statement class's fields that hold expressions (not nested blocks)."""
+    fields = _EXPRESSION_FIELDS.get(cls)
+    if fields is None:
+        fields = tuple(f for f in _child_fields(cls) if f not in _STATEMENT_BLOCKS)
+        _EXPRESSION_FIELDS[cls] = fields
+    return fields
 #: Fields that hold plain values (names, numbers, flags), never child nodes.
 _SCALAR_FIELDS = {"id", "arg", "attr", "name", "module", "level", "ctx", "type_comment", "kind", "is_async",
                   "conversion", "names"}
