@@ -7,7 +7,12 @@ What it does
     ``urllib.request.urlopen``, ``httpx``'s sync functions and ``Client``,
     ``subprocess``, ``os.system``, sync database drivers (``psycopg2``,
     psycopg 3's sync ``psycopg.connect``, ``pymysql``, ``MySQLdb``, ``sqlite3``)
-    and sync ``redis`` clients, and
+    and sync ``redis`` clients, PyMongo round trips (``find_one``, ``insert_one``,
+    ``aggregate``, ...) on a ``MongoClient``, or a database or collection taken
+    from one through attributes and subscripts, in the function or at module
+    level in any repo module (a subscript in the middle of the call itself,
+    ``db["users"].find_one()``, is not followed; Motor and ``AsyncMongoClient``
+    are awaited and never flagged), and
     non-awaited calls on a sync SQLAlchemy/SQLModel ``Session``, ``Engine`` or
     ``Connection`` parameter (also through ``Annotated[Session, Depends(...)]``
     aliases defined in other modules). Names are resolved through imports
@@ -93,6 +98,15 @@ BLOCKING_RECEIVERS = {
     "redis.Redis": None, "redis.StrictRedis": None, "redis.from_url": None, "redis.Redis.from_url": None,
 }
 _REDIS_SAFE = {"pipeline", "lock", "pubsub", "register_script", "close"}
+#: PyMongo's synchronous client (its AsyncMongoClient and Motor are awaited, never listed here).
+MONGO_CLIENTS = {"pymongo.MongoClient", "pymongo.mongo_client.MongoClient",
+                 "pymongo.synchronous.mongo_client.MongoClient"}
+#: Methods of a client, database or collection that do a round trip at once (``find`` is lazy).
+MONGO_BLOCKING_METHODS = {
+    "find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one",
+    "delete_many", "count_documents", "estimated_document_count", "aggregate", "distinct", "find_one_and_update",
+    "find_one_and_replace", "find_one_and_delete", "bulk_write", "create_index", "create_indexes", "drop",
+    "drop_index", "list_collection_names", "list_database_names", "command", "server_info"}
 _TYPE_ALIASES = {
     "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
     "sqlmodel.orm.session.Session": "sqlmodel.Session",
@@ -192,6 +206,58 @@ class BlockingCallInAsyncRoute(Check):
             """}, expect=["app/routes/items.py:10", "app/routes/items.py:11", "app/routes/items.py:12",
                           "app/routes/items.py:18", "app/routes/items.py:19"],
             title="Annotated alias from another module; sqlite3 connection"),
+        Example({"app/mongo.py": """
+            import os
+            from pymongo import MongoClient
+
+            client = MongoClient(os.environ["MONGO_URL"])
+            db = client["app"]
+            users = db.users
+            """, "app/routes.py": """
+            from fastapi import APIRouter
+            from pymongo import MongoClient
+            from app.mongo import client, db, users
+
+            router = APIRouter()
+
+            @router.get("/users/{uid}")
+            async def get_user(uid: str):
+                return users.find_one({"_id": uid})
+
+            @router.post("/events")
+            async def add_event(event: dict):
+                db.events.insert_one(event)
+                client.app.audit.insert_one(event)
+                local = MongoClient("mongodb://localhost")
+                stats = local.admin
+                return stats.command("ping")
+            """}, expect=["app/routes.py:9", "app/routes.py:13", "app/routes.py:14", "app/routes.py:17"],
+            title="PyMongo collections through attributes, subscripts and another module"),
+        Example({"app/mongo.py": """
+            from motor.motor_asyncio import AsyncIOMotorClient
+            from pymongo import MongoClient
+
+            motor = AsyncIOMotorClient("mongodb://db")
+            events = motor.app.events
+            sync_users = MongoClient("mongodb://db").app.users
+            """, "app/routes.py": """
+            from fastapi import APIRouter
+            from fastapi.concurrency import run_in_threadpool
+            from app.mongo import events, sync_users
+            from app.repository import repo
+
+            router = APIRouter()
+
+            @router.get("/events/{eid}")
+            async def get_event(eid: str):
+                found = await events.find_one({"_id": eid})
+                user = await run_in_threadpool(sync_users.find_one, {"_id": eid})
+                return repo.find_one(eid)
+
+            @router.get("/users/{uid}")
+            def get_user(uid: str):
+                return sync_users.find_one({"_id": uid})
+            """}, title="Motor awaited, PyMongo offloaded or in a def route, a repo's own find_one"),
         Example({"app/main.py": """
             import time
             from fastapi import FastAPI, Depends
@@ -433,7 +499,7 @@ class BlockingCallInAsyncRoute(Check):
                 param_types[local] = made  # db = SessionLocal()
         reported_targets = set()
         for call in function.calls:
-            reason = self._blocking(call, function, param_types)
+            reason = self._blocking(call, function, param_types) or _mongo_blocking(project, module, call, function)
             if reason is not None:
                 yield [(module, call)], reason
                 continue
@@ -481,6 +547,50 @@ class BlockingCallInAsyncRoute(Check):
         if blocking_method(receiver_type, call.method):
             return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
         return None
+
+
+def _mongo_blocking(project: Project, module: ModuleFacts, call: CallSite, function: Function) -> str | None:
+    """Why a call blocks when it is a PyMongo round trip on a client, database or collection
+    reached through attributes or subscripts (``users = client.app["users"]``;
+    ``users.find_one(...)``), defined in the function or at module level in any repo module."""
+    if call.awaited or call.method not in MONGO_BLOCKING_METHODS or "." not in call.text:
+        return None
+    chain = call.text.rsplit(".", 1)[0]
+    head = chain.split(".")[0]
+    if head in function.local_types or any(p.name == head for p in function.params):
+        found = function.local_types.get(head) in MONGO_CLIENTS
+    elif call.callee is None:  # a local name: assigned in this function?
+        found = any(a.name == head and a.scope == function.qualname and _mongo_value(project, module, a.value,
+                                                                                        function, 0)
+                    for a in module.assignments)
+    else:
+        found = _mongo_name(project, module, call.callee.rsplit(".", 1)[0], 0)
+    return "is a synchronous PyMongo call" if found else None
+
+
+def _mongo_name(project: Project, module: ModuleFacts, qualified: str, depth: int) -> bool:
+    """True when a qualified name is a module-level PyMongo client, or a database or
+    collection taken from one, following assignments across modules."""
+    if depth > 6 or qualified in MONGO_CLIENTS:
+        return False
+    resolved = project.python.resolve(qualified, module)
+    if resolved is None:
+        return False
+    home, name = resolved
+    head = name.split(".")[0]
+    return any(a.name == head and not a.scope and _mongo_value(project, home, a.value, None, depth + 1)
+               for a in home.assignments)
+
+
+def _mongo_value(project: Project, module: ModuleFacts, value, function: Function | None, depth: int) -> bool:
+    if value.kind == "call":
+        return value.resolved and value.text in MONGO_CLIENTS
+    if value.kind in ("ref", "subscript") and value.text:
+        if value.resolved:
+            return _mongo_name(project, module, value.text, depth)
+        local = value.text.split(".")[0]
+        return function is not None and function.local_types.get(local) in MONGO_CLIENTS
+    return False
 
 
 def _dependency_function(project: Project, module: ModuleFacts, target: str):

@@ -276,7 +276,10 @@ class _Extractor:
         if isinstance(node, ast.JoinedStr):
             return Value("other", "f-string", span)
         if isinstance(node, ast.Subscript):
-            base = dotted(node.value)
+            root = node.value
+            while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
+                root = root.value
+            base = dotted(root)
             qualified, resolved = self.qualify(base, local_names)
             inner = node.slice
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
