@@ -13,6 +13,7 @@ Rules:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,23 @@ SKIPPED_DIRS = frozenset({
 class _Ignore:
     base: str  # repo-relative directory of the .gitignore, '' for root
     spec: pathspec.PathSpec
+    #: One regex that matches when any pattern of the file matches: most paths match
+    #: none, and one search beats pathspec's loop over every pattern. None: always ask.
+    any_pattern: re.Pattern | None = None
+
+    @classmethod
+    def of(cls, base: str, spec: pathspec.PathSpec) -> "_Ignore":
+        sources = [getattr(p, "regex", None) for p in spec.patterns if getattr(p, "include", None) is not None]
+        combined = None
+        if sources and all(isinstance(r, re.Pattern) for r in sources):
+            try:  # named groups repeat across patterns: make them plain groups
+                combined = re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in sources))
+            except re.error:
+                combined = None
+        return cls(base, spec, combined)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
 def _read_ignore(path: Path) -> pathspec.PathSpec | None:
@@ -59,7 +77,11 @@ def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:
     """Git semantics: the deepest .gitignore with a matching pattern decides."""
     for rule in reversed(rules):
         sub = relpath[len(rule.base) + 1:] if rule.base else relpath
-        result = rule.spec.check_file(sub + "/" if is_dir else sub)
+        if is_dir:
+            sub += "/"
+        if rule.any_pattern is not None and rule.any_pattern.search(sub) is None:
+            continue
+        result = rule.spec.check_file(sub)
         if result.include is not None:
             return result.include
     return False
@@ -78,7 +100,7 @@ def _walk(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.Pat
           ) -> Iterator[SourceFile]:
     own = _read_ignore(Path(directory, ".gitignore"))
     if own is not None:
-        rules = rules + [_Ignore(rel, own)]
+        rules = rules + [_Ignore.of(rel, own)]
     check = bool(rules) or excludes is not None
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from helpers import scan_tree, write_tree
 from readycheck.discovery import discover
@@ -68,3 +69,20 @@ def test_symlinks_are_never_followed(tmp_path):
 ])
 def test_classification(path, kind):
     assert classify(path) is kind
+
+
+@given(st.lists(st.sampled_from(["a", "b", "build", "x.pyc", "keep.pyc", "docs", "node", "Dockerfile", "c.py"]),
+                min_size=1, max_size=4), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_one_regex_prefilter_decides_as_pathspec_does(parts, is_dir):
+    import pathspec
+
+    from readycheck.discovery import _Ignore, _ignored
+
+    lines = ["*.pyc", "!keep.pyc", "build/", "/docs/**/b", "a/**/c.py", "node*", "!b/node", "# comment", "x.pyc/"]
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    rule = _Ignore.of("", spec)
+    assert rule.any_pattern is not None
+    path = "/".join(parts)
+    expected = spec.check_file(path + "/" if is_dir else path).include
+    assert _ignored(path, is_dir, [rule]) == (expected if expected is not None else False)
