@@ -70,10 +70,7 @@ class BindLocalhost(Check):
     )
 
     def run(self, project: Project):
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production:
-                continue
+        for start, server in project.production_servers():
             host, _, setting = server.host_port()
             if host is None or host.strip("\"'") not in LOCAL_HOSTS:
                 continue

@@ -53,9 +53,8 @@ class NoGracefulTimeout(Check):
     )
 
     def run(self, project: Project):
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production or server.name != "uvicorn":
+        for start, server in project.production_servers():
+            if server.name != "uvicorn":
                 continue
             if "graceful_timeout" in server.settings:
                 continue

@@ -86,10 +86,7 @@ class PortMismatch(Check):
     )
 
     def run(self, project: Project):
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production:
-                continue
+        for start, server in project.production_servers():
             _, port, setting = server.host_port()
             if setting is not None and port is None:
                 bound = setting.value.rsplit(":", 1)[-1] if setting.value.count(":") else setting.value

@@ -94,9 +94,8 @@ class ServerNotInDependencies(Check):
         packages = project.declared_packages
         if packages is None:
             return
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production or server.label not in PROVIDERS:
+        for start, server in project.production_servers():
+            if server.label not in PROVIDERS:
                 continue
             if start.dockerfile is not None and start.dockerfile.final_stage is not None and any(
                     image in start.dockerfile.final_stage.resolved_image for image in SERVER_IMAGES):

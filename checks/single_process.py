@@ -72,9 +72,8 @@ class SingleProcess(Check):
     def run(self, project: Project):
         if project.replicas_visible:
             return
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production or server.label not in SINGLE_PROCESS_SERVERS:
+        for start, server in project.production_servers():
+            if server.label not in SINGLE_PROCESS_SERVERS:
                 continue
             workers = server.settings.get("workers")
             if workers is not None and (workers.cpu_based or workers.number is None or workers.number > 1):

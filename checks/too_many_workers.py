@@ -78,10 +78,7 @@ class TooManyWorkers(Check):
     )
 
     def run(self, project: Project):
-        for start in project.start_commands:
-            server = start.server
-            if server is None or not start.production:
-                continue
+        for start, server in project.production_servers():
             workers = server.settings.get("workers")
             if workers is None or workers.number is None:
                 continue

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
-    from readycheck.startcommands import StartCommand
+    from readycheck.startcommands import Server, StartCommand
     from readycheck.probes import Probe
     from readycheck.webapp import WebModel, WebObject
 
@@ -333,6 +333,13 @@ class Project:
         out = [(r.path, q) for r in self.requirements_files for q in r.requirements if q.name == name]
         out += [(p.path, q) for p in self.pyprojects for q in p.all_requirements if q.name == name]
         return sorted(out, key=lambda item: (item[0], item[1].span))
+
+    def production_servers(self) -> Iterator[tuple["StartCommand", "Server"]]:
+        """(start command, its server) for every production start command that runs a
+        server readycheck knows (development files and one-shot jobs left out)."""
+        for start in self.start_commands:
+            if start.server is not None and start.production:
+                yield start, start.server
 
     @cached_property
     def replicas_visible(self) -> bool:
