@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
-FORMAT = b"readycheck-cache-3\n"
+FORMAT = b"readycheck-cache-4\n"
 
 
 def digest(data: bytes) -> str:
@@ -42,7 +42,9 @@ def digest(data: bytes) -> str:
 
 
 def facts_blob(facts: ModuleFacts) -> bytes:
-    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    from readycheck.parsers.python_codec import to_bytes
+
+    return to_bytes(facts)
 
 
 def _key_file() -> Path:
@@ -131,21 +133,20 @@ class Cache:
         return self._facts
 
     def facts(self, path: str, sha: str) -> ModuleFacts | None:
-        """A module's cached facts. Entries are kept pickled and decoded on demand:
+        """A module's cached facts. Entries are kept as bytes and decoded on demand:
         a scan that needs ten modules out of five thousand decodes ten."""
         blob = self._facts_table().get(f"{path}\0{sha}") if self.enabled else None
         if not isinstance(blob, bytes):
             return None
-        from readycheck.parsers.python import ModuleFacts
+        from readycheck.parsers.python_codec import from_bytes
 
         try:
-            found = pickle.loads(blob)  # written by this user's readycheck (the file's HMAC was checked)
+            return from_bytes(blob)  # written by this user's readycheck (the file's HMAC was checked)
         except Exception:
             return None
-        return found if isinstance(found, ModuleFacts) else None
 
     def store_facts(self, path: str, sha: str, blob: bytes) -> None:
-        """Store a module's facts as pickled bytes (``facts_blob``), as the parse workers send them."""
+        """Store a module's facts as bytes (``facts_blob``), as the parse workers send them."""
         if self.enabled:
             self._facts_table()[f"{path}\0{sha}"] = blob
             self._facts_dirty = True

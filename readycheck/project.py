@@ -541,9 +541,9 @@ ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
 
 
 def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list[ParseResult]:
-    """(facts, pickled facts, error) per file. A worker process sends facts pickled
-    (``as_blobs``): the parent unpickles them once and can store the very same
-    bytes in the cache, instead of pickling every module again."""
+    """(facts, facts as bytes, error) per file. A worker process sends facts as bytes
+    (``as_blobs``, see parsers.python_codec): the parent decodes them once and can
+    store the very same bytes in the cache, instead of encoding every module again."""
     import gc
 
     from readycheck.parsers.python import PythonSyntaxError, parse_python
@@ -566,8 +566,8 @@ def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
 
 def parse_many(items: list[tuple[str, bytes]], jobs: int,
                progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
-    """(facts, pickled facts or None, error) of many files, in order, across ``jobs``
-    processes when worth it. With ``blobs``, the pickled form is kept where it exists."""
+    """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
+    processes when worth it. With ``blobs``, the bytes are kept where they exist."""
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         if progress is None or len(items) < PARALLEL_THRESHOLD:
             return _parse_chunk(items)
@@ -577,24 +577,25 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
             out += _parse_chunk(items[start:start + 64])
         return out
     import multiprocessing
-    import pickle
     from concurrent.futures import ProcessPoolExecutor
+
+    from readycheck.parsers.python_codec import from_bytes
 
     # Interleaved chunks balance big and small files across workers.
     chunks = [items[i::jobs * 4] for i in range(jobs * 4)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    by_position: dict[int, ParseResult] = {}
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            parsed = []
-            for chunk in pool.map(_parse_chunk_blobs, chunks):
-                parsed.append(chunk)
+            done = 0
+            for start, chunk in enumerate(pool.map(_parse_chunk_blobs, chunks)):
+                # Decoded as each chunk arrives, while the workers parse the next ones.
+                for offset, (_, blob, error) in enumerate(chunk):
+                    facts = from_bytes(blob) if blob is not None else None
+                    by_position[start + offset * jobs * 4] = (facts, blob if blobs else None, error)
+                done += len(chunk)
                 if progress is not None:
-                    progress("parsing Python", sum(len(c) for c in parsed), len(items))
+                    progress("parsing Python", done, len(items))
     except (OSError, RuntimeError):  # no processes allowed here: parse in this one
         return _parse_chunk(items)
-    by_position: dict[int, ParseResult] = {}
-    for start, chunk in enumerate(parsed):
-        for offset, (_, blob, error) in enumerate(chunk):
-            facts = pickle.loads(blob) if blob is not None else None
-            by_position[start + offset * jobs * 4] = (facts, blob if blobs else None, error)
     return [by_position[i] for i in range(len(items))]

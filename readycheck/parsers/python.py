@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
@@ -26,6 +27,10 @@ from typing import Any, Iterator, NamedTuple
 from readycheck.findings import Span
 
 _BUILTINS = frozenset(dir(builtins))
+_new_tuple = tuple.__new__
+#: An import statement that is not at the start of a line: inside a function, class,
+#: ``try`` or ``if`` (or a string that looks like one, which only costs a walk).
+_NESTED_IMPORT = re.compile(rb"^[ \t]+(?:import|from)[ \t(]", re.MULTILINE)
 
 
 # ----------------------------------------------------------------- value summaries
@@ -183,10 +188,15 @@ class _Columns:
         return len(self.lines[line - 1][:byte_col].decode("utf-8", "replace")) + 1
 
     def span(self, node: ast.AST) -> Span:
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", line) or line
-        start, end = node.col_offset, getattr(node, "end_col_offset", node.col_offset) or 0
+        try:
+            line, end_line, start, end = node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0
+        except AttributeError:  # a node without a position of its own
+            line, end_line, start, end = getattr(node, "lineno", 1), getattr(node, "lineno", 1), 0, 0
         if self.ascii:  # the common case: byte columns are character columns
+            if end_line > line or (end_line == line and end >= start):
+                # What Span() would normalise is already true: build the tuple directly
+                # (a module makes thousands of spans; Span.__new__ is Python code).
+                return _new_tuple(Span, (line, start + 1, end_line, end + 1))
             return Span(line, start + 1, end_line, end + 1)
         return Span(line, self.col(line, start), end_line, self.col(end_line, end))
 
@@ -202,6 +212,7 @@ def dotted(node: ast.AST) -> str | None:
 
 class _Extractor:
     def __init__(self, path: str, source: bytes) -> None:
+        self.source = source
         self.facts = ModuleFacts(path, module_name(path))
         self.cols = _Columns(source)
         self.is_package = path.endswith("__init__.py")
@@ -343,8 +354,10 @@ class _Extractor:
     def _collect_imports(self, tree: ast.Module) -> None:
         # Module-level and nested imports alike: a function-level `import requests`
         # still means requests inside that function; shadowing is rare enough.
-        # Imports are statements, so only statement bodies are walked, not expressions.
-        for node in _statements(tree.body):
+        # Imports are statements, so only statement bodies are walked, not expressions,
+        # and only the top level when no import line is indented (most modules).
+        statements = _statements(tree.body) if _NESTED_IMPORT.search(self.source) else tree.body
+        for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

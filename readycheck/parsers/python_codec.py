@@ -1,0 +1,114 @@
+"""Python module facts to and from bytes, for the parse workers and the cache.
+
+Why not pickle the facts as they are: facts are named tuples and slotted
+dataclasses, and pickling one calls Python code per object on both sides
+(``__getnewargs__`` to write, the named tuple's ``__new__`` to read). On a
+generated repository of 5,005 modules that cost 1.4 s to write and 0.7 s to
+read, the read in the main process, serially, while the workers waited. The
+same facts as plain nested tuples pickle in C alone: 0.3 s to flatten plus
+0.16 s to write, 0.2 s to read plus 0.3 s to rebuild, and 30% fewer bytes.
+
+Every field of every fact class is written, in declaration order. Adding a
+field to a fact class means adding it here too: ``tests/test_python_codec.py``
+checks that the field lists below match the classes and that every example
+module of the test suite round-trips to equal facts.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from readycheck.findings import Span
+from readycheck.parsers.python import (Assignment, CallSite, Decorator, Function, ModuleFacts, Parameter,
+                                       Value)
+
+#: Field order of each class as this codec writes it (checked against the classes by a test).
+FIELDS = {
+    Value: ("kind", "text", "span", "items", "keywords", "resolved"),
+    CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call"),
+    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate"),
+    Decorator: ("text", "qualified", "span", "call"),
+    Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
+               "is_generator", "returns", "scope"),
+    Assignment: ("name", "value", "span", "scope"),
+    ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
+                  "main_calls", "classes", "class_bases"),
+}
+
+_new = tuple.__new__
+
+
+# ------------------------------------------------------------------- to tuples
+
+
+def _flat_value(v: Value) -> tuple:
+    kind, text, span, items, keywords, resolved = v
+    return (kind, text, tuple(span), tuple(map(_flat_value, items)) if items else (),
+            tuple((k, _flat_value(x)) for k, x in keywords) if keywords else (), resolved)
+
+
+def _flat_call(c: CallSite) -> tuple:
+    callee, text, span, awaited, receiver, method, call = c
+    return callee, text, tuple(span), awaited, receiver, method, None if call is None else _flat_value(call)
+
+
+def _flat_function(f: Function) -> tuple:
+    return (f.name, f.qualname, f.is_async, tuple(f.span),
+            tuple((p[0], p[1], p[2], tuple(p[3]), p[4]) for p in f.params),
+            tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
+            tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope)
+
+
+def flatten(facts: ModuleFacts) -> tuple:
+    """The facts as plain tuples, dicts, strings and numbers."""
+    return (facts.path, facts.module, facts.imports, tuple(map(_flat_function, facts.functions.values())),
+            tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.assignments),
+            facts.type_aliases, tuple(map(_flat_call, facts.module_calls)), tuple(map(_flat_call, facts.main_calls)),
+            tuple(sorted(facts.classes)), facts.class_bases)
+
+
+# ----------------------------------------------------------------- from tuples
+
+
+def _value(t: tuple) -> Value:
+    kind, text, span, items, keywords, resolved = t
+    return _new(Value, (kind, text, _new(Span, span), tuple(map(_value, items)) if items else (),
+                        tuple((k, _value(x)) for k, x in keywords) if keywords else (), resolved))
+
+
+def _call(t: tuple) -> CallSite:
+    callee, text, span, awaited, receiver, method, call = t
+    return _new(CallSite, (callee, text, _new(Span, span), awaited, receiver, method,
+                           None if call is None else _value(call)))
+
+
+def _function(t: tuple) -> Function:
+    name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope = t
+    return Function(name, qualname, is_async, _new(Span, span),
+                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4])) for p in params],
+                    [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
+                     for d in decorators],
+                    list(map(_call, calls)), local_types, is_generator, returns, scope)
+
+
+def rebuild(t: tuple) -> ModuleFacts:
+    """ModuleFacts from ``flatten``'s output."""
+    path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases = t
+    return ModuleFacts(path, module, imports, {f.qualname: f for f in map(_function, functions)},
+                       [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
+                       type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
+                       bases)
+
+
+# ------------------------------------------------------------------------ bytes
+
+
+def to_bytes(facts: ModuleFacts) -> bytes:
+    return pickle.dumps(flatten(facts), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def from_bytes(blob: bytes) -> ModuleFacts:
+    """Facts from ``to_bytes``. Only for bytes this user's readycheck wrote (a worker's
+    output, or a cache file whose HMAC verified): unpickling runs no code of the
+    scanned repository, but pickle is not a format for untrusted input."""
+    return rebuild(pickle.loads(blob))
