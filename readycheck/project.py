@@ -454,14 +454,13 @@ class PythonIndex:
         bytes contain one of the markers: the byte prefilter every code check uses."""
         from readycheck.sourcefile import is_auxiliary_path
 
-        for source in self.sources:
-            if is_auxiliary_path(source.path):
-                continue
-            data = self._source_bytes(source)
-            if any(marker in data for marker in markers):
-                facts = self.facts(source)
-                if facts is not None:
-                    yield facts
+        wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
+                  and any(marker in self._source_bytes(source) for marker in markers)]
+        self.prefetch(wanted)  # one parallel batch, not one module at a time
+        for source in wanted:
+            facts = self._facts.get(source.path)
+            if facts is not None:
+                yield facts
 
     def modules(self) -> Iterator[ModuleFacts]:
         for source in self.sources:
