@@ -54,6 +54,15 @@ class Project:
     def file(self, path: str) -> SourceFile | None:
         return self._by_path.get(path)
 
+    def files_named(self, name: str) -> list[SourceFile]:
+        """Every file with this base name, in path order."""
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = self.__dict__["_by_name"] = {}
+            for source in self.all_files:
+                by_name.setdefault(source.name, []).append(source)
+        return by_name.get(name, [])
+
     def files(self, *kinds: FileKind) -> list[SourceFile]:
         return [f for f in self.all_files if f.kind in kinds]
 
@@ -372,6 +381,7 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._by_suffix: dict[str, list[SourceFile]] = {}
         self._resolved: dict[tuple[str, str, int], tuple[ModuleFacts, str] | None] = {}
+        self._web_modules: list[ModuleFacts] | None = None
         from readycheck.parsers.python import module_name
 
         for source in self.sources:
@@ -426,10 +436,13 @@ class PythonIndex:
 
     def web_modules(self) -> list[ModuleFacts]:
         """Facts of every module that can define an app, router or route."""
+        if self._web_modules is not None:
+            return self._web_modules
         wanted = [s for s in self.sources if any(marker in self._source_bytes(s) for marker in WEB_MARKERS)]
         self.prefetch(wanted)
         found = [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
         self._prefetch_imported_by(found)
+        self._web_modules = found
         return found
 
     def _prefetch_imported_by(self, modules: list[ModuleFacts]) -> None:
@@ -437,15 +450,22 @@ class PythonIndex:
         call graph from handlers into the repo's helpers reaches for them next, one at
         a time. Only worth it for a batch big enough to repay the workers."""
         imported: dict[str, SourceFile] = {}
+        home_of: dict[str, SourceFile | None] = {}  # import target -> the one repo module it names
         for facts in modules:
-            for target in set(facts.imports.values()):
+            for target in facts.imports.values():
+                if target in home_of:
+                    continue
+                home_of[target] = None
                 parts = target.split(".")
                 for i in range(len(parts), 0, -1):
                     candidates = self._by_suffix.get(".".join(parts[:i]))
                     if candidates:
-                        if len(candidates) == 1 and candidates[0].path not in self._facts:
-                            imported.setdefault(candidates[0].path, candidates[0])
+                        if len(candidates) == 1:
+                            home_of[target] = candidates[0]
                         break
+        for source in home_of.values():
+            if source is not None and source.path not in self._facts:
+                imported.setdefault(source.path, source)
         if len(imported) >= PARALLEL_THRESHOLD:
             self.prefetch([imported[path] for path in sorted(imported)])
 

@@ -287,7 +287,7 @@ class _ScriptResolver:
         base = posixpath.basename(arg)
         if "." not in base and not base.endswith(("entrypoint", "start", "run")):
             return None
-        named = [f for f in self.project.all_files if f.name == base]
+        named = self.project.files_named(base)
         in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
         # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
         # a name unique in the whole repo is still the script.
