@@ -191,7 +191,7 @@ def _scan(argv: list[str]) -> int:
     else:
         out = sys.stdout
     try:
-        display = lambda p: _display(root, p)  # noqa: E731
+        display = _displayer(root)
         names = {c.id: c.name for c in checks}
         if args.format == "json":
             from readycheck.reporters import json_report
@@ -242,10 +242,11 @@ def _label(root: Path) -> str:
     return Path(rel).as_posix() if not rel.startswith("..") else str(root)
 
 
-def _display(root: Path, path: str) -> str:
-    """A finding's path as the user will click it: relative to the current folder."""
+def _displayer(root: Path):
+    """A function giving a finding's path as the user will click it: relative to the
+    current folder (the root's label is worked out once, not once per finding)."""
     label = _label(root)
-    return path if label == "." else f"{label}/{path}"
+    return (lambda path: path) if label == "." else (lambda path: f"{label}/{path}")
 
 
 def _inspect(argv: list[str]) -> int:

@@ -164,10 +164,13 @@ class SourceFile:
                                          f"is not {encoding} (pip cannot read it either); skipped") from None
         if b"\x00" in data:
             raise UnreadableFile("binary file (contains NUL bytes); skipped")
+        # The UTF-8 BOM is dropped by hand: the "utf-8-sig" codec is written in Python,
+        # plain "utf-8" decodes in C (it showed in profiles of reports over many files).
+        skip = 3 if data.startswith(codecs.BOM_UTF8) else 0
         try:
-            return data.decode("utf-8-sig")
+            return data[skip:].decode("utf-8") if skip else data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"not valid UTF-8 (byte {exc.start}); skipped") from None
+            raise UnreadableFile(f"not valid UTF-8 (byte {exc.start + skip}); skipped") from None
 
     @cached_property
     def index(self) -> TextIndex:
