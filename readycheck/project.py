@@ -421,7 +421,8 @@ class PythonIndex:
         results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
         for (source, sha), (facts, blob, error) in zip(todo, results):
             if error is not None:
-                self.project.diagnose(source.path, f"cannot parse Python: {error}")
+                self.project.diagnose(source.path, f"cannot parse Python: {error}",
+                                      kind="internal" if error.startswith("internal error") else "parse")
                 continue
             self._facts[source.path] = facts
             if sha and cache is not None:
@@ -575,6 +576,9 @@ def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list
         except PythonSyntaxError as exc:
             out.append((None, None, str(exc)))
             continue
+        except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
+            out.append((None, None, f"internal error: {type(exc).__name__}: {exc}"))
+            continue
         out.append((None, facts_blob(facts), None) if as_blobs else (facts, None, None))
     return out
 
@@ -600,21 +604,43 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
 
     from readycheck.parsers.python_codec import from_bytes
 
-    # Interleaved chunks balance big and small files across workers.
-    chunks = [items[i::jobs * 4] for i in range(jobs * 4)]
+    # Many small interleaved chunks: they balance big and small files, and let this
+    # process take its share of the work instead of waiting for the workers.
+    count = jobs * 16
+    chunks = [items[i::count] for i in range(count)]
+    parsed: list[list[ParseResult] | None] = [None] * count
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    by_position: dict[int, ParseResult] = {}
+
+    def report() -> None:
+        if progress is not None:
+            progress("parsing Python", sum(len(c) for c in parsed if c is not None), len(items))
+
+    def decode(chunk: list[ParseResult]) -> list[ParseResult]:
+        return [(from_bytes(blob) if blob is not None else None, blob if blobs else None, error)
+                for _, blob, error in chunk]
+
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            done = 0
-            for start, chunk in enumerate(pool.map(_parse_chunk_blobs, chunks)):
-                # Decoded as each chunk arrives, while the workers parse the next ones.
-                for offset, (_, blob, error) in enumerate(chunk):
-                    facts = from_bytes(blob) if blob is not None else None
-                    by_position[start + offset * jobs * 4] = (facts, blob if blobs else None, error)
-                done += len(chunk)
-                if progress is not None:
-                    progress("parsing Python", done, len(items))
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
+            futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
+            # This process parses too: from the last chunk back, every chunk no worker has
+            # started yet (its facts need no encoding and decoding), and in between it
+            # decodes what the workers have sent. The workers go from the first chunk on.
+            for i in range(count - 1, -1, -1):
+                if not futures[i].cancel():
+                    break
+                parsed[i] = _parse_chunk(chunks[i])
+                for j, future in enumerate(futures[:i]):
+                    if parsed[j] is None and future.done():
+                        parsed[j] = decode(future.result())
+                report()
+            for j, future in enumerate(futures):
+                if parsed[j] is None:
+                    parsed[j] = decode(future.result())
+                    report()
     except (OSError, RuntimeError):  # no processes allowed here: parse in this one
         return _parse_chunk(items)
+    by_position: dict[int, ParseResult] = {}
+    for start, chunk in enumerate(parsed):
+        for offset, result in enumerate(chunk or ()):
+            by_position[start + offset * count] = result
     return [by_position[i] for i in range(len(items))]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CHECKS
+from helpers import CHECKS, write_tree
 from readycheck.parsers.python import PythonSyntaxError, parse_python
 from readycheck.parsers.python_codec import FIELDS, flatten, from_bytes, rebuild, to_bytes
 
@@ -55,3 +55,58 @@ def test_non_ascii_columns_and_nested_values_round_trip():
     assert again == facts
     assert again.functions["é"].decorators[0].span == facts.functions["é"].decorators[0].span
     assert type(again.functions["é"].span) is type(facts.functions["é"].span)
+
+
+def _monorepo(root: Path, routers: int) -> None:
+    """A service big enough for the batched, parallel parse: routers whose async handlers
+    block directly, through a helper in another module, and through a sync session."""
+    files = {"app/main.py": "from fastapi import FastAPI\n" + "".join(
+        f"from app.routers.r{i} import router as r{i}\n" for i in range(routers)) + "\napp = FastAPI()\n" + "".join(
+        f"app.include_router(r{i})\n" for i in range(routers)),
+        "app/db.py": "from sqlalchemy.orm import Session\n\ndef get_db():\n    yield Session()\n"}
+    for i in range(routers):
+        files[f"app/helpers/h{i}.py"] = f"import time\n\n\ndef slow_{i}():\n    time.sleep(1)\n"
+        files[f"app/routers/r{i}.py"] = (
+            "import requests\nfrom fastapi import APIRouter, Depends\nfrom sqlalchemy.orm import Session\n"
+            f"from app.db import get_db\nfrom app.helpers.h{i} import slow_{i}\n\n"
+            f"router = APIRouter(prefix='/r{i}')\n\n\n"
+            f"@router.get('/a')\nasync def a_{i}():\n    return requests.get('https://x', timeout=1).json()\n\n\n"
+            f"@router.get('/b')\nasync def b_{i}():\n    slow_{i}()\n\n\n"
+            f"@router.get('/c')\nasync def c_{i}(db: Session = Depends(get_db)):\n    return db.query(1).all()\n\n\n"
+            f"@router.get('/d')\ndef d_{i}(db: Session = Depends(get_db)):\n    return db.query(1).all()\n")
+    write_tree(root, files, dedent=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_parallel_and_serial_parsing_find_the_same(tmp_path, jobs):
+    from readycheck.config import Config
+    from readycheck.runner import scan
+
+    _monorepo(tmp_path, 60)
+    result = scan(tmp_path, Config(), CHECKS, jobs=jobs)
+    assert not result.diagnostics
+    blocking = sorted((f.path, f.span.line) for f in result.findings if f.rule_id == "RC401")
+    assert len(blocking) == 180  # three blocking async handlers per router, the sync one is fine
+    assert ("app/routers/r59.py", 17) in blocking and ("app/routers/r0.py", 12) in blocking  # 17: via slow_59()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_extractor_bug_on_one_module_loses_that_module_only(tmp_path, monkeypatch, jobs):
+    import readycheck.parsers.python as python
+    from readycheck.config import Config
+    from readycheck.runner import scan
+
+    _monorepo(tmp_path, 60)
+    real = python.parse_python
+
+    def buggy(path, data):
+        if path == "app/routers/r7.py":
+            raise KeyError("surprise")
+        return real(path, data)
+
+    monkeypatch.setattr(python, "parse_python", buggy)
+    result = scan(tmp_path, Config(), CHECKS, jobs=jobs)
+    assert [(d.path, d.kind) for d in result.diagnostics] == [("app/routers/r7.py", "internal")]
+    assert "internal error: KeyError" in result.diagnostics[0].message
+    blocking = {f.path for f in result.findings if f.rule_id == "RC401"}
+    assert "app/routers/r8.py" in blocking and "app/routers/r7.py" not in blocking
