@@ -1,7 +1,9 @@
 """A content-hash cache under ``.readycheck_cache/`` in the scanned root.
 
-Two layers:
+Three layers:
 
+* The file list, kept while no folder or ``.gitignore`` it was made from changed
+  (see ``readycheck.discovery``).
 * Python facts, keyed by the file's path and the SHA-256 of its bytes: an edit
   re-parses only the edited files.
 * The whole scan result, keyed by readycheck's version, the configuration, the
@@ -106,14 +108,22 @@ class Cache:
             return None
         return payload
 
+    def prepare(self) -> None:
+        """Create the cache folder (with a .gitignore inside) if it is missing. Done before
+        the file list is made: creating it later would change the scanned root's
+        modification time, and the next scan could not reuse the file list."""
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by readycheck: a cache, never commit it.\n*\n", encoding="utf-8")
+
     def _write(self, name: str, payload: dict) -> None:
         if self.directory is None:
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by readycheck: a cache, never commit it.\n*\n", encoding="utf-8")
+            self.prepare()
             body = pickle.dumps({"version": __version__, **payload}, protocol=pickle.HIGHEST_PROTOCOL)
             mac = hmac.new(self._key, body, hashlib.sha256).digest()
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".bin")
@@ -160,6 +170,18 @@ class Cache:
             table = {k: v for k, v in table.items() if k in live_keys}
         self._write("python-facts.bin", {"facts": table})
         self._facts_dirty = False
+
+    # -- the file list -------------------------------------------------------------
+
+    def discovery(self, key: list) -> tuple[Any, list] | None:
+        """(inputs, [(path, kind)]) stored for this root and exclude list (see discovery.discover)."""
+        raw = self._read("discovery.bin")
+        if not raw or raw.get("key") != key or "inputs" not in raw or not isinstance(raw.get("files"), list):
+            return None
+        return raw["inputs"], raw["files"]
+
+    def store_discovery(self, key: list, inputs: Any, files: list) -> None:
+        self._write("discovery.bin", {"key": key, "inputs": inputs, "files": files})
 
     # -- whole results ----------------------------------------------------------
 

@@ -8,6 +8,13 @@ Rules:
 - Symlinks are never followed: a linked folder or file may point outside the
   scanned root (``/etc``) or into a loop, and what it points at inside the root
   is scanned under its real path anyway.
+
+With a cache, the file list is reused while nothing it was made from changed:
+the modification time of every folder read (a file added, removed or renamed
+in a folder changes the folder's time) and of every ``.gitignore`` read. That
+is one stat per folder instead of a listing per folder and compiling every
+ignore pattern again (0.3 s of a 0.45 s warm rescan of a repository with 13
+``.gitignore`` files and 142 patterns at its root).
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -23,6 +31,12 @@ from readycheck.sourcefile import FileKind, SourceFile, classify
 
 if TYPE_CHECKING:
     import pathspec
+
+    from readycheck.cache import Cache
+
+#: A folder changed this recently may change again within its clock tick without
+#: its time moving: a file list that depends on it is not kept (git's "racily clean").
+RACY_SECONDS = 2.0
 
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "node_modules", "site-packages", "__pycache__",
@@ -68,12 +82,49 @@ _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _ANY_DEPTH = "^(?:.+/)?"
 
 
-def _read_ignore(path: Path) -> pathspec.PathSpec | None:
+def _read_ignore(path: Path, seen: "_Inputs | None" = None) -> pathspec.PathSpec | None:
     try:
+        if seen is not None:
+            st = os.stat(path)
+            seen.ignore_files.append((str(path), st.st_size, st.st_mtime_ns))
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
     return _gitignore_spec(lines)
+
+
+@dataclass
+class _Inputs:
+    """What a file list was made from: (folder, mtime) of every folder listed or looked
+    into, and (file, size, mtime) of every .gitignore read."""
+
+    folders: list[tuple[str, int]] = field(default_factory=list)
+    ignore_files: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def folder(self, path: str) -> None:
+        try:
+            self.folders.append((path, os.stat(path).st_mtime_ns))
+        except OSError:
+            self.folders.append((path, -1))
+
+    def unchanged(self) -> bool:
+        try:
+            for path, mtime in self.folders:
+                if os.stat(path).st_mtime_ns != mtime:
+                    return False
+            for path, size, mtime in self.ignore_files:
+                st = os.stat(path)
+                if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                    return False
+        except OSError:
+            return False
+        return True
+
+    def settled(self, now_ns: int) -> bool:
+        """True when no input changed in the last RACY_SECONDS (else a change in the same
+        clock tick could go unseen next time)."""
+        limit = now_ns - int(RACY_SECONDS * 1e9)
+        return all(m < limit for _, m in self.folders) and all(m < limit for _, _, m in self.ignore_files)
 
 
 def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
@@ -100,24 +151,40 @@ def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:
     return False
 
 
-def discover(root: Path, extend_exclude: Iterable[str] = ()) -> list[SourceFile]:
-    """Every regular, non-ignored file below ``root``, sorted by path."""
+def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | None" = None) -> list[SourceFile]:
+    """Every regular, non-ignored file below ``root``, sorted by path (the list kept in
+    ``cache`` while no folder or .gitignore it came from has changed)."""
     root = root.resolve()
-    excludes = _gitignore_spec(list(extend_exclude))
+    extend_exclude = list(extend_exclude)
+    key = [str(root), extend_exclude]
+    stored = cache.discovery(key) if cache is not None and cache.enabled else None
+    if stored is not None:
+        inputs, listed = stored
+        if isinstance(inputs, _Inputs) and inputs.unchanged():
+            base = str(root)
+            return [SourceFile(path, os.path.join(base, path), kind) for path, kind in listed]
+    seen = _Inputs() if cache is not None and cache.enabled else None
+    started = time.time_ns()
+    excludes = _gitignore_spec(extend_exclude)
     files: list[SourceFile] = []
     # An explicit stack, not recursive generators: a file found six folders deep
     # would otherwise be handed up through six generator frames.
     stack: list[tuple[str, str, list[_Ignore]]] = [(str(root), "", [])]
     while stack:
         directory, rel, rules = stack.pop()
-        _list_directory(directory, rel, rules, excludes, files, stack)
+        _list_directory(directory, rel, rules, excludes, files, stack, seen)
     files.sort(key=lambda f: f.path)
+    if seen is not None and cache is not None and seen.settled(started):
+        cache.store_discovery(key, seen, [(f.path, f.kind) for f in files])
     return files
 
 
 def _list_directory(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec | None,
-                    files: list[SourceFile], stack: list[tuple[str, str, list[_Ignore]]]) -> None:
-    own = _read_ignore(Path(directory, ".gitignore"))
+                    files: list[SourceFile], stack: list[tuple[str, str, list[_Ignore]]],
+                    seen: _Inputs | None = None) -> None:
+    if seen is not None:
+        seen.folder(directory)  # before listing it: a change while listing shows next time
+    own = _read_ignore(Path(directory, ".gitignore"), seen)
     if own is not None:
         rules = rules + [_Ignore.of(rel, own)]
     check = bool(rules) or excludes is not None
@@ -142,6 +209,8 @@ def _list_directory(directory: str, rel: str, rules: list[_Ignore], excludes: pa
             if check and ((excludes is not None and excludes.match_file(relpath + "/")) or _ignored(relpath, True, rules)):
                 continue
             if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
+                if seen is not None:
+                    seen.folder(entry.path)  # removing pyvenv.cfg would make it a folder to scan
                 continue
             stack.append((entry.path, relpath, rules))
         elif is_file:

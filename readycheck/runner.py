@@ -50,7 +50,12 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
          ) -> ScanResult:
     """Scan the repository at ``root``, or only ``targets`` (folders and files below it)."""
     if targets is None:
-        files = discover(root, config.extend_exclude)
+        if cache is not None and cache.enabled:
+            try:
+                cache.prepare()
+            except OSError:
+                pass  # a read-only checkout: no cache, same results
+        files = discover(root, config.extend_exclude, cache)
     else:
         seen: dict[str, SourceFile] = {}
         for target in targets:

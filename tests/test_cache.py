@@ -36,7 +36,7 @@ def test_committed_cache_files_are_never_unpickled(tmp_path, monkeypatch):
     marker = tmp_path.parent / "executed"
     payload = pickle.dumps({"version": "0.1.0", "key": "x", "facts": {}, "findings": Boom(str(marker))})
     (tmp_path / CACHE_DIR).mkdir()
-    for name in ("python-facts.bin", "result.bin"):
+    for name in ("python-facts.bin", "result.bin", "discovery.bin"):
         (tmp_path / CACHE_DIR / name).write_bytes(FORMAT + b"\0" * 32 + payload)
     assert run(tmp_path) == 1
     assert not marker.exists()
@@ -77,3 +77,77 @@ def test_output_is_identical_across_runs_jobs_and_cache(tmp_path, monkeypatch):
         run(tmp_path, *args)
         outputs.append((tmp_path.parent / "out.json").read_bytes())
     assert len(set(outputs)) == 1
+
+
+# -- the file list ------------------------------------------------------------------
+
+
+def _settle(root, minute: int = 0) -> None:
+    """Date every folder and file back to one fixed time, as in a checkout edited long
+    ago (a folder changed within the last clock ticks is never trusted: see
+    discovery.RACY_SECONDS). Later minutes for later states: times only move forward."""
+    import os
+
+    stamp = 1_700_000_000_000_000_000 + minute * 60_000_000_000
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
+
+
+def _listing(root, cache):
+    from readycheck.discovery import discover
+
+    return [(f.path, f.kind) for f in discover(root, (), cache)]
+
+
+def _tree(tmp_path):
+    write_tree(tmp_path, {**BAD, ".gitignore": "generated/\n", "generated/x.py": "x = 1\n",
+                          "svc/api/routes.py": "y = 2\n", "venvish/pyvenv.cfg": "home = /usr\n",
+                          "venvish/lib/mod.py": "z = 3\n"})
+    _settle(tmp_path)
+    return tmp_path
+
+
+def test_an_unchanged_tree_reuses_the_file_list_without_listing_a_folder(tmp_path, monkeypatch):
+    import readycheck.discovery as discovery
+
+    cache = Cache(tmp_path / CACHE_DIR, key=b"k" * 32)
+    first = _listing(_tree(tmp_path), cache)
+    assert ("svc/api/routes.py", first[-1][1]) in first and not any(p.startswith(("generated", "venvish"))
+                                                                   for p, _ in first)
+    _settle(tmp_path)  # the cache folder itself was just written
+    monkeypatch.setattr(discovery, "_list_directory", lambda *a, **k: (_ for _ in ()).throw(AssertionError("walked")))
+    assert _listing(tmp_path, cache) == first
+
+
+def test_every_change_the_file_list_depends_on_is_seen(tmp_path):
+    cache = Cache(tmp_path / CACHE_DIR, key=b"k" * 32)
+    _tree(tmp_path)
+    changes = [
+        lambda: (tmp_path / "svc/api/new.py").write_text("n = 1\n"),  # a file added deep down
+        lambda: (tmp_path / "svc/api/new.py").unlink(),  # and removed
+        lambda: (tmp_path / "svc/api/routes.py").rename(tmp_path / "svc/api/renamed.py"),
+        lambda: (tmp_path / ".gitignore").write_text("generated/\nsvc/\n"),  # edited in place
+        lambda: (tmp_path / ".gitignore").write_text("generated/\n"),
+        lambda: (tmp_path / "venvish/pyvenv.cfg").unlink(),  # no longer a virtualenv: scanned
+        lambda: (tmp_path / "svc/.gitignore").write_text("*.py\n"),  # a new .gitignore
+    ]
+    for minute, change in enumerate(changes):
+        _listing(tmp_path, cache)
+        _settle(tmp_path, minute)
+        before = _listing(tmp_path, cache)
+        assert cache.discovery([str(tmp_path.resolve()), []]) is not None  # kept, so the change must be seen
+        change()
+        fresh = _listing(tmp_path, None)
+        assert _listing(tmp_path, cache) == fresh
+        assert fresh != before
+
+
+def test_a_file_list_made_while_folders_were_changing_is_not_kept(tmp_path):
+    cache = Cache(tmp_path / CACHE_DIR, key=b"k" * 32)
+    write_tree(tmp_path, BAD)  # just written: within the racy window
+    _listing(tmp_path, cache)
+    assert cache.discovery([str(tmp_path.resolve()), []]) is None
+    _settle(tmp_path)
+    _listing(tmp_path, cache)
+    assert cache.discovery([str(tmp_path.resolve()), []]) is not None
+    assert cache.discovery([str(tmp_path.resolve()), ["svc/"]]) is None  # other excludes, other list
