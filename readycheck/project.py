@@ -8,7 +8,7 @@ facts, and the scan goes on.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
@@ -439,7 +439,8 @@ class PythonIndex:
         """Facts of every module that can define an app, router or route."""
         if self._web_modules is not None:
             return self._web_modules
-        wanted = [s for s in self.sources if any(marker in self._source_bytes(s) for marker in WEB_MARKERS)]
+        web = _any_of(WEB_MARKERS)
+        wanted = [s for s in self.sources if web(self._source_bytes(s))]
         self.prefetch(wanted)
         found = [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
         self._prefetch_imported_by(found)
@@ -475,8 +476,9 @@ class PythonIndex:
         bytes contain one of the markers: the byte prefilter every code check uses."""
         from readycheck.sourcefile import is_auxiliary_path
 
+        wanted_bytes = _any_of(markers)
         wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
-                  and any(marker in self._source_bytes(source) for marker in markers)]
+                  and wanted_bytes(self._source_bytes(source))]
         self.prefetch(wanted)  # one parallel batch, not one module at a time
         for source in wanted:
             facts = self._facts.get(source.path)
@@ -542,6 +544,18 @@ class PythonIndex:
         target_module, name = target
         found = target_module.functions.get(name)
         return (found, target_module) if found else None
+
+
+@lru_cache(maxsize=64)
+def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+    """A test for "these bytes contain one of the markers": one regex search in C per
+    file instead of one ``in`` per marker (the prefilter runs over every Python file)."""
+    import re
+
+    if not markers:
+        return lambda data: False
+    search = re.compile(b"|".join(re.escape(m) for m in markers)).search
+    return lambda data: search(data) is not None
 
 
 def _common_prefix(a: str, b: str) -> int:
