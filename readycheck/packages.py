@@ -21,7 +21,7 @@ _VALUE_OPTIONS = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable
 
 def _add(out: dict[str, set[str]], text: str) -> None:
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
+    from readycheck.parsers.dependencies import canonicalize_name
 
     try:
         req = Requirement(text.strip().strip("\"'"))
@@ -31,7 +31,7 @@ def _add(out: dict[str, set[str]], text: str) -> None:
 
 
 def declared_packages(project: "Project") -> dict[str, set[str]] | None:
-    from packaging.utils import canonicalize_name
+    from readycheck.parsers.dependencies import canonicalize_name
 
     out: dict[str, set[str]] = {}
     found_any = False

@@ -34,6 +34,9 @@ T = TypeVar("T")
 #: A Python file can define an app, router or route only if it names one of these
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
+#: Files a start command can come from (shell scripts are reached only through these).
+START_COMMAND_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
+                       FileKind.RAILWAY, FileKind.APP_YAML, FileKind.YAML, FileKind.MAKEFILE)
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
                     FileKind.RAILWAY, FileKind.APP_YAML)
 
@@ -104,6 +107,8 @@ class Project:
 
     @cached_property
     def dockerfiles(self) -> list["Dockerfile"]:
+        if not self.files(FileKind.DOCKERFILE):
+            return []  # no need to load dockerfile-parse
         from readycheck.parsers.dockerfile import parse_dockerfile
 
         return self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
@@ -129,6 +134,8 @@ class Project:
 
     @cached_property
     def pyprojects(self) -> list["PyProject"]:
+        if not self.files(FileKind.PYPROJECT):
+            return []
         from readycheck.parsers.dependencies import parse_pyproject
 
         return self.parse_each((FileKind.PYPROJECT,), parse_pyproject, "pyproject.toml")
@@ -148,6 +155,8 @@ class Project:
 
     @cached_property
     def start_commands(self) -> list["StartCommand"]:
+        if not self.files(*START_COMMAND_KINDS):
+            return []  # nothing can say how the service starts: no need to load the readers
         from readycheck import startcommands
 
         starts: list[StartCommand] = []
@@ -298,6 +307,8 @@ class Project:
         """Environment written in committed deployment config, whether or not a start command
         uses it: (where, variable, value token, development) from compose services, Kubernetes
         containers, render envVars and App Engine env_variables."""
+        if not self.files(*START_COMMAND_KINDS):
+            return []
         from readycheck import platforms
         from readycheck.sourcefile import is_development_path
         from readycheck.startcommands import _compose_env
@@ -332,6 +343,8 @@ class Project:
     @cached_property
     def probes(self) -> list["Probe"]:
         """Every health check the repository declares, on any platform (see readycheck.probes)."""
+        if not self.files(*START_COMMAND_KINDS):
+            return []  # probes live in the same files as start commands
         from readycheck.probes import collect
 
         return collect(self)
@@ -354,6 +367,8 @@ class Project:
     def replicas_visible(self) -> bool:
         """True when the repo runs several copies of the service: a replica count above one
         anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject)."""
+        if not self.files(*START_COMMAND_KINDS):
+            return False
         from readycheck import platforms
 
         if any(s.replicas is not None and s.replicas.text.isdigit() and int(s.replicas.text) > 1

@@ -245,3 +245,33 @@ pytest-asyncio = "*"
     assert not main["redis"].pinned and "python" not in main
     assert set(project.groups) == {"optional:prod", "group:dev", "poetry:test"}
     assert main["httpx"].span.line == 4 and project.dependencies_span.line == 4
+
+
+def test_project_names_compare_as_packaging_compares_them():
+    from hypothesis import given, settings, strategies as st
+    from packaging.utils import canonicalize_name as packaging_canonical
+
+    from readycheck.parsers.dependencies import canonicalize_name
+
+    names = st.text(alphabet="aAzZ09-_.", min_size=1, max_size=20)
+
+    @settings(max_examples=300, deadline=None)
+    @given(names)
+    def same(name):
+        assert canonicalize_name(name) == packaging_canonical(name)
+
+    same()
+    assert canonicalize_name("Flask_SQLAlchemy") == "flask-sqlalchemy"
+
+
+def test_a_tiny_repository_loads_no_start_command_or_yaml_reader(tmp_path):
+    import subprocess
+    import sys
+
+    write_tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    code = ("import sys\nfrom readycheck.cli import main\n"
+            f"main([{str(tmp_path)!r}, '--no-cache', '--format', 'json', '-o', {str(tmp_path / 'out.json')!r}])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'packaging', 'dockerfile_parse') "
+            "or m in ('readycheck.startcommands', 'readycheck.platforms')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
