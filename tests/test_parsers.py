@@ -251,7 +251,7 @@ def test_project_names_compare_as_packaging_compares_them():
     from hypothesis import given, settings, strategies as st
     from packaging.utils import canonicalize_name as packaging_canonical
 
-    from readycheck.parsers.dependencies import canonicalize_name
+    from readycheck.packages import canonicalize_name
 
     names = st.text(alphabet="aAzZ09-_.", min_size=1, max_size=20)
 

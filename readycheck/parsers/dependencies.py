@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 
 from readycheck.findings import Span
+from readycheck.packages import canonicalize_name
 from readycheck.sourcefile import SourceFile
 
 if sys.version_info >= (3, 11):
@@ -26,16 +27,6 @@ _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
 _BARE_URL = re.compile(r"^([a-z][a-z0-9.-]*\+)?[a-z][a-z0-9.-]*://", re.IGNORECASE)
 _OPTION_WITH_VALUE = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
                       "--no-binary", "--only-binary", "--progress-bar", "--platform", "--implementation"}
-
-
-_SEPARATORS = re.compile(r"[-_.]+")
-
-
-def canonicalize_name(name: str) -> str:
-    """A project name as PEP 503 compares it (``Flask_SQLAlchemy`` is ``flask-sqlalchemy``):
-    what packaging.utils.canonicalize_name does, without importing packaging.tags and
-    packaging.version with it (15 ms of every scan, needed or not)."""
-    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass
