@@ -443,6 +443,12 @@ class PythonIndex:
             if sha and cache is not None:
                 cache.store_facts(source.path, sha, blob if blob is not None else facts_blob(facts))
 
+    def _size(self, source: SourceFile) -> int:
+        try:
+            return len(source.data)
+        except UnreadableFile:
+            return 0
+
     def _source_bytes(self, source: SourceFile) -> bytes:
         try:
             return source.data
@@ -483,8 +489,9 @@ class PythonIndex:
         for source in home_of.values():
             if source is not None and source.path not in self._facts:
                 imported.setdefault(source.path, source)
-        if len(imported) >= PARALLEL_THRESHOLD:
-            self.prefetch([imported[path] for path in sorted(imported)])
+        batch = [imported[path] for path in sorted(imported)]
+        if worth_parallel(len(batch), sum(self._size(source) for source in batch)):
+            self.prefetch(batch)
 
     def modules_with(self, *markers: bytes) -> Iterator[ModuleFacts]:
         """Facts of the service's modules (not tests, docs, examples or scripts) whose
@@ -584,6 +591,14 @@ def _common_prefix(a: str, b: str) -> int:
 
 #: Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 48
+#: ... or this many bytes of source in at least PARALLEL_MIN_FILES files: a few big
+#: modules (polar has 30 of 10 ms each) also repay the 10 to 30 ms of starting a worker.
+PARALLEL_BYTES = 256 * 1024
+PARALLEL_MIN_FILES = 4
+
+
+def worth_parallel(files: int, size: int) -> bool:
+    return files >= PARALLEL_THRESHOLD or (files >= PARALLEL_MIN_FILES and size >= PARALLEL_BYTES)
 
 
 ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
@@ -620,7 +635,8 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
                progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
     """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
     processes when worth it. With ``blobs``, the bytes are kept where they exist."""
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+    parallel = worth_parallel(len(items), sum(len(data) for _, data in items))
+    if jobs <= 1 or not parallel:
         if progress is None or len(items) < PARALLEL_THRESHOLD:
             return _parse_chunk(items)
         out: list[ParseResult] = []
