@@ -84,8 +84,10 @@ _ANY_DEPTH = "^(?:.+/)?"
 
 def _read_ignore(path: Path, seen: "_Inputs | None" = None) -> pathspec.PathSpec | None:
     try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None  # a linked .gitignore may point outside the root: never read through it
         if seen is not None:
-            st = os.stat(path)
             seen.ignore_files.append((str(path), st.st_size, st.st_mtime_ns))
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -113,7 +115,7 @@ class _Inputs:
                 if os.stat(path).st_mtime_ns != mtime:
                     return False
             for path, size, mtime in self.ignore_files:
-                st = os.stat(path)
+                st = os.lstat(path)
                 if (st.st_size, st.st_mtime_ns) != (size, mtime):
                     return False
         except OSError:

@@ -53,6 +53,15 @@ def test_symlinks_are_never_followed(tmp_path):
     assert result.findings == [] and result.diagnostics == []
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_linked_gitignore_is_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    write_tree(outside, {"rules": "*\n"})
+    root = write_tree(tmp_path / "repo", {"app/Dockerfile": "FROM python:3.12-slim\n"})
+    (root / ".gitignore").symlink_to(outside / "rules")  # would ignore everything if followed
+    assert paths(root) == ["app/Dockerfile"]
+
+
 @pytest.mark.parametrize("path,kind", [
     ("Dockerfile", FileKind.DOCKERFILE), ("docker/Dockerfile.prod", FileKind.DOCKERFILE),
     ("api.dockerfile", FileKind.DOCKERFILE), ("Containerfile", FileKind.DOCKERFILE),
