@@ -91,6 +91,7 @@ def classify(relpath: str) -> FileKind:
     return FileKind.OTHER
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
@@ -139,7 +140,9 @@ class SourceFile:
         if self._data is not None:
             return self._data
         try:
-            with open(self.abspath, "rb") as handle:
+            # O_NOFOLLOW: if the file became a symlink since discovery, fail rather than
+            # read whatever it points at (possibly outside the scanned root).
+            with os.fdopen(os.open(self.abspath, os.O_RDONLY | _NOFOLLOW), "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
                 self.size = size
                 if size > MAX_FILE_BYTES:

@@ -95,3 +95,15 @@ def test_one_regex_prefilter_decides_as_pathspec_does(parts, is_dir):
     path = "/".join(parts)
     expected = spec.check_file(path + "/" if is_dir else path).include
     assert _ignored(path, is_dir, [rule]) == (expected if expected is not None else False)
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="needs O_NOFOLLOW")
+def test_a_file_swapped_for_a_symlink_after_discovery_is_not_read_through(tmp_path):
+    from readycheck.sourcefile import UnreadableFile
+
+    root = write_tree(tmp_path, {"requirements.txt": "fastapi==0.115.0\n"})
+    [source] = discover(root)
+    (root / "requirements.txt").unlink()
+    (root / "requirements.txt").symlink_to("/etc/passwd")
+    with pytest.raises(UnreadableFile):
+        source.data
