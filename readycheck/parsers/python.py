@@ -217,6 +217,8 @@ class _Extractor:
         self.cols = _Columns(source)
         self.is_package = path.endswith("__init__.py")
         self.module_level_names: set[str] = set()
+        #: id(call node) -> its summary, made for an assignment and reused for the call site.
+        self._summaries: dict[int, Value] = {}
 
     # -- name resolution -------------------------------------------------
 
@@ -379,10 +381,11 @@ class _Extractor:
 
     def _statement(self, stmt: ast.stmt, scope: str, local_names: frozenset[str], function: Function | None,
                    main_guard: bool) -> None:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        cls = type(stmt)
+        if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
             self._function(stmt, scope, local_names)
             return
-        if isinstance(stmt, ast.ClassDef):
+        if cls is ast.ClassDef:
             if not scope:
                 self.facts.classes.add(stmt.name)
                 bases = (self.qualify(dotted(b), local_names)[0] for b in stmt.bases)
@@ -402,15 +405,17 @@ class _Extractor:
                                 target.id, self.value(inner.value, local_names), self.cols.span(target),
                                 f"class {stmt.name}"))
             return
-        if isinstance(stmt, ast.If) and _is_main_guard(stmt.test) and not scope:
+        if cls is ast.If and not scope and _is_main_guard(stmt.test):
             self._block(stmt.body, scope, local_names, function, main_guard=True)
             self._block(stmt.orelse, scope, local_names, function, main_guard)
             return
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if cls is ast.Assign or cls is ast.AnnAssign:
+            targets = stmt.targets if cls is ast.Assign else [stmt.target]
             value_node = stmt.value
             if value_node is not None:
                 value = self.value(value_node, local_names)
+                if type(value_node) is ast.Call:
+                    self._summaries[id(value_node)] = value
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self.facts.assignments.append(Assignment(target.id, value, self.cols.span(target), scope))
@@ -419,7 +424,7 @@ class _Extractor:
                         if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
                             main, depends, _ = self._annotation(value_node, local_names)
                             self.facts.type_aliases[target.id] = (main, depends)
-        if isinstance(stmt, (ast.With, ast.AsyncWith)) and function is not None:
+        if (cls is ast.With or cls is ast.AsyncWith) and function is not None:
             for item in stmt.items:
                 if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call):
                     callee, resolved = self.qualify(dotted(item.context_expr.func), local_names)
@@ -427,7 +432,8 @@ class _Extractor:
                         function.local_types[item.optional_vars.id] = callee
         # Calls in this statement's own expressions, then its nested statement bodies
         # (each walked once: an except handler's or a case's body is a block, not an expression).
-        for name in _expression_fields(type(stmt)):
+        expression_fields, block_fields = _statement_fields(cls)
+        for name in expression_fields:
             child = getattr(stmt, name)
             if child is None:
                 continue
@@ -437,18 +443,22 @@ class _Extractor:
                         self._calls_in(item, local_names, function, main_guard)
             elif isinstance(child, ast.AST):
                 self._calls_in(child, local_names, function, main_guard)
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(stmt, name, None)
-            if block and type(block) is list and isinstance(block[0], ast.stmt):
+        for name in block_fields:
+            block = getattr(stmt, name)
+            if not block:
+                continue
+            if name == "handlers":
+                for handler in block:
+                    if handler.type is not None:
+                        self._calls_in(handler.type, local_names, function, main_guard)
+                    self._block(handler.body, scope, local_names, function, main_guard)
+            elif name == "cases":
+                for case in block:
+                    if case.guard is not None:
+                        self._calls_in(case.guard, local_names, function, main_guard)
+                    self._block(case.body, scope, local_names, function, main_guard)
+            elif type(block) is list and isinstance(block[0], ast.stmt):
                 self._block(block, scope, local_names, function, main_guard)
-        for handler in getattr(stmt, "handlers", None) or ():
-            if handler.type is not None:
-                self._calls_in(handler.type, local_names, function, main_guard)
-            self._block(handler.body, scope, local_names, function, main_guard)
-        for case in getattr(stmt, "cases", None) or ():
-            if case.guard is not None:
-                self._calls_in(case.guard, local_names, function, main_guard)
-            self._block(case.body, scope, local_names, function, main_guard)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, outer_locals: frozenset[str],
                   class_name: str | None = None) -> None:
@@ -542,7 +552,9 @@ class _Extractor:
             method = node.func.attr
             if isinstance(node.func.value, ast.Name):
                 receiver = node.func.value.id
-        summary = self.value(node, local_names) if function is None or _wants_arguments(node, method, text) else None
+        summary = None
+        if function is None or _wants_arguments(node, method, text):
+            summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         site = CallSite(qualified if resolved else None, text, self.cols.span(node.func), awaited, receiver, method,
                         summary)
         if function is not None:
@@ -636,6 +648,20 @@ _LEAVES = frozenset({ast.Name, ast.Constant, *(
     for sub in base.__subclasses__())})
 _STATEMENT_BLOCKS = {"body", "orelse", "finalbody", "handlers", "cases"}
 _EXPRESSION_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+_STATEMENT_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(expression fields, block fields in walking order) of a statement class, worked
+    out once per class instead of probed with getattr on every statement."""
+    found = _STATEMENT_FIELDS.get(cls)
+    if found is None:
+        fields = getattr(cls, "_fields", ())
+        blocks = tuple(f for f in ("body", "orelse", "finalbody", "handlers", "cases") if f in fields)
+        found = _STATEMENT_FIELDS[cls] = (_expression_fields(cls), blocks)
+    return found
 
 
 def _expression_fields(cls: type) -> tuple[str, ...]:
