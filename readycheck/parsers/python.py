@@ -536,11 +536,13 @@ class _Extractor:
                 child = getattr(current, name, None)
                 if child is None:
                     continue
+                # Anything else that is not a node (an identifier in a match pattern) is
+                # pushed too and has no child fields: cheaper than isinstance on every node.
                 if type(child) is list:
                     for item in child:
-                        if type(item) not in leaves and isinstance(item, ast.AST):
+                        if item is not None and type(item) not in leaves:
                             push(item)
-                elif type(child) not in leaves and isinstance(child, ast.AST):
+                elif type(child) not in leaves:
                     push(child)
 
     def _record_call(self, node: ast.Call, awaited: bool, local_names: frozenset[str], function: Function | None,
