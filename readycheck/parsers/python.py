@@ -258,37 +258,38 @@ class _Extractor:
         span = self.cols.span(node)
         if depth > 12:
             return Value("other", span=span)
-        if isinstance(node, ast.Constant):
+        cls = type(node)
+        if cls is ast.Constant:
             v = node.value
             if isinstance(v, bool):
                 return Value("bool", str(v), span)
             if isinstance(v, int):
                 return Value("int", str(v), span)
             if isinstance(v, str):
-                return Value("str", v, span)
+                return _new_tuple(Value, ("str", v, span, (), (), False))
             if v is None:
                 return Value("none", "", span)
             return Value("other", "", span)
-        if isinstance(node, (ast.Name, ast.Attribute)):
+        if cls is ast.Name or cls is ast.Attribute:
             text = dotted(node)
             if text is not None:
                 qualified, resolved = self.qualify(text, local_names)
-                return Value("ref", qualified or text, span, resolved=resolved)
-        if isinstance(node, ast.Call):
+                return _new_tuple(Value, ("ref", qualified or text, span, (), (), resolved))
+        if cls is ast.Call:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
             items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
             keywords = tuple((k.arg, self.value(k.value, local_names, depth + 1)) for k in node.keywords if k.arg)
-            return Value("call", qualified or "", span, items, keywords, resolved)
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
+        if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
             return Value("list", "", span, tuple(self.value(e, local_names, depth + 1) for e in node.elts))
-        if isinstance(node, ast.Dict):
+        if cls is ast.Dict:
             keywords = tuple((k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
                              if isinstance(k, ast.Constant) and isinstance(k.value, str))
             return Value("dict", "", span, keywords=keywords)
-        if isinstance(node, ast.JoinedStr):
+        if cls is ast.JoinedStr:
             return Value("other", "f-string", span)
-        if isinstance(node, ast.Subscript):
+        if cls is ast.Subscript:
             root = node.value
             while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
                 root = root.value
@@ -298,7 +299,7 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return Value("subscript", qualified or "", span,
                          tuple(self.value(e, local_names, depth + 1) for e in elts), resolved=resolved)
-        if isinstance(node, ast.BinOp):
+        if cls is ast.BinOp:
             return Value("binop", type(node.op).__name__, span,
                          (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
         return Value("other", "", span)
