@@ -673,7 +673,11 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
             for i in range(count - 1, -1, -1):
                 if not futures[i].cancel():
                     break
-                parsed[i] = _parse_chunk(chunks[i])
+                own = _parse_chunk(chunks[i])
+                if blobs:  # encoded here, for the cache, so that the split with the workers counts it
+                    own = [(facts, facts_blob(facts) if facts is not None else None, error)
+                           for facts, _, error in own]
+                parsed[i] = own
                 for j, future in enumerate(futures[:i]):
                     if parsed[j] is None and future.done():
                         parsed[j] = decode(future.result())
