@@ -578,8 +578,7 @@ def _mongo_name(project: Project, module: ModuleFacts, qualified: str, depth: in
         return False
     home, name = resolved
     head = name.split(".")[0]
-    return any(a.name == head and not a.scope and _mongo_value(project, home, a.value, None, depth + 1)
-               for a in home.assignments)
+    return any(_mongo_value(project, home, a.value, None, depth + 1) for a in home.module_level(head))
 
 
 def _mongo_value(project: Project, module: ModuleFacts, value, function: Function | None, depth: int) -> bool:
@@ -604,8 +603,8 @@ def _dependency_function(project: Project, module: ModuleFacts, target: str):
     if resolved is None:
         return None
     home, name = resolved
-    for assignment in home.assignments:
-        if assignment.name == name and not assignment.scope and assignment.value.kind == "call":
+    for assignment in home.module_level(name):
+        if assignment.value.kind == "call":
             cls = project.python.resolve(assignment.value.text, home)
             if cls is not None and f"{cls[1]}.__call__" in cls[0].functions:
                 return cls[0].functions[f"{cls[1]}.__call__"], cls[0]
@@ -632,8 +631,8 @@ def _factory_session(project: Project, module: ModuleFacts, constructor: str) ->
     if target is None:
         return None
     factory_module, name = target
-    for assignment in factory_module.assignments:
-        if assignment.name == name and not assignment.scope and assignment.value.kind == "call":
+    for assignment in factory_module.module_level(name):
+        if assignment.value.kind == "call":
             factory = assignment.value
             session_class = factory.kwarg("class_")
             if factory.text in SESSION_FACTORIES and (session_class is None or "Async" not in session_class.text):

@@ -34,11 +34,11 @@ T = TypeVar("T")
 #: A Python file can define an app, router or route only if it names one of these
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
-#: Files a start command can come from (shell scripts are reached only through these).
-START_COMMAND_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                       FileKind.RAILWAY, FileKind.APP_YAML, FileKind.YAML, FileKind.MAKEFILE)
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
                     FileKind.RAILWAY, FileKind.APP_YAML)
+#: Files a start command or a health probe can come from (shell scripts are reached
+#: only through these): without any, none of their readers is loaded.
+START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
 
 
 class Project:
@@ -539,8 +539,7 @@ class PythonIndex:
                 continue
             name = ".".join(parts[i:])
             head = parts[i]
-            defined = head in module.functions or head in module.classes or any(
-                a.name == head and not a.scope for a in module.assignments)
+            defined = head in module.functions or head in module.classes or any(module.module_level(head))
             if not defined and head in module.imports and depth < 5:
                 rest = ".".join(parts[i + 1:])
                 target = module.imports[head] + (f".{rest}" if rest else "")

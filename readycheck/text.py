@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import bisect
+from functools import cached_property
 
 from readycheck.findings import Span
 
 
 class TextIndex:
-    """Maps character offsets in a text to 1-based (line, column) pairs."""
+    """Maps character offsets in a text to 1-based (line, column) pairs.
+
+    Both tables are built on first use: a report or a suppression lookup that only
+    reads a line or two of a file splits it into lines (in C) and never builds the
+    offset table."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts = [0]
-        at = text.find("\n")
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        starts = [0]
+        at = self.text.find("\n")
         while at >= 0:
-            self._starts.append(at + 1)
-            at = text.find("\n", at + 1)
+            starts.append(at + 1)
+            at = self.text.find("\n", at + 1)
+        return starts
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.text.split("\n")
 
     @property
     def line_count(self) -> int:
-        return len(self._starts)
+        return len(self._lines)
 
     def offset(self, line: int, column: int = 1) -> int:
         """Offset of a 1-based line and column."""
@@ -38,18 +51,15 @@ class TextIndex:
         return Span(line, col, end_line, end_col)
 
     def line_text(self, line: int) -> str:
-        if not 1 <= line <= len(self._starts):
-            return ""
-        start = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")
+        lines = self._lines
+        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
 
     def find(self, needle: str, start_line: int, end_line: int) -> Span | None:
         """Span of the first ``needle`` between two lines (inclusive), if any."""
         if not needle:
             return None
         lo = self.offset(start_line)
-        hi = self.offset(end_line + 1) if end_line < len(self._starts) else len(self.text)
+        hi = self.offset(end_line + 1) if end_line < self.line_count else len(self.text)
         at = self.text.find(needle, lo, hi)
         if at < 0:
             return None

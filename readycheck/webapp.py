@@ -280,8 +280,7 @@ def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects
         key = f"{home.path}::{name}"
         if key in objects:
             continue
-        assignment = next((a for a in home.assignments if a.name == name and not a.scope and a.value.kind == "call"),
-                          None)
+        assignment = next((a for a in home.module_level(name) if a.value.kind == "call"), None)
         if assignment is not None:
             objects[key] = _web_object(key, assignment, ("router", "fastapi"), home)
 
@@ -384,9 +383,8 @@ class _Linker:
         """A module-level name's assigned value (``routes = [...]``), one level deep."""
         if value.kind == "ref":
             name = value.text.rsplit(".", 1)[-1]
-            for assignment in module.assignments:
-                if assignment.name == name and not assignment.scope:
-                    return assignment.value
+            for assignment in module.module_level(name):
+                return assignment.value
         return value
 
     def _starlette_routes(self, module: ModuleFacts, obj: WebObject, routes: Value, prefix: str) -> None:

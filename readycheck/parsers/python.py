@@ -157,6 +157,10 @@ class ModuleFacts:
     main_calls: list[CallSite] = field(default_factory=list)
     classes: set[str] = field(default_factory=set)
 
+    def module_level(self, name: str) -> Iterator[Assignment]:
+        """The module-level assignments of a name (``SessionLocal = sessionmaker(...)``), in order."""
+        return (a for a in self.assignments if a.name == name and not a.scope)
+
     def all_calls(self) -> list[CallSite]:
         """Calls made at import time and inside every function of the module."""
         return list(self.module_calls) + [c for f in self.functions.values() for c in f.calls]

@@ -103,20 +103,12 @@ def _summary(result: ScanResult, paint: _Painter) -> str:
 
 
 def _line_reader(result: ScanResult):
-    """Line ``n`` of a scanned file (None when it cannot be read). Each file is split into
-    lines once, in C: no offset index is built just to print a line or two of it."""
-    split: dict[str, list[str] | None] = {}
-
     def read(path: str, line: int) -> str | None:
-        lines = split.get(path, False)
-        if lines is False:
-            source = result.project.file(path) if result.project is not None else None
-            try:
-                lines = source.text.split("\n") if source is not None else None
-            except UnreadableFile:
-                lines = None
-            split[path] = lines
-        if lines is None:
+        source = result.project.file(path) if result.project is not None else None
+        if source is None:
             return None
-        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
+        try:
+            return source.index.line_text(line)
+        except UnreadableFile:
+            return None
     return read
