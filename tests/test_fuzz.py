@@ -50,7 +50,11 @@ python_source = st.one_of(
         "def g(x=Depends(h)):", "    time.sleep(1)", "    await x()", "    yield 1", "    return requests.get(u)",
         "class C(APIRouter):", "    pass", "if __name__ == '__main__':", "    uvicorn.run(app, reload=True)",
         "app.include_router(router, prefix=f'/{v}')", "x = lambda: time.sleep(2)", "with Session(e) as s:",
-        "    s.execute(q)", "print 'py2'", "@@@", "(", "'''", "\t\tbad indent"]), max_size=25)
+        "    s.execute(q)", "print 'py2'", "@@@", "(", "'''", "\t\tbad indent",
+        # newer syntax, rewritten for an older parser (parsers.newer_syntax), whole and broken
+        "class R[T: (int, str)](Base):", "def first[T](xs: list[T]) -> T:", "type Id = int", "type P[A] = [",
+        "class M[", "    T,", "](object):", "try:", "except KeyError, TypeError:", "except* A, B:",
+        "x = t'hi {name}'", "type = 1", "type[", "]"]), max_size=25)
     .map(lambda lines: "\n".join(lines).encode()))
 
 

@@ -9,7 +9,7 @@ import pytest
 from helpers import write_tree
 from readycheck.discovery import discover
 from readycheck.parsers.dependencies import parse_requirements
-from readycheck.parsers.python import parse_python
+from readycheck.parsers.python import PythonSyntaxError, parse_python
 from readycheck.parsers.shell import parse_commands
 from readycheck.project import Project
 from readycheck.sourcefile import FileKind, SourceFile
@@ -207,6 +207,73 @@ def handler(time, db: "Session"):
     calls = {c.text: c.callee for c in facts.functions["handler"].calls}
     assert calls == {"t.sleep": "time.sleep", "time.sleep": None, "session_scope": "pkg.db.session_scope"}
     assert facts.functions["handler"].params[1].annotation == "sqlalchemy.orm.Session"
+
+
+PEP_695_MODULE = b"""import time
+from fastapi import APIRouter
+
+router = APIRouter()
+type UserId = int
+type Pair[A, B] = tuple[A, B]
+type = "a variable named type"
+
+
+class Repository[T: (int, str)](Base):
+    def get[K](self, key: K) -> T:
+        return time.sleep(1)
+
+
+class Spread[
+    T,
+    U,
+](object):
+    pass
+
+
+@router.get("/items/{item_id}")
+async def read_item[T](item_id: T):
+    time.sleep(1); x = type(3)
+"""
+
+
+def test_python_312_type_parameters_parse_with_every_position_kept():
+    facts = parse_python("app/routes.py", PEP_695_MODULE)
+    handler = facts.functions["read_item"]
+    assert handler.is_async and [d.text for d in handler.decorators] == ["router.get"]
+    sleep = next(c for c in handler.calls if c.text == "time.sleep")
+    assert (sleep.callee, sleep.span.line, sleep.span.column) == ("time.sleep", 24, 5)
+    assert (handler.span.line, handler.span.column) == (23, 11)
+    assert {"Repository", "Spread"} <= facts.classes and "Repository.get" in facts.functions
+    assert facts.functions["Repository.get"].calls[0].span.line == 12
+    # A `type` statement binds no name (as in Python 3.12's ast); `type` the variable is one.
+    assert [(a.name, a.span.line) for a in facts.assignments if not a.scope] == [("router", 4), ("type", 7)]
+
+
+def test_python_312_rewrite_keeps_line_count_and_leaves_other_errors_alone():
+    from readycheck.parsers.newer_syntax import downgrade
+
+    rewritten = downgrade(PEP_695_MODULE)
+    assert rewritten is not None and rewritten.count(b"\n") == PEP_695_MODULE.count(b"\n")
+    assert len(rewritten.splitlines()[23]) == len(PEP_695_MODULE.splitlines()[23])
+    assert downgrade(b"import time\ntype = 1\nx = type(2)\n") is None  # nothing to rewrite
+    assert downgrade(b'class A[T]:\n    s = """unterminated\n') is None  # cannot tokenize
+    with pytest.raises(PythonSyntaxError, match="newer Python syntax"):
+        parse_python("m.py", b"class A[T]:\n    def f(:\n")  # still broken once rewritten
+
+
+def test_python_314_exception_lists_and_template_strings_parse_with_positions_kept():
+    facts = parse_python("app/jobs.py", b"""import time
+
+
+def work(name):
+    try:
+        time.sleep(1)
+    except KeyError, TypeError:
+        time.sleep(2)
+    return t"done {name.upper()}", rt"\\d{name}"
+""")
+    calls = [(c.text, c.span.line, c.span.column) for c in facts.functions["work"].calls]
+    assert calls == [("time.sleep", 6, 9), ("time.sleep", 8, 9), ("name.upper", 9, 20)]
 
 
 def test_python_non_ascii_columns_are_characters():

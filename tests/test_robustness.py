@@ -77,3 +77,13 @@ def test_scanned_code_is_never_imported_or_run(tmp_path):
                      "app/main.py": "from fastapi import FastAPI\n" + payload + "app = FastAPI()\n",
                      "checks.py": payload})
     assert not marker.exists()
+
+
+def test_python_312_type_parameters_lose_no_finding_on_an_older_python(tmp_path):
+    """PEP 695 syntax is rewritten for the running parser (see parsers.newer_syntax)."""
+    result = _scan(tmp_path, {"app/main.py": (
+        "import time\nfrom fastapi import FastAPI\n\napp = FastAPI()\ntype Id = int\n\n\n"
+        "class Page[T]:\n    items: list[T]\n\n\n"
+        "@app.get('/items')\nasync def items[T](page: Page[T]):\n    time.sleep(1)\n")})
+    assert ("RC401", "app/main.py", 14) in found(result)
+    assert not diag(result, "app/main.py")

@@ -717,6 +717,10 @@ def parse_python(path: str, source: bytes) -> ModuleFacts:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
+        rewritten = _with_older_syntax(path, source)
+        if rewritten is not None:
+            source, tree = rewritten
+            return _facts_of(path, source, tree)
         hint = ""
         if exc.msg and ("print" in exc.msg or "Missing parentheses" in exc.msg):
             hint = " (Python 2 code?)"
@@ -728,7 +732,27 @@ def parse_python(path: str, source: bytes) -> ModuleFacts:
         raise PythonSyntaxError(f"cannot parse: {exc}") from None
     except (RecursionError, MemoryError):
         raise PythonSyntaxError("expression nesting too deep to parse") from None
+    return _facts_of(path, source, tree)
+
+
+def _facts_of(path: str, source: bytes, tree: ast.Module) -> ModuleFacts:
     try:
         return _Extractor(path, source).run(tree)
     except RecursionError:
         raise PythonSyntaxError("expression nesting too deep to analyse") from None
+
+
+def _with_older_syntax(path: str, source: bytes) -> tuple[bytes, ast.Module] | None:
+    """(source, tree) of a module that uses Python 3.12 type parameters, rewritten for
+    this Python's parser with every position kept (see parsers.newer_syntax)."""
+    if sys.version_info >= (3, 12):
+        return None
+    from readycheck.parsers.newer_syntax import downgrade
+
+    rewritten = downgrade(source)
+    if rewritten is None:
+        return None
+    try:
+        return rewritten, ast.parse(rewritten, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

@@ -1,0 +1,147 @@
+"""Newer Python syntax rewritten for an older parser, every position kept.
+
+Why: readycheck parses with the ``ast`` of the Python it runs on. On 3.11 a
+module that declares ``class Repo[T]:`` (3.12) or catches ``except A, B:``
+(3.14) is a syntax error, and everything in it (routes, blocking calls, engine
+settings) would be lost to a diagnostic. Code bases adopt new syntax quickly:
+polar had 33 modules readycheck could not read on 3.11, saleor 3.
+
+The rewrite keeps every other character where it was, so every line and column
+readycheck reports is the one in the file:
+
+- type parameters (PEP 695): ``class Repo[T](Base):`` becomes
+  ``class Repo   (Base):`` and ``def first[T](items)`` ``def first   (items)``
+  (the brackets and what is in them become spaces);
+- ``type UserId[T] = list[T]`` becomes ``0;               list[T]``: the value
+  stays an expression where it was, and no name is bound, as with the ``ast``
+  of Python 3.12, where a ``type`` statement is no assignment;
+- unparenthesized exception lists (PEP 758): ``except A, B:`` becomes
+  ``except A   :`` (readycheck reads what a handler does, not what it catches);
+- template strings (PEP 750): ``t"..."`` becomes ``f"..."``, whose expressions
+  parse the same way.
+
+Stretches that span lines keep their line breaks behind a backslash. Type
+parameter names then read as unknown names, which is all readycheck needs of
+them. 3.12 f-strings that reuse their own quotes or span lines are not
+rewritten: such a module stays a diagnostic, with the hint to run readycheck on
+a newer Python.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+#: Cheap test before tokenizing: the source may use syntax this module rewrites.
+MAYBE_NEWER = re.compile(rb"\b(?:class|def)\s+\w+\s*\[|^[ \t]*type[ \t]+\w+|\bexcept\b[^:(\n]*,"
+                         rb"|(?<![\w.])[tTrR]?[tT][rR]?[\"']", re.MULTILINE)
+_NEWLINES = "\r\n"
+_TEMPLATE_PREFIXES = {"t", "T", "tr", "tR", "Tr", "TR", "rt", "rT", "Rt", "RT"}
+
+
+def downgrade(source: bytes) -> bytes | None:
+    """The source with newer syntax rewritten, positions kept; None when there is none
+    to rewrite, or the source cannot be tokenized (then it fails for another reason)."""
+    if MAYBE_NEWER.search(source) is None:
+        return None
+    try:
+        text = source.decode("utf-8")
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (UnicodeDecodeError, tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    chars = list(text)
+    changed = False
+    for start, end, replacement in _rewrites(tokens):
+        begin, stop = starts[start[0] - 1] + start[1], starts[end[0] - 1] + end[1]
+        _blank(chars, begin, stop)
+        chars[begin:begin + len(replacement)] = replacement
+        changed = True
+    return "".join(chars).encode("utf-8") if changed else None
+
+
+def _rewrites(tokens: list[tokenize.TokenInfo]):
+    """((row, col) start, (row, col) end, text to write at the start) of each stretch
+    to rewrite; the rest of a stretch becomes blanks."""
+    at_statement_start = True
+    for i, token in enumerate(tokens):
+        kind, text = token.type, token.string
+        if kind in (tokenize.NL, tokenize.COMMENT):
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if kind == tokenize.NAME and text in ("class", "def") and i + 2 < len(tokens) \
+                and tokens[i + 1].type == tokenize.NAME and tokens[i + 2].string == "[":
+            close = _matching_bracket(tokens, i + 2)
+            if close is not None:
+                yield tokens[i + 2].start, tokens[close].end, ""
+        elif kind == tokenize.NAME and text == "type" and at_statement_start and i + 2 < len(tokens) \
+                and tokens[i + 1].type == tokenize.NAME and tokens[i + 2].string in ("=", "["):
+            equals = i + 2
+            if tokens[i + 2].string == "[":
+                close = _matching_bracket(tokens, i + 2)
+                if close is None or close + 1 >= len(tokens) or tokens[close + 1].string != "=":
+                    continue
+                equals = close + 1
+            # `type X[...] =` becomes `0;`: an expression statement before the value's own
+            yield token.start, tokens[equals].end, "0;"
+        elif kind == tokenize.NAME and text == "except":
+            stretch = _extra_exception_types(tokens, i + 1)
+            if stretch is not None:
+                yield stretch[0], stretch[1], ""
+        elif kind == tokenize.NAME and text in _TEMPLATE_PREFIXES and following is not None \
+                and following.type == tokenize.STRING and following.start == token.end:
+            yield token.start, token.end, text.replace("t", "f").replace("T", "F")
+        at_statement_start = kind in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT) or \
+            (kind == tokenize.OP and text == ";")
+
+
+def _extra_exception_types(tokens: list[tokenize.TokenInfo], at: int):
+    """(start, end) of ``, B, C`` in ``except A, B, C:`` (``except*`` too), or None."""
+    depth = 0
+    comma = None
+    for j in range(at, len(tokens)):
+        token = tokens[j]
+        if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            return None
+        if token.type == tokenize.NAME and token.string == "as" and depth == 0:
+            return None
+        if token.type != tokenize.OP:
+            continue
+        if token.string in "([{":
+            depth += 1
+        elif token.string in ")]}":
+            depth -= 1
+        elif token.string == "," and depth == 0 and comma is None:
+            comma = j
+        elif token.string == ":" and depth == 0:
+            return (tokens[comma].start, tokens[j - 1].end) if comma is not None else None
+    return None
+
+
+def _matching_bracket(tokens: list[tokenize.TokenInfo], open_at: int) -> int | None:
+    depth = 0
+    for j in range(open_at, len(tokens)):
+        if tokens[j].type != tokenize.OP:
+            continue
+        if tokens[j].string in "([{":
+            depth += 1
+        elif tokens[j].string in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _blank(chars: list[str], begin: int, stop: int) -> None:
+    """Spaces over chars[begin:stop], line breaks kept behind a backslash so the
+    statement still continues over them."""
+    for k in range(begin, stop):
+        if chars[k] in _NEWLINES:
+            continue
+        chars[k] = " "
+        if k + 1 < len(chars) and chars[k + 1] in _NEWLINES and k + 1 < stop:
+            chars[k] = "\\"
