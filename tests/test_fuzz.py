@@ -54,7 +54,8 @@ python_source = st.one_of(
         # newer syntax, rewritten for an older parser (parsers.newer_syntax), whole and broken
         "class R[T: (int, str)](Base):", "def first[T](xs: list[T]) -> T:", "type Id = int", "type P[A] = [",
         "class M[", "    T,", "](object):", "try:", "except KeyError, TypeError:", "except* A, B:",
-        "x = t'hi {name}'", "type = 1", "type[", "]"]), max_size=25)
+        "x = t'hi {name}'", "type = 1", "type[", "]", "y = f'{d['k']}'", "z = f\"{", "    g(1)", "}\"",
+        "w = f'{x!r:>{n}} {{}}'", "# f'{'"]), max_size=25)
     .map(lambda lines: "\n".join(lines).encode()))
 
 

@@ -276,6 +276,22 @@ def work(name):
     assert calls == [("time.sleep", 6, 9), ("time.sleep", 8, 9), ("name.upper", 9, 20)]
 
 
+def test_python_312_f_strings_cost_only_their_own_calls():
+    facts = parse_python("app/report.py", b"""import time
+row = {"id": 1}
+
+
+def report():
+    title = f"{row["id"]:>{width()}} {{braces}}"
+    body = f"-{
+        time.time()
+    }"
+    time.sleep(1); return f"{row['id']}"
+""")
+    calls = [(c.text, c.span.line, c.span.column) for c in facts.functions["report"].calls]
+    assert calls == [("time.sleep", 10, 5)]  # width() and time.time() were inside 3.12-only f-strings
+
+
 def test_python_non_ascii_columns_are_characters():
     facts = parse_python("m.py", "import time\ndef f():\n    x = 'héllo'; time.sleep(1)\n".encode())
     (call,) = facts.functions["f"].calls

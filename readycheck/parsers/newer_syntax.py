@@ -4,7 +4,7 @@ Why: readycheck parses with the ``ast`` of the Python it runs on. On 3.11 a
 module that declares ``class Repo[T]:`` (3.12) or catches ``except A, B:``
 (3.14) is a syntax error, and everything in it (routes, blocking calls, engine
 settings) would be lost to a diagnostic. Code bases adopt new syntax quickly:
-polar had 33 modules readycheck could not read on 3.11, saleor 3.
+polar had 56 modules readycheck could not read on 3.11, saleor 3.
 
 The rewrite keeps every other character where it was, so every line and column
 readycheck reports is the one in the file:
@@ -20,15 +20,19 @@ readycheck reports is the one in the file:
 - template strings (PEP 750): ``t"..."`` becomes ``f"..."``, whose expressions
   parse the same way.
 
+- f-strings only 3.12 reads (PEP 701: ``f"{row["id"]}"``, a field over several
+  lines of a single-quoted string): their insides become blanks. The string
+  stays; the calls inside it are lost, the rest of the module is not.
+
 Stretches that span lines keep their line breaks behind a backslash. Type
 parameter names then read as unknown names, which is all readycheck needs of
-them. 3.12 f-strings that reuse their own quotes or span lines are not
-rewritten: such a module stays a diagnostic, with the hint to run readycheck on
-a newer Python.
+them. A module still unreadable after this stays a diagnostic, with the hint to
+run readycheck on a newer Python.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -38,24 +42,40 @@ MAYBE_NEWER = re.compile(rb"\b(?:class|def)\s+\w+\s*\[|^[ \t]*type[ \t]+\w+|\bex
                          rb"|(?<![\w.])[tTrR]?[tT][rR]?[\"']", re.MULTILINE)
 _NEWLINES = "\r\n"
 _TEMPLATE_PREFIXES = {"t", "T", "tr", "tR", "Tr", "TR", "rt", "rT", "Rt", "RT"}
+_MAYBE_FSTRING = re.compile(rb"(?<![\w.])[rR]?[fFtT][rR]?[\"']")
+_COMMENT_OR_QUOTE = re.compile(r"[#\"']")
+_PREFIX_LETTERS = frozenset("rRbBuUfFtT")
 
 
 def downgrade(source: bytes) -> bytes | None:
     """The source with newer syntax rewritten, positions kept; None when there is none
     to rewrite, or the source cannot be tokenized (then it fails for another reason)."""
-    if MAYBE_NEWER.search(source) is None:
+    token_rewrites = MAYBE_NEWER.search(source) is not None
+    if not token_rewrites and _MAYBE_FSTRING.search(source) is None:
         return None
     try:
         text = source.decode("utf-8")
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (UnicodeDecodeError, tokenize.TokenError, SyntaxError, ValueError):
+    except UnicodeDecodeError:
         return None
-    lines = text.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
     chars = list(text)
     changed = False
+    if _MAYBE_FSTRING.search(source):
+        interiors = _newer_fstring_interiors(text)
+        if interiors is None:
+            return None
+        for begin, stop in interiors:
+            _blank(chars, begin, stop)
+            changed = True
+        text = "".join(chars)
+    if not token_rewrites:
+        return "".join(chars).encode("utf-8") if changed else None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    starts = [0]  # offset of each line, as tokenize counts lines (at "\n" only)
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
     for start, end, replacement in _rewrites(tokens):
         begin, stop = starts[start[0] - 1] + start[1], starts[end[0] - 1] + end[1]
         _blank(chars, begin, stop)
@@ -119,6 +139,112 @@ def _extra_exception_types(tokens: list[tokenize.TokenInfo], at: int):
             comma = j
         elif token.string == ":" and depth == 0:
             return (tokens[comma].start, tokens[j - 1].end) if comma is not None else None
+    return None
+
+
+def _newer_fstring_interiors(text: str) -> list[tuple[int, int]] | None:
+    """(start, end) of the inside of every f-string (or t-string) that only Python 3.12's
+    rules read (PEP 701: its own quotes, a backslash or a comment inside a replacement
+    field, a single-quoted one over several lines). Their insides become blanks: the
+    string stays, what is computed in it is lost. None when the text cannot be scanned."""
+    out: list[tuple[int, int]] = []
+    i, size = 0, len(text)
+    while i < size:
+        found = _COMMENT_OR_QUOTE.search(text, i)
+        if found is None:
+            break
+        i = found.start()
+        if text[i] == "#":
+            newline = text.find("\n", i)
+            i = size if newline < 0 else newline
+            continue
+        prefix = _prefix_before(text, i)
+        quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
+        formatted = "f" in prefix.lower() or "t" in prefix.lower()
+        end = _string_end(text, i + len(quote), quote, formatted)
+        if end is None:
+            return None
+        if formatted:
+            # a t-string is checked as the f-string it is rewritten to later
+            literal = prefix.replace("t", "f").replace("T", "F") + text[i:end]
+            try:
+                compile(literal, "<f-string>", "eval", ast.PyCF_ONLY_AST)
+            except SyntaxError:
+                out.append((i + len(quote), end - len(quote)))
+            except (ValueError, RecursionError, MemoryError):
+                return None
+        i = end
+    return out
+
+
+def _prefix_before(text: str, quote_at: int) -> str:
+    """The string prefix (``rb``, ``f``...) just before a quote: letters that start a
+    token (in ``if"x"`` the ``f`` belongs to ``if``, and the string has no prefix)."""
+    start = quote_at
+    while start > quote_at - 2 and start > 0 and text[start - 1] in _PREFIX_LETTERS:
+        start -= 1
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+        return ""
+    return text[start:quote_at]
+
+
+def _string_end(text: str, i: int, quote: str, formatted: bool) -> int | None:
+    """Offset just past the closing quote of a string whose body starts at ``i``, read
+    with Python 3.12's rules for f-strings: a replacement field may hold any string."""
+    size = len(text)
+    while i < size:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if text.startswith(quote, i):
+            return i + len(quote)
+        if formatted and c == "{":
+            if text.startswith("{{", i):
+                i += 2
+                continue
+            i = _field_end(text, i + 1)
+            if i is None:
+                return None
+            continue
+        i += 1
+    return None
+
+
+def _field_end(text: str, i: int) -> int | None:
+    """Offset just past the ``}`` closing a replacement field whose expression starts at ``i``."""
+    depth, size = 0, len(text)
+    while i < size:
+        c = text[i]
+        if c in "\"'":
+            prefix = _prefix_before(text, i).lower()
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            end = _string_end(text, i + len(quote), quote, "f" in prefix or "t" in prefix)
+            if end is None:
+                return None
+            i = end
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]" or (c == "}" and depth > 0):
+            depth -= 1
+        elif c == "}":
+            return i + 1
+        elif c == ":" and depth == 0:  # a format spec: text, with fields of its own
+            i += 1
+            while i < size and text[i] != "}":
+                if text[i] == "{":
+                    i = _field_end(text, i + 1)
+                    if i is None:
+                        return None
+                    continue
+                i += 1
+            return i + 1 if i < size else None
+        elif c == "#" and depth == 0:
+            newline = text.find("\n", i)
+            i = size if newline < 0 else newline
+            continue
+        i += 1
     return None
 
 
