@@ -633,8 +633,8 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
         if isinstance(value, (ast.Yield, ast.YieldFrom)) or (
                 isinstance(value, ast.Await) and isinstance(value.value, (ast.Yield, ast.YieldFrom))):
             is_generator = True
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(stmt, field, None)
+        for block_name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, block_name, None)
             if isinstance(block, list):
                 stack.extend(b for b in block if isinstance(b, ast.stmt))
         for handler in getattr(stmt, "handlers", None) or []:
