@@ -599,15 +599,10 @@ def _dependency_function(project: Project, module: ModuleFacts, target: str):
     found = project.python.function(module, target, "", True) or project.python.function(module, target, "", False)
     if found is not None:
         return found
-    resolved = project.python.resolve(target, module)
-    if resolved is None:
-        return None
-    home, name = resolved
-    for assignment in home.module_level(name):
-        if assignment.value.kind == "call":
-            cls = project.python.resolve(assignment.value.text, home)
-            if cls is not None and f"{cls[1]}.__call__" in cls[0].functions:
-                return cls[0].functions[f"{cls[1]}.__call__"], cls[0]
+    for home, call in project.python.assigned_calls(target, module):
+        cls = project.python.resolve(call.text, home)
+        if cls is not None and f"{cls[1]}.__call__" in cls[0].functions:
+            return cls[0].functions[f"{cls[1]}.__call__"], cls[0]
     return None
 
 
@@ -627,16 +622,10 @@ SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
 def _factory_session(project: Project, module: ModuleFacts, constructor: str) -> str | None:
     """The session a repo-level factory makes (``SessionLocal = sessionmaker(...)``): a sync
     Session, unless the factory is given ``class_=AsyncSession``."""
-    target = project.python.resolve(constructor, module)
-    if target is None:
-        return None
-    factory_module, name = target
-    for assignment in factory_module.module_level(name):
-        if assignment.value.kind == "call":
-            factory = assignment.value
-            session_class = factory.kwarg("class_")
-            if factory.text in SESSION_FACTORIES and (session_class is None or "Async" not in session_class.text):
-                return SESSION_FACTORIES[factory.text]
+    for _, factory in project.python.assigned_calls(constructor, module):
+        session_class = factory.kwarg("class_")
+        if factory.text in SESSION_FACTORIES and (session_class is None or "Async" not in session_class.text):
+            return SESSION_FACTORIES[factory.text]
     return None
 
 

@@ -21,7 +21,7 @@ from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 # first needed: a scan answered from the cache never loads them.
 
 if TYPE_CHECKING:
-    from readycheck.parsers.python import Function, ModuleFacts
+    from readycheck.parsers.python import Function, ModuleFacts, Value
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
@@ -547,6 +547,17 @@ class PythonIndex:
                     return self.resolve(target, module, depth + 1)
             return module, name
         return None
+
+    def assigned_calls(self, qualified: str, near: ModuleFacts) -> Iterator[tuple[ModuleFacts, "Value"]]:
+        """(module, call) for each module-level assignment, from a call, of the name a
+        qualified name resolves to (``SessionLocal = sessionmaker(...)``), in order."""
+        target = self.resolve(qualified, near)
+        if target is None:
+            return
+        home, name = target
+        for assignment in home.module_level(name):
+            if assignment.value.kind == "call":
+                yield home, assignment.value
 
     def function(self, module: ModuleFacts, text: str, scope: str = "", resolved: bool = False
                  ) -> tuple[Function, ModuleFacts] | None:

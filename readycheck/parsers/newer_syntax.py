@@ -37,12 +37,11 @@ import io
 import re
 import tokenize
 
-#: Cheap test before tokenizing: the source may use syntax this module rewrites.
-MAYBE_NEWER = re.compile(rb"\b(?:class|def)\s+\w+\s*\[|^[ \t]*type[ \t]+\w+|\bexcept\b[^:(\n]*,"
-                         rb"|(?<![\w.])[tTrR]?[tT][rR]?[\"']", re.MULTILINE)
-_NEWLINES = "\r\n"
-_TEMPLATE_PREFIXES = {"t", "T", "tr", "tR", "Tr", "TR", "rt", "rT", "Rt", "RT"}
+#: Cheap tests first: the source may use syntax that needs tokens to rewrite (type
+#: parameters, ``type``, ``except A, B``), or an f-string or t-string.
+MAYBE_NEWER = re.compile(rb"\b(?:class|def)\s+\w+\s*\[|^[ \t]*type[ \t]+\w+|\bexcept\b[^:(\n]*,", re.MULTILINE)
 _MAYBE_FSTRING = re.compile(rb"(?<![\w.])[rR]?[fFtT][rR]?[\"']")
+_NEWLINES = "\r\n"
 _COMMENT_OR_QUOTE = re.compile(r"[#\"']")
 _PREFIX_LETTERS = frozenset("rRbBuUfFtT")
 
@@ -60,15 +59,13 @@ def downgrade(source: bytes) -> bytes | None:
     chars = list(text)
     changed = False
     if _MAYBE_FSTRING.search(source):
-        interiors = _newer_fstring_interiors(text)
-        if interiors is None:
+        stretches = _string_rewrites(text)
+        if stretches is None:
             return None
-        for begin, stop in interiors:
-            _blank(chars, begin, stop)
-            changed = True
+        changed = _apply(chars, stretches)
         text = "".join(chars)
     if not token_rewrites:
-        return "".join(chars).encode("utf-8") if changed else None
+        return text.encode("utf-8") if changed else None
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, ValueError):
@@ -76,12 +73,18 @@ def downgrade(source: bytes) -> bytes | None:
     starts = [0]  # offset of each line, as tokenize counts lines (at "\n" only)
     for line in text.split("\n"):
         starts.append(starts[-1] + len(line) + 1)
-    for start, end, replacement in _rewrites(tokens):
-        begin, stop = starts[start[0] - 1] + start[1], starts[end[0] - 1] + end[1]
+    stretches = [(starts[start[0] - 1] + start[1], starts[end[0] - 1] + end[1], replacement)
+                 for start, end, replacement in _rewrites(tokens)]
+    changed = _apply(chars, stretches) or changed
+    return "".join(chars).encode("utf-8") if changed else None
+
+
+def _apply(chars: list[str], stretches: list[tuple[int, int, str]]) -> bool:
+    """Blank each (begin, end) stretch and write its replacement at its start."""
+    for begin, stop, replacement in stretches:
         _blank(chars, begin, stop)
         chars[begin:begin + len(replacement)] = replacement
-        changed = True
-    return "".join(chars).encode("utf-8") if changed else None
+    return bool(stretches)
 
 
 def _rewrites(tokens: list[tokenize.TokenInfo]):
@@ -92,7 +95,6 @@ def _rewrites(tokens: list[tokenize.TokenInfo]):
         kind, text = token.type, token.string
         if kind in (tokenize.NL, tokenize.COMMENT):
             continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
         if kind == tokenize.NAME and text in ("class", "def") and i + 2 < len(tokens) \
                 and tokens[i + 1].type == tokenize.NAME and tokens[i + 2].string == "[":
             close = _matching_bracket(tokens, i + 2)
@@ -112,9 +114,6 @@ def _rewrites(tokens: list[tokenize.TokenInfo]):
             stretch = _extra_exception_types(tokens, i + 1)
             if stretch is not None:
                 yield stretch[0], stretch[1], ""
-        elif kind == tokenize.NAME and text in _TEMPLATE_PREFIXES and following is not None \
-                and following.type == tokenize.STRING and following.start == token.end:
-            yield token.start, token.end, text.replace("t", "f").replace("T", "F")
         at_statement_start = kind in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT) or \
             (kind == tokenize.OP and text == ";")
 
@@ -142,12 +141,13 @@ def _extra_exception_types(tokens: list[tokenize.TokenInfo], at: int):
     return None
 
 
-def _newer_fstring_interiors(text: str) -> list[tuple[int, int]] | None:
-    """(start, end) of the inside of every f-string (or t-string) that only Python 3.12's
-    rules read (PEP 701: its own quotes, a backslash or a comment inside a replacement
-    field, a single-quoted one over several lines). Their insides become blanks: the
-    string stays, what is computed in it is lost. None when the text cannot be scanned."""
-    out: list[tuple[int, int]] = []
+def _string_rewrites(text: str) -> list[tuple[int, int, str]] | None:
+    """(start, end, replacement) stretches for strings: the ``t`` of a t-string prefix
+    becomes ``f``, and the inside of every f-string that only Python 3.12's rules read
+    (PEP 701: its own quotes, a backslash or a comment inside a replacement field, a
+    single-quoted one over several lines) becomes blanks: the string stays, what is
+    computed in it is lost. None when the text cannot be scanned."""
+    out: list[tuple[int, int, str]] = []
     i, size = 0, len(text)
     while i < size:
         found = _COMMENT_OR_QUOTE.search(text, i)
@@ -165,12 +165,13 @@ def _newer_fstring_interiors(text: str) -> list[tuple[int, int]] | None:
         if end is None:
             return None
         if formatted:
-            # a t-string is checked as the f-string it is rewritten to later
-            literal = prefix.replace("t", "f").replace("T", "F") + text[i:end]
+            as_f = prefix.replace("t", "f").replace("T", "F")
+            if as_f != prefix:  # a t-string: the f-string whose expressions parse the same way
+                out.append((i - len(prefix), i, as_f))
             try:
-                compile(literal, "<f-string>", "eval", ast.PyCF_ONLY_AST)
+                compile(as_f + text[i:end], "<f-string>", "eval", ast.PyCF_ONLY_AST)
             except SyntaxError:
-                out.append((i + len(quote), end - len(quote)))
+                out.append((i + len(quote), end - len(quote), ""))
             except (ValueError, RecursionError, MemoryError):
                 return None
         i = end
