@@ -32,7 +32,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, FileKind, Severity, Span
+from readycheck.api import Check, Example, Severity, Span
 
 if TYPE_CHECKING:
     from readycheck.api import Project

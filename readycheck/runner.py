@@ -19,7 +19,7 @@ from readycheck.config import Config, selector_matches
 from readycheck.discovery import discover, single_file
 from readycheck.findings import Diagnostic, Finding
 from readycheck.project import Project
-from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+from readycheck.sourcefile import SourceFile, UnreadableFile
 
 
 @dataclass

@@ -23,7 +23,7 @@ from readycheck.findings import Span
 from readycheck.parsers.dockerfile import Dockerfile, Instruction
 from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
-from readycheck.parsers.shell import SimpleCommand, Word, parse_commands
+from readycheck.parsers.shell import Word, parse_commands
 from readycheck.sourcefile import _DEV_WORDS, SourceFile, UnreadableFile, is_development_path  # noqa: F401
 
 if TYPE_CHECKING:
