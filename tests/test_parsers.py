@@ -256,9 +256,49 @@ def test_python_312_rewrite_keeps_line_count_and_leaves_other_errors_alone():
     assert rewritten is not None and rewritten.count(b"\n") == PEP_695_MODULE.count(b"\n")
     assert len(rewritten.splitlines()[23]) == len(PEP_695_MODULE.splitlines()[23])
     assert downgrade(b"import time\ntype = 1\nx = type(2)\n") is None  # nothing to rewrite
-    assert downgrade(b'class A[T]:\n    s = """unterminated\n') is None  # cannot tokenize
+    assert downgrade(b'class A[T]:\n    s = """unterminated\n') is None  # strings cannot be scanned
     with pytest.raises(PythonSyntaxError, match="newer Python syntax"):
         parse_python("m.py", b"class A[T]:\n    def f(:\n")  # still broken once rewritten
+
+
+def test_newer_syntax_rules_see_code_only_never_strings_or_comments():
+    from readycheck.parsers.newer_syntax import downgrade
+
+    source = b"""import time  # class Fake[T]: except A, B:
+s = "def g[T](): pass; except A, B:"
+
+
+def f():
+    try:
+        time.sleep(1)
+    except KeyError, \\
+            TypeError:  # a comment, with a comma
+        pass
+    x = 1; type Alias[T: ("]", int)] = list[T]
+
+
+class Box[T: (str, "]")](object):
+    pass
+"""
+    rewritten = downgrade(source)
+    assert rewritten is not None
+    assert rewritten.splitlines() == [
+        b"import time  # class Fake[T]: except A, B:",
+        b's = "def g[T](): pass; except A, B:"',
+        b"", b"",
+        b"def f():",
+        b"    try:",
+        b"        time.sleep(1)",
+        b"    except KeyError" + b" " * len(b", ") + b"\\",
+        b"                     :  # a comment, with a comma",
+        b"        pass",
+        b"    x = 1; 0;" + b" " * (len(b'type Alias[T: ("]", int)] =') - len(b"0;")) + b" list[T]",
+        b"", b"",
+        b"class Box" + b" " * len(b'[T: (str, "]")]') + b"(object):",
+        b"    pass",
+    ]
+    facts = parse_python("app/f.py", source)
+    assert [c.span.line for c in facts.functions["f"].calls] == [7]
 
 
 def test_python_314_exception_lists_and_template_strings_parse_with_positions_kept():

@@ -33,22 +33,32 @@ run readycheck on a newer Python.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 
-#: Cheap tests first: the source may use syntax that needs tokens to rewrite (type
-#: parameters, ``type``, ``except A, B``), or an f-string or t-string.
+#: Cheap tests first: the source may use syntax that needs the code around strings
+#: rewritten (type parameters, ``type``, ``except A, B``), or an f-string or t-string.
 MAYBE_NEWER = re.compile(rb"\b(?:class|def)\s+\w+\s*\[|^[ \t]*type[ \t]+\w+|\bexcept\b[^:(\n]*,", re.MULTILINE)
 _MAYBE_FSTRING = re.compile(rb"(?<![\w.])[rR]?[fFtT][rR]?[\"']")
 _NEWLINES = "\r\n"
 _COMMENT_OR_QUOTE = re.compile(r"[#\"']")
 _PREFIX_LETTERS = frozenset("rRbBuUfFtT")
+_NOT_NEWLINE = re.compile(r"[^\r\n]")
+
+# Rules over the code with strings and comments masked (see _code_mask): a bracket
+# or keyword found there is one the tokenizer would see.
+# Each starts with its keyword, not with a word boundary, so the regex engine can skip
+# ahead to it (three times faster); where a keyword starts is checked after a match.
+_TYPE_PARAMETERS = re.compile(r"(?:class|def)[ \t]+\w+[ \t]*(\[)")
+_TYPE_STATEMENT = re.compile(r"type[ \t]+\w+[ \t]*(?:(\[)|=(?!=))")
+_EQUALS_NEXT = re.compile(r"[ \t]*=(?!=)")
+_EXCEPT = re.compile(r"except\b")
+_BRACKET = re.compile(r"[][(){}]")
+_EXCEPT_CLAUSE_PART = re.compile(r"[][(){}:,\n]|\bas\b")
 
 
 def downgrade(source: bytes) -> bytes | None:
     """The source with newer syntax rewritten, positions kept; None when there is none
-    to rewrite, or the source cannot be tokenized (then it fails for another reason)."""
+    to rewrite, or its strings cannot be scanned (then it fails for another reason)."""
     token_rewrites = MAYBE_NEWER.search(source) is not None
     if not token_rewrites and _MAYBE_FSTRING.search(source) is None:
         return None
@@ -56,98 +66,132 @@ def downgrade(source: bytes) -> bytes | None:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    chars = list(text)
-    changed = False
-    if _MAYBE_FSTRING.search(source):
-        stretches = _string_rewrites(text)
-        if stretches is None:
-            return None
-        changed = _apply(chars, stretches)
-        text = "".join(chars)
-    if not token_rewrites:
-        return text.encode("utf-8") if changed else None
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, SyntaxError, ValueError):
+    scanned = _scan_strings(text)
+    if scanned is None:
         return None
-    starts = [0]  # offset of each line, as tokenize counts lines (at "\n" only)
-    for line in text.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-    stretches = [(starts[start[0] - 1] + start[1], starts[end[0] - 1] + end[1], replacement)
-                 for start, end, replacement in _rewrites(tokens)]
-    changed = _apply(chars, stretches) or changed
-    return "".join(chars).encode("utf-8") if changed else None
-
-
-def _apply(chars: list[str], stretches: list[tuple[int, int, str]]) -> bool:
-    """Blank each (begin, end) stretch and write its replacement at its start."""
+    stretches, strings, comments = scanned
+    if token_rewrites:
+        stretches = stretches + list(_code_rewrites(_code_mask(text, strings, comments)))
+    if not stretches:
+        return None
+    chars = list(text)
     for begin, stop, replacement in stretches:
         _blank(chars, begin, stop)
         chars[begin:begin + len(replacement)] = replacement
-    return bool(stretches)
+    return "".join(chars).encode("utf-8")
 
 
-def _rewrites(tokens: list[tokenize.TokenInfo]):
-    """((row, col) start, (row, col) end, text to write at the start) of each stretch
-    to rewrite; the rest of a stretch becomes blanks."""
-    at_statement_start = True
-    for i, token in enumerate(tokens):
-        kind, text = token.type, token.string
-        if kind in (tokenize.NL, tokenize.COMMENT):
+def _code_mask(text: str, strings: list[tuple[int, int]], comments: list[tuple[int, int]]) -> str:
+    """The text with every string turned into underscores (one name-like token) and
+    every comment into spaces, line breaks kept: same length, code only."""
+    pieces, at = [], 0
+    for begin, stop, fill in sorted([(b, e, "_") for b, e in strings] + [(b, e, " ") for b, e in comments]):
+        pieces.append(text[at:begin])
+        pieces.append(_NOT_NEWLINE.sub(fill, text[begin:stop]))
+        at = stop
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _code_rewrites(code: str):
+    """(start, end, text to write at the start) of each stretch of ``code`` (strings and
+    comments masked) to rewrite; the rest of a stretch becomes blanks."""
+    for found in _TYPE_PARAMETERS.finditer(code):
+        close = _matching_bracket(code, found.start(1)) if _word_starts(code, found.start()) else None
+        if close is not None:
+            yield found.start(1), close, ""
+    for found in _TYPE_STATEMENT.finditer(code):
+        if not _statement_starts(code, found.start()):
             continue
-        if kind == tokenize.NAME and text in ("class", "def") and i + 2 < len(tokens) \
-                and tokens[i + 1].type == tokenize.NAME and tokens[i + 2].string == "[":
-            close = _matching_bracket(tokens, i + 2)
-            if close is not None:
-                yield tokens[i + 2].start, tokens[close].end, ""
-        elif kind == tokenize.NAME and text == "type" and at_statement_start and i + 2 < len(tokens) \
-                and tokens[i + 1].type == tokenize.NAME and tokens[i + 2].string in ("=", "["):
-            equals = i + 2
-            if tokens[i + 2].string == "[":
-                close = _matching_bracket(tokens, i + 2)
-                if close is None or close + 1 >= len(tokens) or tokens[close + 1].string != "=":
-                    continue
-                equals = close + 1
-            # `type X[...] =` becomes `0;`: an expression statement before the value's own
-            yield token.start, tokens[equals].end, "0;"
-        elif kind == tokenize.NAME and text == "except":
-            stretch = _extra_exception_types(tokens, i + 1)
-            if stretch is not None:
-                yield stretch[0], stretch[1], ""
-        at_statement_start = kind in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT) or \
-            (kind == tokenize.OP and text == ";")
+        end = found.end()
+        if found.group(1):  # `type X[T] =`: the equals sign after the brackets
+            close = _matching_bracket(code, found.start(1))
+            equals = _EQUALS_NEXT.match(code, close) if close is not None else None
+            if equals is None:
+                continue
+            end = equals.end()
+        # `type X[...] =` becomes `0;`: an expression statement before the value's own
+        yield found.start(), end, "0;"
+    for found in _EXCEPT.finditer(code):
+        stretch = _extra_exception_types(code, found.end()) if _word_starts(code, found.start()) else None
+        if stretch is not None:
+            yield stretch[0], stretch[1], ""
 
 
-def _extra_exception_types(tokens: list[tokenize.TokenInfo], at: int):
-    """(start, end) of ``, B, C`` in ``except A, B, C:`` (``except*`` too), or None."""
+def _word_starts(code: str, at: int) -> bool:
+    """Whether a name starts at ``at`` (``except`` in ``except:``, not in ``my_except``)."""
+    return at == 0 or not (code[at - 1].isalnum() or code[at - 1] == "_")
+
+
+def _statement_starts(code: str, at: int) -> bool:
+    """Whether a statement starts at ``at``: only blanks before it, since the line's start
+    or a semicolon."""
+    before = at - 1
+    while before >= 0 and code[before] in " \t":
+        before -= 1
+    return before < 0 or code[before] in "\r\n;"
+
+
+def _matching_bracket(code: str, open_at: int) -> int | None:
+    """Offset just past the bracket closing the one at ``open_at``."""
     depth = 0
-    comma = None
-    for j in range(at, len(tokens)):
-        token = tokens[j]
-        if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
-            return None
-        if token.type == tokenize.NAME and token.string == "as" and depth == 0:
-            return None
-        if token.type != tokenize.OP:
-            continue
-        if token.string in "([{":
+    for found in _BRACKET.finditer(code, open_at):
+        if found.group() in "([{":
             depth += 1
-        elif token.string in ")]}":
+        else:
             depth -= 1
-        elif token.string == "," and depth == 0 and comma is None:
-            comma = j
-        elif token.string == ":" and depth == 0:
-            return (tokens[comma].start, tokens[j - 1].end) if comma is not None else None
+            if depth == 0:
+                return found.end()
     return None
 
 
-def _string_rewrites(text: str) -> list[tuple[int, int, str]] | None:
-    """(start, end, replacement) stretches for strings: the ``t`` of a t-string prefix
+def _extra_exception_types(code: str, at: int) -> tuple[int, int] | None:
+    """(start, end) of ``, B, C`` in ``except A, B, C:`` (``except*`` too), or None."""
+    depth = 0
+    comma = None
+    for found in _EXCEPT_CLAUSE_PART.finditer(code, at):
+        part = found.group()
+        if part == "\n":
+            if depth == 0 and not _continued(code, found.start()):
+                return None  # the end of the logical line before any colon
+        elif part == "as":
+            if depth == 0:
+                return None
+        elif part in "([{":
+            depth += 1
+        elif part in ")]}":
+            depth -= 1
+        elif part == "," and depth == 0 and comma is None:
+            comma = found.start()
+        elif part == ":" and depth == 0:
+            if comma is None:
+                return None
+            end = found.start()
+            while code[end - 1] in " \t\r\n\\":  # back to the end of the last type
+                end -= 1
+            return comma, end
+    return None
+
+
+def _continued(code: str, newline_at: int) -> bool:
+    """Whether the line ending at ``newline_at`` continues with a backslash."""
+    before = newline_at - 1
+    if before >= 0 and code[before] == "\r":
+        before -= 1
+    return before >= 0 and code[before] == "\\"
+
+
+def _scan_strings(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]],
+                                      list[tuple[int, int]]] | None:
+    """Every string and comment of the text, read with Python 3.12's rules, as
+    (rewrites, string spans, comment spans). The rewrites: the ``t`` of a t-string prefix
     becomes ``f``, and the inside of every f-string that only Python 3.12's rules read
     (PEP 701: its own quotes, a backslash or a comment inside a replacement field, a
     single-quoted one over several lines) becomes blanks: the string stays, what is
     computed in it is lost. None when the text cannot be scanned."""
     out: list[tuple[int, int, str]] = []
+    strings: list[tuple[int, int]] = []
+    comments: list[tuple[int, int]] = []
     i, size = 0, len(text)
     while i < size:
         found = _COMMENT_OR_QUOTE.search(text, i)
@@ -156,7 +200,9 @@ def _string_rewrites(text: str) -> list[tuple[int, int, str]] | None:
         i = found.start()
         if text[i] == "#":
             newline = text.find("\n", i)
-            i = size if newline < 0 else newline
+            end = size if newline < 0 else newline
+            comments.append((i, end))
+            i = end
             continue
         prefix = _prefix_before(text, i)
         quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
@@ -164,6 +210,7 @@ def _string_rewrites(text: str) -> list[tuple[int, int, str]] | None:
         end = _string_end(text, i + len(quote), quote, formatted)
         if end is None:
             return None
+        strings.append((i - len(prefix), end))
         if formatted:
             as_f = prefix.replace("t", "f").replace("T", "F")
             if as_f != prefix:  # a t-string: the f-string whose expressions parse the same way
@@ -175,7 +222,7 @@ def _string_rewrites(text: str) -> list[tuple[int, int, str]] | None:
             except (ValueError, RecursionError, MemoryError):
                 return None
         i = end
-    return out
+    return out, strings, comments
 
 
 def _prefix_before(text: str, quote_at: int) -> str:
@@ -246,20 +293,6 @@ def _field_end(text: str, i: int) -> int | None:
             i = size if newline < 0 else newline
             continue
         i += 1
-    return None
-
-
-def _matching_bracket(tokens: list[tokenize.TokenInfo], open_at: int) -> int | None:
-    depth = 0
-    for j in range(open_at, len(tokens)):
-        if tokens[j].type != tokenize.OP:
-            continue
-        if tokens[j].string in "([{":
-            depth += 1
-        elif tokens[j].string in ")]}":
-            depth -= 1
-            if depth == 0:
-                return j
     return None
 
 
