@@ -332,6 +332,22 @@ def report():
     assert calls == [("time.sleep", 10, 5)]  # width() and time.time() were inside 3.12-only f-strings
 
 
+def test_backslash_before_a_brace_does_not_hide_the_end_of_an_f_string():
+    # In fr'\{{' the backslash is text and {{ a brace (3.12), so the string ends at its
+    # quote: the 3.12-only f-string on the next line is blanked, and no call is lost.
+    facts = parse_python("app/braces.py", b"""import time
+row = {"id": 1}
+
+
+def report():
+    time.sleep(fr'\\{{')
+    time.sleep(f"{row["id"]}")
+    time.sleep(rf'\\{{{1 + 1}')
+""")
+    calls = [(c.text, c.span.line) for c in facts.functions["report"].calls]
+    assert calls == [("time.sleep", 6), ("time.sleep", 7), ("time.sleep", 8)]
+
+
 def test_python_non_ascii_columns_are_characters():
     facts = parse_python("m.py", "import time\ndef f():\n    x = 'héllo'; time.sleep(1)\n".encode())
     (call,) = facts.functions["f"].calls

@@ -243,7 +243,9 @@ def _string_end(text: str, i: int, quote: str, formatted: bool) -> int | None:
     while i < size:
         c = text[i]
         if c == "\\":
-            i += 2
+            # a backslash escapes the next character, but not a brace of an f-string:
+            # f"\{x}" still has a field, and fr"\{{" is a backslash and a brace (3.12)
+            i += 1 if formatted and text.startswith("{", i + 1) else 2
             continue
         if text.startswith(quote, i):
             return i + len(quote)
