@@ -10,8 +10,8 @@ What it does
     ``uvicorn.run(..., reload=True)`` in the module a production command runs,
     and ``FastAPI(debug=True)`` on the app it serves. Files that are
     development by convention (``docker-compose.override.yml``, ``*.dev.yml``,
-    ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``,
-    ``.devcontainer/``) and compose services in a ``dev``/``debug`` profile give
+    ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``, anything under
+    ``.devcontainer/``, ``tests/`` or ``dev/``) and compose services in a ``dev``/``debug`` profile give
     an info finding only.
 
 Why is this bad

@@ -97,7 +97,15 @@ class RootUserInFinalStage(Check):
         Example({"docker/Dockerfile.dev": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--reload"]
-            """}, expect=["docker/Dockerfile.dev:1:info"], title="a development Dockerfile is only info"),
+            """, "tests/docker/contexts/tiny/Dockerfile": """
+            FROM busybox:1.37
+            COPY . /data
+            """, ".github/docker/ci.Dockerfile": """
+            FROM python:3.12-slim
+            RUN pip install --no-cache-dir tox==4.23.2
+            """}, expect=["docker/Dockerfile.dev:1:info", "tests/docker/contexts/tiny/Dockerfile:1:info",
+                          ".github/docker/ci.Dockerfile:1:info"],
+            title="development Dockerfiles, test fixtures and CI images are only info"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder
             RUN pip wheel --wheel-dir /wheels fastapi

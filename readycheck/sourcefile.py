@@ -100,14 +100,20 @@ _DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests"
               "e2e", "playwright", "cypress", "selenium"}
 
 
+#: Folders whose files never deploy the service: test fixtures and suites, CI images,
+#: development containers and setups (prefect's tests/docker/contexts/*/Dockerfile).
+_DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circleci", ".gitlab", "fixtures",
+                                               "integration-tests", "integration_tests"}
+
+
 def is_development_path(path: str) -> bool:
     """Files that are development by convention: override/dev/local/test compose
-    files and Dockerfiles, Procfile.dev, anything under .devcontainer/."""
-    parts = path.split("/")
-    if ".devcontainer" in parts:
+    files and Dockerfiles, Procfile.dev, anything under a development or test folder
+    (``.devcontainer/``, ``tests/``, ``.github/``, ``dev/``...)."""
+    parts = path.lower().split("/")
+    if any(folder in _DEV_FOLDERS for folder in parts[:-1]):
         return True
-    name = parts[-1].lower()
-    stem_words = re.split(r"[._-]", name)
+    stem_words = re.split(r"[._-]", parts[-1])
     return any(word in _DEV_WORDS for word in stem_words)
 
 
