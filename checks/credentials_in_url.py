@@ -6,8 +6,10 @@ What it does
     the service's Python code (assignments, call arguments, settings defaults)
     and in committed deployment config (compose ``environment``, Kubernetes
     container ``env``, render/app.yaml env). Values that are references
-    (``${DB_PASSWORD}``, ``$(DB_PASSWORD)``, ``{password}``) are fine; tests,
-    docs and scripts are not read; development files (compose overrides) give
+    (``${DB_PASSWORD}``, ``$(DB_PASSWORD)``, ``{password}``) are fine, and so
+    are strings with words around the URL (help text: "e.g. redis://u:p@host");
+    tests, docs, scripts, benchmarks and load tests are not read; development
+    files (compose overrides) give
     info only, and so do URLs pointing at a database container of the same
     compose file (local throwaway credentials). Dockerfile ENV/ARG are RC111's.
 
@@ -37,6 +39,8 @@ CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]
 HOST = re.compile(r"@([A-Za-z0-9_.-]+)")
 REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+)$")
 MARKERS = (b"://",)
+#: A string with words around its URL is prose (help text, a description), not a setting.
+_PROSE = re.compile(r"\S\s+\S")
 
 
 def credential(text: str) -> str | None:
@@ -88,13 +92,16 @@ class CredentialsInUrl(Check):
             DATABASE_URL = os.environ["DATABASE_URL"]
             TEMPLATE = "postgresql://{user}:{password}@{host}/app"
             DOCS = "https://example.com/docs"
+            HELP = "PostgreSQL example: postgresql+asyncpg://bench:bench@localhost/bench"
             """, "docker-compose.yml": """
             services:
               api:
                 environment:
                   DATABASE_URL: postgresql://app:${DB_PASSWORD}@db:5432/app
-            """, "tests/conftest.py": 'URL = "postgresql://postgres:postgres@localhost/test"\\n'},
-            title="environment, templates, references, tests"),
+            """, "tests/conftest.py": 'URL = "postgresql://postgres:postgres@localhost/test"\n',
+            "benches/bench_queries.py": 'URL = "postgresql://bench:bench@db.internal/bench"\n',
+            "load_testing/track.py": 'URL = "postgresql://postgres:secret@db.internal/app"\n'},
+            title="environment, templates, references, help text, tests, benchmarks, load tests"),
     )
 
     def run(self, project: Project):
@@ -103,6 +110,8 @@ class CredentialsInUrl(Check):
             seen = set()
             for value in values:
                 for string in value.strings():
+                    if _PROSE.search(string.text):
+                        continue  # help text or a docstring: "e.g. redis://user:pass@host:6379/0"
                     scheme = credential(string.text)
                     if scheme and string.span not in seen:
                         seen.add(string.span)

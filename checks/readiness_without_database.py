@@ -85,7 +85,7 @@ class ReadinessWithoutDatabase(Check):
             from sqlalchemy.ext.asyncio import create_async_engine
             engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
             async def get_session(): ...
-            """, "other/main.py": "from fastapi import FastAPI\\napp = FastAPI()\\n"},
+            """, "other/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
             title="readiness checks the database; an app with no database"),
     )
 

@@ -117,7 +117,8 @@ def is_development_path(path: str) -> bool:
     return any(word in _DEV_WORDS for word in stem_words)
 
 
-_AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|scripts)(/|$)")
+_AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|benches?|"
+                        r"load[_-]?test(?:s|ing)?|scripts)(/|$)")
 
 
 def is_auxiliary_path(path: str) -> bool:

@@ -36,7 +36,7 @@ def test_check_has_both_kinds_of_examples_and_docs(check):
 def test_example(tmp_path, check, number, example):
     write_tree(tmp_path, example.files, dedent=False)
     result = scan_tree(tmp_path, select=[check.id], options={check.id: dict(example.options)} if example.options else None)
-    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+    assert not result.diagnostics, result.diagnostics  # an unreadable example file would prove nothing
     got = {Expected(f.path, f.span.line, f.severity) for f in result.findings}
     wanted = example.expected()
     # An expectation without a severity accepts the check's default severity only.
