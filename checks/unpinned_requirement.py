@@ -6,9 +6,13 @@ What it does
     exactly one release: bare names, ``>=``, ``~=``, ``<``, wildcards, ``!=``,
     a VCS URL without a full commit id, an archive URL without a hash. ``==``
     (without ``*``), ``===``, ``--hash`` and a pin in a ``-c`` constraints file
-    count as pinned. pip-tools inputs (``*.in``) are not judged: their compiled
-    ``.txt`` is. Requirements files named for development (``dev``, ``test``,
-    ``lint``, ``docs``) give info findings only.
+    count as pinned. Inputs of a lock are not judged, the lock is: pip-tools
+    ``*.in`` files, and any list whose every loose requirement is pinned by a
+    sibling file in the same folder (``base_requirements.txt`` beside the
+    frozen ``requirements.txt``). Requirements files named for development or
+    tooling (``dev``, ``test``, ``lint``, ``docs``, ``github-actions``,
+    ``tox``, ``bench``...) and files that include one (``-r
+    requirements-tests.txt``: a contributor's set-up) give info findings only.
 
 Why is this bad
     An unpinned requirement installs whatever was released last: the image you
@@ -36,11 +40,35 @@ from readycheck.api import Check, Example, Severity
 if TYPE_CHECKING:
     from readycheck.api import Project, RequirementsFile
 
-_DEV_NAME = re.compile(r"(^|[/._-])(dev|devel|develop|test|tests|testing|lint|docs|doc|ci|typing|mypy)([/._-]|$)")
+_DEV_NAME = re.compile(r"(^|[/._-])(dev|devel|develop|test|tests|testing|lint|docs|doc|ci|typing|mypy|github|actions|"
+                       r"tox|nox|bench|benchmarks?|examples?|insiders|pre-?commit)([/._-]|$)")
 
 
 def is_development_requirements(path: str) -> bool:
     return bool(_DEV_NAME.search(path.lower().rsplit(".", 1)[0]))
+
+
+def _includes_development_file(req_file: RequirementsFile) -> bool:
+    """`-r requirements-tests.txt` inside a file makes it a contributor's set-up, not what production installs."""
+    return any(include.option == "-r" and is_development_requirements(include.target) for include in req_file.includes)
+
+
+def _pinned_by_sibling(req_file: RequirementsFile, siblings: list[RequirementsFile]) -> bool:
+    """True when another requirements file of the same folder pins every loose requirement of this one.
+
+    Such a file is the hand-written input of a lock (netbox's ``base_requirements.txt`` is frozen into
+    ``requirements.txt``), the same role a pip-tools ``.in`` file plays: the lock is what gets installed.
+    """
+    loose = {req.name for req in req_file.requirements if req.name and not req.pinned}
+    if not loose or any(req.name is None and not req.pinned for req in req_file.requirements):
+        return False
+    for other in siblings:
+        if other is req_file or other.source.directory != req_file.source.directory:
+            continue
+        pinned = {req.name for req in other.requirements if req.name and req.pinned}
+        if loose <= pinned:
+            return True
+    return False
 
 
 class UnpinnedRequirement(Check):
@@ -83,6 +111,17 @@ class UnpinnedRequirement(Check):
             title="pins through constraints, hashes, commit ids; the local package"),
         Example({"requirements.in": "fastapi\n", "requirements.txt": "fastapi==0.115.6\n"},
                 title="pip-tools input beside its compiled output"),
+        Example({"base_requirements.txt": "Django\ngunicorn>=22\n",
+                 "requirements.txt": "Django==5.1.4\ngunicorn==23.0.0\nsqlparse==0.5.3\n"},
+                title="a hand-written list beside the frozen file that pins all of it"),
+        Example({"base_requirements.txt": "Django\ngunicorn>=22\n", "requirements.txt": "Django==5.1.4\n"},
+                expect=["base_requirements.txt:1", "base_requirements.txt:2"],
+                title="a sibling that pins only part of the list is not its lock"),
+        Example({"requirements-github-actions.txt": "PyGithub>=2.3,<3\n",
+                 "requirements.txt": "-e .\n-r requirements-tests.txt\npre-commit>=2.17\n",
+                 "requirements-tests.txt": "pytest==8.3.4\n"},
+                expect=["requirements-github-actions.txt:1:info", "requirements.txt:3:info"],
+                title="CI tooling, and a contributor set-up that includes the test requirements"),
     )
 
     def run(self, project: Project):
@@ -105,9 +144,13 @@ class UnpinnedRequirement(Check):
                     seen.add(target)
                     files[target] = included
                     queue.append(included)
+        candidates = list(files.values())
         for path in sorted(files):
             req_file = files[path]
-            severity = Severity.INFO if is_development_requirements(path) else None
+            if _pinned_by_sibling(req_file, candidates):
+                continue
+            development = is_development_requirements(path) or _includes_development_file(req_file)
+            severity = Severity.INFO if development else None
             for req in req_file.requirements:
                 reason = req.unpinned_reason
                 if reason is None or (req.name and constraints.get(req.name)):
