@@ -98,6 +98,12 @@ class Check:
     default_options: ClassVar[Mapping[str, Any]] = {}
     #: Links for further reading.
     references: ClassVar[tuple[str, ...]] = ()
+    #: Findings in development files (Dockerfiles, compose files, requirements and manifests under
+    #: tests/, .github/, .devcontainer/; docker-compose.override.yml, Dockerfile.dev...) never deploy the
+    #: service, so the runner reports them as info. Python modules are judged by what the app imports
+    #: instead (app/routers/debug.py still serves production). A check whose findings matter in
+    #: development files too sets this to False.
+    development_files_are_info: ClassVar[bool] = True
     #: For checks with an autofix: (files before, files after) pairs the generic test applies.
     fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
 

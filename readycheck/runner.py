@@ -17,9 +17,9 @@ from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
 from readycheck.discovery import discover, single_file
-from readycheck.findings import Diagnostic, Finding
+from readycheck.findings import Diagnostic, Finding, Severity
 from readycheck.project import Project
-from readycheck.sourcefile import SourceFile, UnreadableFile
+from readycheck.sourcefile import SourceFile, UnreadableFile, is_development_path
 
 
 @dataclass
@@ -138,7 +138,10 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
                              kind="internal")
             continue
         for finding in produced:
-            if finding.severity == check_cls.severity and check_cls.id in config.severity:
+            if (check_cls.development_files_are_info and finding.severity > Severity.INFO
+                    and not finding.path.endswith(".py") and is_development_path(finding.path)):
+                finding = finding.with_severity(Severity.INFO)
+            elif finding.severity == check_cls.severity and check_cls.id in config.severity:
                 finding = finding.with_severity(config.severity[check_cls.id])
             raw.append(finding)
     ignores = []

@@ -85,3 +85,15 @@ def test_explicit_config_file(tmp_path, capsys):
     _, got = rules_found(capsys, tmp_path, "--config", str(tmp_path / "ci.toml"))
     assert {r for r, _, _ in got} == {"RC201"}
     assert main([str(tmp_path), "--config", str(tmp_path / "nope.toml")]) == 2
+
+
+def test_findings_in_development_files_are_info_but_python_modules_are_judged_as_code(tmp_path, capsys):
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM busybox\nUSER app\n",
+        "tests/docker/Dockerfile": "FROM busybox\nUSER app\n",
+        ".github/ci/requirements.txt": "click\n",
+        "app/local.py": 'URL = "postgresql://app:s3cret@db.internal/app"\n',
+        "pyproject.toml": '[tool.readycheck]\nselect = ["RC103", "RC301", "RC603"]\nseverity = { RC103 = "error" }\n'})
+    code, got = rules_found(capsys, tmp_path)
+    assert got == {("RC103", "Dockerfile", "error"), ("RC103", "tests/docker/Dockerfile", "info"),
+                   ("RC301", ".github/ci/requirements.txt", "info"), ("RC603", "app/local.py", "error")}
