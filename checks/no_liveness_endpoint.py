@@ -6,7 +6,10 @@ What it does
     modules) and flags an app none of whose routes is a health endpoint: a
     path whose last segment is ``health``, ``healthz``, ``healthcheck``,
     ``health-check``, ``livez``, ``liveness``, ``readyz``, ``ping``, ``status``,
-    ``heartbeat`` and similar. The apps judged are the ones production start
+    ``heartbeat`` and similar. A path may be a name bound to one string (a
+    constant, imported or not, or a factory's parameter default); a path
+    readycheck cannot know counts as a health route when its handler is named
+    for one (``health_check``, ``readiness``). The apps judged are the ones production start
     commands serve (``app.main:app``, ``fastapi run app/main.py``); when no
     start command names one, every top-level app outside tests, docs and
     examples. Option ``extra-health-paths`` (full paths, e.g.
@@ -30,12 +33,13 @@ Use instead
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, Route
 
 HEALTH_SEGMENTS = {
     "health", "healthz", "healthcheck", "healthchecks", "health-check", "health_check", "healthy", "_health",
@@ -47,6 +51,16 @@ HEALTH_SEGMENTS = {
 def is_health_path(path: str) -> bool:
     segments = [seg for seg in path.lower().split("/") if seg]
     return bool(segments) and segments[-1] in HEALTH_SEGMENTS
+
+
+_HEALTH_WORDS = re.compile(r"health|liveness|readiness|alive|heartbeat|ping|^live|^ready")
+
+
+def may_be_health_route(route: Route) -> bool:
+    """A route whose own path readycheck cannot know (``@app.get(settings.HEALTH_PATH)``) and whose
+    handler is named for a health check: the benefit of the doubt, not a guess that it is missing."""
+    return (not route.path_is_known and route.handler is not None
+            and bool(_HEALTH_WORDS.search(route.handler.name.lower())))
 
 
 class NoLivenessEndpoint(Check):
@@ -170,6 +184,36 @@ class NoLivenessEndpoint(Check):
                 return "yes"
             """}, options={"extra-health-paths": ["/internal/am-i-alive"]},
             title="a health route with a house name, declared in options"),
+        Example({"svc/server.py": """
+            from fastapi import FastAPI
+            from svc.paths import READY_PATH
+
+            def create_api_app(health_check_path: str = "/health") -> FastAPI:
+                api_app = FastAPI()
+
+                @api_app.get(health_check_path)
+                async def check() -> bool:
+                    return True
+
+                @api_app.get(READY_PATH)
+                async def db_check() -> bool:
+                    return True
+
+                return api_app
+            """, "svc/paths.py": 'READY_PATH = "/ready"\n'},
+            title="health paths from a factory's parameter default and from an imported constant"),
+        Example({"svc/server.py": """
+            from fastapi import FastAPI
+
+            def create_api_app(health_check_path: str) -> FastAPI:
+                api_app = FastAPI()
+
+                @api_app.get(health_check_path)
+                async def health_check() -> bool:
+                    return True
+
+                return api_app
+            """}, title="a path readycheck cannot know is given the benefit of the doubt"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -185,7 +229,8 @@ class NoLivenessEndpoint(Check):
         for app in project.service_apps:
             routes = list(app.all_routes())
             extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
-            if not routes or any(is_health_path(path) or path.strip("/").lower() in extra for path, _ in routes):
+            if not routes or any(is_health_path(path) or path.strip("/").lower() in extra
+                                 or may_be_health_route(route) for path, route in routes):
                 continue
             yield self.finding(app.module.path, app.span,
                                f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "

@@ -45,6 +45,11 @@ class Route:
     owner: "WebObject | None"
     websocket: bool = False
 
+    @property
+    def path_is_known(self) -> bool:
+        """False when the route's own path (not its prefixes) is a name readycheck could not resolve."""
+        return UNKNOWN_SEGMENT not in self.path
+
 
 @dataclass
 class Include:
@@ -116,6 +121,41 @@ def _literal_path(value: Value | None) -> str:
     if value.kind == "str":
         return value.text
     return UNKNOWN_SEGMENT
+
+
+def _path(index: "PythonIndex", module: ModuleFacts, value: Value | None, scope: str = "") -> str:
+    """A route path or prefix: a literal, or a name bound to exactly one string. The name may be a
+    parameter default of an enclosing function (prefect's ``create_api_app(health_check_path="/health")``),
+    an assignment in an enclosing function or at module level, or a constant imported from another module."""
+    if value is None or value.kind != "ref":
+        return _literal_path(value)
+    found = _string_constant(index, module, value, scope)
+    return found if found is not None else UNKNOWN_SEGMENT
+
+
+def _string_constant(index: "PythonIndex", module: ModuleFacts, value: Value, scope: str) -> str | None:
+    if value.resolved:
+        target = index.resolve(value.text, module)
+        return _only_string(target[0], target[1], "") if target is not None and "." not in target[1] else None
+    if "." in value.text:
+        return None
+    name = value.text
+    while scope:
+        function = module.functions.get(scope)
+        for param in function.params if function is not None else ():
+            if param.name == name:
+                return param.default  # a parameter shadows everything outside, default or not
+        if any(a.name == name and a.scope == scope for a in module.assignments):
+            return _only_string(module, name, scope)
+        scope = scope.rpartition(".<locals>.")[0]
+    return _only_string(module, name, "")
+
+
+def _only_string(module: ModuleFacts, name: str, scope: str) -> str | None:
+    """The string a name is bound to in one scope, when every binding there is that same string."""
+    values = {a.value.text if a.value.kind == "str" else None for a in module.assignments
+              if a.name == name and a.scope == scope}
+    return values.pop() if len(values) == 1 else None
 
 
 @dataclass
@@ -229,7 +269,7 @@ def build_web_model(index: "PythonIndex") -> WebModel:
             found = constructor_kind(index, value.text, module)
             if found is not None:
                 key = f"{module.path}::{_scoped(assignment.scope, assignment.name)}"
-                objects[key] = _web_object(key, assignment, found, module)
+                objects[key] = _web_object(index, key, assignment, found, module)
     for module in modules:
         _infer_routers_from_usage(index, module, objects)
     model = WebModel(list(objects.values()), [])
@@ -239,10 +279,11 @@ def build_web_model(index: "PythonIndex") -> WebModel:
     return model
 
 
-def _web_object(key: str, assignment, kind_framework: tuple[str, str], module: ModuleFacts) -> WebObject:
+def _web_object(index: "PythonIndex", key: str, assignment, kind_framework: tuple[str, str],
+                module: ModuleFacts) -> WebObject:
     kind, framework = kind_framework
     value = assignment.value
-    prefix = _literal_path(value.kwarg("prefix")) if value.kwarg("prefix") else ""
+    prefix = _path(index, module, value.kwarg("prefix"), assignment.scope)
     return WebObject(key, assignment.name, kind, framework, module, assignment.span, value, prefix=prefix)
 
 
@@ -282,7 +323,7 @@ def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects
             continue
         assignment = next((a for a in home.module_level(name) if a.value.kind == "call"), None)
         if assignment is not None:
-            objects[key] = _web_object(key, assignment, ("router", "fastapi"), home)
+            objects[key] = _web_object(index, key, assignment, ("router", "fastapi"), home)
 
 
 def _scoped(scope: str, name: str) -> str:
@@ -395,7 +436,7 @@ class _Linker:
                 continue
             name = item.text.rsplit(".", 1)[-1]
             if name in ("Route", "APIRoute", "WebSocketRoute"):
-                path = _join(prefix, _literal_path(item.arg(0, "path")))
+                path = _join(prefix, _path(self.index, module, item.arg(0, "path")))
                 endpoint = self._function(module, item.arg(1, "endpoint"))
                 verbs = _methods(item.kwarg("methods"))
                 route = Route(path, verbs, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,
@@ -403,7 +444,7 @@ class _Linker:
                 obj.routes.append(route)
                 self.model.routes.append(route)
             elif name == "Mount":
-                sub_prefix = _join(prefix, _literal_path(item.arg(0, "path")))
+                sub_prefix = _join(prefix, _path(self.index, module, item.arg(0, "path")))
                 inner = item.kwarg("routes")
                 if inner is not None:
                     self._starlette_routes(module, obj, self._deref(module, inner), sub_prefix)
@@ -423,7 +464,7 @@ class _Linker:
             return
         call = deco.call
         if attr in ROUTE_DECORATORS and call is not None:
-            path = _literal_path(call.arg(0, "path"))
+            path = _path(self.index, module, call.arg(0, "path"), function.scope)
             if attr in HTTP_METHODS:
                 methods: tuple[str, ...] = (attr.upper(),)
             else:
@@ -444,10 +485,10 @@ class _Linker:
             child = self._ref_owner(module, call.arg(0, "router"), scope)
             if child is not None:
                 child.included = True
-                owner.includes.append(Include(child, _literal_path(call.kwarg("prefix")) if call.kwarg("prefix") else "",
+                owner.includes.append(Include(child, _path(self.index, module, call.kwarg("prefix"), scope),
                                               site.span, module))
         elif method == "mount":
-            path = _literal_path(call.arg(0, "path"))
+            path = _path(self.index, module, call.arg(0, "path"), scope)
             child = self._ref_owner(module, call.arg(1, "app"), scope)
             if child is not None:
                 child.included = True
@@ -455,7 +496,7 @@ class _Linker:
             else:
                 owner.opaque_mounts.append(path)
         elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
-            path = _literal_path(call.arg(0, "path"))
+            path = _path(self.index, module, call.arg(0, "path"), scope)
             endpoint = self._function(module, call.arg(1, "endpoint"), scope)
             methods = _methods(call.kwarg("methods"))
             route = Route(path, methods, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,

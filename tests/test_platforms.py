@@ -214,3 +214,30 @@ def test_probe_paths_may_carry_the_root_path(tmp_path):
     assert project.web.serves(apps, "/api/healthz") is True
     assert project.web.serves(apps, "/healthz/") is True
     assert project.web.serves(apps, "/api/nope") is False
+
+
+def test_route_paths_bound_to_names_are_resolved_when_they_name_one_string(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "svc/paths.py": 'READY_PATH = "/ready"\nFLIP = "/a"\nFLIP = "/b"\n',
+        "svc/server.py": (
+            "from fastapi import APIRouter, FastAPI\n"
+            "from svc.paths import READY_PATH, FLIP\n"
+            "PREFIX = '/api'\n"
+            "router = APIRouter(prefix=PREFIX)\n"
+            "@router.get(READY_PATH)\n"
+            "def ready():\n    return 1\n"
+            "@router.get(FLIP)\n"
+            "def flip():\n    return 1\n"
+            "def create_app(health_path: str = '/health', other: str = '/x', unknown=None) -> FastAPI:\n"
+            "    app = FastAPI()\n"
+            "    PREFIX = '/inner'\n"
+            "    app.include_router(router, prefix=PREFIX)\n"
+            "    @app.get(health_path)\n"
+            "    def health():\n        return 1\n"
+            "    @app.get(unknown)\n"
+            "    def what():\n        return 1\n"
+            "    return app\n"),
+    })
+    (app,) = project.service_apps
+    assert sorted(path for path, _ in app.all_routes()) == [
+        "/health", "/inner/api/ready", "/inner/api/{?}", "{?}"]

@@ -107,6 +107,8 @@ class Parameter(NamedTuple):
     span: Span
     #: The annotation was a bare name that may be a type alias defined elsewhere.
     annotation_is_alias_candidate: bool = False
+    #: The default when it is a string literal (``health_check_path: str = "/health"``).
+    default: str | None = None
 
 
 class Decorator(NamedTuple):
@@ -485,7 +487,8 @@ class _Extractor:
             main, depends, alias = self._annotation(arg.annotation, outer_locals)
             if default is not None and depends is None:
                 depends = self._depends(default, outer_locals)
-            function.params.append(Parameter(arg.arg, main, depends, self.cols.span(arg), alias))
+            literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
+            function.params.append(Parameter(arg.arg, main, depends, self.cols.span(arg), alias, literal))
         returns, _, _ = self._annotation(node.returns, outer_locals)
         function.returns = returns
         for deco in node.decorator_list:

@@ -26,7 +26,7 @@ from readycheck.parsers.python import (Assignment, CallSite, Decorator, Function
 FIELDS = {
     Value: ("kind", "text", "span", "items", "keywords", "resolved"),
     CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call"),
-    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate"),
+    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
                "is_generator", "returns", "scope"),
@@ -54,7 +54,7 @@ def _flat_call(c: CallSite) -> tuple:
 
 def _flat_function(f: Function) -> tuple:
     return (f.name, f.qualname, f.is_async, tuple(f.span),
-            tuple((p[0], p[1], p[2], tuple(p[3]), p[4]) for p in f.params),
+            tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
             tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope)
 
@@ -85,7 +85,7 @@ def _call(t: tuple) -> CallSite:
 def _function(t: tuple) -> Function:
     name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope = t
     return Function(name, qualname, is_async, _new(Span, span),
-                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4])) for p in params],
+                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
                     list(map(_call, calls)), local_types, is_generator, returns, scope)
