@@ -13,7 +13,10 @@ What it does
     commands serve (``app.main:app``, ``fastapi run app/main.py``); when no
     start command names one, every top-level app outside tests, docs and
     examples. Option ``extra-health-paths`` (full paths, e.g.
-    ``["/internal/am-i-alive"]``) names health routes with a house name.
+    ``["/internal/am-i-alive"]``) names health routes with a house name, and
+    so does a probe the repository declares (HEALTHCHECK with curl, a
+    Kubernetes or compose probe, fly/render health-check paths) that requests
+    one of the app's routes.
 
 Why is this bad
     Without a cheap endpoint to probe, the orchestrator (Kubernetes, ECS, a
@@ -214,6 +217,20 @@ class NoLivenessEndpoint(Check):
 
                 return api_app
             """}, title="a path readycheck cannot know is given the benefit of the doubt"),
+        Example({"app.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/api/app/about")
+            def about():
+                return {"version": "1"}
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD curl -fsS http://localhost:8000/api/app/about || exit 1
+            CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
+            """}, title="a route the Dockerfile's HEALTHCHECK requests is the health endpoint"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -226,12 +243,15 @@ class NoLivenessEndpoint(Check):
     )
 
     def run(self, project: Project):
+        probed = sorted({p.http_path for p in project.probes if p.http_path})
+        extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
         for app in project.service_apps:
             routes = list(app.all_routes())
-            extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
             if not routes or any(is_health_path(path) or path.strip("/").lower() in extra
                                  or may_be_health_route(route) for path, route in routes):
                 continue
+            if any(project.web.serves([app], path) for path in probed):
+                continue  # a declared probe requests one of its routes: that route is its health endpoint
             yield self.finding(app.module.path, app.span,
                                f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "
                                f"health endpoint (/healthz, /health, /livez, /ping...)")
