@@ -7,11 +7,11 @@ What it does
     and in committed deployment config (compose ``environment``, Kubernetes
     container ``env``, render/app.yaml env). Values that are references
     (``${DB_PASSWORD}``, ``$(DB_PASSWORD)``, ``{password}``) are fine, and so
-    are strings with words around the URL (help text: "e.g. redis://u:p@host");
-    tests, docs, scripts, benchmarks and load tests are not read; development
-    files (compose overrides) give
-    info only, and so do URLs pointing at a database container of the same
-    compose file (local throwaway credentials). Dockerfile ENV/ARG are RC111's.
+    are strings with words around the URL (help text: "e.g. redis://u:p@host").
+    Tests, docs, scripts, benchmarks and load tests are not read. Development
+    files (compose overrides), URLs to localhost and URLs to a database
+    container of the same compose file (local throwaway credentials) give info
+    only. Dockerfile ENV/ARG are RC111's.
 
 Why is this bad
     Whatever is committed is in every clone, fork, CI log and backup of the
@@ -71,6 +71,7 @@ class CredentialsInUrl(Check):
                 database_url: str = "postgresql+asyncpg://app:s3cret@db.internal:5432/app"
 
             redis = os.environ.get("REDIS_URL", "redis://:hunter2@cache:6379/0")
+            LOCAL = os.environ.get("DATABASE_URL", "postgres://saleor:saleor@localhost:5432/saleor")
             """, "docker-compose.yml": """
             services:
               api:
@@ -84,7 +85,7 @@ class CredentialsInUrl(Check):
               api:
                 environment:
                   - CACHE_URL=redis://:devpass@cache:6379
-            """}, expect=["app/config.py:5", "app/config.py:7", "docker-compose.yml:4", "docker-compose.yml:5:info",
+            """}, expect=["app/config.py:5", "app/config.py:7", "app/config.py:8:info", "docker-compose.yml:4", "docker-compose.yml:5:info",
                           "docker-compose.override.yml:4:info"],
             title="code defaults, compose env (a remote host; the file's own db container), a dev override"),
         Example({"app/config.py": """
@@ -115,8 +116,11 @@ class CredentialsInUrl(Check):
                     scheme = credential(string.text)
                     if scheme and string.span not in seen:
                         seen.add(string.span)
+                        local = _local_host(string.text)
                         yield self.finding(facts.path, string.span,
-                                           f"a {scheme} URL with a literal password is written in the code")
+                                           f"a {scheme} URL with a literal password is written in the code"
+                                           + (_LOCAL_NOTE if local else ""),
+                                           severity=Severity.INFO if local else None)
         for where, name, token, development in project.declared_env:
             if is_auxiliary_path(token.path):
                 continue
@@ -124,11 +128,24 @@ class CredentialsInUrl(Check):
             if not scheme:
                 continue
             host = HOST.search(token.text)
-            local = where.startswith("compose") and host is not None and host.group(1) in _compose_services(project, token.path)
-            note = " (a database container of this compose file: local credentials)" if local else ""
+            in_compose = where.startswith("compose") and host is not None and host.group(1) in _compose_services(project, token.path)
+            local = in_compose or _local_host(token.text)
+            note = (" (a database container of this compose file: local credentials)" if in_compose
+                    else _LOCAL_NOTE if local else "")
             yield self.finding(token.path, token.span,
                                f"{name} of {where} holds a {scheme} URL with a literal password{note}",
                                severity=Severity.INFO if development or local else None)
+
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
+_LOCAL_NOTE = " (localhost: a development default, but production must not fall back to it)"
+
+
+def _local_host(url: str) -> bool:
+    """A URL to this machine (saleor's default="postgres://saleor:saleor@localhost:5432/saleor"):
+    a developer's default, not a production secret."""
+    host = HOST.search(url)
+    return host is not None and host.group(1).lower() in _LOCAL_HOSTS
 
 
 def _compose_services(project: Project, path: str) -> set[str]:
