@@ -326,6 +326,11 @@ def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects
             objects[key] = _web_object(index, key, assignment, ("router", "fastapi"), home)
 
 
+def _encloses(outer: str, scope: str) -> bool:
+    """Whether names bound in scope ``outer`` are visible in ``scope`` (the same or a nested function)."""
+    return not outer or scope == outer or scope.startswith(outer + ".<locals>.")
+
+
 def _scoped(scope: str, name: str) -> str:
     return f"{scope}.<locals>.{name}" if scope else name
 
@@ -361,6 +366,35 @@ class _Linker:
         if value is None or value.kind != "ref":
             return None
         return self.owner(module, value.text, scope, value.text if value.resolved else None)
+
+    def _loop_owners(self, module: ModuleFacts, value: Value | None, scope: str) -> list[WebObject]:
+        """The routers a ``for`` loop's name stands for: ``for router in API_ROUTERS:
+        app.include_router(router)`` over a list or tuple of routers, written in place or bound to a
+        name in this module or imported (prefect's API_ROUTERS)."""
+        if value is None or value.kind != "ref" or value.resolved or "." in value.text:
+            return []
+        loop = next((a.value for a in module.assignments
+                     if a.name == value.text and a.value.kind == "each" and _encloses(a.scope, scope)), None)
+        if loop is None:
+            return []
+        elements = self._list_value(module, loop.items[0])
+        owners = (self._ref_owner(home, item, "") for home, item in elements)
+        return [o for o in owners if o is not None]
+
+    def _list_value(self, module: ModuleFacts, value: Value) -> list[tuple[ModuleFacts, Value]]:
+        """The items of a literal list or tuple, directly or through one name, with the module they are in."""
+        if value.kind == "ref":
+            home, name = module, value.text
+            if value.resolved:
+                target = self.index.resolve(value.text, module)
+                if target is None:
+                    return []
+                home, name = target
+            bound = [a.value for a in home.module_level(name)]
+            if len(bound) != 1:
+                return []
+            module, value = home, bound[0]
+        return [(module, item) for item in value.items] if value.kind == "list" else []
 
     def _owner_of_call(self, module: ModuleFacts, site: CallSite, scope: str) -> WebObject | None:
         receiver_text = site.text.rpartition(".")[0]
@@ -482,8 +516,10 @@ class _Linker:
         if call is None:
             return
         if method == "include_router":
-            child = self._ref_owner(module, call.arg(0, "router"), scope)
-            if child is not None:
+            argument = call.arg(0, "router")
+            child = self._ref_owner(module, argument, scope)
+            children = [child] if child is not None else self._loop_owners(module, argument, scope)
+            for child in children:
                 child.included = True
                 owner.includes.append(Include(child, _path(self.index, module, call.kwarg("prefix"), scope),
                                               site.span, module))

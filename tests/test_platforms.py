@@ -241,3 +241,27 @@ def test_route_paths_bound_to_names_are_resolved_when_they_name_one_string(tmp_p
     (app,) = project.service_apps
     assert sorted(path for path, _ in app.all_routes()) == [
         "/health", "/inner/api/ready", "/inner/api/{?}", "{?}"]
+
+
+def test_routers_included_in_a_loop_over_a_tuple_of_routers(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "svc/api/__init__.py": "",
+        "svc/api/root.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.get('/ready')\n"
+                           "def ready():\n    return 1\n",
+        "svc/api/flows.py": "from fastapi import APIRouter\nrouter = APIRouter(prefix='/flows')\n\n@router.get('/')\n"
+                            "def flows():\n    return []\n",
+        "svc/server.py": (
+            "from fastapi import FastAPI\n"
+            "import svc.api as api\n"
+            "from svc.api import flows, root\n"
+            "API_ROUTERS = (api.flows.router, root.router)\n"
+            "def create_app() -> FastAPI:\n"
+            "    app = FastAPI()\n"
+            "    for router in API_ROUTERS:\n"
+            "        app.include_router(router, prefix='/api')\n"
+            "    for extra in [flows.router]:\n"
+            "        app.include_router(extra, prefix='/v2')\n"
+            "    return app\n"),
+    })
+    (app,) = project.service_apps
+    assert sorted(path for path, _ in app.all_routes()) == ["/api/flows/", "/api/ready", "/v2/flows/"]

@@ -46,7 +46,8 @@ class Value(NamedTuple):
 
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
     name or the local name), "call" (``text`` = qualified callee), "list",
-    "dict", "other".
+    "dict", "each" (a ``for`` loop's name: each element of ``items[0]`` in
+    turn), "other".
     """
 
     kind: str
@@ -431,6 +432,13 @@ class _Extractor:
                         if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
                             main, depends, _ = self._annotation(value_node, local_names)
                             self.facts.type_aliases[target.id] = (main, depends)
+        if (cls is ast.For or cls is ast.AsyncFor) and type(stmt.target) is ast.Name:
+            # ``for router in API_ROUTERS:``: the loop name stands for each element in turn.
+            iterable = self.value(stmt.iter, local_names)
+            if type(stmt.iter) is ast.Call:
+                self._summaries[id(stmt.iter)] = iterable
+            self.facts.assignments.append(Assignment(stmt.target.id, Value("each", "", iterable.span, (iterable,)),
+                                                     self.cols.span(stmt.target), scope))
         if (cls is ast.With or cls is ast.AsyncWith) and function is not None:
             for item in stmt.items:
                 if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call):
