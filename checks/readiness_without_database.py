@@ -6,7 +6,9 @@ What it does
     ``readiness``, or one a readinessProbe requests) that touches the database
     (directly, through helpers or dependencies), and no other health route
     does either. A readiness route that exists but never queries the database
-    is flagged at that route.
+    is flagged at that route. Where the repository serves several apps, only
+    the apps whose routes reach the database are judged (prefect's worker
+    health server is not its API).
 
 Why is this bad
     Readiness is how the orchestrator and load balancer learn that a pod cannot
@@ -87,6 +89,51 @@ class ReadinessWithoutDatabase(Check):
             async def get_session(): ...
             """, "other/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
             title="readiness checks the database; an app with no database"),
+        Example({"api/main.py": """
+            from fastapi import Depends, FastAPI
+            from api.db import Database, provide_database
+
+            app = FastAPI()
+
+            @app.get("/ready")
+            async def ready(db: Database = Depends(provide_database)):
+                return {"ok": await db.is_connectable()}
+            """, "api/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            class Database:
+                async def engine(self):
+                    return create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+
+                async def is_connectable(self) -> bool:
+                    engine = await self.engine()
+                    async with engine.connect():
+                        return True
+
+            def provide_database() -> Database:
+                return Database()
+            """}, title="readiness through a method of the repo's database class"),
+        Example({"api/main.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+            from api.deps import get_session
+
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            app = FastAPI()
+
+            @app.get("/items")
+            async def items(session: AsyncSession = Depends(get_session)):
+                return (await session.execute("SELECT 1")).all()
+            """, "worker/health.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/health")
+            def health():
+                return {"polling": True}
+            """}, expect=["api/main.py:6"],
+            title="of two apps, the one that uses the database has no readiness; a worker's health server does not"),
     )
 
     def run(self, project: Project):
@@ -103,10 +150,14 @@ class ReadinessWithoutDatabase(Check):
         if not uses_database:
             return
         probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "readiness" and p.http_path}
-        for app in project.service_apps:
+        apps = project.service_apps
+        for app in apps:
             routes = list(app.all_routes())
             if not routes:
                 continue
+            if len(apps) > 1 and not any(r.handler is not None and database_access(project, r.handler, r.module)
+                                         for _, r in routes):
+                continue  # one of several apps (a worker's health server), and none of its routes uses the database
             readiness = [(path, r) for path, r in routes
                          if ([s for s in path.lower().split("/") if s][-1:] or [""])[0] in READINESS_SEGMENTS
                          or path.rstrip("/") in probed]

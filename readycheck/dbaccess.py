@@ -35,6 +35,7 @@ def database_access(project: "Project", function: "Function", module: "ModuleFac
         return None
     seen = seen | {key}
     db_names = set()
+    receiver_types = dict(function.local_types)
     for param in function.params:
         annotation = param.annotation
         if annotation and param.annotation_is_alias_candidate:
@@ -43,6 +44,8 @@ def database_access(project: "Project", function: "Function", module: "ModuleFac
             annotation = alias[0] if alias else annotation
         if annotation in DB_TYPES:
             db_names.add(param.name)
+        if annotation:
+            receiver_types[param.name] = annotation
         if param.depends and param.depends != "<annotation>":
             found = project.python.function(module, param.depends, "", True)
             if found is not None and not found[0].name.startswith(("get_db", "get_session", "get_async_session")):
@@ -61,10 +64,28 @@ def database_access(project: "Project", function: "Function", module: "ModuleFac
             return module, call.span, f"`{call.text}()`"
         if not call.text:
             continue
-        target = project.python.function(module, call.callee or call.text, function.qualname,
-                                         call.callee is not None)
+        target = (project.python.function(module, call.callee or call.text, function.qualname, call.callee is not None)
+                  or _method(project, module, function, call.receiver, call.method, receiver_types))
         if target is not None:
             step = database_access(project, target[0], target[1], depth + 1, seen)
             if step is not None:
                 return step
     return None
+
+
+def _method(project: "Project", module: "ModuleFacts", function: "Function", receiver: str | None,
+            method: str | None, receiver_types: dict[str, str]) -> tuple["Function", "ModuleFacts"] | None:
+    """The repo method a call reaches through its receiver: ``self.engine()`` inside a class, or
+    ``db.is_db_connectable()`` on a parameter annotated (or a local constructed) with a repo class
+    (prefect's readiness route takes ``db: PrefectDBInterface = Depends(...)``)."""
+    if receiver is None or method is None:
+        return None
+    if receiver == "self":
+        owner_class = function.qualname.rpartition(".")[0]
+        found = module.functions.get(f"{owner_class}.{method}") if owner_class else None
+        return (found, module) if found is not None else None
+    owner = receiver_types.get(receiver)
+    if not owner:
+        return None
+    return (project.python.function(module, f"{owner}.{method}", "", True)
+            or project.python.function(module, f"{owner}.{method}"))
