@@ -9,7 +9,8 @@ What it does
     nor ``GUNICORN_CMD_ARGS``) or when the worker class is a WSGI one (``sync``,
     ``gthread``, ``gevent``, ``eventlet``). ``uvicorn_worker.UvicornWorker``,
     ``uvicorn.workers.UvicornWorker`` and ``asgi`` (gunicorn's own ASGI worker)
-    are ASGI workers.
+    are ASGI workers. A config file named with ``-c`` that readycheck cannot
+    find (``-c "$GUNICORN_CONF"``) may set the worker class: not flagged.
 
 Why is this bad
     gunicorn's default ``sync`` worker speaks WSGI: it calls the ASGI app with
@@ -76,6 +77,9 @@ class AsgiAppSyncWorker(Check):
             CMD ["gunicorn", "app.wsgi:application", "--workers", "4"]
             """, "app/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"},
             title="a WSGI app"),
+        Example({"Procfile": "web: gunicorn -c \"$GUNICORN_CONF\" app.main:app\n",
+                 "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+                title="a config file readycheck cannot find may set the worker class"),
     )
 
     def run(self, project: Project):
@@ -89,6 +93,8 @@ class AsgiAppSyncWorker(Check):
             worker = server.settings.get("worker_class")
             if worker is not None and worker.value.strip("\"'") not in WSGI_WORKERS:
                 continue
+            if worker is None and not server.settings_complete:
+                continue  # `-c "$GUNICORN_CONF"`: the config file readycheck cannot read may set the worker
             related = [Related(apps[0].module.path, apps[0].span, f"{apps[0].framework} app `{apps[0].name}`")]
             severity = Severity.INFO if start.development else None
             if worker is None:

@@ -7,7 +7,8 @@ What it does
     or by default: uvicorn, hypercorn, granian, daphne and gunicorn all bind
     127.0.0.1 unless told otherwise (gunicorn binds ``0.0.0.0:$PORT`` when
     ``PORT`` is set, as on Heroku, Render and Railway; ``fastapi run`` binds
-    0.0.0.0).
+    0.0.0.0). No default is assumed when gunicorn is given a config file that
+    readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind.
 
 Why is this bad
     Inside a container, 127.0.0.1 is the container itself: the port mapping,
@@ -67,6 +68,16 @@ class BindLocalhost(Check):
             CMD ["fastapi", "run", "app/main.py"]
             """, "docker-compose.override.yml": "services:\n  api:\n    command: uvicorn app:app --reload\n"},
                 title="gunicorn with the platform's PORT, explicit 0.0.0.0, fastapi run, a development file"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/sh
+            if [ -f /app/gunicorn_conf.py ]; then DEFAULT_CONF=/app/gunicorn_conf.py; else DEFAULT_CONF=/gunicorn_conf.py; fi
+            export GUNICORN_CONF=${GUNICORN_CONF:-$DEFAULT_CONF}
+            exec gunicorn -k uvicorn_worker.UvicornWorker -c "$GUNICORN_CONF" app.main:app
+            """}, title="a config file readycheck cannot find may set the bind"),
     )
 
     def run(self, project: Project):

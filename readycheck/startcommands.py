@@ -140,6 +140,9 @@ class Server:
     #: Normalised settings (workers, worker_class, host, port, bind, timeout, graceful_timeout, reload),
     #: merged from the command line, the environment and config files; see readycheck.serverconfig.
     settings: dict[str, Setting] = field(default_factory=dict)
+    #: False when a config file named on the command line (``-c "$GUNICORN_CONF"``) could not be
+    #: read: any setting missing above may be set there, so no default can be assumed.
+    settings_complete: bool = True
 
     @property
     def label(self) -> str:
@@ -158,8 +161,8 @@ class Server:
             return host, port, bind
         host = self.settings.get("host")
         port = self.settings.get("port")
-        default_host = DEFAULT_HOST.get(self.label, DEFAULT_HOST.get(self.name))
-        default_port = DEFAULT_PORT.get(self.name)
+        default_host = DEFAULT_HOST.get(self.label, DEFAULT_HOST.get(self.name)) if self.settings_complete else None
+        default_port = DEFAULT_PORT.get(self.name) if self.settings_complete else None
         return (host.value if host else default_host), (port.number if port else default_port), host or port
 
 
@@ -470,6 +473,8 @@ def _gunicorn_conf(project: "Project", server: Server, resolver: "_ScriptResolve
     else:
         source = resolver.resolve("gunicorn.conf.py")  # gunicorn reads ./gunicorn.conf.py by default
     if source is None:
+        if explicit is not None:
+            server.settings_complete = False  # a config file readycheck cannot find may set anything
         return {}
     facts = project.python.facts(source)
     if facts is None:
