@@ -5,7 +5,8 @@ What it does
     SQLModel, resolved through imports) in the service's code without
     ``pool_pre_ping=True``. SQLite engines, engines with ``poolclass=NullPool``
     (no pool to go stale), alembic migration environments (``env.py``: one
-    short-lived connection) and code under tests, docs and scripts are not flagged.
+    short-lived connection), test modules (``conftest.py``, ``test_*.py``,
+    ``*_test.py``) and code under tests, docs and scripts are not flagged.
     Autofix: adds ``pool_pre_ping=True`` to the call (libcst, formatting kept).
 
 Why is this bad
@@ -66,11 +67,18 @@ class EngineWithoutPoolPrePing(Check):
             """, "tests/conftest.py": """
             from sqlalchemy import create_engine
             engine = create_engine("postgresql://localhost/test")
+            """, "backend/conftest.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine("postgresql://db/test")
+            """, "backend/app/db_test.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine("postgresql://db/test")
             """, "db/revisions/env.py": """
             from alembic import context
             from sqlalchemy import create_engine
             connectable = create_engine(context.config.get_main_option("sqlalchemy.url"))
-            """}, title="pre-ping, SQLite, NullPool, tests, an alembic migration environment"),
+            """}, title="pre-ping, SQLite, NullPool, tests (a folder, conftest.py and *_test.py beside the code), "
+                    "an alembic migration environment"),
     )
     fix_examples = (
         ({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},

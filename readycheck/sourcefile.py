@@ -118,11 +118,13 @@ def is_development_path(path: str) -> bool:
 
 
 _AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|benches?|"
-                        r"load[_-]?test(?:s|ing)?|scripts)(/|$)")
+                        r"load[_-]?test(?:s|ing)?|scripts)(/|$)"
+                        r"|(^|/)(conftest|tests|test_[^/]*|[^/]*_test)\.py$")
 
 
 def is_auxiliary_path(path: str) -> bool:
-    """Code that is not the deployed service: tests, docs, examples, tutorials, benchmarks, scripts."""
+    """Code that is not the deployed service: tests (``conftest.py``, ``test_*.py``, ``*_test.py``
+    beside the code too), docs, examples, tutorials, benchmarks, scripts."""
     return bool(_AUXILIARY.search(path))
 
 
