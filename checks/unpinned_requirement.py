@@ -11,8 +11,9 @@ What it does
     sibling file in the same folder (``base_requirements.txt`` beside the
     frozen ``requirements.txt``). Requirements files named for development or
     tooling (``dev``, ``test``, ``lint``, ``docs``, ``github-actions``,
-    ``tox``, ``bench``...) and files that include one (``-r
-    requirements-tests.txt``: a contributor's set-up) give info findings only.
+    ``tox``, ``bench``...), files that include one (``-r
+    requirements-tests.txt``: a contributor's set-up) and files that are
+    mostly test, lint and docs tools give info findings only.
 
 Why is this bad
     An unpinned requirement installs whatever was released last: the image you
@@ -46,6 +47,22 @@ _DEV_NAME = re.compile(r"(^|[/._-])(dev|devel|develop|test|tests|testing|lint|do
 
 def is_development_requirements(path: str) -> bool:
     return bool(_DEV_NAME.search(path.lower().rsplit(".", 1)[0]))
+
+
+#: Test runners, linters, type checkers, docs builders and release tools: what a contributor installs.
+_DEV_TOOLS = {"pytest", "coverage", "codecov", "black", "flake8", "mypy", "ruff", "isort", "pylint", "tox", "nox",
+              "pre-commit", "hypothesis", "ipython", "ipdb", "bandit", "twine", "pyright", "autopep8", "yapf",
+              "pycodestyle", "pydocstyle", "pyflakes", "mkdocs", "sphinx", "faker", "factory-boy", "freezegun",
+              "responses", "respx", "httpretty", "mock", "asynctest", "trio-typing", "pip-tools", "bump2version"}
+_DEV_TOOL_PREFIXES = ("pytest-", "flake8-", "mkdocs-", "mkdocstrings", "sphinx-", "sphinxcontrib-", "types-", "mypy-")
+
+
+def _mostly_development_tools(req_file: RequirementsFile) -> bool:
+    """A list that is mostly test, lint and docs tools is a contributor's set-up (mangum's requirements.txt:
+    pytest, black, flake8, mypy, mkdocs... beside the two frameworks it tests against)."""
+    names = [req.name for req in req_file.requirements if req.name]
+    tools = [n for n in names if n in _DEV_TOOLS or n.startswith(_DEV_TOOL_PREFIXES)]
+    return len(names) >= 3 and 2 * len(tools) > len(names)
 
 
 def _includes_development_file(req_file: RequirementsFile) -> bool:
@@ -122,6 +139,11 @@ class UnpinnedRequirement(Check):
                  "requirements-tests.txt": "pytest==8.3.4\n"},
                 expect=["requirements-github-actions.txt:1:info", "requirements.txt:3:info"],
                 title="CI tooling, and a contributor set-up that includes the test requirements"),
+        Example({"requirements.txt": "pytest\npytest-cov\nblack\nmypy\nmkdocs-material\nstarlette\n"},
+                expect=[f"requirements.txt:{n}:info" for n in range(1, 7)],
+                title="a list of mostly test, lint and docs tools"),
+        Example({"requirements.txt": "fastapi\nsqlalchemy==2.0.36\nuvicorn==0.34.0\npytest==8.3.4\n"},
+                expect=["requirements.txt:1"], title="an application's list with one test tool in it"),
     )
 
     def run(self, project: Project):
@@ -149,7 +171,8 @@ class UnpinnedRequirement(Check):
             req_file = files[path]
             if _pinned_by_sibling(req_file, candidates):
                 continue
-            development = is_development_requirements(path) or _includes_development_file(req_file)
+            development = (is_development_requirements(path) or _includes_development_file(req_file)
+                           or _mostly_development_tools(req_file))
             severity = Severity.INFO if development else None
             for req in req_file.requirements:
                 reason = req.unpinned_reason
