@@ -88,3 +88,17 @@ def test_heredoc_does_not_stop_the_file(tmp_path):
     write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nRUN <<EOF\npip install flask\nEOF\nUSER root\n"})
     assert found(scan_tree(tmp_path, select=["RC101", "RC105", "RC305"])) == {
         ("RC105", "Dockerfile", 3), ("RC305", "Dockerfile", 3), ("RC101", "Dockerfile", 5)}
+
+
+def test_run_flags_are_not_words_of_the_command(tmp_path):
+    """``RUN --mount=... --network=...`` flags are the instruction's options: the command starts after them,
+    a heredoc after them is still a heredoc, and a message quotes the command, not the flags."""
+    write_tree(tmp_path, {"Dockerfile": (
+        "FROM python:3.12-slim\nCOPY . .\n"
+        "RUN --mount=type=secret,id=token \\\n    --network=default pip install -r requirements.txt\n"
+        "RUN --mount=type=secret,id=token <<EOF\npip install flask\nEOF\nUSER app\n")})
+    result = scan_tree(tmp_path, select=["RC105", "RC106", "RC305"])
+    assert found(result) == {("RC105", "Dockerfile", 4), ("RC106", "Dockerfile", 2), ("RC105", "Dockerfile", 6),
+                             ("RC305", "Dockerfile", 6)}
+    (copy_first,) = [f for f in result.findings if f.rule_id == "RC106"]
+    assert "`pip install -r requirements.txt` (line 4)" in copy_first.message

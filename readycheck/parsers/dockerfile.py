@@ -21,6 +21,9 @@ from readycheck.sourcefile import SourceFile
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _FLAG = re.compile(r"^--([a-z-]+)(?:=(\S*))?$")
+#: The leading flags of a RUN (``--mount=type=cache,target=/root/.cache/uv \``, ``--network=none``):
+#: options of the instruction, not words of the command it runs.
+_RUN_FLAGS = re.compile(r"(?:\s|\\\r?\n)*(?:--[a-z-]+(?:=\S*)?(?:\s|\\\r?\n)+)*")
 
 
 @dataclass
@@ -128,8 +131,16 @@ class Dockerfile:
         return index.span(start + lead, start + lead + len(instruction.keyword))
 
     def shell_commands(self, instruction: Instruction) -> list[SimpleCommand]:
-        """Shell-form value parsed into commands, word offsets in this file."""
-        return parse_commands(instruction.raw_value, base=instruction.value_offset)
+        """Shell-form value parsed into commands, word offsets in this file (a RUN's flags left out)."""
+        raw, base = self._command_text(instruction)
+        return parse_commands(raw, base=base)
+
+    @staticmethod
+    def _command_text(instruction: Instruction) -> tuple[str, int]:
+        """The instruction's value without a RUN's leading flags, and the file offset it starts at."""
+        raw = instruction.raw_value
+        skip = _RUN_FLAGS.match(raw).end() if instruction.keyword == "RUN" else 0
+        return raw[skip:], instruction.value_offset + skip
 
     def commands(self, instruction: Instruction) -> list[list[Word]]:
         """The simple commands a RUN/CMD/ENTRYPOINT runs, as located words: the exec-form
@@ -137,15 +148,15 @@ class Dockerfile:
         words = self.exec_words(instruction)
         if words is not None:
             return [words]
-        raw = instruction.raw_value
+        raw, base = self._command_text(instruction)
         heredoc = _HEREDOC.match(raw.lstrip())
         if heredoc is not None and instruction.keyword == "RUN":
             first_newline = raw.find("\n")
             if first_newline >= 0:
                 body_end = raw.rstrip().rfind("\n")
                 body = raw[first_newline + 1:body_end if body_end > first_newline else len(raw)]
-                return [c.words for c in parse_commands(body, base=instruction.value_offset + first_newline + 1)]
-        return [c.words for c in self.shell_commands(instruction)]
+                return [c.words for c in parse_commands(body, base=base + first_newline + 1)]
+        return [c.words for c in parse_commands(raw, base=base)]
 
     def assignments(self, instruction: Instruction) -> list[tuple[str, str, Span]]:
         """``KEY=value`` pairs of an ENV/ARG/LABEL (and the legacy ``ENV KEY value``),
