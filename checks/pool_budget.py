@@ -9,7 +9,10 @@ What it does
     (Kubernetes, compose, render, railway), and flags the engine when the total
     exceeds the database's connection limit (option ``connection-limit``, 100 by
     default: PostgreSQL's default ``max_connections``). The message shows the
-    arithmetic and where each number came from.
+    arithmetic and where each number came from. In a repository of several
+    services, a start command counts only the engines of its own service: those
+    under the folder that holds its target's package (``main:app`` declared in
+    ``recaptcha/demosite/`` is ``recaptcha/demosite/main.py``).
 
 Why is this bad
     Every worker of every replica has its own pool. Past the limit new
@@ -28,6 +31,7 @@ Use instead
 
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Related, Severity
@@ -75,6 +79,27 @@ class PoolBudget(Check):
             from sqlalchemy import create_engine
             engine = create_engine(URL, pool_size=5, max_overflow=2)
             """, "Procfile": "web: gunicorn app.main:app -w 4\n"}, title="4 x 7 = 28, under 100"),
+        Example({"recaptcha/demosite/docker-compose.yaml": """
+            services:
+              web:
+                build: .
+                command: gunicorn main:app --workers 4 -b 0.0.0.0:8080
+            """, "recaptcha/demosite/main.py": "from flask import Flask\napp = Flask(__name__)\n",
+            "cloud-sql/postgres/connect.py": """
+            from sqlalchemy import create_engine
+            pool = create_engine(URL, pool_size=20, max_overflow=10)
+            """, "cloud-sql/postgres/main.py": "from flask import Flask\napp = Flask(__name__)\n"},
+            title="a repository of samples: one sample's workers, another sample's engine"),
+        Example({"services/api/Procfile": "web: gunicorn api.main:app -w 4\n",
+                 "services/api/api/main.py": "from api.db import engine\n",
+                 "services/api/api/db.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine(URL, pool_size=20, max_overflow=10)
+            """, "services/worker/db.py": """
+            from sqlalchemy import create_engine
+            engine = create_engine(URL, pool_size=50, max_overflow=50)
+            """}, expect=["services/api/api/db.py:2"],
+            title="its own service's engine counts, the worker's beside it does not"),
     )
 
     def run(self, project: Project):
@@ -98,9 +123,9 @@ class PoolBudget(Check):
                 engines.append((facts.path, call, size_n, over_n, size is None, overflow is None))
         if not engines:
             return
-        per_process = sum(s + o for _, _, s, o, _, _ in engines)
         limit = int(self.options["connection-limit"])
-        worst = None
+        python_paths = sorted(source.path for source in project.python.sources)
+        worst: dict[int, tuple] = {}  # engine index -> (total, start, count, where, replicas, its engines)
         for start in project.start_commands:
             if start.server is None or not start.production:
                 continue
@@ -114,18 +139,48 @@ class PoolBudget(Check):
                 where = f"{workers.path}:{workers.span.line}, cpu-count {self.options['cpu-count']}"
             else:
                 continue
+            root = service_root(start, python_paths, [e[0] for e in engines])
+            mine = [i for i, engine in enumerate(engines) if engine[0].startswith(root)]
             replicas = int(start.replicas.text) if start.replicas is not None and start.replicas.text.isdigit() else 1
-            total = count * per_process * replicas
-            if total > limit and (worst is None or total > worst[0]):
-                worst = (total, start, count, where, replicas)
-        if worst is None:
-            return
-        total, start, count, where, replicas = worst
-        pools = " + ".join(f"{s}+{o}" for _, _, s, o, _, _ in engines)
-        replica_text = f" x {replicas} replicas ({start.replicas.path}:{start.replicas.span.line})" if replicas > 1 else ""
-        for path, call, size, overflow, default_size, default_overflow in engines:
+            total = count * sum(engines[i][2] + engines[i][3] for i in mine) * replicas
+            if total <= limit:
+                continue
+            for i in mine:
+                if i not in worst or total > worst[i][0]:
+                    worst[i] = (total, start, count, where, replicas, mine)
+        for i in sorted(worst):
+            total, start, count, where, replicas, mine = worst[i]
+            path, call, _, _, default_size, default_overflow = engines[i]
+            pools = " + ".join(f"{engines[j][2]}+{engines[j][3]}" for j in mine)
+            replica_text = (f" x {replicas} replicas ({start.replicas.path}:{start.replicas.span.line})"
+                            if replicas > 1 else "")
             defaults = " (SQLAlchemy defaults)" if default_size and default_overflow else ""
             yield self.finding(path, call.span,
                                f"{start.server.label} runs {count} workers ({where}) x pool {pools}{defaults} per "
                                f"process{replica_text} = {total} connections, over the limit of {limit}",
                                related=[Related(start.path, start.span, f"{start.label} starts {start.server.label}")])
+
+
+def service_root(start, python_paths: list[str], engine_paths: list[str]) -> str:
+    """The folder holding the code a start command serves, as a path prefix ("" for the whole repository).
+
+    The folder that holds the package of the server's target (``main:app`` started from
+    ``recaptcha/demosite/docker-compose.yaml`` is ``recaptcha/demosite/main.py``, or the nearest such module):
+    in a repository of many services, another service's engines are not this one's. Without a
+    target found in the repository, the nearest folder above the declaring file that has engines.
+    """
+    folder = posixpath.dirname(start.path)
+    target = start.server.target.text if start.server.target is not None else ""
+    module = target.split(":", 1)[0].strip("\"'")
+    module = module[:-3] if module.endswith(".py") else module.replace(".", "/")
+    if module and not module.startswith(("$", "/", ".")):
+        tails = ("/" + module + ".py", "/" + module + "/__init__.py")
+        found = [p for p in python_paths if ("/" + p).endswith(tails)]
+        near = [p for p in found if not folder or p.startswith(folder + "/")]
+        if found:
+            best = min(near or found, key=lambda p: (len(p), p))
+            tail = next(t for t in tails if ("/" + best).endswith(t))
+            return best[:len(best) - len(tail) + 1]
+    while folder and not any(p.startswith(folder + "/") for p in engine_paths):
+        folder = posixpath.dirname(folder)
+    return folder + "/" if folder else ""
