@@ -103,8 +103,11 @@ class RootUserInFinalStage(Check):
             """, ".github/docker/ci.Dockerfile": """
             FROM python:3.12-slim
             RUN pip install --no-cache-dir tox==4.23.2
+            """, ".kokoro/docker/Dockerfile": """
+            FROM ubuntu:24.04
+            RUN apt-get update
             """}, expect=["docker/Dockerfile.dev:1:info", "tests/docker/contexts/tiny/Dockerfile:1:info",
-                          ".github/docker/ci.Dockerfile:1:info"],
+                          ".github/docker/ci.Dockerfile:1:info", ".kokoro/docker/Dockerfile:1:info"],
             title="development Dockerfiles, test fixtures and CI images are only info"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder

@@ -102,7 +102,8 @@ _DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests"
 
 #: Folders whose files never deploy the service: test fixtures and suites, CI images,
 #: development containers and setups (prefect's tests/docker/contexts/*/Dockerfile).
-_DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circleci", ".gitlab", "fixtures",
+_DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circleci", ".gitlab", ".kokoro",
+                                               ".buildkite", ".azure-pipelines", ".woodpecker", ".drone", "fixtures",
                                                "integration-tests", "integration_tests"}
 
 
