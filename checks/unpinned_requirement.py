@@ -6,8 +6,10 @@ What it does
     exactly one release: bare names, ``>=``, ``~=``, ``<``, wildcards, ``!=``,
     a VCS URL without a full commit id, an archive URL without a hash. ``==``
     (without ``*``), ``===``, ``--hash`` and a pin in a ``-c`` constraints file
-    count as pinned. Inputs of a lock are not judged, the lock is: pip-tools
-    ``*.in`` files, and any list whose every loose requirement is pinned by a
+    count as pinned; a requirement whose environment marker never holds on
+    Linux CPython 3 (``; python_version < "3.0"``, ``; sys_platform ==
+    "win32"``) is never installed in a container. Inputs of a lock are not
+    judged, the lock is: pip-tools ``*.in`` files, and any list whose every loose requirement is pinned by a
     sibling file in the same folder (``base_requirements.txt`` beside the
     frozen ``requirements.txt``). Requirements files named for development or
     tooling (``dev``, ``test``, ``lint``, ``docs``, ``github-actions``,
@@ -105,8 +107,11 @@ class UnpinnedRequirement(Check):
             uvicorn[standard]
             sqlalchemy==2.0.36
             httpx~=0.27
-            """}, expect=["requirements.txt:1", "requirements.txt:2", "requirements.txt:4"],
-            title="ranges and bare names"),
+            redis<5; python_version < "3.0"
+            pywin32; sys_platform == "win32"
+            uvloop; sys_platform != "win32"
+            """}, expect=["requirements.txt:1", "requirements.txt:2", "requirements.txt:4", "requirements.txt:7"],
+            title="ranges and bare names; markers for Python 2 or Windows are never installed in a container"),
         Example({"requirements.txt": """
             -r requirements/base.txt
             gunicorn==23.0.0
@@ -175,6 +180,8 @@ class UnpinnedRequirement(Check):
                            or _mostly_development_tools(req_file))
             severity = Severity.INFO if development else None
             for req in req_file.requirements:
+                if not req.installed_on_linux:
+                    continue  # `; python_version < "3.0"`, `; sys_platform == "win32"`: never in the image
                 reason = req.unpinned_reason
                 if reason is None or (req.name and constraints.get(req.name)):
                     continue

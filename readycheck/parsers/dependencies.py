@@ -40,6 +40,9 @@ class Requirement:
     editable: bool = False
     local_path: bool = False
     extras: frozenset[str] = frozenset()
+    #: False when its environment marker holds on no Linux CPython 3.8 to 3.14
+    #: (``; python_version < "3.0"``, ``; sys_platform == "win32"``): never installed in a container.
+    installed_on_linux: bool = True
 
     @property
     def pinned(self) -> bool:
@@ -173,7 +176,21 @@ def _requirement(text: str, span: Span) -> Requirement | None:
     except InvalidRequirement:
         return None
     return Requirement(text, canonicalize_name(parsed.name), span, specifier=str(parsed.specifier),
-                       url=parsed.url, extras=frozenset(e.lower() for e in parsed.extras))
+                       url=parsed.url, extras=frozenset(e.lower() for e in parsed.extras),
+                       installed_on_linux=parsed.marker is None or _marker_holds_on_linux(parsed.marker))
+
+
+_LINUX_PYTHONS = [{"python_version": f"3.{minor}", "python_full_version": f"3.{minor}.0", "sys_platform": "linux",
+                   "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
+                   "platform_python_implementation": "CPython"} for minor in range(8, 15)]
+
+
+def _marker_holds_on_linux(marker) -> bool:
+    """Whether an environment marker is true for some Linux CPython 3.8-3.14 (what containers run)."""
+    try:
+        return any(marker.evaluate(environment) for environment in _LINUX_PYTHONS)
+    except Exception:  # an undefined or odd variable: assume it may hold
+        return True
 
 
 # --------------------------------------------------------------------------- pyproject
