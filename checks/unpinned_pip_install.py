@@ -25,15 +25,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, install_arguments
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
 INSTALLERS = {("pip", "install"), ("pip3", "install"), ("pipx", "install")}
-OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-                      "--extra-index-url", "-f", "--find-links", "--target", "-t", "--prefix", "--root", "--python",
-                      "--no-binary", "--only-binary", "--platform", "--python-version", "--implementation", "--abi"}
 TOOLING = {"pip", "setuptools", "wheel"}
 
 
@@ -61,7 +58,10 @@ class UnpinnedPipInstall(Check):
             RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
             RUN pip install --no-cache-dir gunicorn==23.0.0 /wheels/*.whl . ./libs/shared
             RUN pip install --no-cache-dir -e .
-            """}, title="tooling, requirements files, pins, paths"),
+            RUN uv pip install --no-cache --system --python-preference system \\
+                  --index https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match \\
+                  --requirements requirements.txt
+            """}, title="tooling, requirements files, pins, paths, uv options with values"),
     )
 
     def run(self, project: Project):
@@ -88,17 +88,11 @@ class UnpinnedPipInstall(Check):
                 break
         if start is None:
             return
-        skip = False
-        for word in words[start:]:
+        arguments = words[start:]
+        for index in install_arguments([w.text for w in arguments]):
+            word = arguments[index]
             text = word.text
-            if skip:
-                skip = False
-                continue
-            if text in OPTIONS_WITH_VALUE:
-                skip = True
-                continue
-            if text.startswith("-") or "/" in text or text in (".", "..") or text.endswith((".whl", ".tar.gz", ".zip")) \
-                    or "$" in text:
+            if "/" in text or text == ".." or text.endswith((".whl", ".tar.gz", ".zip")) or "$" in text:
                 continue
             try:
                 req = Requirement(text)

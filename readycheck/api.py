@@ -14,7 +14,7 @@ _WHERE = {
     "Check": "readycheck.check", "Example": "readycheck.check",
     "Diagnostic": "readycheck.findings", "Finding": "readycheck.findings", "Related": "readycheck.findings",
     "Severity": "readycheck.findings", "Span": "readycheck.findings",
-    "install_command": "readycheck.packages",
+    "install_arguments": "readycheck.packages", "install_command": "readycheck.packages",
     "Edit": "readycheck.fixes",
     "database_access": "readycheck.dbaccess",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",

@@ -24,9 +24,35 @@ def canonicalize_name(name: str) -> str:
 _LOCK_NAME = re.compile(r'(?m)^name\s*=\s*"([^"]+)"')
 _INSTALLERS = {("pip", "install"), ("pip3", "install"), ("uv", "pip"), ("uv", "add"), ("poetry", "add"),
                ("pipx", "install"), ("pipenv", "install")}
-_VALUE_OPTIONS = {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-                  "--extra-index-url", "-f", "--find-links", "--target", "-t", "--prefix", "--root", "--python",
-                  "--no-binary", "--only-binary", "--platform", "--group", "--extra"}
+#: Options of ``pip install``, ``uv pip install``, ``uv add``, ``poetry add``, ``pipx install`` that take
+#: the next word as their value (``--index-strategy unsafe-best-match``): that word is not a package.
+OPTIONS_WITH_VALUE = frozenset({
+    "-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints", "-e", "--editable",
+    "-i", "--index-url", "--extra-index-url", "--index", "--default-index", "--index-strategy", "-f",
+    "--find-links", "-t", "--target", "--prefix", "--root", "--src", "-p", "--python", "--python-preference",
+    "--python-platform", "--python-version", "--no-binary", "--only-binary", "--platform", "--implementation",
+    "--abi", "--group", "--extra", "--upgrade-strategy", "--progress-bar", "--log", "--cache-dir",
+    "--trusted-host", "--proxy", "--retries", "--timeout", "--exists-action", "--cert", "--client-cert",
+    "--global-option", "-C", "--config-settings", "--config-setting", "--report", "--root-user-action",
+    "--keyring-provider", "--resolution", "--prerelease", "--link-mode", "--exclude-newer", "--override",
+    "--overrides", "-b", "--build-constraints", "-P", "--upgrade-package", "--reinstall-package",
+    "--no-build-package", "--no-binary-package", "--refresh-package", "--color", "--directory", "--project",
+    "--config-file", "--torch-backend", "--source", "--suffix", "--pip-args", "--spec"})
+
+
+def install_arguments(words: list[str]) -> list[int]:
+    """Indexes of the package arguments among the words after an install subcommand: options, the
+    values of options that take one, and shell operators are left out."""
+    out: list[int] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word in OPTIONS_WITH_VALUE:
+            skip = True
+        elif not word.startswith("-") and word not in (".", "&&"):
+            out.append(index)
+    return out
 
 
 def _add(out: dict[str, set[str]], text: str) -> None:
@@ -91,17 +117,8 @@ def _run_installs(words: list[str], out: dict[str, set[str]]) -> bool:
         rest = words[i + 2:]
         if pair == ("uv", "pip") and rest[:1] == ["install"]:
             rest = rest[1:]
-        skip = False
-        for word in rest:
-            if skip:
-                skip = False
-                continue
-            if word in _VALUE_OPTIONS:
-                skip = True
-                continue
-            if word.startswith("-") or word in (".", "&&"):
-                continue
-            _add(out, word)
+        for index in install_arguments(rest):
+            _add(out, rest[index])
         return True
     return False
 
