@@ -106,8 +106,11 @@ class RootUserInFinalStage(Check):
             """, ".kokoro/docker/Dockerfile": """
             FROM ubuntu:24.04
             RUN apt-get update
+            """, ".ci/Dockerfile.cypress": """
+            FROM cypress/browsers:node-24
             """}, expect=["docker/Dockerfile.dev:1:info", "tests/docker/contexts/tiny/Dockerfile:1:info",
-                          ".github/docker/ci.Dockerfile:1:info", ".kokoro/docker/Dockerfile:1:info"],
+                          ".github/docker/ci.Dockerfile:1:info", ".kokoro/docker/Dockerfile:1:info",
+                          ".ci/Dockerfile.cypress:1:info"],
             title="development Dockerfiles, test fixtures and CI images are only info"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder

@@ -112,7 +112,7 @@ def is_development_path(path: str) -> bool:
     files and Dockerfiles, Procfile.dev, anything under a development or test folder
     (``.devcontainer/``, ``tests/``, ``.github/``, ``dev/``...)."""
     parts = path.lower().split("/")
-    if any(folder in _DEV_FOLDERS for folder in parts[:-1]):
+    if any(folder in _DEV_FOLDERS or folder.lstrip(".") in _DEV_FOLDERS for folder in parts[:-1]):  # .ci/ too
         return True
     stem_words = re.split(r"[._-]", parts[-1])
     return any(word in _DEV_WORDS for word in stem_words)
