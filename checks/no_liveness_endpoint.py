@@ -14,9 +14,9 @@ What it does
     start command names one, every top-level app outside tests, docs and
     examples. Option ``extra-health-paths`` (full paths, e.g.
     ``["/internal/am-i-alive"]``) names health routes with a house name, and
-    so does a probe the repository declares (HEALTHCHECK with curl, a
-    Kubernetes or compose probe, fly/render health-check paths) that requests
-    one of the app's routes.
+    so does a probe the repository declares (HEALTHCHECK with curl, or running
+    a repository script that requests a URL; a Kubernetes or compose probe;
+    fly/render health-check paths) that requests one of the app's routes.
 
 Why is this bad
     Without a cheap endpoint to probe, the orchestrator (Kubernetes, ECS, a
@@ -231,6 +231,24 @@ class NoLivenessEndpoint(Check):
             HEALTHCHECK CMD curl -fsS http://localhost:8000/api/app/about || exit 1
             CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
             """}, title="a route the Dockerfile's HEALTHCHECK requests is the health endpoint"),
+        Example({"app.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/api/app/about")
+            def about():
+                return {"version": "1"}
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import os, sys, requests
+            port = os.getenv("API_PORT", "9000")
+            sys.exit(0 if requests.get(f"http://127.0.0.1:{port}/api/app/about").ok else 1)
+            """}, title="... or that the repository script the HEALTHCHECK runs requests"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 

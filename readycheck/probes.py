@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from readycheck.findings import Span
-from readycheck.sourcefile import FileKind
+from readycheck.sourcefile import FileKind, UnreadableFile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from readycheck.project import Project
 
 _URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"'?]*)")
+#: A URL to the container itself inside a health-check script (the host may be a placeholder).
+_LOCAL_URL_PATH = re.compile(r"https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\{[^}/]*\})(?::[^/\s\"']*)?"
+                             r"(/[^\s\"'?{]*)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,32 @@ def _span(source, value: Any) -> Span:
     return source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
 
 
+def _requested_path(project: "Project", command: str) -> str | None:
+    """The URL path an exec check requests: written in the command (``curl -f http://localhost/healthz``),
+    or in the one repository script it runs (mealie's ``python $MEALIE_HOME/mealie/scripts/healthcheck.py``
+    requests ``f"http://127.0.0.1:{port}/api/app/about"``). The script is read as text, never run."""
+    match = _URL_PATH.search(command)
+    if match:
+        return match.group(1)
+    for word in command.split():
+        word = word.strip("\"'")
+        if not word.endswith(".py"):
+            continue
+        parts = [p for p in word.split("/") if p and p != "." and not p.startswith("$")]
+        for k in range(len(parts)):
+            tail = "/" + "/".join(parts[k:])
+            found = [f for f in project.files(FileKind.PYTHON) if ("/" + f.path).endswith(tail)]
+            if len(found) > 1:
+                break  # ambiguous: several files of that name
+            if found:
+                try:
+                    paths = {m.group(1) for m in _LOCAL_URL_PATH.finditer(found[0].text)}
+                except UnreadableFile:
+                    return None
+                return paths.pop() if len(paths) == 1 else None
+    return None
+
+
 def collect(project: "Project") -> list[Probe]:
     from readycheck import platforms
 
@@ -50,9 +79,8 @@ def collect(project: "Project") -> list[Probe]:
             check = stage.last("HEALTHCHECK")
             if check is not None and not check.value.strip().upper().startswith("NONE"):
                 command = check.value.split("CMD", 1)[-1].strip()
-                match = _URL_PATH.search(command)
                 probes.append(Probe(dockerfile.path, dockerfile.span_of(check), "Dockerfile", "health",
-                                    match.group(1) if match else None, command))
+                                    _requested_path(project, command), command))
     for source in project.files(FileKind.COMPOSE):
         doc = (project.yaml_documents(source) or [None])[0]
         services = doc.get("services") if isinstance(doc, dict) else None
@@ -61,10 +89,9 @@ def collect(project: "Project") -> list[Probe]:
             if isinstance(check, dict) and not check.get("disable") and check.get("test"):
                 test = check["test"]
                 command = " ".join(str(t) for t in test) if isinstance(test, list) else str(test)
-                match = _URL_PATH.search(command)
                 name = next((str(k) for k, v in services.items() if v is service), "")
                 probes.append(Probe(source.path, _span(source, test if hasattr(test, "start") else check),
-                                    "compose", "health", match.group(1) if match else None, command, name))
+                                    "compose", "health", _requested_path(project, command), command, name))
     for source in project.files(FileKind.YAML):
         for doc in platforms.kubernetes_documents(project, source) or []:
             if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
@@ -84,7 +111,7 @@ def collect(project: "Project") -> list[Probe]:
                     http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
                     exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
                     command = " ".join(str(c) for c in exec_.get("command") or []) if exec_ else None
-                    target = http.get("path") if http else None
+                    target = http.get("path") if http else (_requested_path(project, command) if command else None)
                     probes.append(Probe(source.path, _span(source, target if target is not None else probe),
                                         "Kubernetes", kind, str(target) if target is not None else None, command,
                                         owner))
