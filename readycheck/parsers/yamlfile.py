@@ -12,6 +12,11 @@ from __future__ import annotations
 import yaml
 
 MAX_NODES = 200_000
+#: LibYAML's parser when PyYAML was built with it: the same located nodes (character offsets, styles, errors
+#: with their marks), parsed 4x faster than by the pure-Python one (1,408 YAML files of 30 repositories:
+#: identical results, 3.6 s instead of 14.5 s with conversion). It also caps nesting at 1,000 levels.
+_Loader = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+_Loader = _Loader or yaml.SafeLoader
 
 
 class YamlTooLarge(ValueError):
@@ -52,7 +57,7 @@ def _scalar(node: yaml.ScalarNode, text: str, loader: yaml.SafeLoader) -> object
     value.start = node.start_mark.index
     value.end = node.end_mark.index
     raw = text[value.start:value.end]
-    if node.style is None and raw == node.value:
+    if not node.style and raw == node.value:  # plain: None from PyYAML's Python parser, "" from LibYAML's
         value.verbatim_at = value.start
     elif node.style in ("'", '"') and raw[1:-1] == node.value:
         value.verbatim_at = value.start + 1
@@ -96,7 +101,7 @@ def _convert(node: yaml.Node, text: str, budget: list[int], loader: yaml.SafeLoa
 def load_all(text: str) -> list[object]:
     """All documents of a YAML text, located. Raises yaml.YAMLError or YamlTooLarge."""
     budget = [MAX_NODES]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         documents = []
         while loader.check_node():
