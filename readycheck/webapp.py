@@ -335,12 +335,39 @@ def _scoped(scope: str, name: str) -> str:
     return f"{scope}.<locals>.{name}" if scope else name
 
 
+@dataclass(frozen=True)
+class _IncludeHelper:
+    app_index: int
+    app_name: str
+    router_index: int
+    router_name: str
+    prefix: str
+
+    @staticmethod
+    def of(function: Function) -> "_IncludeHelper | None":
+        """The helper a plain function is when it calls ``<param>.include_router(<param>, ...)``."""
+        if "." in function.qualname.replace(".<locals>.", ""):
+            return None  # a method: its call sites pass self implicitly
+        names = [p.name for p in function.params]
+        for site in function.calls:
+            if site.method != "include_router" or site.call is None:
+                continue
+            receiver = site.text.rpartition(".")[0]
+            router = site.call.arg(0, "router")
+            if receiver in names and router is not None and router.kind == "ref" and router.text in names:
+                prefix = site.call.kwarg("prefix")
+                literal = prefix.text if prefix is not None and prefix.kind == "str" else UNKNOWN_SEGMENT
+                return _IncludeHelper(names.index(receiver), receiver, names.index(router.text), router.text, literal)
+        return None
+
+
 class _Linker:
     def __init__(self, index: "PythonIndex", objects: dict[str, WebObject], model: WebModel) -> None:
         self.index = index
         self.objects = objects
         self.model = model
         self._by_module: dict[int, list[WebObject]] | None = None
+        self._helpers: dict[tuple[str, str], _IncludeHelper] | None = None
 
     def owner(self, module: ModuleFacts, text: str, scope: str, qualified: str | None) -> WebObject | None:
         """The web object a dotted receiver (``app``, ``users.router``) refers to.
@@ -420,6 +447,38 @@ class _Linker:
                 owner = self._owner_of_call(module, site, scope)
                 if owner is not None:
                     self._registration(module, owner, method, site, scope)
+        helper_names = {qualname.rpartition(".")[2] for _, qualname in self._include_helpers()}
+        for scope, site in self._calls(module):
+            if site.call is not None and site.text.rpartition(".")[2] in helper_names:
+                self._helper_call(module, site, scope)
+
+    def _include_helpers(self) -> dict[tuple[str, str], "_IncludeHelper"]:
+        """Repo functions that include a router given as a parameter into an app given as a parameter
+        (onyx's ``include_router_with_global_prefix_prepended(application, router, prefix=...)``)."""
+        if self._helpers is None:
+            self._helpers = {}
+            for module in self.index.web_modules():
+                for function in module.functions.values():
+                    helper = _IncludeHelper.of(function)
+                    if helper is not None:
+                        self._helpers[(module.path, function.qualname)] = helper
+        return self._helpers
+
+    def _helper_call(self, module: ModuleFacts, site: CallSite, scope: str) -> None:
+        """``helper(app, router)``: the include the helper makes, with a prefix readycheck cannot know
+        unless the helper writes a literal one (it often computes it)."""
+        found = self.index.function(module, site.callee or site.text, scope, site.callee is not None)
+        helper = self._include_helpers().get((found[1].path, found[0].qualname)) if found else None
+        if helper is None:
+            return
+        owner = self._ref_owner(module, site.call.arg(helper.app_index, helper.app_name), scope)
+        if owner is None:
+            return
+        argument = site.call.arg(helper.router_index, helper.router_name)
+        child = self._ref_owner(module, argument, scope)
+        for child in [child] if child is not None else self._loop_owners(module, argument, scope):
+            child.included = True
+            owner.includes.append(Include(child, helper.prefix, site.span, module))
 
     @staticmethod
     def _calls(module: ModuleFacts) -> Iterator[tuple[str, CallSite]]:

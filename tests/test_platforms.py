@@ -265,3 +265,29 @@ def test_routers_included_in_a_loop_over_a_tuple_of_routers(tmp_path):
     })
     (app,) = project.service_apps
     assert sorted(path for path, _ in app.all_routes()) == ["/api/flows/", "/api/ready", "/v2/flows/"]
+
+
+def test_routers_included_through_a_repo_helper_function(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/users.py": "from fastapi import APIRouter\nrouter = APIRouter(prefix='/users')\n\n@router.get('/')\n"
+                        "def users():\n    return []\n",
+        "svc/health.py": "from fastapi import APIRouter\nhealth_router = APIRouter()\n\n@health_router.get('/health')\n"
+                         "def health():\n    return 1\n",
+        "svc/main.py": (
+            "import os\n"
+            "from fastapi import APIRouter, FastAPI\n"
+            "from svc import users\n"
+            "from svc.health import health_router\n"
+            "def include_with_global_prefix(application: FastAPI, router: APIRouter, **kwargs) -> None:\n"
+            "    application.include_router(router, prefix=os.environ.get('API_PREFIX', ''), **kwargs)\n"
+            "def get_application() -> FastAPI:\n"
+            "    application = FastAPI()\n"
+            "    include_with_global_prefix(application, users.router)\n"
+            "    include_with_global_prefix(application, router=health_router)\n"
+            "    return application\n"
+            "app = get_application()\n"),
+    })
+    (app,) = project.service_apps
+    assert sorted(path for path, _ in app.all_routes()) == ["{?}/health", "{?}/users/"]
+    assert project.web.serves([app], "/health") is None  # the prefix is computed at run time: not known
