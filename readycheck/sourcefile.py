@@ -101,10 +101,13 @@ _DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests"
 
 
 #: Folders whose files never deploy the service: test fixtures and suites, CI images,
-#: development containers and setups (prefect's tests/docker/contexts/*/Dockerfile).
+#: development containers and setups (prefect's tests/docker/contexts/*/Dockerfile), and the
+#: examples, samples, demos and docs a project ships for its users (jupyterhub's examples/*/Dockerfile).
 _DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circleci", ".gitlab", ".kokoro",
                                                ".buildkite", ".azure-pipelines", ".woodpecker", ".drone", "fixtures",
-                                               "integration-tests", "integration_tests"}
+                                               "integration-tests", "integration_tests", "examples", "example",
+                                               "samples", "sample", "demo", "demos", "docs", "doc", "tutorial",
+                                               "tutorials"}
 
 
 def is_development_path(path: str) -> bool:
