@@ -4,7 +4,8 @@ Pipfile) with nothing that locks them.
 What it does
     For a package that is deployed (a Dockerfile, Procfile, compose file or
     PaaS config sits in its folder or below it), flags a ``pyproject.toml`` whose dependencies
-    (PEP 621 ``[project] dependencies`` or Poetry's) are not all pinned with
+    (PEP 621 ``[project] dependencies``, Poetry's, or the requirements file
+    setuptools reads them from: ``[tool.setuptools.dynamic]``) are not all pinned with
     ``==`` and that has no lockfile (``uv.lock``, ``poetry.lock``, ``pdm.lock``,
     ``Pipfile.lock``) and no fully pinned ``requirements*.txt`` beside it or at
     the repository root; and a ``Pipfile`` without ``Pipfile.lock``.
@@ -76,6 +77,15 @@ class MissingLockfile(Check):
             dependencies = ["fastapi>=0.110", "uvicorn"]
             """, "Dockerfile": "FROM python:3.12-slim\n"}, expect=["pyproject.toml:4"],
             title="ranges, no lockfile, deployed"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "hub"
+            dynamic = ["dependencies"]
+
+            [tool.setuptools.dynamic]
+            dependencies = { file = "requirements.txt" }
+            """, "requirements.txt": "tornado>=5.1\nsqlalchemy>=1.4.1\n", "Dockerfile": "FROM python:3.12-slim\n"},
+            expect=["pyproject.toml:6"], title="dependencies read by setuptools from a requirements file"),
         Example({"pyproject.toml": """
             [tool.poetry]
             name = "svc"
@@ -150,7 +160,10 @@ class MissingLockfile(Check):
                        if r.requirements and not r.path.endswith(".in") and all(q.pinned for q in r.requirements)}
         locked = lock_dirs | pinned_dirs
         for pyproject in project.pyprojects:
-            deps = pyproject.dependencies
+            deps = list(pyproject.dependencies)
+            for path in pyproject.dependency_files:  # [tool.setuptools.dynamic] dependencies = {file = ...}
+                listed = project.requirements_at(path)
+                deps += listed.requirements if listed is not None else []
             if not deps or all(d.pinned for d in deps):
                 continue
             directory = pyproject.source.directory

@@ -15,7 +15,10 @@ What it does
     tooling (``dev``, ``test``, ``lint``, ``docs``, ``github-actions``,
     ``tox``, ``bench``...), files that include one (``-r
     requirements-tests.txt``: a contributor's set-up) and files that are
-    mostly test, lint and docs tools give info findings only.
+    mostly test, lint and docs tools give info findings only. A file setuptools
+    reads as the package's own dependencies (``[tool.setuptools.dynamic]
+    dependencies = {file = "requirements.txt"}``) declares the ranges the
+    package accepts: RC302 asks for the lockfile instead.
 
 Why is this bad
     An unpinned requirement installs whatever was released last: the image you
@@ -149,10 +152,20 @@ class UnpinnedRequirement(Check):
                 title="a list of mostly test, lint and docs tools"),
         Example({"requirements.txt": "fastapi\nsqlalchemy==2.0.36\nuvicorn==0.34.0\npytest==8.3.4\n"},
                 expect=["requirements.txt:1"], title="an application's list with one test tool in it"),
+        Example({"requirements.txt": "tornado>=5.1\nsqlalchemy>=1.4.1\n", "pyproject.toml": """
+            [project]
+            name = "hub"
+            dynamic = ["dependencies"]
+
+            [tool.setuptools.dynamic]
+            dependencies = { file = "requirements.txt" }
+            """}, title="the package's own dependencies, read by setuptools"),
     )
 
     def run(self, project: Project):
-        files = {f.path: f for f in project.requirements_files if not f.path.endswith(".in")}
+        package_lists = {path for pyproject in project.pyprojects for path in pyproject.dependency_files}
+        files = {f.path: f for f in project.requirements_files
+                 if not f.path.endswith(".in") and f.path not in package_lists}
         queue = list(files.values())
         constraints: dict[str, bool] = {}
         seen = set(files)

@@ -8,6 +8,7 @@ URL fixed to a full commit id, or an archive URL with a hash fragment.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
@@ -206,6 +207,9 @@ class PyProject:
     groups: dict[str, list[Requirement]] = field(default_factory=dict)
     #: Where the main dependency list is declared (for repo-level findings).
     dependencies_span: Span | None = None
+    #: Requirements files setuptools reads as the package's dependencies
+    #: (``[tool.setuptools.dynamic] dependencies = {file = "requirements.txt"}``), as repository paths.
+    dependency_files: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -231,6 +235,17 @@ def parse_pyproject(source: SourceFile) -> PyProject:
     for group, items in (data.get("dependency-groups") or {}).items():
         if isinstance(items, list):
             project.groups[f"group:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
+    dynamic = ((data.get("tool") or {}).get("setuptools") or {}).get("dynamic") or {}
+    if isinstance(dynamic, dict):
+        tables = [dynamic.get("dependencies")] + list((dynamic.get("optional-dependencies") or {}).values()
+                                                       if isinstance(dynamic.get("optional-dependencies"), dict) else [])
+        for table in tables:
+            files = table.get("file") if isinstance(table, dict) else None
+            for name in [files] if isinstance(files, str) else files if isinstance(files, list) else []:
+                if isinstance(name, str):
+                    project.dependency_files.append(posixpath.normpath(posixpath.join(source.directory, name)))
+        if isinstance(dynamic.get("dependencies"), dict) and not project.dependencies_span:
+            project.dependencies_span = locator.key_span("dependencies")
     poetry = (data.get("tool") or {}).get("poetry") or {}
     if isinstance(poetry, dict):
         if isinstance(poetry.get("dependencies"), dict):
