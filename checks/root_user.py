@@ -108,12 +108,15 @@ class RootUserInFinalStage(Check):
             RUN apt-get update
             """, ".ci/Dockerfile.cypress": """
             FROM cypress/browsers:node-24
+            """, ".gitpod.Dockerfile": """
+            FROM gitpod/workspace-base:2024.01.17
             """, "examples/service-fastapi/Dockerfile": """
             FROM python:3.12-slim
             CMD ["fastapi", "run", "app.py"]
             """}, expect=["docker/Dockerfile.dev:1:info", "tests/docker/contexts/tiny/Dockerfile:1:info",
                           ".github/docker/ci.Dockerfile:1:info", ".kokoro/docker/Dockerfile:1:info",
-                          ".ci/Dockerfile.cypress:1:info", "examples/service-fastapi/Dockerfile:1:info"],
+                          ".ci/Dockerfile.cypress:1:info", ".gitpod.Dockerfile:1:info",
+                          "examples/service-fastapi/Dockerfile:1:info"],
             title="development Dockerfiles, test fixtures, CI images and shipped examples are only info"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder

@@ -97,7 +97,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
 
 
 _DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci",
-              "e2e", "playwright", "cypress", "selenium"}
+              "e2e", "playwright", "cypress", "selenium", "gitpod", "devcontainer", "codespaces"}
 
 
 #: Folders whose files never deploy the service: test fixtures and suites, CI images,
