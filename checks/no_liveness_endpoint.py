@@ -66,6 +66,18 @@ def may_be_health_route(route: Route) -> bool:
             and bool(_HEALTH_WORDS.search(route.handler.name.lower())))
 
 
+#: An app whose only route is not named like a health check (the probe examples).
+ABOUT_APP = """
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/api/app/about")
+    def about():
+        return {"version": "1"}
+    """
+
+
 class NoLivenessEndpoint(Check):
     id = "RC501"
     name = "no-liveness-endpoint"
@@ -216,30 +228,14 @@ class NoLivenessEndpoint(Check):
                     return True
 
                 return api_app
-            """}, title="a path readycheck cannot know is given the benefit of the doubt"),
-        Example({"app.py": """
-            from fastapi import FastAPI
-
-            app = FastAPI()
-
-            @app.get("/api/app/about")
-            def about():
-                return {"version": "1"}
-            """, "Dockerfile": """
+            """}, title="a path readycheck cannot know, on a handler named for a health check"),
+        Example({"app.py": ABOUT_APP, "Dockerfile": """
             FROM python:3.12-slim
             USER app
             HEALTHCHECK CMD curl -fsS http://localhost:8000/api/app/about || exit 1
             CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
             """}, title="a route the Dockerfile's HEALTHCHECK requests is the health endpoint"),
-        Example({"app.py": """
-            from fastapi import FastAPI
-
-            app = FastAPI()
-
-            @app.get("/api/app/about")
-            def about():
-                return {"version": "1"}
-            """, "Dockerfile": """
+        Example({"app.py": ABOUT_APP, "Dockerfile": """
             FROM python:3.12-slim
             USER app
             HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
