@@ -32,7 +32,7 @@ APP_CONSTRUCTORS = {
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "route", "websocket", "websocket_route"}
-UNKNOWN_SEGMENT = "{?}"
+UNKNOWN_SEGMENT = "<unknown>"  # shown to users as is: "readiness route <unknown>/health/ready"
 
 
 @dataclass

@@ -240,7 +240,7 @@ def test_route_paths_bound_to_names_are_resolved_when_they_name_one_string(tmp_p
     })
     (app,) = project.service_apps
     assert sorted(path for path, _ in app.all_routes()) == [
-        "/health", "/inner/api/ready", "/inner/api/{?}", "{?}"]
+        "/health", "/inner/api/<unknown>", "/inner/api/ready", "<unknown>"]
 
 
 def test_routers_included_in_a_loop_over_a_tuple_of_routers(tmp_path):
@@ -289,5 +289,5 @@ def test_routers_included_through_a_repo_helper_function(tmp_path):
             "app = get_application()\n"),
     })
     (app,) = project.service_apps
-    assert sorted(path for path, _ in app.all_routes()) == ["{?}/health", "{?}/users/"]
+    assert sorted(path for path, _ in app.all_routes()) == ["<unknown>/health", "<unknown>/users/"]
     assert project.web.serves([app], "/health") is None  # the prefix is computed at run time: not known
