@@ -108,6 +108,8 @@ class RootUserInFinalStage(Check):
             RUN apt-get update
             """, ".ci/Dockerfile.cypress": """
             FROM cypress/browsers:node-24
+            """, "serving/Dockerfile.backup": """
+            FROM python:3.12-slim
             """, ".gitpod.Dockerfile": """
             FROM gitpod/workspace-base:2024.01.17
             """, "examples/service-fastapi/Dockerfile": """
@@ -116,6 +118,7 @@ class RootUserInFinalStage(Check):
             """}, expect=["docker/Dockerfile.dev:1:info", "tests/docker/contexts/tiny/Dockerfile:1:info",
                           ".github/docker/ci.Dockerfile:1:info", ".kokoro/docker/Dockerfile:1:info",
                           ".ci/Dockerfile.cypress:1:info", ".gitpod.Dockerfile:1:info",
+                          "serving/Dockerfile.backup:1:info",
                           "examples/service-fastapi/Dockerfile:1:info"],
             title="development Dockerfiles, test fixtures, CI images and shipped examples are only info"),
         Example({"Dockerfile": """

@@ -42,25 +42,28 @@ _COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$", re.IGNORECAS
 _REQUIREMENTS = re.compile(r"(^|[._-])(requirements|constraints|reqs)([._-][\w.-]*)?\.(txt|in)$", re.IGNORECASE)
 
 
-_NOT_PLAIN_PYTHON = ("dockerfile.", "containerfile.", "gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py",
-                     "gunicorn.config.py")
+_NOT_PLAIN_PYTHON = ("gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py")
+#: Extensions of code and documents: ``dockerfile.py`` (a parser module) and ``Dockerfile.md`` are not
+#: Dockerfiles, and ``Procfile.sh`` is not a Procfile, whatever their names start with.
+_OTHER_LANGUAGES = (".py", ".pyi", ".md", ".rst", ".txt", ".sh", ".bash", ".json", ".toml", ".yml", ".yaml",
+                    ".go", ".js", ".ts", ".rs", ".java", ".html", ".cfg", ".ini", ".lock", ".ps1", ".bat")
 
 
 def classify(relpath: str) -> FileKind:
     """The kind of a file, from its repo-relative posix path alone."""
     name = relpath.rsplit("/", 1)[-1]
     lower = name.lower()
-    if lower.endswith(".py") and not lower.startswith(_NOT_PLAIN_PYTHON) and not name.startswith("Procfile."):
+    if lower.endswith(".py") and not lower.startswith(_NOT_PLAIN_PYTHON):
         return FileKind.PYTHON  # the common case, decided early (every later rule gives the same answer)
     parent = relpath.rsplit("/", 2)[-2].lower() if "/" in relpath else ""
-    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
-            or lower.endswith((".dockerfile", ".containerfile")):
-        return FileKind.DOCKERFILE
-    if lower == ".dockerignore" or lower.endswith(".dockerignore"):
+    if lower == ".dockerignore" or lower.endswith(".dockerignore"):  # Dockerfile.dockerignore too
         return FileKind.DOCKERIGNORE
+    if lower in ("dockerfile", "containerfile") or lower.endswith((".dockerfile", ".containerfile")) or \
+            (lower.startswith(("dockerfile.", "containerfile.")) and not lower.endswith(_OTHER_LANGUAGES)):
+        return FileKind.DOCKERFILE
     if _COMPOSE.match(name):
         return FileKind.COMPOSE
-    if name == "Procfile" or name.startswith("Procfile."):
+    if name == "Procfile" or (name.startswith("Procfile.") and not lower.endswith(_OTHER_LANGUAGES)):
         return FileKind.PROCFILE
     if lower == "fly.toml" or (lower.startswith("fly.") and lower.endswith(".toml")):
         return FileKind.FLY
@@ -112,13 +115,18 @@ _DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circ
 
 def is_development_path(path: str) -> bool:
     """Files that are development by convention: override/dev/local/test compose
-    files and Dockerfiles, Procfile.dev, anything under a development or test folder
+    files and Dockerfiles, Procfile.dev, old copies (Dockerfile.backup), anything under a development or test folder
     (``.devcontainer/``, ``tests/``, ``.github/``, ``dev/``...)."""
     parts = path.lower().split("/")
     if any(folder in _DEV_FOLDERS or folder.lstrip(".") in _DEV_FOLDERS for folder in parts[:-1]):  # .ci/ too
         return True
     stem_words = re.split(r"[._-]", parts[-1])
-    return any(word in _DEV_WORDS for word in stem_words)
+    return any(word in _DEV_WORDS or word in _STALE_COPY_WORDS for word in stem_words)
+
+
+#: A file kept as an old copy (``Dockerfile.backup``, ``docker-compose.old.yml``) is not what gets deployed.
+#: Only in file names: a ``backup/`` folder may well be a service.
+_STALE_COPY_WORDS = {"bak", "backup", "orig", "old"}
 
 
 _AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|benches?|"

@@ -64,6 +64,9 @@ def test_a_linked_gitignore_is_not_read(tmp_path):
 
 @pytest.mark.parametrize("path,kind", [
     ("Dockerfile", FileKind.DOCKERFILE), ("docker/Dockerfile.prod", FileKind.DOCKERFILE),
+    ("readycheck/parsers/dockerfile.py", FileKind.PYTHON), ("docs/Dockerfile.md", FileKind.OTHER),
+    ("Dockerfile.dockerignore", FileKind.DOCKERIGNORE), ("Procfile.dev", FileKind.PROCFILE),
+    ("Procfile.sh", FileKind.SHELL),
     ("api.dockerfile", FileKind.DOCKERFILE), ("Containerfile", FileKind.DOCKERFILE),
     ("docker-compose.yml", FileKind.COMPOSE), ("compose.override.yaml", FileKind.COMPOSE),
     ("docker-compose.dev.yml", FileKind.COMPOSE), ("Procfile", FileKind.PROCFILE), ("fly.toml", FileKind.FLY),
