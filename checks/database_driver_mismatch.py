@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
 ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
                  "aiomysql": "mysql", "asyncmy": "mysql", "aiosqlite": "sqlite"}
+_DATABASE = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql",
+             "sqlite": "sqlite"}
 URL_DRIVER = re.compile(r"\b(postgresql|postgres|mysql|mariadb|sqlite)\+(asyncpg|psycopg|aiomysql|asyncmy|aiosqlite)://")
 DRIVER_PACKAGES = {"asyncpg": {"asyncpg"}, "psycopg": {"psycopg", "psycopg-binary", "psycopg-c"},
                    "aiomysql": {"aiomysql"}, "asyncmy": {"asyncmy"}, "aiosqlite": {"aiosqlite"}}
@@ -87,6 +89,10 @@ class DatabaseDriverMismatch(Check):
             engine = create_async_engine(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://"))
             sync_engine = create_engine(os.environ["DATABASE_URL"])  # alembic uses psycopg2
             """}, title="async driver installed beside a sync one"),
+        Example({"requirements.txt": "sqlalchemy==2.0.36\n", "app/dialects.py": """
+            ASYNC_SCHEMES = {"postgresql": "postgresql+asyncpg://", "mysql": "mysql+aiomysql://",
+                             "sqlite": "sqlite+aiosqlite://"}
+            """}, title="a table of databases and their async drivers is not a URL"),
     )
 
     def run(self, project: Project):
@@ -100,10 +106,10 @@ class DatabaseDriverMismatch(Check):
             if any(c.callee in ASYNC_ENGINES for c in calls):
                 async_engine = True
             for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
-                for string in value.strings():
-                    match = URL_DRIVER.search(string.text)
-                    if match:
-                        urls.append((facts.path, string, match.group(2)))
+                found = [(string, match) for string in value.strings() if (match := URL_DRIVER.search(string.text))]
+                if len({_DATABASE[match.group(1)] for _, match in found}) > 1:
+                    continue  # a table of databases and their drivers ({"mysql": "mysql+aiomysql://", ...}), not a URL
+                urls += [(facts.path, string, match.group(2)) for string, match in found]
         seen = set()
         for path, string, driver in urls:
             if packages.keys() & DRIVER_PACKAGES[driver] or (path, string.span) in seen:
