@@ -26,7 +26,9 @@ What it does
     ``sessionmaker`` is a sync Session). A plain ``def`` handler is never flagged: FastAPI runs it in a
     thread pool, so a sync session there is correct. Work handed to
     ``run_in_threadpool``/``asyncio.to_thread``/``run_in_executor`` (including
-    lambdas) is not a call made on the loop.
+    lambdas) is not a call made on the loop. Apps in tests, docs, examples and
+    scripts are throwaway code and are not judged, unless a production start
+    command serves them.
 
 Why is this bad
     An ``async def`` handler runs on the event loop. While a blocking call
@@ -50,7 +52,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, is_auxiliary_path
 
 if TYPE_CHECKING:
     from readycheck.api import CallSite, Function, ModuleFacts, Project
@@ -144,6 +146,19 @@ def blocking_method(receiver_type: str | None, method: str | None) -> bool:
     if methods is None:
         return method not in _REDIS_SAFE
     return method in methods
+
+
+SLEEPY_APP = """
+    import time
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow():
+        time.sleep(1)
+        return {}
+    """
 
 
 class BlockingCallInAsyncRoute(Check):
@@ -420,6 +435,12 @@ class BlockingCallInAsyncRoute(Check):
                 time = requests.count("x")
                 return requests.get(0)
             """}, title="local names that shadow module names"),
+        Example({"tests/test_timeouts.py": SLEEPY_APP, "docs/examples/slow.py": SLEEPY_APP},
+                title="throwaway apps in tests and docs"),
+        Example({"scripts/proxy/server.py": SLEEPY_APP, "scripts/proxy/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "server:app", "--host", "0.0.0.0"]
+            """}, expect=["scripts/proxy/server.py:8"], title="an app under scripts/ that a Dockerfile serves"),
     )
 
     def run(self, project: Project):
@@ -445,8 +466,14 @@ class BlockingCallInAsyncRoute(Check):
         ``dependencies=[...]``), ``@app.middleware("http")`` functions, ``dispatch`` of
         BaseHTTPMiddleware subclasses, and async lifespan/startup hooks."""
         web = project.web
+        # Tests, docs and examples hold throwaway apps: judged only when a production start command serves them.
+        service = project.service_apps
+        served = {id(route) for app in service for _, route in app.all_routes()}
+        service_modules = {app.module.path for app in service}
         dependency_refs = []
         for route, handler in web.handlers():
+            if is_auxiliary_path(route.module.path) and id(route) not in served:
+                continue
             if handler.is_async:
                 where = f"{'/'.join(route.methods)} {route.path or '/'}"
                 yield f"async route `{handler.name}` ({where})", handler, route.module
@@ -455,6 +482,8 @@ class BlockingCallInAsyncRoute(Check):
             for deco in handler.decorators:
                 dependency_refs += [(d, route.module) for d in _dependency_list(deco.call)]
         for obj in web.objects:
+            if is_auxiliary_path(obj.module.path) and obj.module.path not in service_modules:
+                continue
             dependency_refs += [(d, obj.module) for d in _dependency_list(obj.call)]
             for function, module in obj.startup:
                 if function.is_async:
@@ -474,6 +503,8 @@ class BlockingCallInAsyncRoute(Check):
             if dependency.is_async:
                 yield f"async dependency `{dependency.qualname}`", dependency, dep_module
         for module in project.python.web_modules():
+            if is_auxiliary_path(module.path) and module.path not in service_modules:
+                continue
             for function in module.functions.values():
                 if not function.is_async:
                     continue
