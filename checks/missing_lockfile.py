@@ -10,7 +10,9 @@ What it does
     ``Pipfile.lock``) and no fully pinned ``requirements*.txt`` beside it or at
     the repository root; and a ``Pipfile`` without ``Pipfile.lock``.
     Libraries, which must not pin, are not deployed, so they are not flagged,
-    also inside a monorepo whose service is deployed from another folder.
+    also inside a monorepo whose service is deployed from another folder, or
+    when the only deployment files are development ones (``examples/``,
+    ``tests/``, ``docker-compose.override.yml``...).
     A lockfile counts only when the image reads it: a Dockerfile that installs
     the package with ``pip install .`` and nothing lock-aware (``uv sync``,
     ``poetry install``, ``pdm install``, ``pipenv install``, ``pip install -r``
@@ -36,7 +38,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, FileKind, Severity, Span, install_command
+from readycheck.api import Check, Example, FileKind, Severity, Span, install_command, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -109,7 +111,9 @@ class MissingLockfile(Check):
             name = "lib"
             version = "1.0"
             dependencies = ["httpx>=0.27"]
-            """}, title="a library (nothing deploys it) must not pin"),
+            """, "examples/service/Dockerfile": "FROM python:3.12-slim\n",
+            "tests/docker/Dockerfile": "FROM python:3.12-slim\n"},
+            title="a library (nothing deploys it, its examples and tests aside) must not pin"),
         Example({"sdk/python/pyproject.toml": """
             [project]
             name = "svc-sdk"
@@ -154,7 +158,8 @@ class MissingLockfile(Check):
     )
 
     def run(self, project: Project):
-        deploy_dirs = {f.directory for f in project.files(*DEPLOYMENT_KINDS)}
+        # A Dockerfile under examples/ or tests/ deploys nothing: readycheck's own examples/fastapi-bad.
+        deploy_dirs = {f.directory for f in project.files(*DEPLOYMENT_KINDS) if not is_development_path(f.path)}
         lock_dirs = {f.directory for f in project.lockfiles}
         pinned_dirs = {r.source.directory for r in project.requirements_files
                        if r.requirements and not r.path.endswith(".in") and all(q.pinned for q in r.requirements)}
