@@ -124,7 +124,6 @@ class PoolBudget(Check):
         if not engines:
             return
         limit = int(self.options["connection-limit"])
-        python_paths = sorted(source.path for source in project.python.sources)
         worst: dict[int, tuple] = {}  # engine index -> (total, start, count, where, replicas, its engines)
         for start in project.start_commands:
             if start.server is None or not start.production:
@@ -139,7 +138,7 @@ class PoolBudget(Check):
                 where = f"{workers.path}:{workers.span.line}, cpu-count {self.options['cpu-count']}"
             else:
                 continue
-            root = service_root(start, python_paths, [e[0] for e in engines])
+            root = service_root(project, start, [e[0] for e in engines])
             mine = [i for i, engine in enumerate(engines) if engine[0].startswith(root)]
             replicas = int(start.replicas.text) if start.replicas is not None and start.replicas.text.isdigit() else 1
             total = count * sum(engines[i][2] + engines[i][3] for i in mine) * replicas
@@ -161,7 +160,7 @@ class PoolBudget(Check):
                                related=[Related(start.path, start.span, f"{start.label} starts {start.server.label}")])
 
 
-def service_root(start, python_paths: list[str], engine_paths: list[str]) -> str:
+def service_root(project: Project, start, engine_paths: list[str]) -> str:
     """The folder holding the code a start command serves, as a path prefix ("" for the whole repository).
 
     The folder that holds the package of the server's target (``main:app`` started from
@@ -172,15 +171,15 @@ def service_root(start, python_paths: list[str], engine_paths: list[str]) -> str
     folder = posixpath.dirname(start.path)
     target = start.server.target.text if start.server.target is not None else ""
     module = target.split(":", 1)[0].strip("\"'")
-    module = module[:-3] if module.endswith(".py") else module.replace(".", "/")
-    if module and not module.startswith(("$", "/", ".")):
-        tails = ("/" + module + ".py", "/" + module + "/__init__.py")
-        found = [p for p in python_paths if ("/" + p).endswith(tails)]
-        near = [p for p in found if not folder or p.startswith(folder + "/")]
+    dotted = module[:-3].replace("/", ".") if module.endswith(".py") else module
+    if dotted and not dotted.startswith(("$", "/", ".")):
+        found = project.python.sources_named(dotted)
+        near = [s for s in found if not folder or s.path.startswith(folder + "/")]
         if found:
-            best = min(near or found, key=lambda p: (len(p), p))
-            tail = next(t for t in tails if ("/" + best).endswith(t))
-            return best[:len(best) - len(tail) + 1]
+            best = min(near or found, key=lambda s: (len(s.path), s.path)).path
+            depth = dotted.count(".") + 1 + best.endswith("/__init__.py")  # path parts the dotted name spans
+            parts = best.split("/")
+            return "/".join(parts[:-depth]) + "/" if len(parts) > depth else ""
     while folder and not any(p.startswith(folder + "/") for p in engine_paths):
         folder = posixpath.dirname(folder)
     return folder + "/" if folder else ""

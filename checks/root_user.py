@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, is_development_path
+from readycheck.api import Check, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Project, Stage
@@ -171,7 +171,6 @@ class RootUserInFinalStage(Check):
             stage = dockerfile.final_stage
             if stage is None or dockerfile.path in drops_privileges:
                 continue
-            severity = Severity.INFO if is_development_path(dockerfile.path) else None
             user_inst, owner = self._effective_user(dockerfile, stage)
             if user_inst is None:
                 image_name = owner.resolved_image.lower()
@@ -182,15 +181,13 @@ class RootUserInFinalStage(Check):
                     continue
                 image = stage.image or "scratch"
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
-                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root",
-                                   severity=severity)
+                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root")
                 continue
             raw = user_inst.value.strip()
             user = _resolve(_user_name(raw), dockerfile, owner)
             if user is not None and user in ROOT_USERS:
                 yield self.finding(dockerfile.path, dockerfile.span_of(user_inst, raw),
-                                   f"the final stage switches to USER {raw} last, so the container runs as root",
-                                   severity=severity)
+                                   f"the final stage switches to USER {raw} last, so the container runs as root")
 
     @staticmethod
     def _effective_user(dockerfile: Dockerfile, stage: Stage):

@@ -56,9 +56,10 @@ def _requested_path(project: "Project", command: str) -> str | None:
         if not word.endswith(".py"):
             continue
         parts = [p for p in word.split("/") if p and p != "." and not p.startswith("$")]
+        named = project.files_named(parts[-1]) if parts else []
         for k in range(len(parts)):
             tail = "/" + "/".join(parts[k:])
-            found = [f for f in project.files(FileKind.PYTHON) if ("/" + f.path).endswith(tail)]
+            found = [f for f in named if ("/" + f.path).endswith(tail)]
             if len(found) > 1:
                 break  # ambiguous: several files of that name
             if found:

@@ -513,6 +513,11 @@ class PythonIndex:
             if facts is not None:
                 yield facts
 
+    def sources_named(self, dotted: str) -> list[SourceFile]:
+        """The modules whose dotted name is, or ends with, ``dotted`` (``main`` finds ``svc/main.py``
+        and ``main/__init__.py``), without parsing them."""
+        return list(self._by_suffix.get(dotted, ()))
+
     def module(self, dotted: str, near: ModuleFacts | None = None) -> ModuleFacts | None:
         """The module with this dotted name (or name suffix), nearest to ``near``."""
         candidates = self._by_suffix.get(dotted)

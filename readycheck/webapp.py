@@ -133,10 +133,16 @@ def _path(index: "PythonIndex", module: ModuleFacts, value: Value | None, scope:
     return found if found is not None else UNKNOWN_SEGMENT
 
 
+def _module_binding(index: "PythonIndex", module: ModuleFacts, value: Value) -> tuple[ModuleFacts, str] | None:
+    """(module, name) of the module-level name a reference names: through imports when it was resolved."""
+    target = index.resolve(value.text, module) if value.resolved else (module, value.text)
+    return target if target is not None and "." not in target[1] else None
+
+
 def _string_constant(index: "PythonIndex", module: ModuleFacts, value: Value, scope: str) -> str | None:
     if value.resolved:
-        target = index.resolve(value.text, module)
-        return _only_string(target[0], target[1], "") if target is not None and "." not in target[1] else None
+        target = _module_binding(index, module, value)
+        return _only_string(target[0], target[1], "") if target is not None else None
     if "." in value.text:
         return None
     name = value.text
@@ -367,7 +373,8 @@ class _Linker:
         self.objects = objects
         self.model = model
         self._by_module: dict[int, list[WebObject]] | None = None
-        self._helpers: dict[tuple[str, str], _IncludeHelper] | None = None
+        self._helper_of: dict[int, _IncludeHelper] | None = None  # id(function) -> how it includes
+        self._helper_names: set[str] = set()
 
     def owner(self, module: ModuleFacts, text: str, scope: str, qualified: str | None) -> WebObject | None:
         """The web object a dotted receiver (``app``, ``users.router``) refers to.
@@ -411,12 +418,10 @@ class _Linker:
     def _list_value(self, module: ModuleFacts, value: Value) -> list[tuple[ModuleFacts, Value]]:
         """The items of a literal list or tuple, directly or through one name, with the module they are in."""
         if value.kind == "ref":
-            home, name = module, value.text
-            if value.resolved:
-                target = self.index.resolve(value.text, module)
-                if target is None:
-                    return []
-                home, name = target
+            target = _module_binding(self.index, module, value)
+            if target is None:
+                return []
+            home, name = target
             bound = [a.value for a in home.module_level(name)]
             if len(bound) != 1:
                 return []
@@ -438,47 +443,50 @@ class _Linker:
         for function in module.functions.values():
             for deco in function.decorators:
                 self._decorator(module, function, deco)
+        helper_names = self._include_helper_names()
         for scope, site in self._calls(module):
             method = site.method
-            if method is None:
-                continue
             if method in ("include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
                           "add_event_handler", "add_websocket_route"):
                 owner = self._owner_of_call(module, site, scope)
                 if owner is not None:
                     self._registration(module, owner, method, site, scope)
-        helper_names = {qualname.rpartition(".")[2] for _, qualname in self._include_helpers()}
-        for scope, site in self._calls(module):
-            if site.call is not None and site.text.rpartition(".")[2] in helper_names:
+            elif site.call is not None and site.text.rpartition(".")[2] in helper_names:
                 self._helper_call(module, site, scope)
 
-    def _include_helpers(self) -> dict[tuple[str, str], "_IncludeHelper"]:
-        """Repo functions that include a router given as a parameter into an app given as a parameter
-        (onyx's ``include_router_with_global_prefix_prepended(application, router, prefix=...)``)."""
-        if self._helpers is None:
-            self._helpers = {}
+    def _include_helper_names(self) -> set[str]:
+        """Names of the repo functions that include a router given as a parameter into an app given as a
+        parameter (onyx's ``include_router_with_global_prefix_prepended(application, router, prefix=...)``);
+        found once, over every web module."""
+        if self._helper_of is None:
+            self._helper_of = {}
             for module in self.index.web_modules():
                 for function in module.functions.values():
                     helper = _IncludeHelper.of(function)
                     if helper is not None:
-                        self._helpers[(module.path, function.qualname)] = helper
-        return self._helpers
+                        self._helper_of[id(function)] = helper
+                        self._helper_names.add(function.name)
+        return self._helper_names
 
     def _helper_call(self, module: ModuleFacts, site: CallSite, scope: str) -> None:
         """``helper(app, router)``: the include the helper makes, with a prefix readycheck cannot know
         unless the helper writes a literal one (it often computes it)."""
         found = self.index.function(module, site.callee or site.text, scope, site.callee is not None)
-        helper = self._include_helpers().get((found[1].path, found[0].qualname)) if found else None
+        helper = self._helper_of.get(id(found[0])) if found and self._helper_of else None
         if helper is None:
             return
         owner = self._ref_owner(module, site.call.arg(helper.app_index, helper.app_name), scope)
-        if owner is None:
-            return
-        argument = site.call.arg(helper.router_index, helper.router_name)
+        if owner is not None:
+            self._include(owner, module, site.call.arg(helper.router_index, helper.router_name), helper.prefix,
+                          site.span, scope)
+
+    def _include(self, owner: WebObject, module: ModuleFacts, argument: Value | None, prefix: str, span: Span,
+                 scope: str) -> None:
+        """Include the router an argument names, or every router a loop name stands for, into ``owner``."""
         child = self._ref_owner(module, argument, scope)
         for child in [child] if child is not None else self._loop_owners(module, argument, scope):
             child.included = True
-            owner.includes.append(Include(child, helper.prefix, site.span, module))
+            owner.includes.append(Include(child, prefix, span, module))
 
     @staticmethod
     def _calls(module: ModuleFacts) -> Iterator[tuple[str, CallSite]]:
@@ -575,13 +583,8 @@ class _Linker:
         if call is None:
             return
         if method == "include_router":
-            argument = call.arg(0, "router")
-            child = self._ref_owner(module, argument, scope)
-            children = [child] if child is not None else self._loop_owners(module, argument, scope)
-            for child in children:
-                child.included = True
-                owner.includes.append(Include(child, _path(self.index, module, call.kwarg("prefix"), scope),
-                                              site.span, module))
+            self._include(owner, module, call.arg(0, "router"), _path(self.index, module, call.kwarg("prefix"), scope),
+                          site.span, scope)
         elif method == "mount":
             path = _path(self.index, module, call.arg(0, "path"), scope)
             child = self._ref_owner(module, call.arg(1, "app"), scope)

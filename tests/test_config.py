@@ -97,3 +97,24 @@ def test_findings_in_development_files_are_info_but_python_modules_are_judged_as
     code, got = rules_found(capsys, tmp_path)
     assert got == {("RC103", "Dockerfile", "error"), ("RC103", "tests/docker/Dockerfile", "info"),
                    ("RC301", ".github/ci/requirements.txt", "info"), ("RC603", "app/local.py", "error")}
+
+
+def test_a_check_may_keep_its_severity_in_development_files(tmp_path):
+    from readycheck.api import Check, Span
+    from readycheck.config import Config
+    from readycheck.runner import scan
+
+    class EveryDockerfile(Check):
+        id, name, summary, why, fix = "T001", "every-dockerfile", "a Dockerfile", "for the test", "none"
+
+        def run(self, project):
+            for dockerfile in project.dockerfiles:
+                yield self.finding(dockerfile.path, Span(1), "a Dockerfile")
+
+    class EveryDockerfileEverywhere(EveryDockerfile):
+        id, name = "T002", "every-dockerfile-everywhere"
+        development_files_are_info = False
+
+    write_tree(tmp_path, {"tests/docker/Dockerfile": "FROM busybox:1.37\n"})
+    result = scan(tmp_path, Config(), [EveryDockerfile, EveryDockerfileEverywhere])
+    assert {(f.rule_id, f.severity.name) for f in result.findings} == {("T001", "INFO"), ("T002", "WARNING")}

@@ -715,12 +715,13 @@ def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
     name = method or text.rsplit(".", 1)[-1]
     if name in _ARGUMENT_METHODS:
         return True
-    for arg in [*node.args, *(k.value for k in node.keywords)]:  # a router handed to a helper: helper(app, users.router)
-        if (type(arg) is ast.Name and arg.id.endswith("router")) or \
-                (type(arg) is ast.Attribute and arg.attr.endswith("router")):
+    for arg in [*node.args, *(k.value for k in node.keywords)]:
+        kind = type(arg)
+        if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
+                (kind is ast.Name and arg.id.endswith("router")) or \
+                (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper
             return True
-    return any(isinstance(a, ast.Constant) and isinstance(a.value, str) and "://" in a.value
-               for a in list(node.args) + [k.value for k in node.keywords])
+    return False
 
 
 class PythonSyntaxError(ValueError):
