@@ -12,6 +12,6 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from readycheck.cli import main  # noqa: E402
+from readycheck.cli import console_main  # noqa: E402
 
-sys.exit(main())
+console_main()

@@ -7,11 +7,12 @@ Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it;
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import os
 import sys
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO, NoReturn, Sequence
 
 from readycheck import __version__
 
@@ -77,6 +78,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def console_main() -> NoReturn:
+    """The ``readycheck`` command and ``python -m readycheck``: ``main()``, then leave at once.
+
+    A scan leaves millions of small objects (facts, the web model, findings). Freeing
+    them one by one at interpreter teardown took 0.1 s of a cold scan of the generated
+    benchmark repository and 0.03 s of its 0.37 s warm rescan, and a user waits for it
+    all the same. By the time
+    ``main()`` returns every report is written and every file closed, so exit handlers
+    run, the standard streams are flushed, and the process ends without teardown.
+    Library callers of ``main()`` keep an ordinary return.
+    """
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError, OSError):  # the reader left, or the stream is closed
+            pass
+    os._exit(code)
 
 
 def _main(argv: list[str]) -> int:

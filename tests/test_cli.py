@@ -212,3 +212,29 @@ def test_loading_every_check_loads_no_parser():
     # Checks import their facts lazily: a scan answered from the cache never pays for the parsers.
     loaded = _modules_after("from readycheck.registry import load_checks\nassert load_checks()[0]")
     assert not loaded & HEAVY, loaded & HEAVY
+
+
+def test_the_command_writes_its_whole_report_before_it_exits_without_teardown(tmp_path):
+    # ``python -m readycheck`` (and the console script) leaves through os._exit, skipping
+    # interpreter teardown: what is still buffered must be written first, and exit
+    # handlers still run. A short report stays whole in stdout's buffer until then.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "Procfile").write_text("web: uvicorn app:app --reload\n")
+    code = ("import atexit, sys, runpy\n"
+            "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+            "sys.argv = ['readycheck', '.', '--no-cache', '--select', 'RC201'] + sys.argv[1:]\n"
+            "runpy.run_module('readycheck', run_name='__main__')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as users run it
+    for args in ([], ["--format", "json"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path,
+                              env=env)
+        assert done.returncode == 1, done.stderr
+        assert "exit handler ran" in done.stderr
+        if args:
+            assert [f["rule_id"] for f in json.loads(done.stdout)["findings"]] == ["RC201"]
+        else:
+            assert done.stdout.splitlines()[-1].startswith("Found 1 problem"), done.stdout
