@@ -89,9 +89,12 @@ def console_main() -> NoReturn:
     all the same. By the time
     ``main()`` returns every report is written and every file closed, so exit handlers
     run, the standard streams are flushed, and the process ends without teardown.
-    Library callers of ``main()`` keep an ordinary return.
+    Library callers of ``main()`` keep an ordinary return, and so does a run under a
+    profiler or tracer (``python -m cProfile -m readycheck`` writes its stats after this).
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
