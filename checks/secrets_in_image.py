@@ -7,9 +7,12 @@ What it does
     carry a value (a literal, or ``$OTHER`` copied in), every ``ARG`` with
     such a name (build arguments are recorded in the image history), and any
     ENV/ARG whose value is a URL with a password (``postgres://user:pass@db``).
-    Names like ``*_KEY_FILE``/``*_PATH`` (where a secret is, not what it is),
-    ``USERNAME``, and front-end variables published on purpose (``VITE_*``,
-    ``NEXT_PUBLIC_*``, ``REACT_APP_*``) pass.
+    Names are read word by word (``PGPASSWORD`` and ``HF_TOKEN`` are secrets;
+    ``TOKENIZERS_PARALLELISM``, ``TIKTOKEN_CACHE_DIR`` and ``MAX_TOKENS`` are
+    not). Names like ``*_KEY_FILE``/``*_PATH`` and ENV values that are file
+    paths (where a secret is, not what it is), ``USERNAME``, and front-end
+    variables published on purpose (``VITE_*``, ``NEXT_PUBLIC_*``,
+    ``REACT_APP_*``) pass.
 
 Why is this bad
     ENV values are stored in the image config and ARG values in its history:
@@ -35,12 +38,35 @@ from readycheck.api import Check, Example, Severity
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL)",
-                         re.IGNORECASE)
+#: Words of a name (split at ``_``, ``-`` and ``.``) that say it holds a secret. A word, not a
+#: substring: ``TOKENIZERS_PARALLELISM``, ``TIKTOKEN_CACHE_DIR`` and ``MAX_TOKENS`` hold none.
+SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL",
+                          "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY"})
+#: ... or that ends a word glued to its prefix (``PGPASSWORD``, ``CLIENTSECRET``). ``TOKEN`` is not
+#: here: glued, it is mostly another word (``TIKTOKEN``).
+SECRET_SUFFIXES = ("PASSWORD", "PASSWD", "SECRET", "APIKEY")
+#: ``KEY`` is a secret as the last word (``STRIPE_KEY``) or after these (``API_KEY_V2``).
+KEY_PREFIXES = frozenset({"API", "PRIVATE", "ACCESS", "SECRET", "SIGNING", "ENCRYPTION", "MASTER"})
+_NAME_WORDS = re.compile(r"[_.\-]+")
+#: A value that is a file path (two or more segments) says where a secret is, not what it is.
+PATH_VALUE = re.compile(r"^/[\w.@+-]+(?:/[\w.@+-]+)+/?$")
 NOT_SECRET = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_ID|_URL_ENV|_HEADER|_LENGTH|_EXPIRE\w*|_TTL|_ALGORITHM)$", re.IGNORECASE)
 #: Build variables a front-end bundler publishes to every browser on purpose: not secrets.
 PUBLIC_PREFIXES = ("VITE_", "NEXT_PUBLIC_", "REACT_APP_", "NUXT_PUBLIC_", "PUBLIC_", "EXPO_PUBLIC_")
 CREDENTIAL_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:[^/@\s]+@", re.IGNORECASE)
+
+
+def secret_name(name: str) -> bool:
+    """Whether a variable's name says it holds a secret, word by word."""
+    if NOT_SECRET.search(name) or name.upper().startswith(PUBLIC_PREFIXES):
+        return False
+    words = [w for w in _NAME_WORDS.split(name.upper()) if w]
+    for i, word in enumerate(words):
+        if word in SECRET_WORDS or word.endswith(SECRET_SUFFIXES):
+            return True
+        if word == "KEY" and (i == len(words) - 1 or (i > 0 and words[i - 1] in KEY_PREFIXES)):
+            return True
+    return False
 
 
 class SecretsInImage(Check):
@@ -76,6 +102,23 @@ class SecretsInImage(Check):
             ARG USERNAME=app
             ARG VITE_MAPS_API_KEY=public-browser-key
             """}, title="builder-stage arg, file paths, URL without password, empty value, public names"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV PGPASSWORD=hunter2
+            ENV HF_TOKEN=hf_abc123 \\
+                OPENAI_API_KEY=sk-proj-abc
+            ARG STRIPE_KEY
+            """}, expect=["Dockerfile:2", "Dockerfile:3", "Dockerfile:4", "Dockerfile:5"],
+            title="secret words glued to a prefix, or as whole words"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV TOKENIZERS_PARALLELISM=false \\
+                TIKTOKEN_CACHE_DIR=/home/worker/app/tiktoken_cache \\
+                TIKTOKEN_ENCODINGS_BASE=/home/worker/app/encodings \\
+                MAX_TOKENS=4096 \\
+                KEY_PREFIX=app
+            ENV GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json
+            """}, title="words that only contain a secret word, and a path to where a secret is"),
     )
 
     def run(self, project: Project):
@@ -85,15 +128,15 @@ class SecretsInImage(Check):
                     if inst.keyword not in ("ENV", "ARG"):
                         continue
                     for name, value, span in dockerfile.assignments(inst):
-                        secret_name = bool(SECRET_NAME.search(name)) and not NOT_SECRET.search(name) \
-                            and not name.upper().startswith(PUBLIC_PREFIXES)
-                        if CREDENTIAL_URL.match(value.strip("\"'")):
+                        secret = secret_name(name)
+                        literal = value.strip("\"'")
+                        if CREDENTIAL_URL.match(literal):
                             yield self.finding(dockerfile.path, span,
                                                f"{inst.keyword} {name} holds a URL with a password")
-                        elif secret_name and inst.keyword == "ARG":
+                        elif secret and inst.keyword == "ARG":
                             yield self.finding(dockerfile.path, span,
                                                f"ARG {name} looks like a secret: build arguments are kept in the "
                                                f"image history")
-                        elif secret_name and value.strip("\"'"):
+                        elif secret and literal and not PATH_VALUE.match(literal):
                             yield self.finding(dockerfile.path, span,
                                                f"ENV {name} puts a secret value into the image configuration")
