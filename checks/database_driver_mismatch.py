@@ -6,10 +6,12 @@ What it does
     * the code creates an async engine (``create_async_engine``) but the only
       PostgreSQL or MySQL driver declared is a synchronous one (``psycopg2``,
       ``psycopg2-binary``, ``pymysql``, ``mysqlclient``); the sync driver's
-      requirement line is flagged;
+      requirement line is flagged. When every async engine's URL names its
+      database (``f"postgresql+asyncpg://{host}/db"``), only the drivers of
+      those databases are judged;
     * a connection URL in the code names an async driver (``postgresql+asyncpg://``,
       ``mysql+aiomysql://``, ``mysql+asyncmy://``, ``sqlite+aiosqlite://``,
-      ``postgresql+psycopg://``), also inside the common
+      ``postgresql+psycopg://``), in a string or an f-string, also inside the common
       ``.replace("postgresql://", "postgresql+asyncpg://")`` idiom, and that
       driver is not declared; the URL is flagged.
 
@@ -33,12 +35,12 @@ Use instead
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from readycheck.api import Check, Example, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, Value
 
 SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
 ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
@@ -93,20 +95,52 @@ class DatabaseDriverMismatch(Check):
             ASYNC_SCHEMES = {"postgresql": "postgresql+asyncpg://", "mysql": "mysql+aiomysql://",
                              "sqlite": "sqlite+aiosqlite://"}
             """}, title="a table of databases and their async drivers is not a URL"),
+        Example({"requirements.txt": "sqlalchemy[asyncio]==2.0.36\npsycopg2-binary==2.9.10\n", "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            from app.settings import settings
+
+            engine = create_async_engine(f"postgresql+asyncpg://{settings.db_user}@{settings.db_host}/app")
+            """}, expect=["app/db.py:5", "requirements.txt:2"],
+            title="an f-string URL names a driver that is not installed, beside a sync one"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            dependencies = ["sqlalchemy[asyncio]==2.0.36", "asyncpg==0.30.0", "aiosqlite==0.20.0",
+                            "pymysql==1.1.1"]
+            """, "app/clients.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+
+            def postgres(url):
+                return create_async_engine(f"postgresql+asyncpg://{url}")
+
+
+            def sqlite(path):
+                return create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+
+            def mysql(url):
+                return create_engine(f"mysql+pymysql://{url}")  # reports: a sync engine on purpose
+            """}, title="the async engines name their databases; the sync MySQL driver serves a sync engine"),
     )
 
     def run(self, project: Project):
         packages = project.declared_packages
         if packages is None:
             return
-        async_engine = False
+        #: The databases the async engines connect to; None stands for an engine whose URL is not written out.
+        async_databases: set[str | None] = set()
         urls = []
         for facts in project.python.modules_with(*MARKERS):
             calls = facts.all_calls()
-            if any(c.callee in ASYNC_ENGINES for c in calls):
-                async_engine = True
+            for call in calls:
+                if call.callee in ASYNC_ENGINES:
+                    async_databases |= _engine_databases(call.call)
             for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
-                found = [(string, match) for string in value.strings() if (match := URL_DRIVER.search(string.text))]
+                found = [(string, match) for string in _literals(value) if (match := URL_DRIVER.search(string.text))]
                 if len({_DATABASE[match.group(1)] for _, match in found}) > 1:
                     continue  # a table of databases and their drivers ({"mysql": "mysql+aiomysql://", ...}), not a URL
                 urls += [(facts.path, string, match.group(2)) for string, match in found]
@@ -117,11 +151,35 @@ class DatabaseDriverMismatch(Check):
             seen.add((path, string.span))
             yield self.finding(path, string.span,
                                f"the URL uses the {driver} driver but no dependency installs {driver}")
-        if async_engine:
+        if async_databases:
             for name, database in SYNC_DRIVERS.items():
                 if name not in packages or any(db == database and p in packages for p, db in ASYNC_DRIVERS.items()):
                     continue
+                if database not in async_databases and None not in async_databases:
+                    continue  # every async engine names another database: this driver serves sync engines
                 for decl_path, req in project.requirement_declarations(name):
                     yield self.finding(decl_path, req.span,
                                        f"the code creates an async engine but the only {database} driver is "
                                        f"`{req.text}`, a synchronous one")
+
+
+_SCHEME = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(?:\+\w+)?://")
+
+
+def _literals(value: Value) -> Iterator[Value]:
+    """Every string literal and f-string in a summary, nested arguments included."""
+    if value.kind in ("str", "fstring"):
+        yield value
+    for item in value.items:
+        yield from _literals(item)
+    for _, item in value.keywords:
+        yield from _literals(item)
+
+
+def _engine_databases(call: Value | None) -> set[str | None]:
+    """The databases an engine's URL argument names: ``{"postgresql"}`` for
+    ``f"postgresql+asyncpg://{host}/db"`` or ``url.replace("postgresql://", "postgresql+asyncpg://")``;
+    ``{None}`` when the URL comes from elsewhere (a variable, the environment)."""
+    url = call.arg(0, "url") if call is not None else None
+    named = {_DATABASE[m.group(1)] for text in _literals(url) if (m := _SCHEME.match(text.text))} if url else set()
+    return named or {None}

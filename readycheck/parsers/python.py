@@ -47,7 +47,8 @@ class Value(NamedTuple):
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
     name or the local name), "call" (``text`` = qualified callee), "list",
     "dict", "each" (a ``for`` loop's name: each element of ``items[0]`` in
-    turn), "other".
+    turn), "fstring" (``text`` is its literal parts with ``{}`` for each
+    field), "other".
     """
 
     kind: str
@@ -295,7 +296,10 @@ class _Extractor:
                              if isinstance(k, ast.Constant) and isinstance(k.value, str))
             return Value("dict", "", span, keywords=keywords)
         if cls is ast.JoinedStr:
-            return Value("other", "f-string", span)
+            # f"postgresql+asyncpg://{host}/db": its literal parts, "{}" for each field.
+            template = "".join(part.value if type(part) is ast.Constant and type(part.value) is str else "{}"
+                               for part in node.values)
+            return Value("fstring", template, span)
         if cls is ast.Subscript:
             root = node.value
             while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
