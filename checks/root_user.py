@@ -14,8 +14,11 @@ Why is this bad
     rewrite the app's code and reads every mounted secret; with a kernel or
     runtime escape it owns the host. hadolint never flags an image with no
     ``USER`` at all; this check does. Official database images (postgres,
-    mysql, redis...) that drop root in their own entrypoint, and AWS Lambda
-    base images, pass.
+    mysql, redis...) that drop root in their own entrypoint, images whose own
+    Dockerfile ends with a non-root ``USER`` (Keycloak, Grafana, Prometheus,
+    Jenkins, Airflow, Jupyter...), and AWS Lambda base images pass, and so does
+    an image built ``FROM`` the project's own image (``myorg/<project name>``)
+    when the project's Dockerfile switches to a non-root user.
 
 Example
     FROM python:3.12-slim
@@ -34,18 +37,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Project, Stage
 
 NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
                         # AWS Lambda runs the function as an unprivileged sandbox user whatever USER says.
-                        "public.ecr.aws/lambda/", "amazon/aws-lambda-")
+                        "public.ecr.aws/lambda/", "amazon/aws-lambda-",
+                        # Images whose own Dockerfile ends with a non-root USER.
+                        "keycloak", "grafana/grafana", "prom/", "jenkins/jenkins", "sonarqube",
+                        "nginx-unprivileged", "temporalio/", "docker.elastic.co/", "apache/airflow",
+                        "jupyter/", "selenium/", "confluentinc/")
 #: Official images whose own entrypoint drops to an unprivileged user (gosu/su-exec):
 #: they run as root only until the server starts, as long as their ENTRYPOINT is kept.
 SELF_DROPPING_IMAGES = {"postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "memcached", "elasticsearch",
-                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server"}
+                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server", "kibana", "logstash"}
 PRIVILEGE_DROPPERS = {"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"}
 ROOT_USERS = {"root", "0"}
 
@@ -162,11 +169,54 @@ class RootUserInFinalStage(Check):
             USER ${APP_USER}
             CMD ["gunicorn", "app.main:app"]
             """}, title="USER from a build argument"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "tradebot"
+            version = "1"
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            RUN useradd --uid 1000 bot
+            USER bot
+            CMD ["tradebot", "trade"]
+            """, "docker/Dockerfile.custom": """
+            FROM tradebotorg/tradebot:develop
+            RUN pip install --user --no-cache-dir pyti==0.2.2
+            """, "docker/Dockerfile.plot": """
+            ARG sourceimage=tradebotorg/tradebot
+            ARG sourcetag=develop
+            FROM ${sourceimage}:${sourcetag}
+            RUN pip install --user --no-cache-dir plotly==5.24.1
+            """}, title="images built FROM the project's own image inherit the USER of its Dockerfile"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "tradebot"
+            version = "1"
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["tradebot", "trade"]
+            """, "docker/Dockerfile.custom": """
+            FROM tradebotorg/tradebot:develop
+            RUN pip install --no-cache-dir pyti==0.2.2
+            """}, expect=["Dockerfile:1", "docker/Dockerfile.custom:1"],
+            title="the project's own image runs as root, and so does an image built FROM it"),
+        Example({"auth/Dockerfile": """
+            FROM quay.io/keycloak/keycloak:26.2
+            COPY themes /opt/keycloak/themes
+            ENTRYPOINT ["/opt/keycloak/bin/kc.sh", "start"]
+            """, "logs/Dockerfile": """
+            FROM kibana:5
+            """}, title="official images that set a non-root USER or drop root in their entrypoint"),
     )
 
     def run(self, project: Project):
         drops_privileges = {start.path for start in project.start_commands if start.origin == "Dockerfile"
                             and any(c.words and c.words[0].rsplit("/", 1)[-1] in PRIVILEGE_DROPPERS for c in start.chain)}
+        own_names = _project_names(project)
+        # The repository's own image (FROM myorg/<project>:tag) gets its USER from a Dockerfile here.
+        own_image_is_non_root = bool(own_names) and any(
+            self._runs_as_non_root(d) for d in project.dockerfiles
+            if d.final_stage is not None and not is_development_path(d.path)
+            and not _is_own_image(self._effective_user(d, d.final_stage)[1], own_names))
         for dockerfile in project.dockerfiles:
             stage = dockerfile.final_stage
             if stage is None or dockerfile.path in drops_privileges:
@@ -176,8 +226,10 @@ class RootUserInFinalStage(Check):
                 image_name = owner.resolved_image.lower()
                 if any(hint in image_name for hint in NON_ROOT_IMAGE_HINTS):
                     continue
-                repo = image_name.split("@")[0].rsplit(":", 1)[0].removeprefix("docker.io/").removeprefix("library/")
+                repo = _image_repo(image_name)
                 if repo in SELF_DROPPING_IMAGES and stage.last("ENTRYPOINT") is None:
+                    continue
+                if own_image_is_non_root and _is_own_image(owner, own_names):
                     continue
                 image = stage.image or "scratch"
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
@@ -188,6 +240,13 @@ class RootUserInFinalStage(Check):
             if user is not None and user in ROOT_USERS:
                 yield self.finding(dockerfile.path, dockerfile.span_of(user_inst, raw),
                                    f"the final stage switches to USER {raw} last, so the container runs as root")
+
+    def _runs_as_non_root(self, dockerfile: Dockerfile) -> bool:
+        user_inst, owner = self._effective_user(dockerfile, dockerfile.final_stage)
+        if user_inst is None:
+            return False
+        user = _resolve(_user_name(user_inst.value.strip()), dockerfile, owner)
+        return user is not None and user not in ROOT_USERS
 
     @staticmethod
     def _effective_user(dockerfile: Dockerfile, stage: Stage):
@@ -205,6 +264,35 @@ class RootUserInFinalStage(Check):
                 break
             current = parent
         return None, current
+
+
+def _image_repo(image_name: str) -> str:
+    """``docker.io/library/postgres:16@sha256:...`` -> ``postgres``."""
+    return image_name.split("@")[0].rsplit(":", 1)[0].removeprefix("docker.io/").removeprefix("library/")
+
+
+def _project_names(project: Project) -> set[str]:
+    """The distribution names of the repository's own packages (``[project] name``)."""
+    from readycheck.api import canonicalize_name
+
+    names = set()
+    for pyproject in project.pyprojects:
+        section = pyproject.data.get("project")
+        name = section.get("name") if isinstance(section, dict) else None
+        if isinstance(name, str) and name:
+            names.add(canonicalize_name(name))
+    return names
+
+
+def _is_own_image(stage: Stage, own_names: set[str]) -> bool:
+    """``FROM freqtradeorg/freqtrade:develop`` in the freqtrade repository: an image of a
+    namespace whose name is the project's own, built from a Dockerfile of this repository."""
+    repo = _image_repo(stage.resolved_image.lower())
+    if "/" not in repo:  # an official image (python, postgres), never the project's own
+        return False
+    from readycheck.api import canonicalize_name
+
+    return canonicalize_name(repo.rsplit("/", 1)[-1]) in own_names
 
 
 def _autofix(self, project, finding):

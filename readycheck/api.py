@@ -15,6 +15,7 @@ _WHERE = {
     "Diagnostic": "readycheck.findings", "Finding": "readycheck.findings", "Related": "readycheck.findings",
     "Severity": "readycheck.findings", "Span": "readycheck.findings",
     "install_arguments": "readycheck.packages", "install_command": "readycheck.packages",
+    "canonicalize_name": "readycheck.packages",
     "Edit": "readycheck.fixes",
     "database_access": "readycheck.dbaccess",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
