@@ -57,8 +57,8 @@ def find_config_file(start: Path) -> Path | None:
         if pyproject.is_file():
             try:
                 data = tomllib_module().loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, ValueError):  # UnicodeDecodeError and TOMLDecodeError are ValueErrors
-                data = {}
+            except (OSError, ValueError, RecursionError):  # UnicodeDecodeError and TOMLDecodeError are
+                data = {}  # ValueErrors; tomllib recurses once per nested array: the scan reports the file
             if isinstance(data.get("tool"), dict) and "readycheck" in data["tool"]:
                 return pyproject
         if (folder / ".git").exists():
@@ -83,6 +83,8 @@ def read_config_table(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nesting too deep") from None
     if path.name == "pyproject.toml":
         table = (data.get("tool") or {}).get("readycheck", {})
     else:

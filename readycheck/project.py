@@ -205,6 +205,8 @@ class Project:
             return build()
         except UnreadableFile as exc:
             self.diagnose(path, str(exc))
+        except RecursionError:  # json and tomllib recurse once per nested array or table
+            self.diagnose(path, f"cannot parse {what or 'file'}: nesting too deep")
         except ValueError as exc:  # json and TOML syntax errors (TOMLDecodeError is a ValueError)
             self.diagnose(path, f"cannot parse {what or 'file'}: {str(exc).splitlines()[0] if str(exc) else exc}")
         except Exception as exc:

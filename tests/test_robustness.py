@@ -87,3 +87,34 @@ def test_python_312_type_parameters_lose_no_finding_on_an_older_python(tmp_path)
         "@app.get('/items')\nasync def items[T](page: Page[T]):\n    time.sleep(1)\n")})
     assert ("RC401", "app/main.py", 14) in found(result)
     assert not diag(result, "app/main.py")
+
+
+def test_deeply_nested_toml_and_json_are_parse_diagnostics(tmp_path, capsys):
+    # json and tomllib recurse once per nested array: 100,000 of them exhaust the stack.
+    # Each such file is a "not judged" diagnostic, never an internal error (exit 2) or a
+    # crash, and the Dockerfile beside them is still judged. pyproject.toml is also read
+    # before the scan, to look for [tool.readycheck]: that read must not crash either.
+    import json
+
+    from readycheck.cli import main
+
+    deep = "[" * 100_000
+    result = _scan(tmp_path, {"fly.toml": "app = " + deep + "\n", "railway.json": deep,
+                              "svc/railway.toml": "a = " + deep + "\n",
+                              "pyproject.toml": '[project]\nname = "x"\ndependencies = ' + deep + "\n",
+                              "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload"]\n'})
+    assert ("RC201", "Dockerfile", 2) in found(result)
+    for path in ("fly.toml", "railway.json", "svc/railway.toml", "pyproject.toml"):
+        assert [m for m in diag(result, path) if "nesting too deep" in m], (path, result.diagnostics)
+    code = main([str(tmp_path), "--no-cache", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and {d["kind"] for d in report["diagnostics"]} == {"parse"}
+
+
+def test_a_huge_run_line_is_read_in_one_pass(tmp_path):
+    # A 2 MB RUN line (under the 5 MB limit) used to be lexed one character per loop turn,
+    # several times over: 14 s. Its words are now taken in runs, and its findings still come.
+    result = _scan(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nRUN echo " + "a" * 2_000_000
+                              + " && pip install flask\nCMD uvicorn app:app\n"})
+    assert ("RC305", "Dockerfile", 2) in found(result)
+    assert ("RC204", "Dockerfile", 3) in found(result)
