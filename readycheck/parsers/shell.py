@@ -14,6 +14,7 @@ may run, which is what every check here wants.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -62,11 +63,23 @@ def _identity(start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: A run of characters that stand for themselves, outside quotes and inside double quotes:
+#: taken in one step, so that a 2 MB RUN line costs one regex match, not 2 million iterations.
+_PLAIN = re.compile(r"[^ \t\r\n&|;()<>\\'\"$`]+")
+_PLAIN_IN_DOUBLE_QUOTES = re.compile(r'[^"\\$]+')
+
+
 def _scan_word(src: str, i: int) -> tuple[int, str]:
     """Scan one word from ``i``; return its end offset and its unquoted text."""
     out: list[str] = []
     n = len(src)
+    plain, plain_quoted = _PLAIN.match, _PLAIN_IN_DOUBLE_QUOTES.match
     while i < n:
+        run = plain(src, i)
+        if run is not None:
+            out.append(run.group())
+            i = run.end()
+            continue
         c = src[i]
         if c in " \t\r\n" or c in _OP_START:
             break
@@ -85,6 +98,11 @@ def _scan_word(src: str, i: int) -> tuple[int, str]:
         elif c == '"':
             i += 1
             while i < n and src[i] != '"':
+                run = plain_quoted(src, i)
+                if run is not None:
+                    out.append(run.group())
+                    i = run.end()
+                    continue
                 if src[i] == "\\" and i + 1 < n and src[i + 1] in '$`"\\\n':
                     if src[i + 1] != "\n":
                         out.append(src[i + 1])
