@@ -150,6 +150,7 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
 
         ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
     seen: set[tuple] = set()
+    commented: dict[str, bool] = {}  # path -> whether the file mentions readycheck at all (searched once)
     for finding in sorted(raw, key=Finding.sort_key):
         key = (finding.rule_id, finding.path, finding.span, finding.message)
         if key in seen:
@@ -160,7 +161,7 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
                                          for spec, rules in ignores):
             continue
         source = project.file(finding.path)
-        suppression = _suppression(source, finding)
+        suppression = _suppression(source, finding, commented)
         if suppression is not None:
             result.suppressed.append(replace(finding, suppressed_by=suppression.text))
         else:
@@ -169,11 +170,15 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
     return result
 
 
-def _suppression(source: SourceFile | None, finding: Finding) -> suppressions.Suppression | None:
+def _suppression(source: SourceFile | None, finding: Finding,
+                 commented: dict[str, bool]) -> suppressions.Suppression | None:
     if source is None:
         return None
     try:
-        if "readycheck" not in source.text:  # no comment of ours: no line index to build
+        mentions = commented.get(source.path)
+        if mentions is None:  # once per file: a file with 100,000 findings is not searched 100,000 times
+            mentions = commented[source.path] = "readycheck" in source.text
+        if not mentions:  # no comment of ours: no line index to build
             return None
         index = source.index
     except UnreadableFile:
