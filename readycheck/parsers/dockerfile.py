@@ -93,6 +93,9 @@ class Dockerfile:
     source: SourceFile
     stages: list[Stage]
     preamble: list[Instruction]  # ARGs and comments before the first FROM
+    #: (keyword, offset, value, raw value) -> an instruction's commands: a dozen checks ask
+    #: for every RUN's commands, and what they are depends on nothing else.
+    _commands: dict[tuple, list[list[Word]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -144,7 +147,15 @@ class Dockerfile:
 
     def commands(self, instruction: Instruction) -> list[list[Word]]:
         """The simple commands a RUN/CMD/ENTRYPOINT runs, as located words: the exec-form
-        array, the shell-form commands, or the script of a ``RUN <<EOF`` heredoc."""
+        array, the shell-form commands, or the script of a ``RUN <<EOF`` heredoc (lexed
+        once per instruction; each call gets its own lists)."""
+        key = (instruction.keyword, instruction.value_offset, instruction.value, instruction.raw_value)
+        found = self._commands.get(key)
+        if found is None:
+            found = self._commands[key] = self._lex_commands(instruction)
+        return [list(words) for words in found]
+
+    def _lex_commands(self, instruction: Instruction) -> list[list[Word]]:
         words = self.exec_words(instruction)
         if words is not None:
             return [words]
