@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from readycheck.sourcefile import FileKind, SourceFile, classify
+from readycheck.sourcefile import FileKind, SourceFile, classify, display_path
 
 if TYPE_CHECKING:
     import pathspec
@@ -164,7 +164,7 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
         inputs, listed = stored
         if isinstance(inputs, _Inputs) and inputs.unchanged():
             base = str(root)
-            return [SourceFile(path, os.path.join(base, path), kind) for path, kind in listed]
+            return [SourceFile(display_path(path), os.path.join(base, path), kind) for path, kind in listed]
     seen = _Inputs() if cache is not None and cache.enabled else None
     started = time.time_ns()
     excludes = _gitignore_spec(extend_exclude)
@@ -177,7 +177,9 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
         _list_directory(directory, rel, rules, excludes, files, stack, seen)
     files.sort(key=lambda f: f.path)
     if seen is not None and cache is not None and seen.settled(started):
-        cache.store_discovery(key, seen, [(f.path, f.kind) for f in files])
+        # The real relative path: a display path has a non-UTF-8 name's bytes escaped with backslashes.
+        cache.store_discovery(key, seen, [(os.path.relpath(f.abspath, root) if "\\" in f.path else f.path, f.kind)
+                                          for f in files])
     return files
 
 
@@ -218,7 +220,7 @@ def _list_directory(directory: str, rel: str, rules: list[_Ignore], excludes: pa
         elif is_file:
             if check and ((excludes is not None and excludes.match_file(relpath)) or _ignored(relpath, False, rules)):
                 continue
-            files.append(SourceFile(relpath, entry.path, classify(relpath)))
+            files.append(SourceFile(display_path(relpath), entry.path, classify(relpath)))
 
 
 def single_file(root: Path, path: Path) -> SourceFile | None:
@@ -230,7 +232,7 @@ def single_file(root: Path, path: Path) -> SourceFile | None:
     if not stat.S_ISREG(st.st_mode):
         return None
     relpath = path.resolve().relative_to(root.resolve()).as_posix()
-    return SourceFile(relpath, path, classify(relpath), st.st_size)
+    return SourceFile(display_path(relpath), path, classify(relpath), st.st_size)
 
 
 __all__ = ["discover", "single_file", "FileKind", "SKIPPED_DIRS"]

@@ -6,6 +6,7 @@ import codecs
 import enum
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -95,6 +96,7 @@ def classify(relpath: str) -> FileKind:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
@@ -145,6 +147,20 @@ class UnreadableFile(Exception):
     the user-facing reason."""
 
 
+
+def display_path(relpath: str) -> str:
+    """A repo-relative path as reports can carry it. A file name that is not UTF-8 (``os``
+    gives its bytes as lone surrogates) is shown with those bytes escaped (``bad\\xff/Dockerfile``):
+    JSON and SARIF must stay valid UTF-8, and writing a surrogate is an error."""
+    if relpath.isascii():
+        return relpath
+    try:
+        relpath.encode("utf-8")
+        return relpath
+    except UnicodeEncodeError:
+        return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(eq=False)
 class SourceFile:
     """A scanned file. ``data``, ``text`` and ``index`` are computed once and cached."""
@@ -163,8 +179,12 @@ class SourceFile:
         try:
             # O_NOFOLLOW: if the file became a symlink since discovery, fail rather than
             # read whatever it points at (possibly outside the scanned root).
-            with os.fdopen(os.open(self.abspath, os.O_RDONLY | _NOFOLLOW), "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
+            # O_NONBLOCK: a file swapped for a named pipe would otherwise block the scan forever.
+            with os.fdopen(os.open(self.abspath, os.O_RDONLY | _NOFOLLOW | _NONBLOCK), "rb") as handle:
+                st = os.fstat(handle.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise UnreadableFile("not a regular file; skipped")
+                size = st.st_size
                 self.size = size
                 if size > MAX_FILE_BYTES:
                     raise UnreadableFile(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit; skipped")

@@ -118,3 +118,48 @@ def test_a_huge_run_line_is_read_in_one_pass(tmp_path):
                               + " && pip install flask\nCMD uvicorn app:app\n"})
     assert ("RC305", "Dockerfile", 2) in found(result)
     assert ("RC204", "Dockerfile", 3) in found(result)
+
+
+def test_file_names_that_are_not_utf8_or_hold_line_breaks(tmp_path, capsys):
+    # os gives a non-UTF-8 name's bytes as lone surrogates, which no UTF-8 report can hold:
+    # the path is shown with those bytes escaped, the file is still read (also from the
+    # discovery cache), and no line-per-finding format is split by a newline in a name.
+    import json
+    import os
+    import time
+
+    from readycheck.cli import main
+
+    bad = os.fsencode(tmp_path) + b"/bad\xff"
+    os.makedirs(bad)
+    with open(bad + b"/Dockerfile", "w") as out:
+        out.write('FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload"]\n')
+    (tmp_path / "nl\ndir").mkdir()
+    (tmp_path / "nl\ndir" / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload"]\n')
+    time.sleep(2.1)  # past the file-list cache's racy window: the second run reads the stored list
+    for _ in range(2):
+        report_path = tmp_path.parent / f"{tmp_path.name}-report.sarif"
+        assert main([str(tmp_path), "--format", "sarif", "-o", str(report_path), "--select", "RC201"]) == 1
+        sarif = json.loads(report_path.read_text(encoding="utf-8"))
+        uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"])
+        assert len(uris) == 2 and uris[0].startswith("bad") and "xff" in uris[0], uris
+    assert main([str(tmp_path), "--format", "gnu", "--select", "RC201", "--no-cache"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(": RC201 [error]" in line for line in lines), lines
+    assert any("nl\\ndir/Dockerfile:2:" in line for line in lines), lines
+
+
+def test_a_file_swapped_for_a_named_pipe_is_not_read(tmp_path):
+    # Discovery lists only regular files, but a file can become a FIFO before it is read:
+    # opening one for reading would wait for a writer forever.
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "Dockerfile")
+    code = ("import sys\nfrom readycheck.sourcefile import SourceFile, UnreadableFile, FileKind\n"
+            "try:\n    SourceFile('Dockerfile', sys.argv[1], FileKind.DOCKERFILE).data\n"
+            "except UnreadableFile as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")], capture_output=True, text=True,
+                          timeout=60)
+    assert "not a regular file" in done.stdout, done

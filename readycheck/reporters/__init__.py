@@ -15,6 +15,15 @@ def clean(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+
+
+def clean_line(text: str) -> str:
+    """``clean``, and tabs and line breaks escaped too: for formats read one line per
+    finding (a file named ``x\\nDockerfile:1:1: RC101 ...`` must not forge a finding)."""
+    return _LINE_BREAKS.sub(lambda m: {"\t": "\\t", "\n": "\\n", "\r": "\\r"}[m.group(0)], clean(text))
+
+
 def write_json(document: object, out: IO[str], *, expand: int = 2) -> None:
     """Write ``document`` as JSON, indented by two spaces for the first ``expand``
     levels of nesting and compact (one line per item) below them.

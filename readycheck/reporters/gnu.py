@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import IO, Callable
 
-from readycheck.reporters import clean
+from readycheck.reporters import clean, clean_line
 from readycheck.runner import ScanResult
 
 
 def report(result: ScanResult, out: IO[str], display: Callable[[str], str]) -> None:
     for f in result.findings:
-        out.write(f"{clean(display(f.path))}:{f.span.line}:{f.span.column}: {f.rule_id} "
-                  f"[{f.severity}] {clean(f.message)}\n")
+        out.write(f"{clean_line(display(f.path))}:{f.span.line}:{f.span.column}: {f.rule_id} "
+                  f"[{f.severity}] {clean_line(f.message)}\n")
     for d in result.diagnostics:
-        where = clean(display(d.path)) if not d.path.startswith("<") else d.path
-        out.write(f"{where}:{d.line or 1}:1: not judged: {clean(d.message)}\n")
+        where = clean_line(display(d.path)) if not d.path.startswith("<") else d.path
+        out.write(f"{where}:{d.line or 1}:1: not judged: {clean_line(d.message)}\n")

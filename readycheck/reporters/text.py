@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import IO
 
 from readycheck.findings import Finding, Severity
-from readycheck.reporters import clean
+from readycheck.reporters import clean, clean_line
 from readycheck.runner import ScanResult
 from readycheck.sourcefile import UnreadableFile
 
@@ -45,7 +45,7 @@ def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppr
     shown = result.findings + (result.suppressed if show_suppressed else [])
     shown.sort(key=Finding.sort_key)
     for path, group in groupby(shown, key=lambda f: f.path):
-        lines.append(paint(clean(display(path)), "bold underline"))
+        lines.append(paint(clean_line(display(path)), "bold underline"))
         helped: set[str] = set()
         for finding in group:
             _finding(lines, paint, finding, source_line, show_help=finding.rule_id not in helped)
@@ -54,7 +54,7 @@ def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppr
     if result.diagnostics:
         lines.append(paint(f"Not judged ({_plural(len(result.diagnostics), 'problem')} reading input):", "bold"))
         for diag in result.diagnostics:
-            where = clean(display(diag.path) if not diag.path.startswith("<") else diag.path)
+            where = clean_line(display(diag.path) if not diag.path.startswith("<") else diag.path)
             loc = f"{where}:{diag.line}" if diag.line else where
             lines.append(f"  {paint(loc, 'bold')}: {clean(diag.message)}")
         lines.append("")
@@ -78,7 +78,7 @@ def _finding(lines: list[str], paint: _Painter, finding: Finding, source_line, s
         lines.append(paint(" " * (len(gutter) - 2) + "| " + " " * (span.column - 1) + "^" * max(width, 1),
                            _STYLE[finding.severity]))
     for related in finding.related:
-        lines.append(paint(f"         {clean(related.path)}:{related.span.line}:{related.span.column}: "
+        lines.append(paint(f"         {clean_line(related.path)}:{related.span.line}:{related.span.column}: "
                            f"{clean(related.message)}", "dim"))
     if finding.help and show_help:
         lines.append(paint("    help: ", "bold") + clean(finding.help))
