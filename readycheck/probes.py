@@ -40,6 +40,16 @@ class Probe:
     owner: str = ""
 
 
+def _items(value: Any) -> list:
+    """A list from a config value that should be one (a table, a number or nothing gives [])."""
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    """A config value that should be a string, else None (``healthcheckPath = 5``)."""
+    return value if isinstance(value, str) else None
+
+
 def _span(source, value: Any) -> Span:
     return source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
 
@@ -112,7 +122,7 @@ def collect(project: "Project") -> list[Probe]:
                     http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
                     exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
                     command = " ".join(str(c) for c in exec_.get("command") or []) if exec_ else None
-                    target = http.get("path") if http else (_requested_path(project, command) if command else None)
+                    target = _text(http.get("path")) if http else (_requested_path(project, command) if command else None)
                     probes.append(Probe(source.path, _span(source, target if target is not None else probe),
                                         "Kubernetes", kind, str(target) if target is not None else None, command,
                                         owner))
@@ -121,28 +131,29 @@ def collect(project: "Project") -> list[Probe]:
             data = tomllib.loads(source.text)
         except Exception:
             continue
-        sections = [data.get("http_service") or {}] + list(data.get("services") or [])
+        sections = [data.get("http_service")] + _items(data.get("services"))
         checks = [c for s in sections if isinstance(s, dict)
-                  for c in (s.get("checks") or []) + (s.get("http_checks") or [])]
-        checks += list((data.get("checks") or {}).values()) if isinstance(data.get("checks"), dict) else []
+                  for c in _items(s.get("checks")) + _items(s.get("http_checks"))]
+        checks += list(data["checks"].values()) if isinstance(data.get("checks"), dict) else []
         for check in checks:
             if isinstance(check, dict):
-                path = check.get("path")
-                at = source.text.find(f"{path}") if path else -1
+                path = _text(check.get("path"))
+                at = source.text.find(path) if path else -1
                 span = source.index.span(at, at + len(path)) if at >= 0 else Span(1)
                 probes.append(Probe(source.path, span, "fly.toml", "health", path))
     for kind, key, platform in ((FileKind.RENDER, "healthCheckPath", "render.yaml"),):
         for source in project.files(kind):
             doc = (project.yaml_documents(source) or [None])[0]
-            for service in (doc or {}).get("services") or [] if isinstance(doc, dict) else []:
-                if isinstance(service, dict) and service.get(key):
+            for service in _items(doc.get("services")) if isinstance(doc, dict) else []:
+                if isinstance(service, dict) and _text(service.get(key)):
                     probes.append(Probe(source.path, _span(source, service[key]), platform, "readiness", str(service[key])))
     for source in project.files(FileKind.RAILWAY):
         try:
             data = json.loads(source.text) if source.name.endswith(".json") else tomllib.loads(source.text)
         except Exception:
             continue
-        path = (data.get("deploy") or {}).get("healthcheckPath") if isinstance(data, dict) else None
+        deploy = data.get("deploy") if isinstance(data, dict) else None
+        path = _text(deploy.get("healthcheckPath")) if isinstance(deploy, dict) else None
         if path:
             at = source.text.find(str(path))
             probes.append(Probe(source.path, source.index.span(at, at + len(path)) if at >= 0 else Span(1),
@@ -152,5 +163,5 @@ def collect(project: "Project") -> list[Probe]:
         for key, kind in (("liveness_check", "liveness"), ("readiness_check", "readiness")):
             check = doc.get(key) if isinstance(doc, dict) else None
             if isinstance(check, dict):
-                probes.append(Probe(source.path, _span(source, check), "app.yaml", kind, check.get("path")))
+                probes.append(Probe(source.path, _span(source, check), "app.yaml", kind, _text(check.get("path"))))
     return probes

@@ -163,3 +163,22 @@ def test_a_file_swapped_for_a_named_pipe_is_not_read(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")], capture_output=True, text=True,
                           timeout=60)
     assert "not a regular file" in done.stdout, done
+
+
+def test_config_values_of_the_wrong_type_cost_nothing_but_themselves(tmp_path):
+    # A number where a path belongs, a table where a list belongs: no check may crash on
+    # them (four health checks once did on railway's healthcheckPath = 5), and the
+    # other declarations in the same files are still read.
+    result = _scan(tmp_path, {
+        "railway.json": '{"deploy": {"startCommand": ["x"], "healthcheckPath": 5}, "build": null}',
+        "fly.toml": 'app = 5\n[http_service]\ninternal_port = 8080\nchecks = {a = 1}\n'
+                    '[[services]]\ninternal_port = "eighty"\nhttp_checks = [{path = 7}]\n[checks]\nx = {path = 8}\n',
+        "render.yaml": "services:\n  - type: web\n    startCommand: 12345\n    healthCheckPath: [a]\n  - 5\n",
+        "app.yaml": "runtime: python312\nliveness_check: {path: 9}\n",
+        "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: three\n"
+                           "  template:\n    spec:\n      containers:\n      - name: api\n        image: app\n"
+                           "        command: [uvicorn, app:app, --reload]\n"
+                           "        livenessProbe: {httpGet: {path: 5, port: http}}\n"
+                           "        resources: {limits: {cpu: abc}}\n",
+    })
+    assert ("RC201", "k8s/deploy.yaml", 11) in found(result)
