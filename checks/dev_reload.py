@@ -92,6 +92,22 @@ class DevReloadInProduction(Check):
                 build: .
                 command: gunicorn app.main:app -k uvicorn_worker.UvicornWorker --reload
             """}, expect=["docker-compose.yml:4"], title="compose command"),
+        Example({"deploy/manifests.yaml": """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: apps/v1
+              kind: Deployment
+              metadata: {name: api}
+              spec:
+                replicas: 2
+                template:
+                  spec:
+                    containers:
+                    - name: api
+                      image: registry.example.com/api:1.4.2
+                      command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
+            """}, expect=["deploy/manifests.yaml:14"], title="a Deployment inside a kind: List (kubectl get -o yaml)"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             COPY start.sh /start.sh

@@ -275,8 +275,21 @@ def kubernetes_documents(project: "Project", source: SourceFile) -> list | None:
         cache = project.__dict__.setdefault("_helm_cache", {})
         if source.path not in cache:
             cache[source.path] = project.parse_one(source, lambda s: load_all(helm_to_yaml(s.text)), "Helm template")
-        return cache[source.path]
-    return project.yaml_documents(source)
+        return _list_items(cache[source.path])
+    return _list_items(project.yaml_documents(source))
+
+
+def _is_list(doc: Any) -> bool:
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list)
+
+
+def _list_items(documents: list | None) -> list | None:
+    """Documents with each ``kind: List`` (what ``kubectl get -o yaml`` writes, and
+    ``DeploymentList`` and the like) replaced by its items, as kubectl applies them."""
+    if not documents or not any(_is_list(doc) for doc in documents):
+        return documents
+    return [item for doc in documents for item in (doc["items"] if _is_list(doc) else [doc])]
 
 
 def _pod_spec(doc: dict) -> tuple[dict | None, Any]:
