@@ -86,12 +86,15 @@ class RunAsNonRootNamedUser(Check):
             return
         for source in project.files(FileKind.YAML):
             for doc in project.kubernetes_documents(source):
-                pod = doc.get("spec", {}).get("template", {}).get("spec") if isinstance(doc.get("spec"), dict) else None
-                pod = pod or (doc.get("spec") if doc.get("kind") == "Pod" else None)
+                spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+                template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+                pod = template.get("spec") or (spec if doc.get("kind") == "Pod" else None)
                 if not isinstance(pod, dict):
                     continue
                 pod_ctx = _security(pod)
-                for container in pod.get("containers") or []:
+                for container in pod.get("containers") if isinstance(pod.get("containers"), list) else []:
+                    if not isinstance(container, dict):
+                        continue
                     ctx = {**pod_ctx, **_security(container)}
                     if ctx.get("runAsNonRoot") is not True or isinstance(ctx.get("runAsUser"), int):
                         continue

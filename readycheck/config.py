@@ -85,10 +85,13 @@ def read_config_table(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nesting too deep") from None
+    tool = data.get("tool")
+    if "tool" in data and not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
     if path.name == "pyproject.toml":
-        table = (data.get("tool") or {}).get("readycheck", {})
+        table = (tool or {}).get("readycheck", {})
     else:
-        table = data.get("tool", {}).get("readycheck", data) if "tool" in data else data
+        table = tool.get("readycheck", data) if "tool" in data else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.readycheck] must be a table")
     return table

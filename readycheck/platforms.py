@@ -30,6 +30,22 @@ else:  # pragma: no cover
 if TYPE_CHECKING:
     from readycheck.project import Project
 
+def items_of(value: Any) -> list:
+    """A config value that should be a list, or [] (a number, a table or nothing where a
+    list belongs is the author's mistake to report elsewhere, never a crash here)."""
+    return value if isinstance(value, list) else []
+
+
+def table_of(value: Any) -> dict:
+    """A config value that should be a table (mapping), or {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def is_workload(doc: Any) -> bool:
+    """A Kubernetes document of a kind that runs containers."""
+    return isinstance(doc, dict) and isinstance(doc.get("kind"), str) and doc["kind"] in WORKLOAD_KINDS
+
+
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob",
                   "DeploymentConfig", "Rollout"}
 ONESHOT_KINDS = {"Job", "CronJob"}
@@ -96,12 +112,12 @@ def _start(project: "Project", source: SourceFile, span: Span, origin: str, proc
 def from_fly(project: "Project", source: SourceFile) -> list[StartCommand]:
     data = tomllib.loads(source.text)
     loc = _Located(source)
-    env = {str(k): Token(str(v), source.path, loc.span(f"{k}")) for k, v in (data.get("env") or {}).items()}
+    env = {str(k): Token(str(v), source.path, loc.span(f"{k}")) for k, v in table_of(data.get("env")).items()}
     ports: list[Token] = []
     http = data.get("http_service") or {}
     if isinstance(http, dict) and "internal_port" in http:
         ports.append(Token(str(http["internal_port"]), source.path, loc.span("internal_port")))
-    for service in data.get("services") or []:
+    for service in items_of(data.get("services")):
         if isinstance(service, dict) and "internal_port" in service:
             ports.append(Token(str(service["internal_port"]), source.path, loc.span("internal_port")))
     starts: list[StartCommand] = []
@@ -138,7 +154,7 @@ def fly_ports(project: "Project") -> dict[str, list[Token]]:
         except Exception:
             continue
         loc = _Located(source)
-        sections = [data.get("http_service")] + list(data.get("services") or [])
+        sections = [data.get("http_service")] + items_of(data.get("services"))
         for section in sections:
             if isinstance(section, dict) and "internal_port" in section:
                 out.setdefault(source.directory, []).append(
@@ -228,7 +244,7 @@ def from_app_yaml(project: "Project", source: SourceFile, documents: list) -> li
     chain = [c for words in _yaml_commands(source, doc["entrypoint"])
              for c in expander.from_words(words, "app.yaml entrypoint")]
     env = {}
-    for key, value in (doc.get("env_variables") or {}).items():
+    for key, value in table_of(doc.get("env_variables")).items():
         env[str(key)] = Token(str(value), source.path, _located(source, value))
     env.setdefault("PORT", Token("8080", source.path, _key_span(source, doc, "entrypoint")))
     start = _start(project, source, _key_span(source, doc, "entrypoint"), "app.yaml", "entrypoint", "boot", chain, env)
@@ -308,7 +324,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
     starts: list[StartCommand] = []
     expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
     for doc in documents:
-        if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
+        if not is_workload(doc):
             continue
         pod, replicas = _pod_spec(doc)
         if pod is None:
@@ -319,7 +335,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
             if isinstance(replicas, int) else None
         base_role = "oneshot" if doc.get("kind") in ONESHOT_KINDS else "boot"
         for group, role in (("initContainers", "oneshot"), ("containers", base_role)):
-            for container in pod.get(group) or []:
+            for container in items_of(pod.get(group)):
                 if not isinstance(container, dict):
                     continue
                 words = []
@@ -332,7 +348,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                 chain = expander.from_words(words, f"{doc.get('kind')} {name} container {cname}")
                 env = _env_list(source, container.get("env"), "name")
                 ports = []
-                for port in container.get("ports") or []:
+                for port in items_of(container.get("ports")):
                     if isinstance(port, dict) and isinstance(port.get("containerPort"), int):
                         ports.append(Token(str(port["containerPort"]), source.path,
                                            _key_span(source, port, "containerPort")))

@@ -105,12 +105,12 @@ def collect(project: "Project") -> list[Probe]:
                                     "compose", "health", _requested_path(project, command), command, name))
     for source in project.files(FileKind.YAML):
         for doc in platforms.kubernetes_documents(project, source) or []:
-            if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
+            if not platforms.is_workload(doc):
                 continue
             pod, _ = platforms._pod_spec(doc)
             meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
             workload = f"{doc.get('kind')} {meta.get('name', doc.get('kind'))}"
-            for container in (pod or {}).get("containers") or []:
+            for container in platforms.items_of((pod or {}).get("containers")):
                 if not isinstance(container, dict):
                     continue
                 owner = platforms.readable(f"{workload}/{container.get('name', 'containers')}")
@@ -121,7 +121,7 @@ def collect(project: "Project") -> list[Probe]:
                         continue
                     http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
                     exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
-                    command = " ".join(str(c) for c in exec_.get("command") or []) if exec_ else None
+                    command = " ".join(str(c) for c in platforms.items_of(exec_.get("command"))) if exec_ else None
                     target = _text(http.get("path")) if http else (_requested_path(project, command) if command else None)
                     probes.append(Probe(source.path, _span(source, target if target is not None else probe),
                                         "Kubernetes", kind, str(target) if target is not None else None, command,

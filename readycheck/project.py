@@ -322,16 +322,16 @@ class Project:
             for name, service in services.items() if isinstance(services, dict) else []:
                 if not isinstance(service, dict):
                     continue
-                profiles = [str(p).lower() for p in service.get("profiles") or [] if isinstance(p, str)]
+                profiles = [str(p).lower() for p in platforms.items_of(service.get("profiles")) if isinstance(p, str)]
                 dev = is_development_path(source.path) or any(p in ("dev", "debug", "local", "test") for p in profiles)
                 for var, token in _compose_env(source, service.get("environment")).items():
                     out.append((f"compose service {name}", var, token, dev))
         for source in self.files(FileKind.YAML):
             for doc in platforms.kubernetes_documents(self, source) or []:
-                if not isinstance(doc, dict) or doc.get("kind") not in platforms.WORKLOAD_KINDS:
+                if not platforms.is_workload(doc):
                     continue
                 pod, _ = platforms._pod_spec(doc)
-                for container in (pod or {}).get("containers") or []:
+                for container in platforms.items_of((pod or {}).get("containers")):
                     if isinstance(container, dict):
                         for var, token in platforms._env_list(source, container.get("env"), "name").items():
                             out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,

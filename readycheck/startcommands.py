@@ -672,7 +672,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
                 chain += expander.from_words(words, f"compose service {name} {key}")
         if not chain:
             continue
-        profiles = service.get("profiles") or []
+        profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
         dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str))
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"

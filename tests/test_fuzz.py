@@ -135,3 +135,124 @@ def test_whole_scan_never_crashes_and_json_stays_valid(tmp_path_factory, dockerf
 
     report(result, Sink(), ".")
     json.loads(Sink.data)
+
+
+# ---------------------------------------------------------------- wrongly typed configs
+# Real deployment files, well formed, with values of the wrong type dropped in at random
+# places (a number where a command belongs, a table where a list belongs): the text fuzz
+# above rarely writes YAML or TOML that parses, so it never reached the readers behind it.
+
+BASE_DOCUMENTS = {
+    "docker-compose.yml": {"services": {
+        "api": {"build": {"context": ".", "dockerfile": "Dockerfile"}, "image": "app:1",
+                "command": ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"],
+                "entrypoint": "sh -c 'exec \"$@\"'", "ports": ["8000:8000"],
+                "environment": {"DATABASE_URL": "postgresql://u:p@db/app", "WEB_CONCURRENCY": "4"},
+                "env_file": [".env"], "profiles": ["prod"],
+                "healthcheck": {"test": ["CMD", "curl", "-f", "http://localhost:8000/healthz"], "interval": "10s"},
+                "depends_on": {"migrate": {"condition": "service_completed_successfully"}},
+                "deploy": {"replicas": 3, "resources": {"limits": {"cpus": "2"}}}},
+        "migrate": {"build": ".", "command": "alembic upgrade head"},
+        "db": {"image": "postgres:16", "environment": ["POSTGRES_PASSWORD=x"]}}},
+    "k8s/deploy.yaml": {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}, "spec": {
+        "replicas": 3, "template": {"spec": {
+            "initContainers": [{"name": "migrate", "image": "app:1", "command": ["alembic", "upgrade", "head"]}],
+            "containers": [{"name": "api", "image": "app:1", "command": ["gunicorn"],
+                            "args": ["app.main:app", "-k", "uvicorn.workers.UvicornWorker", "-w", "4"],
+                            "env": [{"name": "PORT", "value": "8000"}], "ports": [{"containerPort": 8000}],
+                            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8000}},
+                            "readinessProbe": {"exec": {"command": ["curl", "-f", "http://localhost:8000/ready"]}},
+                            "resources": {"limits": {"cpu": "500m", "memory": "512Mi"}},
+                            "securityContext": {"runAsNonRoot": True}}]}}}},
+    "render.yaml": {"services": [{"type": "web", "name": "api", "env": "python", "startCommand": "gunicorn app:app",
+                                  "preDeployCommand": "alembic upgrade head", "healthCheckPath": "/healthz",
+                                  "numInstances": 2, "envVars": [{"key": "WEB_CONCURRENCY", "value": 4}]}],
+                    "databases": [{"name": "db"}]},
+    "app.yaml": {"runtime": "python312", "entrypoint": "gunicorn -b :$PORT main:app",
+                 "liveness_check": {"path": "/liveness"}, "readiness_check": {"path": "/readiness"},
+                 "automatic_scaling": {"min_instances": 2}, "env_variables": {"WEB_CONCURRENCY": "2"}},
+    "railway.json": {"build": {"builder": "NIXPACKS"}, "deploy": {
+        "startCommand": "uvicorn app:app --host 0.0.0.0 --port $PORT", "healthcheckPath": "/healthz",
+        "numReplicas": 2, "preDeployCommand": ["alembic upgrade head"]}},
+    "fly.toml": {"app": "x", "processes": {"web": "gunicorn app:app -w 4", "worker": "python w.py"},
+                 "deploy": {"release_command": "alembic upgrade head"}, "env": {"PORT": "8000"},
+                 "http_service": {"internal_port": 8000, "checks": [{"path": "/healthz", "interval": "10s"}]},
+                 "services": [{"internal_port": 8000, "processes": ["web"], "http_checks": [{"path": "/h"}]}],
+                 "vm": [{"cpus": 2}]},
+    "pyproject.toml": {"project": {"name": "svc", "version": "1", "dependencies": ["fastapi==0.115.0", "uvicorn>=0.30"],
+                                   "optional-dependencies": {"dev": ["pytest"]}},
+                       "dependency-groups": {"test": ["pytest==8.3.0"]},
+                       "tool": {"poetry": {"dependencies": {"python": "^3.11", "fastapi": "*"}},
+                                "setuptools": {"dynamic": {"dependencies": {"file": ["requirements.txt"]}}}}},
+}
+
+wrong_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12) | st.sampled_from(["", "0", "-1", "$PORT", "/", "a:b", "${X:-1}", "0.0.0.0:80"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6)
+
+
+def _node_paths(doc, prefix=()):
+    yield prefix
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        yield from _node_paths(value, prefix + (key,))
+
+
+def _replaced(doc, path, value):
+    if not path:
+        return value
+    copy = dict(doc) if isinstance(doc, dict) else list(doc)
+    copy[path[0]] = _replaced(copy[path[0]], path[1:], value)
+    return copy
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) and ("." in repr(value) or "e" in repr(value)) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
+
+
+def _serialise(name: str, doc) -> str:
+    import yaml
+
+    if name.endswith(".json"):
+        return json.dumps(doc)
+    if name.endswith(".toml"):
+        table = doc if isinstance(doc, dict) else {"value": doc}
+        return "".join(f"{json.dumps(k)} = {_toml_value(v)}\n" for k, v in table.items() if v is not None)
+    return yaml.safe_dump(doc)
+
+
+@settings(max_examples=max(10, EXAMPLES // 10), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_wrongly_typed_deployment_files_never_crash_a_check(tmp_path_factory, data):
+    from helpers import scan_tree
+
+    root = tmp_path_factory.mktemp("repo")
+    (root / "Dockerfile").write_text('FROM python:3.12-slim\nCOPY . /app\nCMD ["gunicorn", "app.main:app"]\n')
+    (root / "requirements.txt").write_text("fastapi==0.115.0\n")
+    (root / "app").mkdir()
+    (root / "app" / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n\n\n"
+                                          "@app.get('/healthz')\nasync def healthz():\n    return {}\n")
+    for name, base in BASE_DOCUMENTS.items():
+        doc = base
+        paths = list(_node_paths(base))
+        for _ in range(data.draw(st.integers(0, 3), label=f"{name} changes")):
+            path = paths[data.draw(st.integers(0, len(paths) - 1), label=f"{name} where")]
+            doc = _replaced(doc, path, data.draw(wrong_value, label=f"{name} value"))
+            paths = list(_node_paths(doc))
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_serialise(name, doc))
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
