@@ -8,9 +8,11 @@ diagnostic; the other checks still run.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import os
 import re
-from importlib.metadata import entry_points
+import sys
 from types import ModuleType
 
 from readycheck.check import Check
@@ -32,11 +34,86 @@ def _classes(obj: object) -> list[type[Check]]:
     return []
 
 
+class _EntryPoint:
+    """``name = module:attr`` of an installed distribution's entry_points.txt."""
+
+    _VALUE = re.compile(r"^(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+)\s*)?(?:\[.*\]\s*)?$")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name, self.value = name, value
+
+    def load(self) -> object:
+        match = self._VALUE.match(self.value)
+        if match is None:
+            raise ValueError(f"not an entry point reference: {self.value!r}")
+        loaded: object = importlib.import_module(match.group("module"))
+        for part in (match.group("attr") or "").split("."):
+            if part:
+                loaded = getattr(loaded, part)
+        return loaded
+
+
+def _distribution_name(folder: str) -> str:
+    stem = folder.rsplit(".", 1)[0]  # name-1.0.dist-info, name.egg-info, name-1.0-py3.11.egg-info
+    return re.sub(r"[-_.]+", "-", stem.split("-", 1)[0]).lower()
+
+
+def _read_entry_points(path: str, group: str) -> list[_EntryPoint]:
+    found, section = [], None
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1].strip()
+            elif section == group and "=" in line:
+                name, _, value = line.partition("=")
+                found.append(_EntryPoint(name.strip(), value.strip()))
+    return found
+
+
+def entry_points(group: str) -> list:
+    """The group's entry points of every installed distribution.
+
+    What ``importlib.metadata.entry_points(group=...)`` answers, without importing it (30 ms
+    of a 0.3 s rescan answered from the cache: email, zipfile, csv): each folder on
+    ``sys.path`` is listed for ``*.dist-info``/``*.egg-info`` folders, and the first
+    distribution of a name wins. Where distributions could live elsewhere (a zip file
+    on ``sys.path``, a meta-path finder that finds distributions of its own), it asks
+    importlib.metadata itself."""
+    own_finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")
+                   and getattr(f, "__name__", type(f).__name__) != "PathFinder"]
+    if own_finders or any(entry and not os.path.isdir(entry) and os.path.exists(entry) for entry in sys.path):
+        from importlib.metadata import entry_points as standard
+
+        return list(standard(group=group))
+    seen: set[str] = set()
+    found: list = []
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            distribution = _distribution_name(name)
+            if distribution in seen:
+                continue
+            seen.add(distribution)
+            try:
+                found += _read_entry_points(os.path.join(entry or ".", name, "entry_points.txt"), group)
+            except (OSError, UnicodeDecodeError):
+                continue
+    return found
+
+
 def load_checks() -> tuple[list[type[Check]], list[Diagnostic]]:
     """All registered checks sorted by id, and diagnostics for broken plugins."""
     found: dict[str, type[Check]] = {}
     problems: list[Diagnostic] = []
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
+    for ep in sorted(entry_points(GROUP), key=lambda e: (e.name, e.value)):
         where = f"<plugin {ep.value}>"
         try:
             loaded = ep.load()
