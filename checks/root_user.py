@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, is_development_path
+from readycheck.api import Check, Example, Severity, canonicalize_name, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Project, Stage
@@ -273,8 +273,6 @@ def _image_repo(image_name: str) -> str:
 
 def _project_names(project: Project) -> set[str]:
     """The distribution names of the repository's own packages (``[project] name``)."""
-    from readycheck.api import canonicalize_name
-
     names = set()
     for pyproject in project.pyprojects:
         section = pyproject.data.get("project")
@@ -290,8 +288,6 @@ def _is_own_image(stage: Stage, own_names: set[str]) -> bool:
     repo = _image_repo(stage.resolved_image.lower())
     if "/" not in repo:  # an official image (python, postgres), never the project's own
         return False
-    from readycheck.api import canonicalize_name
-
     return canonicalize_name(repo.rsplit("/", 1)[-1]) in own_names
 
 

@@ -86,9 +86,9 @@ def console_main() -> NoReturn:
     A scan leaves millions of small objects (facts, the web model, findings). Freeing
     them one by one at interpreter teardown took 0.1 s of a cold scan of the generated
     benchmark repository and 0.03 s of its 0.37 s warm rescan, and a user waits for it
-    all the same. By the time
-    ``main()`` returns every report is written and every file closed, so exit handlers
-    run, the standard streams are flushed, and the process ends without teardown.
+    all the same. By the time ``main()`` returns every report is written and every file
+    closed, so exit handlers run, the standard streams are flushed, and the process ends
+    without teardown.
     Library callers of ``main()`` keep an ordinary return, and so does a run under a
     profiler or tracer (``python -m cProfile -m readycheck`` writes its stats after this).
     """

@@ -40,11 +40,6 @@ class Probe:
     owner: str = ""
 
 
-def _items(value: Any) -> list:
-    """A list from a config value that should be one (a table, a number or nothing gives [])."""
-    return list(value) if isinstance(value, list) else []
-
-
 def _text(value: Any) -> str | None:
     """A config value that should be a string, else None (``healthcheckPath = 5``)."""
     return value if isinstance(value, str) else None
@@ -131,9 +126,9 @@ def collect(project: "Project") -> list[Probe]:
             data = tomllib.loads(source.text)
         except Exception:
             continue
-        sections = [data.get("http_service")] + _items(data.get("services"))
+        sections = [data.get("http_service")] + platforms.items_of(data.get("services"))
         checks = [c for s in sections if isinstance(s, dict)
-                  for c in _items(s.get("checks")) + _items(s.get("http_checks"))]
+                  for c in platforms.items_of(s.get("checks")) + platforms.items_of(s.get("http_checks"))]
         checks += list(data["checks"].values()) if isinstance(data.get("checks"), dict) else []
         for check in checks:
             if isinstance(check, dict):
@@ -144,7 +139,7 @@ def collect(project: "Project") -> list[Probe]:
     for kind, key, platform in ((FileKind.RENDER, "healthCheckPath", "render.yaml"),):
         for source in project.files(kind):
             doc = (project.yaml_documents(source) or [None])[0]
-            for service in _items(doc.get("services")) if isinstance(doc, dict) else []:
+            for service in platforms.items_of(doc.get("services")) if isinstance(doc, dict) else []:
                 if isinstance(service, dict) and _text(service.get(key)):
                     probes.append(Probe(source.path, _span(source, service[key]), platform, "readiness", str(service[key])))
     for source in project.files(FileKind.RAILWAY):
