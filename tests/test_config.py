@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from helpers import found, write_tree
+from helpers import write_tree
 from readycheck.cli import main
 
 BASE = {

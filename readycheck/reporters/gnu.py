@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import IO, Callable
 
-from readycheck.reporters import clean, clean_line
+from readycheck.reporters import clean_line
 from readycheck.runner import ScanResult
 
 
