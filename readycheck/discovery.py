@@ -136,7 +136,25 @@ def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
         return None
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # re.error for "[z-a]", pathspec's own pattern errors
+        # git matches nothing with a pattern it cannot read; the other patterns still count.
+        # Bracket expressions, escapes and bare negations are what fails: those lines are
+        # tried first, one by one, and every line only if none of them is to blame.
+        suspects = [line for line in lines if "[" in line or "\\" in line or line.strip().startswith("!")]
+        unreadable = {line for line in suspects if not _readable_pattern(pathspec, line)} or \
+            {line for line in lines if not _readable_pattern(pathspec, line)}
+        readable = [line for line in lines if line not in unreadable]
+        return _gitignore_spec(readable) if readable and unreadable else None
+
+
+def _readable_pattern(pathspec, line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
 
 
 def _ignored(relpath: str, is_dir: bool, rules: list[_Ignore]) -> bool:

@@ -110,3 +110,12 @@ def test_a_file_swapped_for_a_symlink_after_discovery_is_not_read_through(tmp_pa
     (root / "requirements.txt").symlink_to("/etc/passwd")
     with pytest.raises(UnreadableFile):
         source.data
+
+
+def test_a_gitignore_pattern_git_cannot_read_matches_nothing(tmp_path):
+    # "[z-a]" is not a range and "!" negates nothing: git ignores such lines and keeps the
+    # others. pathspec raises on them, which once ended the scan before it began.
+    write_tree(tmp_path, {".gitignore": "[z-a]\n!\n\\\nskip/\n*.log\n", "keep/Dockerfile": "FROM python:3.12\n",
+                          "skip/Dockerfile": "FROM python:3.12\n", "app.log": "x\n",
+                          "sub/.gitignore": "[\n[b-a]*\nlocal.txt\n", "sub/local.txt": "x\n", "sub/kept.txt": "x\n"})
+    assert [f.path for f in discover(tmp_path)] == [".gitignore", "keep/Dockerfile", "sub/.gitignore", "sub/kept.txt"]
