@@ -123,6 +123,17 @@ def _string_list(value: Any, where: str) -> list[str]:
     return list(value)
 
 
+def _check_pattern(pattern: str, where: str) -> None:
+    """A gitignore pattern of the user's own configuration must compile: a typo such as
+    ``[z-a]`` would otherwise exclude or ignore nothing, silently."""
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as exc:
+        raise ConfigError(f"{where}: {pattern!r} is not a gitignore pattern ({exc})") from None
+
+
 def build_config(table: dict[str, Any], checks: list[type[Check]], source: Path | None = None) -> Config:
     where = str(source) if source else "configuration"
     unknown = sorted(set(table) - KNOWN_KEYS)
@@ -140,10 +151,13 @@ def build_config(table: dict[str, Any], checks: list[type[Check]], source: Path 
             raise ConfigError(f"{where}: fail-on: {exc}") from None
     if "extend-exclude" in table:
         config.extend_exclude = _string_list(table["extend-exclude"], f"{where}: extend-exclude")
+        for pattern in config.extend_exclude:
+            _check_pattern(pattern, f"{where}: extend-exclude")
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [ids]")
     for pattern, selectors in pfi.items():
+        _check_pattern(pattern, f"{where}: per-file-ignores")
         config.per_file_ignores[pattern] = validate_selectors(
             _string_list(selectors, f"{where}: per-file-ignores.{pattern}"), checks, f"{where}: per-file-ignores")
     severity = table.get("severity", {})

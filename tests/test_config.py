@@ -71,6 +71,10 @@ def test_config_found_in_parent_folder(tmp_path, capsys):
     ('[options.RC101]\ncolour = "red"', "unknown option"),
     ('[options.RC999]\nx = 1', "unknown rule"),
     ('select = [', "invalid TOML"),
+    ('extend-exclude = ["[z-a]"]', "not a gitignore pattern"),
+    ('per-file-ignores = { "!" = ["RC101"] }', "not a gitignore pattern"),
+    ('tool = 5', "[tool] must be a table"),
+    ('select = ' + '[' * 100_000, "nesting too deep"),
 ])
 def test_config_mistakes_are_errors(tmp_path, capsys, table, message):
     write_tree(tmp_path, {**BASE, "readycheck.toml": table + "\n"})
