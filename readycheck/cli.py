@@ -199,7 +199,10 @@ def _scan(argv: list[str]) -> int:
     from readycheck import baseline
 
     if args.write_baseline:
-        baseline.write(Path(args.write_baseline), result.project, result.findings)
+        try:
+            baseline.write(Path(args.write_baseline), result.project, result.findings)
+        except OSError as exc:
+            raise UsageError(f"cannot write the baseline {args.write_baseline}: {exc.strerror or exc}") from None
         print(f"readycheck: wrote {len(result.findings)} findings to the baseline {args.write_baseline}",
               file=sys.stderr)
         return EXIT_CLEAN
@@ -212,7 +215,10 @@ def _scan(argv: list[str]) -> int:
 
     out: IO[str]
     if args.output:
-        out = open(args.output, "w", encoding="utf-8", newline="\n")
+        try:
+            out = open(args.output, "w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
     else:
         out = sys.stdout
     try:

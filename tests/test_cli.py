@@ -50,6 +50,10 @@ def test_usage_errors_exit_two(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--format", "xml", str(tmp_path)])
     assert exc.value.code == 2
+    # A report or baseline that cannot be written is the user's error (2), not findings (1).
+    for flag in ("-o", "--write-baseline"):
+        code, _, err = run(capsys, str(tmp_path), flag, str(tmp_path / "no" / "such" / "folder.json"))
+        assert code == 2 and "cannot write" in err and "Traceback" not in err
 
 
 def test_select_and_ignore_by_id_family_and_name(capsys):
