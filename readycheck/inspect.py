@@ -69,7 +69,7 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
-    from readycheck.reporters import clean
+    from readycheck.reporters import clean_line
 
     lines = [f"Start commands ({len(data['start_commands'])}):"]
     for start in data["start_commands"]:
@@ -78,12 +78,12 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
         lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
         for step in start["chain"]:
             marker = "exec " if step["exec"] else ""
-            lines.append(f"    {step['path']}:{step['line']}  {marker}{clean(' '.join(step['argv']))}")
+            lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}")
         server = start["server"]
         if server:
             lines.append(f"    server: {server['name']} {server['target'] or ''}  listens {server['host']}:{server['port']}")
             for name, setting in server["settings"].items():
-                lines.append(f"      {name} = {clean(setting['value'])}  ({setting['source']}, "
+                lines.append(f"      {name} = {setting['value']}  ({setting['source']}, "
                              f"{setting['path']}:{setting['line']})")
     lines.append("")
     lines.append(f"Web apps ({len(data['apps'])}):")
@@ -93,7 +93,9 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
                      f"{len(app['routes'])} routes){tag}")
         for route in app["routes"][:50]:
             kind = "async" if route["async"] else "def"
-            lines.append(f"    {'/'.join(route['methods']):<7} {clean(route['path'])}  -> {route['handler']} ({kind})")
+            lines.append(f"    {'/'.join(route['methods']):<7} {route['path']}  -> {route['handler']} ({kind})")
         if len(app["routes"]) > 50:
             lines.append(f"    ... {len(app['routes']) - 50} more (use --format json)")
-    out.write("\n".join(lines) + "\n")
+    # Every name, path and value here comes from scanned files: control characters and
+    # line breaks are escaped line by line (the report itself writes none).
+    out.write("\n".join(clean_line(line) for line in lines) + "\n")

@@ -242,3 +242,15 @@ def test_the_command_writes_its_whole_report_before_it_exits_without_teardown(tm
             assert [f["rule_id"] for f in json.loads(done.stdout)["findings"]] == ["RC201"]
         else:
             assert done.stdout.splitlines()[-1].startswith("Found 1 problem"), done.stdout
+
+
+def test_inspect_escapes_what_scanned_files_say(tmp_path, capsys):
+    # A compose service name, a host and a path are the scanned repository's words: in the
+    # terminal they must not move the cursor, clear the screen or start a line of their own.
+    (tmp_path / "docker-compose.yml").write_text(
+        'services:\n  "evil\\x1b[2Jname":\n    command: "uvicorn app:app --host \\x1b[31m0.0.0.0"\n')
+    (tmp_path / "nl\ndir").mkdir()
+    (tmp_path / "nl\ndir" / "Procfile").write_text("web: uvicorn app:app\n")
+    assert main(["inspect", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "evil\\x1b[2Jname" in out and "nl\\ndir/Procfile:1" in out
