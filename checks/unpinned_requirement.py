@@ -75,22 +75,26 @@ def _includes_development_file(req_file: RequirementsFile) -> bool:
     return any(include.option == "-r" and is_development_requirements(include.target) for include in req_file.includes)
 
 
-def _pinned_by_sibling(req_file: RequirementsFile, siblings: list[RequirementsFile]) -> bool:
+def _pinned_by_sibling(req_file: RequirementsFile, siblings: dict[str, list[tuple[RequirementsFile, set[str]]]]
+                       ) -> bool:
     """True when another requirements file of the same folder pins every loose requirement of this one.
 
     Such a file is the hand-written input of a lock (netbox's ``base_requirements.txt`` is frozen into
     ``requirements.txt``), the same role a pip-tools ``.in`` file plays: the lock is what gets installed.
+    ``siblings``: folder -> (file, the names it pins), worked out once for all files.
     """
     loose = {req.name for req in req_file.requirements if req.name and not req.pinned}
     if not loose or any(req.name is None and not req.pinned for req in req_file.requirements):
         return False
-    for other in siblings:
-        if other is req_file or other.source.directory != req_file.source.directory:
-            continue
-        pinned = {req.name for req in other.requirements if req.name and req.pinned}
-        if loose <= pinned:
-            return True
-    return False
+    return any(loose <= pinned for other, pinned in siblings.get(req_file.source.directory, ()) if other is not req_file)
+
+
+def _siblings(files: list[RequirementsFile]) -> dict[str, list[tuple[RequirementsFile, set[str]]]]:
+    by_folder: dict[str, list[tuple[RequirementsFile, set[str]]]] = {}
+    for req_file in files:
+        pinned = {req.name for req in req_file.requirements if req.name and req.pinned}
+        by_folder.setdefault(req_file.source.directory, []).append((req_file, pinned))
+    return by_folder
 
 
 class UnpinnedRequirement(Check):
@@ -184,10 +188,10 @@ class UnpinnedRequirement(Check):
                     seen.add(target)
                     files[target] = included
                     queue.append(included)
-        candidates = list(files.values())
+        siblings = _siblings(list(files.values()))
         for path in sorted(files):
             req_file = files[path]
-            if _pinned_by_sibling(req_file, candidates):
+            if _pinned_by_sibling(req_file, siblings):
                 continue
             development = (is_development_requirements(path) or _includes_development_file(req_file)
                            or _mostly_development_tools(req_file))
