@@ -87,7 +87,8 @@ class AsgiAppSyncWorker(Check):
             server = start.server
             if server is None or server.name != "gunicorn" or start.role != "boot" or server.target is None:
                 continue
-            apps = [a for a in project.web.apps_for_target(server.target.text) if a.framework in ("fastapi", "starlette")]
+            apps = [a for a in project.web.apps_for_target(server.target.text, near=server.target.path)
+                    if a.framework in ("fastapi", "starlette")]
             if not apps:
                 continue
             worker = server.settings.get("worker_class")

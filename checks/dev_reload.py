@@ -187,7 +187,7 @@ class DevReloadInProduction(Check):
             server = start.server
             if server is None or start.role != "boot" or start.development or server.target is None:
                 continue
-            for app in project.web.apps_for_target(server.target.text):
+            for app in project.web.apps_for_target(server.target.text, near=server.target.path):
                 debug = app.call.kwarg("debug")
                 if debug is None or debug.literal is not True or app.key in seen:
                     continue

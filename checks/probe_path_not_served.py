@@ -86,6 +86,36 @@ class ProbePathNotServed(Check):
             HEALTHCHECK CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz')"
             CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
             """}, expect=["Dockerfile:2"], title="Dockerfile HEALTHCHECK on a path that does not exist"),
+        Example({"orders/app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/healthz")
+            async def healthz():
+                return {}
+            """, "orders/docker-compose.yml": """
+            services:
+              orders:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0
+                healthcheck: {test: [CMD, curl, -f, "http://localhost:8000/healthz"]}
+            """, "billing/app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/ping")
+            async def ping():
+                return {}
+            """, "billing/docker-compose.yml": """
+            services:
+              billing:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0
+                healthcheck: {test: [CMD, curl, -f, "http://localhost:8000/healthz"]}
+            """}, expect=["billing/docker-compose.yml:5"],
+            title="a monorepo: each service's probe is judged against its own app, not any service's"),
         Example({"app/main.py": APP + "\n    app.mount('/static', StaticFiles(directory='static'))\n",
                  "app/health.py": HEALTH, "k8s.yaml": """
             apiVersion: v1
@@ -122,11 +152,14 @@ class ProbePathNotServed(Check):
                 start = next(iter(python_owners.values()), None)
             if start is None:
                 continue  # a probe of some other process (a proxy, a frontend)
-            if project.web.serves(apps, probe.http_path) is False:
-                routes = sorted({p for a in apps for p, _ in a.all_routes()})
+            own = [a for a in project.web.apps_for_target(start.server.target.text, near=start.path) if a in apps] \
+                if start.server is not None and start.server.target is not None else []
+            probed = own or apps  # the apps its own start command serves, else every service app
+            if project.web.serves(probed, probe.http_path) is False:
+                routes = sorted({p for a in probed for p, _ in a.all_routes()})
                 health = [p for p in routes if any(w in p.lower() for w in ("health", "live", "ready", "ping"))]
                 hint = f"; health routes are {', '.join(health[:3])}" if health else ""
                 yield self.finding(probe.path, probe.span,
                                    f"{probe.platform} {probe.kind} check requests {probe.http_path}, which no route "
                                    f"of the app serves{hint}",
-                                   related=[Related(a.module.path, a.span, f"app `{a.name}`") for a in apps])
+                                   related=[Related(a.module.path, a.span, f"app `{a.name}`") for a in probed])

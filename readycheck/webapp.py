@@ -185,10 +185,20 @@ class WebModel:
         served = [a for a in apps if any(_serves(a, module, attr) for module, attr in targets)]
         return served or [a for a in apps if not is_auxiliary_path(a.module.path)]
 
-    def apps_for_target(self, target: str) -> list[WebObject]:
-        """The apps a start command's target ("app.main:app", "app/main.py") names."""
+    def apps_for_target(self, target: str, near: str | None = None) -> list[WebObject]:
+        """The apps a start command's target ("app.main:app", "app/main.py") names.
+
+        In a monorepo several services' folders each hold an ``app/main.py``: given ``near``,
+        the file that declares the start command, only the apps in the folder that shares
+        the most of its path with that file are kept (``svc0/docker-compose.yml`` serves
+        ``svc0/app/main.py``, not ``svc1/app/main.py``)."""
         (module, attr), = list(_start_targets_of([target]))
-        return [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
+        found = [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
+        if near is not None and len(found) > 1:
+            shared = {a.key: _shared_folders(a.module.path, near) for a in found}
+            best = max(shared.values())
+            found = [a for a in found if shared[a.key] == best]
+        return found
 
     def serves(self, apps: list[WebObject], path: str) -> bool | None:
         """Whether one of these apps has a route for a request path (path parameters match
@@ -252,6 +262,16 @@ def _start_targets_of(targets: Iterable[str]) -> Iterator[tuple[str, str | None]
             continue
         module, _, attr = text.partition(":")
         yield module, attr.split("(")[0] or None
+
+
+def _shared_folders(a: str, b: str) -> int:
+    """How many leading folders two repository paths have in common."""
+    count = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _serves(app: WebObject, module: str, attr: str | None) -> bool:
