@@ -35,7 +35,7 @@ Use instead
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Severity
 
@@ -140,7 +140,7 @@ class DatabaseDriverMismatch(Check):
                 if call.callee in ASYNC_ENGINES:
                     async_databases |= _engine_databases(call.call)
             for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
-                found = [(string, match) for string in _literals(value) if (match := URL_DRIVER.search(string.text))]
+                found = [(string, match) for string in value.strings(fstrings=True) if (match := URL_DRIVER.search(string.text))]
                 if len({_DATABASE[match.group(1)] for _, match in found}) > 1:
                     continue  # a table of databases and their drivers ({"mysql": "mysql+aiomysql://", ...}), not a URL
                 urls += [(facts.path, string, match.group(2)) for string, match in found]
@@ -166,20 +166,10 @@ class DatabaseDriverMismatch(Check):
 _SCHEME = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(?:\+\w+)?://")
 
 
-def _literals(value: Value) -> Iterator[Value]:
-    """Every string literal and f-string in a summary, nested arguments included."""
-    if value.kind in ("str", "fstring"):
-        yield value
-    for item in value.items:
-        yield from _literals(item)
-    for _, item in value.keywords:
-        yield from _literals(item)
-
-
 def _engine_databases(call: Value | None) -> set[str | None]:
     """The databases an engine's URL argument names: ``{"postgresql"}`` for
     ``f"postgresql+asyncpg://{host}/db"`` or ``url.replace("postgresql://", "postgresql+asyncpg://")``;
     ``{None}`` when the URL comes from elsewhere (a variable, the environment)."""
     url = call.arg(0, "url") if call is not None else None
-    named = {_DATABASE[m.group(1)] for text in _literals(url) if (m := _SCHEME.match(text.text))} if url else set()
+    named = {_DATABASE[m.group(1)] for text in url.strings(fstrings=True) if (m := _SCHEME.match(text.text))} if url else set()
     return named or {None}

@@ -55,6 +55,24 @@ HEALTH = """
         return item_id
     """
 
+#: One service of a monorepo: its app serves /<route>, its compose probe requests /healthz.
+SERVICE_APP = """
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/{route}")
+    async def {route}():
+        return {{}}
+    """
+SERVICE_COMPOSE = """
+    services:
+      {service}:
+        build: .
+        command: uvicorn app.main:app --host 0.0.0.0
+        healthcheck: {{test: [CMD, curl, -f, "http://localhost:8000/healthz"]}}
+    """
+
 
 class ProbePathNotServed(Check):
     id = "RC502"
@@ -86,35 +104,11 @@ class ProbePathNotServed(Check):
             HEALTHCHECK CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz')"
             CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
             """}, expect=["Dockerfile:2"], title="Dockerfile HEALTHCHECK on a path that does not exist"),
-        Example({"orders/app/main.py": """
-            from fastapi import FastAPI
-
-            app = FastAPI()
-
-            @app.get("/healthz")
-            async def healthz():
-                return {}
-            """, "orders/docker-compose.yml": """
-            services:
-              orders:
-                build: .
-                command: uvicorn app.main:app --host 0.0.0.0
-                healthcheck: {test: [CMD, curl, -f, "http://localhost:8000/healthz"]}
-            """, "billing/app/main.py": """
-            from fastapi import FastAPI
-
-            app = FastAPI()
-
-            @app.get("/ping")
-            async def ping():
-                return {}
-            """, "billing/docker-compose.yml": """
-            services:
-              billing:
-                build: .
-                command: uvicorn app.main:app --host 0.0.0.0
-                healthcheck: {test: [CMD, curl, -f, "http://localhost:8000/healthz"]}
-            """}, expect=["billing/docker-compose.yml:5"],
+        Example({"orders/app/main.py": SERVICE_APP.format(route="healthz"),
+                 "orders/docker-compose.yml": SERVICE_COMPOSE.format(service="orders"),
+                 "billing/app/main.py": SERVICE_APP.format(route="ping"),
+                 "billing/docker-compose.yml": SERVICE_COMPOSE.format(service="billing")},
+                expect=["billing/docker-compose.yml:5"],
             title="a monorepo: each service's probe is judged against its own app, not any service's"),
         Example({"app/main.py": APP + "\n    app.mount('/static', StaticFiles(directory='static'))\n",
                  "app/health.py": HEALTH, "k8s.yaml": """
@@ -152,8 +146,8 @@ class ProbePathNotServed(Check):
                 start = next(iter(python_owners.values()), None)
             if start is None:
                 continue  # a probe of some other process (a proxy, a frontend)
-            own = [a for a in project.web.apps_for_target(start.server.target.text, near=start.path) if a in apps] \
-                if start.server is not None and start.server.target is not None else []
+            target = start.server.target  # every start in python_owners has a server
+            own = [a for a in project.web.apps_for_target(target.text, near=target.path) if a in apps] if target else []
             probed = own or apps  # the apps its own start command serves, else every service app
             if project.web.serves(probed, probe.http_path) is False:
                 routes = sorted({p for a in probed for p, _ in a.all_routes()})

@@ -211,17 +211,19 @@ class RootUserInFinalStage(Check):
     def run(self, project: Project):
         drops_privileges = {start.path for start in project.start_commands if start.origin == "Dockerfile"
                             and any(c.words and c.words[0].rsplit("/", 1)[-1] in PRIVILEGE_DROPPERS for c in start.chain)}
+        effective = {d.path: self._effective_user(d, d.final_stage) for d in project.dockerfiles
+                     if d.final_stage is not None}
         own_names = _project_names(project)
         # The repository's own image (FROM myorg/<project>:tag) gets its USER from a Dockerfile here.
         own_image_is_non_root = bool(own_names) and any(
-            self._runs_as_non_root(d) for d in project.dockerfiles
-            if d.final_stage is not None and not is_development_path(d.path)
-            and not _is_own_image(self._effective_user(d, d.final_stage)[1], own_names))
+            _non_root(d, *effective[d.path]) for d in project.dockerfiles
+            if d.path in effective and not is_development_path(d.path)
+            and not _is_own_image(effective[d.path][1], own_names))
         for dockerfile in project.dockerfiles:
             stage = dockerfile.final_stage
             if stage is None or dockerfile.path in drops_privileges:
                 continue
-            user_inst, owner = self._effective_user(dockerfile, stage)
+            user_inst, owner = effective[dockerfile.path]
             if user_inst is None:
                 image_name = owner.resolved_image.lower()
                 if any(hint in image_name for hint in NON_ROOT_IMAGE_HINTS):
@@ -241,13 +243,6 @@ class RootUserInFinalStage(Check):
                 yield self.finding(dockerfile.path, dockerfile.span_of(user_inst, raw),
                                    f"the final stage switches to USER {raw} last, so the container runs as root")
 
-    def _runs_as_non_root(self, dockerfile: Dockerfile) -> bool:
-        user_inst, owner = self._effective_user(dockerfile, dockerfile.final_stage)
-        if user_inst is None:
-            return False
-        user = _resolve(_user_name(user_inst.value.strip()), dockerfile, owner)
-        return user is not None and user not in ROOT_USERS
-
     @staticmethod
     def _effective_user(dockerfile: Dockerfile, stage: Stage):
         """The last USER of the stage, or of the stages it is built FROM."""
@@ -264,6 +259,14 @@ class RootUserInFinalStage(Check):
                 break
             current = parent
         return None, current
+
+
+def _non_root(dockerfile: Dockerfile, user_inst, owner: Stage) -> bool:
+    """The final stage's effective USER (``user_inst`` of stage ``owner``) is a known non-root user."""
+    if user_inst is None:
+        return False
+    user = _resolve(_user_name(user_inst.value.strip()), dockerfile, owner)
+    return user is not None and user not in ROOT_USERS
 
 
 def _image_repo(image_name: str) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from readycheck.cache import Cache, digest, facts_blob
 from readycheck.findings import Diagnostic
-from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
 
 # The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
 # first needed: a scan answered from the cache never loads them.
@@ -526,7 +526,7 @@ class PythonIndex:
         if not candidates:
             return None
         if len(candidates) > 1 and near is not None:
-            candidates = sorted(candidates, key=lambda s: (-_common_prefix(s.path, near.path), s.path))
+            candidates = sorted(candidates, key=lambda s: (-common_prefix(s.path, near.path), s.path))
         return self.facts(candidates[0])
 
     def resolve(self, qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[ModuleFacts, str] | None:
@@ -595,15 +595,6 @@ def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
         return lambda data: False
     search = re.compile(b"|".join(re.escape(m) for m in markers)).search
     return lambda data: search(data) is not None
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a.split("/"), b.split("/")):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 #: Below this many files a worker pool costs more than it saves.

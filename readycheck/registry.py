@@ -17,6 +17,7 @@ from types import ModuleType
 
 from readycheck.check import Check
 from readycheck.findings import Diagnostic
+from readycheck.packages import canonicalize_name
 
 GROUP = "readycheck.checks"
 ID_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3,4}$")
@@ -55,7 +56,7 @@ class _EntryPoint:
 
 def _distribution_name(folder: str) -> str:
     stem = folder.rsplit(".", 1)[0]  # name-1.0.dist-info, name.egg-info, name-1.0-py3.11.egg-info
-    return re.sub(r"[-_.]+", "-", stem.split("-", 1)[0]).lower()
+    return canonicalize_name(stem.split("-", 1)[0])
 
 
 def _read_entry_points(path: str, group: str) -> list[_EntryPoint]:

@@ -148,6 +148,16 @@ class UnreadableFile(Exception):
 
 
 
+def common_prefix(a: str, b: str) -> int:
+    """How many leading path components two repository paths have in common."""
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def display_path(relpath: str) -> str:
     """A repo-relative path as reports can carry it. A file name that is not UTF-8 (``os``
     gives its bytes as lone surrogates) is shown with those bytes escaped (``bad\\xff/Dockerfile``):

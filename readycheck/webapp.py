@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from readycheck.findings import Span
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
-from readycheck.sourcefile import is_auxiliary_path
+from readycheck.sourcefile import common_prefix, is_auxiliary_path
 
 if TYPE_CHECKING:
     from readycheck.project import PythonIndex
@@ -195,7 +195,7 @@ class WebModel:
         (module, attr), = list(_start_targets_of([target]))
         found = [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
         if near is not None and len(found) > 1:
-            shared = {a.key: _shared_folders(a.module.path, near) for a in found}
+            shared = {a.key: common_prefix(a.module.path, near) for a in found}
             best = max(shared.values())
             found = [a for a in found if shared[a.key] == best]
         return found
@@ -262,16 +262,6 @@ def _start_targets_of(targets: Iterable[str]) -> Iterator[tuple[str, str | None]
             continue
         module, _, attr = text.partition(":")
         yield module, attr.split("(")[0] or None
-
-
-def _shared_folders(a: str, b: str) -> int:
-    """How many leading folders two repository paths have in common."""
-    count = 0
-    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
-        if x != y:
-            break
-        count += 1
-    return count
 
 
 def _serves(app: WebObject, module: str, attr: str | None) -> bool:

@@ -111,9 +111,9 @@ def test_deeply_nested_toml_and_json_are_parse_diagnostics(tmp_path, capsys):
     assert code == 1 and {d["kind"] for d in report["diagnostics"]} == {"parse"}
 
 
-def test_a_huge_run_line_is_read_in_one_pass(tmp_path):
-    # A 2 MB RUN line (under the 5 MB limit) used to be lexed one character per loop turn,
-    # several times over: 14 s. Its words are now taken in runs, and its findings still come.
+def test_a_huge_run_line_still_gives_its_findings(tmp_path):
+    # A 2 MB RUN line (under the 5 MB limit) is lexed in runs of plain characters (13.7 s -> 0.6 s,
+    # measured, not asserted here): the words around it must still be found and located.
     result = _scan(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nRUN echo " + "a" * 2_000_000
                               + " && pip install flask\nCMD uvicorn app:app\n"})
     assert ("RC305", "Dockerfile", 2) in found(result)

@@ -72,14 +72,15 @@ class Value(NamedTuple):
                 return found
         return self.items[position] if position < len(self.items) else None
 
-    def strings(self) -> Iterator["Value"]:
-        """Every string literal in this summary, nested arguments included."""
-        if self.kind == "str":
+    def strings(self, fstrings: bool = False) -> Iterator["Value"]:
+        """Every string literal in this summary, nested arguments included (and every
+        f-string, its literal parts as ``text``, with ``fstrings``)."""
+        if self.kind == "str" or (fstrings and self.kind == "fstring"):
             yield self
         for item in self.items:
-            yield from item.strings()
+            yield from item.strings(fstrings)
         for _, item in self.keywords:
-            yield from item.strings()
+            yield from item.strings(fstrings)
 
     @property
     def literal(self) -> Any:
