@@ -48,7 +48,8 @@ def _scan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fail-on", choices=("error", "warning", "info"), help="lowest severity that fails the run (default: warning)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
-    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
+    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments (in SARIF: as results with "
+                             "'suppressions', which GitHub code scanning does not honour)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     parser.add_argument("--fix", action="store_true", help="apply the safe fixes of fixable findings, then report what is left")
     parser.add_argument("--diff", action="store_true", help="show the fixes --fix would apply, change nothing (exit 1 if any)")
@@ -250,7 +251,7 @@ def _scan(argv: list[str]) -> int:
         elif args.format == "sarif":
             from readycheck.reporters import sarif
 
-            sarif.report(result, out, result.checks, args.category)
+            sarif.report(result, out, result.checks, args.category, include_suppressed=args.show_suppressed)
         elif args.format == "github":
             from readycheck.reporters import github
 
