@@ -38,6 +38,7 @@ class AddInsteadOfCopy(Check):
            "renamed to an archive is silently extracted.")
     fix = "Use COPY for local files and folders; keep ADD for archives to unpack and remote sources."
     tags = ("dockerfile",)
+    precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3020",)
     examples = (
         Example({"Dockerfile": "FROM python:3.12-slim\nADD requirements.txt app/ /srv/\n"}, expect=["Dockerfile:2"],

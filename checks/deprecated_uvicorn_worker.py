@@ -41,6 +41,7 @@ class DeprecatedUvicornWorker(Check):
            "uvicorn-worker package, so a uvicorn upgrade can break the start command.")
     fix = "Install `uvicorn-worker` and use `-k uvicorn_worker.UvicornWorker`."
     tags = ("start-command", "dependencies")
+    precision = "very-high"
     references = ("https://github.com/Kludex/uvicorn-worker",)
     examples = (
         Example({"Dockerfile": """

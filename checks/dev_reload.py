@@ -72,6 +72,7 @@ class DevReloadInProduction(Check):
            "them in a development-only file such as docker-compose.override.yml, and run gunicorn with uvicorn "
            "workers or `fastapi run` in production.")
     tags = ("start-command", "performance")
+    precision = "very-high"
     references = ("https://www.uvicorn.org/deployment/", "https://fastapi.tiangolo.com/deployment/manually/")
     examples = (
         Example({"Dockerfile": """

@@ -44,6 +44,7 @@ class FullPythonImage(Check):
            "slower deploys and scale-ups, and a larger attack surface.")
     fix = "Use python:X-slim for the final stage; build wheels that need compilers in a separate builder stage."
     tags = ("dockerfile", "performance")
+    precision = "very-high"
     examples = (
         Example({"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"}, expect=["Dockerfile:1"],
                 title="full image ships"),

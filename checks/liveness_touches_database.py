@@ -53,6 +53,7 @@ class LivenessTouchesDatabase(Check):
     fix = ("Keep liveness free of I/O (return 200 if the process can answer at all) and check the database in a "
            "separate readiness route that the readinessProbe uses.")
     tags = ("health", "database", "kubernetes")
+    precision = "medium"
     examples = (
         Example({"app/main.py": """
             from fastapi import Depends, FastAPI

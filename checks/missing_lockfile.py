@@ -70,6 +70,7 @@ class MissingLockfile(Check):
            "it in the image (`uv sync --frozen`, `poetry install --only main`), or pin with a compiled "
            "requirements.txt.")
     tags = ("dependencies", "reproducibility")
+    precision = "medium"
     references = ("https://docs.astral.sh/uv/concepts/projects/sync/",)
     examples = (
         Example({"pyproject.toml": """

@@ -40,6 +40,7 @@ class MissingPythonUnbuffered(Check):
            "crashes.")
     fix = "Add `ENV PYTHONUNBUFFERED=1` to the final stage (or start Python with -u)."
     tags = ("dockerfile", "logging")
+    precision = "medium"
     examples = (
         Example({"Dockerfile": """
             FROM python:3.12-slim

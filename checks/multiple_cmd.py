@@ -35,6 +35,7 @@ class MultipleCmd(Check):
     why = "Only the last CMD and the last ENTRYPOINT of a stage count; earlier ones are silently ignored and mislead."
     fix = "Keep one CMD and at most one ENTRYPOINT per stage."
     tags = ("dockerfile", "start-command")
+    precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL4003", "https://github.com/hadolint/hadolint/wiki/DL4004")
     examples = (
         Example({"Dockerfile": """

@@ -39,6 +39,7 @@ class NoGracefulTimeout(Check):
            "orchestrator's grace period ends first and SIGKILL cuts the requests still in flight.")
     fix = "Add `--timeout-graceful-shutdown N` with N a little shorter than the platform's grace period (30 s on Kubernetes)."
     tags = ("start-command", "graceful-shutdown")
+    precision = "medium"
     references = ("https://www.uvicorn.org/settings/#timeouts",)
     examples = (
         Example({"Dockerfile": """

@@ -41,6 +41,7 @@ class NoHealthcheck(Check):
     fix = ("Add a HEALTHCHECK to the Dockerfile, or (better where available) liveness and readiness probes in the "
            "orchestrator config, pointing at a cheap /healthz route.")
     tags = ("dockerfile", "health", "availability")
+    precision = "medium"
     examples = (
         Example({"Dockerfile": """
             FROM python:3.12-slim

@@ -88,6 +88,7 @@ class NoLivenessEndpoint(Check):
     fix = ("Add a liveness route that does no I/O (`@app.get(\"/healthz\")` returning {\"status\": \"ok\"}), a "
            "readiness route that checks the database, and point the orchestrator's probes at them.")
     tags = ("health", "python")
+    precision = "medium"
     default_options = {"extra-health-paths": []}
     references = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",)
     examples = (

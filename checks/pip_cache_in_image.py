@@ -41,6 +41,7 @@ class PipCacheInImage(Check):
     fix = ("Add `--no-cache-dir` (pip) or `--no-cache` (uv), set `ENV PIP_NO_CACHE_DIR=1`, or use a BuildKit "
            "cache mount: `RUN --mount=type=cache,target=/root/.cache/pip pip install ...`.")
     tags = ("dockerfile", "performance")
+    precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3042",)
     examples = (
         Example({"Dockerfile": """

@@ -53,6 +53,7 @@ class PoolBudget(Check):
     fix = ("Size pools so workers x (pool_size + max_overflow) x replicas stays under the limit, put PgBouncer in "
            "front, or raise the limit (set [tool.readycheck.options.RC605] connection-limit to your database's).")
     tags = ("database", "performance")
+    precision = "medium"
     default_options = {"connection-limit": 100, "cpu-count": 2}
     examples = (
         Example({"app/db.py": """

@@ -63,6 +63,7 @@ class ReadinessWithoutDatabase(Check):
            "answer every request with an error.")
     fix = "Add a /readyz route that runs a cheap query (SELECT 1) through the app's session, and point the readinessProbe at it."
     tags = ("health", "database")
+    precision = "medium"
     examples = (
         Example({"app/main.py": APP, "app/db.py": """
             from sqlalchemy.ext.asyncio import create_async_engine

@@ -44,6 +44,7 @@ class SingleProcess(Check):
     fix = ("Run several workers (`--workers N`, `WEB_CONCURRENCY`, or gunicorn with uvicorn workers), or several "
            "replicas behind a load balancer (`replicas:` in the Deployment, an autoscaler).")
     tags = ("start-command", "availability")
+    precision = "medium"
     examples = (
         Example({"Dockerfile": """
             FROM python:3.12-slim

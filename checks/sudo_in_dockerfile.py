@@ -37,6 +37,7 @@ class SudoInDockerfile(Check):
            "steps it only hides which USER a command really runs as.")
     fix = "Run privileged steps before `USER app` (as root) instead of through sudo, and do not install sudo."
     tags = ("security", "dockerfile")
+    precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3004",)
     examples = (
         Example({"Dockerfile": """

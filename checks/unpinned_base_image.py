@@ -51,6 +51,7 @@ class UnpinnedBaseImage(Check):
            "release that was never tested.")
     fix = "Pin the base image to a specific tag (python:3.12-slim-bookworm), and by digest where builds must be reproducible."
     tags = ("dockerfile", "reproducibility")
+    precision = "very-high"
     default_options = {"require-digest": False}
     references = ("https://github.com/hadolint/hadolint/wiki/DL3006", "https://github.com/hadolint/hadolint/wiki/DL3007")
     examples = (

@@ -35,6 +35,7 @@ class UseraddHighUid(Check):
            "high UID can add hundreds of MB.")
     fix = "Pass `-l`/`--no-log-init` to useradd, or use a UID below 100000."
     tags = ("dockerfile", "performance")
+    precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3046",)
     examples = (
         Example({"Dockerfile": "FROM python:3.12-slim\nRUN useradd --uid 1000000 -m app\n"}, expect=["Dockerfile:2"],

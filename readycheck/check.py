@@ -93,6 +93,11 @@ class Check:
     #: How to fix it.
     fix: ClassVar[str]
     tags: ClassVar[tuple[str, ...]] = ()
+    #: How often a finding of this check is right, in SARIF's terms (GitHub code scanning shows and sorts by
+    #: it): "very-high" for a literal token (``--reload``), "high" for a fact worked out across files,
+    #: "medium" for the absence of something anywhere in the repository (no probe, no readiness route),
+    #: which a platform readycheck does not read may supply.
+    precision: ClassVar[str] = "high"
     examples: ClassVar[tuple[Example, ...]] = ()
     #: Options the user may set under [tool.readycheck.options.<ID>], with defaults.
     default_options: ClassVar[Mapping[str, Any]] = {}

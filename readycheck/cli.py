@@ -48,7 +48,8 @@ def _scan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fail-on", choices=("error", "warning", "info"), help="lowest severity that fails the run (default: warning)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
-    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments")
+    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments (in SARIF: as results with "
+                             "'suppressions', which GitHub code scanning does not honour)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     parser.add_argument("--fix", action="store_true", help="apply the safe fixes of fixable findings, then report what is left")
     parser.add_argument("--diff", action="store_true", help="show the fixes --fix would apply, change nothing (exit 1 if any)")
@@ -130,17 +131,35 @@ def _load():
     return load_checks()
 
 
-def _roots(paths: list[str]) -> tuple[Path, list[Path]]:
+#: What marks the top of a project: a folder holding one of these is where the analysis starts.
+PROJECT_MARKERS = (".git", "pyproject.toml", "Dockerfile")
+
+
+def project_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``.git``, ``pyproject.toml`` or a ``Dockerfile``."""
+    for folder in (start, *start.parents):
+        if any(os.path.lexists(folder / marker) for marker in PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def _roots(paths: list[str]) -> tuple[Path, list[Path], bool]:
+    """(root, targets, whole root): the project the paths belong to, analysed as a whole, of which
+    only the targets are reported; outside any project, the paths themselves and nothing else."""
     targets = [Path(p) for p in (paths or ["."])]
     for target in targets:
         if not target.exists():
             raise UsageError(f"no such file or folder: {target}")
     resolved = [t.resolve() for t in targets]
+    folders = [t if t.is_dir() else t.parent for t in resolved]
+    common = Path(os.path.commonpath([str(f) for f in folders]))
+    root = project_root(common)
+    if root is not None:
+        return root, resolved, True
     if len(resolved) == 1:
         only = resolved[0]
-        return (only, [only]) if only.is_dir() else (only.parent, [only])
-    common = Path(os.path.commonpath([str(t if t.is_dir() else t.parent) for t in resolved]))
-    return common, resolved
+        return (only, [only], False) if only.is_dir() else (only.parent, [only], False)
+    return common, resolved, False
 
 
 def _scan(argv: list[str]) -> int:
@@ -148,7 +167,7 @@ def _scan(argv: list[str]) -> int:
     from readycheck.config import ConfigError, build_config, find_config_file, read_config_table, validate_selectors
     from readycheck.runner import scan
 
-    root, targets = _roots(args.paths)
+    root, targets, whole_root = _roots(args.paths)
     checks, plugin_problems = _load()
     try:
         config_path = Path(args.config) if args.config else find_config_file(root)
@@ -174,7 +193,7 @@ def _scan(argv: list[str]) -> int:
     progress = Progress()
     try:
         result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs,
-                      progress=progress)
+                      progress=progress, whole_root=whole_root)
     finally:
         progress.close()
     result.diagnostics = sorted(plugin_problems) + result.diagnostics
@@ -191,7 +210,8 @@ def _scan(argv: list[str]) -> int:
             if not changed:
                 break
             fixed_files.update(line[6:] for line in diff.splitlines() if line.startswith("+++ b/"))
-            result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs)
+            result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs,
+                          whole_root=whole_root)
             result.diagnostics = sorted(plugin_problems) + result.diagnostics
         if fixed_files:
             print(f"readycheck: fixed findings in {len(fixed_files)} file{'s' if len(fixed_files) != 1 else ''}",
@@ -231,7 +251,7 @@ def _scan(argv: list[str]) -> int:
         elif args.format == "sarif":
             from readycheck.reporters import sarif
 
-            sarif.report(result, out, result.checks, args.category)
+            sarif.report(result, out, result.checks, args.category, include_suppressed=args.show_suppressed)
         elif args.format == "github":
             from readycheck.reporters import github
 
@@ -292,7 +312,7 @@ def _inspect(argv: list[str]) -> int:
     parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     parser.add_argument("--format", choices=FORMATS, default="text")
     args = parser.parse_args(argv)
-    root, _ = _roots([args.path])
+    root, _, _ = _roots([args.path])
     checks, _ = _load()
     try:
         config_path = find_config_file(root)

@@ -46,16 +46,30 @@ def selected_checks(checks: list[type[Check]], config: Config) -> list[type[Chec
 
 
 def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None, *,
-         cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None
-         ) -> ScanResult:
-    """Scan the repository at ``root``, or only ``targets`` (folders and files below it)."""
-    if targets is None:
+         cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None,
+         whole_root: bool = False) -> ScanResult:
+    """Scan the repository at ``root``, or only ``targets`` (folders and files below it).
+
+    With ``whole_root``, the whole root is analysed and ``targets`` only choose what is
+    reported: the findings whose location or one of whose related locations is in a
+    target, and the diagnostics of files in them. A folder or file of a project is then
+    judged in the context of the whole project (the routers that other packages include,
+    the Dockerfile that runs it), the same whichever path is passed. Without it, only the
+    targets are read (a file outside any project).
+    """
+    if targets is None or whole_root:
         if cache is not None and cache.enabled:
             try:
                 cache.prepare()
             except OSError:
                 pass  # a read-only checkout: no cache, same results
         files = discover(root, config.extend_exclude, cache)
+        if targets is not None:  # a file named on the command line is judged even when ignored
+            known = {source.path for source in files}
+            named = [single_file(root, t) for t in targets if not t.is_dir()]
+            extra = [source for source in named if source is not None and source.path not in known]
+            if extra:
+                files = sorted(files + extra, key=lambda f: f.path)
     else:
         seen: dict[str, SourceFile] = {}
         for target in targets:
@@ -76,14 +90,35 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
     key = result_key(files, config, selected) if cache is not None and cache.enabled else None
     cached = cache.result(key) if key else None
     if cached is not None:
-        return ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
-                          len(files), project)
-    result = run_checks(project, config, checks, progress)
-    if key and cache is not None:
-        cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
-        if not result.internal_errors:
-            cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+        result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
+                            len(files), project)
+    else:
+        result = run_checks(project, config, checks, progress)
+        if key and cache is not None:
+            cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
+            if not result.internal_errors:
+                cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+    if whole_root and targets is not None:
+        report_only(result, [t.resolve().relative_to(root.resolve()).as_posix() for t in targets])
     return result
+
+
+def _under(path: str, prefixes: list[str]) -> bool:
+    return any(prefix == "." or path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
+
+
+def report_only(result: ScanResult, prefixes: list[str]) -> None:
+    """Keep the findings that touch these root-relative paths (their location or a related one),
+    and the diagnostics of files there; checks and cross-file facts still saw the whole root."""
+    if "." in prefixes:
+        return
+
+    def touches(finding: Finding) -> bool:
+        return _under(finding.path, prefixes) or any(_under(r.path, prefixes) for r in finding.related)
+
+    result.findings = [f for f in result.findings if touches(f)]
+    result.suppressed = [f for f in result.suppressed if touches(f)]
+    result.diagnostics = [d for d in result.diagnostics if d.path.startswith("<") or _under(d.path, prefixes)]
 
 
 def _python_digests(project: Project):

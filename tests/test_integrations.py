@@ -78,7 +78,7 @@ def test_sarif_of_the_examples_is_valid_and_complete(capsys):
     assert clean["runs"][0]["results"] == [] and clean["runs"][0]["invocations"][0]["executionSuccessful"]
 
 
-def test_sarif_suppressions_and_diagnostics(tmp_path, capsys):
+def test_sarif_leaves_suppressed_findings_out_unless_asked_and_lists_diagnostics(tmp_path, capsys):
     write_tree(tmp_path, {
         "requirements.txt": "flask  # readycheck: ignore[RC301]\nfastapi\n",
         "broken.py": "from fastapi import FastAPI\ndef f(:\n",
@@ -86,20 +86,54 @@ def test_sarif_suppressions_and_diagnostics(tmp_path, capsys):
     _, document = sarif_of(capsys, tmp_path, "--category", "backend")
     assert_github_ready(document)
     run_ = document["runs"][0]
-    suppressed = [r for r in run_["results"] if r.get("suppressions")]
-    assert len(suppressed) == 1 and suppressed[0]["suppressions"][0]["kind"] == "inSource"
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run_["results"]
+            if r["ruleId"] == "RC301"] == [2]  # GitHub ignores `suppressions`: line 1 would be an open alert
     notes = run_["invocations"][0]["toolExecutionNotifications"]
     assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.py"
     assert run_["automationDetails"]["id"] == "readycheck/backend/"
+    _, document = sarif_of(capsys, tmp_path, "--show-suppressed")
+    suppressed = [r for r in document["runs"][0]["results"] if r.get("suppressions")]
+    assert len(suppressed) == 1 and suppressed[0]["suppressions"][0]["kind"] == "inSource"
 
 
-def test_sarif_paths_are_relative_to_the_working_directory(tmp_path, capsys, monkeypatch):
-    write_tree(tmp_path / "services" / "api", {"requirements.txt": "fastapi\n"})
-    monkeypatch.chdir(tmp_path)
-    _, document = sarif_of(capsys, "services/api")
-    uri = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert uri == "services/api/requirements.txt"
-    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+def test_sarif_paths_are_relative_to_the_repository_whatever_the_working_directory(tmp_path, capsys, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write_tree(tmp_path / "services" / "api", {"requirements.txt": "fastapi\n", "pyproject.toml": "[project]\n"
+                                               "name = 'api'\n"})
+    for cwd in (tmp_path, tmp_path / "services", tmp_path / "services" / "api"):
+        monkeypatch.chdir(cwd)
+        target = str(tmp_path / "services" / "api") if cwd == tmp_path / "services" else "."
+        _, document = sarif_of(capsys, target if cwd != tmp_path else "services/api")
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]}
+        assert uris == {"services/api/requirements.txt"}, cwd
+        assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+
+
+def test_sarif_keeps_githubs_limit_of_results_most_severe_first(tmp_path, capsys, monkeypatch):
+    from readycheck.reporters import sarif
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    write_tree(tmp_path, {"requirements.txt": "a\nb\nc\nd\n",
+                          "Dockerfile": "FROM python:3.12-slim\nCMD uvicorn app:app --reload\n"})
+    _, document = sarif_of(capsys, tmp_path)
+    run_ = document["runs"][0]
+    levels = [r["level"] for r in run_["results"]]
+    assert len(levels) == 3 and "error" in levels  # the --reload error survives the cut
+    notes = [n for n in run_["invocations"][0]["toolExecutionNotifications"]
+             if n["descriptor"]["id"] == "readycheck/too-many-results"]
+    total = len(json.loads(run(capsys, str(tmp_path), "--format", "json")[1])["findings"])
+    assert len(notes) == 1 and notes[0]["message"]["text"].startswith(f"{total - 3} less severe findings")
+
+
+def test_sarif_rule_names_and_precision_say_how_each_rule_works(capsys):
+    _, document = sarif_of(capsys, EXAMPLES / "fastapi-bad")
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["RC201"]["name"] == "dev-reload"  # the name the CLI's --select/--ignore and docs use
+    assert rules["RC201"]["properties"]["precision"] == "very-high"  # a literal --reload
+    assert rules["RC401"]["properties"]["precision"] == "high"
+    assert rules["RC501"]["properties"]["precision"] == "medium"  # no health route anywhere
+    checks, _ = load_checks()
+    assert {c.precision for c in checks} <= {"very-high", "high", "medium", "low"}
 
 
 def test_fingerprints_match_githubs_algorithm():
@@ -174,6 +208,16 @@ def test_github_annotations_escape_and_summary(tmp_path, capsys, monkeypatch):
     assert "## readycheck" in summary.read_text() and "RC301" in summary.read_text()
 
 
+def test_github_annotations_stop_at_githubs_limit_with_one_notice(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    write_tree(tmp_path, {"requirements.txt": "".join(f"pkg{i}\n" for i in range(25))})
+    _, out = run(capsys, str(tmp_path), "--format", "github")
+    lines = out.splitlines()
+    assert sum(line.startswith("::warning file=") for line in lines) == 10
+    (notice,) = [line for line in lines if line.startswith("::notice title=readycheck::")]
+    assert notice.startswith("::notice title=readycheck::15 more findings") and "SARIF" in notice
+
+
 def test_gnu_and_junit(capsys):
     _, out = run(capsys, str(EXAMPLES / "fastapi-bad"), "--format", "gnu")
     assert re.search(r"^\S+/Dockerfile:1:6: RC101 \[error\] ", out, re.M)
@@ -227,9 +271,54 @@ def test_action_never_interpolates_inputs_into_scripts():
     ("README.md", False), ("docs/logo.png", False), ("package.json", False),
 ])
 def test_pre_commit_hook_runs_for_every_input_kind(path, matched):
-    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    assert hook["pass_filenames"] is False and hook["require_serial"] is True and hook["entry"] == "readycheck"
-    assert bool(re.search(hook["files"], path)) is matched
+    staged, whole = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert staged["id"] == "readycheck" and staged["pass_filenames"] is True and staged["entry"] == "readycheck"
+    assert whole["pass_filenames"] is False and whole["args"] == ["."]
+    for hook in (staged, whole):
+        assert hook["require_serial"] is True and hook["language"] == "python"
+        assert bool(re.search(hook["files"], path)) is matched
+
+
+def test_pre_commit_reports_the_committed_files_judged_with_the_whole_repository(tmp_path, capsys, monkeypatch):
+    """An old finding elsewhere does not reject a commit; a finding the change causes does, even when it is
+    only visible with the rest of the repository (the Dockerfile that runs the committed app)."""
+    (tmp_path / ".git").mkdir()
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM python:3.12\nCMD [\"uvicorn\", \"app.main:app\"]\n",  # old findings: root, full image
+        "requirements.txt": "fastapi==0.115.0\nuvicorn[standard]==0.30.0\nrequests==2.32.3\n",
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\nimport requests\napp = FastAPI()\n"
+                       "@app.get('/x')\nasync def x():\n    return requests.get('http://a').text\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    code, out = run(capsys, "app/main.py", "requirements.txt", "--format", "json")
+    rules = {(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]}
+    assert code == 1 and ("RC401", "app/main.py") in rules
+    assert not any(path == "Dockerfile" for _, path in rules)
+    code, out = run(capsys, "requirements.txt", "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    _, out = run(capsys, ".", "--format", "json")
+    assert any(f["path"] == "Dockerfile" for f in json.loads(out)["findings"])
+
+
+def test_a_package_folder_is_judged_as_part_of_its_project(tmp_path, capsys, monkeypatch):
+    """`readycheck app_package/` sees the routers the package includes from elsewhere in the repository."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'svc'\nversion = '1'\ndependencies = ['fastapi==0.115.0']\n",
+        "app_package/__init__.py": "",
+        "app_package/main.py": "from fastapi import FastAPI\nfrom shared.health import router\nfrom shared.users "
+                               "import users\napp = FastAPI()\napp.include_router(router)\napp.include_router(users)\n",
+        "shared/__init__.py": "",
+        "shared/health.py": "from fastapi import APIRouter\nrouter = APIRouter()\n@router.get('/healthz')\n"
+                            "def healthz():\n    return 'ok'\n",
+        "shared/users.py": "from fastapi import APIRouter\nusers = APIRouter()\n@users.get('/users')\n"
+                           "def list_users():\n    return []\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    _, whole = run(capsys, ".", "--format", "json", "--select", "RC5")
+    _, package = run(capsys, "app_package", "--format", "json", "--select", "RC5")
+    assert json.loads(package)["findings"] == json.loads(whole)["findings"]
+    assert not any(f["rule_id"] == "RC501" for f in json.loads(package)["findings"])
 
 
 def test_rule_reference_is_generated_and_current():

@@ -100,7 +100,7 @@ def wheel_venv(tmp_path_factory):
     source = _copy_source(work / "src")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
                     "-w", str(work / "dist"), str(source)], check=True, capture_output=True, text=True)
-    wheel = next((work / "dist").glob("readycheck-*.whl"))
+    wheel = next((work / "dist").glob("readycheck_cli-*.whl"))
     python = _fresh_venv(work / "venv")
     _pip(python, str(wheel))
     return python, work

@@ -13,6 +13,8 @@ from readycheck.runner import ScanResult
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 SUMMARY_LIMIT = 100
+#: GitHub shows at most 10 annotations of each type (error, warning, notice) a step and drops the rest.
+ANNOTATIONS_PER_TYPE = 10
 
 
 def _data(text: str) -> str:
@@ -24,18 +26,29 @@ def _property(text: str) -> str:
 
 
 def report(result: ScanResult, out: IO[str], display: Callable[[str], str], names: dict[str, str]) -> None:
+    shown = {command: 0 for command in COMMAND.values()}
+    left = 0
     for f in result.findings:
+        command = COMMAND[f.severity]
+        if shown[command] == ANNOTATIONS_PER_TYPE:
+            left += 1
+            continue
+        shown[command] += 1
         span = f.span
         title = f"{f.rule_id} {names.get(f.rule_id, '')}".strip()
         props = (f"file={_property(display(f.path))},line={span.line},col={span.column},endLine={span.end_line},"
                  f"endColumn={span.end_column},title={_property(title)}")
-        out.write(f"::{COMMAND[f.severity]} {props}::{_data(clean(f.message))}\n")
+        out.write(f"::{command} {props}::{_data(clean(f.message))}\n")
     for d in result.diagnostics:
         where = f"file={_property(display(d.path))}" + (f",line={d.line}" if d.line else "") \
             if not d.path.startswith("<") else ""
         out.write(f"::warning {where}::{_data(clean('not judged: ' + d.message))}\n" if where else
                   f"::warning ::{_data(clean(d.path + ' ' + d.message))}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if left:
+        where = "the job summary and the SARIF report" if summary else "the SARIF or JSON report"
+        out.write(f"::notice title=readycheck::{left} more findings are not shown as annotations (GitHub shows "
+                  f"{ANNOTATIONS_PER_TYPE} of each type a step): see {where}\n")
     if summary:
         try:
             with open(summary, "a", encoding="utf-8") as handle:

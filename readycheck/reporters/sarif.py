@@ -5,9 +5,16 @@ One run. ``tool.driver.rules`` has full metadata for every check that ran
 helpUri, default level, tags, precision, problem severity, and
 security-severity on security checks only). Results carry ruleId and ruleIndex,
 repo-relative URIs under ``%SRCROOT%``, exact regions, related locations,
-GitHub's own ``primaryLocationLineHash``, and ``suppressions`` for findings
-silenced in source (they are reported, not dropped). Files that could not be
-read are ``toolExecutionNotifications``.
+GitHub's own ``primaryLocationLineHash``, and, with ``--show-suppressed`` only,
+findings silenced in source with ``suppressions`` (GitHub ignores that field and
+would open an alert for each, so by default they are left out, as ruff and
+bandit do). Files that could not be read are ``toolExecutionNotifications``.
+
+GitHub's limits are kept: at most 25,000 results a run (the most severe kept, a
+notification says how many were left out) and 1,000 related locations a result.
+URIs are relative to the repository (the nearest folder above the scanned root
+that holds ``.git``; else the root), whatever the working directory, because
+code scanning resolves them against the checkout.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
 #: GitHub's security-severity scale (0-10), only for checks tagged "security".
 SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.5", Severity.INFO: "3.0"}
+#: GitHub code scanning's limits per run and per result.
+MAX_RESULTS = 25_000
+MAX_RELATED = 1_000
 
 
 def rule_anchor(check: type[Check]) -> str:
@@ -53,13 +63,13 @@ def help_markdown(check: type[Check]) -> str:
 
 
 def rule(check: type[Check]) -> dict:
-    properties: dict = {"tags": sorted(set(check.tags) | {"readycheck"}), "precision": "high",
+    properties: dict = {"tags": sorted(set(check.tags) | {"readycheck"}), "precision": check.precision,
                         "problem.severity": PROBLEM_SEVERITY[check.severity]}
     if "security" in check.tags:
         properties["security-severity"] = SECURITY_SEVERITY[check.severity]
     return {
         "id": check.id,
-        "name": "".join(part.capitalize() for part in check.name.split("-")),
+        "name": check.name,
         "shortDescription": {"text": check.summary},
         "fullDescription": {"text": check.why},
         "help": {"text": f"{check.summary}\n\nWhy it matters: {check.why}\n\nHow to fix: {check.fix}",
@@ -106,21 +116,31 @@ class _Locator:
         return self._hashes[path].get(line)
 
 
-def sarif_document(result: ScanResult, checks: list[type[Check]], category: str = "") -> dict:
+def repository_root(root: Path) -> Path:
+    """The folder code scanning resolves URIs against: the git checkout holding ``root``, else ``root``."""
+    for folder in (root, *root.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return root
+
+
+def sarif_document(result: ScanResult, checks: list[type[Check]], category: str = "",
+                   include_suppressed: bool = False) -> dict:
     root = Path(result.root).resolve()
-    cwd = Path(os.getcwd()).resolve()
-    prefix = ""
-    base = root
-    if root != cwd and cwd in root.parents:
-        prefix = root.relative_to(cwd).as_posix() + "/"
-        base = cwd
+    base = repository_root(root)
+    prefix = "" if base == root else root.relative_to(base).as_posix() + "/"
     locator = _Locator(result, prefix)
     ran = sorted({c.id: c for c in checks}.values(), key=lambda c: c.id)
     index = {c.id: i for i, c in enumerate(ran)}
+    chosen = [f for f in result.findings + (result.suppressed if include_suppressed else [])
+              if f.rule_id in index]
+    dropped = 0
+    if len(chosen) > MAX_RESULTS:  # keep the most severe; within a severity, the report's order
+        chosen.sort(key=lambda f: (-int(f.severity), Finding.sort_key(f)))
+        dropped = len(chosen) - MAX_RESULTS
+        chosen = chosen[:MAX_RESULTS]
     results = []
-    for finding in sorted(result.findings + result.suppressed, key=Finding.sort_key):
-        if finding.rule_id not in index:
-            continue
+    for finding in sorted(chosen, key=Finding.sort_key):
         entry = {
             "ruleId": finding.rule_id,
             "ruleIndex": index[finding.rule_id],
@@ -131,7 +151,7 @@ def sarif_document(result: ScanResult, checks: list[type[Check]], category: str 
         if finding.related:
             entry["relatedLocations"] = [
                 {**locator.location(r.path, r.span), "id": i + 1, "message": {"text": r.message}}
-                for i, r in enumerate(finding.related)]
+                for i, r in enumerate(finding.related[:MAX_RELATED])]
         fingerprint = locator.fingerprint(finding.path, finding.span.line)
         if fingerprint:
             entry["partialFingerprints"] = {"primaryLocationLineHash": fingerprint}
@@ -149,6 +169,11 @@ def sarif_document(result: ScanResult, checks: list[type[Check]], category: str 
                 location["physicalLocation"]["region"] = {"startLine": diag.line}
             note["locations"] = [location]
         notifications.append(note)
+    if dropped:
+        notifications.append({"level": "warning", "descriptor": {"id": "readycheck/too-many-results"},
+                              "message": {"text": f"{dropped} less severe findings were left out: GitHub code "
+                                                  f"scanning takes at most {MAX_RESULTS} results a run. The JSON "
+                                                  f"report (--format json) has them all."}})
     run = {
         "tool": {"driver": {"name": "readycheck", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [rule(c) for c in ran]}},
@@ -162,5 +187,6 @@ def sarif_document(result: ScanResult, checks: list[type[Check]], category: str 
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def report(result: ScanResult, out: IO[str], checks: list[type[Check]], category: str = "") -> None:
-    write_json(sarif_document(result, checks, category), out, expand=4)
+def report(result: ScanResult, out: IO[str], checks: list[type[Check]], category: str = "",
+           include_suppressed: bool = False) -> None:
+    write_json(sarif_document(result, checks, category, include_suppressed), out, expand=4)
