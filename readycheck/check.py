@@ -38,17 +38,38 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Expected:
+    """One finding an example must produce: ``"path:line"``, optionally ``:column`` and ``:severity``, and
+    optionally, after a space, the whole message (``"Dockerfile:1:6 the final stage ... runs as root"``),
+    so that a change of column or wording fails the check's own test."""
+
     path: str
     line: int
     severity: Severity | None = None
+    column: int | None = None
+    message: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> "Expected":
-        parts = text.rsplit(":", 2)
-        if len(parts) == 3 and not parts[2].isdigit():
-            return cls(parts[0], int(parts[1]), Severity.parse(parts[2]))
-        path, line = text.rsplit(":", 1)
-        return cls(path, int(line))
+        where, _, message = text.partition(" ")
+        parts = where.split(":")
+        severity = None
+        if len(parts) > 2 and not parts[-1].isdigit():
+            severity = Severity.parse(parts.pop())
+        column = None
+        if len(parts) > 2 and parts[-1].isdigit() and parts[-2].isdigit():
+            column = int(parts.pop())
+        line = int(parts.pop())
+        return cls(":".join(parts), line, severity, column, message or None)
+
+    def matches(self, finding: Finding, default: Severity) -> bool:
+        return (finding.path == self.path and finding.span.line == self.line
+                and finding.severity == (self.severity or default)
+                and (self.column is None or finding.span.column == self.column)
+                and (self.message is None or finding.message == self.message))
+
+    @property
+    def pinned(self) -> bool:
+        return self.column is not None and self.message is not None
 
 
 @dataclass(frozen=True)
@@ -56,9 +77,9 @@ class Example:
     """A mini-repository and the findings the check must produce on it.
 
     ``files`` maps repo-relative paths to contents (dedented, leading newline
-    dropped). ``expect`` lists ``"path:line"`` or ``"path:line:severity"`` for
-    every finding of this check; an empty ``expect`` means the check must
-    report nothing. ``options`` are check options for this example.
+    dropped). ``expect`` lists one expectation (see ``Expected``: at least
+    ``"path:line"``) for every finding of this check; an empty ``expect`` means
+    the check must report nothing. ``options`` are check options for this example.
     """
 
     files: Mapping[str, str]
@@ -74,8 +95,8 @@ class Example:
     def flags(self) -> bool:
         return bool(self.expect)
 
-    def expected(self) -> set[Expected]:
-        return {Expected.parse(e) for e in self.expect}
+    def expected(self) -> list[Expected]:
+        return [Expected.parse(e) for e in self.expect]
 
 
 class Check:

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from readycheck import __version__
+from readycheck import __version__, ruledoc
 from readycheck.check import Check
 from readycheck.findings import Finding, Severity, Span
 from readycheck.reporters import write_json
@@ -47,21 +47,6 @@ def rule_anchor(check: type[Check]) -> str:
     return f"{check.id.lower()}-{check.name}"
 
 
-def help_markdown(check: type[Check]) -> str:
-    lines = [f"**{check.summary}**", "", "### Why it matters", check.why, "", "### How to fix", check.fix]
-    flagged = next((e for e in check.examples if e.flags), None)
-    clean = next((e for e in check.examples if not e.flags), None)
-    for title, example in (("Flagged", flagged), ("Not flagged", clean)):
-        if example is None:
-            continue
-        lines += ["", f"### {title}: {example.title}" if example.title else f"### {title}"]
-        for path, content in example.files.items():
-            lines += ["", f"`{path}`", "", "```", content.rstrip("\n"), "```"]
-    if check.references:
-        lines += ["", "### References"] + [f"- {ref}" for ref in check.references]
-    return "\n".join(lines)
-
-
 def rule(check: type[Check]) -> dict:
     properties: dict = {"tags": sorted(set(check.tags) | {"readycheck"}), "precision": check.precision,
                         "problem.severity": PROBLEM_SEVERITY[check.severity]}
@@ -71,9 +56,8 @@ def rule(check: type[Check]) -> dict:
         "id": check.id,
         "name": check.name,
         "shortDescription": {"text": check.summary},
-        "fullDescription": {"text": check.why},
-        "help": {"text": f"{check.summary}\n\nWhy it matters: {check.why}\n\nHow to fix: {check.fix}",
-                 "markdown": help_markdown(check)},
+        "fullDescription": {"text": ruledoc.rule_doc(check).why},
+        "help": {"text": ruledoc.text(check), "markdown": ruledoc.markdown(check)},
         "helpUri": f"{RULES_DOC}#{rule_anchor(check)}",
         "defaultConfiguration": {"level": LEVEL[check.severity]},
         "properties": properties,
