@@ -1,34 +1,50 @@
 """RC401 blocking-call-in-async-route: an ``async def`` route handler makes a blocking call.
 
 What it does
-    For every route of a FastAPI or Starlette app (decorators, ``add_api_route``,
-    Starlette ``Route`` lists) whose handler is ``async def``, flags calls
-    written in the handler that block: ``time.sleep``, ``requests``,
-    ``urllib.request.urlopen``, ``httpx``'s sync functions and ``Client``,
-    ``subprocess``, ``os.system``, sync database drivers (``psycopg2``,
-    psycopg 3's sync ``psycopg.connect``, ``pymysql``, ``MySQLdb``, ``sqlite3``)
-    and sync ``redis`` clients, PyMongo round trips (``find_one``, ``insert_one``,
-    ``aggregate``, ...) on a ``MongoClient``, or a database or collection taken
-    from one through attributes and subscripts, in the function or at module
-    level in any repo module (a subscript in the middle of the call itself,
-    ``db["users"].find_one()``, is not followed; Motor and ``AsyncMongoClient``
-    are awaited and never flagged), and
-    non-awaited calls on a sync SQLAlchemy/SQLModel ``Session``, ``Engine`` or
-    ``Connection`` parameter (also through ``Annotated[Session, Depends(...)]``
-    aliases defined in other modules). Names are resolved through imports
-    (``import requests as r`` still counts; a local variable named ``requests``
-    does not). Blocking calls are also found through the repo's own functions,
-    across modules (a sync helper called from an ``async def`` route runs on the
-    loop, and so does an awaited coroutine): the message names the whole path,
-    ``get_user -> services.load_profile -> crud.fetch_user -> db.get()``, with a
-    related location per step. A ``Depends(get_db)`` parameter without annotation
-    takes the type of what the dependency yields (``SessionLocal()`` from a sync
-    ``sessionmaker`` is a sync Session). A plain ``def`` handler is never flagged: FastAPI runs it in a
-    thread pool, so a sync session there is correct. Work handed to
-    ``run_in_threadpool``/``asyncio.to_thread``/``run_in_executor`` (including
-    lambdas) is not a call made on the loop. Apps in tests, docs, examples and
-    scripts are throwaway code and are not judged, unless a production start
-    command serves them.
+    For the code FastAPI/Starlette runs on the event loop (async route and
+    websocket handlers, async dependencies at every level: a parameter's
+    ``Depends``, ``Annotated`` aliases, the route decorator's, the router's,
+    the app's and ``include_router``'s ``dependencies=[...]`` and
+    sub-dependencies, even of sync routes; ``@app.middleware`` functions and
+    ``BaseHTTPMiddleware.dispatch``; async lifespan and startup hooks; async
+    background tasks), flags the calls that block, written there or reached
+    through the repo's own functions and methods, across modules, with the
+    whole path in the message (``get_user -> UserService.get ->
+    self.db.query()``) and a related location per step.
+
+    What blocks is one shared table (``readycheck.blocking``): ``time.sleep``,
+    sync HTTP (``requests``, ``urllib``, ``httpx``'s functions and ``Client``),
+    subprocesses, ``open()``, ``os.path`` and ``pathlib`` file I/O,
+    ``shutil``, sync database drivers, sync SQLAlchemy/SQLModel sessions,
+    engines and connections, sync redis and PyMongo clients, and third-party
+    SDKs (Stripe, Twilio, SendGrid, Resend, boto3, google-auth's token
+    verification, ``smtplib``, Celery's ``delay``/``apply_async``/
+    ``send_task``/``AsyncResult.get``, pandas ``read_sql``, reads of an
+    upload's ``.file``). Async variants are not in it (``redis.asyncio``,
+    ``httpx.AsyncClient``, ``AsyncSession``, Motor, aioboto3, aiosmtplib), an
+    awaited call never blocks, and work handed to ``run_in_threadpool``/
+    ``asyncio.to_thread``/``run_in_executor`` is passed, not called.
+
+    The type of each receiver comes from the reachability model
+    (``readycheck.reachability``): parameter annotations (through
+    ``Annotated`` aliases defined elsewhere) and ``Depends`` providers (their
+    return annotation, or what they return or yield; a class used as a
+    dependency), constructors and factories (``SessionLocal()`` from a sync
+    ``sessionmaker``), module globals in other modules (``redis_client =
+    redis.Redis(...)``), ``app.state`` attributes, and the repo's classes:
+    attributes set in ``__init__`` or annotated on the class, methods
+    inherited from repo base classes, classmethods, staticmethods and
+    properties. A same-named method of an unrelated class is not confused
+    with a blocking one. A plain ``def`` route or dependency is never
+    flagged: FastAPI runs it in a thread pool. A dependency is reported once,
+    with the routes it runs for as related locations. Apps in tests, docs,
+    examples and scripts are throwaway code and are not judged, unless a
+    production start command serves them.
+
+    Options: ``extra-blocking`` lists more blocking names: qualified
+    functions (``mysdk.client.send``), module prefixes ending in ``.``
+    (``legacy_sdk.``) or ``Type.method`` (``app.clients.Billing.charge``).
+    Plugins add names with ``readycheck.api.register_blocking``.
 
 Why is this bad
     An ``async def`` handler runs on the event loop. While a blocking call
@@ -49,105 +65,61 @@ Use instead
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, is_auxiliary_path
+from readycheck.api import (PATH_IO_METHODS, Check, ClassObject, Example, Related, RepoClass, Rule, Severity,
+                            blocking_function, blocking_method, type_name)
 
 if TYPE_CHECKING:
-    from readycheck.api import CallSite, Function, ModuleFacts, Project
+    from readycheck.api import Edge, LoopEntry, Project
 
-#: Functions that block when called, by qualified name (exact, or a module prefix ending in ".").
-BLOCKING_CALLS = {
-    "time.sleep": "sleeps the whole event loop",
-    "requests.": "makes a synchronous HTTP request",
-    "urllib.request.urlopen": "makes a synchronous HTTP request",
-    "urllib.request.urlretrieve": "makes a synchronous HTTP request",
-    "httpx.get": "makes a synchronous HTTP request", "httpx.post": "makes a synchronous HTTP request",
-    "httpx.put": "makes a synchronous HTTP request", "httpx.patch": "makes a synchronous HTTP request",
-    "httpx.delete": "makes a synchronous HTTP request", "httpx.head": "makes a synchronous HTTP request",
-    "httpx.options": "makes a synchronous HTTP request", "httpx.request": "makes a synchronous HTTP request",
-    "httpx.stream": "makes a synchronous HTTP request",
-    "subprocess.run": "waits for a subprocess", "subprocess.call": "waits for a subprocess",
-    "subprocess.check_call": "waits for a subprocess", "subprocess.check_output": "waits for a subprocess",
-    "os.system": "waits for a subprocess",
-    "psycopg2.connect": "opens a synchronous database connection",
-    "psycopg.connect": "opens a synchronous database connection",
-    "psycopg.Connection.connect": "opens a synchronous database connection",
-    "pymysql.connect": "opens a synchronous database connection",
-    "MySQLdb.connect": "opens a synchronous database connection",
-    "sqlite3.connect": "opens a synchronous database connection",
-}
-#: Constructors that create objects without I/O, even though they live in a blocking module.
-NOT_BLOCKING = {"requests.Session", "requests.Request", "requests.auth.HTTPBasicAuth", "requests.exceptions",
-                "requests.adapters.HTTPAdapter", "requests.codes", "requests.utils"}
-#: Types whose method calls block, and which methods (None: all but the safe ones).
-BLOCKING_RECEIVERS = {
-    "sqlalchemy.orm.Session": {"execute", "scalars", "scalar", "query", "get", "commit", "flush", "refresh",
-                               "rollback", "merge", "connection", "delete", "get_one", "exec"},
-    "sqlmodel.Session": {"exec", "execute", "scalars", "scalar", "query", "get", "commit", "flush", "refresh",
-                         "rollback", "merge", "delete", "get_one"},
-    "sqlalchemy.engine.Engine": {"connect", "begin", "execute", "raw_connection"},
-    "sqlalchemy.engine.Connection": {"execute", "scalar", "scalars", "commit", "exec_driver_sql"},
-    "requests.Session": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send"},
-    "httpx.Client": {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"},
-    "psycopg2.connect": {"execute", "commit", "rollback", "executemany"},
-    "psycopg.connect": {"execute", "commit", "rollback", "executemany", "fetchone", "fetchall"},
-    "psycopg.Connection.connect": {"execute", "commit", "rollback", "executemany"},
-    "pymysql.connect": {"execute", "commit", "rollback", "executemany"},
-    "MySQLdb.connect": {"execute", "commit", "rollback", "executemany"},
-    "sqlite3.connect": {"execute", "commit", "rollback", "executemany", "executescript"},
-    "redis.Redis": None, "redis.StrictRedis": None, "redis.from_url": None, "redis.Redis.from_url": None,
-}
-_REDIS_SAFE = {"pipeline", "lock", "pubsub", "register_script", "close"}
-#: PyMongo's synchronous client (its AsyncMongoClient and Motor are awaited, never listed here).
-MONGO_CLIENTS = {"pymongo.MongoClient", "pymongo.mongo_client.MongoClient",
-                 "pymongo.synchronous.mongo_client.MongoClient"}
-#: Methods of a client, database or collection that do a round trip at once (``find`` is lazy).
-MONGO_BLOCKING_METHODS = {
-    "find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one",
-    "delete_many", "count_documents", "estimated_document_count", "aggregate", "distinct", "find_one_and_update",
-    "find_one_and_replace", "find_one_and_delete", "bulk_write", "create_index", "create_indexes", "drop",
-    "drop_index", "list_collection_names", "list_database_names", "command", "server_info"}
-_TYPE_ALIASES = {
-    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
-    "sqlmodel.orm.session.Session": "sqlmodel.Session",
-    "sqlalchemy.Engine": "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
-    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
-    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
-    "sqlmodel.create_engine": "sqlalchemy.engine.Engine",
-    "redis.client.Redis": "redis.Redis",
-}
+#: How many routes a dependency's finding lists as related locations.
+MAX_SERVED = 10
 
 
-def _canonical_type(name: str | None) -> str | None:
-    if name is None:
-        return None
-    return _TYPE_ALIASES.get(name, name)
+class BlockingRule(Rule):
+    """A call that blocks: a blocking function, a method of a blocking type (the receiver's type
+    comes from the reachability model), unawaited path I/O, or a name the user configured."""
 
+    skip_run_once = True
 
-@lru_cache(maxsize=4096)
-def blocking_function(callee: str | None) -> str | None:
-    """Why a call to this qualified name blocks, or None (memoised: a repository
-    calls the same few hundred names thousands of times)."""
-    if not callee or callee in NOT_BLOCKING or any(callee.startswith(n + ".") for n in NOT_BLOCKING):
-        return None
-    for name, why in BLOCKING_CALLS.items():
-        if name.endswith(".") and callee.startswith(name) or callee == name:
+    def __init__(self, extra: frozenset[str] = frozenset()) -> None:
+        self.extra = extra
+        self.key = "blocking:" + ",".join(sorted(extra))
+
+    def hit(self, edge: "Edge") -> str | None:
+        call = edge.call
+        if call.awaited:
+            return None
+        why = blocking_function(call.callee, self.extra)
+        if why:
             return why
-    return None
+        receiver = edge.receiver_type
+        if isinstance(receiver, str):
+            why = blocking_method(receiver, call.method)
+            if why:
+                return why
+        if self.extra and receiver is not None and call.method and \
+                f"{type_name(receiver)}.{call.method}" in self.extra:
+            return "is configured as blocking"
+        if call.method in PATH_IO_METHODS and not edge.targets and not isinstance(receiver, (RepoClass, ClassObject)):
+            return "does file I/O on the event loop"
+        return None
 
 
-def blocking_method(receiver_type: str | None, method: str | None) -> bool:
-    methods = BLOCKING_RECEIVERS.get(receiver_type or "", False)
-    if methods is False or method is None:
-        return False
-    if methods is None:
-        return method not in _REDIS_SAFE
-    return method in methods
+SYNC_DB = """
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session, sessionmaker
 
+    SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app"))
 
+    def get_db():
+        db = SessionLocal()
+        try:
+            yield db
+        finally:
+            db.close()
+    """
 SLEEPY_APP = """
     import time
     from fastapi import FastAPI
@@ -441,240 +413,314 @@ class BlockingCallInAsyncRoute(Check):
             FROM python:3.12-slim
             CMD ["uvicorn", "server:app", "--host", "0.0.0.0"]
             """}, expect=["scripts/proxy/server.py:8"], title="an app under scripts/ that a Dockerfile serves"),
+        Example({"app/db.py": SYNC_DB, "app/services/user.py": """
+            from sqlalchemy.orm import Session
+            from app.db import SessionLocal
+
+            class UserService:
+                def __init__(self):
+                    self.db = SessionLocal()
+
+                def get(self, user_id: int):
+                    return self.db.query(dict).get(user_id)
+
+            class OrderService:
+                def __init__(self, session: Session):
+                    self.session = session
+
+                def place(self, order):
+                    self.session.flush()
+
+            user_service = UserService()
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+            from app.services.user import OrderService, user_service
+
+            router = APIRouter()
+
+            @router.get("/users/{user_id}")
+            async def get_user(user_id: int):
+                return user_service.get(user_id)
+
+            @router.post("/orders")
+            async def place_order(order: dict, db: Session = Depends(get_db)):
+                svc = OrderService(db)
+                svc.place(order)
+            """}, expect=["app/routes.py:10", "app/routes.py:15"],
+            title="methods through a module-level instance and an instance built in the handler"),
+        Example({"app/db.py": SYNC_DB, "app/repos.py": """
+            from sqlalchemy.orm import Session
+            from app.db import SessionLocal
+
+            class BaseRepo:
+                session: Session
+
+                def get(self, id):
+                    return self.session.get(dict, id)
+
+            class UserRepo(BaseRepo):
+                pass
+
+            class Reports:
+                @classmethod
+                def build(cls):
+                    return cls.load()
+
+                @staticmethod
+                def load():
+                    with SessionLocal() as db:
+                        return db.execute("select 1")
+
+                @property
+                def engine_session(self) -> Session:
+                    return SessionLocal()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.repos import Reports, UserRepo
+
+            app = FastAPI()
+            repo = UserRepo()
+
+            @app.get("/users/{uid}")
+            async def read_user(uid: int):
+                return repo.get(uid)
+
+            @app.get("/report")
+            async def report():
+                Reports.build()
+                reports = Reports()
+                return reports.engine_session.execute("select 1")
+            """}, expect=["app/main.py:9", "app/main.py:13", "app/main.py:15"],
+            title="an inherited method, a class attribute annotation, classmethod, staticmethod and property"),
+        Example({"app/db.py": SYNC_DB, "app/services.py": """
+            from fastapi import Depends
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+
+            class UserService:
+                def __init__(self, db: Session = Depends(get_db)):
+                    self.db = db
+
+                def get(self, uid):
+                    return self.db.get(dict, uid)
+
+            def get_user_service(db: Session = Depends(get_db)) -> UserService:
+                return UserService(db)
+
+            def get_service_unannotated(db: Session = Depends(get_db)):
+                return UserService(db)
+            """, "app/routes.py": """
+            from typing import Annotated
+            from fastapi import APIRouter, Depends
+            from app.services import UserService, get_service_unannotated, get_user_service
+
+            router = APIRouter()
+
+            @router.get("/a/{uid}")
+            async def a(uid: int, svc: UserService = Depends(get_user_service)):
+                return svc.get(uid)
+
+            @router.get("/b/{uid}")
+            async def b(uid: int, svc=Depends(get_service_unannotated)):
+                return svc.get(uid)
+
+            @router.get("/c/{uid}")
+            async def c(uid: int, svc: Annotated[UserService, Depends()]):
+                return svc.get(uid)
+            """}, expect=["app/routes.py:9", "app/routes.py:13", "app/routes.py:17"],
+            title="services from Depends: a provider's return annotation, its returned value, a class dependency"),
+        Example({"app/db.py": SYNC_DB, "app/deps.py": """
+            from fastapi import Depends
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+
+            async def record_audit(db: Session = Depends(get_db)):
+                db.add(object())
+                db.flush()
+
+            async def check_quota(db: Session = Depends(get_db)):
+                db.execute("select 1")
+
+            async def tenant(db: Session = Depends(get_db)):
+                return db.get(dict, 1)
+
+            def current_user(t=Depends(tenant)):
+                return t
+            """, "app/main.py": """
+            from fastapi import APIRouter, Depends, FastAPI
+            from app.deps import check_quota, current_user, record_audit
+
+            app = FastAPI(dependencies=[Depends(check_quota)])
+            router = APIRouter(dependencies=[Depends(record_audit)])
+            admin = APIRouter()
+
+            @router.get("/items")
+            def items():
+                return []
+
+            @router.get("/other")
+            def other():
+                return []
+
+            @admin.get("/stats")
+            def stats(user=Depends(current_user)):
+                return user
+
+            app.include_router(router)
+            app.include_router(admin, dependencies=[Depends(record_audit)])
+            """}, expect=["app/deps.py:7", "app/deps.py:10", "app/deps.py:13"],
+            title="async dependencies of sync routes: app, router, include_router and sub-dependency, once each"),
+        Example({"app/core/cache.py": """
+            import redis
+            from redis import asyncio as aioredis
+
+            redis_client = redis.Redis(host="cache")
+            sessions = redis.from_url("redis://cache/1")
+            fast = aioredis.from_url("redis://cache/2")
+            """, "app/main.py": """
+            from contextlib import asynccontextmanager
+            import redis
+            from fastapi import FastAPI, Request
+            from app.core.cache import fast, redis_client, sessions
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                app.state.redis = redis.Redis.from_url("redis://cache/3")
+                yield
+
+            app = FastAPI(lifespan=lifespan)
+
+            @app.get("/profile/{key}")
+            async def profile(key: str, request: Request):
+                cached = redis_client.get(key)
+                token = sessions.get(f"s:{key}")
+                await fast.get(key)
+                return request.app.state.redis.get(key)
+
+            @app.get("/healthz")
+            async def healthz():
+                redis_client.ping()
+                return {"ok": True}
+            """}, expect=["app/main.py:15", "app/main.py:16", "app/main.py:18", "app/main.py:22"],
+            title="clients created in another module and on app.state; a sync ping in a health route"),
+        Example({"app/db.py": SYNC_DB, "app/services.py": """
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from sqlalchemy.orm import Session
+            from redis import asyncio as aioredis
+
+            class AsyncUserService:
+                def __init__(self, db: AsyncSession):
+                    self.db = db
+
+                async def get(self, uid):
+                    return await self.db.get(dict, uid)
+
+            class SyncUserService:
+                def __init__(self, db: Session):
+                    self.db = db
+
+                def get(self, uid):
+                    return self.db.get(dict, uid)
+
+            class MemoryCache:
+                def __init__(self):
+                    self.data = {}
+
+                def get(self, key):
+                    return self.data.get(key)
+
+            cache = MemoryCache()
+            client = aioredis.from_url("redis://cache")
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from fastapi.concurrency import run_in_threadpool
+            from sqlalchemy.orm import Session
+            from app.db import get_db
+            from app.services import AsyncUserService, SyncUserService, cache, client
+
+            router = APIRouter()
+
+            def current_user(db: Session = Depends(get_db)):
+                return db.get(dict, 1)
+
+            @router.get("/a/{uid}")
+            def sync_route(uid: int, db: Session = Depends(get_db), user=Depends(current_user)):
+                svc = SyncUserService(db)
+                return svc.get(uid)
+
+            @router.get("/b/{uid}")
+            async def offloaded(uid: int, db: Session = Depends(get_db)):
+                svc = SyncUserService(db)
+                return await run_in_threadpool(svc.get, uid)
+
+            @router.get("/c/{uid}")
+            async def async_service(uid: int, db: AsyncSession = Depends(get_db)):
+                svc = AsyncUserService(db)
+                await client.get("k")
+                cache.get("k")
+                return await svc.get(uid)
+            """}, title="sync route and sync dependency with a sync service, offloaded, async service and client, "
+                        "a same-named method of an unrelated class"),
+        Example({"app/config.py": """
+            import json
+            from functools import lru_cache
+
+            _settings = None
+
+            @lru_cache
+            def get_settings():
+                with open("settings.json") as f:
+                    return json.load(f)
+
+            def load_once():
+                global _settings
+                if _settings is None:
+                    with open("settings.json") as f:
+                        _settings = json.load(f)
+                return _settings
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.config import get_settings, load_once
+
+            app = FastAPI()
+
+            @app.get("/flags")
+            async def flags():
+                return get_settings(), load_once()
+            """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
     )
 
+    default_options = {"extra-blocking": []}
+
     def run(self, project: Project):
+        rule = BlockingRule(frozenset(str(name) for name in self.options["extra-blocking"]))
+        model = project.reachability
         seen: set[tuple[str, str]] = set()
-        for kind, function, module in self._on_the_loop(project):
+        for entry in project.code_on_the_loop:
+            function, module = entry.function, entry.module
             if (module.path, function.qualname) in seen:
                 continue
             seen.add((module.path, function.qualname))
-            for steps, reason in self._blocking_paths(project, function, module, depth=0, seen=frozenset()):
-                first_module, first_call = steps[0]
-                chain = " -> ".join([function.name] + [c.text for _, c in steps])
-                related = [Related(m.path, c.span, f"step {i + 1}: `{c.text}()`") for i, (m, c) in enumerate(steps)
-                           if i > 0]
-                if len(steps) == 1:
-                    message = f"{kind} calls `{first_call.text}()`, which {reason}, on the event loop"
-                else:
-                    message = f"{kind} blocks the event loop through `{chain}()`, which {reason}"
-                yield self.finding(first_module.path, first_call.span, message, related=related)
+            for hit in model.hits(function, module, rule):
+                yield self._finding(entry, hit)
 
-    def _on_the_loop(self, project: Project):
-        """(description, function, module) for code FastAPI/Starlette runs on the event loop:
-        async route handlers, async dependencies (parameter-level, and router/app/route-level
-        ``dependencies=[...]``), ``@app.middleware("http")`` functions, ``dispatch`` of
-        BaseHTTPMiddleware subclasses, and async lifespan/startup hooks."""
-        web = project.web
-        # Tests, docs and examples hold throwaway apps: judged only when a production start command serves them.
-        service = project.service_apps
-        served = {id(route) for app in service for _, route in app.all_routes()}
-        service_modules = {app.module.path for app in service}
-        dependency_refs = []
-        for route, handler in web.handlers():
-            if is_auxiliary_path(route.module.path) and id(route) not in served:
-                continue
-            if handler.is_async:
-                where = f"{'/'.join(route.methods)} {route.path or '/'}"
-                yield f"async route `{handler.name}` ({where})", handler, route.module
-            dependency_refs += [(p.depends, route.module) for p in handler.params
-                                if p.depends and p.depends != "<annotation>"]
-            for deco in handler.decorators:
-                dependency_refs += [(d, route.module) for d in _dependency_list(deco.call)]
-        for obj in web.objects:
-            if is_auxiliary_path(obj.module.path) and obj.module.path not in service_modules:
-                continue
-            dependency_refs += [(d, obj.module) for d in _dependency_list(obj.call)]
-            for function, module in obj.startup:
-                if function.is_async:
-                    yield f"startup hook `{function.name}` of app `{obj.name}`", function, module
-        done = set()
-        while dependency_refs:  # dependencies of dependencies too
-            target, module = dependency_refs.pop()
-            if (module.path, target) in done:
-                continue
-            done.add((module.path, target))
-            found = _dependency_function(project, module, target)
-            if found is None:
-                continue
-            dependency, dep_module = found
-            dependency_refs += [(p.depends, dep_module) for p in dependency.params
-                                if p.depends and p.depends != "<annotation>"]
-            if dependency.is_async:
-                yield f"async dependency `{dependency.qualname}`", dependency, dep_module
-        for module in project.python.web_modules():
-            if is_auxiliary_path(module.path) and module.path not in service_modules:
-                continue
-            for function in module.functions.values():
-                if not function.is_async:
-                    continue
-                middleware = any(d.text.endswith(".middleware") for d in function.decorators)
-                dispatch = function.name == "dispatch" and "." in function.qualname and any(
-                    base.endswith("BaseHTTPMiddleware") for base in
-                    module.class_bases.get(function.qualname.split(".")[0], ()))
-                if middleware or dispatch:
-                    yield f"middleware `{function.qualname}`", function, module
-
-    def _blocking_paths(self, project: Project, function: Function, module: ModuleFacts, depth: int, seen: frozenset):
-        """(steps, reason) for every blocking call reached from a function running on the event loop:
-        its own calls, and the calls of the repo functions it calls (a sync helper runs on the loop
-        too, and so does an awaited coroutine). Offloaded functions are passed, not called."""
-        key = (module.path, function.qualname)
-        if key in seen or depth > 4:
-            return
-        seen = seen | {key}
-        param_types = {p.name: self._param_type(project, module, p) for p in function.params}
-        for local, constructor in function.local_types.items():
-            made = _factory_session(project, module, constructor)
-            if made is not None and local not in param_types:
-                param_types[local] = made  # db = SessionLocal()
-        reported_targets = set()
-        for call in function.calls:
-            reason = self._blocking(call, function, param_types) or _mongo_blocking(project, module, call, function)
-            if reason is not None:
-                yield [(module, call)], reason
-                continue
-            if not call.text:
-                continue
-            target = project.python.function(module, call.callee or call.text, function.qualname,
-                                             call.callee is not None)
-            if target is None:
-                continue
-            callee, callee_module = target
-            if callee.is_async and not call.awaited:
-                continue  # a coroutine that is created, not run here
-            if (callee_module.path, callee.qualname) in reported_targets:
-                continue
-            for steps, reason in self._blocking_paths(project, callee, callee_module, depth + 1, seen):
-                reported_targets.add((callee_module.path, callee.qualname))
-                yield [(module, call)] + steps, reason
-                break  # one path per helper call is enough to show the problem
-
-    @staticmethod
-    def _param_type(project: Project, module: ModuleFacts, param) -> str | None:
-        annotation = param.annotation
-        if annotation and param.annotation_is_alias_candidate:
-            target = project.python.resolve(annotation, module)
-            if target is not None:
-                alias_module, name = target
-                alias = alias_module.type_aliases.get(name)
-                if alias is not None:
-                    annotation = alias[0]
-        annotation = _canonical_type(annotation)
-        if annotation in BLOCKING_RECEIVERS or param.depends is None or param.depends == "<annotation>":
-            return annotation
-        return _dependency_type(project, module, param.depends) or annotation
-
-    @staticmethod
-    def _blocking(call: CallSite, handler: Function, param_types: dict[str, str | None]) -> str | None:
-        if call.awaited:
-            return None
-        why = blocking_function(call.callee)
-        if why:
-            return why
-        if call.receiver is None:
-            return None
-        receiver_type = param_types.get(call.receiver) or _canonical_type(handler.local_types.get(call.receiver))
-        if blocking_method(receiver_type, call.method):
-            return f"is a synchronous `{receiver_type.rsplit('.', 1)[-1]}` call"
-        return None
-
-
-def _mongo_blocking(project: Project, module: ModuleFacts, call: CallSite, function: Function) -> str | None:
-    """Why a call blocks when it is a PyMongo round trip on a client, database or collection
-    reached through attributes or subscripts (``users = client.app["users"]``;
-    ``users.find_one(...)``), defined in the function or at module level in any repo module."""
-    if call.awaited or call.method not in MONGO_BLOCKING_METHODS or "." not in call.text:
-        return None
-    chain = call.text.rsplit(".", 1)[0]
-    head = chain.split(".")[0]
-    if head in function.local_types or any(p.name == head for p in function.params):
-        found = function.local_types.get(head) in MONGO_CLIENTS
-    elif call.callee is None:  # a local name: assigned in this function?
-        found = any(a.name == head and a.scope == function.qualname and _mongo_value(project, module, a.value,
-                                                                                        function, 0)
-                    for a in module.assignments)
-    else:
-        found = _mongo_name(project, module, call.callee.rsplit(".", 1)[0], 0)
-    return "is a synchronous PyMongo call" if found else None
-
-
-def _mongo_name(project: Project, module: ModuleFacts, qualified: str, depth: int) -> bool:
-    """True when a qualified name is a module-level PyMongo client, or a database or
-    collection taken from one, following assignments across modules."""
-    if depth > 6 or qualified in MONGO_CLIENTS:
-        return False
-    resolved = project.python.resolve(qualified, module)
-    if resolved is None:
-        return False
-    home, name = resolved
-    head = name.split(".")[0]
-    return any(_mongo_value(project, home, a.value, None, depth + 1) for a in home.module_level(head))
-
-
-def _mongo_value(project: Project, module: ModuleFacts, value, function: Function | None, depth: int) -> bool:
-    if value.kind == "call":
-        return value.resolved and value.text in MONGO_CLIENTS
-    if value.kind in ("ref", "subscript") and value.text:
-        if value.resolved:
-            return _mongo_name(project, module, value.text, depth)
-        local = value.text.split(".")[0]
-        return function is not None and function.local_types.get(local) in MONGO_CLIENTS
-    return False
-
-
-def _dependency_function(project: Project, module: ModuleFacts, target: str):
-    """The function FastAPI calls for ``Depends(target)``: a function, or the ``__call__`` of a
-    callable instance (``checker = RoleChecker(...)``; ``Depends(checker)``). A class itself is
-    instantiated, which never awaits, so it runs in the thread pool like a sync function."""
-    found = project.python.function(module, target, "", True) or project.python.function(module, target, "", False)
-    if found is not None:
-        return found
-    for home, call in project.python.assigned_calls(target, module):
-        cls = project.python.resolve(call.text, home)
-        if cls is not None and f"{cls[1]}.__call__" in cls[0].functions:
-            return cls[0].functions[f"{cls[1]}.__call__"], cls[0]
-    return None
-
-
-def _dependency_list(call) -> list[str]:
-    """Targets of ``dependencies=[Depends(x), ...]`` in a constructor or decorator call."""
-    value = call.kwarg("dependencies") if call is not None else None
-    if value is None or value.kind != "list":
-        return []
-    return [item.items[0].text for item in value.items
-            if item.kind == "call" and item.text.rsplit(".", 1)[-1] in ("Depends", "Security") and item.items
-            and item.items[0].kind == "ref"]
-
-
-SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
-                     "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.Session",
-                     "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session"}
-def _factory_session(project: Project, module: ModuleFacts, constructor: str) -> str | None:
-    """The session a repo-level factory makes (``SessionLocal = sessionmaker(...)``): a sync
-    Session, unless the factory is given ``class_=AsyncSession``."""
-    for _, factory in project.python.assigned_calls(constructor, module):
-        session_class = factory.kwarg("class_")
-        if factory.text in SESSION_FACTORIES and (session_class is None or "Async" not in session_class.text):
-            return SESSION_FACTORIES[factory.text]
-    return None
-
-
-def _dependency_type(project: Project, module: ModuleFacts, depends: str) -> str | None:
-    """The session type a dependency yields or returns: its return annotation, or the
-    constructor of what it yields (``db = SessionLocal()`` with a sync sessionmaker)."""
-    found = project.python.function(module, depends, "", True) or project.python.function(module, depends, "", False)
-    if found is None:
-        return None
-    dependency, dep_module = found
-    returns = _canonical_type(dependency.returns)
-    if returns in BLOCKING_RECEIVERS:
-        return returns
-    for constructor in dependency.local_types.values():
-        made = _canonical_type(constructor)
-        if made in BLOCKING_RECEIVERS:
-            return made
-        made = _factory_session(project, dep_module, constructor)
-        if made is not None:
-            return made
-    return None
+    def _finding(self, entry: "LoopEntry", hit):
+        first = hit.steps[0]
+        related = [Related(step.module.path, step.call.span, f"step {i + 1}: `{step.call.text}()`")
+                   for i, step in enumerate(hit.steps) if i > 0]
+        serves = ""
+        if entry.serves and not entry.kind.startswith(("async route", "websocket")):
+            routes = entry.serves[:MAX_SERVED]
+            related += [Related(r.module.path, r.span, f"runs for {'/'.join(r.methods)} {r.path or '/'}")
+                        for r in routes]
+            more = len(entry.serves) - len(routes)
+            count = len(entry.serves)
+            serves = f" (runs for {count} route{'s' if count != 1 else ''}{f', {more} not listed' if more else ''})"
+        if len(hit.steps) == 1:
+            message = f"{entry.kind}{serves} calls `{first.call.text}()`, which {hit.reason}, on the event loop"
+        else:
+            message = (f"{entry.kind}{serves} blocks the event loop through `{hit.chain(entry.function.name)}`, "
+                       f"which {hit.reason}")
+        return self.finding(first.module.path, first.call.span, message, related=related)

@@ -18,6 +18,12 @@ _WHERE = {
     "canonicalize_name": "readycheck.packages",
     "Edit": "readycheck.fixes",
     "database_access": "readycheck.dbaccess",
+    "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
+    "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",
+    "cpu_bound_method": "readycheck.blocking", "register_blocking": "readycheck.blocking",
+    "CallRule": "readycheck.reachability", "ClassObject": "readycheck.reachability", "Edge": "readycheck.reachability",
+    "Hit": "readycheck.reachability", "Reachability": "readycheck.reachability", "RepoClass": "readycheck.reachability",
+    "Rule": "readycheck.reachability", "Step": "readycheck.reachability", "type_name": "readycheck.reachability",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
@@ -31,7 +37,7 @@ _WHERE = {
     "is_auxiliary_path": "readycheck.sourcefile", "is_development_path": "readycheck.sourcefile",
     "Command": "readycheck.startcommands", "Server": "readycheck.startcommands",
     "StartCommand": "readycheck.startcommands", "Token": "readycheck.startcommands",
-    "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
+    "LoopEntry": "readycheck.webapp", "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
 }
 
 __all__ = sorted(_WHERE)

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.startcommands import Server, StartCommand
     from readycheck.probes import Probe
-    from readycheck.webapp import WebModel, WebObject
+    from readycheck.reachability import Reachability
+    from readycheck.webapp import LoopEntry, WebModel, WebObject
 
 T = TypeVar("T")
 
@@ -222,6 +223,20 @@ class Project:
         from readycheck.webapp import build_web_model
 
         return build_web_model(self.python)
+
+    @cached_property
+    def reachability(self) -> "Reachability":
+        """What runs from where: the one call and type model every "what does this reach" check asks."""
+        from readycheck.reachability import Reachability
+
+        return Reachability(self.python)
+
+    @cached_property
+    def code_on_the_loop(self) -> list["LoopEntry"]:
+        """The service's code that FastAPI/Starlette runs on the event loop (see webapp.code_on_the_loop)."""
+        from readycheck.webapp import code_on_the_loop
+
+        return code_on_the_loop(self)
 
     @cached_property
     def service_apps(self) -> list["WebObject"]:

@@ -616,3 +616,144 @@ class _Linker:
             handler = self._function(module, call.arg(1, "func"), scope)
             if event is not None and event.text == "startup" and handler:
                 owner.startup.append(handler)
+
+
+# ------------------------------------------------------------- code on the event loop
+
+
+@dataclass
+class LoopEntry:
+    """A function FastAPI/Starlette runs on the event loop, and why.
+
+    ``serves`` are the routes a dependency runs for (its related locations: a dependency is reported
+    once, not once per route)."""
+
+    kind: str  # "async route `get_user` (GET /users/{id})", "async dependency `record_audit`", ...
+    function: Function
+    module: ModuleFacts
+    serves: list[Route] = field(default_factory=list)
+
+
+def _dependency_refs(call: Value | None) -> list[Value]:
+    """The ``Depends(x)`` values of a ``dependencies=[...]`` argument."""
+    value = call.kwarg("dependencies") if call is not None else None
+    if value is None or value.kind != "list":
+        return []
+    return [item for item in value.items
+            if item.kind == "call" and item.text.rsplit(".", 1)[-1] in ("Depends", "Security")]
+
+
+def code_on_the_loop(project) -> list[LoopEntry]:
+    """What runs on the event loop in the deployed service: async route and websocket handlers,
+    async dependencies at every level (a parameter's ``Depends``, through ``Annotated`` aliases, the
+    route decorator's, the router's, the app's and ``include_router``'s ``dependencies=[...]``, and
+    the sub-dependencies of each, sync ones included), ``@app.middleware`` functions and
+    ``BaseHTTPMiddleware.dispatch``, async lifespan and startup hooks, and async functions handed to
+    ``BackgroundTasks.add_task``. A sync function FastAPI calls (a ``def`` route or dependency) runs
+    in the thread pool and is not listed.
+
+    Apps in tests, docs, examples and scripts are throwaway code: judged only when a production
+    start command serves them."""
+    model = project.reachability
+    web = project.web
+    service = project.service_apps
+    served = {id(route) for app in service for _, route in app.all_routes()}
+    service_modules = {app.module.path for app in service}
+    entries: list[LoopEntry] = []
+    #: (dependency function key) -> entry, so a dependency is listed once with every route it serves.
+    dependencies: dict[tuple[str, str], LoopEntry] = {}
+    pending: list[tuple[Function, ModuleFacts, list[Route]]] = []
+
+    def judged(route: Route) -> bool:
+        return not is_auxiliary_path(route.module.path) or id(route) in served
+
+    def add_dependency_values(values: list[Value], module: ModuleFacts, routes: list[Route]) -> None:
+        for value in values:
+            target = value.items[0] if value.items else None
+            if target is not None and target.kind == "ref":
+                found = model.dependency_function(module, target.text)
+                if found is not None:
+                    pending.append((found[0], found[1], routes))
+
+    routes_of: dict[int, list[Route]] = {}
+    for obj in web.objects:
+        routes_of[id(obj)] = [route for _, route in obj.all_routes() if route.handler is not None and judged(route)]
+    for route, handler in web.handlers():
+        if not judged(route):
+            continue
+        if handler.is_async:
+            where = "websocket" if route.websocket else "/".join(route.methods)
+            what = "websocket handler" if route.websocket else "async route"
+            entries.append(LoopEntry(f"{what} `{handler.name}` ({where} {route.path or '/'})", handler, route.module,
+                                     [route]))
+        for param, target in model.dependency_targets(handler, route.module):
+            pending.append((target[0], target[1], [route]))
+        for deco in handler.decorators:
+            add_dependency_values(_dependency_refs(deco.call), route.module, [route])
+    for obj in web.objects:
+        if is_auxiliary_path(obj.module.path) and obj.module.path not in service_modules:
+            continue
+        add_dependency_values(_dependency_refs(obj.call), obj.module, routes_of.get(id(obj), []))
+        for function, module in obj.startup:
+            if function.is_async:
+                entries.append(LoopEntry(f"startup hook `{function.name}` of app `{obj.name}`", function, module))
+    objects_by_key = {obj.key: obj for obj in web.objects}
+    for module in project.python.web_modules():
+        if is_auxiliary_path(module.path) and module.path not in service_modules:
+            continue
+        for scope, site in _Linker._calls(module):
+            if site.method == "include_router" and site.call is not None:
+                refs = _dependency_refs(site.call)
+                child = site.call.arg(0, "router")
+                if refs and child is not None:
+                    routes = _included_routes(project, objects_by_key, module, child)
+                    add_dependency_values(refs, module, routes)
+            elif site.method == "add_task" and site.call is not None:
+                task = site.call.arg(0, "func")
+                if task is not None and task.kind == "ref":
+                    found = project.python.function(module, task.text, scope, task.resolved)
+                    if found is not None and found[0].is_async:
+                        entries.append(LoopEntry(f"async background task `{found[0].name}`", found[0], found[1]))
+        for function in module.functions.values():
+            if not function.is_async:
+                continue
+            middleware = any(d.text.endswith(".middleware") for d in function.decorators)
+            dispatch = function.name == "dispatch" and "." in function.qualname and any(
+                base.endswith("BaseHTTPMiddleware") for base in
+                module.class_bases.get(function.qualname.split(".")[0], ()))
+            if middleware or dispatch:
+                entries.append(LoopEntry(f"middleware `{function.qualname}`", function, module))
+    #: dependency key -> ids of the routes already propagated through it
+    propagated: dict[tuple[str, str], set[int]] = {}
+    while pending:  # dependencies of dependencies too, each with the routes it serves
+        function, module, routes = pending.pop()
+        key = (module.path, function.qualname)
+        first = key not in propagated
+        done = propagated.setdefault(key, set())
+        new_routes = [r for r in routes if id(r) not in done]
+        if not new_routes and not first:
+            continue
+        done.update(id(r) for r in new_routes)
+        entry = dependencies.get(key)
+        if entry is not None:
+            entry.serves.extend(new_routes)
+        elif function.is_async:
+            entry = dependencies[key] = LoopEntry(f"async dependency `{function.qualname}`", function, module,
+                                                  list(new_routes))
+            entries.append(entry)
+        for param, target in model.dependency_targets(function, module):
+            pending.append((target[0], target[1], new_routes))
+    return entries
+
+
+def _included_routes(project, objects_by_key: dict[str, WebObject], module: ModuleFacts, child: Value) -> list[Route]:
+    """The routes of the router an ``include_router`` call names."""
+    if child.kind != "ref":
+        return []
+    if child.resolved:
+        target = project.python.resolve(child.text, module)
+        key = f"{target[0].path}::{target[1]}" if target is not None else None
+    else:
+        key = f"{module.path}::{child.text}"
+    obj = objects_by_key.get(key) if key else None
+    return [route for _, route in obj.all_routes() if route.handler is not None] if obj is not None else []

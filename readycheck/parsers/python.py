@@ -114,6 +114,21 @@ class Parameter(NamedTuple):
     default: str | None = None
 
 
+class TypeSource(NamedTuple):
+    """Where the type of a name or attribute comes from, for the reachability model.
+
+    kind: "type" (``text`` is a qualified type from an annotation), "call" (the
+    qualified callee it was built or returned by: a class, a factory), "ref" (a
+    qualified module-level name it is bound to), "local" (a local name or
+    parameter of the function ``scope``), "depends" (the qualified provider of a
+    ``Depends(...)`` parameter).
+    """
+
+    kind: str
+    text: str
+    scope: str = ""  # the function whose locals "local" refers to
+
+
 class Decorator(NamedTuple):
     text: str  # dotted text of the decorator's callee ("app.get")
     qualified: str | None
@@ -135,6 +150,12 @@ class Function:
     is_generator: bool = False
     returns: str | None = None
     scope: str = ""  # qualname of the enclosing function, "" at module level
+    #: What it returns or yields, as type sources (see ``TypeSource``): the reachability
+    #: model reads a factory's or dependency's result type from them when it has no annotation.
+    results: tuple["TypeSource", ...] = ()
+    #: It declares ``global``: a lazy initialiser (``if _client is None: _client = ...``) whose work
+    #: runs once per process, not on every call.
+    declares_global: bool = False
 
 
 @dataclass(slots=True)
@@ -172,6 +193,13 @@ class ModuleFacts:
 
     #: Module-level class name -> qualified names of its bases.
     class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Module-level class name -> attribute -> where its type comes from: class-level
+    #: annotations and assignments, and ``self.x = ...`` in the class's methods.
+    class_attrs: dict[str, dict[str, TypeSource]] = field(default_factory=dict)
+    #: Module-level annotated names (``redis_client: Redis | None = None``) -> qualified type.
+    global_types: dict[str, str] = field(default_factory=dict)
+    #: ``app.state.<name> = ...`` anywhere in the module -> where the value comes from.
+    state_attrs: dict[str, TypeSource] = field(default_factory=dict)
 
 
 def module_name(path: str) -> str:
@@ -405,10 +433,21 @@ class _Extractor:
                 self.facts.class_bases[stmt.name] = tuple(b for b in bases if b)
             for deco in stmt.decorator_list:
                 self._calls_in(deco, local_names, function, main_guard)
+            attrs = self.facts.class_attrs.setdefault(stmt.name, {}) if not scope else None
             for inner in stmt.body:
                 if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self._function(inner, scope, local_names, class_name=stmt.name)
-                elif isinstance(inner, (ast.Assign, ast.AnnAssign)) and not scope and inner.value is not None:
+                    continue
+                if attrs is not None and type(inner) is ast.AnnAssign and type(inner.target) is ast.Name:
+                    annotation = self._annotation(inner.annotation, local_names)[0]
+                    if annotation:
+                        attrs.setdefault(inner.target.id, TypeSource("type", annotation))
+                elif attrs is not None and type(inner) is ast.Assign and inner.value is not None:
+                    source = self._type_source(inner.value, local_names, None)
+                    for target in inner.targets:
+                        if source is not None and type(target) is ast.Name:
+                            attrs.setdefault(target.id, source)
+                if isinstance(inner, (ast.Assign, ast.AnnAssign)) and not scope and inner.value is not None:
                     self._calls_in(inner.value, local_names, function, main_guard)
                     # Class attributes (settings defaults): recorded in the class's own scope.
                     targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
@@ -434,9 +473,22 @@ class _Extractor:
                         self.facts.assignments.append(Assignment(target.id, value, self.cols.span(target), scope))
                         if function is not None and value.kind == "call" and value.resolved:
                             function.local_types[target.id] = value.text
+                        elif function is not None and type(value_node) is ast.Await:
+                            awaited = self._type_source(value_node, local_names, function)
+                            if awaited is not None and awaited.kind == "call":  # x = await make_client()
+                                function.local_types.setdefault(target.id, awaited.text)
                         if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
                             main, depends, _ = self._annotation(value_node, local_names)
                             self.facts.type_aliases[target.id] = (main, depends)
+                    elif type(target) is ast.Attribute:
+                        self._attribute_assignment(target, value_node, stmt, local_names, function)
+        if cls is ast.AnnAssign:
+            self._annotated_name(stmt, scope, local_names, function)
+        elif function is not None and (cls is ast.Return or (cls is ast.Expr and type(stmt.value) is ast.Yield)):
+            result = stmt.value if cls is ast.Return else stmt.value.value
+            source = self._type_source(result, local_names, function) if result is not None else None
+            if source is not None and len(function.results) < 4 and source not in function.results:
+                function.results += (source,)
         if (cls is ast.For or cls is ast.AsyncFor) and type(stmt.target) is ast.Name:
             # ``for router in API_ROUTERS:``: the loop name stands for each element in turn.
             iterable = self.value(stmt.iter, local_names)
@@ -480,6 +532,60 @@ class _Extractor:
             elif type(block) is list and isinstance(block[0], ast.stmt):
                 self._block(block, scope, local_names, function, main_guard)
 
+    def _type_source(self, node: ast.AST, local_names: frozenset[str], function: Function | None
+                     ) -> TypeSource | None:
+        """Where the type of an expression's value comes from, when that is cheap to say:
+        a call (``Redis(...)``, ``await make_pool()``), a module-level name, or a local name
+        or attribute chain of the function (``db``, ``self.session``)."""
+        if type(node) is ast.Await:
+            node = node.value
+        if type(node) is ast.Call:
+            text = dotted(node.func)
+            qualified, resolved = self.qualify(text, local_names)
+            return TypeSource("call", qualified) if qualified and resolved else None
+        if type(node) is ast.Name or type(node) is ast.Attribute:
+            text = dotted(node)
+            if not text:
+                return None
+            head = text.partition(".")[0]
+            if head in local_names and function is not None:
+                return TypeSource("local", text, function.qualname)
+            qualified, resolved = self.qualify(text, local_names)
+            return TypeSource("ref", qualified) if qualified and resolved else None
+        return None
+
+    def _attribute_assignment(self, target: ast.Attribute, value_node: ast.AST | None, stmt: ast.stmt,
+                              local_names: frozenset[str], function: Function | None) -> None:
+        """``self.x = ...`` in a method (an attribute of the class) and ``app.state.x = ...``."""
+        source = None
+        if type(stmt) is ast.AnnAssign:
+            annotation = self._annotation(stmt.annotation, local_names)[0]
+            source = TypeSource("type", annotation) if annotation else None
+        if source is None and value_node is not None:
+            source = self._type_source(value_node, local_names, function)
+        if source is None:
+            return
+        owner = target.value
+        if type(owner) is ast.Name and owner.id == "self" and function is not None:
+            class_name, dot, method = function.qualname.partition(".")
+            if dot and "." not in method and "<locals>" not in class_name:
+                self.facts.class_attrs.setdefault(class_name, {}).setdefault(target.attr, source)
+        elif type(owner) is ast.Attribute and owner.attr == "state":
+            self.facts.state_attrs.setdefault(target.attr, source)
+
+    def _annotated_name(self, stmt: ast.AnnAssign, scope: str, local_names: frozenset[str],
+                        function: Function | None) -> None:
+        """``x: Redis = ...``: the annotation is the name's type (module global or local)."""
+        if type(stmt.target) is ast.Name:
+            annotation = self._annotation(stmt.annotation, local_names)[0]
+            if annotation and annotation != "None":
+                if function is not None:
+                    function.local_types.setdefault(stmt.target.id, annotation)
+                elif not scope:
+                    self.facts.global_types.setdefault(stmt.target.id, annotation)
+        elif type(stmt.target) is ast.Attribute and stmt.value is None:
+            self._attribute_assignment(stmt.target, None, stmt, local_names, function)
+
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, outer_locals: frozenset[str],
                   class_name: str | None = None) -> None:
         base = f"{scope}.<locals>." if scope else ""
@@ -488,7 +594,7 @@ class _Extractor:
         all_args = args.posonlyargs + args.args + args.kwonlyargs
         defaults: list[ast.expr | None] = [None] * (len(args.posonlyargs + args.args) - len(args.defaults)) + list(args.defaults)
         defaults += list(args.kw_defaults)
-        assigned, is_generator = _scan_body(node)
+        assigned, is_generator, declares_global = _scan_body(node)
         local_names = outer_locals | frozenset(a.arg for a in all_args) | assigned
         if args.vararg:
             local_names |= {args.vararg.arg}
@@ -512,6 +618,7 @@ class _Extractor:
             function.decorators.append(Decorator(text, qualified if resolved else None, self.cols.span(deco), call))
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
         function.is_generator = is_generator
+        function.declares_global = declares_global
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
@@ -621,11 +728,12 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             stack.extend(reversed(case.body))
 
 
-def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool]:
-    """Names a function binds, and whether it yields, read from its statements
-    (nested functions and classes excluded; comprehension variables are their own scope)."""
+def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool]:
+    """Names a function binds, whether it yields and whether it declares ``global``, read from its
+    statements (nested functions and classes excluded; comprehension variables are their own scope)."""
     names: set[str] = set()
     is_generator = False
+    declares_global = False
     stack = list(func.body)
     while stack:
         stmt = stack.pop()
@@ -641,6 +749,8 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
             targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             names.update(h.name for h in stmt.handlers if h.name)
+        elif type(stmt) is ast.Global:
+            declares_global = True
         for target in targets:
             for node in ast.walk(target):
                 if isinstance(node, ast.Name):
@@ -659,7 +769,7 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
             stack.extend(case.body)
     # `x = yield` and `return (yield)` hide inside expressions: _calls_in, which visits
     # every expression of the function anyway, marks those.
-    return frozenset(names), is_generator
+    return frozenset(names), is_generator, declares_global
 
 
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
@@ -713,7 +823,7 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 #: Calls whose arguments some fact reads (router wiring, startup hooks, servers, engines).
 _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
                      "add_websocket_route", "add_event_handler", "run_sync", "replace", "run",
-                     "create_engine", "create_async_engine", "upgrade"}
+                     "create_engine", "create_async_engine", "upgrade", "add_task"}
 
 
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:

@@ -20,7 +20,7 @@ import pickle
 
 from readycheck.findings import Span
 from readycheck.parsers.python import (Assignment, CallSite, Decorator, Function, ModuleFacts, Parameter,
-                                       Value)
+                                       TypeSource, Value)
 
 #: Field order of each class as this codec writes it (checked against the classes by a test).
 FIELDS = {
@@ -29,10 +29,11 @@ FIELDS = {
     Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
-               "is_generator", "returns", "scope"),
+               "is_generator", "returns", "scope", "results", "declares_global"),
+    TypeSource: ("kind", "text", "scope"),
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
-                  "main_calls", "classes", "class_bases"),
+                  "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs"),
 }
 
 _new = tuple.__new__
@@ -56,7 +57,8 @@ def _flat_function(f: Function) -> tuple:
     return (f.name, f.qualname, f.is_async, tuple(f.span),
             tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
-            tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope)
+            tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope,
+            tuple(map(tuple, f.results)), f.declares_global)
 
 
 def flatten(facts: ModuleFacts) -> tuple:
@@ -64,7 +66,9 @@ def flatten(facts: ModuleFacts) -> tuple:
     return (facts.path, facts.module, facts.imports, tuple(map(_flat_function, facts.functions.values())),
             tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.assignments),
             facts.type_aliases, tuple(map(_flat_call, facts.module_calls)), tuple(map(_flat_call, facts.main_calls)),
-            tuple(sorted(facts.classes)), facts.class_bases)
+            tuple(sorted(facts.classes)), facts.class_bases,
+            {name: {attr: tuple(source) for attr, source in attrs.items()} for name, attrs in facts.class_attrs.items()},
+            facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()})
 
 
 # ----------------------------------------------------------------- from tuples
@@ -83,21 +87,25 @@ def _call(t: tuple) -> CallSite:
 
 
 def _function(t: tuple) -> Function:
-    name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope = t
+    name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results, declares_global = t
     return Function(name, qualname, is_async, _new(Span, span),
                     [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
-                    list(map(_call, calls)), local_types, is_generator, returns, scope)
+                    list(map(_call, calls)), local_types, is_generator, returns, scope,
+                    tuple(_new(TypeSource, r) for r in results), declares_global)
 
 
 def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
-    path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases = t
+    (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
+     class_attrs, global_types, state_attrs) = t
     return ModuleFacts(path, module, imports, {f.qualname: f for f in map(_function, functions)},
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
-                       bases)
+                       bases, {name: {attr: _new(TypeSource, source) for attr, source in attrs.items()}
+                               for name, attrs in class_attrs.items()},
+                       global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()})
 
 
 # ------------------------------------------------------------------------ bytes
