@@ -31,6 +31,13 @@ Use instead
     COPY --chown=app:app . /app
     USER app
     CMD ["gunicorn", "app.main:app"]
+
+Fix safety
+    The fix (adding ``useradd`` and ``USER app`` to a python:* final stage with no ``USER``)
+    is unsafe, applied only with ``--unsafe-fixes``: the files already in the image stay
+    owned by root, and an app that writes beside its code (a SQLite database in /app, a
+    data folder a ``RUN`` created) can no longer write there. Review what the app writes
+    and ``COPY --chown``/``chown`` it.
 """
 
 from __future__ import annotations
@@ -297,8 +304,14 @@ def _is_own_image(stage: Stage, own_names: set[str]) -> bool:
 def _autofix(self, project, finding):
     """Add an unprivileged user to a final stage that has no USER, for python:* base images
     (Debian: useradd; Alpine: adduser), just before its CMD/ENTRYPOINT. A final `USER root`
-    was written on purpose and is left to a human."""
-    from readycheck.api import Edit
+    was written on purpose and is left to a human.
+
+    An unsafe fix (``--unsafe-fixes``): every file the image copied or created so far stays
+    owned by root, so an app that writes where it lives (a SQLite file in /app, an uploads
+    or data folder made by a RUN as root) fails with "permission denied" once it runs as
+    ``app``. What the app writes at run time cannot be read from the Dockerfile, so no
+    ``chown`` can be chosen for it."""
+    from readycheck.api import Edit, Fix
 
     if "sets no USER" not in finding.message:
         return None
@@ -318,8 +331,8 @@ def _autofix(self, project, finding):
     else:
         offset = len(index.text)
         if index.text and not index.text.endswith("\n"):
-            return [Edit(dockerfile.path, offset, offset, f"\n{create}\nUSER app\n")]
-    return [Edit(dockerfile.path, offset, offset, f"{create}\nUSER app\n")]
+            return Fix.unsafe([Edit(dockerfile.path, offset, offset, f"\n{create}\nUSER app\n")])
+    return Fix.unsafe([Edit(dockerfile.path, offset, offset, f"{create}\nUSER app\n")])
 
 
 RootUserInFinalStage.autofix = _autofix

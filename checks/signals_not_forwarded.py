@@ -21,6 +21,13 @@ Example
 Use instead
     CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
     # start.sh:  exec uvicorn app.main:app
+
+Fix safety
+    Rewriting a shell-form ``CMD`` of one literal command (no variables, quoting,
+    operators or globs) in exec form is safe: the same program runs with the same
+    arguments, now as PID 1. The same rewrite of an ``ENTRYPOINT`` is unsafe
+    (``--unsafe-fixes``): a shell-form ENTRYPOINT ignores ``CMD`` and the arguments
+    of ``docker run``, an exec-form one appends them to the command.
 """
 
 from __future__ import annotations
@@ -122,7 +129,7 @@ def _autofix(self, project, finding):
     still have to do (variables, operators, quoting, globs) is not rewritten."""
     import json
 
-    from readycheck.api import Edit
+    from readycheck.api import Edit, Fix
 
     if not finding.message.startswith(("CMD is in shell form", "ENTRYPOINT is in shell form")):
         return None
@@ -138,11 +145,15 @@ def _autofix(self, project, finding):
     if len(commands) != 1 or any(c in raw for c in "$`'\"*?;&|<>(){}\\#~"):
         return None
     words = [w.text for w in commands[0]]
-    return [Edit(dockerfile.path, inst.value_offset, inst.value_offset + len(raw), json.dumps(words))]
+    edit = Edit(dockerfile.path, inst.value_offset, inst.value_offset + len(raw), json.dumps(words))
+    # An exec-form ENTRYPOINT receives CMD and `docker run` arguments a shell-form one ignored.
+    return Fix.unsafe([edit]) if inst.keyword == "ENTRYPOINT" else Fix.safe([edit])
 
 
 SignalsNotForwarded.autofix = _autofix
 SignalsNotForwarded.fix_examples = (
+    ({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"},
+     {"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'}),
     ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:8000\n"},
      {"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'}),
     ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},

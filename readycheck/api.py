@@ -16,7 +16,7 @@ _WHERE = {
     "Severity": "readycheck.findings", "Span": "readycheck.findings",
     "install_arguments": "readycheck.packages", "install_command": "readycheck.packages",
     "canonicalize_name": "readycheck.packages",
-    "Edit": "readycheck.fixes",
+    "Edit": "readycheck.fixes", "Fix": "readycheck.fixes", "Applicability": "readycheck.fixes",
     "database_access": "readycheck.dbaccess",
     "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",

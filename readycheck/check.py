@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from readycheck.findings import Finding, Related, Severity, Span
 
 if TYPE_CHECKING:
-    from readycheck.fixes import Edit
+    from readycheck.fixes import Edit, Fix
     from readycheck.project import Project
 
 
@@ -86,10 +86,14 @@ class Example:
     expect: tuple[str, ...] | list[str] = ()
     title: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: Other rules the example runs with (RC001 judges the suppressions of rules that ran);
+    #: only this check's findings are compared with ``expect``.
+    also_select: tuple[str, ...] | list[str] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", {path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()})
         object.__setattr__(self, "expect", tuple(self.expect))
+        object.__setattr__(self, "also_select", tuple(self.also_select))
 
     @property
     def flags(self) -> bool:
@@ -130,6 +134,12 @@ class Check:
     #: instead (app/routers/debug.py still serves production). A check whose findings matter in
     #: development files too sets this to False.
     development_files_are_info: ClassVar[bool] = True
+    #: An opt-in rule runs only when a selector names it (its id, family or name), never by "ALL"
+    #: or the default selection.
+    opt_in: ClassVar[bool] = False
+    #: A check that judges the suppression comments themselves (RC001 unused-suppression) runs after
+    #: the suppression pass of the other checks, and reads ``project.unused_suppressions``.
+    judges_suppressions: ClassVar[bool] = False
     #: For checks with an autofix: (files before, files after) pairs the generic test applies.
     fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
 
@@ -139,9 +149,10 @@ class Check:
     def run(self, project: Project) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def autofix(self, project: "Project", finding: Finding) -> "list[Edit] | None":
-        """Text edits that fix a finding, or None when the right change is not unambiguous.
-        Checks without a safe fix keep this default."""
+    def autofix(self, project: "Project", finding: Finding) -> "Fix | list[Edit] | None":
+        """The fix of a finding: a ``Fix.safe(edits)`` or ``Fix.unsafe(edits)`` (a plain list of
+        edits is a safe fix), or None when the right change is not unambiguous. Checks without
+        a fix keep this default."""
         return None
 
     @classmethod

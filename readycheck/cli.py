@@ -11,6 +11,7 @@ import atexit
 import gc
 import os
 import sys
+import time
 from pathlib import Path
 from typing import IO, NoReturn, Sequence
 
@@ -28,43 +29,114 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
+def _parser(prog: str, description: str, **kwargs) -> argparse.ArgumentParser:
+    """Every parser of the command line: no prefix abbreviations (``--fi`` is not ``--fix``),
+    so adding an option never changes what an existing command line means."""
+    return argparse.ArgumentParser(prog=prog, description=description, allow_abbrev=False, **kwargs)
+
+
 def _scan_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="readycheck",
-        description="Is this Python web service ready for production? Scans a repository statically "
-                    "(never runs its code) and reports what will hurt in production.",
+    parser = _parser(
+        "readycheck",
+        "Is this Python web service ready for production? Scans a repository statically "
+        "(never runs its code) and reports what will hurt in production.",
         epilog="Other commands: 'readycheck rules' lists every check; 'readycheck explain ID' documents one; "
-           "'readycheck inspect [PATH]' shows how readycheck reads the deployment.",
+               "'readycheck inspect [PATH]' shows how readycheck reads the deployment.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="repository folders or files to scan (default: .)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument("--category", default="", help="SARIF automationDetails category (several analyses of one repo)")
-    parser.add_argument("--github-annotations", action="store_true",
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="repository folders or files to scan (default: .); '-' reads one file from "
+                             "standard input (with --stdin-filename)")
+    parser.add_argument("--version", action="version", version=f"readycheck {__version__}")
+    selection = parser.add_argument_group("Rule selection")
+    selection.add_argument("--select", action="append", metavar="IDS",
+                           help="only these rules (ids, families like RC2, names); comma-separated")
+    selection.add_argument("--ignore", action="append", metavar="IDS", help="skip these rules; comma-separated")
+    selection.add_argument("--config", metavar="FILE",
+                           help="configuration file (default: readycheck.toml or pyproject.toml found from the "
+                                "scanned folder up)")
+    files = parser.add_argument_group("File selection")
+    files.add_argument("--stdin-filename", metavar="PATH",
+                       help="with '-': judge standard input as if it were this file of the project (the project's "
+                            "other files still give context; nothing is written)")
+    fixes = parser.add_argument_group("Fixes")
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply the safe fixes of fixable findings, then report what is left")
+    fixes.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply (or --diff) fixes that may change behaviour, such as a non-root USER")
+    fixes.add_argument("--diff", action="store_true",
+                       help="show the fixes --fix would apply, change nothing (exit 1 if any)")
+    fixes.add_argument("--show-fixes", action="store_true", help="list what --fix fixed, per file and rule")
+    output = parser.add_argument_group("Output")
+    output.add_argument("--format", "--output-format", "-f", dest="format", choices=FORMATS, default="text",
+                        help="report format (default: text)")
+    output.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    output.add_argument("--statistics", action="store_true",
+                        help="instead of the findings, count them per rule (text or json)")
+    output.add_argument("--show-suppressed", action="store_true",
+                        help="also show findings silenced by inline comments (in SARIF: as results with "
+                             "'suppressions', which GitHub code scanning does not honour)")
+    output.add_argument("--no-color", action="store_true",
+                        help="never colour the text report (also NO_COLOR; FORCE_COLOR or CLICOLOR_FORCE colour "
+                             "it when not a terminal)")
+    output.add_argument("--github-annotations", action="store_true",
                         help="also print GitHub workflow annotations (and the job summary) to stdout, "
                              "whatever --format writes to --output")
-    parser.add_argument("--select", action="append", metavar="IDS", help="only these rules (ids, families like RC2, names); comma-separated")
-    parser.add_argument("--ignore", action="append", metavar="IDS", help="skip these rules; comma-separated")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info"), help="lowest severity that fails the run (default: warning)")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: readycheck.toml or pyproject.toml found from the scanned folder up)")
-    parser.add_argument("--show-suppressed", action="store_true", help="also show findings silenced by inline comments (in SARIF: as results with "
-                             "'suppressions', which GitHub code scanning does not honour)")
-    parser.add_argument("--no-color", action="store_true", help="never colour the text report")
-    parser.add_argument("--fix", action="store_true", help="apply the safe fixes of fixable findings, then report what is left")
-    parser.add_argument("--diff", action="store_true", help="show the fixes --fix would apply, change nothing (exit 1 if any)")
-    parser.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
-    parser.add_argument("--write-baseline", metavar="FILE",
-                        help="write the current findings to FILE as the accepted baseline, and exit 0")
-    parser.add_argument("--strict", action="store_true",
+    output.add_argument("--category", default="",
+                        help="SARIF automationDetails category (several analyses of one repo)")
+    levels = output.add_mutually_exclusive_group()
+    levels.add_argument("--quiet", "-q", action="store_true",
+                        help="print the findings only: no summary, notes, warnings or progress")
+    levels.add_argument("--verbose", "-v", action="store_true",
+                        help="also say which configuration, root and cache were used, and how long it took")
+    status = parser.add_argument_group("Exit status")
+    status.add_argument("--fail-on", choices=("error", "warning", "info"),
+                        help="lowest severity that fails the run (default: warning)")
+    status.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    status.add_argument("--strict", action="store_true",
                         help="also fail (exit 1) when a file could not be read or parsed")
-    parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                        help="parse with N processes (default: all cores)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    parser.add_argument("--cache-dir", metavar="DIR",
-                        help="cache folder (default: .readycheck_cache in the scanned folder)")
-    parser.add_argument("--version", action="version", version=f"readycheck {__version__}")
+    baseline = parser.add_argument_group("Baseline")
+    baseline.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
+    baseline.add_argument("--write-baseline", metavar="FILE",
+                          help="write the current findings to FILE as the accepted baseline, and exit 0")
+    speed = parser.add_argument_group("Performance")
+    speed.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                       help="parse with N processes (default: all cores)")
+    speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    speed.add_argument("--cache-dir", metavar="DIR",
+                       help="cache folder (default: .readycheck_cache in the scanned folder)")
     return parser
+
+
+def color_wanted(stream: IO[str], no_color: bool = False, to_file: bool = False) -> bool:
+    """Whether to colour output, by the conventions users set in their environment: ``--no-color``
+    first, then ``NO_COLOR`` (no-color.org: set and not empty), then ``FORCE_COLOR`` (force-color.org:
+    set and not empty) or ``CLICOLOR_FORCE`` (not empty, not 0) even off a terminal, else a terminal."""
+    env = os.environ
+    if no_color or env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR") or env.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
+    if to_file:
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Log:
+    """Notes on stderr beside the report: none with --quiet, more with --verbose."""
+
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet, self.is_verbose = quiet, verbose
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            print(f"readycheck: {message}", file=sys.stderr)
+
+    def verbose(self, message: str) -> None:
+        if self.is_verbose:
+            print(f"readycheck: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,12 +234,50 @@ def _roots(paths: list[str]) -> tuple[Path, list[Path], bool]:
     return common, resolved, False
 
 
+def _stdin_target(stdin_filename: str) -> tuple[Path, str]:
+    """(root, repository path) of standard input judged as ``stdin_filename``: the project is
+    the one the file would be in (the current folder's when it is below it), analysed whole."""
+    wanted = Path(os.path.abspath(stdin_filename))
+    existing = next((p for p in wanted.parents if p.is_dir()), Path(wanted.anchor))
+    here = Path.cwd()
+    root, _, _ = _roots(["." if wanted.is_relative_to(here) else str(existing)])
+    # Symbolic links resolved where the folders exist: a name through a link leading out of the
+    # project is refused, as a scan never reads outside its root.
+    full = existing.resolve() / wanted.relative_to(existing)
+    try:
+        relpath = full.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"--stdin-filename {stdin_filename} is outside the project {root}") from None
+    if relpath in ("", "."):
+        raise UsageError(f"--stdin-filename {stdin_filename} names no file of the project {root}")
+    return root, relpath
+
+
 def _scan(argv: list[str]) -> int:
     args = _scan_parser().parse_args(argv)  # first: --help and --version need nothing else
     from readycheck.config import ConfigError, build_config, find_config_file, read_config_table, validate_selectors
     from readycheck.runner import scan
 
-    root, targets, whole_root = _roots(args.paths)
+    started = time.monotonic()
+    log = _Log(args.quiet, args.verbose)
+    stdin = "-" in args.paths
+    if stdin and len(args.paths) != 1:
+        raise UsageError("'-' (standard input) cannot be scanned together with other paths")
+    if stdin and not args.stdin_filename:
+        raise UsageError("reading standard input needs --stdin-filename PATH (the file it stands for, "
+                         "e.g. --stdin-filename Dockerfile)")
+    if args.stdin_filename and not stdin:
+        raise UsageError("--stdin-filename names standard input: give '-' as the path")
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not {args.format}")
+    overlay: dict[str, bytes] | None = None
+    stdin_path = ""
+    if stdin:
+        root, stdin_path = _stdin_target(args.stdin_filename)
+        targets, whole_root = [root], False
+        overlay = {stdin_path: sys.stdin.buffer.read()}
+    else:
+        root, targets, whole_root = _roots(args.paths)
     checks, plugin_problems = _load()
     try:
         config_path = Path(args.config) if args.config else find_config_file(root)
@@ -188,34 +298,54 @@ def _scan(argv: list[str]) -> int:
     from readycheck.cache import CACHE_DIR, Cache
     from readycheck.progress import Progress
 
-    cache = Cache(None if args.no_cache else Path(args.cache_dir) if args.cache_dir else root / CACHE_DIR)
+    # Standard input is judged without writing anything, not even its facts into the cache.
+    cache_dir = None if args.no_cache or stdin else Path(args.cache_dir) if args.cache_dir else root / CACHE_DIR
+    cache = Cache(cache_dir)
+    log.verbose(f"root {root}; configuration {config_path or 'none (defaults)'}; "
+                f"cache {cache.directory or 'off'}")
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    progress = Progress()
+    progress = Progress(enabled=not args.quiet)
+    scan_targets = None if targets == [root] else targets
+
+    def rescan(with_progress: bool = False):
+        found = scan(root, config, checks, scan_targets, cache=cache, jobs=jobs,
+                     progress=progress if with_progress else None, whole_root=whole_root, overlay=overlay)
+        found.diagnostics = sorted(plugin_problems) + found.diagnostics
+        if stdin:  # judged in the project's context, reported for the one file
+            found.findings = [f for f in found.findings if f.path == stdin_path]
+            found.suppressed = [f for f in found.suppressed if f.path == stdin_path]
+            found.diagnostics = [d for d in found.diagnostics if d.path in (stdin_path,) or d.path.startswith("<")]
+        return found
+
     try:
-        result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs,
-                      progress=progress, whole_root=whole_root)
+        result = rescan(with_progress=True)
     finally:
         progress.close()
-    result.diagnostics = sorted(plugin_problems) + result.diagnostics
+    from collections import Counter
+
+    fixed: Counter = Counter()
+    hidden_unsafe = 0
     if args.fix or args.diff:
-        from readycheck.fixes import apply, plan
+        from readycheck.fixes import apply_files, fixed_counts, plan_fixes
 
         instances = {c.id: c(config.options.get(c.id)) for c in result.checks if c.fixable()}
-        fixed_files: set[str] = set()
         for _round in range(5):  # overlapping fixes land in later rounds
-            diff, changed = apply(result.project, plan(result.project, result.findings, instances), write=args.fix)
+            round_plan = plan_fixes(result.project, result.findings, instances, unsafe=args.unsafe_fixes)
+            hidden_unsafe = round_plan.hidden_unsafe
+            diff, changed, texts = apply_files(result.project, round_plan.edits, write=args.fix and not stdin)
             if args.diff:
                 sys.stdout.write(diff)
+                would = sum(1 for f in round_plan.fixed if f.path in texts)
+                log.note(f"would fix {_count(would, 'finding')}{_hidden(hidden_unsafe)}")
                 return EXIT_FINDINGS if changed else EXIT_CLEAN
             if not changed:
                 break
-            fixed_files.update(line[6:] for line in diff.splitlines() if line.startswith("+++ b/"))
-            result = scan(root, config, checks, None if targets == [root] else targets, cache=cache, jobs=jobs,
-                          whole_root=whole_root)
-            result.diagnostics = sorted(plugin_problems) + result.diagnostics
-        if fixed_files:
-            print(f"readycheck: fixed findings in {len(fixed_files)} file{'s' if len(fixed_files) != 1 else ''}",
-                  file=sys.stderr)
+            fixed.update(fixed_counts(f for f in round_plan.fixed if f.path in texts))
+            if stdin:
+                overlay = {stdin_path: texts.get(stdin_path, overlay[stdin_path].decode("utf-8")).encode("utf-8")}
+            result = rescan()
+    warnings = [d for d in result.diagnostics if d.kind == "warning"]
+    result.diagnostics = [d for d in result.diagnostics if d.kind != "warning"]
     from readycheck import baseline
 
     if args.write_baseline:
@@ -223,8 +353,7 @@ def _scan(argv: list[str]) -> int:
             baseline.write(Path(args.write_baseline), result.project, result.findings)
         except OSError as exc:
             raise UsageError(f"cannot write the baseline {args.write_baseline}: {exc.strerror or exc}") from None
-        print(f"readycheck: wrote {len(result.findings)} findings to the baseline {args.write_baseline}",
-              file=sys.stderr)
+        log.note(f"wrote {len(result.findings)} findings to the baseline {args.write_baseline}")
         return EXIT_CLEAN
     if args.baseline:
         try:
@@ -233,18 +362,32 @@ def _scan(argv: list[str]) -> int:
             raise UsageError(str(exc)) from None
         result.findings, result.baselined = baseline.split(result.project, result.findings, known)
 
+    display = _displayer(root)
+    for warning in warnings:
+        where = display(warning.path) + (f":{warning.line}" if warning.line else "")
+        log.note(f"warning: {_clean_line(where)}: {_clean_line(warning.message)}")
+    names = {c.id: c.name for c in checks}
+    if args.show_fixes and fixed:
+        _show_fixes(fixed, names, display)
+    if args.fix:
+        log.note(f"{sum(fixed.values())} fixed, {len(result.findings)} remaining{_hidden(hidden_unsafe)}")
     out: IO[str]
     if args.output:
         try:
             out = open(args.output, "w", encoding="utf-8", newline="\n")
         except OSError as exc:
             raise UsageError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
+    elif stdin and args.fix:  # as ruff: the fixed file on stdout, the report beside it on stderr
+        out = sys.stderr
     else:
         out = sys.stdout
     try:
-        display = _displayer(root)
-        names = {c.id: c.name for c in checks}
-        if args.format == "json":
+        if args.statistics:
+            from readycheck.reporters import statistics
+
+            fixable = statistics.fixable_rules(result, config, args.unsafe_fixes)
+            statistics.report(result, out, names, fixable, args.format)
+        elif args.format == "json":
             from readycheck.reporters import json_report
 
             json_report.report(result, out, _label(root))
@@ -267,15 +410,22 @@ def _scan(argv: list[str]) -> int:
         else:
             from readycheck.reporters import text
 
-            color = not args.output and not args.no_color and "NO_COLOR" not in os.environ and out.isatty()
-            text.report(result, out, color=color, display=display, show_suppressed=args.show_suppressed)
+            color = color_wanted(out, args.no_color, to_file=bool(args.output))
+            text.report(result, out, color=color, display=display, show_suppressed=args.show_suppressed,
+                        summary=not args.quiet)
     finally:
         if args.output:
             out.close()
+    if stdin and args.fix:
+        source = result.project.file(stdin_path) if result.project is not None else None
+        sys.stdout.buffer.write(source.data if source is not None else overlay[stdin_path])
+        sys.stdout.flush()
     if args.github_annotations and not (args.format == "github" and not args.output):
         from readycheck.reporters import github
 
         github.report(result, sys.stdout, display, names)
+    log.verbose(f"{_count(result.files_scanned, 'file')} scanned, {_count(len(result.checks), 'check')}, "
+                f"in {time.monotonic() - started:.2f} s")
     if result.internal_errors:
         return EXIT_ERROR
     if args.exit_zero:
@@ -283,6 +433,33 @@ def _scan(argv: list[str]) -> int:
     failing = [f for f in result.findings if f.severity >= config.fail_on]
     unread = args.strict and any(d.kind == "parse" for d in result.diagnostics)
     return EXIT_FINDINGS if failing or unread else EXIT_CLEAN
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _hidden(unsafe: int) -> str:
+    if not unsafe:
+        return ""
+    return f" ({_count(unsafe, 'more fix').replace('fixs', 'fixes')} available with --unsafe-fixes)"
+
+
+def _clean_line(text: str) -> str:
+    from readycheck.reporters import clean_line
+
+    return clean_line(text)
+
+
+def _show_fixes(fixed, names: dict[str, str], display) -> None:
+    """What --fix changed, per file and rule, as ruff's --show-fixes lists it."""
+    lines = [f"Fixed {_count(sum(fixed.values()), 'finding')}:"]
+    for path in sorted({path for path, _ in fixed}):
+        lines.append(f"- {_clean_line(display(path))}:")
+        for (where, rule), count in sorted(fixed.items()):
+            if where == path:
+                lines.append(f"    {count} × {rule} ({names.get(rule, '')})")
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _label(root: Path) -> str:
@@ -306,11 +483,11 @@ def _inspect(argv: list[str]) -> int:
     from readycheck.inspect import write
     from readycheck.project import Project
 
-    parser = argparse.ArgumentParser(prog="readycheck inspect",
-                                     description="Show how readycheck reads the repository: start commands, servers "
-                                                 "and their settings, web apps and routes.")
+    parser = _parser("readycheck inspect", "Show how readycheck reads the repository: start commands, servers "
+                                           "and their settings, web apps and routes.")
     parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--format", "--output-format", "-f", dest="format", choices=("text", "json"), default="text",
+                        help="text (default) or json: the model itself, not a findings report")
     args = parser.parse_args(argv)
     root, _, _ = _roots([args.path])
     checks, _ = _load()
@@ -325,9 +502,9 @@ def _inspect(argv: list[str]) -> int:
 
 
 def _rules(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="readycheck rules", description="List every registered check.")
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="markdown: the full rule reference (docs/rules.md is generated this way)")
+    parser = _parser("readycheck rules", "List every registered check.")
+    parser.add_argument("--format", "--output-format", "-f", dest="format", choices=("text", "json", "markdown"),
+                        default="text", help="markdown: the full rule reference (docs/rules.md is generated this way)")
     args = parser.parse_args(argv)
     checks, problems = _load()
     if args.format == "markdown":
@@ -339,23 +516,44 @@ def _rules(argv: list[str]) -> int:
                     "tags": list(c.tags), "options": dict(c.default_options)} for c in checks], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        console = Console(no_color="NO_COLOR" in os.environ, highlight=False)
-        table = Table(box=None, pad_edge=False)
-        for column in ("ID", "Name", "Severity", "Summary"):
-            table.add_column(column)
-        for c in checks:
-            table.add_row(c.id, c.name, str(c.severity), c.summary)
-        console.print(table)
+        sys.stdout.write(rules_text(checks, sys.stdout))
     for problem in problems:
         print(f"{problem.path}: {problem.message}", file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_CLEAN
 
 
+def rules_text(checks, stream: IO[str]) -> str:
+    """The rule table. On a terminal rich fits it to the window; piped or redirected, every rule
+    stays on one line (grep and sort read it whole), as ``ruff rule --all`` does. Summaries are
+    plain text, never markup: RC303's ``[standard]`` is printed as written."""
+    headers = ("ID", "Name", "Severity", "Summary")
+    rows = [(c.id, c.name, str(c.severity), c.summary) for c in checks]
+    terminal = stream.isatty() if hasattr(stream, "isatty") else False
+    if not terminal:
+        widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(3)]
+        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
+                 for row in [headers, *rows]]
+        return "\n".join(line.rstrip() for line in lines) + "\n"
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, no_color=not color_wanted(stream), highlight=False,
+                      width=Console().width)
+    table = Table(box=None, pad_edge=False)
+    for column in headers:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    console.print(table)
+    return buffer.getvalue()
+
+
 def _explain(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="readycheck explain", description="Document one check: why, fix, examples.")
+    parser = _parser("readycheck explain", "Document one check: why, fix, examples.")
     parser.add_argument("rule", help="rule id (RC101) or name (root-user)")
     args = parser.parse_args(argv)
     checks, _ = _load()

@@ -1,19 +1,27 @@
-"""Safe, idempotent autofixes (``--fix``) and their preview (``--diff``).
+"""Autofixes (``--fix``) and their preview (``--diff``), safe and unsafe, as in ruff.
 
 A check offers a fix by implementing ``Check.autofix(project, finding)``, which
-returns text edits (file, start offset, end offset, replacement) or None when
-the right change is not unambiguous. Edits are applied whole, per file, from the
-end; when two overlap, the later one waits: ``--fix`` rescans and fixes again,
-in rounds, until nothing changes (``--diff`` previews the first round). Fixing
-twice changes nothing the second time, because a fixed finding is gone.
+returns a ``Fix`` (text edits and their applicability), a plain list of edits
+(a safe fix), or None when the right change is not unambiguous. The fix declares
+its applicability where it is made: a *safe* fix keeps what the program does
+(``--no-cache-dir``, exec-form CMD of a literal command); an *unsafe* fix may
+change it (a non-root ``USER`` the app's files are not owned by), and is applied
+only with ``--unsafe-fixes``. Rule documentation says why under "Fix safety".
+
+A fix is applied whole or not at all; when two fixes overlap, the later one
+waits: ``--fix`` rescans and fixes again, in rounds, until nothing changes
+(``--diff`` previews the first round). Fixing twice changes nothing the second
+time, because a fixed finding is gone.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from readycheck.sourcefile import UnreadableFile
 
@@ -31,28 +39,89 @@ class Edit:
     replacement: str
 
 
-def plan(project: "Project", findings: list["Finding"], checks: dict[str, "Check"]) -> dict[str, list[Edit]]:
-    """Edits per file for every finding whose check can fix it safely."""
-    edits: dict[str, list[Edit]] = {}
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The edits that fix one finding, and whether applying them keeps the program's behaviour."""
+
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    @classmethod
+    def safe(cls, edits: Iterable[Edit]) -> "Fix":
+        return cls(tuple(edits), Applicability.SAFE)
+
+    @classmethod
+    def unsafe(cls, edits: Iterable[Edit]) -> "Fix":
+        return cls(tuple(edits), Applicability.UNSAFE)
+
+
+@dataclass
+class Plan:
+    """One round of fixes: the edits per file, the findings they fix, and how many
+    fixes were left out because they are unsafe and ``--unsafe-fixes`` was not given."""
+
+    edits: dict[str, list[Edit]] = field(default_factory=dict)
+    fixed: list["Finding"] = field(default_factory=list)
+    hidden_unsafe: int = 0
+
+
+def proposed_fix(check: "Check", project: "Project", finding: "Finding") -> Fix | None:
+    """The check's fix of a finding, normalised to a ``Fix`` (a plain edit list is a safe fix)."""
+    try:
+        proposed = check.autofix(project, finding)
+    except Exception:  # a fix that cannot work out its edit is not applied
+        return None
+    if not proposed:
+        return None
+    if isinstance(proposed, Fix):
+        return proposed if proposed.edits else None
+    return Fix.safe(proposed)
+
+
+def _overlaps(edits: list[Edit]) -> bool:
+    ordered = sorted(edits)
+    return any(a.path == b.path and a.end > b.start for a, b in zip(ordered, ordered[1:]))
+
+
+def plan_fixes(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
+               unsafe: bool = False) -> Plan:
+    """The fixes to apply this round: every applicable fix that overlaps no fix kept before it."""
+    result = Plan()
+    kept: dict[str, list[Edit]] = {}
     for finding in findings:
         check = checks.get(finding.rule_id)
-        if check is None:
+        fix = proposed_fix(check, project, finding) if check is not None else None
+        if fix is None:
             continue
-        try:
-            proposed = check.autofix(project, finding)
-        except Exception:  # a fix that cannot work out its edit is not safe
-            proposed = None
-        for edit in proposed or []:
-            edits.setdefault(edit.path, []).append(edit)
-    safe: dict[str, list[Edit]] = {}
-    for path, file_edits in edits.items():
-        kept: list[Edit] = []
-        for edit in sorted(set(file_edits)):
-            # Whole edits only: one that overlaps an edit already kept waits for the next round.
-            if not kept or kept[-1].end <= edit.start:
-                kept.append(edit)
-        safe[path] = kept
-    return safe
+        if fix.applicability is Applicability.UNSAFE and not unsafe:
+            result.hidden_unsafe += 1
+            continue
+        edits = sorted(set(fix.edits))
+        if _overlaps(edits):  # a fix at odds with itself is never applied
+            continue
+        if all(edit in kept.get(edit.path, ()) for edit in edits):  # the same change, proposed twice
+            result.fixed.append(finding)
+            continue
+        # Whole fixes only: one that overlaps an edit already kept waits for the next round.
+        if any(other.start < edit.end and edit.start < other.end
+               for edit in edits for other in kept.get(edit.path, ())):
+            continue
+        for edit in edits:
+            kept.setdefault(edit.path, []).append(edit)
+        result.fixed.append(finding)
+    result.edits = {path: sorted(edits) for path, edits in kept.items()}
+    return result
+
+
+def plan(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
+         unsafe: bool = False) -> dict[str, list[Edit]]:
+    """Edits per file for every finding whose check can fix it (safe fixes, unless ``unsafe``)."""
+    return plan_fixes(project, findings, checks, unsafe=unsafe).edits
 
 
 def apply_text(text: str, edits: list[Edit]) -> str:
@@ -63,8 +132,15 @@ def apply_text(text: str, edits: list[Edit]) -> str:
 
 def apply(project: "Project", plans: dict[str, list[Edit]], write: bool) -> tuple[str, int]:
     """(unified diff of every change, number of files changed); writes the files when asked."""
+    diff, changed, _ = apply_files(project, plans, write)
+    return diff, changed
+
+
+def apply_files(project: "Project", plans: dict[str, list[Edit]], write: bool
+                ) -> tuple[str, int, dict[str, str]]:
+    """(unified diff, number of files changed, new text per changed file); writes when asked."""
     diffs: list[str] = []
-    changed = 0
+    texts: dict[str, str] = {}
     for path in sorted(plans):
         source = project.file(path)
         if source is None:
@@ -76,9 +152,14 @@ def apply(project: "Project", plans: dict[str, list[Edit]], write: bool) -> tupl
         after = apply_text(before, plans[path])
         if after == before:
             continue
-        changed += 1
+        texts[path] = after
         diffs.append("".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                                   fromfile=f"a/{path}", tofile=f"b/{path}")))
         if write:
             Path(source.abspath).write_text(after, encoding="utf-8", newline="")
-    return "".join(diffs), changed
+    return "".join(diffs), len(texts), texts
+
+
+def fixed_counts(fixed: Iterable["Finding"]) -> Counter:
+    """How many findings were fixed, per (file, rule)."""
+    return Counter((f.path, f.rule_id) for f in fixed)

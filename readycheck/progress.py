@@ -11,11 +11,11 @@ class Progress:
     """Call with (stage, done, total). Shows a rich progress bar once the scan has run
     for ``delay`` seconds and stderr is a terminal; otherwise does nothing."""
 
-    def __init__(self, delay: float = 1.0, stream: Any = None) -> None:
+    def __init__(self, delay: float = 1.0, stream: Any = None, enabled: bool = True) -> None:
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.delay = delay
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
         self._bar: Any = None
         self._task: Any = None
         self._stage = ""

@@ -52,6 +52,8 @@ class Project:
         self.jobs = max(1, jobs)
         #: Called with (stage, done, total) during long work; see readycheck.progress.
         self.progress: Callable[[str, int, int], None] | None = None
+        #: Set by the runner after the suppression pass, for the checks that judge suppressions (RC001).
+        self.unused_suppressions: list = []
 
     # -- files -------------------------------------------------------------
 

@@ -10,16 +10,16 @@ import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from readycheck import __version__, suppressions
 from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
 from readycheck.discovery import discover, single_file
-from readycheck.findings import Diagnostic, Finding, Severity
+from readycheck.findings import Diagnostic, Finding, Severity, Span
 from readycheck.project import Project
-from readycheck.sourcefile import SourceFile, UnreadableFile, is_development_path
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, classify, is_development_path
 
 
 @dataclass
@@ -40,14 +40,15 @@ class ScanResult:
 
 
 def selected_checks(checks: list[type[Check]], config: Config) -> list[type[Check]]:
+    """The checks to run. An opt-in check (RC001) runs only when a selector other than ALL names it."""
     return [c for c in checks
-            if any(selector_matches(s, c) for s in config.select)
+            if any(selector_matches(s, c) for s in config.select if not (c.opt_in and s.strip() == "ALL"))
             and not any(selector_matches(s, c) for s in config.ignore)]
 
 
 def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None, *,
          cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None,
-         whole_root: bool = False) -> ScanResult:
+         whole_root: bool = False, overlay: Mapping[str, bytes] | None = None) -> ScanResult:
     """Scan the repository at ``root``, or only ``targets`` (folders and files below it).
 
     With ``whole_root``, the whole root is analysed and ``targets`` only choose what is
@@ -56,6 +57,10 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
     judged in the context of the whole project (the routers that other packages include,
     the Dockerfile that runs it), the same whichever path is passed. Without it, only the
     targets are read (a file outside any project).
+
+    ``overlay`` maps repository paths to contents that replace (or add) the file there,
+    never written anywhere: standard input judged as if it were that file. A scan with
+    an overlay never reads or stores a cached result (the file on disk is not its input).
     """
     if targets is None or whole_root:
         if cache is not None and cache.enabled:
@@ -84,10 +89,14 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
                 if source is not None:
                     seen.setdefault(source.path, source)
         files = sorted(seen.values(), key=lambda f: f.path)
+    if overlay:
+        replaced = {path: SourceFile(path, root / path, classify(path), len(data), _data=data)
+                    for path, data in overlay.items()}
+        files = sorted([f for f in files if f.path not in replaced] + list(replaced.values()), key=lambda f: f.path)
     project = Project(root, files, cache=cache, jobs=jobs)
     project.progress = progress
     selected = selected_checks(checks, config)
-    key = result_key(files, config, selected) if cache is not None and cache.enabled else None
+    key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay else None
     cached = cache.result(key) if key else None
     if cached is not None:
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
@@ -159,10 +168,35 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
     result = ScanResult(project.root, checks=selected_checks(checks, config), files_scanned=len(project.all_files),
                         project=project)
     by_id = {c.id: c for c in checks}
+    first = [c for c in result.checks if not c.judges_suppressions]
+    raw = _run(project, config, first, progress, len(result.checks))
+    ignores = []
+    if config.per_file_ignores:
+        import pathspec
+
+        ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
+    used: set[tuple[str, int, str]] = set()  # (path, comment line, code) of every comment that silenced something
+    state = _SuppressionPass(project, by_id, ignores, used)
+    state.judge(raw, result)
+    _warn_unknown_codes(project, by_id)
+    judges = [c for c in result.checks if c.judges_suppressions]
+    if judges:
+        ran = {c.id for c in first}
+        project.unused_suppressions = _unused(project, by_id, ran, used)
+        state.judge(_run(project, config, judges, progress, len(result.checks)), result)
+        result.findings.sort(key=Finding.sort_key)
+        result.suppressed.sort(key=Finding.sort_key)
+    result.diagnostics = project.diagnostics
+    return result
+
+
+def _run(project: Project, config: Config, checks: list[type[Check]],
+         progress: Callable[[str, int, int], None] | None, total: int) -> list[Finding]:
+    """Run checks; their findings with severities adjusted (development files, configuration)."""
     raw: list[Finding] = []
-    for number, check_cls in enumerate(result.checks):
+    for number, check_cls in enumerate(checks):
         if progress is not None:
-            progress("checking", number, len(result.checks))
+            progress("checking", number, total)
         check = check_cls(config.options.get(check_cls.id))
         try:
             produced = list(check.run(project))
@@ -179,34 +213,42 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
             elif finding.severity == check_cls.severity and check_cls.id in config.severity:
                 finding = finding.with_severity(config.severity[check_cls.id])
             raw.append(finding)
-    ignores = []
-    if config.per_file_ignores:
-        import pathspec
-
-        ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
-    seen: set[tuple] = set()
-    commented: dict[str, bool] = {}  # path -> whether the file mentions readycheck at all (searched once)
-    for finding in sorted(raw, key=Finding.sort_key):
-        key = (finding.rule_id, finding.path, finding.span, finding.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        check_cls = by_id.get(finding.rule_id)
-        if check_cls is not None and any(spec.match_file(finding.path) and any(selector_matches(r, check_cls) for r in rules)
-                                         for spec, rules in ignores):
-            continue
-        source = project.file(finding.path)
-        suppression = _suppression(source, finding, commented)
-        if suppression is not None:
-            result.suppressed.append(replace(finding, suppressed_by=suppression.text))
-        else:
-            result.findings.append(finding)
-    result.diagnostics = project.diagnostics
-    return result
+    return raw
 
 
-def _suppression(source: SourceFile | None, finding: Finding,
-                 commented: dict[str, bool]) -> suppressions.Suppression | None:
+class _SuppressionPass:
+    """Drops duplicates and per-file-ignored findings, and sorts the rest into reported and
+    suppressed, remembering which comment code silenced each."""
+
+    def __init__(self, project: Project, by_id: dict[str, type[Check]], ignores: list, used: set) -> None:
+        self.project, self.by_id, self.ignores, self.used = project, by_id, ignores, used
+        self.seen: set[tuple] = set()
+        self.commented: dict[str, bool] = {}  # path -> whether the file mentions readycheck at all (searched once)
+
+    def judge(self, raw: list[Finding], result: ScanResult) -> None:
+        for finding in sorted(raw, key=Finding.sort_key):
+            key = (finding.rule_id, finding.path, finding.span, finding.message)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            check_cls = self.by_id.get(finding.rule_id)
+            if check_cls is not None and any(spec.match_file(finding.path)
+                                             and any(selector_matches(r, check_cls) for r in rules)
+                                             for spec, rules in self.ignores):
+                continue
+            name = check_cls.name if check_cls is not None else ""
+            suppression = _suppression(self.project.file(finding.path), finding, self.commented, name)
+            if suppression is not None and suppression.bare and check_cls is not None and check_cls.judges_suppressions:
+                suppression = None  # an unused bare ignore cannot silence its own RC001: only naming RC001 does
+            if suppression is not None:
+                self.used.add((finding.path, suppression.line, suppression.covering(finding.rule_id, name)))
+                result.suppressed.append(replace(finding, suppressed_by=suppression.text))
+            else:
+                result.findings.append(finding)
+
+
+def _suppression(source: SourceFile | None, finding: Finding, commented: dict[str, bool],
+                 name: str = "") -> suppressions.Suppression | None:
     if source is None:
         return None
     try:
@@ -218,4 +260,51 @@ def _suppression(source: SourceFile | None, finding: Finding,
         index = source.index
     except UnreadableFile:
         return None
-    return suppressions.find(index, finding)
+    return suppressions.find(index, finding, name)
+
+
+def _comment_files(project: Project):
+    """(file, suppression comments) of every readable file that mentions readycheck: a byte
+    search per file (each was read for its facts already), comments parsed only where found."""
+    for source in project.all_files:
+        if source.kind in (FileKind.OTHER, FileKind.DOCKERIGNORE):
+            continue
+        try:
+            if b"readycheck" not in source.data:
+                continue
+            text = source.text
+        except UnreadableFile:
+            continue
+        found = list(suppressions.comments(text))
+        if found:
+            yield source, found
+
+
+def _known(code: str, by_id: dict[str, type[Check]]) -> bool:
+    return any(suppressions.code_matches(code, c.id, c.name) for c in by_id.values())
+
+
+def _warn_unknown_codes(project: Project, by_id: dict[str, type[Check]]) -> None:
+    """A code naming no rule (a typo, a rule since renamed) silences nothing: say so."""
+    for source, found in _comment_files(project):
+        for comment in found:
+            for code in comment.rules:
+                if not _known(code, by_id):
+                    project.diagnose(source.path, f"unknown rule {code!r} in `{comment.text}`; "
+                                                  f"'readycheck rules' lists them", comment.line, kind="warning")
+
+
+def _unused(project: Project, by_id: dict[str, type[Check]], ran: set[str],
+            used: set[tuple[str, int, str]]) -> list[suppressions.UnusedSuppression]:
+    """Suppression codes that silenced nothing, judged only for rules that ran."""
+    unused = []
+    for source, found in _comment_files(project):
+        for comment in found:
+            span = Span(comment.line, comment.column, comment.line, comment.end_column)
+            codes = comment.rules or ("",)
+            for code in codes:
+                covered = {c.id for c in by_id.values()
+                           if c.id in ran and (not code or suppressions.code_matches(code, c.id, c.name))}
+                if covered and (source.path, comment.line, code) not in used:
+                    unused.append(suppressions.UnusedSuppression(source.path, span, code, comment.text))
+    return unused

@@ -38,7 +38,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppressed: bool = False) -> None:
+def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppressed: bool = False,
+           summary: bool = True) -> None:
+    """The report; ``summary=False`` (``--quiet``) leaves out the closing summary line."""
     source_line = _line_reader(result)
     paint = _Painter(color)
     lines: list[str] = []
@@ -58,8 +60,12 @@ def report(result: ScanResult, out: IO[str], *, color: bool, display, show_suppr
             loc = f"{where}:{diag.line}" if diag.line else where
             lines.append(f"  {paint(loc, 'bold')}: {clean(diag.message)}")
         lines.append("")
-    lines.append(_summary(result, paint))
-    out.write("\n".join(lines) + "\n")
+    if summary:
+        lines.append(_summary(result, paint))
+    elif lines and lines[-1] == "":
+        lines.pop()
+    if lines:
+        out.write("\n".join(lines) + "\n")
 
 
 def _finding(lines: list[str], paint: _Painter, finding: Finding, source_line, show_help: bool = True) -> None:
