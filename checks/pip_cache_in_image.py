@@ -117,6 +117,7 @@ def _autofix(self, project, finding):
 
 
 PipCacheInImage.autofix = _autofix
+PipCacheInImage.fix_safety = "Safe: the same packages are installed; only the download cache is not kept."
 PipCacheInImage.fix_examples = (
     ({"Dockerfile": "FROM python:3.12-slim\nRUN pip install -r requirements.txt && uv pip install --system x\n"},
      {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt && "

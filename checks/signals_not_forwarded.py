@@ -151,6 +151,10 @@ def _autofix(self, project, finding):
 
 
 SignalsNotForwarded.autofix = _autofix
+SignalsNotForwarded.fix_safety = (
+    "Safe for CMD: a literal command (no variables, quoting, operators or globs) runs the same program with "
+    "the same arguments, now as PID 1. Unsafe (--unsafe-fixes) for ENTRYPOINT: a shell-form ENTRYPOINT ignores "
+    "CMD and the arguments of `docker run`; an exec-form one appends them to the command.")
 SignalsNotForwarded.fix_examples = (
     ({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"},
      {"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'}),

@@ -178,11 +178,12 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
     used: set[tuple[str, int, str]] = set()  # (path, comment line, code) of every comment that silenced something
     state = _SuppressionPass(project, by_id, ignores, used)
     state.judge(raw, result)
-    _warn_unknown_codes(project, by_id)
+    commented = list(_comment_files(project))
+    _warn_unknown_codes(project, commented, by_id)
     judges = [c for c in result.checks if c.judges_suppressions]
     if judges:
         ran = {c.id for c in first}
-        project.unused_suppressions = _unused(project, by_id, ran, used)
+        project.unused_suppressions = _unused(commented, by_id, ran, used)
         state.judge(_run(project, config, judges, progress, len(result.checks)), result)
         result.findings.sort(key=Finding.sort_key)
         result.suppressed.sort(key=Finding.sort_key)
@@ -284,9 +285,9 @@ def _known(code: str, by_id: dict[str, type[Check]]) -> bool:
     return any(suppressions.code_matches(code, c.id, c.name) for c in by_id.values())
 
 
-def _warn_unknown_codes(project: Project, by_id: dict[str, type[Check]]) -> None:
+def _warn_unknown_codes(project: Project, commented: list, by_id: dict[str, type[Check]]) -> None:
     """A code naming no rule (a typo, a rule since renamed) silences nothing: say so."""
-    for source, found in _comment_files(project):
+    for source, found in commented:
         for comment in found:
             for code in comment.rules:
                 if not _known(code, by_id):
@@ -294,11 +295,11 @@ def _warn_unknown_codes(project: Project, by_id: dict[str, type[Check]]) -> None
                                                   f"'readycheck rules' lists them", comment.line, kind="warning")
 
 
-def _unused(project: Project, by_id: dict[str, type[Check]], ran: set[str],
+def _unused(commented: list, by_id: dict[str, type[Check]], ran: set[str],
             used: set[tuple[str, int, str]]) -> list[suppressions.UnusedSuppression]:
     """Suppression codes that silenced nothing, judged only for rules that ran."""
     unused = []
-    for source, found in _comment_files(project):
+    for source, found in commented:
         for comment in found:
             span = Span(comment.line, comment.column, comment.line, comment.end_column)
             codes = comment.rules or ("",)

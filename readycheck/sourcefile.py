@@ -184,7 +184,10 @@ class SourceFile:
 
     @cached_property
     def data(self) -> bytes:
-        if self._data is not None:
+        if self._data is not None:  # given in memory (standard input): the same size limit as a file
+            if len(self._data) > MAX_FILE_BYTES:
+                raise UnreadableFile(f"file is {len(self._data):,} bytes, over the {MAX_FILE_BYTES:,} byte limit; "
+                                     f"skipped")
             return self._data
         try:
             # O_NOFOLLOW: if the file became a symlink since discovery, fail rather than

@@ -19,6 +19,7 @@ def test_fixable_checks_have_fix_examples():
     assert {c.id for c in FIXABLE} >= {"RC101", "RC105", "RC201", "RC204"}
     for check in FIXABLE:
         assert check.fix_examples, f"{check.id} has a fix but no before/after example"
+        assert check.fix_safety.startswith(("Safe", "Unsafe")), f"{check.id} does not say whether its fix is safe"
 
 
 @pytest.mark.parametrize("check,before,after", CASES)
