@@ -44,6 +44,7 @@ class UnusedSuppression(Check):
     id = "RC001"
     name = "unused-suppression"
     severity = Severity.INFO
+    precision = "very-high"  # a comment that matched no finding of a rule that ran is a plain fact
     opt_in = True
     judges_suppressions = True
     development_files_are_info = False
