@@ -26,6 +26,10 @@ Example
 
 Use instead
     CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000"]
+
+Fix safety
+    Safe: only the development reloader (or debug mode) is turned off; development files, where it is
+    kept on purpose, are never fixed.
 """
 
 from __future__ import annotations
@@ -248,9 +252,6 @@ def _autofix(self, project, finding):
 
 
 DevReloadInProduction.autofix = _autofix
-DevReloadInProduction.fix_safety = (
-    "Safe: only the development reloader (or debug mode) is turned off; development files, where it is "
-    "kept on purpose, are never fixed.")
 DevReloadInProduction.fix_examples = (
     ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload", "--host", "0.0.0.0"]\n'},
      {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n'}),

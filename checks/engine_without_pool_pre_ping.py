@@ -21,6 +21,10 @@ Example
 
 Use instead
     engine = create_async_engine(DATABASE_URL, pool_size=5, max_overflow=10, pool_pre_ping=True)
+
+Fix safety
+    Safe: every pooled connection is checked with a cheap ping before use, and a dead one is replaced;
+    queries and results are unchanged.
 """
 
 from __future__ import annotations
@@ -80,8 +84,6 @@ class EngineWithoutPoolPrePing(Check):
             """}, title="pre-ping, SQLite, NullPool, tests (a folder, conftest.py and *_test.py beside the code), "
                     "an alembic migration environment"),
     )
-    fix_safety = ("Safe: every pooled connection is checked with a cheap ping before use, and a dead one is "
-                  "replaced; queries and results are unchanged.")
     fix_examples = (
         ({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
          {"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n'

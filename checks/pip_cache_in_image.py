@@ -19,6 +19,9 @@ Example
 Use instead
     RUN pip install --no-cache-dir -r requirements.txt
     # or: RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+
+Fix safety
+    Safe: the same packages are installed; only the download cache is not kept.
 """
 
 from __future__ import annotations
@@ -117,7 +120,6 @@ def _autofix(self, project, finding):
 
 
 PipCacheInImage.autofix = _autofix
-PipCacheInImage.fix_safety = "Safe: the same packages are installed; only the download cache is not kept."
 PipCacheInImage.fix_examples = (
     ({"Dockerfile": "FROM python:3.12-slim\nRUN pip install -r requirements.txt && uv pip install --system x\n"},
      {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt && "

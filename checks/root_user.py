@@ -33,8 +33,8 @@ Use instead
     CMD ["gunicorn", "app.main:app"]
 
 Fix safety
-    The fix (adding ``useradd`` and ``USER app`` to a python:* final stage with no ``USER``)
-    is unsafe, applied only with ``--unsafe-fixes``: the files already in the image stay
+    Unsafe, applied only with ``--unsafe-fixes``: the fix (``useradd`` and ``USER app`` added to a
+    python:* final stage with no ``USER``) leaves the files already in the image
     owned by root, and an app that writes beside its code (a SQLite database in /app, a
     data folder a ``RUN`` created) can no longer write there. Review what the app writes
     and ``COPY --chown``/``chown`` it.
@@ -336,10 +336,6 @@ def _autofix(self, project, finding):
 
 
 RootUserInFinalStage.autofix = _autofix
-RootUserInFinalStage.fix_safety = (
-    "Unsafe (--unsafe-fixes): the files already in the image stay owned by root, so an app that writes "
-    "beside its code (a SQLite database in /app, a data folder a RUN created) can no longer write there. "
-    "Review what the app writes and COPY --chown / chown it.")
 RootUserInFinalStage.fix_examples = (
     ({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n"},
      {"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nRUN useradd --create-home --uid 10001 app\nUSER app\n"

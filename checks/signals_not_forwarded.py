@@ -23,11 +23,11 @@ Use instead
     # start.sh:  exec uvicorn app.main:app
 
 Fix safety
-    Rewriting a shell-form ``CMD`` of one literal command (no variables, quoting,
-    operators or globs) in exec form is safe: the same program runs with the same
-    arguments, now as PID 1. The same rewrite of an ``ENTRYPOINT`` is unsafe
-    (``--unsafe-fixes``): a shell-form ENTRYPOINT ignores ``CMD`` and the arguments
-    of ``docker run``, an exec-form one appends them to the command.
+    Safe for ``CMD``: a shell-form ``CMD`` of one literal command (no variables, quoting,
+    operators or globs) rewritten in exec form runs the same program with the same
+    arguments, now as PID 1. Unsafe (``--unsafe-fixes``) for ``ENTRYPOINT``: a shell-form
+    ENTRYPOINT ignores ``CMD`` and the arguments of ``docker run``, an exec-form one
+    appends them to the command.
 """
 
 from __future__ import annotations
@@ -151,10 +151,6 @@ def _autofix(self, project, finding):
 
 
 SignalsNotForwarded.autofix = _autofix
-SignalsNotForwarded.fix_safety = (
-    "Safe for CMD: a literal command (no variables, quoting, operators or globs) runs the same program with "
-    "the same arguments, now as PID 1. Unsafe (--unsafe-fixes) for ENTRYPOINT: a shell-form ENTRYPOINT ignores "
-    "CMD and the arguments of `docker run`; an exec-form one appends them to the command.")
 SignalsNotForwarded.fix_examples = (
     ({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"},
      {"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'}),

@@ -140,9 +140,6 @@ class Check:
     #: A check that judges the suppression comments themselves (RC001 unused-suppression) runs after
     #: the suppression pass of the other checks, and reads ``project.unused_suppressions``.
     judges_suppressions: ClassVar[bool] = False
-    #: For checks with an autofix: whether it is safe (``--fix``) or unsafe (``--unsafe-fixes``) and why,
-    #: shown by ``readycheck explain`` and the rule reference.
-    fix_safety: ClassVar[str] = ""
     #: For checks with an autofix: (files before, files after) pairs the generic test applies.
     fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
 

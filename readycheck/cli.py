@@ -586,8 +586,6 @@ def explain_text(check) -> str:
         import difflib
 
         lines.append("Autofix (readycheck --fix; preview with --diff):")
-        if check.fix_safety:
-            lines.append(f"  {check.fix_safety}")
         for before, after in check.fix_examples:
             for path in before:
                 diff = difflib.unified_diff(before[path].splitlines(keepends=True), after[path].splitlines(keepends=True),
@@ -615,8 +613,6 @@ def rules_markdown(checks) -> str:
         lines += ["", f"## {check.id} {check.name}", "", f"Severity: {check.severity}. Tags: "
                   f"{', '.join(check.tags) or 'none'}.", ""]
         lines.append(help_markdown(check).replace("### ", "#### "))
-        if check.fix_safety:
-            lines += ["", f"Autofix: {check.fix_safety}"]
         if check.default_options:
             lines += ["", f"Options (`[tool.readycheck.options.{check.id}]`): "
                       + ", ".join(f"`{k}` (default `{v!r}`)" for k, v in check.default_options.items()) + "."]

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from readycheck.check import Check
 
-SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "References")
+#: "Fix safety" (as in ruff's rule docs): whether the autofix is safe (--fix) or unsafe (--unsafe-fixes), and why.
+SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix safety", "References")
 #: Sections whose body is code or configuration, shown verbatim.
 CODE_SECTIONS = ("Example", "Use instead")
 

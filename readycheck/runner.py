@@ -178,9 +178,12 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
     used: set[tuple[str, int, str]] = set()  # (path, comment line, code) of every comment that silenced something
     state = _SuppressionPass(project, by_id, ignores, used)
     state.judge(raw, result)
-    commented = list(_comment_files(project))
-    _warn_unknown_codes(project, commented, by_id)
     judges = [c for c in result.checks if c.judges_suppressions]
+    # Unknown codes are looked for where a finding was (the suppression pass already searched those files
+    # for "readycheck"): a repository without findings or comments pays nothing. RC001, opt-in, reads them all.
+    commented = list(_comment_files(project, None if judges else
+                                    [path for path, mentions in state.commented.items() if mentions]))
+    _warn_unknown_codes(project, commented, by_id)
     if judges:
         ran = {c.id for c in first}
         project.unused_suppressions = _unused(commented, by_id, ran, used)
@@ -264,10 +267,11 @@ def _suppression(source: SourceFile | None, finding: Finding, commented: dict[st
     return suppressions.find(index, finding, name)
 
 
-def _comment_files(project: Project):
-    """(file, suppression comments) of every readable file that mentions readycheck: a byte
-    search per file (each was read for its facts already), comments parsed only where found."""
-    for source in project.all_files:
+def _comment_files(project: Project, paths: list[str] | None = None):
+    """(file, suppression comments) of every readable file (or of ``paths``) that mentions readycheck:
+    a byte search per file (each was read for its facts already), comments parsed only where found."""
+    sources = project.all_files if paths is None else [f for f in map(project.file, sorted(paths)) if f is not None]
+    for source in sources:
         if source.kind in (FileKind.OTHER, FileKind.DOCKERIGNORE):
             continue
         try:

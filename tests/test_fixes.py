@@ -9,6 +9,7 @@ import pytest
 
 from helpers import CHECKS, write_tree
 from readycheck.cli import main
+from readycheck.ruledoc import rule_doc
 
 FIXABLE = [c for c in CHECKS if c.fixable()]
 CASES = [pytest.param(check, before, after, id=f"{check.id}-{n}")
@@ -19,7 +20,8 @@ def test_fixable_checks_have_fix_examples():
     assert {c.id for c in FIXABLE} >= {"RC101", "RC105", "RC201", "RC204"}
     for check in FIXABLE:
         assert check.fix_examples, f"{check.id} has a fix but no before/after example"
-        assert check.fix_safety.startswith(("Safe", "Unsafe")), f"{check.id} does not say whether its fix is safe"
+        safety = rule_doc(check).section("Fix safety")
+        assert safety.startswith(("Safe", "Unsafe")), f"{check.id}'s docs have no 'Fix safety' section"
 
 
 @pytest.mark.parametrize("check,before,after", CASES)
