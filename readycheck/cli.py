@@ -68,7 +68,7 @@ def _scan_parser() -> argparse.ArgumentParser:
     fixes.add_argument("--show-fixes", action="store_true", help="list what --fix fixed, per file and rule")
     output = parser.add_argument_group("Output")
     output.add_argument("--format", "--output-format", "-f", dest="format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
+                        metavar="FORMAT", help=f"report format: {', '.join(FORMATS)} (default: text)")
     output.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     output.add_argument("--statistics", action="store_true",
                         help="instead of the findings, count them per rule (text or json)")
@@ -531,9 +531,11 @@ def rules_text(checks, stream: IO[str]) -> str:
     terminal = stream.isatty() if hasattr(stream, "isatty") else False
     if not terminal:
         widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(3)]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
+        lines = [("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]).rstrip()
                  for row in [headers, *rows]]
-        return "\n".join(line.rstrip() for line in lines) + "\n"
+        if color_wanted(stream):  # FORCE_COLOR: the header bold, as on a terminal
+            lines[0] = f"\x1b[1m{lines[0]}\x1b[0m"
+        return "\n".join(lines) + "\n"
     import io
 
     from rich.console import Console
