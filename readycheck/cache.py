@@ -54,8 +54,9 @@ def _key_file() -> Path:
     return Path(base) / "readycheck" / "cache-key"
 
 
-def signing_key() -> bytes | None:
-    """This user's secret cache key, created on first use; None where it cannot be kept."""
+def signing_key(create: bool = True) -> bytes | None:
+    """This user's secret cache key, created on first use (unless ``create`` is False); None where it
+    cannot be kept."""
     path = _key_file()
     try:
         key = path.read_bytes()
@@ -63,6 +64,8 @@ def signing_key() -> bytes | None:
             return key
     except OSError:
         pass
+    if not create:
+        return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = os.urandom(32)
@@ -75,11 +78,13 @@ def signing_key() -> bytes | None:
 
 
 class Cache:
-    """The cache of one scanned root. ``None`` paths (``--no-cache``) make every method a no-op."""
+    """The cache of one scanned root. ``None`` paths (``--no-cache``) make every method a no-op.
+    A ``read_only`` cache (standard input: nothing is written) is read and never written."""
 
-    def __init__(self, directory: Path | None, key: bytes | None = None) -> None:
-        key = key if key is not None else (signing_key() if directory is not None else None)
+    def __init__(self, directory: Path | None, key: bytes | None = None, read_only: bool = False) -> None:
+        key = key if key is not None else (signing_key(create=not read_only) if directory is not None else None)
         self.directory = directory if key is not None else None
+        self.read_only = read_only
         self._key = key or b""
         self._facts: dict[str, bytes] | None = None
         self._facts_dirty = False
@@ -112,7 +117,7 @@ class Cache:
         """Create the cache folder (with a .gitignore inside) if it is missing. Done before
         the file list is made: creating it later would change the scanned root's
         modification time, and the next scan could not reuse the file list."""
-        if self.directory is None:
+        if self.directory is None or self.read_only:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory / ".gitignore"
@@ -120,7 +125,7 @@ class Cache:
             ignore.write_text("# Created by readycheck: a cache, never commit it.\n*\n", encoding="utf-8")
 
     def _write(self, name: str, payload: dict) -> None:
-        if self.directory is None:
+        if self.directory is None or self.read_only:
             return
         try:
             self.prepare()

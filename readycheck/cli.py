@@ -298,9 +298,10 @@ def _scan(argv: list[str]) -> int:
     from readycheck.cache import CACHE_DIR, Cache
     from readycheck.progress import Progress
 
-    # Standard input is judged without writing anything, not even its facts into the cache.
-    cache_dir = None if args.no_cache or stdin else Path(args.cache_dir) if args.cache_dir else root / CACHE_DIR
-    cache = Cache(cache_dir)
+    # Standard input is judged without writing anything: the project's cache is read (the other files'
+    # facts), never written, not even with the piped file's facts.
+    cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else root / CACHE_DIR
+    cache = Cache(cache_dir, read_only=stdin)
     log.verbose(f"root {root}; configuration {config_path or 'none (defaults)'}; "
                 f"cache {cache.directory or 'off'}")
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)

@@ -67,6 +67,21 @@ def test_stdin_uses_project_context_and_reports_only_that_file(tmp_path, capsys,
     assert json.loads(out)["findings"] == [] and code == 0
 
 
+def test_stdin_reads_the_project_cache_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    write_tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/healthz')\n"
+                                         "def health():\n    return {}\n",
+                          "Dockerfile": "FROM python:3.12-slim\nCMD uvicorn app.main:app\n"}, dedent=False)
+    monkeypatch.chdir(tmp_path)
+    run(capsys, ".")  # a normal scan fills the cache
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()}
+    feed(monkeypatch, "FROM python:3.12-slim\nHEALTHCHECK CMD curl -f http://localhost:8000/health\n"
+                      "CMD [\"uvicorn\", \"app.main:app\", \"--host\", \"0.0.0.0\"]\n")
+    code, out, _ = run(capsys, "-", "--stdin-filename", "Dockerfile", "--format", "json", "--select", "RC502")
+    assert [f["line"] for f in json.loads(out)["findings"]] == [2]  # judged with the app's routes
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before and any(".readycheck_cache" in str(p) for p in before)
+
+
 def test_stdin_fix_prints_the_fixed_file_and_writes_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     feed(monkeypatch, "FROM python:3.12-slim\nCMD uvicorn app:app --host 0.0.0.0 --reload\n")
