@@ -94,6 +94,8 @@ def _scan_parser() -> argparse.ArgumentParser:
     status.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     status.add_argument("--strict", action="store_true",
                         help="also fail (exit 1) when a file could not be read or parsed")
+    selection.add_argument("--since", metavar="GIT_REF",
+                           help="judge the migration files added or changed since this git ref (default: the heads)")
     baseline = parser.add_argument_group("Baseline")
     baseline.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     baseline.add_argument("--write-baseline", metavar="FILE",
@@ -295,6 +297,7 @@ def _scan(argv: list[str]) -> int:
         from readycheck.findings import Severity
 
         config.fail_on = Severity.parse(args.fail_on)
+    config.since = args.since or None
     from readycheck.cache import CACHE_DIR, Cache
     from readycheck.progress import Progress
 
@@ -489,6 +492,7 @@ def _inspect(argv: list[str]) -> int:
     parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     parser.add_argument("--format", "--output-format", "-f", dest="format", choices=("text", "json"), default="text",
                         help="text (default) or json: the model itself, not a findings report")
+    parser.add_argument("--since", metavar="GIT_REF", help="judge the migration files changed since this git ref")
     args = parser.parse_args(argv)
     root, _, _ = _roots([args.path])
     checks, _ = _load()
@@ -498,6 +502,7 @@ def _inspect(argv: list[str]) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     project = Project(root, discover(root, config.extend_exclude))
+    project.migration_mode, project.migration_since = config.migrations, args.since or None
     write(project, sys.stdout, _label(root), args.format)
     return EXIT_CLEAN
 

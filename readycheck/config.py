@@ -7,6 +7,7 @@
     extend-exclude = ["legacy/"]  # gitignore patterns
     per-file-ignores = { "scripts/*" = ["RC401"] }
     severity = { RC302 = "info" }
+    migrations = "heads"          # heads | all: which migrations RC7xx judge
 
     [tool.readycheck.options.RC601]
     some-option = 3
@@ -25,7 +26,8 @@ from typing import Any, Iterable
 from readycheck.check import Check
 from readycheck.findings import Severity
 
-KNOWN_KEYS = {"select", "ignore", "fail-on", "extend-exclude", "per-file-ignores", "severity", "options"}
+KNOWN_KEYS = {"select", "ignore", "fail-on", "extend-exclude", "per-file-ignores", "severity", "options",
+              "migrations"}
 
 
 class ConfigError(Exception):
@@ -42,6 +44,10 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    #: Which migrations the migration-safety rules judge: "heads" (what the next deploy applies) or "all".
+    migrations: str = "heads"
+    #: ``--since REF``: judge the migration files changed since this git ref instead.
+    since: str | None = None
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -171,6 +177,10 @@ def build_config(table: dict[str, Any], checks: list[type[Check]], source: Path 
             config.severity[rule] = Severity.parse(str(level))
         except ValueError as exc:
             raise ConfigError(f"{where}: severity.{rule}: {exc}") from None
+    if "migrations" in table:
+        if table["migrations"] not in ("heads", "all"):
+            raise ConfigError(f"{where}: migrations: expected \"heads\" or \"all\", got {table['migrations']!r}")
+        config.migrations = table["migrations"]
     options = table.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: options must be a table of [options.<ID>] tables")

@@ -59,8 +59,49 @@ def model(project: Project, root_label: str) -> dict:
         apps.append({**_where(app.module.path, app.span), "name": app.name, "framework": app.framework,
                      "service": app.key in service, "mounted": app.included, "routes": routes})
     return {"schema_version": 1, "tool": {"name": "readycheck", "version": __version__}, "root": root_label,
-            "start_commands": starts, "apps": apps,
+            "start_commands": starts, "apps": apps, "migrations": migrations(project),
             "diagnostics": [{"path": d.path, "line": d.line, "message": d.message} for d in project.diagnostics]}
+
+
+def migrations(project: Project) -> dict:
+    """The migration model: each history's revision graph and heads, and which migrations are judged."""
+    model = project.migrations
+    histories: dict[tuple[str, str], list] = {}
+    for migration in model.migrations:
+        histories.setdefault((migration.tool, migration.folder), []).append(migration)
+    out = []
+    for (tool, folder), members in sorted(histories.items()):
+        entries = [{"path": m.path, "line": m.span.line, "revision": m.revision, "down_revisions": list(m.down_revisions),
+                    "version": ".".join(map(str, m.version)) or None, "judged": m.judged, "reason": m.reason or None,
+                    "operations": len(m.operations)} for m in members]
+        out.append({"tool": tool, "folder": folder or ".",
+                    "heads": model.heads(folder) if tool == "alembic" else [], "migrations": entries})
+    return {"selection": model.selection, "postgresql": model.postgres,
+            "postgresql_evidence": model.postgres_evidence or None,
+            "judged": [m.path for m in model.judged], "histories": out}
+
+
+def _migration_lines(data: dict) -> list[str]:
+    if not data["histories"]:
+        return []
+    database = f"PostgreSQL ({data['postgresql_evidence']})" if data["postgresql"] else \
+        "not known to be PostgreSQL (SQL and PostgreSQL-only rules not applied)"
+    lines = ["", f"Migrations ({sum(len(h['migrations']) for h in data['histories'])}, "
+                 f"{len(data['judged'])} judged: {data['selection']}; database {database}):"]
+    for history in data["histories"]:
+        heads = f"  heads: {', '.join(history['heads'])}" if history["heads"] else ""
+        lines.append(f"  {history['folder']} ({history['tool']}, {len(history['migrations'])} migrations){heads}")
+        members = history["migrations"]
+        judged = [m for m in members if m["judged"]]
+        shown = members if len(members) <= 50 else judged + [m for m in members if not m["judged"]][-(50 - len(judged)):]
+        for m in sorted(shown, key=lambda m: m["path"]):
+            ident = m["revision"] or m["version"] or "?"
+            parents = f" <- {', '.join(m['down_revisions']) or '(base)'}" if history["tool"] == "alembic" else ""
+            mark = f"  [judged: {m['reason']}, {m['operations']} operations]" if m["judged"] else ""
+            lines.append(f"    {ident}{parents}  {m['path']}:{m['line']}{mark}")
+        if len(shown) < len(members):
+            lines.append(f"    ... {len(members) - len(shown)} more (use --format json)")
+    return lines
 
 
 def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
@@ -96,6 +137,7 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
             lines.append(f"    {'/'.join(route['methods']):<7} {route['path']}  -> {route['handler']} ({kind})")
         if len(app["routes"]) > 50:
             lines.append(f"    ... {len(app['routes']) - 50} more (use --format json)")
+    lines += _migration_lines(data["migrations"])
     # Every name, path and value here comes from scanned files: control characters and
     # line breaks are escaped line by line (the report itself writes none).
     out.write("\n".join(clean_line(line) for line in lines) + "\n")

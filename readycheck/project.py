@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.startcommands import Server, StartCommand
     from readycheck.probes import Probe
+    from readycheck.migrations import MigrationModel
     from readycheck.reachability import Reachability
     from readycheck.webapp import LoopEntry, WebModel, WebObject
 
@@ -215,6 +216,19 @@ class Project:
         except Exception as exc:
             self.diagnose(path, f"cannot read start command: {type(exc).__name__}: {exc}", kind="internal")
         return []
+
+    #: Which migrations the migration-safety rules judge: "heads" or "all", or the files changed since
+    #: a git ref (see readycheck.migrations). Set from the configuration and ``--since``.
+    migration_mode: str = "heads"
+    migration_since: str | None = None
+
+    @cached_property
+    def migrations(self) -> "MigrationModel":
+        """Schema migrations (Alembic revisions, SQL migration files), their revision graph, and which
+        are judged. Empty, after one pass over file names, in a repository without migrations."""
+        from readycheck.migrations import build
+
+        return build(self, self.migration_mode, self.migration_since)
 
     @cached_property
     def python(self) -> "PythonIndex":

@@ -95,8 +95,11 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
         files = sorted([f for f in files if f.path not in replaced] + list(replaced.values()), key=lambda f: f.path)
     project = Project(root, files, cache=cache, jobs=jobs)
     project.progress = progress
+    project.migration_mode, project.migration_since = config.migrations, config.since
     selected = selected_checks(checks, config)
-    key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay else None
+    # --since depends on git history, not only on the files: never answered from the cache.
+    key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay \
+        and not config.since else None
     cached = cache.result(key) if key else None
     if cached is not None:
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
@@ -143,7 +146,8 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
     the checks (and their code), and every scanned file's path, size and modification time."""
     h = hashlib.sha256(__version__.encode())
     h.update(json.dumps({"per_file_ignores": config.per_file_ignores, "severity": {k: int(v) for k, v in config.severity.items()},
-                         "options": config.options, "extend_exclude": config.extend_exclude},
+                         "options": config.options, "extend_exclude": config.extend_exclude,
+                         "migrations": config.migrations},
                         sort_keys=True, default=str).encode())
     for check in checks:
         try:

@@ -2,7 +2,8 @@
 
 Written at the end of the offending line, or on comment-only lines directly
 above it, in any file type with ``#`` comments (Python, Dockerfile, YAML, TOML,
-Procfile, requirements, shell). A code is a rule id, a family (``RC2``) or a
+Procfile, requirements, shell), and with ``--`` in SQL migrations
+(``-- readycheck: ignore[RC701]``). A code is a rule id, a family (``RC2``) or a
 rule name (``root-user``). A bare ``# readycheck: ignore`` silences every rule
 on that line; it is allowed, and listed by ``--show-suppressed`` so it can be
 narrowed. Codes that name no rule are warned about (a typo must not look like a
@@ -19,7 +20,7 @@ from typing import Iterator
 from readycheck.findings import Finding, Span
 from readycheck.text import TextIndex
 
-PATTERN = re.compile(r"#\s*readycheck:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
+PATTERN = re.compile(r"(?:#|--)\s*readycheck:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def find(index: TextIndex, finding: Finding, rule_name: str = "") -> Suppression
     if found is not None and found.covers(finding.rule_id, rule_name):
         return found
     above = line - 1
-    while above >= 1 and index.line_text(above).lstrip().startswith("#"):
+    while above >= 1 and index.line_text(above).lstrip().startswith(("#", "--")):
         found = _on_line(index, above)
         if found is not None and found.covers(finding.rule_id, rule_name):
             return found

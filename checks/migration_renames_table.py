@@ -1,0 +1,77 @@
+"""RC704 migration-renames-table: a migration the next deploy applies renames a table.
+
+What it does
+    Flags ``op.rename_table(...)`` and ``ALTER TABLE ... RENAME TO`` in the
+    ``upgrade`` of a judged migration. An **error** when a model in the same
+    tree still maps the old name; a warning otherwise.
+
+Why is this bad
+    The release still running during a rolling deploy queries the old name and
+    fails until it is replaced; a model that still maps the old name breaks the
+    new release too. The rename takes an ACCESS EXCLUSIVE lock (brief; every
+    PostgreSQL version).
+
+Example
+    def upgrade():
+        op.rename_table("user", "account")
+
+Use instead
+    Create the new table (or rename and leave a view with the old name:
+    ``CREATE VIEW "user" AS SELECT * FROM account``, writable for simple views),
+    move the code over, and remove the old name in a later release.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from readycheck.api import ALEMBIC_BODY_LINE as L
+from readycheck.api import ALEMBIC_HEAD as HEAD
+from readycheck.api import Check, Example, Related, Severity, alembic_repo, sql_repo
+
+if TYPE_CHECKING:
+    from readycheck.api import Project
+
+
+class MigrationRenamesTable(Check):
+    id = "RC704"
+    name = "migration-renames-table"
+    severity = Severity.WARNING
+    summary = "A migration renames a table the running release still uses by its old name"
+    why = ("The release still running during a rolling deploy queries the old table name and fails until it is "
+           "replaced; if a model still maps the old name, the new release fails too.")
+    fix = ("Rename and keep a view with the old name until the old release is gone, or create the new table and move "
+           "the code over before removing the old one in a later release.")
+    tags = ("migrations", "database")
+    examples = (
+        Example(alembic_repo('op.rename_table("users", "accounts")'), expect=[f"{HEAD}:{L}:warning"],
+                title="rename_table"),
+        Example(alembic_repo('op.rename_table("users", "accounts")', models="""
+            from sqlalchemy import Column, Integer, MetaData, Table
+
+            metadata = MetaData()
+            users = Table("users", metadata, Column("id", Integer, primary_key=True))
+            """), expect=[f"{HEAD}:{L}:error"], title="a Table() still names the old table"),
+        Example(alembic_repo("pass", downgrade='op.rename_table("accounts", "users")'),
+                title="downgrade() is not deployed"),
+        Example(sql_repo("ALTER TABLE users RENAME TO accounts;\n"), expect=["db/migration/V2__change.sql:1"],
+                title="SQL"),
+        Example(sql_repo("ALTER TABLE users RENAME COLUMN legacy TO old;\n"), title="a column rename is RC703"),
+    )
+
+    def run(self, project: Project):
+        model = project.migrations
+        for migration, op in model.changes("rename_table"):
+            if not op.table or not migration.on_existing_table(op):
+                continue
+            declared = model.still_declared(migration, op)
+            if declared is not None:
+                yield self.finding(migration.path, op.span,
+                                   f"renames table {op.table} to {op.new_name}, but the model at {declared[0]}:"
+                                   f"{declared[1].line} still maps {op.table}: the new release fails too",
+                                   severity=Severity.ERROR,
+                                   related=[Related(declared[0], declared[1], f"the model still maps {op.table}")])
+            else:
+                yield self.finding(migration.path, op.span,
+                                   f"renames table {op.table} to {op.new_name} while the release still running "
+                                   f"during the deploy queries {op.table}")
