@@ -29,7 +29,6 @@ import ast
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator
 
@@ -46,30 +45,43 @@ POSTGRES_DRIVERS = frozenset({"psycopg2", "psycopg2-binary", "psycopg", "psycopg
                               "pg8000", "psycopg2cffi", "psycopg-pool"})
 MODES = ("heads", "all")
 
-_FLYWAY = re.compile(r"^V(\d+(?:[._]\d+)*)__.+\.sql$", re.IGNORECASE)
-_GOLANG_MIGRATE = re.compile(r"^(\d+)_.+\.up\.sql$", re.IGNORECASE)
-_NUMBERED_SQL = re.compile(r"^(\d+)[._-].*\.sql$", re.IGNORECASE)
-_PRISMA_DIR = re.compile(r"^(\d+)_")
-_POSTGRES_URL = re.compile(r"\b(?:postgres|postgresql)(?:\+\w+)?://|jdbc:postgresql:|provider\s*=\s*\"postgresql\"")
+_FLYWAY = r"^V(\d+(?:[._]\d+)*)__.+\.sql$"
+_GOLANG_MIGRATE = r"^(\d+)_.+\.up\.sql$"
+_NUMBERED_SQL = r"^(\d+)[._-].*\.sql$"
+_PRISMA_DIR = r"^(\d+)_"
+_POSTGRES_URL = r"\b(?:postgres|postgresql)(?:\+\w+)?://|jdbc:postgresql:|provider\s*=\s*\"postgresql\""
+# (Patterns as strings: re compiles and caches each on first use, on repositories that need it.)
 
 
-@dataclass
 class Migration:
-    """One migration file and, when it is judged, what its upgrade does."""
+    """One migration file and, when it is judged, what its upgrade does.
 
-    path: str
-    tool: str  # "alembic", "flyway", "golang-migrate", "dbmate", "prisma", "yoyo"
-    #: The script location (Alembic) or folder (SQL) whose history it belongs to.
-    folder: str
-    revision: str | None
-    down_revisions: tuple[str, ...] = ()
-    span: Span = Span(1)
-    #: Sort key of a SQL migration's version.
-    version: tuple[int, ...] = ()
-    judged: bool = False
-    #: Why it is judged: "head", "latest version", "changed since REF", "all".
-    reason: str = ""
-    operations: list[Operation] = field(default_factory=list)
+    (A plain class, as are the other records of this module: a dataclass costs a millisecond to
+    create at import, and this module is imported on every scan of a repository with migrations.)
+    """
+
+    __slots__ = ("path", "tool", "folder", "revision", "down_revisions", "span", "version", "judged", "reason",
+                 "operations")
+
+    def __init__(self, path: str, tool: str, folder: str, revision: str | None,
+                 down_revisions: tuple[str, ...] = (), span: Span = Span(1), version: tuple[int, ...] = ()) -> None:
+        self.path = path
+        #: "alembic", "flyway", "golang-migrate", "dbmate", "prisma", "yoyo"
+        self.tool = tool
+        #: The script location (Alembic) or folder (SQL) whose history it belongs to.
+        self.folder = folder
+        self.revision = revision
+        self.down_revisions = down_revisions
+        self.span = span  # of the ``revision = ...`` assignment
+        #: Sort key of a SQL migration's version.
+        self.version = version
+        self.judged = False
+        #: Why it is judged: "head", "latest version", "changed since REF", "all".
+        self.reason = ""
+        self.operations: list[Operation] = []
+
+    def __repr__(self) -> str:
+        return f"Migration({self.path!r}, {self.tool!r}, revision={self.revision!r}, judged={self.judged})"
 
     @property
     def created_tables(self) -> set[str]:
@@ -84,17 +96,19 @@ class Migration:
         return any(op.kind == "lock_timeout" for op in self.operations)
 
 
-@dataclass
 class MigrationModel:
-    migrations: list[Migration] = field(default_factory=list)
-    #: How migrations were chosen: "heads", "all" or "since REF".
-    selection: str = "heads"
-    postgres: bool = False
-    #: What says the database is PostgreSQL ("asyncpg in the dependencies").
-    postgres_evidence: str = ""
-    #: Script locations / SQL folders whose environment sets lock_timeout for every migration (env.py).
-    lock_timeout_folders: set[str] = field(default_factory=set)
-    project: "Project | None" = None
+    """Every migration of the repository, in path order, and which of them the rules judge."""
+
+    def __init__(self, project: "Project | None" = None) -> None:
+        self.project = project
+        self.migrations: list[Migration] = []
+        #: How migrations were chosen: "heads", "all" or "since REF".
+        self.selection = "heads"
+        self.postgres = False
+        #: What says the database is PostgreSQL ("asyncpg in the dependencies").
+        self.postgres_evidence = ""
+        #: Script locations whose env.py sets lock_timeout for every migration.
+        self.lock_timeout_folders: set[str] = set()
 
     @property
     def judged(self) -> list[Migration]:
@@ -166,61 +180,105 @@ class MigrationModel:
 
     @cached_property
     def models(self) -> "ModelIndex":
-        """The tables and columns the SQLAlchemy/SQLModel models of the tree declare (read on first use:
-        only when a judged migration drops or renames something)."""
+        """The tables and columns the SQLAlchemy/SQLModel models of the tree declare, for the tables a
+        judged migration drops or renames (read on first use, so only when one does): the modules that
+        name such a table, and the modules that define their base classes (mixins)."""
+        import re
+
         from readycheck.parsers.sqlalchemy_models import MARKERS, ModelIndex, read_models
 
-        classes = []
+        wanted = sorted({op.table for migration in self.judged for op in migration.operations
+                         if op.kind in ("drop_table", "rename_table", "drop_column", "rename_column") and op.table})
         project = self.project
+        if not wanted or project is None:
+            return ModelIndex([])
         skip = {m.path for m in self.migrations}
-        for source in project.files(FileKind.PYTHON) if project is not None else ():
-            if source.path in skip or is_auxiliary_path(source.path):
-                continue
-            try:
-                data = source.data
-            except UnreadableFile:
-                continue
-            if not any(marker in data for marker in MARKERS):
-                continue
-            try:
-                tree = ast.parse(data, filename=source.path)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue  # the Python facts report the file; models are best effort
-            classes += read_models(source.path, tree)
+        sources = [s for s in project.files(FileKind.PYTHON) if s.path not in skip and not is_auxiliary_path(s.path)]
+        names = re.compile(b"|".join(re.escape(name.encode("utf-8", "surrogateescape")) for name in wanted),
+                           re.IGNORECASE)  # SQLModel's default table name is the class name in lower case
+        classes: list = []
+        parsed: set[str] = set()
+
+        def read(test) -> None:
+            for source in sources:
+                if source.path in parsed:
+                    continue
+                try:
+                    data = source.data
+                except UnreadableFile:
+                    continue
+                if not test(data):
+                    continue
+                parsed.add(source.path)
+                try:
+                    tree = ast.parse(data, filename=source.path)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue  # the Python facts report the file; models are best effort
+                classes.extend(read_models(source.path, tree))
+
+        read(lambda data: any(marker in data for marker in MARKERS) and names.search(data) is not None)
+        for _ in range(3):  # mixins: the modules defining base classes not read yet
+            known = {c.name for c in classes}
+            missing = sorted({b for c in classes for b in c.bases} - known - _LIBRARY_BASES)
+            if not missing:
+                break
+            pattern = re.compile(b"^class (?:" + b"|".join(re.escape(b.encode()) for b in missing) + rb")\b",
+                                 re.MULTILINE)
+            before = len(parsed)
+            read(lambda data: pattern.search(data) is not None)
+            if len(parsed) == before:
+                break
         return ModelIndex(classes)
+
+
+#: Base classes that come from libraries, never from the tree.
+_LIBRARY_BASES = frozenset({"DeclarativeBase", "SQLModel", "object", "AsyncAttrs", "DeclarativeBaseNoMeta",
+                            "MappedAsDataclass", "BaseModel", "Generic"})
 
 
 # ----------------------------------------------------------------------- finding the files
 
 
 def _alembic_folders(project: "Project") -> dict[str, str]:
-    """Folder holding revision files -> its script location, from alembic.ini and the conventional layout."""
-    import configparser
-
+    """Folder holding revision files -> its script location. A script location always holds env.py
+    (Alembic runs it), so the ``versions/`` beside each env.py is found without reading alembic.ini;
+    the ini file is read (configparser) only for the extra folders of ``version_locations``."""
     folders: dict[str, str] = {}
-    for ini in project.files_named("alembic.ini"):
-        try:
-            parser = configparser.ConfigParser(interpolation=None, strict=False)
-            parser.read_string(ini.text)
-        except (UnreadableFile, configparser.Error) as exc:
-            project.diagnose(ini.path, f"cannot read alembic.ini: {str(exc).splitlines()[0]}")
-            continue
-        section = parser["alembic"] if parser.has_section("alembic") else None
-        if section is None:
-            continue
-        location = _ini_path(ini.directory, section.get("script_location", ""))
-        if location is None:
-            continue
-        folders.setdefault(posixpath.join(location, "versions") if location else "versions", location)
-        for extra in re.split(r"[\s,;:]+", section.get("version_locations", "")):
-            path = _ini_path(ini.directory, extra) if extra and "%(" not in extra.replace("%(here)s", "") else None
-            if path is not None:
-                folders.setdefault(path, location)
     for env in project.files_named("env.py"):
         versions = posixpath.join(env.directory, "versions") if env.directory else "versions"
         if project._exists(versions):
             folders.setdefault(versions, env.directory)
+    for ini in project.files_named("alembic.ini"):
+        try:
+            text = ini.text
+        except UnreadableFile as exc:
+            project.diagnose(ini.path, str(exc))
+            continue
+        if "version_locations" in text or not folders:
+            _read_alembic_ini(project, ini, text, folders)
     return folders
+
+
+def _read_alembic_ini(project: "Project", ini: SourceFile, text: str, folders: dict[str, str]) -> None:
+    import configparser
+
+    try:
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        parser.read_string(text)
+    except configparser.Error as exc:
+        project.diagnose(ini.path, f"cannot read alembic.ini: {str(exc).splitlines()[0]}")
+        return
+    section = parser["alembic"] if parser.has_section("alembic") else None
+    if section is None:
+        return
+    location = _ini_path(ini.directory, section.get("script_location", ""))
+    if location is None:
+        return
+    folders.setdefault(posixpath.join(location, "versions") if location else "versions", location)
+    for extra in re.split(r"[\s,;:]+", section.get("version_locations", "")):
+        path = _ini_path(ini.directory, extra) if extra and "%(" not in extra.replace("%(here)s", "") else None
+        if path is not None:
+            folders.setdefault(path, location)
 
 
 def _ini_path(directory: str, value: str) -> str | None:
@@ -247,23 +305,23 @@ def _sql_migration(source: SourceFile, project: "Project") -> tuple[str, str, tu
     lower = name.lower()
     if not lower.endswith(".sql"):
         return None
-    match = _FLYWAY.match(name)
+    match = re.match(_FLYWAY, name, re.IGNORECASE)
     if match:
         return "flyway", source.directory, tuple(int(p) for p in re.split(r"[._]", match.group(1)))
-    match = _GOLANG_MIGRATE.match(name)
+    match = re.match(_GOLANG_MIGRATE, name, re.IGNORECASE)
     if match:
         return "golang-migrate", source.directory, (int(match.group(1)),)
     if lower == "migration.sql" and "/" in source.directory:
         parent, stamp = source.directory.rsplit("/", 1)
-        if parent.rsplit("/", 1)[-1] == "migrations" and _PRISMA_DIR.match(stamp):
-            return "prisma", parent, (int(_PRISMA_DIR.match(stamp).group(1)),)
+        if parent.rsplit("/", 1)[-1] == "migrations" and re.match(_PRISMA_DIR, stamp):
+            return "prisma", parent, (int(re.match(_PRISMA_DIR, stamp).group(1)),)
         return None
     if lower.endswith((".down.sql", ".rollback.sql")):
         return None
     folder = source.directory.rsplit("/", 1)[-1].lower()
     if "migration" not in folder:
         return None
-    match = _NUMBERED_SQL.match(name)
+    match = re.match(_NUMBERED_SQL, name, re.IGNORECASE)
     stem = name[:-4]
     sibling = f"{source.directory}/{stem}.rollback.sql" if source.directory else f"{stem}.rollback.sql"
     if project.file(sibling) is not None:
@@ -285,7 +343,7 @@ def _sql_migration(source: SourceFile, project: "Project") -> tuple[str, str, tu
 def build(project: "Project", mode: str = "heads", since: str | None = None) -> MigrationModel:
     model = MigrationModel(project=project)
     folders = _alembic_folders(project) if project.files_named("alembic.ini") or project.files_named("env.py") else {}
-    alembic: list[tuple[Migration, ast.Module, str]] = []
+    alembic: list[tuple[Migration, str]] = []
     sql: list[tuple[Migration, SourceFile]] = []
     for source in project.all_files:
         if source.kind is FileKind.PYTHON and folders and source.name != "__init__.py":
@@ -301,13 +359,15 @@ def build(project: "Project", mode: str = "heads", since: str | None = None) -> 
                 sql.append((Migration(source.path, tool, folder, None, version=version), source))
     if not alembic and not sql:
         return model
-    model.migrations = [m for m, _, _ in alembic] + [m for m, _ in sql]
+    model.migrations = [m for m, _ in alembic] + [m for m, _ in sql]
     model.postgres, model.postgres_evidence = _postgres(project, alembic)
     model.selection = f"since {since}" if since else mode
     _choose(project, model, mode, since)
-    for migration, tree, text in alembic:
+    for migration, text in alembic:
         if migration.judged:
-            _alembic_operations(project, migration, tree, text)
+            tree = _parse(text, migration.path)
+            if tree is not None:
+                _alembic_operations(project, migration, tree, text)
     if model.postgres:
         for migration, source in sql:
             if migration.judged:
@@ -328,23 +388,29 @@ def _folder_of(directory: str, folders: dict[str, str]) -> str | None:
         probe = probe.rsplit("/", 1)[0] if "/" in probe else ""
 
 
-def _read_revision(project: "Project", source: SourceFile, location: str
-                   ) -> tuple[Migration, ast.Module, str] | None:
-    from readycheck.parsers.alembic import read_ids
+def _read_revision(project: "Project", source: SourceFile, location: str) -> tuple[Migration, str] | None:
+    """A revision file's ids, read quickly (its two assignments), or from a full parse when unsure."""
+    from readycheck.parsers.alembic import read_ids, read_ids_quickly
 
     try:
         text = source.text
-        tree = ast.parse(text, filename=source.path)
     except UnreadableFile as exc:
         project.diagnose(source.path, str(exc))
         return None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None  # the Python facts report syntax errors
-    ids = read_ids(source.path, tree)
+    ids = read_ids_quickly(source.path, text) if "revision" in text else None
+    if ids is None and "revision" in text:
+        tree = _parse(text, source.path)
+        ids = read_ids(source.path, tree) if tree is not None else None
     if ids is None:
         return None
-    migration = Migration(source.path, "alembic", location, ids.revision, ids.down_revisions, ids.span)
-    return migration, tree, text
+    return Migration(source.path, "alembic", location, ids.revision, ids.down_revisions, ids.span), text
+
+
+def _parse(text: str, path: str) -> ast.Module | None:
+    try:
+        return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the Python facts report syntax errors
 
 
 def _choose(project: "Project", model: MigrationModel, mode: str, since: str | None) -> None:
@@ -427,10 +493,10 @@ def _sql_operations(project: "Project", migration: Migration, source: SourceFile
         project.diagnose(source.path, f"cannot parse SQL: {type(exc).__name__}: {exc}")
 
 
-def _lock_timeout_folders(project: "Project", alembic: list[tuple[Migration, ast.Module, str]]) -> set[str]:
+def _lock_timeout_folders(project: "Project", alembic: list[tuple[Migration, str]]) -> set[str]:
     """Script locations whose env.py sets lock_timeout for every migration it runs."""
     out = set()
-    for location in {m.folder for m, _, _ in alembic}:
+    for location in {m.folder for m, _ in alembic}:
         env = project.file(posixpath.join(location, "env.py") if location else "env.py")
         try:
             if env is not None and "lock_timeout" in env.text:
@@ -440,7 +506,7 @@ def _lock_timeout_folders(project: "Project", alembic: list[tuple[Migration, ast
     return out
 
 
-def _postgres(project: "Project", alembic: list[tuple[Migration, ast.Module, str]]) -> tuple[bool, str]:
+def _postgres(project: "Project", alembic: list[tuple[Migration, str]]) -> tuple[bool, str]:
     """Whether the service's database is PostgreSQL, and what says so."""
     packages = project.declared_packages or {}
     for name in sorted(POSTGRES_DRIVERS & set(packages)):
@@ -448,11 +514,11 @@ def _postgres(project: "Project", alembic: list[tuple[Migration, ast.Module, str
     for ini in project.files_named("alembic.ini") + project.files_named("migration_lock.toml") + \
             project.files_named("flyway.conf") + project.files_named("flyway.toml"):
         try:
-            if _POSTGRES_URL.search(ini.text):
+            if re.search(_POSTGRES_URL, ini.text):
                 return True, f"a PostgreSQL URL in {ini.path}"
         except UnreadableFile:
             continue
-    for migration, _, text in alembic:
+    for migration, text in alembic:
         if "dialects.postgresql" in text or "dialects import postgresql" in text or "postgresql_" in text:
             return True, f"PostgreSQL-specific code in {migration.path}"
     return False, ""

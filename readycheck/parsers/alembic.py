@@ -17,24 +17,25 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from readycheck.findings import Span
 from readycheck.parsers.migration_ops import SERIAL_TYPES, VOLATILE_FUNCTIONS, Operation
 
 
-@dataclass
 class AlembicRevision:
     """One revision file: its ids, and (for files that are judged) what it does."""
 
-    path: str
-    revision: str | None
-    down_revisions: tuple[str, ...]
-    span: Span  # of the ``revision = ...`` assignment
-    operations: list[Operation] = field(default_factory=list)
-    #: (line, message) for SQL in op.execute() that could not be parsed.
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    __slots__ = ("path", "revision", "down_revisions", "span", "operations", "problems")
+
+    def __init__(self, path: str, revision: str | None, down_revisions: tuple[str, ...], span: Span) -> None:
+        self.path = path
+        self.revision = revision
+        self.down_revisions = down_revisions
+        self.span = span  # of the ``revision = ...`` assignment
+        self.operations: list[Operation] = []
+        #: (line, message) for SQL in op.execute() that could not be parsed.
+        self.problems: list[tuple[int, str]] = []
 
 
 def _string(node: ast.AST | None) -> str | None:
@@ -75,6 +76,94 @@ def read_ids(path: str, tree: ast.Module) -> AlembicRevision | None:
     return AlembicRevision(path, revision, _ids(down), span)
 
 
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+_SIMPLE_ASSIGNMENT = re.compile(r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*"
+                                r"(?:None|'([^'\\\n]*)'|\"([^\"\\\n]*)\")[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+def read_ids_quickly(path: str, text: str) -> AlembicRevision | None:
+    """``read_ids`` without parsing the whole module: each top-level ``revision = ...`` and
+    ``down_revision = ...`` statement is cut out (to its last line, brackets balanced) and parsed
+    alone. A history of 500 revisions is read in milliseconds instead of a parse per file; judged
+    revisions are parsed in full anyway. None when the quick read is not sure (then parse)."""
+    body = text.find("\ndef ")  # the ids come before the functions: search only the header
+    stop = len(text) if body < 0 else body + 1
+    simple: dict[str, tuple[tuple[str, ...], int]] = {}
+    for name in ("revision", "down_revision"):  # one line each, a string or None: most files
+        at = text.find(f"\n{name}", 0, stop)
+        match = _SIMPLE_ASSIGNMENT.match(text, at + 1, stop) if at >= 0 else None
+        if match is not None and text.find(f"\n{name}", at + 1, stop) < 0:
+            value = match.group(2) if match.group(2) is not None else match.group(3)
+            simple[name] = ((value,) if value is not None else (), match.start())
+    if len(simple) == 2 and len(simple["revision"][0]) == 1:
+        line = text.count("\n", 0, simple["revision"][1]) + 1
+        return AlembicRevision(path, simple["revision"][0][0], simple["down_revision"][0],
+                               Span(line, 1, line, 1 + len("revision")))
+    found: dict[str, tuple[tuple[str, ...], int]] = {}
+    for match in _ASSIGNMENT.finditer(text, 0, stop):
+        name = match.group(1)
+        if name in found:
+            return None  # assigned twice: let the full parse decide
+        start = match.end()
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        value = text[start:end]
+        depth = _depth(value)
+        lines = 0
+        while depth > 0 and end < len(text) and lines < 50:
+            nxt = text.find("\n", end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            chunk = text[end:nxt]
+            depth += _depth(chunk)
+            value += chunk
+            end = nxt
+            lines += 1
+        ids = _literal_ids(value)
+        if ids is None:
+            return None
+        found[name] = (ids, text.count("\n", 0, match.start()) + 1)
+    if "revision" not in found or "down_revision" not in found or len(found["revision"][0]) != 1:
+        return None
+    line = found["revision"][1]
+    return AlembicRevision(path, found["revision"][0][0], found["down_revision"][0],
+                           Span(line, 1, line, 1 + len("revision")))
+
+
+def _depth(text: str) -> int:
+    return text.count("(") + text.count("[") + text.count("{") - text.count(")") - text.count("]") - text.count("}")
+
+
+_QUOTED_ID = re.compile(r"""\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*""")
+
+
+def _literal_ids(value: str) -> tuple[str, ...] | None:
+    """The ids a ``revision``/``down_revision`` value spells: ``None``, ``"abc"``, or a tuple or list of
+    such strings, with an optional trailing comment; None for anything else (then the file is parsed).
+    ast.parse on each tiny value costs more than reading the rest of the file."""
+    text = value.strip()
+    if "#" in text:
+        head = text.split("#", 1)[0]
+        if head.count('"') % 2 or head.count("'") % 2:
+            return None
+        text = head.strip()
+    if text == "None":
+        return ()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1]
+        parts = [p for p in text.split(",")]
+        if parts and not parts[-1].strip():
+            parts = parts[:-1]
+    else:
+        parts = [text]
+    out = []
+    for part in parts:
+        match = _QUOTED_ID.fullmatch(part)
+        if match is None:
+            return None
+        out.append(match.group(1) if match.group(1) is not None else match.group(2))
+    return tuple(out) if parts else ()
+
+
 def read_operations(revision: AlembicRevision, tree: ast.Module, text: str) -> None:
     """Fill ``revision.operations`` from the file's ``upgrade()``."""
     functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -85,8 +174,9 @@ def read_operations(revision: AlembicRevision, tree: ast.Module, text: str) -> N
     reader.block(upgrade.body, _Context(), {"upgrade", "downgrade"})
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
+    """Where a statement of ``upgrade()`` runs: in an autocommit block, in batch_alter_table blocks."""
+
     autocommit: bool = False
     #: Local name of a ``batch_alter_table`` operations object -> its table.
     batches: tuple[tuple[str, str | None], ...] = ()
@@ -242,8 +332,9 @@ class _Reader:
         self.ops.extend(found)
 
 
-_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
-_BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+#: Compiled on first use (re caches them): only migrations with SQL text need them.
+_QUOTED = r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\""
+_BIND = r"(?<![:\w]):([A-Za-z_]\w*)"
 
 
 def without_bind_parameters(sql: str) -> str:
@@ -253,11 +344,11 @@ def without_bind_parameters(sql: str) -> str:
     if ":" not in sql:
         return sql
     out, last = [], 0
-    for quoted in _QUOTED.finditer(sql):
-        out.append(_BIND.sub(_parameter, sql[last:quoted.start()]))
+    for quoted in re.finditer(_QUOTED, sql):
+        out.append(re.sub(_BIND, _parameter, sql[last:quoted.start()]))
         out.append(quoted.group(0))
         last = quoted.end()
-    out.append(_BIND.sub(_parameter, sql[last:]))
+    out.append(re.sub(_BIND, _parameter, sql[last:]))
     return "".join(out)
 
 

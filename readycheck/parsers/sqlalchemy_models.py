@@ -20,7 +20,6 @@ Recognised:
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from readycheck.findings import Span
 
@@ -30,21 +29,24 @@ _NOT_COLUMNS = {"relationship", "Relationship", "association_proxy", "hybrid_pro
                 "dynamic_loader", "query_expression"}
 
 
-@dataclass
 class ModelClass:
     """One model class (or ``Table(...)``) as read from its module."""
 
-    path: str
-    name: str
-    span: Span
-    bases: tuple[str, ...]
-    table: str | None
-    #: Column name -> span of its declaration.
-    columns: dict[str, Span] = field(default_factory=dict)
-    #: Annotated attributes without a column call (``name: str``): columns of a SQLModel table.
-    fields: dict[str, Span] = field(default_factory=dict)
-    #: SQLModel ``table=True``: the table name defaults to the class name in lower case.
-    sqlmodel_table: bool = False
+    __slots__ = ("path", "name", "span", "bases", "table", "columns", "fields", "sqlmodel_table")
+
+    def __init__(self, path: str, name: str, span: Span, bases: tuple[str, ...], table: str | None,
+                 sqlmodel_table: bool = False) -> None:
+        self.path = path
+        self.name = name
+        self.span = span
+        self.bases = bases
+        self.table = table
+        #: Column name -> span of its declaration.
+        self.columns: dict[str, Span] = {}
+        #: Annotated attributes without a column call (``name: str``): columns of a SQLModel table.
+        self.fields: dict[str, Span] = {}
+        #: SQLModel ``table=True``: the table name defaults to the class name in lower case.
+        self.sqlmodel_table = sqlmodel_table
 
 
 def _string(node: ast.AST | None) -> str | None:
