@@ -158,6 +158,9 @@ def scan_command() -> list[str]:
                "--output", os.environ.get("RC_SARIF") or "readycheck.sarif", "--github-annotations",
                "--category", os.environ.get("RC_CATEGORY", ""), "--fail-on", os.environ.get("RC_FAIL_ON") or "warning",
                "--cache-dir", os.environ["RC_CACHE_DIR"]]
+    since = os.environ.get("RC_SINCE") or os.environ.get("RC_BASE")  # the migration rules judge what changed
+    if since:
+        command += ["--since", since]
     try:
         command += shlex.split(os.environ.get("RC_ARGS", ""))
     except ValueError as exc:

@@ -256,7 +256,8 @@ def _alembic_folders(project: "Project") -> dict[str, str]:
             continue
         if "version_locations" in text or not folders:
             _read_alembic_ini(project, ini, text, folders)
-    return folders
+    # tests/, docs/, examples/: fixtures and tutorials, not the service's history.
+    return {folder: location for folder, location in folders.items() if not is_auxiliary_path(folder + "/")}
 
 
 def _read_alembic_ini(project: "Project", ini: SourceFile, text: str, folders: dict[str, str]) -> None:
@@ -354,7 +355,7 @@ def build(project: "Project", mode: str = "heads", since: str | None = None) -> 
                     alembic.append(parsed)
         elif source.kind is FileKind.OTHER and source.name[-4:].lower() == ".sql":
             found = _sql_migration(source, project)
-            if found is not None:
+            if found is not None and not is_auxiliary_path(found[1] + "/"):
                 tool, folder, version = found
                 sql.append((Migration(source.path, tool, folder, None, version=version), source))
     if not alembic and not sql:

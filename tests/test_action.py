@@ -169,3 +169,21 @@ def test_action_and_pyproject_agree_on_the_distribution_name():
     assert ci.DISTRIBUTION == name == "readycheck-cli"
     readme = (REPO / "README.md").read_text()
     assert f"pip install {name}" in readme
+
+
+def test_the_scan_judges_the_migrations_a_pull_request_changes(monkeypatch):
+    sys.path.insert(0, str(REPO / "action"))
+    try:
+        import ci
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setenv("RC_VENV", "/v")
+    monkeypatch.setenv("RC_CACHE_DIR", "/c")
+    monkeypatch.setenv("RC_ARGS", "--exit-zero")
+    monkeypatch.delenv("RC_SINCE", raising=False)
+    monkeypatch.delenv("RC_BASE", raising=False)
+    assert "--since" not in ci.scan_command()
+    monkeypatch.setenv("RC_BASE", BASE_SHA)
+    assert ci.scan_command()[-3:] == ["--since", BASE_SHA, "--exit-zero"]
+    monkeypatch.setenv("RC_SINCE", "origin/main")  # the input wins
+    assert ci.scan_command()[-3:] == ["--since", "origin/main", "--exit-zero"]

@@ -247,7 +247,7 @@ def test_action_and_example_workflow_match_their_schemas():
     validator.validate(workflow)
     assert workflow["permissions"]["security-events"] == "write"
     assert set(action["inputs"]) >= {"path", "version", "python-version", "args", "fail-on", "sarif-file",
-                                     "upload-sarif", "category"}
+                                     "upload-sarif", "category", "since"}
     assert action["runs"]["using"] == "composite" and action["branding"]
 
 
@@ -268,6 +268,7 @@ def test_action_never_interpolates_inputs_into_scripts():
     ("gunicorn.conf.py", True), ("scripts/start.sh", True), ("requirements-dev.txt", True),
     ("requirements/base.in", True), ("pyproject.toml", True), ("uv.lock", True), ("poetry.lock", True),
     ("Pipfile", True), ("Pipfile.lock", True), ("app/main.py", True), ("Makefile", True),
+    ("db/migration/V2__add.sql", True), ("alembic.ini", True),
     ("README.md", False), ("docs/logo.png", False), ("package.json", False),
 ])
 def test_pre_commit_hook_runs_for_every_input_kind(path, matched):
