@@ -304,3 +304,29 @@ def test_hostile_migration_files_never_crash_the_scan(tmp_path):
     result = scan_tree(write_tree(tmp_path, files, dedent=False), select=["RC7"], table={"migrations": "all"})
     assert not result.internal_errors
     assert any(f.rule_id == "RC702" and "\x1b" in f.message for f in result.findings)  # escaped by reporters
+
+
+def test_module_level_name_constants_are_read(tmp_path):
+    files = alembic_repo('op.drop_index(INDEX, table_name=TABLE)')
+    files[ALEMBIC_HEAD] = files[ALEMBIC_HEAD].replace('revision = "0002"', 'TABLE = "users"\nINDEX = "ix_email"\n'
+                                                      'revision = "0002"')
+    result = scan_tree(write_tree(tmp_path, files, dedent=False), select=["RC709"])
+    (finding,) = result.findings
+    assert "ix_email on users" in finding.message
+
+
+def test_branches_only_another_database_takes_are_not_read(tmp_path):
+    files = alembic_repo('''
+        if op.get_bind().dialect.name == "postgresql":
+            op.alter_column("users", "id", existing_type=sa.Integer(), type_=sa.BigInteger())
+        else:
+            with op.batch_alter_table("users") as batch_op:
+                batch_op.alter_column("id", existing_type=sa.Integer(), type_=sa.BigInteger())
+        is_sqlite = op.get_bind().dialect.name == "sqlite"
+        if not is_sqlite:
+            op.alter_column("users", "email", existing_type=sa.Integer(), type_=sa.BigInteger())
+        if is_sqlite:
+            op.alter_column("users", "legacy", existing_type=sa.Integer(), type_=sa.BigInteger())
+        ''')
+    result = scan_tree(write_tree(tmp_path, files, dedent=False), select=["RC707"])
+    assert found(result) == {("RC707", ALEMBIC_HEAD, 11), ("RC707", ALEMBIC_HEAD, 17)}

@@ -170,8 +170,46 @@ def read_operations(revision: AlembicRevision, tree: ast.Module, text: str) -> N
     upgrade = functions.get("upgrade")
     if upgrade is None:
         return
+    constants = _string_constants(tree)
+    if constants:  # INDEX_NAME = "ix_..." at module level, used as op.create_index(INDEX_NAME, ...)
+        inline = _InlineConstants(constants)
+        functions = {name: inline.visit(function) for name, function in functions.items()}
+        upgrade = functions["upgrade"]
     reader = _Reader(revision, functions, text)
     reader.block(upgrade.body, _Context(), {"upgrade", "downgrade"})
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level names assigned a string once (``TABLE = "users"``)."""
+    out: dict[str, str] = {}
+    twice: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            name, value = stmt.target.id, stmt.value
+        else:
+            continue
+        if name in out:
+            twice.add(name)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and name not in _IDS:
+            out[name] = value.value
+    return {name: value for name, value in out.items() if name not in twice}
+
+
+_IDS = {"revision", "down_revision", "branch_labels", "depends_on"}
+
+
+class _InlineConstants(ast.NodeTransformer):
+    """Reads of a module-level string constant replaced by the string, so ``op.drop_table(TABLE)`` names it."""
+
+    def __init__(self, constants: dict[str, str]) -> None:
+        self.constants = constants
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.constants:
+            return ast.copy_location(ast.Constant(self.constants[node.id]), node)
+        return node
 
 
 class _Context(NamedTuple):
@@ -251,6 +289,10 @@ class _Reader:
         self.ops = revision.operations
         #: Local names bound to ``op.get_bind()``: a connection whose ``execute`` runs SQL.
         self.connections: set[str] = set()
+        #: Names that stand for the dialect's name or a test of it (``is_postgres()``, ``is_sqlite``).
+        self.dialect_names: dict[str, tuple | str | None] = {
+            name: _dialect_reading(function.body[-1].value, {}) for name, function in functions.items()
+            if function.body and isinstance(function.body[-1], ast.Return) and function.body[-1].value is not None}
 
     def block(self, body: list[ast.stmt], context: _Context, visited: set[str]) -> None:
         for stmt in body:
@@ -277,6 +319,18 @@ class _Reader:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and \
                 _receiver(stmt.value.func) == ("op", "get_bind"):
             self.connections.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            return
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    self.dialect_names[target.id] = _dialect_reading(stmt.value, self.dialect_names)
+        if isinstance(stmt, ast.If):
+            on_postgres = _runs_on_postgresql(stmt.test, self.dialect_names)
+            self.expression(stmt.test, context, visited)
+            if on_postgres is not False:  # a branch only another database takes is not what PostgreSQL runs
+                self.block(stmt.body, context, visited)
+            if on_postgres is not True:
+                self.block(stmt.orelse, context, visited)
             return
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.stmt):
@@ -354,6 +408,39 @@ def without_bind_parameters(sql: str) -> str:
 
 def _parameter(match: re.Match) -> str:
     return "$1".ljust(len(match.group(0)))
+
+
+def _dialect_reading(node: ast.AST | None, names: dict) -> tuple | str | None:
+    """What an expression says about the database: "name" for the dialect's name
+    (``op.get_bind().dialect.name``), (dialect, equal) for a comparison of it with a string
+    (``bind.dialect.name == "sqlite"``), or None."""
+    if isinstance(node, ast.Attribute) and node.attr == "name" and isinstance(node.value, ast.Attribute) and \
+            node.value.attr == "dialect":
+        return "name"
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args:
+        return names.get(node.func.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _dialect_reading(node.operand, names)
+        return (inner[0], not inner[1]) if isinstance(inner, tuple) else None
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+        left, right = node.left, node.comparators[0]
+        if _string(left) is not None:
+            left, right = right, left
+        if _dialect_reading(left, names) == "name" and _string(right) is not None:
+            return (_string(right), isinstance(node.ops[0], ast.Eq))
+    return None
+
+
+def _runs_on_postgresql(test: ast.AST, names: dict) -> bool | None:
+    """True when an ``if`` test holds on PostgreSQL, False when it does not, None when it does not say."""
+    reading = _dialect_reading(test, names)
+    if not isinstance(reading, tuple):
+        return None
+    dialect, equal = reading
+    is_postgres = dialect.lower() in ("postgresql", "postgres")
+    return equal if is_postgres else not equal
 
 
 def _literal_placement(text: str, node: ast.AST, sql: str):
