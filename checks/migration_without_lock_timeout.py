@@ -1,9 +1,9 @@
 """RC713 migration-without-lock-timeout: a migration takes table locks with no lock_timeout.
 
 What it does
-    Reports (info) a judged migration that changes an existing table (alters,
-    drops, renames, builds or drops an index without CONCURRENTLY, adds a
-    constraint) without setting ``lock_timeout`` first: no ``SET lock_timeout``
+    Reports (info) a judged migration that changes an existing table (any
+    ALTER TABLE, drops, renames, builds or drops an index without CONCURRENTLY,
+    adds or drops a constraint) without setting ``lock_timeout`` first: no ``SET lock_timeout``
     (or ``SET LOCAL``) in the migration, and none in the Alembic ``env.py`` that
     runs it. Migrations that only create tables are left alone. PostgreSQL only.
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from readycheck.api import Project
 
 LOCKING = ("add_column", "drop_column", "rename_column", "rename_table", "drop_table", "alter_type", "set_not_null",
-           "create_index", "drop_index", "add_constraint", "validate_constraint")
+           "create_index", "drop_index", "add_constraint", "validate_constraint", "alter_table")
 
 
 class MigrationWithoutLockTimeout(Check):
@@ -64,6 +64,8 @@ class MigrationWithoutLockTimeout(Check):
                 title="only creates a table"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN nick text;\n"), expect=["db/migration/V2__change.sql:1:info"],
                 title="SQL"),
+        Example(alembic_repo('op.drop_constraint("uq_users_email", "users", type_="unique")'),
+                expect=[f"{HEAD}:{L}:info"], title="dropping a constraint locks the table too"),
         Example(sql_repo("SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nick text;\n"),
                 title="SQL, with lock_timeout"),
     )

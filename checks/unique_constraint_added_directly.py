@@ -57,6 +57,8 @@ class UniqueConstraintAddedDirectly(Check):
                              'op.create_unique_constraint("uq_tags_name", "tags", ["name"])'), title="a new table"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE (email);\n"),
                 expect=["db/migration/V2__change.sql:1"], title="SQL"),
+        Example(sql_repo("ALTER TABLE users ADD COLUMN n bigserial PRIMARY KEY;\n"),
+                expect=["db/migration/V2__change.sql:1"], title="SQL, a new primary key column"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;\n"),
                 title="SQL, USING INDEX"),
     )

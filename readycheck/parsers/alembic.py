@@ -533,6 +533,9 @@ def _alter_column(call: ast.Call, batch: str | None, is_batch: bool) -> Iterator
     if type_node is not None and not (isinstance(type_node, ast.Constant) and type_node.value is None) and \
             not _widens_text(_kw(call, "existing_type"), type_node):
         yield Operation("alter_type", table, span, column=column, detail=ast.unparse(type_node)[:80])
+    if not new_name and type_node is None and _kw(call, "nullable") is None and \
+            any(_kw(call, k) is not None for k in ("server_default", "comment")):
+        yield Operation("alter_table", table, span, column=column, detail="alter_column")
     nullable = _kw(call, "nullable")
     existing = _kw(call, "existing_nullable")
     if isinstance(nullable, ast.Constant) and nullable.value is False and \
@@ -609,7 +612,14 @@ def _constraint(kind: str, table_position: int):
     return read
 
 
+def _drop_constraint(call: ast.Call, batch: str | None, is_batch: bool) -> Iterator[Operation]:
+    table = batch if is_batch else _string(_arg(call, 1, "table_name"))
+    yield Operation("alter_table", table, _span(call), name=_name_of(_arg(call, 0, "constraint_name")),
+                    detail="drop_constraint")
+
+
 _OPS = {
+    "drop_constraint": _drop_constraint,
     "create_table": _table_op("create_table"),
     "drop_table": _table_op("drop_table"),
     "rename_table": _rename_table,

@@ -148,7 +148,7 @@ def _alter(table: str | None, cmd: Any, span: Span) -> Iterator[Operation]:
         yield _add_column(table, cmd.def_, span)
         for constraint in cmd.def_.constraints or ():
             kind = _CONSTRAINT_KINDS.get(constraint.contype.name)
-            if kind in ("foreign_key", "check", "unique"):  # a new column's inline constraint: still a scan
+            if kind in ("foreign_key", "check", "unique", "primary_key"):  # inline on a new column: still a scan
                 yield Operation("add_constraint", table, span, name=constraint.conname, column=cmd.def_.colname,
                                 constraint=kind, not_valid=bool(constraint.skip_validation))
     elif subtype == "AT_DropColumn":
@@ -158,7 +158,9 @@ def _alter(table: str | None, cmd: Any, span: Span) -> Iterator[Operation]:
         yield Operation("alter_type", table, span, column=cmd.name, detail=_type_text(type_name))
     elif subtype == "AT_SetNotNull":
         yield Operation("set_not_null", table, span, column=cmd.name)
-    elif subtype == "AT_ValidateConstraint":
+    elif subtype not in _HANDLED:  # any other ALTER TABLE still takes a lock (RC713)
+        yield Operation("alter_table", table, span, column=getattr(cmd, "name", None), detail=subtype)
+    if subtype == "AT_ValidateConstraint":
         yield Operation("validate_constraint", table, span, name=cmd.name)
     elif subtype == "AT_AddConstraint":
         constraint = cmd.def_
@@ -170,6 +172,8 @@ def _alter(table: str | None, cmd: Any, span: Span) -> Iterator[Operation]:
                             detail=", ".join(_strings(getattr(constraint, "keys", None))))
 
 
+_HANDLED = {"AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_SetNotNull", "AT_AddConstraint",
+            "AT_ValidateConstraint"}
 _CONSTRAINT_KINDS = {"CONSTR_FOREIGN": "foreign_key", "CONSTR_CHECK": "check", "CONSTR_UNIQUE": "unique",
                      "CONSTR_PRIMARY": "primary_key", "CONSTR_EXCLUSION": "exclude"}
 
