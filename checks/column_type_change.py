@@ -17,8 +17,9 @@ Example
     op.alter_column("users", "score", type_=sa.BigInteger())
 
 Use instead
-    Expand/contract: add a column of the new type, write both, backfill in
-    batches, switch reads, and drop the old column in a later release.
+    # expand/contract: a new column of the new type, filled in batches
+    op.add_column("users", sa.Column("score_big", sa.BigInteger()))
+    # write both, backfill, switch reads; drop "score" in a later release
 """
 
 from __future__ import annotations

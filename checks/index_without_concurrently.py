@@ -6,6 +6,9 @@ What it does
     without ``CONCURRENTLY``, on a table the migration did not create (an
     index dropped in the migration that created it is left alone). PostgreSQL only.
 
+    ``CONCURRENTLY`` cannot run in a transaction (see RC710). ``DROP INDEX
+    CONCURRENTLY`` needs PostgreSQL 9.2+, ``REINDEX CONCURRENTLY`` 12+.
+
 Why is this bad
     ``CREATE INDEX`` holds a SHARE lock for the whole build: every insert,
     update and delete on the table waits, for minutes on a big table.
@@ -18,9 +21,6 @@ Example
 Use instead
     with op.get_context().autocommit_block():
         op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
-
-    ``CONCURRENTLY`` cannot run in a transaction (see RC710). ``DROP INDEX
-    CONCURRENTLY`` needs PostgreSQL 9.2+, ``REINDEX CONCURRENTLY`` 12+.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ Example
         op.drop_column("users", "legacy")
 
 Use instead
-    Expand/contract: release 1 stops using the column (remove it from the
-    model, or mark it ``deferred``/``exclude`` so the ORM no longer names it);
-    release 2, once nothing running reads it, drops it.
+    # release 1: stop using the column (drop it from the model, or defer it so no query names it)
+    # release 2, once no running code reads it:
+    def upgrade():
+        op.drop_column("users", "legacy")
 """
 
 from __future__ import annotations

@@ -19,8 +19,10 @@ Example
         op.drop_table("legacy_events")
 
 Use instead
-    Expand/contract: remove every use of the table (model, queries, foreign
-    keys) in one release; drop it in a later release.
+    # release 1: remove every use of the table (model, queries, foreign keys to it)
+    # release 2, once no running code queries it:
+    def upgrade():
+        op.drop_table("legacy_events")
 """
 
 from __future__ import annotations

@@ -18,9 +18,10 @@ Example
         op.alter_column("users", "name", new_column_name="full_name")
 
 Use instead
-    Expand/contract: add the new column, write both (or a trigger), backfill,
-    switch reads, and drop the old column in a later release. Or keep the
-    database name and rename only the attribute: ``full_name = Column("name", ...)``.
+    # keep the database name, rename only the attribute:
+    full_name = Column("name", String)
+    # or expand/contract: add full_name, write both, backfill, switch reads,
+    # and drop name in a later release
 """
 
 from __future__ import annotations

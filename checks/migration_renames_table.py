@@ -16,9 +16,11 @@ Example
         op.rename_table("user", "account")
 
 Use instead
-    Create the new table (or rename and leave a view with the old name:
-    ``CREATE VIEW "user" AS SELECT * FROM account``, writable for simple views),
-    move the code over, and remove the old name in a later release.
+    def upgrade():
+        op.rename_table("user", "account")
+        # the old name keeps working for the release still running (a simple view is writable):
+        op.execute('CREATE VIEW "user" AS SELECT * FROM account')
+    # a later release drops the view
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ Use instead
     def upgrade():
         op.execute("SET lock_timeout = '5s'")
         op.add_column("users", sa.Column("nick", sa.String()))
-
-    Or once in env.py, for every migration: ``connection.execute(text("SET lock_timeout = '5s'"))``.
-    Retry the deploy when it times out.
+    # or once for every migration, in env.py:
+    #     connection.execute(text("SET lock_timeout = '5s'"))
+    # and retry the deploy when it times out
 """
 
 from __future__ import annotations

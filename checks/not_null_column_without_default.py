@@ -6,6 +6,9 @@ What it does
     and ``ALTER TABLE ... ADD COLUMN c ... NOT NULL`` without ``DEFAULT``, on a
     table the migration did not create itself.
 
+    Since PostgreSQL 11 a constant server default is kept in the catalog: no
+    table rewrite, and the ACCESS EXCLUSIVE lock of ADD COLUMN is brief.
+
 Why is this bad
     On a table that has rows the statement fails outright ("column contains
     null values") and the deploy stops half way. Where it succeeds (an empty
@@ -18,9 +21,6 @@ Example
 Use instead
     op.add_column("users", sa.Column("plan", sa.String(), nullable=False, server_default="free"))
     # or: add it nullable, backfill, then SET NOT NULL via a validated CHECK (see RC708)
-
-    Since PostgreSQL 11 a constant server default is stored in the catalog:
-    no table rewrite, the ACCESS EXCLUSIVE lock is brief.
 """
 
 from __future__ import annotations

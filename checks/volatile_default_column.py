@@ -22,9 +22,9 @@ Example
     op.add_column("users", sa.Column("token", sa.UUID(), server_default=sa.text("gen_random_uuid()")))
 
 Use instead
-    Add the column without a default (or with a constant), set the default for
-    new rows with ``ALTER COLUMN ... SET DEFAULT gen_random_uuid()`` (no rewrite),
-    and backfill existing rows in batches.
+    op.add_column("users", sa.Column("token", sa.UUID()))  # no default: no rewrite
+    op.execute("ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid()")  # new rows only
+    # then backfill the existing rows in batches
 """
 
 from __future__ import annotations
