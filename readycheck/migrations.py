@@ -319,14 +319,15 @@ def _sql_migration(source: SourceFile, project: "Project") -> tuple[str, str, tu
         return None
     if lower.endswith((".down.sql", ".rollback.sql")):
         return None
-    folder = source.directory.rsplit("/", 1)[-1].lower()
-    if "migration" not in folder:
-        return None
+    # yoyo and dbmate files are told by their own markers (a rollback file beside, a depends or
+    # migrate:up header), in whatever folder they are kept.
     match = re.match(_NUMBERED_SQL, name, re.IGNORECASE)
     stem = name[:-4]
     sibling = f"{source.directory}/{stem}.rollback.sql" if source.directory else f"{stem}.rollback.sql"
     if project.file(sibling) is not None:
         return "yoyo", source.directory, (int(match.group(1)),) if match else ()
+    if match is None:  # yoyo and dbmate name their files from a number or timestamp: nothing to read
+        return None
     try:
         head = source.text[:4096]
     except UnreadableFile:

@@ -330,3 +330,26 @@ def test_branches_only_another_database_takes_are_not_read(tmp_path):
         ''')
     result = scan_tree(write_tree(tmp_path, files, dedent=False), select=["RC707"])
     assert found(result) == {("RC707", ALEMBIC_HEAD, 11), ("RC707", ALEMBIC_HEAD, 17)}
+
+
+def test_yoyo_dbmate_prisma_and_golang_migrate_folders_are_found(tmp_path):
+    write_tree(tmp_path, {
+        "yoyo/0001.init.sql": "-- depends:\nCREATE TABLE users (id bigint, legacy text);\n",
+        "yoyo/0002.drop.sql": "-- depends: 0001.init\nALTER TABLE users DROP COLUMN legacy;\n",
+        "yoyo/0002.drop.rollback.sql": "ALTER TABLE users ADD COLUMN legacy text;\n",
+        "db/migrations/20240101000000_init.sql": "-- migrate:up\nCREATE TABLE t (a int);\n-- migrate:down\nDROP TABLE t;\n",
+        "prisma/migrations/20240101000000_init/migration.sql": "CREATE TABLE p (a int);\n",
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+        "sql/000001_init.up.sql": "CREATE TABLE g (a int);\n",
+        "sql/000001_init.down.sql": "DROP TABLE g;\n",
+    })
+    _, model = model_of(tmp_path)
+    assert model.postgres and "migration_lock.toml" in model.postgres_evidence
+    assert {(m.tool, m.path) for m in model.judged} == {
+        ("yoyo", "yoyo/0002.drop.sql"), ("dbmate", "db/migrations/20240101000000_init.sql"),
+        ("prisma", "prisma/migrations/20240101000000_init/migration.sql"),
+        ("golang-migrate", "sql/000001_init.up.sql")}
+    dbmate = next(m for m in model.judged if m.tool == "dbmate")
+    assert [op.kind for op in dbmate.operations] == ["create_table"]  # the down section is not read
+    result = scan_tree(tmp_path, select=["RC701", "RC702"])
+    assert found(result) == {("RC701", "yoyo/0002.drop.sql", 2)}
