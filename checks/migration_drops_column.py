@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from readycheck.api import ALEMBIC_BODY_LINE as L
 from readycheck.api import ALEMBIC_HEAD as HEAD
-from readycheck.api import Check, Example, Related, Severity, alembic_repo, sql_repo
+from readycheck.api import Check, Example, Severity, alembic_repo, removal_findings, sql_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -89,18 +89,9 @@ class MigrationDropsColumn(Check):
     )
 
     def run(self, project: Project):
-        model = project.migrations
-        for migration, op in model.changes("drop_column"):
-            if not migration.on_existing_table(op):
-                continue
-            declared = model.still_declared(migration, op)
-            where = f"{op.table}.{op.column}" if op.table else f"column {op.column}"
-            if declared is not None:
-                yield self.finding(migration.path, op.span,
-                                   f"drops {where}, which the model at {declared[0]}:{declared[1].line} still "
-                                   f"declares: the new release's queries of that model fail", severity=Severity.ERROR,
-                                   related=[Related(declared[0], declared[1], f"the model still maps {where}")])
-            else:
-                yield self.finding(migration.path, op.span,
-                                   f"drops {where} while the release still running during the deploy may read "
-                                   f"and write it")
+        return removal_findings(
+            self, project, "drop_column",
+            warning=lambda op, where: f"drops {where} while the release still running during the deploy may read "
+                                      f"and write it",
+            error=lambda op, where, model: f"drops {where}, which the model at {model} still declares: the new "
+                                           f"release's queries of that model fail")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from readycheck.api import ALEMBIC_BODY_LINE as L
 from readycheck.api import ALEMBIC_HEAD as HEAD
-from readycheck.api import Check, Example, Related, Severity, alembic_repo, sql_repo
+from readycheck.api import Check, Example, Severity, alembic_repo, removal_findings, sql_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -65,17 +65,8 @@ class MigrationDropsTable(Check):
     )
 
     def run(self, project: Project):
-        model = project.migrations
-        for migration, op in model.changes("drop_table"):
-            if not op.table or not migration.on_existing_table(op):
-                continue
-            declared = model.still_declared(migration, op)
-            if declared is not None:
-                yield self.finding(migration.path, op.span,
-                                   f"drops table {op.table}, which the model at {declared[0]}:{declared[1].line} "
-                                   f"still maps: the new release's queries through that model fail", severity=Severity.ERROR,
-                                   related=[Related(declared[0], declared[1], f"the model still maps {op.table}")])
-            else:
-                yield self.finding(migration.path, op.span,
-                                   f"drops table {op.table} while the release still running during the deploy may "
-                                   f"query it")
+        return removal_findings(
+            self, project, "drop_table",
+            warning=lambda op, where: f"drops {where} while the release still running during the deploy may query it",
+            error=lambda op, where, model: f"drops {where}, which the model at {model} still maps: the new "
+                                           f"release's queries through that model fail")

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from readycheck.api import ALEMBIC_BODY_LINE as L
 from readycheck.api import ALEMBIC_HEAD as HEAD
-from readycheck.api import Check, Example, Related, Severity, alembic_repo, sql_repo
+from readycheck.api import Check, Example, Severity, alembic_repo, removal_findings, sql_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -73,19 +73,9 @@ class MigrationRenamesColumn(Check):
     )
 
     def run(self, project: Project):
-        model = project.migrations
-        for migration, op in model.changes("rename_column"):
-            if not migration.on_existing_table(op):
-                continue
-            where = f"{op.table}.{op.column}" if op.table else f"column {op.column}"
-            declared = model.still_declared(migration, op)
-            if declared is not None:
-                yield self.finding(migration.path, op.span,
-                                   f"renames {where} to {op.new_name}, but the model at {declared[0]}:"
-                                   f"{declared[1].line} still uses {op.column}: the new release fails too",
-                                   severity=Severity.ERROR,
-                                   related=[Related(declared[0], declared[1], f"the model still maps {where}")])
-            else:
-                yield self.finding(migration.path, op.span,
-                                   f"renames {where} to {op.new_name} while the release still running during the "
-                                   f"deploy uses {op.column}")
+        return removal_findings(
+            self, project, "rename_column",
+            warning=lambda op, where: f"renames {where} to {op.new_name} while the release still running during "
+                                      f"the deploy uses {op.column}",
+            error=lambda op, where, model: f"renames {where} to {op.new_name}, but the model at {model} still "
+                                           f"uses {op.column}: the new release fails too")

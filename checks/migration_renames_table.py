@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from readycheck.api import ALEMBIC_BODY_LINE as L
 from readycheck.api import ALEMBIC_HEAD as HEAD
-from readycheck.api import Check, Example, Related, Severity, alembic_repo, sql_repo
+from readycheck.api import Check, Example, Severity, alembic_repo, removal_findings, sql_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -63,18 +63,9 @@ class MigrationRenamesTable(Check):
     )
 
     def run(self, project: Project):
-        model = project.migrations
-        for migration, op in model.changes("rename_table"):
-            if not op.table or not migration.on_existing_table(op):
-                continue
-            declared = model.still_declared(migration, op)
-            if declared is not None:
-                yield self.finding(migration.path, op.span,
-                                   f"renames table {op.table} to {op.new_name}, but the model at {declared[0]}:"
-                                   f"{declared[1].line} still maps {op.table}: the new release fails too",
-                                   severity=Severity.ERROR,
-                                   related=[Related(declared[0], declared[1], f"the model still maps {op.table}")])
-            else:
-                yield self.finding(migration.path, op.span,
-                                   f"renames table {op.table} to {op.new_name} while the release still running "
-                                   f"during the deploy queries {op.table}")
+        return removal_findings(
+            self, project, "rename_table",
+            warning=lambda op, where: f"renames {where} to {op.new_name} while the release still running during "
+                                      f"the deploy queries {op.table}",
+            error=lambda op, where, model: f"renames {where} to {op.new_name}, but the model at {model} still "
+                                           f"maps {op.table}: the new release fails too")

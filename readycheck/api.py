@@ -33,6 +33,7 @@ _WHERE = {
     "Value": "readycheck.parsers.python",
     "Probe": "readycheck.probes",
     "Migration": "readycheck.migrations", "MigrationModel": "readycheck.migrations",
+    "removal_findings": "readycheck.migrations",
     "Operation": "readycheck.parsers.migration_ops",
     "alembic_repo": "readycheck.migration_examples", "sql_repo": "readycheck.migration_examples",
     "ALEMBIC_HEAD": "readycheck.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.migration_examples",

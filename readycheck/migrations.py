@@ -236,6 +236,30 @@ _LIBRARY_BASES = frozenset({"DeclarativeBase", "SQLModel", "object", "AsyncAttrs
                             "MappedAsDataclass", "BaseModel", "Generic"})
 
 
+def removal_findings(check, project: "Project", kind: str, warning, error):
+    """The findings of a rule about a drop or a rename (RC701-RC704), on tables the migration did not create:
+    an error where the models still declare what the change takes away (``error(op, where, model)``, with the
+    model's place as a related location), a warning otherwise (``warning(op, where)``). ``where`` names the
+    table or column ("users.legacy", "table users"); ``model`` is "path:line" of the declaration."""
+    from readycheck.findings import Related, Severity
+
+    model = project.migrations
+    for migration, op in model.changes(kind, existing_table=True):
+        if kind in ("drop_table", "rename_table"):
+            if not op.table:
+                continue
+            where = f"table {op.table}"
+        else:
+            where = f"{op.table}.{op.column}" if op.table else f"column {op.column}"
+        declared = model.still_declared(migration, op)
+        if declared is None:
+            yield check.finding(migration.path, op.span, warning(op, where))
+        else:
+            path, span = declared
+            yield check.finding(migration.path, op.span, error(op, where, f"{path}:{span.line}"),
+                                severity=Severity.ERROR, related=[Related(path, span, f"the model still maps {where}")])
+
+
 # ----------------------------------------------------------------------- finding the files
 
 

@@ -48,12 +48,23 @@ def _run(step: str, tmp_path: Path, event: dict | None, event_name: str, **env: 
     return values, proc.stdout
 
 
+def _import_ci():
+    """action/ci.py as a module (it is a script of the action, not a package)."""
+    sys.path.insert(0, str(REPO / "action"))
+    try:
+        import ci
+    finally:
+        sys.path.pop(0)
+    return ci
+
+
 @pytest.mark.parametrize("kind,event_name,actor,uploads,base", [
     ("push", "push", "octocat", "true", ""),
     ("pr", "pull_request", "octocat", "true", BASE_SHA),
     ("fork", "pull_request", "someone", "false", BASE_SHA),
     ("pr", "pull_request", "dependabot[bot]", "false", BASE_SHA),
 ])
+
 def test_prepare_uploads_only_where_the_token_can_write(tmp_path, kind, event_name, actor, uploads, base):
     values, stdout = _run("prepare", tmp_path, _event(kind), event_name, GITHUB_ACTOR=actor, RC_UPLOAD="true",
                           RC_PYTHON_VERSION="3.12.7")
@@ -114,11 +125,7 @@ def test_args_are_split_into_words_but_never_globbed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.json").write_text("{}")
     (tmp_path / "b.json").write_text("{}")
-    sys.path.insert(0, str(REPO / "action"))
-    try:
-        import ci
-    finally:
-        sys.path.pop(0)
+    ci = _import_ci()
     monkeypatch.setenv("RC_VENV", "/v")
     monkeypatch.setenv("RC_CACHE_DIR", "/c")
     monkeypatch.setenv("RC_ARGS", "--baseline *.json --ignore 'RC2 RC3' $HOME")
@@ -161,22 +168,14 @@ def test_action_ends_with_readycheck_code_always_and_guards_the_upload():
 
 def test_action_and_pyproject_agree_on_the_distribution_name():
     name = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["name"]
-    sys.path.insert(0, str(REPO / "action"))
-    try:
-        import ci
-    finally:
-        sys.path.pop(0)
+    ci = _import_ci()
     assert ci.DISTRIBUTION == name == "readycheck-cli"
     readme = (REPO / "README.md").read_text()
     assert f"pip install {name}" in readme
 
 
 def test_the_scan_judges_the_migrations_a_pull_request_changes(monkeypatch):
-    sys.path.insert(0, str(REPO / "action"))
-    try:
-        import ci
-    finally:
-        sys.path.pop(0)
+    ci = _import_ci()
     monkeypatch.setenv("RC_VENV", "/v")
     monkeypatch.setenv("RC_CACHE_DIR", "/c")
     monkeypatch.setenv("RC_ARGS", "--exit-zero")
