@@ -67,6 +67,13 @@ class Project:
                 by_name.setdefault(source.name, []).append(source)
         return by_name.get(name, [])
 
+    def files_below(self, folder: str) -> list[SourceFile]:
+        """Every file inside a folder ('' for the whole repository), in path order."""
+        if not folder or folder == ".":
+            return list(self.all_files)
+        prefix = folder.rstrip("/") + "/"
+        return [f for f in self.all_files if f.path.startswith(prefix)]
+
     def files(self, *kinds: FileKind) -> list[SourceFile]:
         return [f for f in self.all_files if f.kind in kinds]
 
