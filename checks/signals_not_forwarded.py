@@ -21,18 +21,61 @@ Example
 Use instead
     CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
     # start.sh:  exec uvicorn app.main:app
+
+Which shells exec their last command
+    Whether ``sh -c "alembic upgrade head && uvicorn ..."`` leaves the shell as
+    PID 1 depends on the shell that ``/bin/sh`` is in the image, so RC204 reads
+    the image (the Dockerfile's base image, a compose service's ``image:`` or
+    ``build:``, a container's ``image``). Measured by running each shell with a
+    ``-c`` string (and a script) whose last command prints its own PID, compared
+    with the shell's PID (exec: the same process):
+
+    =====================================  ============  =========  ===============
+    last command of ...                    dash 0.5.12   bash 5.2   busybox 1.35 ash
+    =====================================  ============  =========  ===============
+    ``-c "b"``                             fork          exec       exec
+    ``-c "a; b"``, ``-c "a && b"``         fork          exec       exec
+    ``-c "set -e; a && b"``                fork          fork       exec
+    ``-c "b 2>&1"``                        fork          fork       exec
+    ``-c "if x; then b; fi"``, ``(b)``     fork          fork       exec
+    ``-c "a & b"``                         fork          fork       exec
+    ``-c "trap ... TERM; b"``, ``a | b``   fork          fork       fork
+    a script file ending in ``b``          fork          fork       fork
+    =====================================  ============  =========  ===============
+
+    dash is ``/bin/sh`` in Debian and Ubuntu images (``python:3.12``,
+    ``python:3.12-slim``), busybox ash in Alpine images, bash in the Red Hat
+    family (ubi, fedora, rocky). So a shell-form ``CMD`` or ``sh -c`` ending in
+    the server is fine on ``python:3.12-alpine`` and flagged on
+    ``python:3.12-slim``, even for a lone command; with an image readycheck does
+    not know, only a string of several commands is flagged.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, image_shell, shell_execs_last
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
 FORWARDING_INITS = {"dumb-init", "catatonit"}
+
+
+#: Shell programs that are one known shell whatever the image ("sh" is the image's /bin/sh).
+_NAMED_SHELLS = {"bash": "bash", "dash": "dash", "ash": "busybox"}
+
+
+def _shell_execs(start, command) -> tuple[bool | None, str]:
+    """(whether the shell of a ``-c`` string or shell-form command execs the server, the shell's name)."""
+    program = command.shell_program
+    shell = _NAMED_SHELLS.get(program) or (image_shell(start.image) if program == "sh" and start.image else None)
+    if shell is None:
+        return None, ""
+    if not command.shell_last:
+        return False, shell
+    return shell_execs_last(shell, set(command.shell_blockers)), shell
 
 
 def _forwarding_init(words: list[str]) -> bool:
@@ -88,6 +131,24 @@ class SignalsNotForwarded(Check):
               worker:
                 command: ["dumb-init", "sh", "-c", "sleep 1; uvicorn app.main:app"]
             """}, title="exec, exec in a script, dumb-init, Procfile"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["sh", "-c", "uvicorn app.main:app --host 0.0.0.0"]
+            """}, expect=["Dockerfile:2"], title="sh -c of one command on a Debian image: dash does not exec it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-alpine
+            CMD ["bash", "-c", "set -e; alembic upgrade head && uvicorn app.main:app --host 0.0.0.0"]
+            """}, expect=["Dockerfile:2"], title="bash -c ending an && list under set -e: bash does not exec it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-alpine
+            CMD alembic upgrade head && gunicorn app.main:app --bind 0.0.0.0:8000
+            """, "worker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["bash", "-c", "alembic upgrade head && exec gunicorn app.main:app"]
+            """, "api/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["bash", "-c", "python wait_for_db.py && gunicorn app.main:app --bind 0.0.0.0:8000"]
+            """}, title="alpine's busybox and bash exec the last command of a -c string"),
     )
 
     def run(self, project: Project):
@@ -101,15 +162,22 @@ class SignalsNotForwarded(Check):
             if any(_forwarding_init(c.words) for c in start.chain):
                 continue
             severity = Severity.INFO if start.development else None
+            execs, shell = _shell_execs(start, command) if command.shell.startswith(("shell-form", "sh -c")) \
+                else (None, "")
+            if execs:
+                continue  # this image's shell replaces itself with the server (see the table above)
+            measured = f" ({shell} is /bin/sh in {start.image} and does not exec it)" \
+                if shell and command.shell_program == "sh" else (f" ({shell} does not exec it)" if shell else "")
             if command.shell.startswith("shell-form"):
                 keyword = command.shell.split()[-1]
                 yield self.finding(start.path, start.span,
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
-                                   f"SIGTERM", severity=severity)
-            elif command.shell == "sh -c" and command.shell_commands > 1:
+                                   f"SIGTERM{measured}", severity=severity)
+            elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
                 yield self.finding(server.program.path, server.program.span,
-                                   f"`sh -c` runs {server.name} after other commands without `exec`: the shell stays "
-                                   f"PID 1 and {server.name} never receives SIGTERM", severity=severity)
+                                   f"`{command.shell_program or 'sh'} -c` runs {server.name} without `exec`: the "
+                                   f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}",
+                                   severity=severity)
             elif command.shell != "sh -c":
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "

@@ -36,7 +36,7 @@ T = TypeVar("T")
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                    FileKind.RAILWAY, FileKind.APP_YAML)
+                    FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
 #: Files a start command or a health probe can come from (shell scripts are reached
 #: only through these): without any, none of their readers is loaded.
 START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
@@ -47,6 +47,7 @@ class Project:
         self.root = root
         self.all_files = files
         self._by_path = {f.path: f for f in files}
+        self._kinds_settled = False
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
@@ -75,7 +76,19 @@ class Project:
         return [f for f in self.all_files if f.path.startswith(prefix)]
 
     def files(self, *kinds: FileKind) -> list[SourceFile]:
+        if not self._kinds_settled and kinds != (FileKind.PYTHON,):
+            self._settle_kinds()
         return [f for f in self.all_files if f.kind in kinds]
+
+    def _settle_kinds(self) -> None:
+        """Compose files and Dockerfiles known by their content or by the commands that use them
+        (readycheck.deployrefs), before any reader asks for files by kind."""
+        self._kinds_settled = True
+        if not any(f.kind in (FileKind.YAML, FileKind.OTHER) for f in self.all_files):
+            return
+        from readycheck.deployrefs import reclassify
+
+        reclassify(self.all_files, self._by_path, self.yaml_documents)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -205,6 +218,8 @@ class Project:
                 starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
         for source in self.files(FileKind.MAKEFILE):
             starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
+        for source in self.files(FileKind.SYSTEMD):
+            starts += self._guarded(source.path, lambda: platforms.from_systemd(self, source), "systemd unit")
         return starts
 
     def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
