@@ -163,6 +163,24 @@ class DevReloadInProduction(Check):
             # uvicorn --reload is for local development only
             CMD ["uvicorn", "app.main:app", "--reload-dir", "app"]
             """}, title="a comment and --reload-dir (which alone does not reload) are not --reload"),
+        Example({"Makefile": "deploy:\n\tdocker compose -f ops/stack.yml up -d\n", "ops/stack.yml": """
+            services:
+              api:
+                image: ghcr.io/acme/api:1.4
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """}, expect=["ops/stack.yml:4"], title="the only deploy file, found through the Makefile"),
+        Example({"docker-compose.yml": """
+            name: shop-local
+            services:
+              api:
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """, "deploy/compose.yml": """
+            services:
+              api:
+                build: {context: .., target: development}
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """}, expect=["docker-compose.yml:4:info", "deploy/compose.yml:4:info"],
+            title="a compose project named *-local; a service built from the development target: info only"),
     )
 
     def run(self, project: Project):

@@ -246,6 +246,24 @@ class MigrationsAtBoot(Check):
             from app.db import Base, engine
             Base.metadata.create_all(engine)
             """}, title="tests and one-off scripts"),
+        Example({"deploy/api.service": """
+            [Service]
+            WorkingDirectory=/srv/api
+            ExecStartPre=/srv/api/.venv/bin/alembic upgrade head
+            ExecStart=/srv/api/.venv/bin/gunicorn app.main:app --bind 0.0.0.0:8000
+            """}, expect=["deploy/api.service:3"], title="systemd ExecStartPre= runs before every start"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY supervisord.conf /etc/supervisor/conf.d/app.conf
+            CMD ["supervisord", "-n"]
+            """, "supervisord.conf": """
+            [program:web]
+            command=gunicorn app.main:app --bind 0.0.0.0:8000
+            """, "deploy/migrate.service": """
+            [Service]
+            Type=oneshot
+            ExecStart=/srv/api/.venv/bin/alembic upgrade head
+            """}, title="supervisord running only the server; a one-shot migration unit"),
     )
 
     def run(self, project: Project):
