@@ -149,6 +149,17 @@ class SignalsNotForwarded(Check):
             FROM python:3.12-slim
             CMD ["bash", "-c", "python wait_for_db.py && gunicorn app.main:app --bind 0.0.0.0:8000"]
             """}, title="alpine's busybox and bash exec the last command of a -c string"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY web.conf /etc/supervisor/conf.d/web.conf
+            CMD ["supervisord", "-n"]
+            """, "web.conf": "[program:web]\ncommand=gunicorn app.main:app --bind 0.0.0.0:8000\n",
+            "docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: ["bash", "-c", "wait-for-it db:5432\nsupervisord -n"]
+            """}, title="supervisord starts the server itself, whatever shell started supervisord"),
     )
 
     def run(self, project: Project):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
-    from readycheck.startcommands import Server, StartCommand
+    from readycheck.startcommands import ComposeService, Server, StartCommand
     from readycheck.probes import Probe
     from readycheck.reachability import Reachability
     from readycheck.webapp import LoopEntry, WebModel, WebObject
@@ -378,6 +378,15 @@ class Project:
                 out += [(start.label, var, token, start.development) for var, token in start.env.items()
                         if token.span.line > 0 and token.text != "$PORT"]
         return out
+
+    @cached_property
+    def compose_services(self) -> list["ComposeService"]:
+        """Every compose service, with the Dockerfile it builds and whether it has a healthcheck."""
+        if not self.files(FileKind.COMPOSE):
+            return []
+        from readycheck.startcommands import compose_services
+
+        return self._guarded("compose", lambda: compose_services(self))
 
     @cached_property
     def probes(self) -> list["Probe"]:

@@ -29,7 +29,7 @@ from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_K
 from readycheck.parsers.shell import Word, exec_blockers, parse_commands
 from readycheck.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
                                         SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf)
-from readycheck.sourcefile import _DEV_WORDS, SourceFile, UnreadableFile, is_development_path  # noqa: F401
+from readycheck.sourcefile import _DEV_WORDS, FileKind, SourceFile, UnreadableFile, is_development_path  # noqa: F401
 
 if TYPE_CHECKING:
     from readycheck.project import Project
@@ -85,6 +85,9 @@ class Command:
     shell_program: str = ""
     shell_last: bool = False
     shell_blockers: frozenset[str] = frozenset()
+    #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
+    #: around the manager, so no shell of that string stands in front of it.
+    managed_by: str = ""
 
     @property
     def words(self) -> list[str]:
@@ -388,6 +391,8 @@ class _Expander:
                 return followed
         managed = self.process_manager(words, program, via, env, depth, stack)
         if managed is not None:
+            for command in managed:
+                command.managed_by = command.managed_by or program
             return [Command(words, env, via, exec_)] + managed
         return [Command(words, env, via, exec_)]
 
@@ -572,7 +577,7 @@ def mark_shell(commands: list[Command], shell: str, program: str = "", blockers:
     """Record which shell runs commands (the innermost wins) and how many it runs; for a
     ``-c`` string, the shell program, what may keep it from exec-ing its last command, and
     which command that is (the last of ``last``, the commands of the string's last simple command)."""
-    own = [c for c in commands if not c.shell]
+    own = [c for c in commands if not c.shell and not c.managed_by]
     for command in own:
         command.shell = shell
         command.shell_commands = len(own)
@@ -934,6 +939,9 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
                          is_development_path(dockerfile.path), chain, dockerfile=dockerfile, image=base.resolved_image)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
     if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
+        worker_class = start.env.get("WORKER_CLASS")
+        if worker_class is not None:
+            chain[-1].argv[2] = worker_class
         module = start.env.get("APP_MODULE")
         if module is None:
             module = where("app.main:app" if expander.resolver.resolve("/app/app/main.py") else "main:app")
@@ -978,10 +986,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
                 if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
                     oneshot.add(str(name))
     plain = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
-    project_name = doc.get("name")
-    dev_file = is_development_path(source.path) or (isinstance(project_name, str) and any(
-        str(project_name).lower().endswith(("-" + word, "_" + word)) for word in ("dev", "local", "development",
-                                                                                  "debug", "test")))
+    dev_file = is_development_path(source.path) or _dev_project_name(doc.get("name"))
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
@@ -1016,6 +1021,57 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             start.replicas = Token(str(replicas), source.path, span)
         starts.append(finish(project, start, expander.resolver))
     return starts
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """A compose service, whatever it runs: the image it builds, and whether it has a healthcheck."""
+
+    path: str
+    name: str
+    span: Span  # the service's key
+    dockerfile: str  # the Dockerfile its ``build:`` builds, "" when it runs a pulled ``image:``
+    image: str
+    healthcheck: bool
+    development: bool
+    #: Index of the stage it builds (its ``target``, or the one build args pick); -1 without a build.
+    stage: int = -1
+    #: True when it sets its own ``command``/``entrypoint`` (it does not run the image's CMD).
+    overrides: bool = False
+
+
+def compose_services(project: "Project") -> list[ComposeService]:
+    out: list[ComposeService] = []
+    for source in project.files(FileKind.COMPOSE):
+        doc = (project.yaml_documents(source) or [None])[0]
+        services = doc.get("services") if isinstance(doc, dict) else None
+        if not isinstance(services, dict):
+            continue
+        project_name = doc.get("name")
+        dev_file = is_development_path(source.path) or _dev_project_name(project_name)
+        keys = getattr(services, "keys_at", {})
+        for name, service in services.items():
+            if not isinstance(service, dict):
+                continue
+            built = compose_build(project, source, service)
+            check = service.get("healthcheck")
+            healthy = isinstance(check, dict) and not check.get("disable") and bool(check.get("test"))
+            profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
+            dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str)) or \
+                compose_build_target(service).lower() in DEVELOPMENT_TARGETS
+            key = keys.get(name)
+            span = source.index.span(key.start, key.end) if hasattr(key, "start") else Span(1)
+            out.append(ComposeService(source.path, str(name), span, built[0].path if built else "",
+                                      str(service.get("image") or ""), healthy, dev,
+                                      built[1].index if built else -1,
+                                      service.get("command") is not None or service.get("entrypoint") is not None))
+    return out
+
+
+def _dev_project_name(name: object) -> bool:
+    """A compose project named ``*-dev``/``*-local``/...: a development setup."""
+    return isinstance(name, str) and name.lower().endswith(tuple(f"{sep}{word}" for sep in "-_" for word in (
+        "dev", "local", "development", "debug", "test")))
 
 
 #: Build targets (compose ``build.target``, Dockerfile stage names) that are development images.
