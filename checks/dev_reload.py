@@ -181,6 +181,12 @@ class DevReloadInProduction(Check):
                 command: uvicorn app.main:app --host 0.0.0.0 --reload
             """}, expect=["docker-compose.yml:4:info", "deploy/compose.yml:4:info"],
             title="a compose project named *-local; a service built from the development target: info only"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS prod
+            CMD ["gunicorn", "app.main:app", "--bind", "0.0.0.0:8000"]
+            FROM prod AS dev
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
+            """}, expect=["Dockerfile:4:info"], title="a final stage named dev: info only"),
     )
 
     def run(self, project: Project):

@@ -54,6 +54,33 @@ NOT_SECRET = re.compile(r"(_FILE|_PATH|_DIR|_NAME|_ID|_URL_ENV|_HEADER|_LENGTH|_
 #: Build variables a front-end bundler publishes to every browser on purpose: not secrets.
 PUBLIC_PREFIXES = ("VITE_", "NEXT_PUBLIC_", "REACT_APP_", "NUXT_PUBLIC_", "PUBLIC_", "EXPO_PUBLIC_")
 CREDENTIAL_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:[^/@\s]+@", re.IGNORECASE)
+#: A URL whose query or path carries a token: ``?token=...``, ``&api_key=...``, chat webhooks.
+TOKEN_URL = re.compile(r"^https?://\S*(?:[?&](?:token|access_token|api_key|apikey|key|secret|sig)=[^&\s]{8,}|"
+                       r"hooks\.slack\.com/services/\S+|discord(?:app)?\.com/api/webhooks/\S+)", re.IGNORECASE)
+#: Names whose value is a secret as a whole (a Sentry DSN, a webhook URL).
+SECRET_URL_NAME = re.compile(r"(^|_)(DSN|WEBHOOK_URL|WEBHOOK)$", re.IGNORECASE)
+_SECRET_PATH = re.compile(r"/run/secrets/[^\s;&|)'\"]*")
+_READ_BEFORE = re.compile(r"\bcat\s+\S*$")
+_COPY_BEFORE = re.compile(r"\b(?:cp|mv|install)\s+(?:-\S+\s+)*\S*$")
+
+
+def secret_written_to_file(raw: str) -> bool:
+    """A BuildKit secret read into a file of the layer: ``cat /run/secrets/x > f``,
+    ``cp /run/secrets/x f``, ``... /run/secrets/x | tee f``. Each secret path is looked at with
+    a bounded window around it, so a long RUN costs one pass."""
+    for match in _SECRET_PATH.finditer(raw):
+        before = raw[max(0, match.start() - 60):match.start()]
+        after = raw[match.end():match.end() + 60].lstrip("'\" ")
+        if after.startswith(">") and _READ_BEFORE.search(before):
+            return True
+        if _COPY_BEFORE.search(before) and after and after[0] not in ";&|)\n":
+            return True
+        if after.startswith("|") and after[1:].lstrip().startswith("tee "):
+            return True
+    return False
+
+
+ENV_TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
 
 
 def secret_name(name: str) -> bool:
@@ -119,12 +146,39 @@ class SecretsInImage(Check):
                 KEY_PREFIX=app
             ENV GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json
             """}, title="words that only contain a secret word, and a path to where a secret is"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV SENTRY_DSN=https://abc123@o1.ingest.sentry.io/42
+            ARG ALERTS_WEBHOOK_URL=https://hooks.slack.com/services/T000/B000/XXXXXXXX
+            ENV FEED=https://api.example.com/v1/feed?token=9f8e7d6c5b4a
+            RUN --mount=type=secret,id=env cat /run/secrets/env > /app/.env
+            WORKDIR /app
+            COPY . .
+            """, ".env.example": "DATABASE_URL=\n", ".dockerignore": "!.env\n.venv\n"},
+            expect=["Dockerfile:2", "Dockerfile:3", "Dockerfile:4", "Dockerfile:5", "Dockerfile:7"],
+            title="a DSN, a webhook, a URL with a token, a secret written to a file, .env re-included"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            ENV SENTRY_DSN= \
+                DOCS_URL=https://example.com/docs?page=2
+            RUN --mount=type=secret,id=pip,target=/root/.netrc pip install -r requirements.txt
+            RUN --mount=type=secret,id=env sh -c '. /run/secrets/env && python manage.py collectstatic'
+            COPY . .
+            """, ".env.example": "DATABASE_URL=\n", ".dockerignore": "**/.env\n.venv\n",
+            "api/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", "api/.env": "X=1\n",
+            "api/.dockerignore": ".env\n"},
+            title="an empty DSN, a plain URL, secrets only read at build time, .env excluded"),
     )
 
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.shipped_stages():
                 for inst in stage.instructions:
+                    if inst.keyword == "RUN" and "type=secret" in inst.flags().get("mount", "") and \
+                            secret_written_to_file(inst.raw_value):
+                        yield self.finding(dockerfile.path, dockerfile.span_of(inst, "/run/secrets/"),
+                                           "the BuildKit secret is written into a file of the layer: the image "
+                                           "keeps it")
                     if inst.keyword not in ("ENV", "ARG"):
                         continue
                     for name, value, span in dockerfile.assignments(inst):
@@ -140,3 +194,36 @@ class SecretsInImage(Check):
                         elif secret and literal and not PATH_VALUE.match(literal):
                             yield self.finding(dockerfile.path, span,
                                                f"ENV {name} puts a secret value into the image configuration")
+                        elif TOKEN_URL.match(literal) or (SECRET_URL_NAME.search(name) and "://" in literal):
+                            yield self.finding(dockerfile.path, span,
+                                               f"{inst.keyword} {name} holds a URL that is itself a secret")
+            yield from self._env_file_copied(project, dockerfile)
+
+    def _env_file_copied(self, project, dockerfile):
+        """``COPY . .`` of a context with a .env (or the .env an .env.example says to create) that no
+        .dockerignore keeps out: the secrets go into the image."""
+        copy = next((inst for stage in dockerfile.shipped_stages() for inst in stage.instructions
+                     if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags()
+                     and any(s in (".", "./", "*") for s in (inst.exec_form() or inst.arguments())[:-1])), None)
+        if copy is None:
+            return
+        contexts = project.build_contexts(dockerfile)
+        context = contexts[0]
+        prefix = f"{context}/" if context else ""
+        committed = project.file(f"{prefix}.env")
+        template = next((project.file(prefix + name) for name in ENV_TEMPLATES if project.file(prefix + name)), None)
+        if committed is None and template is None:
+            return
+        ignore = project.dockerignore(dockerfile, context)
+        if ignore is not None:
+            try:
+                import pathspec
+
+                if pathspec.GitIgnoreSpec.from_lines(ignore.text.splitlines()).match_file(".env"):
+                    return
+            except Exception:
+                return  # unreadable .dockerignore: RC116 and the diagnostics say so
+        why = "the committed .env" if committed is not None else f".env (which {template.path} says to create)"
+        kept = f"{ignore.path} does not exclude it" if ignore is not None else "no .dockerignore excludes it"
+        yield self.finding(dockerfile.path, dockerfile.span_of(copy),
+                           f"{copy.keyword} copies the whole context, {why} included: {kept}")

@@ -357,6 +357,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                                readable(f"{doc.get('kind')} {name}/{cname}"), role, chain, env, ports, replicas_token)
                 if start:
                     start.cpu_limit = _cpu(source, container)
+                    start.image = str(container.get("image") or "")
                     starts.append(start)
     return starts
 

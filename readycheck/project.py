@@ -75,6 +75,23 @@ class Project:
         prefix = folder.rstrip("/") + "/"
         return [f for f in self.all_files if f.path.startswith(prefix)]
 
+    def has_python_below(self, folder: str) -> bool:
+        """True when a folder ('' for the root) holds Python code or packaging (a .py file,
+        pyproject.toml, requirements, Pipfile) at any depth: a build context of a Python image."""
+        folders = self.__dict__.get("_python_folders")
+        if folders is None:
+            folders = self.__dict__["_python_folders"] = set()
+            kinds = (FileKind.PYTHON, FileKind.PYPROJECT, FileKind.REQUIREMENTS, FileKind.PIPFILE)
+            for source in self.all_files:
+                if source.kind in kinds:
+                    parts = source.path.split("/")[:-1]
+                    for i in range(len(parts), -1, -1):
+                        ancestor = "/".join(parts[:i])
+                        if ancestor in folders:
+                            break
+                        folders.add(ancestor)
+        return folder.strip("/") in folders
+
     def files(self, *kinds: FileKind) -> list[SourceFile]:
         if not self._kinds_settled and kinds != (FileKind.PYTHON,):
             self._settle_kinds()
@@ -310,6 +327,18 @@ class Project:
         if root > here:
             return [""]
         return [own] if here > root else [own, ""]
+
+    def dockerignore(self, dockerfile: "Dockerfile", context: str) -> SourceFile | None:
+        """The .dockerignore BuildKit reads for a Dockerfile built from a context:
+        ``<Dockerfile>.dockerignore`` first, then ``.dockerignore`` at the context root."""
+        import posixpath
+
+        for name in (f"{dockerfile.path}.dockerignore", posixpath.join(context, ".dockerignore") if context
+                     else ".dockerignore"):
+            found = self.file(name)
+            if found is not None:
+                return found
+        return None
 
     def _compose_contexts(self) -> dict[str, str]:
         """Dockerfile path -> build context, as compose files declare them

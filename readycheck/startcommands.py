@@ -910,8 +910,10 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
         if shell_form:
             mark_shell(chain, "shell-form CMD", "sh", frozenset(exec_blockers(cmd.raw_value)), last)
     process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
+    # A final stage named dev/development/debug is a development image (production builds a --target).
+    development = is_development_path(dockerfile.path) or (stage.name or "").lower() in DEVELOPMENT_TARGETS
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
-                         process, "boot", is_development_path(dockerfile.path), chain,
+                         process, "boot", development, chain,
                          shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
     return [finish(project, start, expander.resolver)]
