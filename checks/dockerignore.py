@@ -92,7 +92,8 @@ class DockerIgnore(Check):
             results = []
             for context in project.build_contexts(dockerfile):
                 ignore = project.dockerignore(dockerfile, context)
-                python = self._python_context(project, context)
+                python = self._python_context(project, context) or any(
+                    "python" in stage.resolved_image.lower() for stage in dockerfile.stages)
                 results.append((ignore, self._missing(ignore, context, python) if ignore is not None else None))
             if any(ignore is not None and not missing for ignore, missing in results):
                 continue
