@@ -187,6 +187,62 @@ class DevReloadInProduction(Check):
             FROM prod AS dev
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
             """}, expect=["Dockerfile:4:info"], title="a final stage named dev: info only"),
+        Example({"myapp/__main__.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def cli():
+                pass
+
+
+            @cli.command()
+            def serve():
+                uvicorn.run("myapp.main:app", host="0.0.0.0", reload=True)
+
+
+            @cli.command()
+            def dev():
+                uvicorn.run("myapp.main:app", reload=True)
+
+
+            if __name__ == "__main__":
+                cli()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "serve"]
+            """, "worker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "dev"]
+            """}, expect=["myapp/__main__.py:12", "myapp/__main__.py:17"],
+            title="python -m myapp runs myapp/__main__.py, whose Click command starts uvicorn with reload"),
+        Example({"myapp/__main__.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def cli():
+                pass
+
+
+            @cli.command()
+            def serve():
+                uvicorn.run("myapp.main:app", host="0.0.0.0", workers=4)
+
+
+            @cli.command()
+            def dev():
+                uvicorn.run("myapp.main:app", reload=True)
+
+
+            if __name__ == "__main__":
+                cli()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "serve"]
+            """}, title="reload only in the dev command, which nothing deploys"),
     )
 
     def run(self, project: Project):

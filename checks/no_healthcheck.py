@@ -161,10 +161,6 @@ class NoHealthcheck(Check):
                     yield self.finding(start.path, start.span,
                                        f"{start.label} starts {start.server.label} without a liveness or readiness "
                                        f"probe")
-            elif not probes:
-                yield self.finding(start.path, start.span,
-                                   f"{start.label} starts {start.server.label} and the repository declares no health "
-                                   f"probe")
 
     def _service_finding(self, service, server: str):
         return self.finding(service.path, service.span,

@@ -53,6 +53,9 @@ def model(project: Project, root_label: str) -> dict:
                 "settings": {name: {"value": s.value, "source": s.source, **_where(s.path, s.span)}
                              for name, s in sorted(server.settings.items())},
                 **_where(server.program.path, server.program.span),
+                "entry": {"call": server.entry.text, "via": server.entry_via, **_where(server.entry.path,
+                                                                                         server.entry.span)}
+                if server.entry is not None else None,
             }
         starts.append(entry)
     service = {a.key for a in project.service_apps}
@@ -90,6 +93,9 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
         server = start["server"]
         if server:
             lines.append(f"    server: {server['name']} {server['target'] or ''}  listens {server['host']}:{server['port']}")
+            if server["entry"]:
+                entry = server["entry"]
+                lines.append(f"      started by {entry['call']} at {entry['path']}:{entry['line']}  ({entry['via']})")
             for name, setting in server["settings"].items():
                 lines.append(f"      {name} = {setting['value']}  ({setting['source']}, "
                              f"{setting['path']}:{setting['line']})")

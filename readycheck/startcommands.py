@@ -157,6 +157,10 @@ class Server:
     #: False when a config file named on the command line (``-c "$GUNICORN_CONF"``) could not be
     #: read: any setting missing above may be set there, so no default can be assumed.
     settings_complete: bool = True
+    #: For a server started from Python (a console script's ``uvicorn.run(...)``): that call, and how
+    #: the start command reaches it ("console script myapp = myapp.cli:app: serve() in myapp/cli.py").
+    entry: Token | None = None
+    entry_via: str = ""
 
     @property
     def label(self) -> str:
@@ -611,6 +615,21 @@ def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver |
         if server is not None:
             start.server = server
             server.settings = {**_env_settings(start, server), **server.settings}
+            return start
+    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain):
+        from readycheck.entrypoints import server_from_entry
+
+        for at, command in enumerate(start.chain):
+            found = server_from_entry(project, command)
+            if found is None:
+                continue
+            server, before = found
+            start.chain[at:at] = before  # what the entry point runs first (and an exec'd server line)
+            if server.command is not command:  # os.exec*/subprocess of a server command line
+                server.settings = _settings(project, start, server, resolver)
+            else:
+                server.settings = {**_env_settings(start, server), **server.settings}
+            start.server = server
             return start
     return start
 

@@ -493,3 +493,62 @@ def test_compose_and_dockerfiles_by_content_and_reference(tmp_path):
     assert {f.path for f in project.files(FileKind.COMPOSE)} == {"deploy/stack.yml", "myapp.yml", "ci/services.yaml"}
     assert {f.path for f in project.files(FileKind.DOCKERFILE)} == {"ops/api.docker"}
     assert {s.path for s in project.start_commands} == {"deploy/stack.yml", "myapp.yml", "ops/api.docker"}
+
+
+def test_python_entry_points_reach_the_server(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            [project.scripts]
+            svc = "svc.cli:main"
+            svc-gunicorn = "svc.gun:main"
+            svc-exec = "svc.execs:main"
+            """,
+        "svc/cli.py": """
+            import uvicorn
+
+
+            def main():
+                config = uvicorn.Config("svc.app:app", host="0.0.0.0", port=9000, workers=2)
+                uvicorn.Server(config).run()
+            """,
+        "svc/gun.py": """
+            from gunicorn.app.base import BaseApplication
+
+
+            class App(BaseApplication):
+                def load(self):
+                    return None
+
+
+            def main():
+                App().run()
+            """,
+        "svc/execs.py": """
+            import os
+            import subprocess
+
+
+            def main():
+                subprocess.run(["alembic", "upgrade", "head"], check=True)
+                os.execvp("gunicorn", ["gunicorn", "svc.app:app", "--bind", "0.0.0.0:8000", "--reload"])
+            """,
+        "Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\"]\n",
+        "gun/Dockerfile": "FROM python:3.12-slim\nCMD [\"svc-gunicorn\"]\n",
+        "exec/Dockerfile": "FROM python:3.12-slim\nCMD [\"svc-exec\"]\n",
+        "other/Dockerfile": "FROM python:3.12-slim\nCMD [\"python\", \"-m\", \"svc.missing\"]\n",
+    })
+    by_path = {path: s for (path, _, _), s in starts.items()}
+    config = by_path["Dockerfile"].server
+    assert (config.name, config.target.text, config.settings["port"].number) == ("uvicorn", "svc.app:app", 9000)
+    assert config.entry.text == "uvicorn.Config()" and config.entry.path == "svc/cli.py"
+    assert by_path["gun/Dockerfile"].server.name == "gunicorn"
+    execs = by_path["exec/Dockerfile"]
+    assert [c.program for c in execs.chain] == ["alembic", "gunicorn", "svc-exec"]
+    assert execs.server.settings["reload"].value == "true" and execs.server.settings["reload"].path == "svc/execs.py"
+    assert by_path["other/Dockerfile"].server is None
+    model = json.loads(_inspect_json(tmp_path))
+    entry = next(s for s in model["start_commands"] if s["path"] == "Dockerfile")["server"]["entry"]
+    assert entry["via"] == "console script svc = svc.cli:main: main() in svc/cli.py" and entry["line"] == 5
