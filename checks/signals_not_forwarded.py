@@ -22,33 +22,30 @@ Use instead
     CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
     # start.sh:  exec uvicorn app.main:app
 
-Which shells exec their last command
-    Whether ``sh -c "alembic upgrade head && uvicorn ..."`` leaves the shell as
-    PID 1 depends on the shell that ``/bin/sh`` is in the image, so RC204 reads
-    the image (the Dockerfile's base image, a compose service's ``image:`` or
-    ``build:``, a container's ``image``). Measured by running each shell with a
-    ``-c`` string (and a script) whose last command prints its own PID, compared
-    with the shell's PID (exec: the same process):
+Details
+    Whether `sh -c "alembic upgrade head && uvicorn ..."` leaves the shell as PID 1 depends on
+    the shell that `/bin/sh` is in the image, so RC204 reads the image: the Dockerfile's base
+    image, a compose service's `image:` or the Dockerfile its `build:` builds, a container's
+    `image`. The table was measured by running each shell (Debian 12's dash 0.5.12, bash 5.2.15,
+    busybox 1.35 ash) with a `-c` string, and with a script file, whose last command prints its
+    own PID (`python3 -c "import os; print(os.getpid())"`), compared with the PID of the shell
+    process that was started: the same PID means the shell exec'd the command.
 
-    =====================================  ============  =========  ===============
-    last command of ...                    dash 0.5.12   bash 5.2   busybox 1.35 ash
-    =====================================  ============  =========  ===============
-    ``-c "b"``                             fork          exec       exec
-    ``-c "a; b"``, ``-c "a && b"``         fork          exec       exec
-    ``-c "set -e; a && b"``                fork          fork       exec
-    ``-c "b 2>&1"``                        fork          fork       exec
-    ``-c "if x; then b; fi"``, ``(b)``     fork          fork       exec
-    ``-c "a & b"``                         fork          fork       exec
-    ``-c "trap ... TERM; b"``, ``a | b``   fork          fork       fork
-    a script file ending in ``b``          fork          fork       fork
-    =====================================  ============  =========  ===============
+    | last command of ...                      | dash (`/bin/sh` of Debian, Ubuntu, `python:*-slim`) | bash | busybox ash (`/bin/sh` of Alpine) |
+    |------------------------------------------|------|------|------|
+    | `-c "b"`                                 | fork | exec | exec |
+    | `-c "a; b"`, `-c "a && b"`, newlines     | fork | exec | exec |
+    | `-c "set -e; a && b"`                    | fork | fork | exec |
+    | `-c "b 2>&1"` (a redirection)            | fork | fork | exec |
+    | `-c "if x; then b; fi"`, `(b)`, `{ b; }` | fork | fork | exec |
+    | `-c "a & b"`                             | fork | fork | exec |
+    | `-c "trap ... TERM; b"`, `-c "a \| b"`   | fork | fork | fork |
+    | a script file ending in `b`              | fork | fork | fork |
 
-    dash is ``/bin/sh`` in Debian and Ubuntu images (``python:3.12``,
-    ``python:3.12-slim``), busybox ash in Alpine images, bash in the Red Hat
-    family (ubi, fedora, rocky). So a shell-form ``CMD`` or ``sh -c`` ending in
-    the server is fine on ``python:3.12-alpine`` and flagged on
-    ``python:3.12-slim``, even for a lone command; with an image readycheck does
-    not know, only a string of several commands is flagged.
+    So a shell-form `CMD` or `sh -c` ending in the server is fine on `python:3.12-alpine` and
+    flagged on `python:3.12-slim`, even for a lone command; `bash -c` is fine when it ends in a
+    plain command. With an image readycheck does not know, only a string of several commands
+    is flagged. Wrapper scripts always need `exec`.
 """
 
 from __future__ import annotations

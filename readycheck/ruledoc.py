@@ -14,6 +14,8 @@ A check documents itself as ruff's rules do, in sections::
         CMD ["gunicorn", "app:app"]
     Use instead
         ...
+    Details
+        (optional, Markdown shown as written: a table of measurements)
     References
         https://...
 
@@ -34,9 +36,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from readycheck.check import Check
 
-SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "References")
+SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Details", "References")
 #: Sections whose body is code or configuration, shown verbatim.
 CODE_SECTIONS = ("Example", "Use instead")
+#: Sections written in Markdown (a table of measurements), shown as written.
+MARKDOWN_SECTIONS = ("Details",)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def markdown(check: type["Check"]) -> str:
             continue
         heading = "Why it matters" if name == "Why is this bad" else name
         lines += ["", f"### {heading}", ""]
-        lines += ["```", body, "```"] if name in CODE_SECTIONS else [_prose_markdown(body)]
+        lines += ["```", body, "```"] if name in CODE_SECTIONS else \
+            [body] if name in MARKDOWN_SECTIONS else [_prose_markdown(body)]
     lines += ["", "### How to fix", "", check.fix]
     flagged = next((e for e in check.examples if e.flags), None)
     clean = next((e for e in check.examples if not e.flags), None)
