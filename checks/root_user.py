@@ -7,6 +7,9 @@ What it does
     ``FROM`` an earlier stage inherits that stage's user. Images that already
     run as a non-root user (``*:nonroot`` distroless, Chainguard) and start
     commands that drop privileges with ``gosu``/``su-exec``/``setpriv`` pass.
+    An image with no ``CMD``/``ENTRYPOINT`` of its own, built FROM a generic
+    base (python, debian, alpine), that no compose service or platform runs is
+    a library's convenience or build image: info only.
 
 Why is this bad
     Docker runs the process as root unless told otherwise. A remote code
