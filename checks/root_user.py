@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, canonicalize_name, is_development_path
+from readycheck.api import Check, Example, FileKind, Severity, canonicalize_name, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Project, Stage
@@ -251,6 +251,8 @@ class RootUserInFinalStage(Check):
         # A platform that starts containers with its own command (Kubernetes, fly, render) may run any image.
         platform_runs = any(start.origin not in ("Dockerfile", "compose", "Procfile", "Makefile")
                             for start in project.start_commands)
+        # ... and a compose file readycheck cannot read (a Jinja template) may run any of them.
+        platform_runs = platform_runs or any(project.yaml_documents(f) is None for f in project.files(FileKind.COMPOSE))
         for dockerfile in project.dockerfiles:
             stage = dockerfile.final_stage
             if stage is None or dockerfile.path in drops_privileges:
