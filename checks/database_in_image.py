@@ -75,12 +75,22 @@ class DatabaseInImage(Check):
             """, "db/Dockerfile": "FROM postgres:16\nRUN apt-get update && apt-get install -y postgresql-16-postgis-3\n"},
             title="client libraries; a database image of its own"),
         Example({"Dockerfile": """
+            FROM pgvector/pgvector:pg16 AS builder
+            WORKDIR /app
+            COPY . .
             FROM pgvector/pgvector:pg16
-            RUN apt-get update && apt-get install -y python3-pip && pip install --break-system-packages -r /req.txt
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": "#!/bin/sh\nexec uvicorn app.main:app --host 0.0.0.0\n"},
-            expect=["Dockerfile:1"], title="an app image built FROM a database image"),
+            RUN apt-get update && apt-get install -y python3-pip redis-server
+            WORKDIR /app
+            COPY --from=builder /app .
+            ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
+            CMD ["./server/startup.sh"]
+            """, "server/startup.sh": """
+            #!/bin/sh
+            /usr/local/bin/docker-entrypoint.sh postgres &
+            CMD="uvicorn app.main:app --host 0.0.0.0"
+            exec $CMD
+            """}, expect=["Dockerfile:4", "Dockerfile:5", "server/startup.sh:2"],
+            title="an app image FROM a database image, its script followed through COPY --from and the entrypoint"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y --no-install-recommends supervisor && rm -rf /var/lib/apt/lists/*
@@ -126,11 +136,11 @@ class DatabaseInImage(Check):
             start = starts.get(dockerfile.path)
             is_app = base.startswith("python") or (start is not None and start.server is not None)
             if is_database_image(base):
-                if is_app or self._installs_python(dockerfile, shipped):
-                    yield self.finding(dockerfile.path, dockerfile.span_of(shipped[0].from_instruction, shipped[0].image),
-                                       f"the app image is built FROM the database image `{shipped[0].image}`: the "
-                                       f"database runs inside the app container")
-                continue
+                if not (is_app or self._installs_python(dockerfile, shipped)):
+                    continue  # the database's own image
+                yield self.finding(dockerfile.path, dockerfile.span_of(shipped[0].from_instruction, shipped[0].image),
+                                   f"the app image is built FROM the database image `{shipped[0].image}`: the "
+                                   f"database runs inside the app container")
             if not is_app:
                 continue
             for stage in shipped:
@@ -146,7 +156,11 @@ class DatabaseInImage(Check):
                                 yield self.finding(dockerfile.path, dockerfile.word_span(word),
                                                    f"the app image installs the server package `{word.text}`{hint}")
             for command in start.chain if start else []:
-                if command.program in SERVER_BINARY:
-                    token = command.argv[command.program_index()]
-                    yield self.finding(token.path, token.span,
-                                       f"the app container starts `{command.program}` next to the app")
+                at = command.program_index()
+                # `docker-entrypoint.sh postgres` (a database image's entrypoint) starts the server too
+                started = next((i for i in range(at, min(at + 2, len(command.argv)))
+                                if command.argv[i].text.rsplit("/", 1)[-1] in SERVER_BINARY), None)
+                if started is not None:
+                    token = command.argv[started]
+                    name = token.text.rsplit("/", 1)[-1]
+                    yield self.finding(token.path, token.span, f"the app container starts `{name}` next to the app")

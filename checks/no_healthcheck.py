@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -140,13 +140,13 @@ class NoHealthcheck(Check):
                         if not service.healthcheck and not service.overrides and \
                                 (service.path, service.name) not in flagged:
                             flagged.add((service.path, service.name))
-                            yield self._service_finding(service, start.server.label)
+                            yield self._service_finding(service, start.server.label, start.dockerfile)
                     continue
                 if platform_wide or kubernetes:
                     continue
                 yield self.finding(start.path, start.span,
                                    f"the image starts {start.server.label} but has no HEALTHCHECK, and the repository "
-                                   f"declares no health probe")
+                                   f"declares no health probe", related=[self._final_from(start.dockerfile)])
             elif start.origin == "compose":
                 service = next((s for s in services if s.path == start.path and s.name == start.process), None)
                 if service is None or service.healthcheck or (service.path, service.name) in flagged:
@@ -154,7 +154,8 @@ class NoHealthcheck(Check):
                 if service.dockerfile in in_image or (not service.dockerfile and (in_image or platform_wide)):
                     continue  # its image has a HEALTHCHECK (a pulled image may have one readycheck cannot see)
                 flagged.add((service.path, service.name))
-                yield self._service_finding(service, start.server.label)
+                built = next((d for d in project.dockerfiles if d.path == service.dockerfile), None)
+                yield self._service_finding(service, start.server.label, built)
             elif start.origin == "Kubernetes":
                 owner = start.process
                 if (start.path, owner) not in kubernetes and not in_image and not platform_wide:
@@ -162,7 +163,14 @@ class NoHealthcheck(Check):
                                        f"{start.label} starts {start.server.label} without a liveness or readiness "
                                        f"probe")
 
-    def _service_finding(self, service, server: str):
+    def _service_finding(self, service, server: str, dockerfile=None):
         return self.finding(service.path, service.span,
                             f"compose service {service.name} runs {server} without a `healthcheck:`, and its image "
-                            f"has no HEALTHCHECK")
+                            f"has no HEALTHCHECK", related=[self._final_from(dockerfile)] if dockerfile else [])
+
+    @staticmethod
+    def _final_from(dockerfile):
+        """The final stage's FROM: where a HEALTHCHECK for the image goes."""
+        stage = dockerfile.final_stage
+        return Related(dockerfile.path, dockerfile.span_of(stage.from_instruction, stage.image),
+                       "the image, without HEALTHCHECK")

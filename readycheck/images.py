@@ -27,6 +27,15 @@ class BaseImage:
     #: The shell script the inherited entrypoint runs first from the app's files, if any
     #: (tiangolo's images source ``/app/prestart.sh`` before the server).
     prestart: str = ""
+    #: The entrypoint runs any other command it is given as is (``exec "$@"``): the official
+    #: database images' docker-entrypoint.sh starts the server only when given its name or flags.
+    passes_through: bool = False
+
+    def runs_as_given(self, program: str, first_arg: str) -> bool:
+        """True when this image's entrypoint ``program`` just execs ``first_arg`` and what follows."""
+        names = {e.rsplit("/", 1)[-1] for e in self.entrypoint}
+        return self.passes_through and program.rsplit("/", 1)[-1] in names and bool(first_arg) and \
+            not first_arg.startswith("-") and first_arg not in self.cmd
 
 
 _TIANGOLO = BaseImage((), ("/start.sh",),
@@ -35,7 +44,7 @@ _TIANGOLO = BaseImage((), ("/start.sh",),
                       prestart="/app/prestart.sh")
 _POSTGRES = BaseImage(("docker-entrypoint.sh",), ("postgres",),
                       "docker-entrypoint.sh initialises the data directory, runs /docker-entrypoint-initdb.d/*, "
-                      "then exec postgres")
+                      "then exec postgres; any other command it execs as given", passes_through=True)
 
 #: Image name (registry and tag left out) -> what it runs.
 BASE_IMAGES: dict[str, BaseImage] = {
@@ -44,10 +53,14 @@ BASE_IMAGES: dict[str, BaseImage] = {
     "tiangolo/uvicorn-gunicorn-starlette": _TIANGOLO,
     "postgres": _POSTGRES, "pgvector/pgvector": _POSTGRES, "ankane/pgvector": _POSTGRES,
     "postgis/postgis": _POSTGRES, "timescale/timescaledb": _POSTGRES,
-    "mysql": BaseImage(("docker-entrypoint.sh",), ("mysqld",), "docker-entrypoint.sh, then exec mysqld"),
-    "mariadb": BaseImage(("docker-entrypoint.sh",), ("mariadbd",), "docker-entrypoint.sh, then exec mariadbd"),
-    "mongo": BaseImage(("docker-entrypoint.sh",), ("mongod",), "docker-entrypoint.sh, then exec mongod"),
-    "redis": BaseImage(("docker-entrypoint.sh",), ("redis-server",), "docker-entrypoint.sh, then exec redis-server"),
+    "mysql": BaseImage(("docker-entrypoint.sh",), ("mysqld",), "docker-entrypoint.sh, then exec mysqld",
+                       passes_through=True),
+    "mariadb": BaseImage(("docker-entrypoint.sh",), ("mariadbd",), "docker-entrypoint.sh, then exec mariadbd",
+                       passes_through=True),
+    "mongo": BaseImage(("docker-entrypoint.sh",), ("mongod",), "docker-entrypoint.sh, then exec mongod",
+                       passes_through=True),
+    "redis": BaseImage(("docker-entrypoint.sh",), ("redis-server",), "docker-entrypoint.sh, then exec redis-server",
+                       passes_through=True),
 }
 
 #: The shell each image family has as ``/bin/sh``; images not listed here: unknown.

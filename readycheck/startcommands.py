@@ -354,9 +354,11 @@ class _Expander:
 
     MAX_DEPTH = 6
 
-    def __init__(self, project: "Project", resolver: _ScriptResolver) -> None:
+    def __init__(self, project: "Project", resolver: _ScriptResolver, base: "BaseImage | None" = None) -> None:
         self.project = project
         self.resolver = resolver
+        #: The well-known base image the commands run in, whose own entrypoint may be named.
+        self.base = base
 
     def from_words(self, words: list[Token], via: str, env: dict[str, str] | None = None, exec_: bool = False,
                    depth: int = 0, rest: list[Token] | None = None, stack: tuple[str, ...] = ()) -> list[Command]:
@@ -388,6 +390,11 @@ class _Expander:
             followed = self.follow(words[1], via, env, depth, rest, stack)
             if followed is not None:
                 return followed
+        if self.base is not None and len(words) > 1 and self.base.runs_as_given(words[0].text, words[1].text) \
+                and self.resolver.resolve(words[0].text) is None:
+            # The base image's docker-entrypoint.sh execs any command it is not its server's: follow that.
+            return [Command(words[:1], env, via, exec_)] + self.from_words(words[1:], via, env, True, depth + 1,
+                                                                          rest, stack)
         if words[0].text.endswith((".sh", ".bash")) or posixpath.basename(words[0].text) in (
                 "entrypoint", "docker-entrypoint", "start", "run", "prestart"):
             followed = self.follow(words[0], via, env, depth, words[1:], stack)
@@ -565,8 +572,14 @@ class _Expander:
         if "python" in shebang:
             return None
         commands: list[Command] = []
+        assigned: dict[str, str] = {}  # CMD="letta server --port $PORT" ... exec $CMD
         for simple in parse_commands(text):
+            if not simple.words:
+                for name, value in simple.env.items():
+                    assigned[name] = _expand_vars(value, assigned)
+                continue
             tokens = [Token(w.text, script.path, script.index.span(w.start, w.end)) for w in simple.words]
+            tokens = _expand_command_variable(tokens, assigned)
             commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth + 1,
                                         args, stack + (script.path,))
         if "execlineb" in shebang:  # execline chain-loads: every command replaces the one before
@@ -574,6 +587,18 @@ class _Expander:
                 command.exec_ = True
             return commands
         return mark_shell(commands, script.path)
+
+
+def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> list[Token]:
+    """``exec $CMD`` / ``$CMD`` with CMD assigned earlier in the same script: the words of its value
+    (as the shell splits an unquoted expansion), placed where ``$CMD`` is written."""
+    for at, token in enumerate(tokens[:2]):
+        name = token.text[2:-1] if token.text.startswith("${") and token.text.endswith("}") else \
+            token.text[1:] if token.text.startswith("$") else ""
+        if name and name in assigned and (at == 0 or tokens[0].text == "exec"):
+            words = [Token(word, token.path, token.span) for word in assigned[name].split()]
+            return tokens[:at] + words + tokens[at + 1:] if words else tokens
+    return tokens
 
 
 def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
@@ -885,7 +910,7 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     context = project.build_context(dockerfile)
     files = stage_files(project, dockerfile, stage, context)
     copies, workdir = files.copies, files.workdir
-    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir))
+    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir), base_image(base_ref))
     source = dockerfile.source
 
     def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
