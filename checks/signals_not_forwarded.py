@@ -155,8 +155,12 @@ class SignalsNotForwarded(Check):
             services:
               api:
                 build: .
-                command: ["bash", "-c", "wait-for-it db:5432\nsupervisord -n"]
-            """}, title="supervisord starts the server itself, whatever shell started supervisord"),
+                command: ["bash", "-c", "wait-for-it db:5432\\nexec supervisord -n"]
+              admin:
+                build: .
+                command: ["bash", "-c", "wait-for-it db:5432\\nsupervisord -n\\nsupervisorctl restart"]
+            """}, expect=["docker-compose.yml:7"],
+            title="supervisord starts the server: exec supervisord is fine, a bash that stays in front of it is not"),
     )
 
     def run(self, project: Project):
@@ -165,6 +169,11 @@ class SignalsNotForwarded(Check):
             if server is None or start.role != "boot":
                 continue
             command = server.command
+            manager = None
+            if command.managed_by:  # supervisord/honcho start the server: judge what starts the manager
+                at = next((i for i, c in enumerate(start.chain) if c is command), 0)
+                manager = next((c for c in reversed(start.chain[:at]) if c.program == command.managed_by), None)
+                command = manager if manager is not None and not command.shell else command
             if command.exec_ or not command.shell:
                 continue
             if any(_forwarding_init(c.words) for c in start.chain):
@@ -182,10 +191,14 @@ class SignalsNotForwarded(Check):
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
                                    f"SIGTERM{measured}", severity=severity)
             elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
-                yield self.finding(server.program.path, server.program.span,
-                                   f"`{command.shell_program or 'sh'} -c` runs {server.name} without `exec`: the "
+                runs = f"{command.program} (which starts {server.name})" if command is manager else server.name
+                token = command.argv[command.program_index()] if command is manager else server.program
+                related = [Related(command.shell_word.path, command.shell_word.span, "the shell that stays PID 1")] \
+                    if command.shell_word is not None else []
+                yield self.finding(token.path, token.span,
+                                   f"`{command.shell_program or 'sh'} -c` runs {runs} without `exec`: the "
                                    f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}",
-                                   severity=severity)
+                                   severity=severity, related=related)
             elif command.shell != "sh -c":
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "

@@ -88,6 +88,8 @@ class Command:
     #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
     #: around the manager, so no shell of that string stands in front of it.
     managed_by: str = ""
+    #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
+    shell_word: Token | None = None
 
     @property
     def words(self) -> list[str]:
@@ -380,7 +382,11 @@ class _Expander:
                 at = next(i for i, w in enumerate(words) if w.text.startswith("-") and "c" in w.text.lstrip("-"))
                 if at + 1 < len(words):
                     # sh -c STRING $0 ARGS...: "$@" inside STRING are the ARGS.
-                    return self.from_string(words[at + 1], via, env, depth + 1, words[at + 3:], stack, program)
+                    commands = self.from_string(words[at + 1], via, env, depth + 1, words[at + 3:], stack, program)
+                    for command in commands:
+                        if command.shell == "sh -c" and command.shell_word is None:
+                            command.shell_word = words[0]
+                    return commands
             script = next((w for w in words[1:] if not w.text.startswith("-")), None)
             if script is not None:
                 followed = self.follow(script, via, env, depth, words[words.index(script) + 1:], stack)
