@@ -78,66 +78,133 @@ def entry_of(project: "Project", command: "Command") -> tuple["ModuleFacts", str
     return module, script[1], words[index + 1:], f"console script {program} = {script[0]}:{script[1]}"
 
 
-def _command_functions(module: "ModuleFacts", group: str, args: list[str]) -> list["Function"]:
-    """The Typer/Click commands of a group object the arguments name (``serve`` in ``myapp serve``):
-    functions decorated ``@group.command(...)`` whose name (or given name) is the first argument;
-    the only command of the group when the arguments name none."""
-    commands = [f for f in module.functions.values() if any(
-        d.text.split(".")[0] == group and d.text.endswith((".command", ".callback")) for d in f.decorators)]
-    wanted = next((a for a in args if not a.startswith("-")), None)
-    if wanted is not None:
-        for function in commands:
-            for decorator in function.decorators:
-                given = decorator.call.arg(0, "name") if decorator.call is not None else None
-                name = given.text if given is not None and given.kind == "str" else function.name.replace("_", "-")
-                if name in (wanted, wanted.replace("_", "-")):
-                    return [function]
-    callbacks = [f for f in commands if any(d.text.endswith(".callback") for d in f.decorators)]
-    plain = [f for f in commands if f not in callbacks]
-    return callbacks + (plain if len(plain) == 1 and wanted is None else [])
+def _is_group(function: "Function", group: str = "") -> bool:
+    """A Click/Typer group: ``@click.group()``, ``@cli.group("server")``, ``@app.callback()``."""
+    return any(d.text.endswith(".group") or d.text in ("click.group", "group") or
+               (d.qualified or "").endswith(("click.group", "click.decorators.group")) for d in function.decorators)
+
+
+def _registered(module: "ModuleFacts", group: str) -> list[tuple[str, "Value"]]:
+    """(name, target) of ``group.add_command(target, name=...)`` / ``group.add_typer(target, name=...)``."""
+    out = []
+    for call in module.module_calls:
+        if call.text in (f"{group}.add_command", f"{group}.add_typer") and call.call is not None:
+            target = call.call.arg(0)
+            given = call.call.arg(1, "name")
+            if target is None or target.kind not in ("ref", "call"):
+                continue
+            name = given.text if given is not None and given.kind == "str" else \
+                target.text.rsplit(".", 1)[-1].replace("_", "-")
+            out.append((name, target))
+    return out
+
+
+def _dispatch(project: "Project", module: "ModuleFacts", group: str, args: list[str], offset: int,
+              depth: int = 0) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
+    """What a Click/Typer group runs for these arguments: its callbacks, then the command (or
+    subgroup, recursively) the first argument names; or an external CLI registered as that command
+    (``server.add_command(uvicorn.main, name="start")``: (server, index of its first argument))."""
+    decorated = [f for f in module.functions.values() if any(
+        d.text.split(".")[0] == group and d.text.endswith((".command", ".group", ".callback")) for d in f.decorators)]
+    callbacks = [(f, module) for f in decorated if any(d.text.endswith(".callback") for d in f.decorators)]
+    commands = [f for f in decorated if not any(d.text.endswith(".callback") for d in f.decorators)]
+    at = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if at is None or depth > 4:
+        return callbacks + ([(commands[0], module)] if len(commands) == 1 else []), None
+    wanted = args[at]
+    for function in commands:
+        for decorator in function.decorators:
+            given = decorator.call.arg(0, "name") if decorator.call is not None else None
+            name = given.text if given is not None and given.kind == "str" else function.name.replace("_", "-")
+            if name in (wanted, wanted.replace("_", "-")):
+                if decorator.text.endswith(".group"):
+                    inner, external = _dispatch(project, module, function.name, args[at + 1:], offset + at + 1,
+                                                depth + 1)
+                    return callbacks + [(function, module)] + inner, external
+                return callbacks + [(function, module)], None
+    for name, target in _registered(module, group):
+        if name != wanted:
+            continue
+        qualified = target.text if target.resolved else ""
+        if SERVER_CALLS.get(qualified) and qualified.endswith(".main"):  # uvicorn's own click command
+            return callbacks, (SERVER_CALLS[qualified], offset + at + 1)
+        local = target.text.rsplit(".", 1)[-1]
+        found = project.python.function(module, target.text, resolved=target.resolved)
+        if found is not None:
+            function, home = found
+            if _is_group(function):
+                inner, external = _dispatch(project, home, function.name, args[at + 1:], offset + at + 1, depth + 1)
+                return callbacks + [found] + inner, external
+            return callbacks + [found], None
+        if any(module.module_level(local)):  # a Typer sub-app assigned in this module
+            inner, external = _dispatch(project, module, local, args[at + 1:], offset + at + 1, depth + 1)
+            return callbacks + inner, external
+    return callbacks, None
 
 
 def entry_functions(project: "Project", module: "ModuleFacts", attribute: str, args: list[str]
-                    ) -> list[tuple["Function", "ModuleFacts"]]:
-    """The functions an entry runs first: the entry function itself, or the command a Typer/Click
-    group dispatches to, or what the module's ``if __name__ == "__main__":`` block calls."""
-    if not attribute:
-        out = []
-        for call in module.main_calls:
-            found = _entry_target(project, module, call.callee or call.text, args)
-            out += found
-        return out
-    return _entry_target(project, module, attribute, args)
+                    ) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
+    """The functions an entry runs first (the entry function, the command a Typer/Click group
+    dispatches to, what ``if __name__ == "__main__":`` calls), and an external server CLI the
+    arguments reach instead, if any."""
+    names = [attribute] if attribute else [c.callee or c.text for c in module.main_calls]
+    out: list[tuple["Function", "ModuleFacts"]] = []
+    if not attribute and module.main_calls:  # the main block itself runs first, as a function would
+        from readycheck.parsers.python import Function
+
+        out.append((Function("__main__", "<main block>", False, Span(1), calls=list(module.main_calls)), module))
+    for name in names:
+        found, external = _entry_target(project, module, name, args)
+        out += found
+        if external is not None:
+            return out, external
+    return out, None
 
 
 def _entry_target(project: "Project", module: "ModuleFacts", name: str, args: list[str]
-                  ) -> list[tuple["Function", "ModuleFacts"]]:
+                  ) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
     if not name:
-        return []
+        return [], None
     found = project.python.function(module, name)
     if found is None and "." in name:
         found = project.python.function(module, name, resolved=True)
     if found is not None:
         function, home = found
-        group = [f for f in _command_functions(home, function.name, args)]
-        return [(function, home)] + [(f, home) for f in group]
+        if _is_group(function):
+            inner, external = _dispatch(project, home, function.name, args, 0)
+            return [found] + inner, external
+        # entrypoint() { dispatch_cli() }: a group called from the entry function
+        for call in function.calls:
+            target = project.python.function(home, call.callee or call.text, function.qualname,
+                                             call.callee is not None) if (call.callee or call.text) else None
+            if target is not None and _is_group(target[0]):
+                inner, external = _dispatch(project, target[1], target[0].name, args, 0)
+                return [found, target] + inner, external
+        inner, external = _dispatch(project, home, function.name, args, 0)
+        return [found] + inner, external
     local = name.rsplit(".", 1)[-1]
     home = module
     if not any(module.module_level(local)) and local in module.imports:
         resolved = project.python.resolve(module.imports[local], module)
         if resolved is not None:
             home, local = resolved
-    return [(f, home) for f in _command_functions(home, local, args)]
+    return _dispatch(project, home, local, args, 0)
 
 
-def _gunicorn_application(project: "Project", module: "ModuleFacts", call: "CallSite") -> bool:
-    """A call constructing a class of the repository derived from gunicorn's BaseApplication."""
+def _repo_server_class(project: "Project", module: "ModuleFacts", call: "CallSite") -> str | None:
+    """The server a call constructs through a class of the repository: a subclass of gunicorn's
+    BaseApplication ("gunicorn") or of ``uvicorn.Server`` ("uvicorn")."""
+    if not (call.callee or call.text):
+        return None
     name = (call.callee or call.text).rsplit(".", 1)[-1]
     target = project.python.resolve(call.callee, module) if call.callee else None
     home, cls = target if target is not None else (module, name)
-    bases = home.class_bases.get(cls, ())
-    return any(base in (GUNICORN_BASE, "gunicorn.app.base.Application") or base.endswith("BaseApplication")
-               for base in bases)
+    for base in home.class_bases.get(cls, ()):
+        if base in (GUNICORN_BASE, "gunicorn.app.base.Application") or base.endswith("BaseApplication"):
+            return "gunicorn"
+        if base == "uvicorn.Server" or base == "uvicorn.server.Server":
+            return "uvicorn"
+    return None
 
 
 def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]):
@@ -171,7 +238,18 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
     if entry is None:
         return None
     module, attribute, args, how = entry
-    functions = entry_functions(project, module, attribute, args)
+    functions, external = entry_functions(project, module, attribute, args)
+    if external is not None:  # `dispatch server start app:app --port 80` is `uvicorn app:app --port 80`
+        name, consumed = external
+        first = command.program_index() + 1 + consumed
+        tokens = [Token(name, command.argv[command.program_index()].path,
+                        command.argv[command.program_index()].span)] + command.argv[first:]
+        inner = Command(tokens, dict(command.env), f"{how}: its command runs {name}'s own command line",
+                        exec_=command.exec_, shell=command.shell, shell_commands=command.shell_commands,
+                        shell_program=command.shell_program, shell_last=command.shell_last,
+                        shell_blockers=command.shell_blockers)
+        server = parse_server(inner)
+        return (server, [inner]) if server is not None else None
     before: list[Command] = []
     config: "Value | None" = None
     config_call: "CallSite | None" = None
@@ -181,7 +259,7 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
         if callee == "uvicorn.Config" and call.call is not None:
             config, config_call = call.call, call
             continue
-        name = SERVER_CALLS.get(callee) or ("gunicorn" if _gunicorn_application(project, home, call) else None)
+        name = SERVER_CALLS.get(callee) or _repo_server_class(project, home, call)
         argv = _argv_of(call) if callee in EXEC_CALLS else None
         if argv is not None:
             tokens = [Token(text, home.path, call.span) for text in argv]
@@ -201,8 +279,13 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
             if migration is not None:
                 before.append(Command([Token(w, home.path, call.span) for w in migration], {}, via))
             continue
-        values = config if callee == "uvicorn.Server" and config is not None else call.call
-        where = config_call if callee == "uvicorn.Server" and config_call is not None else call
+        nested = next((v for v in (call.call.items if call.call is not None else ())
+                       if v.kind == "call" and v.text in ("uvicorn.Config", "uvicorn.config.Config")), None)
+        if nested is not None:  # uvicorn.Server(uvicorn.Config(...)): the Config holds the settings
+            config, config_call = nested, call
+        via_config = name == "uvicorn" and callee != "uvicorn.run" and config is not None
+        values = config if via_config else call.call
+        where = config_call if via_config and config_call is not None else call
         server = Server(name, command, None)  # the process is still the one the start command runs
         server.entry = Token(f"{where.text}()", home.path, where.span)
         server.entry_via = via

@@ -552,3 +552,55 @@ def test_python_entry_points_reach_the_server(tmp_path):
     model = json.loads(_inspect_json(tmp_path))
     entry = next(s for s in model["start_commands"] if s["path"] == "Dockerfile")["server"]["entry"]
     assert entry["via"] == "console script svc = svc.cli:main: main() in svc/cli.py" and entry["line"] == 5
+
+
+def test_click_groups_an_external_uvicorn_command_and_a_main_block(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "pyproject.toml": '[project]\nname = "ops"\nversion = "1"\n[project.scripts]\nops = "ops.cli:entrypoint"\n',
+        "ops/cli.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def ops_cli():
+                pass
+
+
+            @ops_cli.group("server")
+            def ops_server():
+                pass
+
+
+            @ops_server.command("develop")
+            def develop():
+                uvicorn.run("ops.main:app", reload=True)
+
+
+            ops_server.add_command(uvicorn.main, name="start")
+
+
+            def entrypoint():
+                ops_cli()
+            """,
+        "ui/__main__.py": """
+            from uvicorn import Config
+
+            from ui import server
+
+            if __name__ == "__main__":
+                api = server.Server(Config("ui.app:app", host="0.0.0.0", port=7878))
+                api.run()
+            """,
+        "ui/server.py": "import uvicorn\n\n\nclass Server(uvicorn.Server):\n    pass\n",
+        "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["ops", "server", "start", "ops.main:app", "--port", "80"]\n',
+        "ui/Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "ui"]\n',
+    })
+    by_path = {path: s for (path, _, _), s in starts.items()}
+    ops = by_path["Dockerfile"].server
+    assert (ops.name, ops.target.text, ops.settings["port"].number) == ("uvicorn", "ops.main:app", 80)
+    assert "reload" not in ops.settings  # the develop command is not what runs
+    assert ops.settings["port"].span.line == 2 and ops.settings["port"].path == "Dockerfile"
+    ui = by_path["ui/Dockerfile"].server
+    assert (ui.name, ui.target.text, ui.settings["port"].number) == ("uvicorn", "ui.app:app", 7878)
+    assert ui.entry.path == "ui/__main__.py"

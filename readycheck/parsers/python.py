@@ -826,7 +826,7 @@ _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "a
                      "create_engine", "create_async_engine", "upgrade", "add_task",
                      # servers started from Python (readycheck.entrypoints)
                      "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen",
-                     "check_call"}
+                     "check_call", "add_command", "add_typer"}
 
 
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
