@@ -30,6 +30,7 @@ Use instead
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,9 @@ def secret_written_to_file(raw: str) -> bool:
     return False
 
 
-ENV_TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
+#: Env files that document the variables rather than hold them.
+ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tpl", "example.env", "sample.env",
+                         "template.env")
 
 
 def secret_name(name: str) -> bool:
@@ -94,6 +97,11 @@ def secret_name(name: str) -> bool:
         if word == "KEY" and (i == len(words) - 1 or (i > 0 and words[i - 1] in KEY_PREFIXES)):
             return True
     return False
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Two image paths where one is the other or inside it."""
+    return a == b or a == "/" or b == "/" or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
 
 
 class SecretsInImage(Check):
@@ -168,9 +176,30 @@ class SecretsInImage(Check):
             "api/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", "api/.env": "X=1\n",
             "api/.dockerignore": ".env\n"},
             title="an empty DSN, a plain URL, secrets only read at build time, .env excluded"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS builder
+            COPY . /src
+            RUN pip wheel --no-cache-dir -w /wheels /src
+            FROM python:3.12-slim
+            COPY --from=builder /src /app
+            """, "deploy/.env.production": "SECRET_KEY=abc\n", "pyproject.toml": "[project]\nname = 'x'\n",
+            ".dockerignore": ".git\n.venv\n"},
+            expect=["Dockerfile:2"], title="a builder's COPY . takes a committed deploy/.env.production on into the image"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS builder
+            COPY . /src
+            RUN pip wheel --no-cache-dir -w /wheels /src
+            FROM python:3.12-slim
+            COPY --from=builder /wheels /wheels
+            """, "deploy/.env.production": "SECRET_KEY=abc\n", "api/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n",
+            "api/.env.production": "SECRET_KEY=abc\n", "api/.env.example": "SECRET_KEY=\n",
+            "api/.dockerignore": "**/.env*\n!**/.env.example\n"},
+            title="only wheels reach the final image; env files excluded by the .dockerignore"),
     )
 
     def run(self, project: Project):
+        env_files = [f for f in project.all_files if f.name == ".env" or f.name.startswith(".env.")
+                     or f.name.endswith(".env") and f.name[:-4] in ("example", "sample", "template")]
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.shipped_stages():
                 for inst in stage.instructions:
@@ -197,33 +226,62 @@ class SecretsInImage(Check):
                         elif TOKEN_URL.match(literal) or (SECRET_URL_NAME.search(name) and "://" in literal):
                             yield self.finding(dockerfile.path, span,
                                                f"{inst.keyword} {name} holds a URL that is itself a secret")
-            yield from self._env_file_copied(project, dockerfile)
+            yield from self._env_file_copied(project, dockerfile, env_files)
 
-    def _env_file_copied(self, project, dockerfile):
-        """``COPY . .`` of a context with a .env (or the .env an .env.example says to create) that no
-        .dockerignore keeps out: the secrets go into the image."""
-        copy = next((inst for stage in dockerfile.shipped_stages() for inst in stage.instructions
-                     if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags()
-                     and any(s in (".", "./", "*") for s in (inst.exec_form() or inst.arguments())[:-1])), None)
+    def _env_file_copied(self, project, dockerfile, env_files):
+        """``COPY . .`` (in the final image, or in a stage the final image copies from) of a context
+        holding a committed env file (``.env``, ``deploy/.env.docker``) or the ``.env`` an
+        ``.env.example`` says to create, that no .dockerignore keeps out: the secrets go into the image."""
+        shipped = dockerfile.shipped_stages()
+        # (stage, path) the final image copies from other stages: a builder's COPY . reaches the image
+        # only when what it copied lies on such a path.
+        taken = [(inst.flags()["from"], (inst.exec_form() or inst.arguments())[:-1])
+                 for stage in shipped for inst in stage.all("COPY") if inst.flags().get("from")]
+        copy = None
+        for stage in dockerfile.stages:
+            workdir = "/"
+            for inst in stage.instructions:
+                if inst.keyword == "WORKDIR" and inst.arguments():
+                    workdir = posixpath.join(workdir, inst.arguments()[0])
+                parts = inst.exec_form() or inst.arguments()
+                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags() or len(parts) < 2 or \
+                        not any(p in (".", "./", "*") for p in parts[:-1]):
+                    continue
+                dest = posixpath.normpath(posixpath.join(workdir, parts[-1]))
+                if stage in shipped or any(
+                        source in (stage.name, str(stage.index)) and any(
+                            _overlaps(posixpath.normpath(posixpath.join("/", src)), dest) for src in sources)
+                        for source, sources in taken):
+                    copy = inst
+                    break
+            if copy is not None:
+                break
         if copy is None:
             return
-        contexts = project.build_contexts(dockerfile)
-        context = contexts[0]
+        context = project.build_contexts(dockerfile)[0]
         prefix = f"{context}/" if context else ""
-        committed = project.file(f"{prefix}.env")
-        template = next((project.file(prefix + name) for name in ENV_TEMPLATES if project.file(prefix + name)), None)
-        if committed is None and template is None:
+        inside = [f for f in env_files if f.path.startswith(prefix)]
+        committed = [f for f in inside if not f.name.endswith(ENV_TEMPLATE_SUFFIXES)]
+        created = {(f"{f.directory}/.env" if f.directory else ".env"): f.path for f in inside
+                   if f.name.endswith(ENV_TEMPLATE_SUFFIXES) and f.name.startswith(".env")}
+        candidates = [(f.path, f"the committed {f.path}") for f in committed] + \
+            [(path, f"{path} (which {template} says to create)") for path, template in created.items()
+             if project.file(path) is None]
+        if not candidates:
             return
+        spec = None
         ignore = project.dockerignore(dockerfile, context)
         if ignore is not None:
             try:
                 import pathspec
 
-                if pathspec.GitIgnoreSpec.from_lines(ignore.text.splitlines()).match_file(".env"):
-                    return
+                spec = pathspec.GitIgnoreSpec.from_lines(ignore.text.splitlines())
             except Exception:
                 return  # unreadable .dockerignore: RC116 and the diagnostics say so
-        why = "the committed .env" if committed is not None else f".env (which {template.path} says to create)"
-        kept = f"{ignore.path} does not exclude it" if ignore is not None else "no .dockerignore excludes it"
+        kept = [why for path, why in candidates if spec is None or not spec.match_file(path[len(prefix):])]
+        if not kept:
+            return
+        shown = kept[0] + (f" and {len(kept) - 1} more" if len(kept) > 1 else "")
+        excluded = f"{ignore.path} does not exclude it" if ignore is not None else "no .dockerignore excludes it"
         yield self.finding(dockerfile.path, dockerfile.span_of(copy),
-                           f"{copy.keyword} copies the whole context, {why} included: {kept}")
+                           f"{copy.keyword} copies the whole context, {shown} included: {excluded}")
