@@ -9,8 +9,10 @@ server: ``uvicorn.run(...)``, ``uvicorn.Server(uvicorn.Config(...)).serve()``,
 calls made before it (``alembic.command.upgrade``, ``subprocess.run(["alembic", ...])``) run
 at boot, before the server, and become commands of the start chain.
 
-The follow uses PythonIndex.function/resolve and is small (a few levels, first server wins).
-TODO(reachability): move it onto the reachability model when that lands on main.
+The follow walks the reachability model's call edges (readycheck.reachability: repo functions,
+constructors and methods through inferred types), in call order, a few levels deep; the first
+server call wins. The group dispatch (which Click/Typer command the arguments name) is this
+module's own: the model knows calls, not command-line dispatch.
 """
 
 from __future__ import annotations
@@ -211,19 +213,17 @@ def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]):
     """(module, function, call) for the calls of the entry functions and the repository functions
     they call, depth first in call order (what runs first comes first)."""
     seen: set[tuple[str, str]] = set()
+    model = project.reachability
 
     def visit(function: "Function", module: "ModuleFacts", depth: int):
         key = (module.path, function.qualname)
         if key in seen or depth > MAX_DEPTH:
             return
         seen.add(key)
-        for call in function.calls:
-            yield module, function, call
-            if call.text or call.callee:
-                target = project.python.function(module, call.callee or call.text, function.qualname,
-                                                 call.callee is not None)
-                if target is not None:
-                    yield from visit(target[0], target[1], depth + 1)
+        for edge in model.edges(function, module):  # calls in order, with the repo functions each runs
+            yield module, function, edge.call
+            for target in edge.targets:
+                yield from visit(target[0], target[1], depth + 1)
 
     for function, module in functions:
         yield from visit(function, module, 0)
