@@ -167,6 +167,86 @@ class DevReloadInProduction(Check):
             # uvicorn --reload is for local development only
             CMD ["uvicorn", "app.main:app", "--reload-dir", "app"]
             """}, title="a comment and --reload-dir (which alone does not reload) are not --reload"),
+        Example({"Makefile": "deploy:\n\tdocker compose -f ops/stack.yml up -d\n", "ops/stack.yml": """
+            services:
+              api:
+                image: ghcr.io/acme/api:1.4
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """}, expect=["ops/stack.yml:4"], title="the only deploy file, found through the Makefile"),
+        Example({"docker-compose.yml": """
+            name: shop-local
+            services:
+              api:
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """, "deploy/compose.yml": """
+            services:
+              api:
+                build: {context: .., target: development}
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+            """}, expect=["docker-compose.yml:4:info", "deploy/compose.yml:4:info"],
+            title="a compose project named *-local; a service built from the development target: info only"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS prod
+            CMD ["gunicorn", "app.main:app", "--bind", "0.0.0.0:8000"]
+            FROM prod AS dev
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
+            """}, expect=["Dockerfile:4:info"], title="a final stage named dev: info only"),
+        Example({"myapp/__main__.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def cli():
+                pass
+
+
+            @cli.command()
+            def serve():
+                uvicorn.run("myapp.main:app", host="0.0.0.0", reload=True)
+
+
+            @cli.command()
+            def dev():
+                uvicorn.run("myapp.main:app", reload=True)
+
+
+            if __name__ == "__main__":
+                cli()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "serve"]
+            """, "worker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "dev"]
+            """}, expect=["myapp/__main__.py:12", "myapp/__main__.py:17"],
+            title="python -m myapp runs myapp/__main__.py, whose Click command starts uvicorn with reload"),
+        Example({"myapp/__main__.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def cli():
+                pass
+
+
+            @cli.command()
+            def serve():
+                uvicorn.run("myapp.main:app", host="0.0.0.0", workers=4)
+
+
+            @cli.command()
+            def dev():
+                uvicorn.run("myapp.main:app", reload=True)
+
+
+            if __name__ == "__main__":
+                cli()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "myapp", "serve"]
+            """}, title="reload only in the dev command, which nothing deploys"),
     )
 
     def run(self, project: Project):

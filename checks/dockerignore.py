@@ -6,8 +6,9 @@ What it does
     root of the build context: as a compose ``build:`` declares it, else the
     Dockerfile's folder, or the repository root when its COPY sources exist
     only there), and a .dockerignore that does not
-    exclude ``.env``, virtualenvs (``.venv``/``venv``), ``__pycache__`` and, when
-    the context is the repository root, ``.git``.
+    exclude ``.env``, virtualenvs (``.venv``/``venv``), ``__pycache__`` (those two
+    only for a context that holds Python) and, when the context is the repository
+    root, ``.git``. A .dockerignore shared by several Dockerfiles gets one finding.
 
 Why is this bad
     Everything in the context is sent to the builder and copied into the image:
@@ -29,7 +30,6 @@ Use instead
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Severity, Span
@@ -68,9 +68,19 @@ class DockerIgnore(Check):
                  "docker/.dockerignore": ".env\n.venv\nvenv\n__pycache__\n",
                  "docker-compose.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n"},
                 expect=["docker/Dockerfile:2"], title="compose says the context is the root, which has no .dockerignore"),
+        Example({"api/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", "api/main.py": "",
+                 "worker/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", "worker/run.py": "",
+                 ".dockerignore": ".git\n",
+                 "docker-compose.yml": "services:\n  api:\n    build: {context: ., dockerfile: api/Dockerfile}\n"
+                                       "  worker:\n    build: {context: ., dockerfile: worker/Dockerfile}\n"},
+                expect=[".dockerignore:1"], title="one .dockerignore shared by two Dockerfiles: one finding"),
+        Example({"frontend/Dockerfile": "FROM node:20-alpine\nCOPY . /app\nRUN npm ci\n",
+                 "frontend/package.json": "{}\n", "frontend/.dockerignore": ".env\nnode_modules\n"},
+                title="a Node context: no advice about virtualenvs or __pycache__"),
     )
 
     def run(self, project: Project):
+        shared: dict[str, tuple] = {}
         for dockerfile in project.dockerfiles:
             copy = next((inst for stage in dockerfile.stages for inst in stage.instructions
                          if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags()
@@ -81,10 +91,10 @@ class DockerIgnore(Check):
             # When the context cannot be told from the COPY paths, a complete file at either candidate counts.
             results = []
             for context in project.build_contexts(dockerfile):
-                names = [f"{dockerfile.path}.dockerignore",
-                         posixpath.join(context, ".dockerignore") if context else ".dockerignore"]
-                ignore = next((project.file(n) for n in names if project.file(n) is not None), None)
-                results.append((ignore, self._missing(ignore, context) if ignore is not None else None))
+                ignore = project.dockerignore(dockerfile, context)
+                python = self._python_context(project, context) or any(
+                    "python" in stage.resolved_image.lower() for stage in dockerfile.stages)
+                results.append((ignore, self._missing(ignore, context, python) if ignore is not None else None))
             if any(ignore is not None and not missing for ignore, missing in results):
                 continue
             existing = [(ignore, missing) for ignore, missing in results if ignore is not None]
@@ -95,13 +105,25 @@ class DockerIgnore(Check):
                 continue
             ignore, missing = existing[0]
             if missing:
-                first_line = ignore.index.line_text(1)  # readable: _missing() read it
-                yield self.finding(ignore.path, Span(1, 1, 1, max(2, len(first_line) + 1)),
-                                   f"{ignore.path} does not exclude {', '.join(missing)}, and {dockerfile.path} copies "
-                                   f"the whole context")
+                entry = shared.setdefault(ignore.path, (ignore, [], []))
+                entry[1].extend(m for m in missing if m not in entry[1])
+                entry[2].append(dockerfile.path)
+        # A .dockerignore shared by several Dockerfiles is one thing to fix: one finding.
+        for ignore, missing, users in shared.values():
+            first_line = ignore.index.line_text(1)  # readable: _missing() read it
+            copied_by = users[0] if len(users) == 1 else f"{', '.join(users[:-1])} and {users[-1]}"
+            yield self.finding(ignore.path, Span(1, 1, 1, max(2, len(first_line) + 1)),
+                               f"{ignore.path} does not exclude {', '.join(missing)}, and {copied_by} "
+                               f"cop{'ies' if len(users) == 1 else 'y'} the whole context")
 
     @staticmethod
-    def _missing(ignore, context: str) -> list[str]:
+    def _python_context(project, context: str) -> bool:
+        """A build context holding Python code or packaging: a Node or Go frontend's gets no advice
+        about virtualenvs and __pycache__."""
+        return project.has_python_below(context)
+
+    @staticmethod
+    def _missing(ignore, context: str, python: bool = True) -> list[str]:
         try:
             lines = ignore.text.splitlines()
         except Exception:
@@ -110,6 +132,7 @@ class DockerIgnore(Check):
 
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
         # .git lives at the repository root: it is in the context only when the context is the root.
-        wanted = {k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}
+        wanted = {k: v for k, v in MUST_EXCLUDE.items() if (k != ".git" or not context)
+                  and (python or k in (".git", ".env"))}
         return [what for name, what in wanted.items()
                 if not (spec.match_file(name) or spec.match_file(name + "/") or spec.match_file(name + "/x"))]

@@ -246,6 +246,92 @@ class MigrationsAtBoot(Check):
             from app.db import Base, engine
             Base.metadata.create_all(engine)
             """}, title="tests and one-off scripts"),
+        Example({"deploy/api.service": """
+            [Service]
+            WorkingDirectory=/srv/api
+            ExecStartPre=/srv/api/.venv/bin/alembic upgrade head
+            ExecStart=/srv/api/.venv/bin/gunicorn app.main:app --bind 0.0.0.0:8000
+            """}, expect=["deploy/api.service:3"], title="systemd ExecStartPre= runs before every start"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY supervisord.conf /etc/supervisor/conf.d/app.conf
+            CMD ["supervisord", "-n"]
+            """, "supervisord.conf": """
+            [program:web]
+            command=gunicorn app.main:app --bind 0.0.0.0:8000
+            """, "deploy/migrate.service": """
+            [Service]
+            Type=oneshot
+            ExecStart=/srv/api/.venv/bin/alembic upgrade head
+            """}, title="supervisord running only the server; a one-shot migration unit"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "shop"
+            version = "1"
+            [project.scripts]
+            shop = "shop.cli:app"
+            """, "shop/cli.py": """
+            import typer
+            import uvicorn
+            from alembic import command
+            from alembic.config import Config
+
+            app = typer.Typer()
+
+
+            def run_migrations():
+                command.upgrade(Config("alembic.ini"), "head")
+
+
+            @app.command()
+            def serve():
+                run_migrations()
+                uvicorn.run("shop.main:app", host="0.0.0.0", port=8000)
+
+
+            @app.command()
+            def migrate():
+                run_migrations()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["shop", "serve"]
+            """}, expect=["shop/cli.py:10"], title="a console script's command migrates before uvicorn.run"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "shop"
+            version = "1"
+            [project.scripts]
+            shop = "shop.cli:app"
+            """, "shop/cli.py": """
+            import typer
+            import uvicorn
+            from alembic import command
+            from alembic.config import Config
+
+            app = typer.Typer()
+
+
+            @app.command()
+            def serve():
+                uvicorn.run("shop.main:app", host="0.0.0.0", port=8000)
+
+
+            @app.command()
+            def migrate():
+                command.upgrade(Config("alembic.ini"), "head")
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["shop", "serve"]
+            """, "k8s/migrate.yaml": """
+            apiVersion: batch/v1
+            kind: Job
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: migrate
+                      command: ["shop", "migrate"]
+            """}, title="the migrate command runs in a Job; serve only serves"),
     )
 
     def run(self, project: Project):

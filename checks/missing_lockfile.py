@@ -156,6 +156,39 @@ class MissingLockfile(Check):
             dependencies = ["fastapi>=0.110"]
             """, "requirements.txt": "fastapi==0.115.6\nstarlette==0.41.3\n", "Dockerfile": "FROM python:3.12-slim\n"},
             title="a fully pinned requirements.txt is the lock"),
+        Example({"pyproject.toml": """
+            [tool.hatch.envs.default]
+            dependencies = ["pytest"]
+
+            [project]
+            name = "svc"
+            version = "1"
+            dependencies = ["fastapi>=0.110"]
+            """, "uv.lock": "version = 1\n", "Dockerfile": """
+            FROM python:3.12-slim
+            COPY pyproject.toml uv.lock /app/
+            RUN uv pip compile /app/pyproject.toml -o /req.txt && uv pip install --system --no-cache -r /req.txt
+            """}, expect=["Dockerfile:3"], title="uv pip compile resolves pyproject.toml again and ignores uv.lock"),
+        Example({"pyproject.toml": """
+            [tool.hatch.envs.default]
+            dependencies = ["pytest"]
+
+            [project]
+            name = "api"
+            version = "1"
+            dependencies = ["fastapi>=0.110"]
+            """, "Procfile": "web: uvicorn app:app\n"},
+            expect=["pyproject.toml:7"], title="the finding names [project].dependencies, not a hatch env's"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            dependencies = ["fastapi>=0.110"]
+            """, "uv.lock": "version = 1\n", "Dockerfile": """
+            FROM python:3.12-slim
+            COPY pyproject.toml uv.lock /app/
+            RUN uv export --frozen -o /req.txt && uv pip install --system --no-cache -r /req.txt
+            """}, title="uv export of the lock"),
     )
 
     def run(self, project: Project):
@@ -197,6 +230,7 @@ class MissingLockfile(Check):
             if lock is None:
                 continue
             installs = []
+            compiles = []  # `uv pip compile pyproject.toml` / `pip-compile`: resolves the ranges again
             for stage in dockerfile.stages:
                 for inst in stage.all("RUN"):
                     for words in dockerfile.commands(inst):
@@ -204,6 +238,15 @@ class MissingLockfile(Check):
                         found = install_command(texts)
                         if found is not None:
                             installs.append((found[0], texts, words[found[1]]))
+                        if (texts[:3] == ["uv", "pip", "compile"] or texts[:1] == ["pip-compile"]) and \
+                                any(t.endswith("pyproject.toml") for t in texts):
+                            compiles.append((texts, words[0]))
+            for texts, word in compiles[:1]:
+                yield self.finding(dockerfile.path, dockerfile.word_span(word),
+                                   f"{lock.path} locks the dependencies but `{' '.join(texts[:4])}` resolves the "
+                                   f"ranges again and ignores it (use `uv export --frozen` or `uv sync --frozen`)")
+            if compiles:
+                continue
             if not installs or any(kind in LOCK_AWARE and texts[1:2] != ["pip"] for kind, texts, _ in installs):
                 continue
             if any("-r" in texts or "--requirement" in texts or any(t.startswith("--requirement=") for t in texts)

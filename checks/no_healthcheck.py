@@ -1,11 +1,16 @@
 """RC113 no-healthcheck: nothing checks that the service is alive.
 
 What it does
-    Flags an app image (its start command runs a server) whose Dockerfile has no
-    ``HEALTHCHECK`` (or ``HEALTHCHECK NONE``) when the repository declares no
-    health check anywhere else either: no Kubernetes liveness/readiness/startup
-    probe, no compose ``healthcheck``, no fly.toml check, no render or railway
-    health-check path, no App Engine liveness check.
+    Judges each service on its own. An app image (its start command runs a
+    server) whose Dockerfile has no ``HEALTHCHECK`` (or ``HEALTHCHECK NONE``):
+    when production compose services build it, each of them without a
+    ``healthcheck:`` is flagged at that service (one service's healthcheck does
+    not excuse another's); otherwise the image is flagged when the repository
+    declares no platform health check (Kubernetes probes, fly.toml checks,
+    render/railway health-check paths, App Engine checks), which readycheck
+    cannot tie to one image. A compose service or Kubernetes container whose
+    own command runs a server is flagged when it has no health check of its
+    own and its image has none.
 
 Why is this bad
     Without a health check the platform only knows the process exists. A worker
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -72,14 +77,100 @@ class NoHealthcheck(Check):
             HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
             CMD ["gunicorn", "app:app"]
             """}, title="a HEALTHCHECK"),
+        Example({"api/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+            """, "admin/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "admin:app", "--host", "0.0.0.0"]
+            """, "docker-compose.yml": """
+            services:
+              api:
+                build: ./api
+                healthcheck:
+                  test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
+              admin:
+                build: ./admin
+              admin-replica:
+                build: ./admin
+            """}, expect=["docker-compose.yml:6", "docker-compose.yml:8"],
+            title="one service's healthcheck does not excuse another's; reported at each service"),
+        Example({"api/Dockerfile": """
+            FROM python:3.12-slim
+            HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+            CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+            """, "docker-compose.yml": """
+            services:
+              api:
+                build: ./api
+                command: gunicorn app:app --bind 0.0.0.0:8000 -w 4
+              worker:
+                build: ./worker
+                command: celery -A app.worker worker
+              web:
+                image: nginx:1.27
+            """, "worker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
+            """, "docker-compose.dev.yml": """
+            services:
+              api:
+                build: ./admin
+                command: uvicorn app:app --host 0.0.0.0 --reload
+            """}, title="the image's HEALTHCHECK covers the compose service; a service running a worker; a dev file"),
     )
 
     def run(self, project: Project):
-        if project.probes:
-            return
+        probes = project.probes
+        in_image = {p.path for p in probes if p.platform == "Dockerfile"}
+        platform_wide = any(p.platform not in ("Dockerfile", "compose", "Kubernetes") for p in probes)
+        kubernetes = {(p.path, p.owner) for p in probes if p.platform == "Kubernetes"}
+        services = [s for s in project.compose_services if not s.development]
+        flagged: set[tuple[str, str]] = set()
         for start in project.start_commands:
-            if start.origin != "Dockerfile" or start.server is None or start.dockerfile is None or not start.production:
+            if start.server is None or not start.production:
                 continue
-            yield self.finding(start.path, start.span,
-                               f"the image starts {start.server.label} but has no HEALTHCHECK, and the repository "
-                               f"declares no health probe")
+            if start.origin == "Dockerfile" and start.dockerfile is not None:
+                if start.path in in_image:
+                    continue
+                image_stages = {stage.index for stage in start.dockerfile.shipped_stages()}
+                builders = [s for s in services if s.dockerfile == start.path and s.stage in image_stages]
+                if builders:  # reported where the user adds it: each compose service running this image
+                    for service in builders:  # one with its own command is judged by what that runs
+                        if not service.healthcheck and not service.overrides and \
+                                (service.path, service.name) not in flagged:
+                            flagged.add((service.path, service.name))
+                            yield self._service_finding(service, start.server.label, start.dockerfile)
+                    continue
+                if platform_wide or kubernetes:
+                    continue
+                yield self.finding(start.path, start.span,
+                                   f"the image starts {start.server.label} but has no HEALTHCHECK, and the repository "
+                                   f"declares no health probe", related=[self._final_from(start.dockerfile)])
+            elif start.origin == "compose":
+                service = next((s for s in services if s.path == start.path and s.name == start.process), None)
+                if service is None or service.healthcheck or (service.path, service.name) in flagged:
+                    continue
+                if service.dockerfile in in_image or (not service.dockerfile and (in_image or platform_wide)):
+                    continue  # its image has a HEALTHCHECK (a pulled image may have one readycheck cannot see)
+                flagged.add((service.path, service.name))
+                built = next((d for d in project.dockerfiles if d.path == service.dockerfile), None)
+                yield self._service_finding(service, start.server.label, built)
+            elif start.origin == "Kubernetes":
+                owner = start.process
+                if (start.path, owner) not in kubernetes and not in_image and not platform_wide:
+                    yield self.finding(start.path, start.span,
+                                       f"{start.label} starts {start.server.label} without a liveness or readiness "
+                                       f"probe")
+
+    def _service_finding(self, service, server: str, dockerfile=None):
+        return self.finding(service.path, service.span,
+                            f"compose service {service.name} runs {server} without a `healthcheck:`, and its image "
+                            f"has no HEALTHCHECK", related=[self._final_from(dockerfile)] if dockerfile else [])
+
+    @staticmethod
+    def _final_from(dockerfile):
+        """The final stage's FROM: where a HEALTHCHECK for the image goes."""
+        stage = dockerfile.final_stage
+        return Related(dockerfile.path, dockerfile.span_of(stage.from_instruction, stage.image),
+                       "the image, without HEALTHCHECK")

@@ -63,10 +63,11 @@ class PipCacheInImage(Check):
             RUN --mount=type=cache,target=/root/.cache/pip pip install gunicorn
             RUN pip install uvicorn && rm -rf /root/.cache/pip
             RUN pip install --no-cache httpx
+            RUN uv pip install --system --no-cache-dir -r requirements.txt
             RUN --mount=type=cache,target=/root/.cache/uv \\
                 --mount=type=bind,source=uv.lock,target=uv.lock \\
                 uv sync --frozen
-            """}, title="builder stage, --no-cache-dir, cache mount, cleanup, UV_NO_CACHE"),
+            """}, title="builder stage, --no-cache-dir (uv's alias too), cache mount, cleanup, UV_NO_CACHE"),
     )
 
     def run(self, project: Project):
@@ -91,7 +92,9 @@ class PipCacheInImage(Check):
                         if installer == "pip" and (any(t in ("--no-cache-dir", "--no-cache") for t in texts)
                                                    or "PIP_NO_CACHE_DIR" in env):
                             continue
-                        if installer == "uv" and ("--no-cache" in texts or "-n" in texts or "UV_NO_CACHE" in env):
+                        # uv takes pip's --no-cache-dir as an alias of its --no-cache.
+                        if installer == "uv" and ({"--no-cache", "--no-cache-dir", "-n"} & set(texts)
+                                                  or "UV_NO_CACHE" in env):
                             continue
                         if installer not in ("pip", "uv"):
                             continue

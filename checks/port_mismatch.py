@@ -88,9 +88,12 @@ class PortMismatch(Check):
     def run(self, project: Project):
         for start, server in project.production_servers():
             _, port, setting = server.host_port()
-            if setting is not None and port is None:
-                bound = setting.value.rsplit(":", 1)[-1] if setting.value.count(":") else setting.value
-                port = _port(start.resolve_env(bound))
+            setting = server.settings.get("bind") or server.settings.get("port") or setting
+            if setting is not None and (port is None or "$" in setting.value):
+                # $PORT, or ${PORT:-8000} whose default counts only when the environment sets no PORT
+                bound = setting.value.rsplit(":", 1)[-1] if setting.value.count(":") and \
+                    not setting.value.startswith("$") else setting.value
+                port = _port(start.resolve_env(bound)) or port
             if start.origin == "Procfile" and port is not None and setting is not None \
                     and "PORT" not in setting.value and setting.source == "command line":
                 yield self.finding(setting.path, setting.span,

@@ -7,6 +7,9 @@ What it does
     ``FROM`` an earlier stage inherits that stage's user. Images that already
     run as a non-root user (``*:nonroot`` distroless, Chainguard) and start
     commands that drop privileges with ``gosu``/``su-exec``/``setpriv`` pass.
+    An image with no ``CMD``/``ENTRYPOINT`` of its own, built FROM a generic
+    base (python, debian, alpine), that no compose service or platform runs is
+    a library's convenience or build image: info only.
 
 Why is this bad
     Docker runs the process as root unless told otherwise. A remote code
@@ -44,7 +47,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, canonicalize_name, is_development_path
+from readycheck.api import Check, Example, FileKind, Severity, canonicalize_name, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Project, Stage
@@ -80,6 +83,11 @@ def _resolve(value: str, dockerfile: Dockerfile, stage: Stage) -> str | None:
                 if key == name and eq:
                     return default.strip("\"'")
     return None
+
+
+#: Base images whose own CMD starts no service (a Python prompt, a shell): an image built FROM one
+#: without a CMD of its own runs nothing.
+GENERIC_BASES = ("python", "debian", "ubuntu", "alpine", "busybox", "buildpack-deps")
 
 
 class RootUserInFinalStage(Check):
@@ -213,6 +221,19 @@ class RootUserInFinalStage(Check):
             """, "logs/Dockerfile": """
             FROM kibana:5
             """}, title="official images that set a non-root USER or drop root in their entrypoint"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            RUN pip install --no-cache-dir mylib==1.0
+            """, "server/Dockerfile": """
+            FROM python:3.12-slim
+            RUN pip install --no-cache-dir mylib==1.0
+            """, "docker-compose.yml": """
+            services:
+              api:
+                build: ./server
+                command: mylib serve
+            """}, expect=["Dockerfile:1:info", "server/Dockerfile:1"],
+            title="an image with no CMD that nothing runs is only info; one a compose service runs is judged"),
     )
 
     def run(self, project: Project):
@@ -226,6 +247,19 @@ class RootUserInFinalStage(Check):
             _non_root(d, *effective[d.path]) for d in project.dockerfiles
             if d.path in effective and not is_development_path(d.path)
             and not _is_own_image(effective[d.path][1], own_names))
+        # An image that declares no CMD/ENTRYPOINT (nor inherits a known one) and that no compose service
+        # runs is a library's convenience or build image, not a running service: info only.
+        started = {start.path for start in project.start_commands if start.origin == "Dockerfile"}
+        started |= {d.path for d in project.dockerfiles if d.final_stage is not None and any(
+            inst.keyword in ("CMD", "ENTRYPOINT") for s in d.shipped_stages() for inst in s.instructions)}
+        started |= {d.path for d in project.dockerfiles if d.final_stage is not None and
+                    not d.shipped_stages()[0].resolved_image.lower().split("/")[-1].startswith(GENERIC_BASES)}
+        built = {service.dockerfile for service in project.compose_services if service.dockerfile}
+        # A platform that starts containers with its own command (Kubernetes, fly, render) may run any image.
+        platform_runs = any(start.origin not in ("Dockerfile", "compose", "Procfile", "Makefile")
+                            for start in project.start_commands)
+        # ... and a compose file readycheck cannot read (a Jinja template) may run any of them.
+        platform_runs = platform_runs or any(project.yaml_documents(f) is None for f in project.files(FileKind.COMPOSE))
         for dockerfile in project.dockerfiles:
             stage = dockerfile.final_stage
             if stage is None or dockerfile.path in drops_privileges:
@@ -241,8 +275,11 @@ class RootUserInFinalStage(Check):
                 if own_image_is_non_root and _is_own_image(owner, own_names):
                     continue
                 image = stage.image or "scratch"
+                idle = not platform_runs and dockerfile.path not in started and dockerfile.path not in built
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
-                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root")
+                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root"
+                                   + (" (the image has no CMD and nothing here runs it as a service)" if idle else ""),
+                                   severity=Severity.INFO if idle else None)
                 continue
             raw = user_inst.value.strip()
             user = _resolve(_user_name(raw), dockerfile, owner)

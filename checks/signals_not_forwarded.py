@@ -1,4 +1,4 @@
-"""RC204 signals-not-forwarded: the server is not PID 1, so SIGTERM never reaches it.
+r"""RC204 signals-not-forwarded: the server is not PID 1, so SIGTERM never reaches it.
 
 What it does
     Flags a production server started by a shell that stays in front of it:
@@ -22,6 +22,31 @@ Use instead
     CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
     # start.sh:  exec uvicorn app.main:app
 
+Details
+    Whether `sh -c "alembic upgrade head && uvicorn ..."` leaves the shell as PID 1 depends on
+    the shell that `/bin/sh` is in the image, so RC204 reads the image: the Dockerfile's base
+    image, a compose service's `image:` or the Dockerfile its `build:` builds, a container's
+    `image`. The table was measured by running each shell (Debian 12's dash 0.5.12, bash 5.2.15,
+    busybox 1.35 ash) with a `-c` string, and with a script file, whose last command prints its
+    own PID (`python3 -c "import os; print(os.getpid())"`), compared with the PID of the shell
+    process that was started: the same PID means the shell exec'd the command.
+
+    | last command of ...                      | dash (`/bin/sh` of Debian, Ubuntu, `python:*-slim`) | bash | busybox ash (`/bin/sh` of Alpine) |
+    |------------------------------------------|------|------|------|
+    | `-c "b"`                                 | fork | exec | exec |
+    | `-c "a; b"`, `-c "a && b"`, newlines     | fork | exec | exec |
+    | `-c "set -e; a && b"`                    | fork | fork | exec |
+    | `-c "b 2>&1"` (a redirection)            | fork | fork | exec |
+    | `-c "if x; then b; fi"`, `(b)`, `{ b; }` | fork | fork | exec |
+    | `-c "a & b"`                             | fork | fork | exec |
+    | `-c "trap ... TERM; b"`, `-c "a \| b"`   | fork | fork | fork |
+    | a script file ending in `b`              | fork | fork | fork |
+
+    So a shell-form `CMD` or `sh -c` ending in the server is fine on `python:3.12-alpine` and
+    flagged on `python:3.12-slim`, even for a lone command; `bash -c` is fine when it ends in a
+    plain command. With an image readycheck does not know, only a string of several commands
+    is flagged. Wrapper scripts always need `exec`.
+
 Fix safety
     Safe for ``CMD``: a shell-form ``CMD`` of one literal command (no variables, quoting,
     operators or globs) rewritten in exec form runs the same program with the same
@@ -34,12 +59,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, image_shell, shell_execs_last
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
 FORWARDING_INITS = {"dumb-init", "catatonit"}
+
+
+#: Shell programs that are one known shell whatever the image ("sh" is the image's /bin/sh).
+_NAMED_SHELLS = {"bash": "bash", "dash": "dash", "ash": "busybox"}
+
+
+def _shell_execs(start, command) -> tuple[bool | None, str]:
+    """(whether the shell of a ``-c`` string or shell-form command execs the server, the shell's name)."""
+    program = command.shell_program
+    shell = _NAMED_SHELLS.get(program) or (image_shell(start.image) if program == "sh" and start.image else None)
+    if shell is None:
+        return None, ""
+    if not command.shell_last:
+        return False, shell
+    return shell_execs_last(shell, set(command.shell_blockers)), shell
 
 
 def _forwarding_init(words: list[str]) -> bool:
@@ -95,6 +135,39 @@ class SignalsNotForwarded(Check):
               worker:
                 command: ["dumb-init", "sh", "-c", "sleep 1; uvicorn app.main:app"]
             """}, title="exec, exec in a script, dumb-init, Procfile"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["sh", "-c", "uvicorn app.main:app --host 0.0.0.0"]
+            """}, expect=["Dockerfile:2"], title="sh -c of one command on a Debian image: dash does not exec it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-alpine
+            CMD ["bash", "-c", "set -e; alembic upgrade head && uvicorn app.main:app --host 0.0.0.0"]
+            """}, expect=["Dockerfile:2"], title="bash -c ending an && list under set -e: bash does not exec it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-alpine
+            CMD alembic upgrade head && gunicorn app.main:app --bind 0.0.0.0:8000
+            """, "worker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["bash", "-c", "alembic upgrade head && exec gunicorn app.main:app"]
+            """, "api/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["bash", "-c", "python wait_for_db.py && gunicorn app.main:app --bind 0.0.0.0:8000"]
+            """}, title="alpine's busybox and bash exec the last command of a -c string"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY web.conf /etc/supervisor/conf.d/web.conf
+            CMD ["supervisord", "-n"]
+            """, "web.conf": "[program:web]\ncommand=gunicorn app.main:app --bind 0.0.0.0:8000\n",
+            "docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: ["bash", "-c", "wait-for-it db:5432\\nexec supervisord -n"]
+              admin:
+                build: .
+                command: ["bash", "-c", "wait-for-it db:5432\\nsupervisord -n\\nsupervisorctl restart"]
+            """}, expect=["docker-compose.yml:7"],
+            title="supervisord starts the server: exec supervisord is fine, a bash that stays in front of it is not"),
     )
 
     def run(self, project: Project):
@@ -103,20 +176,36 @@ class SignalsNotForwarded(Check):
             if server is None or start.role != "boot":
                 continue
             command = server.command
+            manager = None
+            if command.managed_by:  # supervisord/honcho start the server: judge what starts the manager
+                at = next((i for i, c in enumerate(start.chain) if c is command), 0)
+                manager = next((c for c in reversed(start.chain[:at]) if c.program == command.managed_by), None)
+                command = manager if manager is not None and not command.shell else command
             if command.exec_ or not command.shell:
                 continue
             if any(_forwarding_init(c.words) for c in start.chain):
                 continue
             severity = Severity.INFO if start.development else None
+            execs, shell = _shell_execs(start, command) if command.shell.startswith(("shell-form", "sh -c")) \
+                else (None, "")
+            if execs:
+                continue  # this image's shell replaces itself with the server (see the table above)
+            measured = f" ({shell} is /bin/sh in {start.image} and does not exec it)" \
+                if shell and command.shell_program == "sh" else (f" ({shell} does not exec it)" if shell else "")
             if command.shell.startswith("shell-form"):
                 keyword = command.shell.split()[-1]
                 yield self.finding(start.path, start.span,
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
-                                   f"SIGTERM", severity=severity)
-            elif command.shell == "sh -c" and command.shell_commands > 1:
-                yield self.finding(server.program.path, server.program.span,
-                                   f"`sh -c` runs {server.name} after other commands without `exec`: the shell stays "
-                                   f"PID 1 and {server.name} never receives SIGTERM", severity=severity)
+                                   f"SIGTERM{measured}", severity=severity)
+            elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
+                runs = f"{command.program} (which starts {server.name})" if command is manager else server.name
+                token = command.argv[command.program_index()] if command is manager else server.program
+                related = [Related(command.shell_word.path, command.shell_word.span, "the shell that stays PID 1")] \
+                    if command.shell_word is not None else []
+                yield self.finding(token.path, token.span,
+                                   f"`{command.shell_program or 'sh'} -c` runs {runs} without `exec`: the "
+                                   f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}",
+                                   severity=severity, related=related)
             elif command.shell != "sh -c":
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "

@@ -60,7 +60,8 @@ class UnpinnedBaseImage(Check):
             RUN pip wheel -w /w fastapi
             FROM python:latest
             COPY --from=builder /w /w
-            """}, expect=["Dockerfile:1", "Dockerfile:3"], title="no tag, latest"),
+            COPY --from=ghcr.io/astral-sh/uv:latest /uv /uvx /bin/
+            """}, expect=["Dockerfile:1", "Dockerfile:3", "Dockerfile:5"], title="no tag, latest, COPY --from an image at latest"),
         Example({"Dockerfile": """
             ARG BASE=python:latest
             FROM ${BASE}
@@ -71,7 +72,9 @@ class UnpinnedBaseImage(Check):
             FROM base
             FROM scratch
             FROM ghcr.io/astral-sh/uv:0.5.11
-            """}, title="tags, an ARG default, an earlier stage, scratch"),
+            COPY --from=ghcr.io/astral-sh/uv:0.5.11 /uv /bin/
+            COPY --from=base /app /app
+            """}, title="tags, an ARG default, an earlier stage, scratch, COPY --from a tagged image"),
         Example({"Dockerfile": "FROM python:3.12-slim\n"}, options={"require-digest": True},
                 expect=["Dockerfile:1"], title="strict mode wants a digest"),
         Example({"Dockerfile": "FROM python:3.12-slim@sha256:" + "a" * 64 + "\n"},
@@ -94,3 +97,15 @@ class UnpinnedBaseImage(Check):
                     yield self.finding(dockerfile.path, span, f"FROM {image} uses {what}: every build may get a different image")
                 elif digest is None and self.options["require-digest"]:
                     yield self.finding(dockerfile.path, span, f"FROM {image} is not pinned by digest (require-digest)")
+            # COPY --from=<image> pulls that image at build time just like FROM does.
+            for stage in dockerfile.stages:
+                for inst in stage.all("COPY"):
+                    image = inst.flags().get("from", "")
+                    if not image or image in names or image.isdigit() or "$" in image or "/" not in image and \
+                            ":" not in image:
+                        continue
+                    repo, tag, digest = split_image(image)
+                    if digest is None and (tag is None or tag == "latest"):
+                        what = "no tag (latest)" if tag is None else "the latest tag"
+                        yield self.finding(dockerfile.path, dockerfile.span_of(inst, image),
+                                           f"COPY --from={image} uses {what}: every build may copy different files")

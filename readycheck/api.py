@@ -17,6 +17,8 @@ _WHERE = {
     "install_arguments": "readycheck.packages", "install_command": "readycheck.packages",
     "canonicalize_name": "readycheck.packages",
     "Edit": "readycheck.fixes", "Fix": "readycheck.fixes", "Applicability": "readycheck.fixes",
+    "image_shell": "readycheck.images", "shell_execs_last": "readycheck.images",
+    "is_database_image": "readycheck.images",
     "database_access": "readycheck.dbaccess",
     "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",

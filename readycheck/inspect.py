@@ -9,11 +9,16 @@ paths. Environment variables are listed by name only: values may be secrets.
 from __future__ import annotations
 
 import json
+import re
 from typing import IO
 
 from readycheck import __version__
 from readycheck.findings import Span
 from readycheck.project import Project
+
+
+#: Steps started by a process manager or inherited from a base image: the text report says by what.
+_MANAGED = re.compile(r"^(supervisord |systemd |s6 service |honcho |foreman |overmind |hivemind )|\(base image: ")
 
 
 def _where(path: str, span: Span) -> dict:
@@ -38,7 +43,9 @@ def model(project: Project, root_label: str) -> dict:
         if server is not None:
             host, port, setting = server.host_port()
             if port is None and setting is not None:  # "$PORT": say so rather than "None"
-                port = setting.value.rsplit(":", 1)[-1] if ":" in setting.value else setting.value
+                bind = server.settings.get("bind")
+                given = server.settings.get("port")
+                port = bind.value.rsplit(":", 1)[-1] if bind is not None else (given.value if given else None)
             entry["server"] = {
                 "name": server.label,
                 "target": server.target.text if server.target else None,
@@ -46,6 +53,9 @@ def model(project: Project, root_label: str) -> dict:
                 "settings": {name: {"value": s.value, "source": s.source, **_where(s.path, s.span)}
                              for name, s in sorted(server.settings.items())},
                 **_where(server.program.path, server.program.span),
+                "entry": {"call": server.entry.text, "via": server.entry_via, **_where(server.entry.path,
+                                                                                         server.entry.span)}
+                if server.entry is not None else None,
             }
         starts.append(entry)
     service = {a.key for a in project.service_apps}
@@ -119,10 +129,14 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
         lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
         for step in start["chain"]:
             marker = "exec " if step["exec"] else ""
-            lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}")
+            started_by = f"  [{step['via']}]" if _MANAGED.match(step["via"] or "") else ""
+            lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}{started_by}")
         server = start["server"]
         if server:
             lines.append(f"    server: {server['name']} {server['target'] or ''}  listens {server['host']}:{server['port']}")
+            if server["entry"]:
+                entry = server["entry"]
+                lines.append(f"      started by {entry['call']} at {entry['path']}:{entry['line']}  ({entry['via']})")
             for name, setting in server["settings"].items():
                 lines.append(f"      {name} = {setting['value']}  ({setting['source']}, "
                              f"{setting['path']}:{setting['line']})")

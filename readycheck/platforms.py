@@ -357,6 +357,7 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                                readable(f"{doc.get('kind')} {name}/{cname}"), role, chain, env, ports, replicas_token)
                 if start:
                     start.cpu_limit = _cpu(source, container)
+                    start.image = str(container.get("image") or "")
                     starts.append(start)
     return starts
 
@@ -376,6 +377,33 @@ def _cpu(source: SourceFile, container: dict) -> Token | None:
                     continue
             return Token(str(cores), source.path, _key_span(source, table, "cpu"))
     return None
+
+
+# ------------------------------------------------------------------ systemd
+
+
+def from_systemd(project: "Project", source: SourceFile) -> list[StartCommand]:
+    """A service unit on a VM: ``ExecStartPre=`` lines run before ``ExecStart=`` on every start
+    (a migration there runs at boot), each run without a shell, in ``WorkingDirectory=``."""
+    from readycheck.processmanagers import is_systemd_service, systemd_unit
+
+    if not is_systemd_service(source):
+        return []
+    entries = systemd_unit(source)
+    main = next((e for e in entries if e.role == "boot"), None)
+    if main is None:
+        return []
+    expander = _Expander(project, _ScriptResolver(project, source.directory, [], main.directory or "/"))
+    chain: list[Command] = []
+    for entry in entries:
+        for simple in parse_commands(entry.command, base=entry.offset):
+            chain += expander.from_words(_words_to_tokens(source, simple.words), f"systemd {entry.name}",
+                                         {**entry.environment, **simple.env})
+    span = source.index.span(main.offset, main.offset + len(main.command.split(" ", 1)[0]))
+    name = source.name.rsplit(".", 1)[0]
+    start = _start(project, source, span, "systemd", name, "boot", chain,
+                   {k: Token(v, source.path, span) for k, v in main.environment.items()})
+    return [start] if start else []
 
 
 # ------------------------------------------------------------------ Makefile

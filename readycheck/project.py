@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
-    from readycheck.startcommands import Server, StartCommand
+    from readycheck.startcommands import ComposeService, Server, StartCommand
     from readycheck.probes import Probe
     from readycheck.migrations import MigrationModel
     from readycheck.reachability import Reachability
@@ -37,7 +37,7 @@ T = TypeVar("T")
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
 DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                    FileKind.RAILWAY, FileKind.APP_YAML)
+                    FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
 #: Files a start command or a health probe can come from (shell scripts are reached
 #: only through these): without any, none of their readers is loaded.
 START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
@@ -48,6 +48,7 @@ class Project:
         self.root = root
         self.all_files = files
         self._by_path = {f.path: f for f in files}
+        self._kinds_settled = False
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
@@ -70,8 +71,44 @@ class Project:
                 by_name.setdefault(source.name, []).append(source)
         return by_name.get(name, [])
 
+    def files_below(self, folder: str) -> list[SourceFile]:
+        """Every file inside a folder ('' for the whole repository), in path order."""
+        if not folder or folder == ".":
+            return list(self.all_files)
+        prefix = folder.rstrip("/") + "/"
+        return [f for f in self.all_files if f.path.startswith(prefix)]
+
+    def has_python_below(self, folder: str) -> bool:
+        """True when a folder ('' for the root) holds Python code or packaging (a .py file,
+        pyproject.toml, requirements, Pipfile) at any depth: a build context of a Python image."""
+        folders = self.__dict__.get("_python_folders")
+        if folders is None:
+            folders = self.__dict__["_python_folders"] = set()
+            kinds = (FileKind.PYTHON, FileKind.PYPROJECT, FileKind.REQUIREMENTS, FileKind.PIPFILE)
+            for source in self.all_files:
+                if source.kind in kinds:
+                    parts = source.path.split("/")[:-1]
+                    for i in range(len(parts), -1, -1):
+                        ancestor = "/".join(parts[:i])
+                        if ancestor in folders:
+                            break
+                        folders.add(ancestor)
+        return folder.strip("/") in folders
+
     def files(self, *kinds: FileKind) -> list[SourceFile]:
+        if not self._kinds_settled and kinds != (FileKind.PYTHON,):
+            self._settle_kinds()
         return [f for f in self.all_files if f.kind in kinds]
+
+    def _settle_kinds(self) -> None:
+        """Compose files and Dockerfiles known by their content or by the commands that use them
+        (readycheck.deployrefs), before any reader asks for files by kind."""
+        self._kinds_settled = True
+        if not any(f.kind in (FileKind.YAML, FileKind.OTHER) for f in self.all_files):
+            return
+        from readycheck.deployrefs import reclassify
+
+        reclassify(self.all_files, self._by_path, self.yaml_documents)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -201,6 +238,8 @@ class Project:
                 starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
         for source in self.files(FileKind.MAKEFILE):
             starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
+        for source in self.files(FileKind.SYSTEMD):
+            starts += self._guarded(source.path, lambda: platforms.from_systemd(self, source), "systemd unit")
         return starts
 
     def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
@@ -305,6 +344,18 @@ class Project:
             return [""]
         return [own] if here > root else [own, ""]
 
+    def dockerignore(self, dockerfile: "Dockerfile", context: str) -> SourceFile | None:
+        """The .dockerignore BuildKit reads for a Dockerfile built from a context:
+        ``<Dockerfile>.dockerignore`` first, then ``.dockerignore`` at the context root."""
+        import posixpath
+
+        for name in (f"{dockerfile.path}.dockerignore", posixpath.join(context, ".dockerignore") if context
+                     else ".dockerignore"):
+            found = self.file(name)
+            if found is not None:
+                return found
+        return None
+
     def _compose_contexts(self) -> dict[str, str]:
         """Dockerfile path -> build context, as compose files declare them
         (``build: ./api`` or ``build: {context: ., dockerfile: docker/Dockerfile}``)."""
@@ -372,6 +423,15 @@ class Project:
                 out += [(start.label, var, token, start.development) for var, token in start.env.items()
                         if token.span.line > 0 and token.text != "$PORT"]
         return out
+
+    @cached_property
+    def compose_services(self) -> list["ComposeService"]:
+        """Every compose service, with the Dockerfile it builds and whether it has a healthcheck."""
+        if not self.files(FileKind.COMPOSE):
+            return []
+        from readycheck.startcommands import compose_services
+
+        return self._guarded("compose", lambda: compose_services(self))
 
     @cached_property
     def probes(self) -> list["Probe"]:

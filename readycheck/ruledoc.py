@@ -14,6 +14,8 @@ A check documents itself as ruff's rules do, in sections::
         CMD ["gunicorn", "app:app"]
     Use instead
         ...
+    Details
+        (optional, Markdown shown as written: a table of measurements)
     References
         https://...
 
@@ -35,9 +37,11 @@ if TYPE_CHECKING:
     from readycheck.check import Check
 
 #: "Fix safety" (as in ruff's rule docs): whether the autofix is safe (--fix) or unsafe (--unsafe-fixes), and why.
-SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix safety", "References")
+SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Details", "Fix safety", "References")
 #: Sections whose body is code or configuration, shown verbatim.
 CODE_SECTIONS = ("Example", "Use instead")
+#: Sections written in Markdown (a table of measurements), shown as written.
+MARKDOWN_SECTIONS = ("Details",)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ def markdown(check: type["Check"]) -> str:
             continue
         heading = "Why it matters" if name == "Why is this bad" else name
         lines += ["", f"### {heading}", ""]
-        lines += ["```", body, "```"] if name in CODE_SECTIONS else [_prose_markdown(body)]
+        lines += ["```", body, "```"] if name in CODE_SECTIONS else \
+            [body] if name in MARKDOWN_SECTIONS else [_prose_markdown(body)]
     lines += ["", "### How to fix", "", check.fix]
     flagged = next((e for e in check.examples if e.flags), None)
     clean = next((e for e in check.examples if not e.flags), None)

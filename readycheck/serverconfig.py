@@ -56,7 +56,12 @@ class Setting:
 
 
 def as_int(text: str) -> int | None:
+    """The number a setting holds: ``8000``, or the default of ``${API_PORT:-8000}`` (what the
+    shell uses when the variable is unset)."""
     text = text.strip().strip("\"'")
+    default = re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-(\d+)\}", text)
+    if default is not None:
+        return int(default.group(1))
     return int(text) if re.fullmatch(r"\d+", text) else None
 
 
@@ -68,6 +73,9 @@ def split_bind(bind: str) -> tuple[str | None, int | None]:
     if bind.startswith("["):
         host, _, port = bind[1:].partition("]")
         port = port.lstrip(":")
+    elif "${" in bind and bind.index("${") > 0 and bind[bind.index("${") - 1] == ":":  # 0.0.0.0:${PORT:-8000}
+        at = bind.index("${")
+        host, port = bind[:at - 1], bind[at:]
     elif bind.count(":") == 1:
         host, _, port = bind.partition(":")
     else:

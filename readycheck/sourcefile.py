@@ -35,6 +35,7 @@ class FileKind(enum.Enum):
     PIPFILE = "pipfile"
     PYTHON = "python"
     MAKEFILE = "makefile"
+    SYSTEMD = "systemd"  # a systemd unit (``myapp.service``)
     OTHER = "other"
 
 
@@ -92,6 +93,8 @@ def classify(relpath: str) -> FileKind:
         return FileKind.YAML
     if lower in ("makefile", "gnumakefile"):
         return FileKind.MAKEFILE
+    if lower.endswith(".service"):
+        return FileKind.SYSTEMD
     return FileKind.OTHER
 
 

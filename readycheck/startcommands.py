@@ -14,17 +14,22 @@ away from the Dockerfile.
 
 from __future__ import annotations
 
+import configparser
+import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from readycheck.findings import Span
-from readycheck.parsers.dockerfile import Dockerfile, Instruction
+from readycheck.images import BaseImage, base_image
+from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
 from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
-from readycheck.parsers.shell import Word, parse_commands
-from readycheck.sourcefile import _DEV_WORDS, SourceFile, UnreadableFile, is_development_path  # noqa: F401
+from readycheck.parsers.shell import Word, exec_blockers, parse_commands
+from readycheck.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
+                                        SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf)
+from readycheck.sourcefile import _DEV_WORDS, FileKind, SourceFile, UnreadableFile, is_development_path  # noqa: F401
 
 if TYPE_CHECKING:
     from readycheck.project import Project
@@ -74,6 +79,17 @@ class Command:
     shell: str = ""
     #: How many commands that shell runs (a shell running one command may exec it; more, it must stay).
     shell_commands: int = 0
+    #: The shell program of an ``sh -c``/``bash -c``/shell-form command ("sh", "bash", ...), whether this
+    #: command is the last one of that string, and what in the string can stop the shell from exec-ing
+    #: it (see parsers.shell.exec_blockers and images.SHELL_EXECS).
+    shell_program: str = ""
+    shell_last: bool = False
+    shell_blockers: frozenset[str] = frozenset()
+    #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
+    #: around the manager, so no shell of that string stands in front of it.
+    managed_by: str = ""
+    #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
+    shell_word: Token | None = None
 
     @property
     def words(self) -> list[str]:
@@ -143,6 +159,10 @@ class Server:
     #: False when a config file named on the command line (``-c "$GUNICORN_CONF"``) could not be
     #: read: any setting missing above may be set there, so no default can be assumed.
     settings_complete: bool = True
+    #: For a server started from Python (a console script's ``uvicorn.run(...)``): that call, and how
+    #: the start command reaches it ("console script myapp = myapp.cli:app: serve() in myapp/cli.py").
+    entry: Token | None = None
+    entry_via: str = ""
 
     @property
     def label(self) -> str:
@@ -186,6 +206,9 @@ class StartCommand:
     replicas: Token | None = None
     #: CPU cores the container may use, when declared (Kubernetes resources).
     cpu_limit: Token | None = None
+    #: The image the process runs in, when known: the Dockerfile's external base image, a compose
+    #: service's or a container's ``image`` (what decides which shell ``/bin/sh`` is).
+    image: str = ""
 
     @property
     def label(self) -> str:
@@ -264,6 +287,36 @@ class _ScriptResolver:
         self.copies = copies  # (repo source path, container destination)
         self.workdir = workdir or "/"
 
+    def at(self, workdir: str) -> "_ScriptResolver":
+        """The same image seen from another working directory (a supervisord ``directory=``)."""
+        if not workdir or workdir == self.workdir or "$" in workdir or "%(" in workdir:
+            return self
+        return _ScriptResolver(self.project, self.context_dir, self.copies,
+                               posixpath.normpath(posixpath.join(self.workdir, workdir)))
+
+    def container_path(self, arg: str) -> str:
+        return posixpath.normpath(arg if arg.startswith("/") else posixpath.join(self.workdir, arg))
+
+    def files_in(self, container_dir: str) -> dict[str, SourceFile]:
+        """Container path -> repo file for every file the image has below a folder, through its
+        COPY instructions (a later COPY of the same path wins)."""
+        folder = self.container_path(container_dir).rstrip("/")
+        out: dict[str, SourceFile] = {}
+        for src, dest in self.copies:
+            dest_dir = dest.endswith("/")
+            dest = posixpath.normpath(dest) if dest not in ("/", "") else "/"
+            src_file = self.project.file(src)
+            if src_file is not None:
+                target = posixpath.join(dest, posixpath.basename(src)) if dest_dir else dest
+                if target.startswith(folder + "/"):
+                    out[target] = src_file
+            elif dest == "/" or dest == folder or dest.startswith(folder + "/") or folder.startswith(dest + "/"):
+                for found in self.project.files_below(src):
+                    target = posixpath.join(dest, found.path[len(src) + 1:] if src else found.path)
+                    if target.startswith(folder + "/"):
+                        out[target] = found
+        return out
+
     def resolve(self, arg: str) -> SourceFile | None:
         if not arg or "$" in arg:
             return None
@@ -303,9 +356,11 @@ class _Expander:
 
     MAX_DEPTH = 6
 
-    def __init__(self, project: "Project", resolver: _ScriptResolver) -> None:
+    def __init__(self, project: "Project", resolver: _ScriptResolver, base: "BaseImage | None" = None) -> None:
         self.project = project
         self.resolver = resolver
+        #: The well-known base image the commands run in, whose own entrypoint may be named.
+        self.base = base
 
     def from_words(self, words: list[Token], via: str, env: dict[str, str] | None = None, exec_: bool = False,
                    depth: int = 0, rest: list[Token] | None = None, stack: tuple[str, ...] = ()) -> list[Command]:
@@ -327,7 +382,11 @@ class _Expander:
                 at = next(i for i, w in enumerate(words) if w.text.startswith("-") and "c" in w.text.lstrip("-"))
                 if at + 1 < len(words):
                     # sh -c STRING $0 ARGS...: "$@" inside STRING are the ARGS.
-                    return self.from_string(words[at + 1], via, env, depth + 1, words[at + 3:], stack)
+                    commands = self.from_string(words[at + 1], via, env, depth + 1, words[at + 3:], stack, program)
+                    for command in commands:
+                        if command.shell == "sh -c" and command.shell_word is None:
+                            command.shell_word = words[0]
+                    return commands
             script = next((w for w in words[1:] if not w.text.startswith("-")), None)
             if script is not None:
                 followed = self.follow(script, via, env, depth, words[words.index(script) + 1:], stack)
@@ -337,22 +396,155 @@ class _Expander:
             followed = self.follow(words[1], via, env, depth, rest, stack)
             if followed is not None:
                 return followed
+        if self.base is not None and len(words) > 1 and self.base.runs_as_given(words[0].text, words[1].text) \
+                and self.resolver.resolve(words[0].text) is None:
+            # The base image's docker-entrypoint.sh execs any command it is not its server's: follow that.
+            return [Command(words[:1], env, via, exec_)] + self.from_words(words[1:], via, env, True, depth + 1,
+                                                                          rest, stack)
         if words[0].text.endswith((".sh", ".bash")) or posixpath.basename(words[0].text) in (
                 "entrypoint", "docker-entrypoint", "start", "run", "prestart"):
             followed = self.follow(words[0], via, env, depth, words[1:], stack)
             if followed is not None:
                 return followed
+        managed = self.process_manager(words, program, via, env, depth, stack)
+        if managed is not None:
+            for command in managed:
+                command.managed_by = command.managed_by or program
+            return [Command(words, env, via, exec_)] + managed
         return [Command(words, env, via, exec_)]
 
     def from_string(self, word: Token, via: str, env: dict[str, str], depth: int, rest: list[Token] | None,
-                    stack: tuple[str, ...]) -> list[Command]:
+                    stack: tuple[str, ...], program: str = "sh") -> list[Command]:
         """The string of ``sh -c "..."``, parsed as a script, positions mapped into the file."""
         source = self.project.file(word.path)
+        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env)
+                  for simple in parse_commands(word.text)]
+        return self.shell_string(groups, word.text, via, env, depth, rest, stack, program)
+
+    def shell_string(self, groups: list[tuple[list[Token], dict[str, str]]], text: str, via: str,
+                     env: dict[str, str], depth: int, rest: list[Token] | None, stack: tuple[str, ...],
+                     program: str = "sh", shell: str = "sh -c") -> list[Command]:
+        """The commands of a string a shell runs with ``-c``, marked with that shell, whether each is
+        the string's last command and what could keep the shell from exec-ing it."""
         commands: list[Command] = []
-        for simple in parse_commands(word.text):
-            tokens = [self._inner_token(word, w, source) for w in simple.words]
-            commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth, rest, stack)
-        return mark_shell(commands, "sh -c")
+        last: list[Command] = []
+        for tokens, own_env in groups:
+            last = self.from_words(tokens, via, {**env, **own_env}, False, depth, rest, stack)
+            commands += last
+        mark_shell(commands, shell, program, frozenset(exec_blockers(text)), last)
+        return commands
+
+    def process_manager(self, words: list[Token], program: str, via: str, env: dict[str, str], depth: int,
+                        stack: tuple[str, ...]) -> list[Command] | None:
+        """What supervisord, honcho/foreman or s6-overlay's ``/init`` start (None: not one of them)."""
+        if program == "supervisord":
+            return self.supervisord(words, via, env, depth, stack)
+        if program in PROCFILE_RUNNERS and any(w.text == "start" for w in words[1:3]):
+            return self.procfile_runner(words, program, env, depth, stack)
+        if words[0].text == "/init":  # s6-overlay
+            return self.s6_services(env, depth, stack) + self.from_words(words[1:], via, env, False, depth + 1,
+                                                                        None, stack)
+        return None
+
+    def supervisord(self, words: list[Token], via: str, env: dict[str, str], depth: int,
+                    stack: tuple[str, ...]) -> list[Command]:
+        texts = [w.text for w in words]
+        conf_path = ""
+        for i, text in enumerate(texts[1:], start=1):
+            if text in ("-c", "--configuration") and i + 1 < len(texts):
+                conf_path = texts[i + 1]
+            elif text.startswith("--configuration="):
+                conf_path = text.split("=", 1)[1]
+            elif text.startswith("-c") and len(text) > 2:
+                conf_path = text[2:]
+        conf = None
+        for candidate in ([conf_path] if conf_path else list(SUPERVISORD_DEFAULT_CONFS)):
+            conf = self.resolver.resolve(candidate)
+            if conf is not None:
+                conf_path = candidate
+                break
+        confs: list[SourceFile] = []
+        includes: list[tuple[str, str, str]] = []  # (glob, its folder in the image, the conf's folder in the repo)
+        if conf is not None:
+            confs.append(conf)
+            includes += [(g, posixpath.dirname(self.resolver.container_path(conf_path)), conf.directory)
+                         for g in self._supervisord_read(conf, [])[1]]
+        else:  # the distribution's own supervisord.conf, which includes conf.d
+            includes += [(g, "/", "") for g in SUPERVISORD_PACKAGED_INCLUDES]
+        for pattern, folder, repo_folder in includes:
+            container_glob = posixpath.normpath(posixpath.join(folder, pattern))
+            matched = sorted((path, found) for path, found in
+                             self.resolver.files_in(posixpath.dirname(container_glob)).items()
+                             if fnmatch.fnmatchcase(path, container_glob))
+            if not matched and not pattern.startswith("/"):  # not in an image: beside the conf in the repo
+                repo_glob = posixpath.normpath(posixpath.join(repo_folder, pattern))
+                matched = [(f.path, f) for f in self.project.files_below(posixpath.dirname(repo_glob))
+                           if fnmatch.fnmatchcase(f.path, repo_glob)]
+            confs += [found for _, found in matched if found not in confs]
+        commands: list[Command] = []
+        for source in confs:
+            if source.path in stack:
+                continue
+            entries = self._supervisord_read(source, [])[0]
+            for entry in entries:
+                label = f"supervisord [program:{entry.name}]" + (f" x{entry.numprocs}" if entry.numprocs > 1 else "")
+                expander = _Expander(self.project, self.resolver.at(entry.directory))
+                for simple in parse_commands(entry.command, base=entry.offset):
+                    commands += expander.from_words(_words_to_tokens(source, simple.words), label,
+                                                    {**env, **entry.environment, **simple.env}, False, depth + 1,
+                                                    None, stack + (source.path,))
+        return commands
+
+    def _supervisord_read(self, source: SourceFile, default: list) -> tuple[list, list[str]]:
+        try:
+            return supervisord_conf(source)
+        except (configparser.Error, UnreadableFile) as exc:
+            self.project.diagnose(source.path, f"cannot parse supervisord config: {str(exc).splitlines()[0]}")
+            return default, []
+
+    def procfile_runner(self, words: list[Token], program: str, env: dict[str, str], depth: int,
+                        stack: tuple[str, ...]) -> list[Command]:
+        """``honcho start [-f Procfile] [process ...]``: every line of the Procfile, each run by ``sh -c``."""
+        texts = [w.text for w in words]
+        path, wanted = "Procfile", []
+        i = 1
+        while i < len(texts):
+            text = texts[i]
+            if text in ("-f", "--procfile") and i + 1 < len(texts):
+                path = texts[i + 1]
+                i += 2
+                continue
+            if text.startswith("--procfile="):
+                path = text.split("=", 1)[1]
+            elif text.startswith("-") and i + 1 < len(texts) and text in ("-e", "--env", "-d", "--app-root", "-p",
+                                                                         "--port", "-c", "--concurrency"):
+                i += 2
+                continue
+            elif text != "start" and not text.startswith("-"):
+                wanted.append(text)
+            i += 1
+        procfile = self.resolver.resolve(path)
+        if procfile is None or procfile.path in stack:
+            return []
+        commands: list[Command] = []
+        for entry in procfile_entries(procfile):
+            if wanted and entry.name not in wanted:
+                continue
+            groups = [(_words_to_tokens(procfile, simple.words), simple.env)
+                      for simple in parse_commands(entry.command, base=entry.offset)]
+            commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
+                                          depth + 1, None, stack + (procfile.path,))
+        return commands
+
+    def s6_services(self, env: dict[str, str], depth: int, stack: tuple[str, ...]) -> list[Command]:
+        """The ``run`` script of every s6-overlay service the image has."""
+        commands: list[Command] = []
+        for folder in S6_SERVICE_DIRS:
+            for path, script in sorted(self.resolver.files_in(folder).items()):
+                if path.count("/") == folder.count("/") + 2 and path.endswith("/run"):
+                    commands += self.follow_source(script, f"s6 service {path.split('/')[-2]}", env, depth, None,
+                                                   stack) or []
+        return commands
 
     @staticmethod
     def _inner_token(outer: Token, inner: Word, source: SourceFile | None) -> Token:
@@ -372,28 +564,62 @@ class _Expander:
     def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
                stack: tuple[str, ...]) -> list[Command] | None:
         script = self.resolver.resolve(script_word.text)
-        if script is None or script.path in stack:
+        return self.follow_source(script, script.path, env, depth, args, stack) if script is not None else None
+
+    def follow_source(self, script: SourceFile, via: str, env: dict[str, str], depth: int,
+                      args: list[Token] | None, stack: tuple[str, ...]) -> list[Command] | None:
+        if script.path in stack:
             return None
         try:
             text = script.text
         except UnreadableFile:
             return None
-        if text.startswith("#!") and "python" in text.split("\n", 1)[0]:
+        shebang = text.split("\n", 1)[0] if text.startswith("#!") else ""
+        if "python" in shebang:
             return None
         commands: list[Command] = []
+        assigned: dict[str, str] = {}  # CMD="letta server --port $PORT" ... exec $CMD
         for simple in parse_commands(text):
+            if not simple.words:
+                for name, value in simple.env.items():
+                    assigned[name] = _expand_vars(value, assigned)
+                continue
             tokens = [Token(w.text, script.path, script.index.span(w.start, w.end)) for w in simple.words]
-            commands += self.from_words(tokens, script.path, {**env, **simple.env}, False, depth + 1,
+            tokens = _expand_command_variable(tokens, assigned)
+            commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth + 1,
                                         args, stack + (script.path,))
+        if "execlineb" in shebang:  # execline chain-loads: every command replaces the one before
+            for command in commands:
+                command.exec_ = True
+            return commands
         return mark_shell(commands, script.path)
 
 
-def mark_shell(commands: list[Command], shell: str) -> list[Command]:
-    """Record which shell runs commands (the innermost wins) and how many it runs."""
-    own = [c for c in commands if not c.shell]
+def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> list[Token]:
+    """``exec $CMD`` / ``$CMD`` with CMD assigned earlier in the same script: the words of its value
+    (as the shell splits an unquoted expansion), placed where ``$CMD`` is written."""
+    for at, token in enumerate(tokens[:2]):
+        name = token.text[2:-1] if token.text.startswith("${") and token.text.endswith("}") else \
+            token.text[1:] if token.text.startswith("$") else ""
+        if name and name in assigned and (at == 0 or tokens[0].text == "exec"):
+            words = [Token(word, token.path, token.span) for word in assigned[name].split()]
+            return tokens[:at] + words + tokens[at + 1:] if words else tokens
+    return tokens
+
+
+def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
+               last: list[Command] | None = None) -> list[Command]:
+    """Record which shell runs commands (the innermost wins) and how many it runs; for a
+    ``-c`` string, the shell program, what may keep it from exec-ing its last command, and
+    which command that is (the last of ``last``, the commands of the string's last simple command)."""
+    own = [c for c in commands if not c.shell and not c.managed_by]
     for command in own:
         command.shell = shell
         command.shell_commands = len(own)
+        command.shell_program = program
+        command.shell_blockers = blockers
+    if last and last[-1] in own:
+        last[-1].shell_last = True
     return commands
 
 
@@ -420,6 +646,21 @@ def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver |
         if server is not None:
             start.server = server
             server.settings = {**_env_settings(start, server), **server.settings}
+            return start
+    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain):
+        from readycheck.entrypoints import server_from_entry
+
+        for at, command in enumerate(start.chain):
+            found = server_from_entry(project, command)
+            if found is None:
+                continue
+            server, before = found
+            start.chain[at:at] = before  # what the entry point runs first (and an exec'd server line)
+            if server.command is not command:  # os.exec*/subprocess of a server command line
+                server.settings = _settings(project, start, server, resolver)
+            else:
+                server.settings = {**_env_settings(start, server), **server.settings}
+            start.server = server
             return start
     return start
 
@@ -551,30 +792,131 @@ def _python_main_server(project: "Project", command: Command, resolver: "_Script
     return None
 
 
+@dataclass
+class _StageFiles:
+    """What a stage's filesystem holds that readycheck can read: (repo source, path in the image)
+    of every file or folder copied in, its working directory and environment so far."""
+
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _expand_vars(text: str, env: dict[str, str]) -> str:
+    """``$APP_HOME``/``${APP_HOME}`` in a WORKDIR or COPY path, from the stage's ENV and ARG defaults."""
+    if "$" not in text:
+        return text
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?",
+                  lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), text)
+
+
+def stage_parent(dockerfile: Dockerfile, stage: Stage) -> Stage | None:
+    """The earlier stage a stage is built FROM (by name, by its ARG-resolved name, or by index)."""
+    for stage_ref in (stage.image, stage.resolved_image):
+        for other in dockerfile.stages[:stage.index]:
+            if stage_ref and (other.name == stage_ref or (stage_ref.isdigit() and other.index == int(stage_ref))):
+                return other
+    return None
+
+
+def stage_files(project: "Project", dockerfile: Dockerfile, stage: Stage, context: str,
+                memo: dict[int, _StageFiles] | None = None) -> _StageFiles:
+    """The files of a stage: those of the stage it is built FROM, its COPY/ADD from the build context,
+    and its ``COPY --from=<stage>`` of what that stage copied from the context (followed as if copied
+    directly: ``COPY --from=builder /app /app`` brings the builder's ``COPY . /app``)."""
+    memo = {} if memo is None else memo
+    if stage.index in memo:
+        return memo[stage.index]
+    parent = stage_parent(dockerfile, stage)
+    memo[stage.index] = _StageFiles()  # a cycle (never valid) reads as an empty stage
+    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else _StageFiles()
+    state = _StageFiles(list(base.copies), base.workdir, dict(base.env))
+    by_name = {s.name: s for s in dockerfile.stages if s.name}
+    for inst in stage.instructions:
+        if inst.keyword in ("ENV", "ARG"):
+            for key, value, _ in dockerfile.assignments(inst):
+                if value or key not in state.env:
+                    state.env[key] = value
+        elif inst.keyword == "WORKDIR" and inst.arguments():
+            target = _expand_vars(inst.arguments()[0], state.env)
+            state.workdir = posixpath.normpath(target if target.startswith("/") else posixpath.join(state.workdir, target))
+        elif inst.keyword in ("COPY", "ADD"):
+            parts = [_expand_vars(p, state.env) for p in (inst.exec_form() or inst.arguments())]
+            if len(parts) < 2:
+                continue
+            dest = parts[-1]
+            dest = dest if dest.startswith("/") else posixpath.join(state.workdir, dest) + \
+                ("/" if dest.endswith("/") or dest == "." else "")
+            if len(parts) > 2 and not dest.endswith("/"):
+                dest += "/"
+            source_stage = inst.flags().get("from")
+            if source_stage is None:
+                for src in parts[:-1]:
+                    repo_src = posixpath.normpath(posixpath.join(context, src)) if context else posixpath.normpath(src)
+                    state.copies.append(("" if repo_src == "." else repo_src, dest))
+                continue
+            other = by_name.get(source_stage) or (dockerfile.stages[int(source_stage)] if source_stage.isdigit()
+                                                  and int(source_stage) < stage.index else None)
+            if other is None or other.index >= stage.index:
+                continue  # an external image (ghcr.io/astral-sh/uv): nothing of the repository
+            built = stage_files(project, dockerfile, other, context, memo)
+            for src in parts[:-1]:
+                state.copies += _copied_from(project, built, posixpath.normpath(posixpath.join("/", src)), dest)
+    memo[stage.index] = state
+    return state
+
+
+def _copied_from(project: "Project", built: _StageFiles, src: str, dest: str) -> list[tuple[str, str]]:
+    """The (repo source, image path) pairs that ``COPY --from=stage SRC DEST`` brings: each of the
+    stage's own copies that lands under SRC, moved to DEST."""
+    out: list[tuple[str, str]] = []
+    dest_norm = posixpath.normpath(dest) if dest not in ("/", "") else "/"
+    for repo_src, copied_to in built.copies:
+        to = posixpath.normpath(copied_to) if copied_to not in ("/", "") else "/"
+        if project.file(repo_src) is not None:  # one file
+            at = posixpath.join(to, posixpath.basename(repo_src)) if copied_to.endswith("/") else to
+            if at == src:
+                out.append((repo_src, dest))
+            elif at.startswith(src.rstrip("/") + "/"):
+                out.append((repo_src, posixpath.join(dest_norm, at[len(src.rstrip("/")) + 1:])))
+        elif to == src or src == "/" or to.startswith(src.rstrip("/") + "/"):  # a folder inside SRC
+            rest = to[len(src.rstrip("/")):].lstrip("/") if src != "/" else to.lstrip("/")
+            out.append((repo_src, posixpath.join(dest_norm, rest) + "/" if rest else dest_norm + "/"))
+        elif src.startswith(to.rstrip("/") + "/"):  # SRC is inside a copied folder
+            inner = src[len(to.rstrip("/")) + 1:]
+            out.append((posixpath.normpath(posixpath.join(repo_src, inner)) if repo_src else inner, dest))
+    return out
+
+
+def _start_instructions(dockerfile: Dockerfile) -> tuple[Instruction | None, Instruction | None]:
+    """The ENTRYPOINT and CMD the final image runs, inherited through the stages it is built FROM
+    (an ENTRYPOINT set in a later stage resets a CMD set earlier, as Docker does)."""
+    entrypoint = cmd = None
+    for stage in dockerfile.shipped_stages():
+        for inst in stage.instructions:
+            if inst.keyword == "ENTRYPOINT":
+                entrypoint = inst
+                if cmd is not None and cmd.stage != inst.stage:
+                    cmd = None
+            elif inst.keyword == "CMD":
+                cmd = inst
+    return entrypoint, cmd
+
+
 def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCommand]:
     stage = dockerfile.final_stage
     if stage is None:
         return []
-    entrypoint = stage.last("ENTRYPOINT")
-    cmd = stage.last("CMD")
-    if entrypoint is None and cmd is None:
+    entrypoint, cmd = _start_instructions(dockerfile)
+    shipped = dockerfile.shipped_stages()
+    base_ref = shipped[0].resolved_image if shipped else ""
+    inherited = base_image(base_ref) if entrypoint is None and cmd is None else None
+    if entrypoint is None and cmd is None and inherited is None:
         return []
     context = project.build_context(dockerfile)
-    workdir = "/"
-    copies: list[tuple[str, str]] = []
-    for inst in stage.instructions:
-        if inst.keyword == "WORKDIR" and inst.arguments():
-            target = inst.arguments()[0]
-            workdir = target if target.startswith("/") else posixpath.join(workdir, target)
-        elif inst.keyword in ("COPY", "ADD") and "from" not in inst.flags():
-            parts = inst.exec_form() or inst.arguments()
-            if len(parts) >= 2:
-                dest = parts[-1]
-                dest = dest if dest.startswith("/") else posixpath.join(workdir, dest) + ("/" if dest.endswith("/") or dest == "." else "")
-                for src in parts[:-1]:
-                    repo_src = posixpath.normpath(posixpath.join(context, src)) if context else posixpath.normpath(src)
-                    copies.append(("" if repo_src == "." else repo_src, dest + ("/" if len(parts) > 2 and not dest.endswith("/") else "")))
-    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir))
+    files = stage_files(project, dockerfile, stage, context)
+    copies, workdir = files.copies, files.workdir
+    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir), base_image(base_ref))
     source = dockerfile.source
 
     def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
@@ -583,6 +925,9 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
             return [_words_to_tokens(source, exec_words)], False
         return [_words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
 
+    if inherited is not None:
+        return [finish(project, _inherited_start(project, dockerfile, shipped[0], inherited, expander),
+                       expander.resolver)]
     declaring = entrypoint or cmd
     assert declaring is not None
     chain: list[Command] = []
@@ -603,20 +948,57 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
             chain += expander.from_words(words + (cmd_tokens if is_last and not ep_shell else []),
                                          "Dockerfile ENTRYPOINT")
         if ep_shell:
-            mark_shell(chain, "shell-form ENTRYPOINT")
+            mark_shell(chain, "shell-form ENTRYPOINT", "sh", frozenset(exec_blockers(entrypoint.raw_value)),
+                       chain)
     else:
         assert cmd is not None
         cmd_lists, shell_form = words_of(cmd)
+        last: list[Command] = []
         for words in cmd_lists:
-            chain += expander.from_words(words, "Dockerfile CMD")
+            last = expander.from_words(words, "Dockerfile CMD")
+            chain += last
         if shell_form:
-            mark_shell(chain, "shell-form CMD")
+            mark_shell(chain, "shell-form CMD", "sh", frozenset(exec_blockers(cmd.raw_value)), last)
     process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
+    # A final stage named dev/development/debug is a development image (production builds a --target).
+    development = is_development_path(dockerfile.path) or (stage.name or "").lower() in DEVELOPMENT_TARGETS
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
-                         process, "boot", is_development_path(dockerfile.path), chain,
-                         shell_form=shell_form, dockerfile=dockerfile)
+                         process, "boot", development, chain,
+                         shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
     return [finish(project, start, expander.resolver)]
+
+
+def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, inherited: "BaseImage",
+                     expander: "_Expander") -> StartCommand:
+    """The start command an image inherits from a well-known base image (images.BASE_IMAGES), its
+    tokens placed on the FROM line; the base image's own script runs the app's prestart script."""
+    span = dockerfile.span_of(base.from_instruction, base.image)
+    where = lambda text: Token(text, dockerfile.path, span)  # noqa: E731
+    via = f"{base.image} (base image: {inherited.does})"
+    chain: list[Command] = []
+    if inherited.prestart:
+        prestart = expander.resolver.resolve(inherited.prestart)
+        if prestart is not None:
+            chain += expander.follow_source(prestart, prestart.path, {}, 0, None, ()) or []
+    if inherited.entrypoint or inherited.cmd:
+        words = [where(w) for w in inherited.entrypoint + inherited.cmd]
+        if inherited.prestart:  # tiangolo's /start.sh: exec gunicorn -k ... -c /gunicorn_conf.py $APP_MODULE
+            words = [where(w) for w in ("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", "/gunicorn_conf.py",
+                                        "$APP_MODULE")]
+        chain.append(Command(words, {}, via, exec_=True))
+    start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
+                         is_development_path(dockerfile.path), chain, dockerfile=dockerfile, image=base.resolved_image)
+    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
+        worker_class = start.env.get("WORKER_CLASS")
+        if worker_class is not None:
+            chain[-1].argv[2] = worker_class
+        module = start.env.get("APP_MODULE")
+        if module is None:
+            module = where("app.main:app" if expander.resolver.resolve("/app/app/main.py") else "main:app")
+        chain[-1].argv[-1] = module
+    return start
 
 
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
@@ -655,11 +1037,18 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             for name, spec in depends.items():
                 if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
                     oneshot.add(str(name))
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
-    dev_file = is_development_path(source.path)
+    plain = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    dev_file = is_development_path(source.path) or _dev_project_name(doc.get("name"))
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
+        built = compose_build(project, source, service)
+        expander, image = plain, str(service.get("image") or "")
+        if built is not None:
+            dockerfile, stage, context = built
+            files = stage_files(project, dockerfile, stage, context)
+            expander = _Expander(project, _ScriptResolver(project, context, files.copies, files.workdir))
+            image = _external_base(dockerfile, stage).resolved_image
         chain: list[Command] = []
         declared = None
         for key in ("entrypoint", "command"):
@@ -673,16 +1062,118 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         if not chain:
             continue
         profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
-        dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str))
+        dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str)) or \
+            compose_build_target(service).lower() in DEVELOPMENT_TARGETS
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
-        start = StartCommand(source.path, span, "compose", str(name), role, dev, chain)
+        start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
         start.env = _compose_env(source, service.get("environment"))
         replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
         if isinstance(replicas, int):
             start.replicas = Token(str(replicas), source.path, span)
         starts.append(finish(project, start, expander.resolver))
     return starts
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """A compose service, whatever it runs: the image it builds, and whether it has a healthcheck."""
+
+    path: str
+    name: str
+    span: Span  # the service's key
+    dockerfile: str  # the Dockerfile its ``build:`` builds, "" when it runs a pulled ``image:``
+    image: str
+    healthcheck: bool
+    development: bool
+    #: Index of the stage it builds (its ``target``, or the one build args pick); -1 without a build.
+    stage: int = -1
+    #: True when it sets its own ``command``/``entrypoint`` (it does not run the image's CMD).
+    overrides: bool = False
+
+
+def compose_services(project: "Project") -> list[ComposeService]:
+    out: list[ComposeService] = []
+    for source in project.files(FileKind.COMPOSE):
+        doc = (project.yaml_documents(source) or [None])[0]
+        services = doc.get("services") if isinstance(doc, dict) else None
+        if not isinstance(services, dict):
+            continue
+        project_name = doc.get("name")
+        dev_file = is_development_path(source.path) or _dev_project_name(project_name)
+        keys = getattr(services, "keys_at", {})
+        for name, service in services.items():
+            if not isinstance(service, dict):
+                continue
+            built = compose_build(project, source, service)
+            check = service.get("healthcheck")
+            healthy = isinstance(check, dict) and not check.get("disable") and bool(check.get("test"))
+            profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
+            dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str)) or \
+                compose_build_target(service).lower() in DEVELOPMENT_TARGETS
+            key = keys.get(name)
+            span = source.index.span(key.start, key.end) if hasattr(key, "start") else Span(1)
+            out.append(ComposeService(source.path, str(name), span, built[0].path if built else "",
+                                      str(service.get("image") or ""), healthy, dev,
+                                      built[1].index if built else -1,
+                                      service.get("command") is not None or service.get("entrypoint") is not None))
+    return out
+
+
+def _dev_project_name(name: object) -> bool:
+    """A compose project named ``*-dev``/``*-local``/...: a development setup."""
+    return isinstance(name, str) and name.lower().endswith(tuple(f"{sep}{word}" for sep in "-_" for word in (
+        "dev", "local", "development", "debug", "test")))
+
+
+#: Build targets (compose ``build.target``, Dockerfile stage names) that are development images.
+DEVELOPMENT_TARGETS = {"dev", "development", "debug", "local", "test", "testing"}
+
+
+def compose_build_target(service: dict) -> str:
+    build = service.get("build")
+    target = build.get("target") if isinstance(build, dict) else None
+    return target if isinstance(target, str) else ""
+
+
+def compose_build(project: "Project", source: SourceFile, service: dict) -> tuple[Dockerfile, Stage, str] | None:
+    """(Dockerfile, the stage it builds, build context) of a compose service's ``build:``."""
+    build = service.get("build")
+    if isinstance(build, str):
+        build = {"context": build}
+    if not isinstance(build, dict) or not isinstance(build.get("context", "."), str) or \
+            "://" in str(build.get("context", ".")):
+        return None
+    context = posixpath.normpath(posixpath.join(source.directory, build.get("context", ".")))
+    context = "" if context == "." else context
+    name = build.get("dockerfile", "Dockerfile")
+    if not isinstance(name, str) or context.startswith(".."):
+        return None
+    path = posixpath.normpath(posixpath.join(context, name))
+    dockerfile = next((d for d in project.dockerfiles if d.path == path), None)
+    if dockerfile is None or dockerfile.final_stage is None:
+        return None
+    target = compose_build_target(service)
+    stage = next((s for s in dockerfile.stages if target and s.name == target), dockerfile.final_stage)
+    if "$" in stage.image:  # FROM ${SERVER_TYPE}: the build args pick the stage
+        raw = build.get("args")
+        args = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else \
+            dict(str(a).partition("=")[::2] for a in raw if "=" in str(a)) if isinstance(raw, list) else {}
+        chosen = _expand_vars(stage.image, args)
+        stage = next((s for s in dockerfile.stages[:stage.index] if s.name == chosen), stage)
+    return dockerfile, stage, context
+
+
+def _external_base(dockerfile: Dockerfile, stage: Stage) -> Stage:
+    """The first stage of a stage's FROM chain: the one built FROM an external image."""
+    seen = set()
+    while stage.index not in seen:
+        seen.add(stage.index)
+        parent = stage_parent(dockerfile, stage)
+        if parent is None:
+            break
+        stage = parent
+    return stage
 
 
 def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
@@ -738,12 +1229,7 @@ def dockerfile_env_and_ports(dockerfile: Dockerfile) -> tuple[dict[str, Token], 
     stage = dockerfile.final_stage
     if stage is None:
         return env, ports
-    chain = []
-    by_name = {s.name: s for s in dockerfile.stages if s.name}
-    current = stage
-    while current is not None and current not in chain:
-        chain.insert(0, current)
-        current = by_name.get(current.image)
+    chain = dockerfile.shipped_stages()
     source = dockerfile.source
     for part in chain:
         for inst in part.instructions:

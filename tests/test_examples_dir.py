@@ -24,7 +24,7 @@ def test_bad_service_has_every_concern_at_its_line():
         ("RC207", "Dockerfile", 8), ("RC207", "Procfile", 1), ("RC207", "docker-compose.yml", 4),
         ("RC209", "Dockerfile", 8), ("RC209", "Procfile", 1), ("RC209", "docker-compose.yml", 4),
         ("RC104", "Dockerfile", 1), ("RC107", "Dockerfile", 1), ("RC106", "Dockerfile", 4),
-        ("RC116", "Dockerfile", 4), ("RC105", "Dockerfile", 5), ("RC113", "Dockerfile", 8),
+        ("RC116", "Dockerfile", 4), ("RC105", "Dockerfile", 5), ("RC113", "docker-compose.yml", 2),
         ("RC303", "requirements.txt", 2), ("RC602", "app/database.py", 6),
         ("RC603", "docker-compose.yml", 8), ("RC506", "app/main.py", 12),
     }

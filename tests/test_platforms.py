@@ -291,3 +291,316 @@ def test_routers_included_through_a_repo_helper_function(tmp_path):
     (app,) = project.service_apps
     assert sorted(path for path, _ in app.all_routes()) == ["<unknown>/health", "<unknown>/users/"]
     assert project.web.serves([app], "/health") is None  # the prefix is computed at run time: not known
+
+
+# ------------------------------------------------------------------ process managers and multi-stage images
+
+
+def test_supervisord_programs_through_include_and_copy(tmp_path):
+    starts, project = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim AS base
+            COPY deploy/supervisord.conf /etc/supervisor/supervisord.conf
+            FROM base
+            COPY deploy/web.conf /etc/supervisor/conf.d/
+            CMD ["supervisord", "-c", "/etc/supervisor/supervisord.conf"]
+            """,
+        "deploy/supervisord.conf": "[supervisord]\nnodaemon=true ; foreground\n[include]\nfiles = conf.d/*.conf\n",
+        "deploy/web.conf": """
+            [program:web]
+            directory=/app
+            environment=WEB_CONCURRENCY="3",OTHER=x
+            numprocs=2
+            command=gunicorn app.main:app --bind 0.0.0.0:8000 ; a comment
+            """,
+        "deploy/unused.conf": "[program:other]\ncommand=celery -A app worker\n",
+    })
+    start = starts[("Dockerfile", "CMD", "boot")]
+    assert [c.words[0] for c in start.chain] == ["supervisord", "gunicorn"]
+    program = start.chain[1]
+    assert program.via == "supervisord [program:web] x2" and program.env["WEB_CONCURRENCY"] == "3"
+    assert (program.argv[0].path, program.argv[0].span.line, program.argv[0].span.column) == ("deploy/web.conf", 5, 9)
+    assert program.words[-1] == "0.0.0.0:8000"  # the inline comment is not a word
+    assert start.server.name == "gunicorn" and start.server.settings["workers"].number == 3
+    model = json.loads(_inspect_json(tmp_path))
+    step = model["start_commands"][0]["chain"][1]
+    assert step["via"] == "supervisord [program:web] x2" and step["path"] == "deploy/web.conf" and step["line"] == 5
+
+
+def _inspect_json(root) -> str:
+    import io
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        main(["inspect", str(root), "--format", "json"])
+    return out.getvalue()
+
+
+def test_supervisord_packaged_conf_and_unreadable_conf(tmp_path):
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY app.conf /etc/supervisor/conf.d/app.conf\nCMD [\"supervisord\", \"-n\"]\n",
+        "app.conf": "[program:api]\ncommand=uvicorn app.main:app --host 0.0.0.0\n",
+        "broken/Dockerfile": "FROM python:3.12-slim\nCOPY s.conf /s.conf\nCMD [\"supervisord\", \"-c\", \"/s.conf\"]\n",
+        "broken/s.conf": "command=no section header\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    by_path = {s.path: s for s in project.start_commands}
+    assert by_path["Dockerfile"].server.name == "uvicorn"  # Debian's supervisord.conf includes conf.d/*.conf
+    assert by_path["broken/Dockerfile"].server is None
+    assert any("cannot parse supervisord config" in d.message for d in project.diagnostics)
+
+
+def test_systemd_unit_runs_exec_start_pre_first(tmp_path):
+    starts, _ = starts_of(tmp_path, {"deploy/api.service": """
+        [Unit]
+        Description=api
+        [Service]
+        WorkingDirectory=/srv/api
+        Environment=WEB_CONCURRENCY=4
+        ExecStartPre=-/srv/api/.venv/bin/alembic upgrade head
+        ExecStart=/srv/api/.venv/bin/gunicorn app.main:app --bind 0.0.0.0:8000
+        [Install]
+        WantedBy=multi-user.target
+        """, "deploy/notes.service": "not a unit\n"})
+    start = starts[("deploy/api.service", "api", "boot")]
+    assert [c.program for c in start.chain] == ["alembic", "gunicorn"]
+    assert start.chain[0].argv[0].span.column == 15  # after the "-" prefix
+    assert start.server.settings["workers"].number == 4
+    assert len(starts) == 1
+
+
+def test_s6_services_and_honcho(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim
+            COPY rootfs/ /
+            ENTRYPOINT ["/init"]
+            """,
+        "rootfs/etc/s6-overlay/s6-rc.d/api/run": "#!/command/with-contenv sh\nexec gunicorn app.main:app -b 0.0.0.0:80\n",
+        "rootfs/etc/s6-overlay/s6-rc.d/api/type": "longrun\n",
+        "worker/Dockerfile": """
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY . .
+            CMD ["honcho", "start", "-f", "Procfile.prod", "web"]
+            """,
+        "worker/Procfile.prod": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\nclock: python clock.py\n",
+    })
+    s6 = starts[("Dockerfile", "ENTRYPOINT", "boot")]
+    assert [c.program for c in s6.chain] == ["init", "gunicorn"] and s6.chain[1].exec_
+    assert s6.chain[1].via == "s6 service api"
+    honcho = starts[("worker/Dockerfile", "CMD", "boot")]
+    assert [c.program for c in honcho.chain] == ["honcho", "alembic", "uvicorn"]  # only the process asked for
+    assert honcho.chain[2].shell == "sh -c" and honcho.chain[2].shell_last
+    assert honcho.server.name == "uvicorn"
+
+
+def test_multi_stage_copy_from_follows_the_builders_files(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim AS builder
+            ENV APP_HOME=/src
+            WORKDIR $APP_HOME
+            COPY . .
+            RUN pip install -r requirements.txt
+            FROM python:3.12-slim
+            WORKDIR /app
+            COPY --from=builder /src/server ./server
+            COPY --from=ghcr.io/astral-sh/uv:0.4.0 /uv /bin/uv
+            CMD ["./server/startup.sh"]
+            """,
+        "server/startup.sh": "#!/bin/sh\nalembic upgrade head\npostgres &\nuvicorn app.main:app --host 0.0.0.0\n",
+        "requirements.txt": "uvicorn==0.30.0\n",
+    })
+    start = starts[("Dockerfile", "CMD", "boot")]
+    assert [c.program for c in start.chain] == ["alembic", "postgres", "uvicorn"]
+    assert start.chain[0].argv[0].path == "server/startup.sh"
+    assert start.server.command.shell == "server/startup.sh"
+
+
+def test_inherited_cmd_and_known_base_images(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim AS base
+            CMD ["gunicorn", "app.main:app"]
+            FROM base AS prod
+            RUN pip install gunicorn
+            """,
+        "tiangolo/Dockerfile": """
+            FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11
+            COPY ./app /app/app
+            COPY prestart.sh /app/prestart.sh
+            """,
+        "tiangolo/prestart.sh": "#!/bin/sh\nalembic upgrade head\n",
+        "tiangolo/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    assert starts[("Dockerfile", "CMD (stage prod)", "boot")].server.target.text == "app.main:app"
+    tiangolo = next(s for (path, _, _), s in starts.items() if path == "tiangolo/Dockerfile")
+    assert [c.program for c in tiangolo.chain] == ["alembic", "gunicorn"]
+    assert tiangolo.server.target.text == "app.main:app" and tiangolo.server.settings["worker_class"].value == \
+        "uvicorn.workers.UvicornWorker"
+    assert tiangolo.chain[-1].argv[0].span.line == 1  # placed on the FROM line
+    assert tiangolo.image.startswith("tiangolo/")
+
+
+def test_compose_service_runs_in_the_image_its_build_makes(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            ARG SERVER_TYPE=api
+            FROM python:3.12-alpine AS base
+            COPY deploy/ /etc/supervisor/conf.d/
+            FROM base AS api
+            CMD ["supervisord", "-n"]
+            FROM base AS dev
+            FROM ${SERVER_TYPE}
+            """,
+        "deploy/api.conf": "[program:api]\ncommand=uvicorn app.main:app --host 0.0.0.0\n",
+        "docker-compose.yml": """
+            name: shop-dev
+            services:
+              api:
+                build: {context: ., args: [SERVER_TYPE=api]}
+                command: sh -c "supervisord -n"
+            """,
+        "deploy/docker-compose.prod.yml": """
+            services:
+              api:
+                build: {context: .., target: dev}
+                command: ["sh", "-c", "sleep 1; uvicorn app.main:app --host 0.0.0.0"]
+            """,
+    })
+    api = starts[("docker-compose.yml", "api", "boot")]
+    assert api.server.name == "uvicorn" and api.image == "python:3.12-alpine"
+    assert api.development  # the compose project is named *-dev
+    assert starts[("deploy/docker-compose.prod.yml", "api", "boot")].development  # builds the dev target
+
+
+def test_compose_and_dockerfiles_by_content_and_reference(tmp_path):
+    write_tree(tmp_path, {
+        "Makefile": "deploy:\n\tdocker compose -f deploy/stack.yml up -d\nimage:\n\tdocker build -f ops/api.docker .\n",
+        ".github/workflows/ci.yml": "jobs:\n  a:\n    steps:\n      - run: docker-compose --file=ci/services.yaml up\n",
+        "deploy/stack.yml": "services:\n  api:\n    image: acme/api:1\n    command: uvicorn app:app --reload\n",
+        "myapp.yml": "services:\n  web:\n    build: .\n    command: gunicorn app:app\n",
+        "ci/services.yaml": "version: '3'\n",
+        "ops/api.docker": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n",
+        "config.yml": "services:\n  - name: a\n",  # a list of services: not compose
+        "notes.yml": "services:\n  cache: {ttl: 3}\n",  # no image/build/command
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    from readycheck.sourcefile import FileKind
+
+    assert {f.path for f in project.files(FileKind.COMPOSE)} == {"deploy/stack.yml", "myapp.yml", "ci/services.yaml"}
+    assert {f.path for f in project.files(FileKind.DOCKERFILE)} == {"ops/api.docker"}
+    assert {s.path for s in project.start_commands} == {"deploy/stack.yml", "myapp.yml", "ops/api.docker"}
+
+
+def test_python_entry_points_reach_the_server(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1"
+            [project.scripts]
+            svc = "svc.cli:main"
+            svc-gunicorn = "svc.gun:main"
+            svc-exec = "svc.execs:main"
+            """,
+        "svc/cli.py": """
+            import uvicorn
+
+
+            def main():
+                config = uvicorn.Config("svc.app:app", host="0.0.0.0", port=9000, workers=2)
+                uvicorn.Server(config).run()
+            """,
+        "svc/gun.py": """
+            from gunicorn.app.base import BaseApplication
+
+
+            class App(BaseApplication):
+                def load(self):
+                    return None
+
+
+            def main():
+                App().run()
+            """,
+        "svc/execs.py": """
+            import os
+            import subprocess
+
+
+            def main():
+                subprocess.run(["alembic", "upgrade", "head"], check=True)
+                os.execvp("gunicorn", ["gunicorn", "svc.app:app", "--bind", "0.0.0.0:8000", "--reload"])
+            """,
+        "Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\"]\n",
+        "gun/Dockerfile": "FROM python:3.12-slim\nCMD [\"svc-gunicorn\"]\n",
+        "exec/Dockerfile": "FROM python:3.12-slim\nCMD [\"svc-exec\"]\n",
+        "other/Dockerfile": "FROM python:3.12-slim\nCMD [\"python\", \"-m\", \"svc.missing\"]\n",
+    })
+    by_path = {path: s for (path, _, _), s in starts.items()}
+    config = by_path["Dockerfile"].server
+    assert (config.name, config.target.text, config.settings["port"].number) == ("uvicorn", "svc.app:app", 9000)
+    assert config.entry.text == "uvicorn.Config()" and config.entry.path == "svc/cli.py"
+    assert by_path["gun/Dockerfile"].server.name == "gunicorn"
+    execs = by_path["exec/Dockerfile"]
+    assert [c.program for c in execs.chain] == ["alembic", "gunicorn", "svc-exec"]
+    assert execs.server.settings["reload"].value == "true" and execs.server.settings["reload"].path == "svc/execs.py"
+    assert by_path["other/Dockerfile"].server is None
+    model = json.loads(_inspect_json(tmp_path))
+    entry = next(s for s in model["start_commands"] if s["path"] == "Dockerfile")["server"]["entry"]
+    assert entry["via"] == "console script svc = svc.cli:main: main() in svc/cli.py" and entry["line"] == 5
+
+
+def test_click_groups_an_external_uvicorn_command_and_a_main_block(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "pyproject.toml": '[project]\nname = "ops"\nversion = "1"\n[project.scripts]\nops = "ops.cli:entrypoint"\n',
+        "ops/cli.py": """
+            import click
+            import uvicorn
+
+
+            @click.group()
+            def ops_cli():
+                pass
+
+
+            @ops_cli.group("server")
+            def ops_server():
+                pass
+
+
+            @ops_server.command("develop")
+            def develop():
+                uvicorn.run("ops.main:app", reload=True)
+
+
+            ops_server.add_command(uvicorn.main, name="start")
+
+
+            def entrypoint():
+                ops_cli()
+            """,
+        "ui/__main__.py": """
+            from uvicorn import Config
+
+            from ui import server
+
+            if __name__ == "__main__":
+                api = server.Server(Config("ui.app:app", host="0.0.0.0", port=7878))
+                api.run()
+            """,
+        "ui/server.py": "import uvicorn\n\n\nclass Server(uvicorn.Server):\n    pass\n",
+        "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["ops", "server", "start", "ops.main:app", "--port", "80"]\n',
+        "ui/Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "ui"]\n',
+    })
+    by_path = {path: s for (path, _, _), s in starts.items()}
+    ops = by_path["Dockerfile"].server
+    assert (ops.name, ops.target.text, ops.settings["port"].number) == ("uvicorn", "ops.main:app", 80)
+    assert "reload" not in ops.settings  # the develop command is not what runs
+    assert ops.settings["port"].span.line == 2 and ops.settings["port"].path == "Dockerfile"
+    ui = by_path["ui/Dockerfile"].server
+    assert (ui.name, ui.target.text, ui.settings["port"].number) == ("uvicorn", "ui.app:app", 7878)
+    assert ui.entry.path == "ui/__main__.py"

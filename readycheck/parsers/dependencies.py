@@ -227,8 +227,9 @@ def parse_pyproject(source: SourceFile) -> PyProject:
     pep621 = data.get("project") if isinstance(data.get("project"), dict) else {}
     deps = pep621.get("dependencies")
     if isinstance(deps, list):
-        project.dependencies = [r for r in (locator.requirement(d) for d in deps if isinstance(d, str)) if r]
-        project.dependencies_span = locator.key_span("dependencies")
+        project.dependencies = [r for r in (locator.requirement(d, "project") for d in deps if isinstance(d, str))
+                                if r]
+        project.dependencies_span = locator.key_span("dependencies", "project")
     for group, items in (pep621.get("optional-dependencies") or {}).items():
         if isinstance(items, list):
             project.groups[f"optional:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
@@ -245,7 +246,7 @@ def parse_pyproject(source: SourceFile) -> PyProject:
                 if isinstance(name, str):
                     project.dependency_files.append(posixpath.normpath(posixpath.join(source.directory, name)))
         if isinstance(dynamic.get("dependencies"), dict) and not project.dependencies_span:
-            project.dependencies_span = locator.key_span("dependencies")
+            project.dependencies_span = locator.key_span("dependencies", "tool.setuptools.dynamic")
     poetry = (data.get("tool") or {}).get("poetry") or {}
     if isinstance(poetry, dict):
         if isinstance(poetry.get("dependencies"), dict):
@@ -273,19 +274,29 @@ class _TomlLocator:
             return Span(1, 1, 1, 1)
         return self.source.index.span(at, at + len(needle))
 
-    def requirement(self, text: str) -> Requirement | None:
-        for quote in ('"', "'"):
-            at = self.text.find(quote + text + quote)
-            if at >= 0:
-                return _requirement(text, self.source.index.span(at + 1, at + 1 + len(text)))
+    def table_start(self, table: str) -> int:
+        """Offset of a ``[table]`` header (0 when absent): values of that table are looked for after it,
+        not in a table written earlier (a hatch env's ``dependencies`` before ``[project]``)."""
+        m = re.search(rf"(?m)^\[\s*{re.escape(table)}\s*\]", self.text)
+        return m.start() if m else 0
+
+    def requirement(self, text: str, table: str = "") -> Requirement | None:
+        start = self.table_start(table) if table else 0
+        for begin in ((start, 0) if start else (0,)):
+            for quote in ('"', "'"):
+                at = self.text.find(quote + text + quote, begin)
+                if at >= 0:
+                    return _requirement(text, self.source.index.span(at + 1, at + 1 + len(text)))
         return _requirement(text, Span(1, 1, 1, 1))
 
-    def key_span(self, key: str) -> Span:
-        m = re.search(rf"(?m)^\s*{re.escape(key)}\s*=", self.text)
+    def key_span(self, key: str, table: str = "") -> Span:
+        start = self.table_start(table) if table else 0
+        m = re.compile(rf"(?m)^\s*{re.escape(key)}\s*=").search(self.text, start) or \
+            re.search(rf"(?m)^\s*{re.escape(key)}\s*=", self.text)
         if not m:
             return Span(1, 1, 1, 1)
-        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-        return self.source.index.span(start, start + len(key))
+        begin = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        return self.source.index.span(begin, begin + len(key))
 
     def header_span(self, table: str) -> Span:
         return self._span_of(f"[{table}]")

@@ -114,7 +114,7 @@ class Dockerfile:
         current = self.final_stage
         while current is not None and current not in chain:
             chain.insert(0, current)
-            parent = by_name.get(current.image)
+            parent = by_name.get(current.image) or by_name.get(current.resolved_image)
             current = parent if parent is not None and parent.index < current.index else None
         return chain
 

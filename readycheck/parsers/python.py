@@ -823,7 +823,10 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 #: Calls whose arguments some fact reads (router wiring, startup hooks, servers, engines).
 _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
                      "add_websocket_route", "add_event_handler", "run_sync", "replace", "run",
-                     "create_engine", "create_async_engine", "upgrade", "add_task"}
+                     "create_engine", "create_async_engine", "upgrade", "add_task",
+                     # servers started from Python (readycheck.entrypoints)
+                     "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen",
+                     "check_call", "add_command", "add_typer"}
 
 
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:

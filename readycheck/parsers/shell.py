@@ -283,3 +283,50 @@ def parse_commands(src: str, base: int = 0, locate: Locate | None = None) -> lis
 def _is_assignment(word: str) -> bool:
     name, eq, _ = word.partition("=")
     return bool(eq) and name.isidentifier()
+
+
+_COMPOUND_WORDS = _LEADING_KEYWORDS - {"!", "time"} | _CLOSING_KEYWORDS | {"for", "case", "in"}
+
+
+def exec_blockers(src: str) -> set[str]:
+    """What in a ``sh -c`` string can stop a shell from exec-ing its last simple command
+    (readycheck.images.SHELL_EXEC_BLOCKERS says which shell minds which): "trap" anywhere,
+    "errexit-list" (``set -e`` and the last command ends an ``&&``/``||`` list), and for the last
+    command: "redirect", "compound" (inside ``if``, ``{ }``, ``( )``, a loop), "pipeline",
+    "background" (after or before a ``&``)."""
+    tokens = [t for t in tokenize(src)]
+    while tokens and (tokens[-1].kind == "newline" or tokens[-1].text == ";"):
+        tokens.pop()
+    found: set[str] = set()
+    at_start = True
+    errexit = False
+    previous: _Token | None = None
+    for tok in tokens:
+        if tok.kind == "word" and at_start:
+            if tok.text == "trap":
+                found.add("trap")
+        if tok.kind == "word" and previous is not None and previous.kind == "word" and previous.text == "set" and \
+                (tok.text.startswith("-") and "e" in tok.text or tok.text == "errexit"):
+            errexit = True
+        at_start = tok.kind == "newline" or (tok.kind == "op" and tok.text in _CONTROL_OPS)
+        previous = tok
+    # The last simple command: the tokens after the last control operator or newline.
+    last_op = None
+    tail: list[_Token] = []
+    for tok in reversed(tokens):
+        if tok.kind == "newline" or (tok.kind == "op" and tok.text in _CONTROL_OPS):
+            last_op = tok
+            break
+        tail.insert(0, tok)
+    if any(t.kind == "fd" or (t.kind == "op" and t.text in _REDIRECT_OPS) for t in tail):
+        found.add("redirect")
+    if not tail or any(t.kind == "word" and t.text in _COMPOUND_WORDS for t in (tail[0], tail[-1])) or \
+            (last_op is not None and last_op.text in ("(", ")")):
+        found.add("compound")
+    if last_op is not None and last_op.text == "|":
+        found.add("pipeline")
+    if last_op is not None and last_op.text == "&" or any(t.kind == "op" and t.text == "&" for t in tokens):
+        found.add("background")
+    if errexit and last_op is not None and last_op.text in ("&&", "||"):
+        found.add("errexit-list")
+    return found

@@ -1,0 +1,137 @@
+"""What well-known base images bring with them: their ``/bin/sh``, the ENTRYPOINT and CMD
+an image built FROM them inherits, and whether they are a database.
+
+One table for every reader and check: the start-command model uses the inherited
+commands when a Dockerfile declares none, RC112 knows a database image from it, and
+RC204 asks which shell a ``sh -c`` or shell-form CMD really runs (see SHELL_EXECS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Images that are a database or cache server: an image built FROM one is that server.
+DATABASE_IMAGES = ("postgres", "pgvector/pgvector", "ankane/pgvector", "postgis/postgis", "timescale/timescaledb",
+                   "mysql", "mariadb", "mongo", "redis", "redis/redis-stack", "valkey/valkey", "bitnami/postgresql",
+                   "bitnami/mysql", "bitnami/mongodb", "bitnami/redis", "bitnami/mariadb", "supabase/postgres")
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """What an image built FROM this one runs when its Dockerfile declares no ENTRYPOINT/CMD."""
+
+    entrypoint: tuple[str, ...]
+    cmd: tuple[str, ...]
+    #: What the inherited command does, for ``readycheck inspect`` and messages.
+    does: str
+    #: The shell script the inherited entrypoint runs first from the app's files, if any
+    #: (tiangolo's images source ``/app/prestart.sh`` before the server).
+    prestart: str = ""
+    #: The entrypoint runs any other command it is given as is (``exec "$@"``): the official
+    #: database images' docker-entrypoint.sh starts the server only when given its name or flags.
+    passes_through: bool = False
+
+    def runs_as_given(self, program: str, first_arg: str) -> bool:
+        """True when this image's entrypoint ``program`` just execs ``first_arg`` and what follows."""
+        names = {e.rsplit("/", 1)[-1] for e in self.entrypoint}
+        return self.passes_through and program.rsplit("/", 1)[-1] in names and bool(first_arg) and \
+            not first_arg.startswith("-") and first_arg not in self.cmd
+
+
+_TIANGOLO = BaseImage((), ("/start.sh",),
+                      "runs /app/prestart.sh if present, then exec gunicorn -k uvicorn.workers.UvicornWorker "
+                      "-c /gunicorn_conf.py $APP_MODULE (WEB_CONCURRENCY or 1 per core workers)",
+                      prestart="/app/prestart.sh")
+_POSTGRES = BaseImage(("docker-entrypoint.sh",), ("postgres",),
+                      "docker-entrypoint.sh initialises the data directory, runs /docker-entrypoint-initdb.d/*, "
+                      "then exec postgres; any other command it execs as given", passes_through=True)
+
+#: Image name (registry and tag left out) -> what it runs.
+BASE_IMAGES: dict[str, BaseImage] = {
+    "tiangolo/uvicorn-gunicorn-fastapi": _TIANGOLO,
+    "tiangolo/uvicorn-gunicorn": _TIANGOLO,
+    "tiangolo/uvicorn-gunicorn-starlette": _TIANGOLO,
+    "postgres": _POSTGRES, "pgvector/pgvector": _POSTGRES, "ankane/pgvector": _POSTGRES,
+    "postgis/postgis": _POSTGRES, "timescale/timescaledb": _POSTGRES,
+    "mysql": BaseImage(("docker-entrypoint.sh",), ("mysqld",), "docker-entrypoint.sh, then exec mysqld",
+                       passes_through=True),
+    "mariadb": BaseImage(("docker-entrypoint.sh",), ("mariadbd",), "docker-entrypoint.sh, then exec mariadbd",
+                       passes_through=True),
+    "mongo": BaseImage(("docker-entrypoint.sh",), ("mongod",), "docker-entrypoint.sh, then exec mongod",
+                       passes_through=True),
+    "redis": BaseImage(("docker-entrypoint.sh",), ("redis-server",), "docker-entrypoint.sh, then exec redis-server",
+                       passes_through=True),
+}
+
+#: The shell each image family has as ``/bin/sh``; images not listed here: unknown.
+#: Debian and Ubuntu (python:*, python:*-slim, tiangolo/*): dash. Alpine: busybox ash.
+#: The Red Hat family (ubi, centos, fedora, rocky, alma, amazonlinux): bash.
+_SH_BY_WORD = {"alpine": "busybox", "slim": "dash", "bookworm": "dash", "bullseye": "dash", "buster": "dash",
+               "trixie": "dash", "jammy": "dash", "noble": "dash", "focal": "dash"}
+_SH_BY_NAME = {"python": "dash", "debian": "dash", "ubuntu": "dash", "buildpack-deps": "dash",
+               "tiangolo/uvicorn-gunicorn-fastapi": "dash", "tiangolo/uvicorn-gunicorn": "dash",
+               "alpine": "busybox", "busybox": "busybox"}
+#: Path components of Red Hat family images (``registry.access.redhat.com/ubi9/python-311``).
+_BASH_FAMILIES = {"ubi8", "ubi9", "ubi10", "fedora", "centos", "rockylinux", "almalinux", "amazonlinux",
+                  "oraclelinux", "rhel"}
+
+#: Whether a shell execs (replaces itself with) the last simple command it runs, measured by
+#: running each one and comparing the last command's PID with the shell's (docs/rules.md, RC204):
+#: dash 0.5.12 (Debian 12) never does, not even for a lone command; bash 5.2 does for the last
+#: command of a ``-c`` string of plain commands joined by ``;``, ``&&`` or newlines, but not
+#: after a ``trap``, for a redirected command, inside ``if``/``{ }``/``( )``, in a pipeline,
+#: after a ``&`` or at the end of an ``&&`` list under ``set -e``; busybox 1.35 ash does for the
+#: last command of any ``-c`` string but after a ``trap`` or in a pipeline. None of them does
+#: for the last command of a script file.
+SHELL_EXECS = {
+    "dash": set(),
+    "bash": {"-c"},
+    "busybox": {"-c"},
+}
+#: What stops each shell from exec-ing the last command of a ``-c`` string (see shell.exec_blockers).
+SHELL_EXEC_BLOCKERS = {
+    "bash": {"trap", "errexit-list", "redirect", "compound", "background", "pipeline"},
+    "busybox": {"trap", "background", "pipeline"},
+}
+
+
+def image_name(image: str) -> tuple[str, str]:
+    """(name, tag) of an image reference: ``docker.io/library/python:3.12-slim@sha256:...`` ->
+    (``python``, ``3.12-slim``)."""
+    ref = image.strip().lower().split("@", 1)[0]
+    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        name = name.removeprefix(prefix)
+    return name.removeprefix("library/"), tag
+
+
+def base_image(image: str) -> BaseImage | None:
+    return BASE_IMAGES.get(image_name(image)[0])
+
+
+def is_database_image(image: str) -> bool:
+    name = image_name(image)[0]
+    return any(name == db or name.startswith(db + "/") for db in DATABASE_IMAGES) or \
+        name.startswith(("bitnami/postgres", "bitnami/mysql", "bitnami/redis", "bitnami/mongo"))
+
+
+def image_shell(image: str) -> str | None:
+    """The shell that is ``/bin/sh`` in an image ("dash", "bash", "busybox"), or None when unknown."""
+    name, tag = image_name(image)
+    words = set(tag.replace("_", "-").split("-")) | set(name.rsplit("/", 1)[-1].split("-"))
+    for word, shell in _SH_BY_WORD.items():
+        if word in words:
+            return shell
+    found = _SH_BY_NAME.get(name)
+    if found is None and any(part.split("-")[0] in _BASH_FAMILIES for part in name.split("/")):
+        found = "bash"
+    return found
+
+
+def shell_execs_last(shell: str | None, blockers: set[str]) -> bool | None:
+    """Whether ``shell -c STRING`` execs the last command of STRING (None: unknown shell)."""
+    if shell not in SHELL_EXECS:
+        return None
+    if "-c" not in SHELL_EXECS[shell]:
+        return False
+    return not (blockers & SHELL_EXEC_BLOCKERS.get(shell, set()))
