@@ -45,22 +45,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Route
-
-HEALTH_SEGMENTS = {
-    "health", "healthz", "healthcheck", "healthchecks", "health-check", "health_check", "healthy", "_health",
-    "livez", "live", "liveness", "alive", "readyz", "ready", "readiness", "ping", "status", "heartbeat",
-    "hc", "up", "__health__", "_ah",
-}
-
-
-def is_health_path(path: str) -> bool:
-    segments = [seg for seg in path.lower().split("/") if seg]
-    return bool(segments) and segments[-1] in HEALTH_SEGMENTS
-
 
 _HEALTH_WORDS = re.compile(r"health|liveness|readiness|alive|heartbeat|ping|^live|^ready")
 

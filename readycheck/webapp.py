@@ -667,15 +667,13 @@ class _Linker:
                                          bindings, depth + 1)
             found_function = self.index.function(module, value.text, scope, value.resolved) if value.text else None
             if found_function is not None:
-                function, home = found_function
-                made = [o for o in self.objects.values() if o.module is home
-                        and o.key.startswith(f"{home.path}::{function.qualname}.<locals>.")
-                        and o.key.count(".<locals>.") == function.qualname.count(".<locals>.") + 1]
-                return made or None  # a factory: the routers or apps it builds
-            if not value.resolved or self.index.resolve(value.text, module) is None:
+                return self._made_by(*found_function) or None
+            target = self.index.resolve(value.text, module) if value.resolved else None
+            head = target[1].partition(".")[0] if target is not None else ""
+            if target is None or not (head in target[0].classes or any(target[0].module_level(head))):
                 return []  # a library's own router or app (fastapi-users, StaticFiles)
-            if constructor_kind(self.index, value.text, module) is not None:
-                return []  # a router built in place and never given routes
+            if head in target[0].classes:
+                return []  # an object of one of the repo's classes (a StaticFiles subclass), or a router built in place
             return None  # a method of an object of the repository
         if value.kind == "subscript" and not value.resolved and value.text in bindings and value.items:
             home, bound, where = bindings[value.text]
@@ -683,6 +681,26 @@ class _Linker:
             if bound.kind == "dict" and key.kind == "str":
                 return self._web_objects(home, bound.kwarg(key.text), where, {}, depth + 1)
         return None
+
+    def _made_by(self, function: Function, home: ModuleFacts) -> list[WebObject]:
+        """The routers or apps a factory function returns: the ones it builds, or else the ones
+        it decorates routes on (letta's ``setup_auth_router`` adds a route to the module's router
+        and returns it)."""
+        inner = f"{home.path}::{function.qualname}.<locals>."
+        depth = function.qualname.count(".<locals>.") + 1
+        made = [o for o in self._by_module.get(id(home), []) if o.key.startswith(inner)
+                and o.key.count(".<locals>.") == depth] if self._by_module else []
+        if made:
+            return made
+        decorated: dict[str, WebObject] = {}
+        for nested in self._nested.get((home.path, function.qualname), ()):
+            for deco in nested.decorators:
+                receiver = deco.text.rpartition(".")[0]
+                qualified = deco.qualified.rpartition(".")[0] if deco.qualified else None
+                owner = self.owner(home, receiver, nested.scope, qualified) if receiver else None
+                if owner is not None:
+                    decorated[owner.key] = owner
+        return list(decorated.values())
 
     def _prefix(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings) -> str:
         """A prefix argument, through the loop element or call argument a name stands for."""
@@ -928,7 +946,10 @@ class _Linker:
             return
         bindings = bindings or {}
         if method == "include_router":
-            self._include(owner, module, call.arg(0, "router"), call.kwarg("prefix"), site.span, scope, bindings)
+            prefix = call.kwarg("prefix")
+            if prefix is None and call.kwarg("**") is not None:
+                prefix = Value("other", span=site.span)  # include_router(router, **kwargs): the prefix may be in them
+            self._include(owner, module, call.arg(0, "router"), prefix, site.span, scope, bindings)
         elif method == "mount":
             path = self._prefix(module, call.arg(0, "path"), scope, bindings)
             app = call.arg(1, "app")

@@ -45,7 +45,8 @@ class Value(NamedTuple):
     """A summary of an expression, enough to reason about configuration.
 
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
-    name or the local name), "call" (``text`` = qualified callee), "list",
+    name or the local name), "call" (``text`` = qualified callee; a ``**kwargs``
+    argument is the keyword ``"**"``), "list",
     "dict", "each" (a ``for`` loop's name: each element of ``items[0]`` in
     turn), "fstring" (``text`` is its literal parts with ``{}`` for each
     field), "other".
@@ -346,7 +347,7 @@ class _Extractor:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
             items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
-            keywords = tuple((k.arg, self.value(k.value, local_names, depth + 1)) for k in node.keywords if k.arg)
+            keywords = tuple((k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords)
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
             return Value("list", "", span, tuple(self.value(e, local_names, depth + 1) for e in node.elts))
