@@ -8,7 +8,7 @@ What it does
     awaited or not), or on a database/cache client, directly, in the repo
     functions it calls (across modules), or in its dependencies
     (``Depends(...)``). Readiness routes (``/readyz``) are supposed to check the
-    database and are not flagged. An app with no liveness route readycheck can
+    database and are not flagged. An app with no health route readycheck can
     see, whose routers reach it in a way readycheck cannot follow (a loop over
     plugins found at run time), is not judged: an info finding at that include
     says so.
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, database_access
+from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -144,20 +144,32 @@ class LivenessTouchesDatabase(Check):
             for plugin in discover():
                 app.include_router(plugin.router)
             """, "app/plugins.py": "def discover():\n    return []\n"}, expect=["app/main.py:11:info"],
-            title="routers found at run time, no liveness route seen: info, not judged"),
+            title="routers found at run time, no health route seen: info, not judged"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.plugins import discover
+
+            app = FastAPI()
+
+            @app.get("/health")
+            def health():
+                return "ok"
+
+            for plugin in discover():
+                app.include_router(plugin.router)
+            """, "app/plugins.py": "def discover():\n    return []\n"},
+            title="routers found at run time beside a cheap health route: judged on what is seen"),
     )
 
     def run(self, project: Project):
         probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "liveness" and p.http_path}
         for app in project.service_apps:
-            liveness = 0
+            health_routes = 0
             for path, route in app.all_routes():
                 handler = route.handler
+                health_routes += is_health_path(path)
                 last = [s for s in path.lower().split("/") if s][-1:] or [""]
-                if not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
-                    continue
-                liveness += 1
-                if handler is None:
+                if handler is None or not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
                     continue
                 step = database_access(project, handler, route.module)
                 if step is None:
@@ -168,7 +180,7 @@ class LivenessTouchesDatabase(Check):
                 yield self.finding(route.module.path, route.span,
                                    f"liveness route {path} ({handler.name}) touches the database: {what}",
                                    related=related)
-            unfollowed = app.cannot_follow() if not liveness else None
+            unfollowed = app.cannot_follow() if not health_routes else None
             if unfollowed is not None:
                 where, what, related = unfollowed
                 yield self.finding(where.module.path, where.span,

@@ -338,6 +338,19 @@ class NoLivenessEndpoint(Check):
                 register_routers(app)
                 return app
             """}, title="a registrar function given the app includes the health router"),
+        Example({**_ROUTERS, "app/routes.py": """
+            from app.api import users, items
+
+            def register_routers(app) -> None:
+                for router in (users.router, items.router):
+                    app.include_router(router)
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.routes import register_routers
+
+            app = FastAPI()
+            register_routers(app)
+            """}, expect=["app/main.py:4"], title="a registrar function that includes no health router"),
         Example({**_ROUTERS, "app/main.py": """
             from fastapi import FastAPI
             from app.api import users, health

@@ -1,9 +1,10 @@
 """RC507 readiness-cannot-fail: a readiness route catches the database error and still answers 200.
 
 What it does
-    Finds the health routes of the service's apps (a path ending in ``readyz``,
-    ``ready``, ``health``, ``healthz``, ``status``... or one a readiness probe
-    requests; pure liveness paths such as ``/livez`` are RC505's) whose
+    Finds the readiness and health routes of the service's apps (a path ending
+    in ``readyz``, ``ready``, ``readiness``, ``health``, ``healthz``,
+    ``health-check``... or one a readiness probe requests; pure liveness paths
+    such as ``/livez`` are RC505's) whose
     handler checks the database (directly, through helpers or dependencies),
     and flags the ``except`` clause that catches the database error around
     that check when nothing in the route can answer with an error status. The
@@ -49,13 +50,15 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, catches_database_error, database_access, is_health_path
+from readycheck.api import Check, Example, HEALTH_SEGMENTS, Related, Severity, catches_database_error, database_access
 
 if TYPE_CHECKING:
     from readycheck.api import ErrorHandling, ExceptClause, Function, ModuleFacts, Project, Value
 
-#: Paths only a liveness probe should request: a database check there is RC505's finding.
-LIVENESS_ONLY = {"livez", "liveness", "live", "alive"}
+#: Last path segments of the routes judged: readiness and health checks (``/readyz``, ``/health``,
+#: ``/healthz``), not ``/status`` or ``/ping`` (``/connector/status`` is an API), nor pure liveness
+#: (``/livez``: a database check there is RC505's finding).
+JUDGED_SEGMENTS = {s for s in HEALTH_SEGMENTS if "health" in s or "ready" in s}
 _SUCCESS_NAME = re.compile(r"HTTP_[23]\d\d(_|$)|HTTPStatus\.(OK|CREATED|ACCEPTED|NO_CONTENT)$")
 
 HEAD = """
@@ -235,6 +238,14 @@ class ReadinessCannotFail(Check):
             return {"database": "odd"}
         return {"database": "up"}
     """), title="the except clause does not catch the database error"),
+        Example(_app("""
+    @app.get("/jobs/{job_id}/status")
+    async def job_status(job_id: int, session: AsyncSession = Depends(get_session)):
+        try:
+            return (await session.execute(text("SELECT state FROM jobs"))).scalar()
+        except Exception:
+            return "unknown"
+    """), title="an API route that ends in /status is not a health check"),
     )
 
     def run(self, project: Project):
@@ -244,8 +255,7 @@ class ReadinessCannotFail(Check):
             for path, route in app.all_routes():
                 handler = route.handler
                 last = ([s for s in path.lower().split("/") if s][-1:] or [""])[0]
-                if handler is None or not (path.rstrip("/") in readiness_probes
-                                           or (is_health_path(path) and last not in LIVENESS_ONLY)):
+                if handler is None or not (last in JUDGED_SEGMENTS or path.rstrip("/") in readiness_probes):
                     continue
                 if database_access(project, handler, route.module) is None:
                     continue

@@ -45,6 +45,7 @@ _WHERE = {
     "StartCommand": "readycheck.startcommands", "Token": "readycheck.startcommands",
     "LoopEntry": "readycheck.webapp", "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
     "Unresolved": "readycheck.webapp", "is_health_path": "readycheck.healthpaths",
+    "HEALTH_SEGMENTS": "readycheck.healthpaths",
 }
 
 __all__ = sorted(_WHERE)

@@ -669,10 +669,9 @@ class _Linker:
             if found_function is not None:
                 return self._made_by(*found_function) or None
             target = self.index.resolve(value.text, module) if value.resolved else None
-            head = target[1].partition(".")[0] if target is not None else ""
-            if target is None or not (head in target[0].classes or any(target[0].module_level(head))):
+            if target is None or self._from_library(*target):
                 return []  # a library's own router or app (fastapi-users, StaticFiles)
-            if head in target[0].classes:
+            if target[1].partition(".")[0] in target[0].classes:
                 return []  # an object of one of the repo's classes (a StaticFiles subclass), or a router built in place
             return None  # a method of an object of the repository
         if value.kind == "subscript" and not value.resolved and value.text in bindings and value.items:
@@ -681,6 +680,24 @@ class _Linker:
             if bound.kind == "dict" and key.kind == "str":
                 return self._web_objects(home, bound.kwarg(key.text), where, {}, depth + 1)
         return None
+
+    def _from_library(self, module: ModuleFacts, name: str, depth: int = 0) -> bool:
+        """Whether a name (``users.get_auth_router``) belongs to a library: not defined in the module
+        the import resolved to, or bound there to an object a library built
+        (``users = FastAPIUsers(...)``)."""
+        head = name.partition(".")[0]
+        if head in module.classes or head in module.functions:
+            return False
+        bound = list(module.module_level(head))
+        if not bound:
+            return True
+        value = bound[0].value
+        if len(bound) > 1 or value.kind not in ("call", "ref") or depth > 4:
+            return False
+        if not value.resolved:
+            return value.kind == "call"
+        target = self.index.resolve(value.text, module)
+        return target is None or self._from_library(*target, depth + 1)
 
     def _made_by(self, function: Function, home: ModuleFacts) -> list[WebObject]:
         """The routers or apps a factory function returns: the ones it builds, or else the ones
