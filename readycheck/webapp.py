@@ -7,6 +7,16 @@ is a web object; route decorators (``@router.get("/x")``), ``add_api_route``,
 ``mount`` connect them, across modules, through the modules' imports. The full
 path of a route is the prefixes of every include on the way down plus the
 router's own prefix plus the route's path.
+
+Routers also reach an app the ways real services write it: a ``for`` loop over
+routers written in the code (a tuple, a list or dict bound here or imported,
+``.items()`` with a prefix per element), ``import_module(f"app.api.{name}")``
+over a literal list of names, a registrar function given the app (at any depth
+of registrars handing it on), and a factory called in place
+(``app.mount("/v1", create_v1())``). Static evaluation stops where the code
+decides at run time (plugins discovered on disk, a router a repo object builds):
+such a registration is kept on the app as ``Unresolved`` and the health checks
+say they cannot judge the app rather than judging the routes they can see.
 """
 
 from __future__ import annotations
@@ -401,6 +411,10 @@ REGISTRATION_METHODS = frozenset({"include_router", "mount", "add_api_route", "a
 REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event"}
 #: ``import_module`` as it is usually reached.
 IMPORT_MODULE = frozenset({"importlib.import_module", "import_module"})
+#: Registrars handing the app on to registrars: real services go two or three deep.
+MAX_REGISTRAR_DEPTH = 8
+#: Registrar calls followed in one repository, at most (each call site once per level is far below it).
+MAX_REGISTRAR_CALLS = 20_000
 #: What a name stands for while a loop or a call is expanded: name -> (module, value, scope).
 Bindings = dict[str, tuple[ModuleFacts, Value, str]]
 
@@ -440,6 +454,29 @@ class _Linker:
         self._registrar_names: set[str] = set()
         self._nested: dict[tuple[str, str], list[Function]] = {}  # (module path, scope) -> functions in it
         self._assigned: dict[str, dict[str, list]] = {}  # module path -> name -> its assignments, in order
+        self._loops: dict[str, dict[tuple[str, Span], list[tuple[str, str]]]] = {}
+        self._replays = 0  # registrar calls followed so far (see MAX_REGISTRAR_CALLS)
+
+    @staticmethod
+    def _is_parameter(module: ModuleFacts, name: str, scope: str) -> bool:
+        """Whether a name is a parameter of the function ``scope`` or of one enclosing it."""
+        while scope:
+            function = module.functions.get(scope)
+            if function is not None and any(p.name == name for p in function.params):
+                return True
+            scope = scope.rpartition(".<locals>.")[0]
+        return False
+
+    def _loop_names(self, module: ModuleFacts) -> dict[tuple[str, Span], list[tuple[str, str]]]:
+        """(scope, iterable span) -> (name, position) of every name each ``for`` loop of a module binds
+        (indexed once per module asked about)."""
+        found = self._loops.get(module.path)
+        if found is None:
+            found = self._loops[module.path] = {}
+            for a in module.assignments:
+                if a.value.kind == "each":
+                    found.setdefault((a.scope, a.value.items[0].span), []).append((a.name, a.value.text))
+        return found
 
     def _assignments(self, module: ModuleFacts, name: str) -> list:
         """Every assignment of a name in a module, any scope (indexed once per module asked about)."""
@@ -566,8 +603,7 @@ class _Linker:
                 if loop is None:
                     continue
                 iterable = loop.value.items[0]
-                names = [(a.name, a.value.text) for a in module.assignments
-                         if a.value.kind == "each" and a.scope == loop.scope and a.value.items[0].span == iterable.span]
+                names = self._loop_names(module)[(loop.scope, iterable.span)]
                 elements = self._elements(module, iterable, loop.scope, bindings)
                 if elements is None:
                     return [None]
@@ -628,6 +664,8 @@ class _Linker:
                 elif rest:
                     return None
                 return self._web_objects(home, bound, where, {}, depth + 1)
+            if not value.resolved and self._is_parameter(module, head, scope):
+                return None  # a parameter no call site gives here (not the module's object of the same name)
             owner = self._ref_owner(module, value, scope)
             if owner is not None:
                 return [owner]
@@ -636,6 +674,8 @@ class _Linker:
                 if target is None:
                     return []  # imported from a library
                 home, name = target
+                if name in home.functions:
+                    return []  # a plain ASGI callable (app.mount("/", asgi_function)): nothing to follow
                 if "." not in name:
                     bound = list(home.module_level(name))
                     if len(bound) == 1 and bound[0].value.kind in ("ref", "call"):
@@ -788,8 +828,11 @@ class _Linker:
             return
         function, home = found
         params = (self._registrar_params or {}).get(id(function))
-        if not params or id(function) in seen:
+        if not params or id(function) in seen or len(seen) >= MAX_REGISTRAR_DEPTH:
             return
+        self._replays += 1
+        if self._replays > MAX_REGISTRAR_CALLS:
+            return  # a generated or hostile tree of registrars calling each other: stay linear
         arguments: Bindings = {}
         for position, param in enumerate(function.params):
             argument = site.call.kwarg(param.name)

@@ -164,3 +164,15 @@ def test_a_probe_on_a_path_an_unfollowed_router_may_serve_is_not_judged(tmp_path
     result = scan_tree(tmp_path, select=["RC502", "RC501"])
     assert found(result) == {("RC501", "app/main.py", 11)}
     assert {f.severity.name for f in result.findings} == {"INFO"}
+
+
+def test_a_deep_chain_of_registrars_stays_bounded(tmp_path, capsys):
+    chain = "\n".join(f"def reg{i}(app):\n    reg{i + 1}(app)\n    reg{i + 1}(app)\n" for i in range(300))
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": ("from fastapi import FastAPI\nfrom app.api import users\n\n" + chain +
+                        "def reg300(app):\n    app.include_router(users.router)\n\napplication = FastAPI()\nreg0(application)\n"
+                        "reg297(application)\n")})
+    (app,) = data["apps"]
+    # reg0 is past the depth readycheck follows (no recursion error, no 2**300 calls); reg297 is within it
+    # reg297 -> reg298 (twice) -> reg299 (twice each) -> reg300: the router is included 8 times, as at run time
+    assert [r["path"] for r in app["routes"]] == ["/users/"] * 8
