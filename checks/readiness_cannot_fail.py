@@ -72,6 +72,19 @@ HEAD = """
     app = FastAPI()
     """
 DB = {"app/db.py": "async def get_session(): ...\n"}
+#: A helper that answers False when the database is down, for the examples of routes that call it.
+SWALLOWING_HELPER = {"app/checks.py": """
+    from sqlalchemy import text
+    from app.db import engine
+
+    async def database_ok() -> bool:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+    """, **DB}
 
 
 def _app(body: str) -> dict[str, str]:
@@ -133,18 +146,7 @@ class ReadinessCannotFail(Check):
     @app.get("/ready")
     async def ready():
         return {"database": await database_ok()}
-    """, "app/checks.py": """
-            from sqlalchemy import text
-            from app.db import engine
-
-            async def database_ok() -> bool:
-                try:
-                    async with engine.connect() as conn:
-                        await conn.execute(text("SELECT 1"))
-                    return True
-                except Exception:
-                    return False
-            """, "app/db.py": "async def get_session(): ...\n"}, expect=["app/checks.py:9"],
+    """, **SWALLOWING_HELPER}, expect=["app/checks.py:9"],
             title="the error is caught in a helper in another module, and the route reports its answer with a 200"),
         Example(_app("""
     @app.get("/readyz")
@@ -202,18 +204,7 @@ class ReadinessCannotFail(Check):
         if not await database_ok():
             raise HTTPException(status_code=503)
         return {"database": "up"}
-    """, "app/checks.py": """
-            from sqlalchemy import text
-            from app.db import engine
-
-            async def database_ok() -> bool:
-                try:
-                    async with engine.connect() as conn:
-                        await conn.execute(text("SELECT 1"))
-                    return True
-                except Exception:
-                    return False
-            """, "app/db.py": "async def get_session(): ...\n"},
+    """, **SWALLOWING_HELPER},
             title="the helper catches the error, and the route turns its answer into a 503"),
         Example(_app("""
     @app.get("/readyz")
