@@ -703,7 +703,8 @@ class _Extractor:
             types = tuple(q for q in (self.qualify(dotted(k), local_names)[0] for k in kinds) if q)
             if kinds and len(types) < len(kinds):
                 types += ("<unknown>",)  # a caught type written as an expression readycheck cannot name
-            line = Span(handler.lineno, handler.col_offset + 1, handler.lineno, handler.col_offset + 7)
+            column = self.cols.col(handler.lineno, handler.col_offset)  # characters, not UTF-8 bytes
+            line = Span(handler.lineno, column, handler.lineno, column + len("except"))
             handlers.append(ExceptClause(types, line, _block_span(self.cols, handler.body), _raises_in(handler.body)))
         facts.tries.append(TryBlock(_block_span(self.cols, stmt.body), tuple(handlers)))
 
