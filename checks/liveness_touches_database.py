@@ -8,7 +8,10 @@ What it does
     awaited or not), or on a database/cache client, directly, in the repo
     functions it calls (across modules), or in its dependencies
     (``Depends(...)``). Readiness routes (``/readyz``) are supposed to check the
-    database and are not flagged.
+    database and are not flagged. An app with no health route readycheck can
+    see, whose routers reach it in a way readycheck cannot follow (a loop over
+    plugins found at run time), is not judged: an info finding at that include
+    says so.
 
 Why is this bad
     Liveness answers "is this process stuck?"; the orchestrator restarts pods
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, database_access
+from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -101,13 +104,70 @@ class LivenessTouchesDatabase(Check):
                 return {"status": "ready"}
             """, "app/db.py": "async def get_session(): ...\n"},
             title="cheap liveness; readiness checks the database"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.api import health, users
+
+            app = FastAPI()
+            for router in [users.router, health.router]:
+                app.include_router(router)
+            """, "app/api/users.py": """
+            from fastapi import APIRouter
+            router = APIRouter()
+
+            @router.get("/users")
+            def users():
+                return []
+            """, "app/api/health.py": """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy import text
+            from sqlalchemy.orm import Session
+            from app.db import get_session
+
+            router = APIRouter()
+
+            @router.get("/healthz")
+            def healthz(session: Session = Depends(get_session)):
+                session.execute(text("SELECT 1"))
+            """, "app/db.py": "def get_session(): ...\n"}, expect=["app/api/health.py:8"],
+            title="a liveness route that queries, in a router included in a loop"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.plugins import discover
+
+            app = FastAPI()
+
+            @app.get("/")
+            def root():
+                return "ok"
+
+            for plugin in discover():
+                app.include_router(plugin.router)
+            """, "app/plugins.py": "def discover():\n    return []\n"}, expect=["app/main.py:11:info"],
+            title="routers found at run time, no health route seen: info, not judged"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.plugins import discover
+
+            app = FastAPI()
+
+            @app.get("/health")
+            def health():
+                return "ok"
+
+            for plugin in discover():
+                app.include_router(plugin.router)
+            """, "app/plugins.py": "def discover():\n    return []\n"},
+            title="routers found at run time beside a cheap health route: judged on what is seen"),
     )
 
     def run(self, project: Project):
         probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "liveness" and p.http_path}
         for app in project.service_apps:
+            health_routes = 0
             for path, route in app.all_routes():
                 handler = route.handler
+                health_routes += is_health_path(path)
                 last = [s for s in path.lower().split("/") if s][-1:] or [""]
                 if handler is None or not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
                     continue
@@ -120,3 +180,10 @@ class LivenessTouchesDatabase(Check):
                 yield self.finding(route.module.path, route.span,
                                    f"liveness route {path} ({handler.name}) touches the database: {what}",
                                    related=related)
+            unfollowed = app.cannot_follow() if not health_routes else None
+            if unfollowed is not None:
+                where, what, related = unfollowed
+                yield self.finding(where.module.path, where.span,
+                                   f"cannot tell whether app `{app.name}` has a liveness route that touches the "
+                                   f"database: readycheck cannot follow {what}, where it may be",
+                                   severity=Severity.INFO, related=related)

@@ -12,7 +12,13 @@ What it does
     for one (``health_check``, ``readiness``). The apps judged are the ones production start
     commands serve (``app.main:app``, ``fastapi run app/main.py``); when no
     start command names one, every top-level app outside tests, docs and
-    examples. Option ``extra-health-paths`` (full paths, e.g.
+    examples. Routers reach an app directly, through a loop over routers
+    written in the code (a tuple, a list or dict in another module,
+    ``import_module(f"app.api.{name}")`` over a list of names), a registrar
+    function given the app, or a mounted sub-application. Where routers reach
+    an app in a way readycheck cannot follow (a loop over plugins found at run
+    time) and none of the routes it can see is a health endpoint, the app is
+    not judged: an info finding at that include says so instead. Option ``extra-health-paths`` (full paths, e.g.
     ``["/internal/am-i-alive"]``) names health routes with a house name, and
     so does a probe the repository declares (HEALTHCHECK with curl, or running
     a repository script that requests a URL; a Kubernetes or compose probe;
@@ -39,22 +45,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Route
-
-HEALTH_SEGMENTS = {
-    "health", "healthz", "healthcheck", "healthchecks", "health-check", "health_check", "healthy", "_health",
-    "livez", "live", "liveness", "alive", "readyz", "ready", "readiness", "ping", "status", "heartbeat",
-    "hc", "up", "__health__", "_ah",
-}
-
-
-def is_health_path(path: str) -> bool:
-    segments = [seg for seg in path.lower().split("/") if seg]
-    return bool(segments) and segments[-1] in HEALTH_SEGMENTS
-
 
 _HEALTH_WORDS = re.compile(r"health|liveness|readiness|alive|heartbeat|ping|^live|^ready")
 
@@ -76,6 +70,29 @@ ABOUT_APP = """
     def about():
         return {"version": "1"}
     """
+
+
+#: Routers in their own modules, for the examples of routers that reach the app dynamically.
+_ROUTER = """
+    from fastapi import APIRouter
+
+    router = APIRouter(prefix="/{name}")
+
+    @router.get("/")
+    async def {name}():
+        return []
+    """
+_HEALTH_ROUTER = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+    """
+_ROUTERS = {"app/api/users.py": _ROUTER.format(name="users"), "app/api/items.py": _ROUTER.format(name="items"),
+            "app/api/health.py": _HEALTH_ROUTER}
 
 
 class NoLivenessEndpoint(Check):
@@ -255,6 +272,118 @@ class NoLivenessEndpoint(Check):
             def items():
                 return []
             """}, title="throwaway apps in tests are not services"),
+        Example({**_ROUTERS, "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import users, items
+
+            app = FastAPI()
+            for router in (users.router, items.router):
+                app.include_router(router, prefix="/api")
+            """}, expect=["app/main.py:4"], title="routers included in a loop, none of them a health check"),
+        Example({**_ROUTERS, "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import users, health
+
+            app = FastAPI()
+            for router in (users.router, health.router):
+                app.include_router(router)
+            """}, title="the /healthz router included in a loop"),
+        Example({**_ROUTERS, "app/api/__init__.py": """
+            from app.api import users, items, health
+
+            ROUTERS = {"/users": users.router, "/items": items.router, "/ops": health.router}
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import ROUTERS
+
+            app = FastAPI()
+            for prefix, router in ROUTERS.items():
+                app.include_router(router, prefix=prefix)
+            """}, title="a dict of routers in one module, included in a loop in another"),
+        Example({**_ROUTERS, "app/main.py": """
+            import importlib
+            from fastapi import FastAPI
+
+            API_MODULES = ["users", "items"]
+
+            app = FastAPI()
+            for name in API_MODULES:
+                module = importlib.import_module(f"app.api.{name}")
+                app.include_router(module.router)
+            """}, expect=["app/main.py:6"], title="import_module over a literal list of names, no health module"),
+        Example({**_ROUTERS, "app/main.py": """
+            import importlib
+            from fastapi import FastAPI
+
+            API_MODULES = ["users", "items", "health"]
+
+            app = FastAPI()
+            for name in API_MODULES:
+                module = importlib.import_module(f"app.api.{name}")
+                app.include_router(module.router)
+            """}, title="... and with the health module in the list"),
+        Example({**_ROUTERS, "app/routes.py": """
+            from fastapi import FastAPI
+            from app.api import users, health
+
+            def register_routers(app: FastAPI) -> None:
+                app.include_router(users.router)
+                app.include_router(health.router, prefix="/ops")
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.routes import register_routers
+
+            def create_app() -> FastAPI:
+                app = FastAPI()
+                register_routers(app)
+                return app
+            """}, title="a registrar function given the app includes the health router"),
+        Example({**_ROUTERS, "app/routes.py": """
+            from app.api import users, items
+
+            def register_routers(app) -> None:
+                for router in (users.router, items.router):
+                    app.include_router(router)
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.routes import register_routers
+
+            app = FastAPI()
+            register_routers(app)
+            """}, expect=["app/main.py:4"], title="a registrar function that includes no health router"),
+        Example({**_ROUTERS, "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import users, health
+
+            def create_v1() -> FastAPI:
+                v1 = FastAPI()
+                v1.include_router(users.router)
+                v1.include_router(health.router)
+                return v1
+
+            app = FastAPI()
+            app.mount("/v1", create_v1())
+
+            @app.get("/")
+            def root():
+                return "see /v1"
+            """}, title="the health route is in a mounted sub-application (served at /v1/healthz)"),
+        Example({**_ROUTERS, "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import users
+            from app.plugins import discover
+
+            app = FastAPI()
+            app.include_router(users.router)
+            for plugin in discover():
+                app.include_router(plugin.router)
+            """, "app/plugins.py": """
+            import pkgutil, importlib
+
+            def discover():
+                return [importlib.import_module(m.name) for m in pkgutil.iter_modules(["plugins"])]
+            """}, expect=["app/main.py:8:info"],
+            title="routers found at run time: info, readycheck cannot judge the app"),
     )
 
     def run(self, project: Project):
@@ -262,11 +391,21 @@ class NoLivenessEndpoint(Check):
         extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
         for app in project.service_apps:
             routes = list(app.all_routes())
-            if not routes or any(is_health_path(path) or path.strip("/").lower() in extra
-                                 or may_be_health_route(route) for path, route in routes):
+            if any(is_health_path(path) or path.strip("/").lower() in extra
+                   or may_be_health_route(route) for path, route in routes):
                 continue
             if any(project.web.serves([app], path) for path in probed):
                 continue  # a declared probe requests one of its routes: that route is its health endpoint
+            unfollowed = app.cannot_follow()
+            if unfollowed is not None:
+                where, what, related = unfollowed
+                yield self.finding(where.module.path, where.span,
+                                   f"cannot tell whether app `{app.name}` serves a health endpoint: readycheck cannot "
+                                   f"follow {what}, and none of the {len(routes)} routes it can see is one",
+                                   severity=Severity.INFO, related=related)
+                continue
+            if not routes:
+                continue
             yield self.finding(app.module.path, app.span,
                                f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "
                                f"health endpoint (/healthz, /health, /livez, /ping...)")

@@ -8,7 +8,10 @@ What it does
     does either. A readiness route that exists but never queries the database
     is flagged at that route. Where the repository serves several apps, only
     the apps whose routes reach the database are judged (prefect's worker
-    health server is not its API).
+    health server is not its API). An app with no such route readycheck can
+    see, whose routers reach it in a way readycheck cannot follow (a loop over
+    plugins found at run time), is not judged: an info finding at that include
+    says so.
 
 Why is this bad
     Readiness is how the orchestrator and load balancer learn that a pod cannot
@@ -135,6 +138,41 @@ class ReadinessWithoutDatabase(Check):
                 return {"polling": True}
             """}, expect=["api/main.py:6"],
             title="of two apps, the one that uses the database has no readiness; a worker's health server does not"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.api import ROUTERS
+
+            app = FastAPI()
+            for router in ROUTERS:
+                app.include_router(router)
+            """, "app/api/__init__.py": """
+            from app.api import ops
+            ROUTERS = [ops.router]
+            """, "app/api/ops.py": """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            router = APIRouter()
+
+            async def get_session(): ...
+
+            @router.get("/readyz")
+            async def readyz(session: AsyncSession = Depends(get_session)):
+                await session.execute(text("SELECT 1"))
+            """}, title="the readiness route is in a router included through a list in another module"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.plugins import discover
+
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            app = FastAPI()
+            for plugin in discover():
+                app.include_router(plugin.router)
+            """, "app/plugins.py": "def discover():\n    return []\n"}, expect=["app/main.py:8:info"],
+            title="routers found at run time: info, not judged"),
     )
 
     def run(self, project: Project):
@@ -154,10 +192,11 @@ class ReadinessWithoutDatabase(Check):
         apps = project.service_apps
         for app in apps:
             routes = list(app.all_routes())
-            if not routes:
+            unfollowed = app.cannot_follow()
+            if not routes and unfollowed is None:
                 continue
-            if len(apps) > 1 and not any(r.handler is not None and database_access(project, r.handler, r.module)
-                                         for _, r in routes):
+            if len(apps) > 1 and unfollowed is None and not any(
+                    r.handler is not None and database_access(project, r.handler, r.module) for _, r in routes):
                 continue  # one of several apps (a worker's health server), and none of its routes uses the database
             readiness = [(path, r) for path, r in routes
                          if ([s for s in path.lower().split("/") if s][-1:] or [""])[0] in READINESS_SEGMENTS
@@ -174,6 +213,12 @@ class ReadinessWithoutDatabase(Check):
             health_checks_db = any(r.handler is not None and database_access(project, r.handler, r.module)
                                    for path, r in routes
                                    if any(w in path.lower() for w in ("health", "live", "ping", "status")))
-            if not health_checks_db:
+            if not health_checks_db and unfollowed is not None:
+                where, what, related = unfollowed
+                yield self.finding(where.module.path, where.span,
+                                   f"cannot tell whether app `{app.name}` has a readiness route that checks the "
+                                   f"database: readycheck cannot follow {what}, where it may be",
+                                   severity=Severity.INFO, related=related)
+            elif not health_checks_db:
                 yield self.finding(app.module.path, app.span,
                                    f"app `{app.name}` uses a database but has no readiness route that checks it")

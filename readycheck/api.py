@@ -19,7 +19,7 @@ _WHERE = {
     "Edit": "readycheck.fixes", "Fix": "readycheck.fixes", "Applicability": "readycheck.fixes",
     "image_shell": "readycheck.images", "shell_execs_last": "readycheck.images",
     "is_database_image": "readycheck.images",
-    "database_access": "readycheck.dbaccess",
+    "database_access": "readycheck.dbaccess", "catches_database_error": "readycheck.dbaccess",
     "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",
     "cpu_bound_method": "readycheck.blocking", "register_blocking": "readycheck.blocking",
@@ -31,6 +31,7 @@ _WHERE = {
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
     "Stage": "readycheck.parsers.dockerfile",
     "CallSite": "readycheck.parsers.python", "Function": "readycheck.parsers.python",
+    "ErrorHandling": "readycheck.parsers.python", "ExceptClause": "readycheck.parsers.python",
     "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
     "Value": "readycheck.parsers.python",
     "Probe": "readycheck.probes",
@@ -45,6 +46,8 @@ _WHERE = {
     "Command": "readycheck.startcommands", "Server": "readycheck.startcommands",
     "StartCommand": "readycheck.startcommands", "Token": "readycheck.startcommands",
     "LoopEntry": "readycheck.webapp", "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
+    "Unresolved": "readycheck.webapp", "is_health_path": "readycheck.healthpaths",
+    "HEALTH_SEGMENTS": "readycheck.healthpaths",
 }
 
 __all__ = sorted(_WHERE)

@@ -24,6 +24,21 @@ DB_TYPES = {"sqlalchemy.orm.Session", "sqlmodel.Session", "sqlalchemy.engine.Eng
 DB_CALLS = {"asyncpg.connect", "asyncpg.create_pool", "psycopg2.connect", "psycopg.connect",
             "psycopg.AsyncConnection.connect", "pymysql.connect", "sqlite3.connect", "aiosqlite.connect"}
 DB_RECEIVER_NAMES = {"db", "session", "conn", "connection", "engine", "redis", "cache", "pool", "database"}
+#: Packages whose exceptions a failed database or cache call raises (sqlalchemy.exc.OperationalError,
+#: asyncpg.exceptions.PostgresError, redis.exceptions.ConnectionError...).
+DB_ERROR_PACKAGES = ("sqlalchemy", "sqlmodel", "psycopg", "psycopg2", "asyncpg", "pymysql", "aiomysql", "sqlite3",
+                     "aiosqlite", "redis", "pymongo", "motor", "databases", "tortoise", "django.db")
+#: Exceptions that catch every database error, or the connection errors drivers raise.
+BROAD_ERRORS = {"Exception", "BaseException", "OSError", "ConnectionError", "TimeoutError", "asyncio.TimeoutError",
+                "socket.error", "builtins.Exception", "builtins.BaseException"}
+
+
+def catches_database_error(types: tuple[str, ...]) -> bool:
+    """Whether an ``except`` clause catching these (qualified) types catches the error a database
+    call raises: a bare ``except:`` (no types), ``Exception``, a connection error, or any exception
+    of a database driver or ORM."""
+    return not types or any(t in BROAD_ERRORS or t.startswith(tuple(p + "." for p in DB_ERROR_PACKAGES))
+                            for t in types)
 
 
 

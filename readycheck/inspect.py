@@ -3,7 +3,9 @@
 Lists every start command (where it is declared, its role, whether it counts as
 development, the chain of commands that really run, the server and each
 setting with where it came from) and every web app with its routes' full
-paths. Environment variables are listed by name only: values may be secrets.
+paths, and the registrations readycheck could not follow (an app listed with
+them may serve more routes than it shows). Environment variables are listed by
+name only: values may be secrets.
 """
 
 from __future__ import annotations
@@ -66,8 +68,10 @@ def model(project: Project, root_label: str) -> dict:
                    "async": r.handler.is_async if r.handler else None,
                    "file": r.module.path, "line": r.span.line, "column": r.span.column}
                   for path, r in app.all_routes()]
+        unresolved = [{**_where(u.module.path, u.span), "registration": u.what, "reason": u.why or None} for u in app.unresolved_links()]
         apps.append({**_where(app.module.path, app.span), "name": app.name, "framework": app.framework,
-                     "service": app.key in service, "mounted": app.included, "routes": routes})
+                     "service": app.key in service, "mounted": app.included, "routes": routes,
+                     "unresolved": unresolved})
     return {"schema_version": 1, "tool": {"name": "readycheck", "version": __version__}, "root": root_label,
             "start_commands": starts, "apps": apps, "migrations": migrations(project),
             "diagnostics": [{"path": d.path, "line": d.line, "message": d.message} for d in project.diagnostics]}
@@ -151,6 +155,12 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
             lines.append(f"    {'/'.join(route['methods']):<7} {route['path']}  -> {route['handler']} ({kind})")
         if len(app["routes"]) > 50:
             lines.append(f"    ... {len(app['routes']) - 50} more (use --format json)")
+        if app["unresolved"]:
+            lines.append(f"    routes may be missing: readycheck cannot follow {len(app['unresolved'])} "
+                         f"registration{'s' if len(app['unresolved']) != 1 else ''}:")
+            for link in app["unresolved"]:
+                why = f"  ({link['reason']})" if link["reason"] else ""
+                lines.append(f"      {link['path']}:{link['line']}  {link['registration']}{why}")
     lines += _migration_lines(data["migrations"])
     # Every name, path and value here comes from scanned files: control characters and
     # line breaks are escaped line by line (the report itself writes none).

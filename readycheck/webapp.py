@@ -7,6 +7,16 @@ is a web object; route decorators (``@router.get("/x")``), ``add_api_route``,
 ``mount`` connect them, across modules, through the modules' imports. The full
 path of a route is the prefixes of every include on the way down plus the
 router's own prefix plus the route's path.
+
+Routers also reach an app the ways real services write it: a ``for`` loop over
+routers written in the code (a tuple, a list or dict bound here or imported,
+``.items()`` with a prefix per element), ``import_module(f"app.api.{name}")``
+over a literal list of names, a registrar function given the app (at any depth
+of registrars handing it on), and a factory called in place
+(``app.mount("/v1", create_v1())``). Static evaluation stops where the code
+decides at run time (plugins discovered on disk, a router a repo object builds):
+such a registration is kept on the app as ``Unresolved`` and the health checks
+say they cannot judge the app rather than judging the routes they can see.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from readycheck.findings import Span
+from readycheck.findings import Related, Span
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
 from readycheck.sourcefile import common_prefix, is_auxiliary_path
 
@@ -60,6 +70,21 @@ class Include:
 
 
 @dataclass
+class Unresolved:
+    """A place where routes reach an object in a way readycheck cannot follow statically
+    (``app.include_router(load_plugin_router())``, a loop over routers built at run time)."""
+
+    module: ModuleFacts
+    span: Span
+    what: str  # "include_router(get_router(...))": the registration, near enough to how it is written
+    why: str = ""  # "in a loop over elements built at run time"
+
+    @property
+    def described(self) -> str:
+        return f"`{self.what}` {self.why}" if self.why else f"`{self.what}`"
+
+
+@dataclass
 class WebObject:
     key: str  # "<module path>::<scoped name>"
     name: str
@@ -76,6 +101,32 @@ class WebObject:
     included: bool = False
     #: Prefixes where something readycheck cannot see into is mounted (StaticFiles, a WSGI app).
     opaque_mounts: list[str] = field(default_factory=list)
+    #: Includes and mounts of the repo's own routers that readycheck could not follow.
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+    def unresolved_links(self, seen: frozenset[str] = frozenset()) -> Iterator[Unresolved]:
+        """Every include readycheck could not follow, here and in the routers included here: where
+        there is one, this object may serve routes that ``all_routes`` does not list."""
+        if self.key in seen:
+            return
+        seen = seen | {self.key}
+        yield from self.unresolved
+        for include in self.includes:
+            yield from include.child.unresolved_links(seen)
+
+    def cannot_follow(self) -> "tuple[Unresolved, str, tuple[Related, ...]] | None":
+        """For a check that cannot judge this app because routes may be missing: the first
+        registration readycheck could not follow (where to report it), a phrase naming it, and
+        the app and the other such registrations as related locations. None when every
+        registration was followed."""
+        links = sorted({(u.module.path, u.span, u.what): u for u in self.unresolved_links()}.items())
+        if not links:
+            return None
+        first = links[0][1]
+        more = f" and {len(links) - 1} more" if len(links) > 1 else ""
+        related = (Related(self.module.path, self.span, f"app `{self.name}`"),
+                   *(Related(u.module.path, u.span, f"cannot follow {u.described}") for _, u in links[1:]))
+        return first, f"{first.described}{more}", related
 
     def all_routes(self, prefix: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Route]]:
         """(full path, route) for every route reachable from this object."""
@@ -214,6 +265,8 @@ class WebModel:
                 if wanted[:len(prefix)] == prefix:  # served behind a proxy prefix, stripped by Starlette
                     if self.serves([app], "/" + "/".join(wanted[len(prefix):])):
                         return True
+            if next(app.unresolved_links(), None) is not None:
+                unknown = True  # routers readycheck could not follow may serve it
             for prefix in app.opaque_mounts:  # StaticFiles, a WSGI app: readycheck cannot see inside
                 if prefix == UNKNOWN_SEGMENT or request.startswith("/" + prefix.strip("/")):
                     unknown = True
@@ -351,30 +404,43 @@ def _scoped(scope: str, name: str) -> str:
     return f"{scope}.<locals>.{name}" if scope else name
 
 
-@dataclass(frozen=True)
-class _IncludeHelper:
-    app_index: int
-    app_name: str
-    router_index: int
-    router_name: str
-    prefix: str
+#: Calls that register routes or routers on the object they are called on.
+REGISTRATION_METHODS = frozenset({"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
+                                  "add_event_handler", "add_websocket_route"})
+#: Decorators that register a function on the object they are called on.
+REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event"}
+#: ``import_module`` as it is usually reached.
+IMPORT_MODULE = frozenset({"importlib.import_module", "import_module"})
+#: Registrars handing the app on to registrars: real services go two or three deep.
+MAX_REGISTRAR_DEPTH = 8
+#: Registrar calls followed in one repository, at most (each call site once per level is far below it).
+MAX_REGISTRAR_CALLS = 20_000
+#: What a name stands for while a loop or a call is expanded: name -> (module, value, scope).
+Bindings = dict[str, tuple[ModuleFacts, Value, str]]
 
-    @staticmethod
-    def of(function: Function) -> "_IncludeHelper | None":
-        """The helper a plain function is when it calls ``<param>.include_router(<param>, ...)``."""
-        if "." in function.qualname.replace(".<locals>.", ""):
-            return None  # a method: its call sites pass self implicitly
-        names = [p.name for p in function.params]
-        for site in function.calls:
-            if site.method != "include_router" or site.call is None:
-                continue
-            receiver = site.text.rpartition(".")[0]
-            router = site.call.arg(0, "router")
-            if receiver in names and router is not None and router.kind == "ref" and router.text in names:
-                prefix = site.call.kwarg("prefix")
-                literal = prefix.text if prefix is not None and prefix.kind == "str" else UNKNOWN_SEGMENT
-                return _IncludeHelper(names.index(receiver), receiver, names.index(router.text), router.text, literal)
-        return None
+
+def _is_plain_function(function: Function) -> bool:
+    """A function, not a method (a method's call sites pass self implicitly)."""
+    return "." not in function.qualname.replace(".<locals>.", "")
+
+
+def _describe(value: Value | None, module: ModuleFacts) -> str:
+    """A value near enough to how the user wrote it to find it: ``users.router``, ``get_router(...)``
+    (a name of the module itself without the module's own dotted name)."""
+    if value is None:
+        return "nothing"
+    text = value.text
+    if value.resolved and module.module and text.startswith(module.module + "."):
+        text = text[len(module.module) + 1:]
+    if value.kind == "ref":
+        return text
+    if value.kind == "call":
+        return f"{text or '<expression>'}(...)"
+    if value.kind == "subscript":
+        return f"{text or '<expression>'}[...]"
+    if value.kind == "str":
+        return repr(value.text)
+    return "an expression"
 
 
 class _Linker:
@@ -383,8 +449,43 @@ class _Linker:
         self.objects = objects
         self.model = model
         self._by_module: dict[int, list[WebObject]] | None = None
-        self._helper_of: dict[int, _IncludeHelper] | None = None  # id(function) -> how it includes
-        self._helper_names: set[str] = set()
+        #: id(function) -> the parameters a registrar function registers routes on (see _registrars).
+        self._registrar_params: dict[int, set[str]] | None = None
+        self._registrar_names: set[str] = set()
+        self._nested: dict[tuple[str, str], list[Function]] = {}  # (module path, scope) -> functions in it
+        self._assigned: dict[str, dict[str, list]] = {}  # module path -> name -> its assignments, in order
+        self._loops: dict[str, dict[tuple[str, Span], list[tuple[str, str]]]] = {}
+        self._replays = 0  # registrar calls followed so far (see MAX_REGISTRAR_CALLS)
+
+    @staticmethod
+    def _is_parameter(module: ModuleFacts, name: str, scope: str) -> bool:
+        """Whether a name is a parameter of the function ``scope`` or of one enclosing it."""
+        while scope:
+            function = module.functions.get(scope)
+            if function is not None and any(p.name == name for p in function.params):
+                return True
+            scope = scope.rpartition(".<locals>.")[0]
+        return False
+
+    def _loop_names(self, module: ModuleFacts) -> dict[tuple[str, Span], list[tuple[str, str]]]:
+        """(scope, iterable span) -> (name, position) of every name each ``for`` loop of a module binds
+        (indexed once per module asked about)."""
+        found = self._loops.get(module.path)
+        if found is None:
+            found = self._loops[module.path] = {}
+            for a in module.assignments:
+                if a.value.kind == "each":
+                    found.setdefault((a.scope, a.value.items[0].span), []).append((a.name, a.value.text))
+        return found
+
+    def _assignments(self, module: ModuleFacts, name: str) -> list:
+        """Every assignment of a name in a module, any scope (indexed once per module asked about)."""
+        by_name = self._assigned.get(module.path)
+        if by_name is None:
+            by_name = self._assigned[module.path] = {}
+            for assignment in module.assignments:
+                by_name.setdefault(assignment.name, []).append(assignment)
+        return by_name.get(name, [])
 
     def owner(self, module: ModuleFacts, text: str, scope: str, qualified: str | None) -> WebObject | None:
         """The web object a dotted receiver (``app``, ``users.router``) refers to.
@@ -411,32 +512,356 @@ class _Linker:
             return None
         return self.owner(module, value.text, scope, value.text if value.resolved else None)
 
-    def _loop_owners(self, module: ModuleFacts, value: Value | None, scope: str) -> list[WebObject]:
-        """The routers a ``for`` loop's name stands for: ``for router in API_ROUTERS:
-        app.include_router(router)`` over a list or tuple of routers, written in place or bound to a
-        name in this module or imported (prefect's API_ROUTERS)."""
-        if value is None or value.kind != "ref" or value.resolved or "." in value.text:
-            return []
-        loop = next((a.value for a in module.assignments
-                     if a.name == value.text and a.value.kind == "each" and _encloses(a.scope, scope)), None)
-        if loop is None:
-            return []
-        elements = self._list_value(module, loop.items[0])
-        owners = (self._ref_owner(home, item, "") for home, item in elements)
-        return [o for o in owners if o is not None]
+    # -- what a value names: routers, apps, loop elements ----------------------
 
-    def _list_value(self, module: ModuleFacts, value: Value) -> list[tuple[ModuleFacts, Value]]:
-        """The items of a literal list or tuple, directly or through one name, with the module they are in."""
-        if value.kind == "ref":
+    def _bound(self, module: ModuleFacts, value: Value, scope: str) -> tuple[ModuleFacts, Value, str] | None:
+        """(module, value, scope) of the one assignment a plain name refers to: a local of the
+        enclosing scopes, or a module-level name here or (resolved) where it was imported from."""
+        if value.resolved:
             target = _module_binding(self.index, module, value)
             if target is None:
-                return []
-            home, name = target
-            bound = [a.value for a in home.module_level(name)]
-            if len(bound) != 1:
-                return []
-            module, value = home, bound[0]
-        return [(module, item) for item in value.items] if value.kind == "list" else []
+                return None
+            module, name = target
+            scope = ""
+        else:
+            name = value.text
+            if "." in name:
+                return None
+        named = self._assignments(module, name)
+        while True:
+            bound = [a.value for a in named if a.scope == scope]
+            if bound:
+                return (module, bound[0], scope) if len(bound) == 1 else None
+            if not scope:
+                return None
+            scope = scope.rpartition(".<locals>.")[0]
+
+    def _elements(self, module: ModuleFacts, value: Value, scope: str, bindings: Bindings, depth: int = 0
+                  ) -> list[tuple[ModuleFacts, Value, str]] | None:
+        """The elements a ``for`` loop goes through, when they are written in the code: a literal
+        list or tuple (directly, or through a name bound here or imported), lists joined with ``+``,
+        a dict's ``.items()``, ``.values()`` or keys. None when they are built at run time."""
+        if depth > 6:
+            return None
+        if value.kind == "list":
+            return [(module, item, scope) for item in value.items]
+        if value.kind == "dict":
+            return [(module, Value("str", key, value.span), scope) for key, _ in value.keywords]
+        if value.kind == "binop" and value.text == "Add":
+            left = self._elements(module, value.items[0], scope, bindings, depth + 1)
+            right = self._elements(module, value.items[1], scope, bindings, depth + 1)
+            return left + right if left is not None and right is not None else None
+        if value.kind == "ref":
+            bound = bindings.get(value.text) if not value.resolved else None  # a registrar's parameter
+            bound = bound or self._bound(module, value, scope)
+            return self._elements(*bound, {}, depth + 1) if bound is not None else None
+        if value.kind == "call" and not value.items and value.text.rpartition(".")[2] in ("items", "values", "keys"):
+            base, _, view = value.text.rpartition(".")
+            bound = self._bound(module, Value("ref", base, value.span, resolved=value.resolved), scope)
+            if bound is None or bound[1].kind != "dict":
+                return None
+            home, mapping, where = bound
+            if view == "items":
+                return [(home, Value("list", "", v.span, (Value("str", k, v.span), v)), where)
+                        for k, v in mapping.keywords]
+            if view == "values":
+                return [(home, v, where) for _, v in mapping.keywords]
+            return [(home, Value("str", k, v.span), where) for k, v in mapping.keywords]
+        return None
+
+    def _free_names(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings,
+                    depth: int = 0) -> Iterator[str]:
+        """The local names a value depends on, through one local assignment from a call
+        (``module = import_module(f"app.api.{name}")`` depends on ``name``)."""
+        if value is None or depth > 3:
+            return
+        if value.kind in ("ref", "subscript") and not value.resolved:
+            head = value.text.partition(".")[0]
+            if head in bindings:
+                return
+            yield head
+            bound = self._bound(module, Value("ref", head), scope)
+            if bound is not None and bound[1].kind == "call":
+                for item in bound[1].items:
+                    yield from self._free_names(module, item, scope, bindings, depth + 1)
+        elif value.kind in ("fstring", "call"):
+            for item in value.items:
+                yield from self._free_names(module, item, scope, bindings, depth + 1)
+
+    def _loop_bindings(self, module: ModuleFacts, values: tuple[Value | None, ...], scope: str,
+                       bindings: Bindings, at: Span) -> list[Bindings | None]:
+        """One set of bindings per element of the loop the values depend on (every name the loop
+        binds, ``for prefix, router in ROUTERS.items()``); [{}] when they depend on no loop;
+        [None] when they do but its elements are built at run time. Of several loops over the
+        same name, the nearest one before ``at`` (the include) is the one around it."""
+        for value in values:
+            for name in self._free_names(module, value, scope, bindings):
+                loop = None
+                for a in self._assignments(module, name):
+                    if a.value.kind == "each" and _encloses(a.scope, scope) and a.span < at:
+                        loop = a
+                if loop is None:
+                    continue
+                iterable = loop.value.items[0]
+                names = self._loop_names(module)[(loop.scope, iterable.span)]
+                elements = self._elements(module, iterable, loop.scope, bindings)
+                if elements is None:
+                    return [None]
+                out: list[Bindings | None] = []
+                for home, element, where in elements:
+                    each: Bindings = {}
+                    for bound_name, position in names:
+                        if not position:
+                            each[bound_name] = (home, element, where)
+                        elif element.kind == "list" and int(position) < len(element.items):
+                            each[bound_name] = (home, element.items[int(position)], where)
+                    out.append(each)
+                return out
+        return [{}]
+
+    def _imported_modules(self, module: ModuleFacts, call: Value, bindings: Bindings) -> list[str] | None:
+        """The dotted names an ``import_module(...)`` call imports: a literal, or an f-string whose
+        fields are bound to strings (the loop's elements)."""
+        name = call.arg(0, "name")
+        if name is None:
+            return None
+        if name.kind == "str":
+            text = name.text
+        elif name.kind == "fstring" and name.items:
+            text = name.text
+            for field_value in name.items:
+                bound = bindings.get(field_value.text) if not field_value.resolved else None
+                if bound is None or bound[1].kind != "str":
+                    return None
+                text = text.replace("{}", bound[1].text, 1)
+        else:
+            return None
+        if text.startswith("."):
+            package = call.arg(1, "package")
+            if package is not None and package.kind == "str":
+                base = package.text
+            elif package is not None and package.kind == "ref" and package.text in ("__name__", "__package__"):
+                is_package = module.path.endswith("__init__.py")
+                base = module.module if is_package or package.text == "__name__" else module.module.rpartition(".")[0]
+            else:
+                return None
+            text = base + text
+        return [text]
+
+    def _web_objects(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings,
+                     depth: int = 0) -> list[WebObject] | None:
+        """The apps or routers a value names; [] when it names something from a library (a router
+        fastapi-users builds, StaticFiles); None when it names something in the repository that
+        readycheck cannot follow (a router built at run time, a plugin loaded by name)."""
+        if value is None or depth > 8:
+            return None
+        if value.kind == "ref":
+            head, _, rest = value.text.partition(".")
+            if not value.resolved and head in bindings:
+                home, bound, where = bindings[head]
+                if rest and bound.kind == "ref":
+                    bound = bound._replace(text=f"{bound.text}.{rest}")
+                elif rest:
+                    return None
+                return self._web_objects(home, bound, where, {}, depth + 1)
+            if not value.resolved and self._is_parameter(module, head, scope):
+                return None  # a parameter no call site gives here (not the module's object of the same name)
+            owner = self._ref_owner(module, value, scope)
+            if owner is not None:
+                return [owner]
+            if value.resolved:
+                target = self.index.resolve(value.text, module)
+                if target is None:
+                    return []  # imported from a library
+                home, name = target
+                if name in home.functions:
+                    return []  # a plain ASGI callable (app.mount("/", asgi_function)): nothing to follow
+                if "." not in name:
+                    bound = list(home.module_level(name))
+                    if len(bound) == 1 and bound[0].value.kind in ("ref", "call"):
+                        return self._web_objects(home, bound[0].value, "", {}, depth + 1)  # an alias, a factory
+                return None
+            if rest:  # module.router, where module = import_module(...)
+                bound = self._bound(module, Value("ref", head), scope)
+                if bound is None or bound[1].kind != "call" or bound[1].text not in IMPORT_MODULE:
+                    return None
+                names = self._imported_modules(module, bound[1], bindings)
+                if names is None:
+                    return None
+                found: list[WebObject] = []
+                for dotted_name in names:
+                    objects = self._web_objects(module, Value("ref", f"{dotted_name}.{rest}", value.span, resolved=True),
+                                                "", {}, depth + 1)
+                    if not objects:
+                        return None  # a module readycheck cannot find, or no router in it
+                    found += objects
+                return found
+            bound = self._bound(module, value, scope)
+            if bound is None or bound[1].kind == "each":
+                return None  # a parameter, or a loop over routers built at run time
+            return self._web_objects(bound[0], bound[1], bound[2], bindings, depth + 1)
+        if value.kind == "call":
+            items = value.items
+            if value.text == "getattr" and len(items) >= 2 and items[0].kind == "ref" and items[1].kind == "str":
+                return self._web_objects(module, items[0]._replace(text=f"{items[0].text}.{items[1].text}"), scope,
+                                         bindings, depth + 1)
+            found_function = self.index.function(module, value.text, scope, value.resolved) if value.text else None
+            if found_function is not None:
+                return self._made_by(*found_function) or None
+            target = self.index.resolve(value.text, module) if value.resolved else None
+            if target is None or self._from_library(*target):
+                return []  # a library's own router or app (fastapi-users, StaticFiles)
+            if target[1].partition(".")[0] in target[0].classes:
+                return []  # an object of one of the repo's classes (a StaticFiles subclass), or a router built in place
+            return None  # a method of an object of the repository
+        if value.kind == "subscript" and not value.resolved and value.text in bindings and value.items:
+            home, bound, where = bindings[value.text]
+            key = value.items[0]
+            if bound.kind == "dict" and key.kind == "str":
+                return self._web_objects(home, bound.kwarg(key.text), where, {}, depth + 1)
+        return None
+
+    def _from_library(self, module: ModuleFacts, name: str, depth: int = 0) -> bool:
+        """Whether a name (``users.get_auth_router``) belongs to a library: not defined in the module
+        the import resolved to, or bound there to an object a library built
+        (``users = FastAPIUsers(...)``)."""
+        head = name.partition(".")[0]
+        if head in module.classes or head in module.functions:
+            return False
+        bound = list(module.module_level(head))
+        if not bound:
+            return True
+        value = bound[0].value
+        if len(bound) > 1 or value.kind not in ("call", "ref") or depth > 4:
+            return False
+        if not value.resolved:
+            return value.kind == "call"
+        target = self.index.resolve(value.text, module)
+        return target is None or self._from_library(*target, depth + 1)
+
+    def _made_by(self, function: Function, home: ModuleFacts) -> list[WebObject]:
+        """The routers or apps a factory function returns: the ones it builds, or else the ones
+        it decorates routes on (letta's ``setup_auth_router`` adds a route to the module's router
+        and returns it)."""
+        inner = f"{home.path}::{function.qualname}.<locals>."
+        depth = function.qualname.count(".<locals>.") + 1
+        made = [o for o in self._by_module.get(id(home), []) if o.key.startswith(inner)
+                and o.key.count(".<locals>.") == depth] if self._by_module else []
+        if made:
+            return made
+        decorated: dict[str, WebObject] = {}
+        for nested in self._nested.get((home.path, function.qualname), ()):
+            for deco in nested.decorators:
+                receiver = deco.text.rpartition(".")[0]
+                qualified = deco.qualified.rpartition(".")[0] if deco.qualified else None
+                owner = self.owner(home, receiver, nested.scope, qualified) if receiver else None
+                if owner is not None:
+                    decorated[owner.key] = owner
+        return list(decorated.values())
+
+    def _prefix(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings) -> str:
+        """A prefix argument, through the loop element or call argument a name stands for."""
+        if value is not None and not value.resolved and value.kind in ("ref", "subscript") and value.text in bindings:
+            home, bound, where = bindings[value.text]
+            if value.kind == "subscript":
+                key = value.items[0] if value.items else None
+                bound = bound.kwarg(key.text) if bound.kind == "dict" and key is not None and key.kind == "str" \
+                    else None
+                if bound is None:
+                    return UNKNOWN_SEGMENT
+            return _path(self.index, home, bound, where)
+        return _path(self.index, module, value, scope)
+
+    # -- registrar functions ------------------------------------------------------
+
+    def _registrars(self) -> set[str]:
+        """Names of the repo functions that register routes on an app or router they are given:
+        ``def register_routers(app): app.include_router(users.router)``, a function that decorates
+        routes on its parameter (``@app.get("/healthz")`` inside it), one that hands its parameter on
+        to another registrar, or onyx's ``include_router_with_global_prefix_prepended(application,
+        router, prefix=...)``. Found once, over every web module."""
+        if self._registrar_params is not None:
+            return self._registrar_names
+        self._registrar_params = {}
+        candidates: list[tuple[Function, set[str]]] = []
+        for module in self.index.web_modules():
+            for function in module.functions.values():
+                self._nested.setdefault((module.path, function.scope), []).append(function)
+            for function in module.functions.values():
+                if not _is_plain_function(function) or not function.params:
+                    continue
+                names = {p.name for p in function.params}
+                used = {site.receiver for site in function.calls
+                        if site.method in REGISTRATION_METHODS and site.receiver in names}
+                for inner in self._nested.get((module.path, function.qualname), ()):
+                    for deco in inner.decorators:
+                        receiver, _, attr = deco.text.rpartition(".")
+                        if receiver in names and attr in REGISTRATION_DECORATORS:
+                            used.add(receiver)
+                if used:
+                    self._registrar_params[id(function)] = used
+                    self._registrar_names.add(function.name)
+                else:
+                    candidates.append((function, names))
+        for _ in range(4):  # registrars that hand their parameter on to a registrar, a few levels up
+            added = False
+            for function, names in candidates:
+                if id(function) in self._registrar_params:
+                    continue
+                passed = {item.text for site in function.calls if site.call is not None
+                          and site.text.rpartition(".")[2] in self._registrar_names
+                          for item in (*site.call.items, *(v for _, v in site.call.keywords))
+                          if item.kind == "ref" and not item.resolved and item.text in names}
+                if passed:
+                    self._registrar_params[id(function)] = passed
+                    self._registrar_names.add(function.name)
+                    added = True
+            if not added:
+                break
+        return self._registrar_names
+
+    def _registrar_call(self, module: ModuleFacts, site: CallSite, scope: str, bindings: Bindings,
+                        seen: frozenset[int] = frozenset()) -> None:
+        """``register_routers(app)``: what the registrar registers, on the app this call gives it."""
+        found = self.index.function(module, site.callee or site.text, scope, site.callee is not None)
+        if found is None or site.call is None:
+            return
+        function, home = found
+        params = (self._registrar_params or {}).get(id(function))
+        if not params or id(function) in seen or len(seen) >= MAX_REGISTRAR_DEPTH:
+            return
+        self._replays += 1
+        if self._replays > MAX_REGISTRAR_CALLS:
+            return  # a generated or hostile tree of registrars calling each other: stay linear
+        arguments: Bindings = {}
+        for position, param in enumerate(function.params):
+            argument = site.call.kwarg(param.name)
+            if argument is None and position < len(site.call.items):
+                argument = site.call.items[position]
+            if argument is None:
+                continue
+            if argument.kind == "ref" and not argument.resolved and argument.text in bindings:
+                arguments[param.name] = bindings[argument.text]  # a registrar handing on its own parameter
+            else:
+                arguments[param.name] = (module, argument, scope)
+        for param in sorted(params):
+            if param not in arguments:
+                continue
+            home_of, argument, where = arguments[param]
+            for owner in self._web_objects(home_of, argument, where, {}) or ():
+                self._replay(function, home, param, owner, arguments, seen | {id(function)})
+
+    def _replay(self, function: Function, module: ModuleFacts, param: str, owner: WebObject, arguments: Bindings,
+                seen: frozenset[int]) -> None:
+        for site in function.calls:
+            if site.receiver == param and site.method in REGISTRATION_METHODS:
+                self._registration(module, owner, site.method, site, function.qualname, arguments)
+            elif site.call is not None and site.text.rpartition(".")[2] in self._registrar_names:
+                self._registrar_call(module, site, function.qualname, arguments, seen)
+        for inner in self._nested.get((module.path, function.qualname), ()):
+            for deco in inner.decorators:
+                if deco.text.rpartition(".")[0] == param:
+                    self._register_decorated(module, inner, deco, owner)
 
     def _owner_of_call(self, module: ModuleFacts, site: CallSite, scope: str) -> WebObject | None:
         receiver_text = site.text.rpartition(".")[0]
@@ -453,50 +878,33 @@ class _Linker:
         for function in module.functions.values():
             for deco in function.decorators:
                 self._decorator(module, function, deco)
-        helper_names = self._include_helper_names()
+        registrars = self._registrars()
         for scope, site in self._calls(module):
             method = site.method
-            if method in ("include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
-                          "add_event_handler", "add_websocket_route"):
+            if method in REGISTRATION_METHODS:
                 owner = self._owner_of_call(module, site, scope)
                 if owner is not None:
                     self._registration(module, owner, method, site, scope)
-            elif site.call is not None and site.text.rpartition(".")[2] in helper_names:
-                self._helper_call(module, site, scope)
+            elif site.call is not None and site.text.rpartition(".")[2] in registrars:
+                self._registrar_call(module, site, scope, {})
 
-    def _include_helper_names(self) -> set[str]:
-        """Names of the repo functions that include a router given as a parameter into an app given as a
-        parameter (onyx's ``include_router_with_global_prefix_prepended(application, router, prefix=...)``);
-        found once, over every web module."""
-        if self._helper_of is None:
-            self._helper_of = {}
-            for module in self.index.web_modules():
-                for function in module.functions.values():
-                    helper = _IncludeHelper.of(function)
-                    if helper is not None:
-                        self._helper_of[id(function)] = helper
-                        self._helper_names.add(function.name)
-        return self._helper_names
-
-    def _helper_call(self, module: ModuleFacts, site: CallSite, scope: str) -> None:
-        """``helper(app, router)``: the include the helper makes, with a prefix readycheck cannot know
-        unless the helper writes a literal one (it often computes it)."""
-        found = self.index.function(module, site.callee or site.text, scope, site.callee is not None)
-        helper = self._helper_of.get(id(found[0])) if found and self._helper_of else None
-        if helper is None:
-            return
-        owner = self._ref_owner(module, site.call.arg(helper.app_index, helper.app_name), scope)
-        if owner is not None:
-            self._include(owner, module, site.call.arg(helper.router_index, helper.router_name), helper.prefix,
-                          site.span, scope)
-
-    def _include(self, owner: WebObject, module: ModuleFacts, argument: Value | None, prefix: str, span: Span,
-                 scope: str) -> None:
-        """Include the router an argument names, or every router a loop name stands for, into ``owner``."""
-        child = self._ref_owner(module, argument, scope)
-        for child in [child] if child is not None else self._loop_owners(module, argument, scope):
-            child.included = True
-            owner.includes.append(Include(child, prefix, span, module))
+    def _include(self, owner: WebObject, module: ModuleFacts, argument: Value | None, prefix: Value | None,
+                 span: Span, scope: str, bindings: Bindings) -> None:
+        """Include the router an argument names into ``owner``: directly, through a loop over
+        routers written in the code, or through ``import_module`` over a list of names. What
+        cannot be followed is kept on ``owner.unresolved``."""
+        for each in self._loop_bindings(module, (argument, prefix), scope, bindings, span):
+            children = None if each is None else self._web_objects(module, argument, scope, {**bindings, **each})
+            if children is None:
+                looped = "in a loop over elements built at run time" if each is None else ""
+                owner.unresolved.append(Unresolved(module, span, f"include_router({_describe(argument, module)})", looped))
+                if each is None:
+                    return
+                continue
+            full = self._prefix(module, prefix, scope, {**bindings, **each})
+            for child in children:
+                child.included = True
+                owner.includes.append(Include(child, full, span, module))
 
     @staticmethod
     def _calls(module: ModuleFacts) -> Iterator[tuple[str, CallSite]]:
@@ -566,13 +974,16 @@ class _Linker:
                     obj.includes.append(Include(child, sub_prefix, item.span, module))
 
     def _decorator(self, module: ModuleFacts, function: Function, deco) -> None:
-        receiver, _, attr = deco.text.rpartition(".")
+        receiver = deco.text.rpartition(".")[0]
         if not receiver:
             return
         qualified_receiver = deco.qualified.rpartition(".")[0] if deco.qualified else None
         owner = self.owner(module, receiver, function.scope, qualified_receiver)
-        if owner is None:
-            return
+        if owner is not None:
+            self._register_decorated(module, function, deco, owner)
+
+    def _register_decorated(self, module: ModuleFacts, function: Function, deco, owner: WebObject) -> None:
+        attr = deco.text.rpartition(".")[2]
         call = deco.call
         if attr in ROUTE_DECORATORS and call is not None:
             path = _path(self.index, module, call.arg(0, "path"), function.scope)
@@ -588,23 +999,30 @@ class _Linker:
             if event is not None and event.text == "startup":
                 owner.startup.append((function, module))
 
-    def _registration(self, module: ModuleFacts, owner: WebObject, method: str, site: CallSite, scope: str) -> None:
+    def _registration(self, module: ModuleFacts, owner: WebObject, method: str, site: CallSite, scope: str,
+                      bindings: Bindings | None = None) -> None:
         call = site.call
         if call is None:
             return
+        bindings = bindings or {}
         if method == "include_router":
-            self._include(owner, module, call.arg(0, "router"), _path(self.index, module, call.kwarg("prefix"), scope),
-                          site.span, scope)
+            prefix = call.kwarg("prefix")
+            if prefix is None and call.kwarg("**") is not None:
+                prefix = Value("other", span=site.span)  # include_router(router, **kwargs): the prefix may be in them
+            self._include(owner, module, call.arg(0, "router"), prefix, site.span, scope, bindings)
         elif method == "mount":
-            path = _path(self.index, module, call.arg(0, "path"), scope)
-            child = self._ref_owner(module, call.arg(1, "app"), scope)
-            if child is not None:
+            path = self._prefix(module, call.arg(0, "path"), scope, bindings)
+            app = call.arg(1, "app")
+            children = self._web_objects(module, app, scope, bindings)
+            for child in children or ():
                 child.included = True
                 owner.includes.append(Include(child, path, site.span, module))
-            else:
+            if not children:
                 owner.opaque_mounts.append(path)
+            if children is None and app is not None:
+                owner.unresolved.append(Unresolved(module, site.span, f"mount({_describe(app, module)})"))
         elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
-            path = _path(self.index, module, call.arg(0, "path"), scope)
+            path = self._prefix(module, call.arg(0, "path"), scope, bindings)
             endpoint = self._function(module, call.arg(1, "endpoint"), scope)
             methods = _methods(call.kwarg("methods"))
             route = Route(path, methods, endpoint[0] if endpoint else None, endpoint[1] if endpoint else module,

@@ -45,7 +45,8 @@ class Value(NamedTuple):
     """A summary of an expression, enough to reason about configuration.
 
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
-    name or the local name), "call" (``text`` = qualified callee), "list",
+    name or the local name), "call" (``text`` = qualified callee; a ``**kwargs``
+    argument is the keyword ``"**"``), "list",
     "dict", "each" (a ``for`` loop's name: each element of ``items[0]`` in
     turn), "fstring" (``text`` is its literal parts with ``{}`` for each
     field), "other".
@@ -200,6 +201,36 @@ class ModuleFacts:
     global_types: dict[str, str] = field(default_factory=dict)
     #: ``app.state.<name> = ...`` anywhere in the module -> where the value comes from.
     state_attrs: dict[str, TypeSource] = field(default_factory=dict)
+    #: Function qualname -> how it can fail, for the functions that raise, catch or set a status code.
+    error_handling: dict[str, "ErrorHandling"] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------- error-handling facts
+# What a function does with errors: enough to tell a readiness route that can answer
+# 503 from one that catches the database error and answers 200 whatever happens.
+
+
+class ExceptClause(NamedTuple):
+    #: Qualified names of the caught types; () for a bare ``except:``.
+    types: tuple[str, ...]
+    span: Span  # the ``except ...:`` clause's first line
+    body: Span  # from the handler's first statement to its last
+    #: The handler raises (re-raises, or raises another exception) somewhere in its body.
+    raises: bool
+
+
+class TryBlock(NamedTuple):
+    body: Span  # from the try body's first statement to its last
+    handlers: tuple[ExceptClause, ...]
+
+
+@dataclass(slots=True)
+class ErrorHandling:
+    tries: list[TryBlock] = field(default_factory=list)
+    raises: list[Span] = field(default_factory=list)
+    #: Status codes the function sets: ``status_code=`` arguments, the second positional argument
+    #: of a ``...Response(content, status)`` call, and ``response.status_code = ...`` assignments.
+    statuses: list[Value] = field(default_factory=list)
 
 
 def module_name(path: str) -> str:
@@ -316,7 +347,7 @@ class _Extractor:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
             items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
-            keywords = tuple((k.arg, self.value(k.value, local_names, depth + 1)) for k in node.keywords if k.arg)
+            keywords = tuple((k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords)
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
             return Value("list", "", span, tuple(self.value(e, local_names, depth + 1) for e in node.elts))
@@ -328,7 +359,7 @@ class _Extractor:
             # f"postgresql+asyncpg://{host}/db": its literal parts, "{}" for each field.
             template = "".join(part.value if type(part) is ast.Constant and type(part.value) is str else "{}"
                                for part in node.values)
-            return Value("fstring", template, span)
+            return Value("fstring", template, span, self._fstring_fields(node, local_names))
         if cls is ast.Subscript:
             root = node.value
             while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
@@ -343,6 +374,18 @@ class _Extractor:
             return Value("binop", type(node.op).__name__, span,
                          (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
         return Value("other", "", span)
+
+    def _fstring_fields(self, node: ast.JoinedStr, local_names: frozenset[str]) -> tuple[Value, ...]:
+        """The fields of an f-string, in order, as references, when every field is a plain name or
+        dotted name (``f"app.api.{name}"``: the web linker expands it over a loop's literal list);
+        () when any field is another expression."""
+        fields = []
+        for part in node.values:
+            if type(part) is ast.FormattedValue:
+                if part.format_spec is not None or type(part.value) not in (ast.Name, ast.Attribute):
+                    return ()
+                fields.append(self.value(part.value, local_names))
+        return tuple(fields) if all(f.kind == "ref" for f in fields) else ()
 
     # -- annotations ---------------------------------------------------------
 
@@ -469,6 +512,8 @@ class _Extractor:
                 if type(value_node) is ast.Call:
                     self._summaries[id(value_node)] = value
                 for target in targets:
+                    if type(target) is ast.Attribute and target.attr == "status_code" and function is not None:
+                        self._error_facts(function).statuses.append(value)  # response.status_code = 503
                     if isinstance(target, ast.Name):
                         self.facts.assignments.append(Assignment(target.id, value, self.cols.span(target), scope))
                         if function is not None and value.kind == "call" and value.resolved:
@@ -496,6 +541,10 @@ class _Extractor:
                 self._summaries[id(stmt.iter)] = iterable
             self.facts.assignments.append(Assignment(stmt.target.id, Value("each", "", iterable.span, (iterable,)),
                                                      self.cols.span(stmt.target), scope))
+        elif (cls is ast.For or cls is ast.AsyncFor) and type(stmt.target) in (ast.Tuple, ast.List):
+            self._unpacking_loop(stmt, scope, local_names)
+        if function is not None and cls in _TRY_OR_RAISE:
+            self._error_handling_of(stmt, function, local_names)
         if (cls is ast.With or cls is ast.AsyncWith) and function is not None:
             for item in stmt.items:
                 if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call):
@@ -622,6 +671,43 @@ class _Extractor:
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
+    # -- loops over tuples, error handling (read by the web linker and RC507) ----
+
+    def _unpacking_loop(self, stmt: ast.For | ast.AsyncFor, scope: str, local_names: frozenset[str]) -> None:
+        """``for prefix, router in ROUTERS.items():``: each name stands for one position of each
+        element in turn (``each`` with the position as text)."""
+        names = stmt.target.elts
+        if not all(type(n) is ast.Name for n in names):
+            return
+        iterable = self.value(stmt.iter, local_names)
+        if type(stmt.iter) is ast.Call:
+            self._summaries[id(stmt.iter)] = iterable
+        for position, name in enumerate(names):
+            self.facts.assignments.append(Assignment(name.id, Value("each", str(position), iterable.span, (iterable,)),
+                                                     self.cols.span(name), scope))
+
+    def _error_facts(self, function: Function) -> "ErrorHandling":
+        found = self.facts.error_handling.get(function.qualname)
+        if found is None:
+            found = self.facts.error_handling[function.qualname] = ErrorHandling()
+        return found
+
+    def _error_handling_of(self, stmt: ast.stmt, function: Function, local_names: frozenset[str]) -> None:
+        facts = self._error_facts(function)
+        if type(stmt) is ast.Raise:
+            facts.raises.append(self.cols.span(stmt))
+            return
+        handlers = []
+        for handler in stmt.handlers:
+            kinds = handler.type.elts if type(handler.type) is ast.Tuple else [handler.type] if handler.type else []
+            types = tuple(q for q in (self.qualify(dotted(k), local_names)[0] for k in kinds) if q)
+            if kinds and len(types) < len(kinds):
+                types += ("<unknown>",)  # a caught type written as an expression readycheck cannot name
+            column = self.cols.col(handler.lineno, handler.col_offset)  # characters, not UTF-8 bytes
+            line = Span(handler.lineno, column, handler.lineno, column + len("except"))
+            handlers.append(ExceptClause(types, line, _block_span(self.cols, handler.body), _raises_in(handler.body)))
+        facts.tries.append(TryBlock(_block_span(self.cols, stmt.body), tuple(handlers)))
+
     def _name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
         """Span of the function's name on its ``def`` line (``lineno`` is that line)."""
         line = node.lineno
@@ -685,6 +771,8 @@ class _Extractor:
         summary = None
         if function is None or _wants_arguments(node, method, text):
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
+        if function is not None and (node.keywords or len(node.args) > 1):
+            self._statuses_in(node, text, function, local_names)
         site = CallSite(qualified if resolved else None, text, self.cols.span(node.func), awaited, receiver, method,
                         summary)
         if function is not None:
@@ -693,6 +781,41 @@ class _Extractor:
             self.facts.main_calls.append(site)
         else:
             self.facts.module_calls.append(site)
+
+
+    def _statuses_in(self, node: ast.Call, text: str, function: Function, local_names: frozenset[str]) -> None:
+        """The status code a call sets: ``JSONResponse(..., status_code=503)``, ``Response(body, 503)``."""
+        for keyword in node.keywords:
+            if keyword.arg == "status_code":
+                self._error_facts(function).statuses.append(self.value(keyword.value, local_names))
+        if len(node.args) > 1 and text.endswith("Response"):
+            self._error_facts(function).statuses.append(self.value(node.args[1], local_names))
+
+
+def _block_span(cols: _Columns, body: list[ast.stmt]) -> Span:
+    first, last = cols.span(body[0]), cols.span(body[-1])
+    return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+def _raises_in(body: list[ast.stmt]) -> bool:
+    """Whether a block raises anywhere in it, nested functions and classes left out."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        cls = type(stmt)
+        if cls is ast.Raise:
+            return True
+        if cls in _OPAQUE:
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if type(block) is list:
+                stack.extend(b for b in block if isinstance(b, ast.stmt))
+        for handler in getattr(stmt, "handlers", None) or ():
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", None) or ():
+            stack.extend(case.body)
+    return False
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -773,6 +896,7 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
 
 
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+_TRY_OR_RAISE = frozenset({ast.Try, ast.Raise, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 #: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).
 _OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 #: Nodes that can hold no call: never pushed on the walk's stack.
@@ -829,6 +953,11 @@ _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "a
                      "check_call", "add_command", "add_typer"}
 
 
+#: Names an app is usually bound to (``register_routers(app)``): a cheap filter for which
+#: calls' arguments are summarised, not a test of what the name is.
+_APP_NAMES = ("app", "application", "api")
+
+
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
     name = method or text.rsplit(".", 1)[-1]
     if name in _ARGUMENT_METHODS:
@@ -838,6 +967,8 @@ def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
         if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
                 (kind is ast.Name and arg.id.endswith("router")) or \
                 (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper
+            return True
+        if kind is ast.Name and arg.id.endswith(_APP_NAMES):  # an app handed to a registrar function
             return True
     return False
 

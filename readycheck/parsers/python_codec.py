@@ -19,8 +19,8 @@ from __future__ import annotations
 import pickle
 
 from readycheck.findings import Span
-from readycheck.parsers.python import (Assignment, CallSite, Decorator, Function, ModuleFacts, Parameter,
-                                       TypeSource, Value)
+from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHandling, ExceptClause, Function,
+                                       ModuleFacts, Parameter, TryBlock, TypeSource, Value)
 
 #: Field order of each class as this codec writes it (checked against the classes by a test).
 FIELDS = {
@@ -33,7 +33,11 @@ FIELDS = {
     TypeSource: ("kind", "text", "scope"),
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
-                  "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs"),
+                  "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs",
+                  "error_handling"),
+    ErrorHandling: ("tries", "raises", "statuses"),
+    TryBlock: ("body", "handlers"),
+    ExceptClause: ("types", "span", "body", "raises"),
 }
 
 _new = tuple.__new__
@@ -68,7 +72,14 @@ def flatten(facts: ModuleFacts) -> tuple:
             facts.type_aliases, tuple(map(_flat_call, facts.module_calls)), tuple(map(_flat_call, facts.main_calls)),
             tuple(sorted(facts.classes)), facts.class_bases,
             {name: {attr: tuple(source) for attr, source in attrs.items()} for name, attrs in facts.class_attrs.items()},
-            facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()})
+            facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()},
+            {name: _flat_errors(e) for name, e in facts.error_handling.items()})
+
+
+def _flat_errors(e: ErrorHandling) -> tuple:
+    tries = tuple((tuple(t.body), tuple((h.types, tuple(h.span), tuple(h.body), h.raises) for h in t.handlers))
+                  for t in e.tries)
+    return tries, tuple(map(tuple, e.raises)), tuple(map(_flat_value, e.statuses))
 
 
 # ----------------------------------------------------------------- from tuples
@@ -99,13 +110,22 @@ def _function(t: tuple) -> Function:
 def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
-     class_attrs, global_types, state_attrs) = t
+     class_attrs, global_types, state_attrs, errors) = t
     return ModuleFacts(path, module, imports, {f.qualname: f for f in map(_function, functions)},
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
                        bases, {name: {attr: _new(TypeSource, source) for attr, source in attrs.items()}
                                for name, attrs in class_attrs.items()},
-                       global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()})
+                       global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()},
+                       {name: _errors(e) for name, e in errors.items()})
+
+
+def _errors(t: tuple) -> ErrorHandling:
+    tries, raises, statuses = t
+    return ErrorHandling(
+        [_new(TryBlock, (_new(Span, body), tuple(_new(ExceptClause, (h[0], _new(Span, h[1]), _new(Span, h[2]), h[3]))
+                                                 for h in handlers))) for body, handlers in tries],
+        [_new(Span, r) for r in raises], list(map(_value, statuses)))
 
 
 # ------------------------------------------------------------------------ bytes
