@@ -1,24 +1,44 @@
-"""Benchmark readycheck against the tools a user would otherwise run.
+"""Benchmark readycheck against the floor of parsing, and against the tools a user would otherwise run.
 
-    python bench/run.py [--runs 5] [--scale 1] [--repo PATH ...] [--tools-bin DIR]
+    python bench/run.py [--runs 5] [--scale 1] [--repo PATH [--edit FILE]] ... [--tools-bin DIR]
+                        [--python LABEL=INTERPRETER ...]
 
 Scans (a) a generated large repository (bench/generate.py) and (b) any real
-repositories given with --repo, and prints, per target, the median wall time
-over --runs runs, files/s and peak RSS for: readycheck cold (no cache),
-readycheck warm (an unchanged repository: cache from an earlier run, after one
-untimed run made once the repository's folders have been still for the
-file-list cache's racy window, as on a developer's machine), readycheck
---no-cache -j1, and,
-where installed (on PATH or in --tools-bin), ruff --select ASYNC, bandit,
-semgrep with a local rule (bench/semgrep-rule.yml) and hadolint on the
-Dockerfiles. Ratios are computed within the same run. With --rss-scales 1,4 it
-also reports readycheck's peak RSS on the generated repository at each scale.
+repositories given with --repo (copied to a temporary folder first: the
+benchmark edits a file), and prints, per target, the median wall time over
+--runs runs, files/s and peak RSS for:
+
+* the floor: ``ast.parse`` of every Python file readycheck finds in the target
+  (read from disk, collector off, trees thrown away), split over two processes.
+  No scan that reads every module can be faster than this in Python; every
+  readycheck figure is also printed as a multiple of it.
+* readycheck cold (no cache), readycheck warm (an unchanged repository: cache
+  from an earlier run, after one untimed run made once the repository's folders
+  have been still for the file-list cache's racy window, as on a developer's
+  machine), readycheck after a one-file edit (a new function appended to one
+  helper module, a different one each run: what a pre-commit hook or CI with a
+  restored cache sees; also printed as a multiple of warm), and readycheck
+  --no-cache -j1;
+* where installed (on PATH or in --tools-bin), ruff --select ASYNC, bandit,
+  semgrep with a local rule (bench/semgrep-rule.yml) and hadolint on the
+  Dockerfiles.
+
+The edited module is --edit (a path inside the repository, given after its
+--repo), else the generated repository's ``app/helpers/h0.py``, else the first
+``utils.py`` or ``helpers.py`` found. Several readycheck installations can be
+compared in the same run with --python LABEL=INTERPRETER (repeatable): their
+runs alternate, each with its own cache folder, so that the machine's load
+falls on all of them alike. Ratios are computed within the same run, never
+across runs. With --rss-scales 1,4 it also reports readycheck's peak RSS on the
+generated repository at each scale, and the memory each added module costs.
 This is a benchmark script, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import gc
 import os
 import shutil
 import statistics
@@ -31,7 +51,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
-
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS in MB) of one run, the RSS of that process alone (wait4)."""
@@ -48,64 +67,151 @@ def tool(name: str, tools_bin: Path | None) -> str | None:
     return shutil.which(name)
 
 
-def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None) -> None:
-    python_files = sum(1 for _ in repo.rglob("*.py"))
-    dockerfiles = [str(p) for p in repo.rglob("Dockerfile*") if p.is_file()]
-    readycheck = [sys.executable, "-m", "readycheck", str(repo), "--format", "json", "-o", os.devnull]
-    cache = repo / ".readycheck_cache"
-    cases: dict[str, list[tuple[float, int]]] = {}
+def python_files(repo: Path) -> list[Path]:
+    """The Python files readycheck finds in the repository (its own discovery: ignored
+    and skipped folders left out), the input of the parse floor."""
+    from readycheck.discovery import discover
+    from readycheck.sourcefile import FileKind
 
-    def run(name: str, cmd: list[str], before=None, env=None) -> None:
-        for _ in range(runs):
-            if before:
-                before()
-            cases.setdefault(name, []).append(measure(cmd, env=env))
+    return [Path(source.abspath) for source in discover(repo, []) if source.kind is FileKind.PYTHON]
 
-    run("readycheck cold", readycheck, before=lambda: shutil.rmtree(cache, ignore_errors=True))
-    # Removing the cache folder changed the root's modification time: wait out the file-list
-    # cache's racy window and let one run store the list, as any later rescan would find it.
+
+def _parse_all(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+            pass
+
+
+def parse_floor(paths: list[Path]) -> float:
+    """Wall seconds of ``ast.parse`` of every file, half in this process and half in a
+    forked one (the files interleaved, so both halves are alike), collector off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the child: its half, then leave without any teardown
+            try:
+                _parse_all(paths[1::2])
+            finally:
+                os._exit(0)
+        _parse_all(paths[0::2])
+        os.waitpid(pid, 0)
+        return time.perf_counter() - start
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def edited_module(repo: Path, given: str | None) -> Path | None:
+    """The helper module the one-file-edit case appends to."""
+    if given:
+        return repo / given
+    generated = repo / "app" / "helpers" / "h0.py"
+    if generated.is_file():
+        return generated
+    for path in sorted(python_files(repo)):
+        if path.name in ("utils.py", "helpers.py"):
+            return path
+    return None
+
+
+def append_function(module: Path, number: int) -> None:
+    """A real edit (new facts, not only new bytes), written in place: the folder's
+    modification time does not move, as when an editor saves over a file."""
+    with open(module, "a", encoding="utf-8") as out:
+        out.write(f"\n\ndef bench_edit_{number}(value: int) -> int:\n    return value + {number}\n")
+
+
+def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pythons: dict[str, str],
+                 edit: Path | None, scratch: Path) -> None:
     from readycheck.discovery import RACY_SECONDS
 
+    floor_input = python_files(repo)
+    dockerfiles = [str(p) for p in repo.rglob("Dockerfile*") if p.is_file()]
+    caches = {name: scratch / f"cache-{index}" for index, name in enumerate(pythons)}
+
+    def readycheck(name: str, *extra: str) -> list[str]:
+        return [pythons[name], "-m", "readycheck", str(repo), "--format", "json", "-o", os.devnull,
+                "--cache-dir", str(caches[name]), *extra]
+
+    def suffix(name: str) -> str:
+        return f" ({name})" if name else ""
+
+    cases: dict[str, list[tuple[float, int]]] = {}
+    floors: list[float] = []
+
+    def record(case: str, cmd: list[str], env: dict | None = None) -> None:
+        cases.setdefault(case, []).append(measure(cmd, env=env))
+
+    # Round by round, so that the machine's load falls on every case and installation alike.
+    for _ in range(runs):
+        floors.append(parse_floor(floor_input))
+        for name in pythons:
+            shutil.rmtree(caches[name], ignore_errors=True)
+            record(f"readycheck cold{suffix(name)}", readycheck(name))
+    # The file list is kept once the folders have been still for the racy window:
+    # wait it out and let one run store the list, as any later rescan would find it.
     time.sleep(RACY_SECONDS)
-    measure(readycheck)
-    run("readycheck warm", readycheck)
-    run("readycheck --no-cache -j1", readycheck + ["--no-cache", "-j", "1"])
-    shutil.rmtree(cache, ignore_errors=True)
+    for name in pythons:
+        measure(readycheck(name))
+    for _ in range(runs):
+        for name in pythons:
+            record(f"readycheck warm{suffix(name)}", readycheck(name))
+    if edit is not None:
+        for number in range(runs):
+            for name in pythons:
+                append_function(edit, number * len(pythons) + list(pythons).index(name))
+                record(f"readycheck one-file edit{suffix(name)}", readycheck(name))
+    for _ in range(runs):
+        for name in pythons:
+            record(f"readycheck --no-cache -j1{suffix(name)}", readycheck(name, "--no-cache", "-j", "1"))
     env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
-    if tool("ruff", tools_bin):
-        run("ruff --select ASYNC", [tool("ruff", tools_bin), "check", "--select", "ASYNC", "--no-cache",
-                                     "--exit-zero", "--quiet", str(repo)])
-    if tool("bandit", tools_bin):
-        run("bandit", [tool("bandit", tools_bin), "-r", str(repo), "-q", "-f", "json", "-o", os.devnull])
-    if tool("semgrep", tools_bin):
-        run("semgrep (local rule)", [tool("semgrep", tools_bin), "scan", "--config", str(HERE / "semgrep-rule.yml"),
-                                     "--metrics=off", "--quiet", "--disable-version-check", "-o", os.devnull,
-                                     str(repo)], env=env)
-    if tool("hadolint", tools_bin) and dockerfiles:
-        run("hadolint (Dockerfiles only)", [tool("hadolint", tools_bin), "--no-fail", *dockerfiles])
-    print(f"\n## {label}: {python_files:,} Python files, {len(dockerfiles)} Dockerfiles, median of {runs} runs\n")
-    print(f"| tool | wall (s) | Python files/s | peak RSS (MB) | readycheck cold is ... |")
-    print("|---|---:|---:|---:|---|")
-    cold = statistics.median(t for t, _ in cases["readycheck cold"])
-    for name, samples in cases.items():
+    for _ in range(runs):
+        if tool("ruff", tools_bin):
+            record("ruff --select ASYNC", [tool("ruff", tools_bin), "check", "--select", "ASYNC", "--no-cache",
+                                           "--exit-zero", "--quiet", str(repo)])
+        if tool("bandit", tools_bin):
+            record("bandit", [tool("bandit", tools_bin), "-r", str(repo), "-q", "-f", "json", "-o", os.devnull])
+        if tool("semgrep", tools_bin):
+            record("semgrep (local rule)", [tool("semgrep", tools_bin), "scan", "--config",
+                                            str(HERE / "semgrep-rule.yml"), "--metrics=off", "--quiet",
+                                            "--disable-version-check", "-o", os.devnull, str(repo)], env=env)
+        if tool("hadolint", tools_bin) and dockerfiles:
+            record("hadolint (Dockerfiles only)", [tool("hadolint", tools_bin), "--no-fail", *dockerfiles])
+
+    floor = statistics.median(floors)
+    count = len(floor_input)
+    edited = f", one-file edit: {edit.relative_to(repo).as_posix()}" if edit is not None else ""
+    print(f"\n## {label}: {count:,} Python files, {len(dockerfiles)} Dockerfiles, median of {runs} runs{edited}\n")
+    print(f"Floor: `ast.parse` of the {count:,} Python files over 2 processes, {floor:.2f} s "
+          f"(runs: {', '.join(f'{f:.2f}' for f in floors)}).\n")
+    print("| tool | wall (s) | x floor | Python files/s | peak RSS (MB) | compared |")
+    print("|---|---:|---:|---:|---:|---|")
+    first = next(iter(pythons))
+    cold = statistics.median(t for t, _ in cases[f"readycheck cold{suffix(first)}"])
+    for case, samples in cases.items():
         wall = statistics.median(t for t, _ in samples)
         rss = max(r for _, r in samples)
-        ratio = "" if name.startswith("readycheck") else (
-            f"{wall / cold:.1f}x faster" if wall >= cold else f"{cold / wall:.1f}x slower")
-        print(f"| {name} | {wall:.2f} | {python_files / wall:,.0f} | {rss} | {ratio} |")
+        compared = ""
+        if case.startswith("readycheck one-file edit"):
+            warm = statistics.median(t for t, _ in cases[case.replace("one-file edit", "warm")])
+            compared = f"{wall / warm:.1f}x warm"
+        elif not case.startswith("readycheck"):
+            compared = (f"readycheck cold{suffix(first)} is "
+                        + (f"{wall / cold:.1f}x faster" if wall >= cold else f"{cold / wall:.1f}x slower"))
+        print(f"| {case} | {wall:.2f} | {wall / floor:.2f}x | {count / wall:,.0f} | {rss} | {compared} |")
 
 
-def compile_readycheck() -> None:
+def compile_readycheck(python: str) -> None:
     """Byte-compile readycheck as pip does at install time, so that no run pays for
     compiling it (this matters where PYTHONDONTWRITEBYTECODE is set or the source is
     an editable checkout)."""
-    import compileall
-
-    import readycheck
-    import readycheck_checks
-
-    for package in (readycheck, readycheck_checks):
-        compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
+    subprocess.run([python, "-c", "import compileall, os, readycheck, readycheck_checks\n"
+                    "for package in (readycheck, readycheck_checks):\n"
+                    "    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)"], check=True)
 
 
 def main() -> None:
@@ -113,28 +219,66 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--repo", type=Path, action="append", default=[])
+    parser.add_argument("--edit", action="append", default=[], metavar="FILE",
+                        help="the module the one-file-edit case changes in the --repo given just before")
     parser.add_argument("--tools-bin", type=Path, help="folder with ruff, bandit, semgrep, hadolint")
+    parser.add_argument("--python", action="append", default=[], metavar="LABEL=INTERPRETER",
+                        help="a readycheck installation to measure (repeatable; default: this interpreter)")
     parser.add_argument("--rss-scales", default="", help="e.g. 1,4: peak RSS of readycheck at these scales")
     parser.add_argument("--skip-generated", action="store_true")
     args = parser.parse_args()
-    compile_readycheck()
+    edits = _edits_by_repo(sys.argv[1:])
+    pythons = dict(item.split("=", 1) for item in args.python) if args.python else {"": sys.executable}
+    for python in pythons.values():
+        compile_readycheck(python)
     with tempfile.TemporaryDirectory(prefix="readycheck-bench-") as tmp:
+        scratch = Path(tmp)
         if not args.skip_generated:
-            repo = Path(tmp) / "generated"
+            repo = scratch / "generated"
             generate(repo, args.scale)
-            bench_target(f"generated repository (scale {args.scale})", repo, args.runs, args.tools_bin)
-        for real in args.repo:
-            bench_target(str(real), real.resolve(), args.runs, args.tools_bin)
+            bench_target(f"generated repository (scale {args.scale})", repo, args.runs, args.tools_bin, pythons,
+                         edited_module(repo, None), scratch)
+        for index, real in enumerate(args.repo):
+            # A copy: the one-file-edit case writes to it, and a checkout may be read-only or shared.
+            copy = scratch / f"repo{index}"
+            shutil.copytree(real, copy, symlinks=True)
+            bench_target(str(real), copy, args.runs, args.tools_bin, pythons,
+                         edited_module(copy, edits.get(index)), scratch)
+            shutil.rmtree(copy)
         if args.rss_scales:
             print("\n## readycheck memory as the repository grows (cold, --no-cache)\n")
-            print("| scale | Python files | wall (s) | peak RSS (MB) |\n|---:|---:|---:|---:|")
+            print("| installation | scale | Python files | wall (s) | peak RSS (MB) |\n|---|---:|---:|---:|---:|")
+            points: dict[str, list[tuple[int, int]]] = {}
             for scale in (int(s) for s in args.rss_scales.split(",")):
-                repo = Path(tmp) / f"rss{scale}"
+                repo = scratch / f"rss{scale}"
                 generate(repo, scale)
-                wall, rss = measure([sys.executable, "-m", "readycheck", str(repo), "--no-cache", "--format", "json",
-                                     "-o", os.devnull])
-                print(f"| {scale}x | {sum(1 for _ in repo.rglob('*.py')):,} | {wall:.2f} | {rss} |")
+                files = sum(1 for _ in repo.rglob("*.py"))
+                for name, python in pythons.items():
+                    wall, rss = measure([python, "-m", "readycheck", str(repo), "--no-cache", "--format", "json",
+                                         "-o", os.devnull])
+                    points.setdefault(name, []).append((files, rss))
+                    print(f"| {name or 'readycheck'} | {scale}x | {files:,} | {wall:.2f} | {rss} |")
                 shutil.rmtree(repo)
+            for name, found in points.items():
+                if len(found) >= 2 and found[-1][0] > found[0][0]:
+                    (small, small_rss), (large, large_rss) = found[0], found[-1]
+                    per_module = (large_rss - small_rss) * 1024 / (large - small)
+                    print(f"\n{name or 'readycheck'}: {per_module:.0f} KB of peak RSS per added module "
+                          f"({small:,} to {large:,} files)")
+
+
+def _edits_by_repo(argv: list[str]) -> dict[int, str]:
+    """--edit FILE applies to the --repo given just before it."""
+    edits: dict[int, str] = {}
+    repos = -1
+    for i, arg in enumerate(argv):
+        if arg == "--repo" or arg.startswith("--repo="):
+            repos += 1
+        elif arg == "--edit" and i + 1 < len(argv):
+            edits[repos] = argv[i + 1]
+        elif arg.startswith("--edit="):
+            edits[repos] = arg.split("=", 1)[1]
+    return edits
 
 
 if __name__ == "__main__":
