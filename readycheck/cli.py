@@ -145,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # A scan builds millions of small acyclic objects (syntax trees, facts); the cyclic
     # garbage collector would walk them again and again for nothing (4x slower unpickling
-    # of cached facts, 15% slower parsing). A command-line run ends soon after anyway.
+    # of cached facts, 15% slower parsing). A library caller gets its collector back
+    # as it was (the command line keeps it off: see console_main).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -164,9 +165,14 @@ def console_main() -> NoReturn:
     all the same. By the time ``main()`` returns every report is written and every file
     closed, so exit handlers run, the standard streams are flushed, and the process ends
     without teardown.
+    The collector stays off to the end: turned back on, its first collection walks
+    every object the scan left, all still in its youngest generation since nothing was
+    collected during the scan (0.4 s after a cold scan of the generated repository,
+    for nothing: the process is about to end).
     Library callers of ``main()`` keep an ordinary return, and so does a run under a
     profiler or tracer (``python -m cProfile -m readycheck`` writes its stats after this).
     """
+    gc.disable()
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)

@@ -244,6 +244,31 @@ def test_the_command_writes_its_whole_report_before_it_exits_without_teardown(tm
             assert done.stdout.splitlines()[-1].startswith("Found 1 problem"), done.stdout
 
 
+def test_the_command_never_turns_the_collector_back_on_but_library_callers_get_it_back(tmp_path):
+    # Turned back on after a scan, the collector's first collection walks every object the
+    # scan left (all in its youngest generation): the command keeps it off to its exit.
+    import gc
+    import subprocess
+    import sys
+
+    (tmp_path / "Procfile").write_text("web: uvicorn app:app --reload\n")
+    code = ("import atexit, gc, sys, runpy\n"
+            "atexit.register(lambda: sys.stderr.write(f'collector on at exit: {gc.isenabled()}\\n'))\n"
+            "sys.argv = ['readycheck', '.', '--no-cache', '--format', 'json']\n"
+            "runpy.run_module('readycheck', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert "collector on at exit: False" in done.stderr, done.stderr
+    assert gc.isenabled()
+    assert main([str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json")]) == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        main([str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json")])
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
 def test_inspect_escapes_what_scanned_files_say(tmp_path, capsys):
     # A compose service name, a host and a path are the scanned repository's words: in the
     # terminal they must not move the cursor, clear the screen or start a line of their own.
