@@ -102,7 +102,7 @@ def _scan_parser() -> argparse.ArgumentParser:
                           help="write the current findings to FILE as the accepted baseline, and exit 0")
     speed = parser.add_argument_group("Performance")
     speed.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                       help="parse with N processes (default: all cores)")
+                       help="parse with N processes (default: the cores this process may use)")
     speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     speed.add_argument("--cache-dir", metavar="DIR",
                        help="cache folder (default: .readycheck_cache in the scanned folder)")
@@ -313,7 +313,9 @@ def _scan(argv: list[str]) -> int:
     cache = Cache(cache_dir, read_only=stdin)
     log.verbose(f"root {root}; configuration {config_path or 'none (defaults)'}; "
                 f"cache {cache.directory or 'off'}")
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    from readycheck import cores
+
+    jobs = args.jobs if args.jobs > 0 else cores.usable_cores()
     progress = Progress(enabled=not args.quiet)
     scan_targets = None if targets == [root] else targets
 
