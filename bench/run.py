@@ -52,13 +52,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
-def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MB) of one run, the RSS of that process alone (wait4)."""
+def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one run: the RSS of that process
+    alone, the CPU time (user + system) of it and of the workers it waited for (wait4)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
 def tool(name: str, tools_bin: Path | None) -> str | None:
@@ -84,13 +85,13 @@ def _parse_all(paths: list[Path]) -> None:
             pass
 
 
-def parse_floor(paths: list[Path]) -> float:
-    """Wall seconds of ``ast.parse`` of every file, half in this process and half in a
-    forked one (the files interleaved, so both halves are alike), collector off."""
+def parse_floor(paths: list[Path]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``ast.parse`` of every file, half in this process and half
+    in a forked one (the files interleaved, so both halves are alike), collector off."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         pid = os.fork()
         if pid == 0:  # the child: its half, then leave without any teardown
             try:
@@ -98,8 +99,8 @@ def parse_floor(paths: list[Path]) -> float:
             finally:
                 os._exit(0)
         _parse_all(paths[0::2])
-        os.waitpid(pid, 0)
-        return time.perf_counter() - start
+        _, _, usage = os.wait4(pid, 0)
+        return time.perf_counter() - start, time.process_time() - cpu_start + usage.ru_utime + usage.ru_stime
     finally:
         if was_enabled:
             gc.enable()
@@ -140,8 +141,8 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
     def suffix(name: str) -> str:
         return f" ({name})" if name else ""
 
-    cases: dict[str, list[tuple[float, int]]] = {}
-    floors: list[float] = []
+    cases: dict[str, list[tuple[float, int, float]]] = {}
+    floors: list[tuple[float, float]] = []
 
     def record(case: str, cmd: list[str], env: dict | None = None) -> None:
         cases.setdefault(case, []).append(measure(cmd, env=env))
@@ -182,27 +183,33 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
         if tool("hadolint", tools_bin) and dockerfiles:
             record("hadolint (Dockerfiles only)", [tool("hadolint", tools_bin), "--no-fail", *dockerfiles])
 
-    floor = statistics.median(floors)
+    floor = statistics.median(f[0] for f in floors)
+    floor_cpu = statistics.median(f[1] for f in floors)
     count = len(floor_input)
     edited = f", one-file edit: {edit.relative_to(repo).as_posix()}" if edit is not None else ""
     print(f"\n## {label}: {count:,} Python files, {len(dockerfiles)} Dockerfiles, median of {runs} runs{edited}\n")
-    print(f"Floor: `ast.parse` of the {count:,} Python files over 2 processes, {floor:.2f} s "
-          f"(runs: {', '.join(f'{f:.2f}' for f in floors)}).\n")
-    print("| tool | wall (s) | x floor | Python files/s | peak RSS (MB) | compared |")
-    print("|---|---:|---:|---:|---:|---|")
+    print(f"Floor: `ast.parse` of the {count:,} Python files over 2 processes, {floor:.2f} s wall, "
+          f"{floor_cpu:.2f} s CPU (runs: {', '.join(f'{w:.2f}' for w, _ in floors)}). On a shared machine "
+          "CPU time (user + system, workers included) moves less than wall time.\n")
+    print("| tool | wall (s) | x floor | CPU (s) | CPU x floor CPU | Python files/s | peak RSS (MB) | compared |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     first = next(iter(pythons))
-    cold = statistics.median(t for t, _ in cases[f"readycheck cold{suffix(first)}"])
+    cold = statistics.median(s[0] for s in cases[f"readycheck cold{suffix(first)}"])
     for case, samples in cases.items():
-        wall = statistics.median(t for t, _ in samples)
-        rss = max(r for _, r in samples)
+        wall = statistics.median(s[0] for s in samples)
+        cpu = statistics.median(s[2] for s in samples)
+        rss = max(s[1] for s in samples)
         compared = ""
         if case.startswith("readycheck one-file edit"):
-            warm = statistics.median(t for t, _ in cases[case.replace("one-file edit", "warm")])
-            compared = f"{wall / warm:.1f}x warm"
+            warm_samples = cases[case.replace("one-file edit", "warm")]
+            warm = statistics.median(s[0] for s in warm_samples)
+            warm_cpu = statistics.median(s[2] for s in warm_samples)
+            compared = f"{wall / warm:.1f}x warm ({cpu / warm_cpu:.1f}x in CPU)"
         elif not case.startswith("readycheck"):
             compared = (f"readycheck cold{suffix(first)} is "
                         + (f"{wall / cold:.1f}x faster" if wall >= cold else f"{cold / wall:.1f}x slower"))
-        print(f"| {case} | {wall:.2f} | {wall / floor:.2f}x | {count / wall:,.0f} | {rss} | {compared} |")
+        print(f"| {case} | {wall:.2f} | {wall / floor:.2f}x | {cpu:.2f} | {cpu / floor_cpu:.2f}x | "
+              f"{count / wall:,.0f} | {rss} | {compared} |")
 
 
 def compile_readycheck(python: str) -> None:
@@ -254,7 +261,7 @@ def main() -> None:
                 generate(repo, scale)
                 files = sum(1 for _ in repo.rglob("*.py"))
                 for name, python in pythons.items():
-                    wall, rss = measure([python, "-m", "readycheck", str(repo), "--no-cache", "--format", "json",
+                    wall, rss, _ = measure([python, "-m", "readycheck", str(repo), "--no-cache", "--format", "json",
                                          "-o", os.devnull])
                     points.setdefault(name, []).append((files, rss))
                     print(f"| {name or 'readycheck'} | {scale}x | {files:,} | {wall:.2f} | {rss} |")
