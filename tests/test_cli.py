@@ -258,15 +258,19 @@ def test_the_command_never_turns_the_collector_back_on_but_library_callers_get_i
             "runpy.run_module('readycheck', run_name='__main__')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert "collector on at exit: False" in done.stderr, done.stderr
-    assert gc.isenabled()
-    assert main([str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json")]) == 1
-    assert gc.isenabled()
-    gc.disable()
+    was_enabled = gc.isenabled()  # an earlier test's in-process scan may have left it off
     try:
+        gc.enable()
+        assert main([str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json")]) == 1
+        assert gc.isenabled()
+        gc.disable()
         main([str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json")])
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def test_inspect_escapes_what_scanned_files_say(tmp_path, capsys):
