@@ -709,21 +709,25 @@ def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list
     store the very same bytes in the cache, instead of encoding every module again."""
     import gc
 
+    was_enabled = gc.isenabled()
+    gc.disable()  # parsing builds only acyclic trees and facts (see cli.main)
+    try:
+        return [_parse_one(path, data, as_blobs) for path, data in items]
+    finally:
+        if was_enabled:  # a library caller of scan() gets its collector back
+            gc.enable()
+
+
+def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
     from readycheck.parsers.python import PythonSyntaxError, parse_python
 
-    gc.disable()  # a worker builds only acyclic trees and facts (see cli.main)
-    out: list[ParseResult] = []
-    for path, data in items:
-        try:
-            facts = parse_python(path, data)
-        except PythonSyntaxError as exc:
-            out.append((None, None, str(exc)))
-            continue
-        except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
-            out.append((None, None, f"internal error: {type(exc).__name__}: {exc}"))
-            continue
-        out.append((None, facts_blob(facts), None) if as_blobs else (facts, None, None))
-    return out
+    try:
+        facts = parse_python(path, data)
+    except PythonSyntaxError as exc:
+        return None, None, str(exc)
+    except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
+        return None, None, f"internal error: {type(exc).__name__}: {exc}"
+    return (None, facts_blob(facts), None) if as_blobs else (facts, None, None)
 
 
 def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:

@@ -182,3 +182,14 @@ def test_config_values_of_the_wrong_type_cost_nothing_but_themselves(tmp_path):
                            "        resources: {limits: {cpu: abc}}\n",
     })
     assert ("RC201", "k8s/deploy.yaml", 11) in found(result)
+
+
+def test_a_library_scan_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from helpers import scan_tree, write_tree
+
+    write_tree(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    assert gc.isenabled()
+    scan_tree(tmp_path)
+    assert gc.isenabled()
