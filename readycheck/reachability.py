@@ -612,7 +612,7 @@ class Reachability:
         for edge in self.edges(function, module):
             reason = rule.hit(edge)
             if reason is not None:
-                yield Hit((Step(module, edge.call, edge.call.text),), reason)
+                yield Hit((Step(module, edge.call, call_label(edge.call)),), reason)
                 continue
             for target in edge.targets:
                 callee, callee_module = target
@@ -625,7 +625,7 @@ class Reachability:
                 if inner:
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
-                        else edge.call.text
+                        else call_label(edge.call)
                     yield Hit((Step(module, edge.call, label),) + inner[0].steps, inner[0].reason)
         if rule.follow_dependencies:
             from readycheck.parsers.python import CallSite
@@ -657,6 +657,12 @@ class CallRule(Rule):
 
     def hit(self, edge: Edge) -> str | None:
         return self._hit(edge)
+
+
+def call_label(call: "CallSite") -> str:
+    """How a call is named in a message: its dotted text, or ``….read_text`` when the receiver is
+    itself a call (``Path(p).read_text()``)."""
+    return call.text or (f"….{call.method}" if call.method else "…")
 
 
 _ONCE_DECORATORS = ("lru_cache", "cache", "cached_property", "cached")
