@@ -67,8 +67,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import (PATH_IO_METHODS, Check, ClassObject, Example, Related, RepoClass, Rule, Severity,
-                            blocking_function, blocking_method, call_label, type_name)
+from readycheck.api import (PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
+                            blocking_function, blocking_method, type_name)
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, LoopEntry, Project
@@ -811,19 +811,9 @@ class BlockingCallInAsyncRoute(Check):
 
     def _finding(self, entry: "LoopEntry", hit):
         first = hit.steps[0]
-        related = [Related(step.module.path, step.call.span, f"step {i + 1}: `{call_label(step.call)}()`")
-                   for i, step in enumerate(hit.steps) if i > 0]
-        serves = ""
-        if entry.serves and not entry.kind.startswith(("async route", "websocket")):
-            routes = entry.serves[:MAX_SERVED]
-            related += [Related(r.module.path, r.span, f"runs for {'/'.join(r.methods)} {r.path or '/'}")
-                        for r in routes]
-            more = len(entry.serves) - len(routes)
-            count = len(entry.serves)
-            serves = f" (runs for {count} route{'s' if count != 1 else ''}{f', {more} not listed' if more else ''})"
+        what, served = entry.describe(MAX_SERVED)
         if len(hit.steps) == 1:
-            message = f"{entry.kind}{serves} calls `{first.label}()`, which {hit.reason}, on the event loop"
+            message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
         else:
-            message = (f"{entry.kind}{serves} blocks the event loop through `{hit.chain(entry.function.name)}`, "
-                       f"which {hit.reason}")
-        return self.finding(first.module.path, first.call.span, message, related=related)
+            message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`, which {hit.reason}"
+        return self.finding(first.module.path, first.call.span, message, related=hit.related() + served)

@@ -84,6 +84,13 @@ class Hit(NamedTuple):
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
 
+    def related(self) -> list:
+        """A related location per step after the first (the finding itself is at the first)."""
+        from readycheck.findings import Related
+
+        return [Related(s.module.path, s.call.span, f"step {i + 1}: `{call_label(s.call)}()`")
+                for i, s in enumerate(self.steps) if i > 0]
+
 
 @dataclass(frozen=True)
 class Edge:
