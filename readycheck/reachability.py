@@ -100,6 +100,7 @@ class Edge:
     module: "ModuleFacts"
     receiver_type: "Type | None"  # the type of ``x`` in ``x.method()``
     targets: tuple[Target, ...]  # the repo functions it runs (a constructor runs ``__init__``)
+    function: "Function | None" = None  # the function making the call
 
 
 class Rule:
@@ -516,18 +517,18 @@ class Reachability:
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
-            return Edge(call, module, None, ())
+            return Edge(call, module, None, (), function)
         direct = self.index.function(module, call.callee or call.text, function.qualname, call.callee is not None)
         if direct is not None:
-            return Edge(call, module, None, (direct,))
+            return Edge(call, module, None, (direct,), function)
         cls = self.repo_class(call.callee, module) if call.callee else (
             RepoClass(module, call.text) if call.text in module.classes else None)
         if cls is not None:  # a constructor runs __init__
             init = self.method(cls, "__init__")
-            return Edge(call, module, None, (init,) if init else ())
+            return Edge(call, module, None, (init,) if init else (), function)
         owner_text, dot, method = call.text.rpartition(".")
         if not dot:
-            return Edge(call, module, None, ())
+            return Edge(call, module, None, (), function)
         receiver = self.chain_type(module, function, owner_text.split("."))
         if receiver is None and call.callee:
             receiver = self.global_type(module, call.callee.rpartition(".")[0])
@@ -542,7 +543,7 @@ class Reachability:
             else:
                 bases = self.external_bases(cls)
                 receiver = bases[0] if bases else receiver
-        return Edge(call, module, receiver, targets)
+        return Edge(call, module, receiver, targets, function)
 
     def _task_receiver(self, module: ModuleFacts, function: Function, owner_text: str, call: CallSite) -> Type | None:
         """``send_email.delay(...)`` on a repo function decorated as a Celery task."""

@@ -139,3 +139,46 @@ def test_model_is_shared_by_checks(tmp_path):
     write_tree(tmp_path, _chain(2))
     project = Project(Path(tmp_path), discover(Path(tmp_path)))
     assert project.reachability is project.reachability
+
+
+def test_a_sync_ping_in_a_liveness_route_is_one_finding_of_each_rule(tmp_path):
+    write_tree(tmp_path, {"app/cache.py": "import redis\n\nclient = redis.from_url('redis://cache')\n",
+                          "app/main.py": """
+        from fastapi import FastAPI
+        from app.cache import client
+
+        app = FastAPI()
+
+        @app.get("/healthz")
+        async def healthz():
+            client.ping()
+            return {"ok": True}
+        """})
+    result = scan_tree(tmp_path, select=["RC401", "RC505"])
+    assert sorted((f.rule_id, f.span.line) for f in result.findings) == [("RC401", 8), ("RC505", 6)]
+
+
+def test_database_access_follows_a_dependency_but_not_the_session_provider(tmp_path):
+    write_tree(tmp_path, {"app/db.py": """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+        def provide():
+            db = SessionLocal()
+            try:
+                yield db
+            finally:
+                db.close()
+        """, "app/main.py": """
+        from fastapi import Depends, FastAPI
+        from app.db import provide
+
+        app = FastAPI()
+
+        @app.get("/livez")
+        def livez(db=Depends(provide)):
+            return {"ok": True}
+        """})
+    assert found(scan_tree(tmp_path, select=["RC505"])) == set()
