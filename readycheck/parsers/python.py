@@ -354,6 +354,7 @@ class _Extractor:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
             items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
+            # ``**engine_args`` is kept under the key "**" (its value a reference to resolve).
             keywords = tuple((k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords)
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
@@ -377,6 +378,11 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return Value("subscript", qualified or "", span,
                          tuple(self.value(e, local_names, depth + 1) for e in elts), resolved=resolved)
+        if cls is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq):
+            # reload=settings.ENV == "local": resolved from settings defaults by the reachability model
+            return Value("compare", type(node.ops[0]).__name__, span,
+                         (self.value(node.left, local_names, depth + 1),
+                          self.value(node.comparators[0], local_names, depth + 1)))
         if cls is ast.BinOp:
             return Value("binop", type(node.op).__name__, span,
                          (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
