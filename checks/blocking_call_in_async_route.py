@@ -67,7 +67,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import (PATH_IO_METHODS, Check, ClassObject, Example, Related, RepoClass, Rule, Severity,
+from readycheck.api import (PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
                             blocking_function, blocking_method, type_name)
 
 if TYPE_CHECKING:
@@ -690,6 +690,109 @@ class BlockingCallInAsyncRoute(Check):
             async def flags():
                 return get_settings(), load_once()
             """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
+        Example({"app/worker.py": """
+            from celery import Celery
+
+            celery_app = Celery("app", broker="redis://cache")
+
+            @celery_app.task
+            def send_welcome(email): ...
+            """, "app/routes.py": """
+            import shutil
+            import smtplib
+            import socket
+            from pathlib import Path
+
+            import boto3
+            import pandas as pd
+            import resend
+            import stripe
+            from celery.result import AsyncResult
+            from fastapi import APIRouter, UploadFile
+            from google.oauth2 import id_token
+            from sendgrid import SendGridAPIClient
+            from twilio.rest import Client
+            from app.worker import celery_app, send_welcome
+
+            router = APIRouter()
+            s3 = boto3.client("s3")
+            sms = Client("sid", "token")
+
+            @router.post("/signup")
+            async def signup(email: str, token: str):
+                stripe.Customer.create(email=email)
+                sms.messages.create(to="+1", from_="+2", body="hi")
+                sg = SendGridAPIClient("key")
+                sg.send({"to": email})
+                resend.Emails.send({"to": email})
+                s3.put_object(Bucket="b", Key="k", Body=b"")
+                id_token.verify_oauth2_token(token, None, "client-id")
+                send_welcome.delay(email)
+                send_welcome.apply_async(args=[email])
+                celery_app.send_task("tasks.audit", args=[email])
+                result = AsyncResult("id")
+                result.get(timeout=1)
+                celery_app.control.revoke("id")
+
+            @router.post("/files")
+            async def files(upload: UploadFile):
+                data = upload.file.read()
+                with open("/tmp/x", "wb") as out:
+                    out.write(data)
+                Path("/tmp/x").write_bytes(data)
+                shutil.rmtree("/tmp/old")
+                socket.create_connection(("db", 5432))
+                with smtplib.SMTP("mail") as smtp:
+                    smtp.send_message(None)
+                return pd.read_sql("select 1", "postgresql://db/app")
+            """}, expect=[f"app/routes.py:{n}" for n in (23, 24, 26, 27, 28, 29, 30, 31, 32, 34, 35,
+                                                         39, 40, 42, 43, 44, 45, 46, 47)],
+            title="third-party SDKs, Celery, uploads and file I/O (one table shared by every check)"),
+        Example({"app/routes.py": """
+            import asyncio
+
+            import aioboto3
+            import aiosmtplib
+            import anyio
+            import boto3
+            import httpx
+            import stripe
+            from fastapi import APIRouter, UploadFile
+
+            router = APIRouter()
+            s3 = boto3.client("s3")
+
+            @router.post("/upload")
+            async def upload(file: UploadFile):
+                data = await file.read()
+                await anyio.Path("/tmp/x").write_bytes(data)
+                async with httpx.AsyncClient() as client:
+                    await client.get("https://example.com")
+                await stripe.Customer.create_async(email="a@b.c")
+                await aiosmtplib.send(None, hostname="mail")
+                session = aioboto3.Session()
+                async with session.client("s3") as as3:
+                    await as3.put_object(Bucket="b", Key="k", Body=data)
+                await asyncio.to_thread(s3.put_object, Bucket="b", Key="k", Body=data)
+                event = stripe.Webhook.construct_event(b"", "sig", "secret")
+                return s3.generate_presigned_url("get_object", Params={})
+            """}, title="async SDK variants, UploadFile awaitables, offloaded boto3, calls that do no I/O"),
+        Example({"app/legacy.py": """
+            def fetch_report(): ...
+            """, "app/main.py": """
+            import vendor_sdk
+            from fastapi import FastAPI
+            from app.legacy import fetch_report
+
+            app = FastAPI()
+
+            @app.get("/report")
+            async def report():
+                vendor_sdk.pull()
+                return fetch_report()
+            """}, expect=["app/main.py:9", "app/main.py:10"],
+            options={"extra-blocking": ["app.legacy.fetch_report", "vendor_sdk."]},
+            title="blocking names of the user's own ([tool.readycheck.options.RC401] extra-blocking)"),
     )
 
     default_options = {"extra-blocking": []}
@@ -708,19 +811,9 @@ class BlockingCallInAsyncRoute(Check):
 
     def _finding(self, entry: "LoopEntry", hit):
         first = hit.steps[0]
-        related = [Related(step.module.path, step.call.span, f"step {i + 1}: `{step.call.text}()`")
-                   for i, step in enumerate(hit.steps) if i > 0]
-        serves = ""
-        if entry.serves and not entry.kind.startswith(("async route", "websocket")):
-            routes = entry.serves[:MAX_SERVED]
-            related += [Related(r.module.path, r.span, f"runs for {'/'.join(r.methods)} {r.path or '/'}")
-                        for r in routes]
-            more = len(entry.serves) - len(routes)
-            count = len(entry.serves)
-            serves = f" (runs for {count} route{'s' if count != 1 else ''}{f', {more} not listed' if more else ''})"
+        what, served = entry.describe(MAX_SERVED)
         if len(hit.steps) == 1:
-            message = f"{entry.kind}{serves} calls `{first.call.text}()`, which {hit.reason}, on the event loop"
+            message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
         else:
-            message = (f"{entry.kind}{serves} blocks the event loop through `{hit.chain(entry.function.name)}`, "
-                       f"which {hit.reason}")
-        return self.finding(first.module.path, first.call.span, message, related=related)
+            message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`, which {hit.reason}"
+        return self.finding(first.module.path, first.call.span, message, related=hit.related() + served)

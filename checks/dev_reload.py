@@ -149,6 +149,28 @@ class DevReloadInProduction(Check):
             if __name__ == "__main__":
                 uvicorn.run("app.main:app", host="0.0.0.0", reload=True)
             """}, expect=["gunicorn.conf.py:3", "run.py:4"], title="gunicorn config file and uvicorn.run()"),
+        Example({"Procfile": "web: python run.py\n", "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                ENV: str = "local"
+
+            settings = Settings()
+            """, "run.py": """
+            import uvicorn
+            from app.config import settings
+
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", reload=settings.ENV == "local")
+            """}, expect=["run.py:5"], title="reload from a settings default (the environment can override it)"),
+        Example({"Procfile": "web: python run.py\n", "run.py": """
+            import uvicorn
+
+            RELOAD = False
+
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", reload=RELOAD)
+            """}, title="reload from a module constant that is off"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["fastapi", "run", "app/main.py"]

@@ -53,6 +53,13 @@ class EngineWithoutPoolPrePing(Check):
     references = ("https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic",)
     examples = (
         Example({"app/db.py": """
+            from sqlalchemy import create_engine
+
+            engine_args = {"pool_size": 5, "pool_pre_ping": True}
+            engine = create_engine("postgresql://db/app", **engine_args)
+            other = create_engine("postgresql://db/other", **{"echo": True})
+            """}, expect=["app/db.py:5"], title="pool_pre_ping inside a literal **engine_args dict counts"),
+        Example({"app/db.py": """
             import os
             from sqlalchemy.ext.asyncio import create_async_engine
             import sqlmodel
@@ -101,8 +108,8 @@ class EngineWithoutPoolPrePing(Check):
                 if call.callee not in ENGINES or call.call is None:
                     continue
                 summary = call.call
-                if summary.kwarg("pool_pre_ping") is not None:
-                    continue
+                if project.reachability.keyword(facts, summary, "pool_pre_ping")[0] is not None:
+                    continue  # written, or in a literal **engine_args dict
                 url = summary.arg(0, "url")
                 if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
                     continue

@@ -86,6 +86,36 @@ class LivenessTouchesDatabase(Check):
                     conn.execute(text("SELECT 1"))
                 return True
             """}, expect=["app/main.py:8", "app/main.py:13"], title="directly, and through a helper in another module"),
+        Example({"app/core/cache.py": """
+            import redis
+
+            redis_client = redis.Redis(host="cache")
+            """, "app/services.py": """
+            from sqlalchemy.orm import Session
+
+            class HealthService:
+                def __init__(self, db: Session):
+                    self.db = db
+
+                def check(self):
+                    return self.db.execute("select 1")
+            """, "app/main.py": """
+            from fastapi import Depends, FastAPI
+            from app.core.cache import redis_client
+            from app.services import HealthService
+
+            app = FastAPI()
+
+            @app.get("/healthz")
+            async def healthz():
+                redis_client.ping()
+                return {"ok": True}
+
+            @app.get("/ping")
+            def ping(svc: HealthService = Depends()):
+                return svc.check()
+            """}, expect=["app/main.py:7", "app/main.py:12"],
+            title="a sync redis client from another module; a service class used as a dependency"),
         Example({"app/main.py": """
             from fastapi import Depends, FastAPI
             from sqlalchemy import text

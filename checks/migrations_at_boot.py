@@ -9,11 +9,21 @@ What it does
       CMD/ENTRYPOINT, in ``sh -c "alembic upgrade head && uvicorn ..."``, in
       the script the CMD runs or a script it sources, in a Procfile ``web:``
       process or a compose ``command``;
-    * ``metadata.create_all()`` (also via ``run_sync``) or
-      ``alembic.command.upgrade()`` in code that runs at startup: a lifespan
-      function, an ``on_startup`` handler or ``@app.on_event("startup")``, the
-      repo's own functions they call, or at import time of the module that
-      creates the app (or a module it imports).
+    * ``metadata.create_all()`` (also via ``run_sync``/``to_thread``),
+      ``alembic.command.upgrade()``, or a migration command run as a
+      subprocess (``subprocess.run(["alembic", "upgrade", "head"])``,
+      ``os.system("alembic upgrade head")``,
+      ``asyncio.create_subprocess_exec("alembic", ...)``) in code that runs
+      at startup: a lifespan function, an ``on_startup`` handler or
+      ``@app.on_event("startup")``, and everything they reach through the
+      repo's functions and methods (the reachability model, no depth limit;
+      a coroutine started with ``create_task`` too), or at import time of
+      the module that creates the app (or a module it imports), or Django's
+      ``call_command("migrate")`` when the ASGI/WSGI module is imported.
+
+    A schema change under a development guard (``if settings.ENV == "dev":``,
+    ``if DEBUG:``, the ``else`` of ``if ENV == "production":``) is reported
+    as info: fine locally, as long as the setting is off in production.
 
     A chain that migrates and starts no server is a one-shot job: a Procfile
     ``release:`` process, a compose service others wait for with
@@ -40,7 +50,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, Span
+import shlex
+
+from readycheck.api import Check, Example, Related, Rule, Severity, Span
 
 if TYPE_CHECKING:
     from readycheck.api import CallSite, Command, Function, ModuleFacts, Project, StartCommand
@@ -69,16 +81,68 @@ def migration_command(command: Command) -> str | None:
     return None
 
 
+#: Calls that run a command line: a list of words, or a shell string.
+_PROCESS_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+                  "subprocess.Popen", "os.system", "os.popen", "asyncio.create_subprocess_exec",
+                  "asyncio.create_subprocess_shell"}
+#: Calls that run the function they are given (in a thread, or with a sync connection).
+_RUNNERS = {"run_sync", "to_thread", "run_in_executor", "run_in_threadpool"}
+
+
 def schema_change(call: CallSite) -> str | None:
-    """``create_all``/alembic upgrade made by a call, or None."""
+    """``create_all``/alembic upgrade/a migration command made by a call, or None."""
     if call.method == "create_all" and ("metadata" in call.text or (call.callee or "").endswith("metadata.create_all")):
         return f"{call.text}()"
-    if call.method == "run_sync" and call.call is not None and call.call.items:
-        first = call.call.items[0]
-        if first.kind == "ref" and first.text.endswith("metadata.create_all"):
-            return f"{call.text}({'.'.join(first.text.split('.')[-3:])})"
     if call.callee in ("alembic.command.upgrade",):
         return "alembic.command.upgrade()"
+    arguments = call.call
+    if arguments is None:
+        return None
+    if call.method in _RUNNERS:
+        for item in arguments.items:
+            if item.kind == "ref" and item.text.endswith(("metadata.create_all", "alembic.command.upgrade")):
+                return f"{call.text}({'.'.join(item.text.split('.')[-3:])})"
+    if call.callee in _PROCESS_CALLS:
+        return _command_migration(call)
+    if (call.callee or call.text).rsplit(".", 1)[-1] == "call_command":
+        first = arguments.arg(0)
+        if first is not None and first.kind == "str" and first.text == "migrate":
+            return 'call_command("migrate")'
+    return None
+
+
+def _command_migration(call: CallSite) -> str | None:
+    """The migration a subprocess call runs: ``subprocess.run(["alembic", "upgrade", "head"])``,
+    ``os.system("alembic upgrade head")``, ``create_subprocess_exec("alembic", "upgrade", "head")``."""
+    from readycheck.api import Command, Token  # loaded only when a subprocess call is judged
+
+    arguments = call.call
+    first = arguments.arg(0, "args")
+    if call.callee == "asyncio.create_subprocess_exec":
+        lines = [[v.text for v in arguments.items if v.kind == "str"]]
+    elif first is not None and first.kind == "list":
+        lines = [[v.text for v in first.items if v.kind == "str"]]
+    elif first is not None and first.kind == "str":
+        try:
+            words = shlex.split(first.text)
+        except ValueError:
+            words = first.text.split()
+        lines, current = [], []
+        for word in words:
+            if word in ("&&", "||", ";", "|"):
+                lines.append(current)
+                current = []
+            else:
+                current.append(word)
+        lines.append(current)
+    else:
+        return None
+    for words in lines:
+        if words:
+            command = Command([Token(word, "", call.span) for word in words])
+            found = migration_command(command)
+            if found is not None:
+                return found.strip()
     return None
 
 
@@ -228,6 +292,62 @@ class MigrationsAtBoot(Check):
                     - name: migrate
                       command: ["sh", "-c", "alembic upgrade head && python -m app.seed"]
             """}, title="fly release_command, render preDeployCommand, k8s initContainer and Job"),
+        Example({"app/main.py": """
+            import asyncio, os, subprocess
+            from contextlib import asynccontextmanager
+            from alembic import command
+            from alembic.config import Config
+            from fastapi import FastAPI
+            from app.settings import settings
+            from app.db import create_tables
+
+            def run_migrations():
+                command.upgrade(Config("alembic.ini"), "head")
+
+            @asynccontextmanager
+            async def lifespan(app):
+                run_migrations()
+                subprocess.run(["alembic", "upgrade", "head"], check=True)
+                os.system("alembic upgrade head")
+                proc = await asyncio.create_subprocess_exec("alembic", "upgrade", "head")
+                if settings.ENV == "dev":
+                    await create_tables()
+                yield
+
+            app = FastAPI(lifespan=lifespan)
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.models import Base
+
+            engine = create_async_engine("postgresql+asyncpg://db/app")
+
+            async def create_tables():
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+            """}, expect=["app/main.py:10", "app/main.py:15", "app/main.py:16", "app/main.py:17", "app/db.py:8:info"],
+            title="alembic through a helper, subprocess/os.system/create_subprocess_exec; create_all only in dev is info"),
+        Example({"myproject/asgi.py": """
+            import os
+            from django.core.asgi import get_asgi_application
+            from django.core.management import call_command
+
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myproject.settings")
+            application = get_asgi_application()
+            call_command("migrate", interactive=False)
+            """}, expect=["myproject/asgi.py:7"], title="Django call_command(migrate) when the ASGI module is imported"),
+        Example({"app/main.py": """
+            import os, subprocess
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+
+            @asynccontextmanager
+            async def lifespan(app):
+                subprocess.run(["alembic", "current"], check=True)
+                os.system("echo starting")
+                yield
+
+            app = FastAPI(lifespan=lifespan)
+            """}, title="commands at startup that do not migrate"),
         Example({"docs_src/sql/tutorial001.py": """
             from fastapi import FastAPI
             from sqlmodel import SQLModel
@@ -362,44 +482,55 @@ class MigrationsAtBoot(Check):
 
     def _startup_code(self, project: Project):
         index = project.python
+        model = project.reachability
+        rule = SchemaChangeRule()
         reported: set[tuple[str, int, int]] = set()
         for app in project.service_apps:
             for function, module in app.startup:
-                for module_, call, path in self._reachable(project, function, module, [function.name]):
-                    what = schema_change(call)
-                    key = (module_.path, call.span.line, call.span.column)
-                    if what and key not in reported:
-                        reported.add(key)
-                        via = " -> ".join(path)
-                        yield self.finding(module_.path, call.span,
-                                           f"`{what}` runs at startup of app `{app.name}` (via {via}): every worker "
-                                           f"changes the schema at boot",
-                                           related=[Related(module.path, function.span, "startup hook")])
+                for hit in model.hits(function, module, rule):
+                    leaf = hit.steps[-1]
+                    key = (leaf.module.path, leaf.call.span.line, leaf.call.span.column)
+                    if key in reported:
+                        continue
+                    reported.add(key)
+                    via = " -> ".join([function.name] + [s.label for s in hit.steps[:-1]])
+                    dev = any(s.module.in_dev_block(s.call.span.line) for s in hit.steps)
+                    related = [Related(module.path, function.span, "startup hook")] + [
+                        Related(s.module.path, s.call.span, f"step {i + 1}: `{s.label}()`")
+                        for i, s in enumerate(hit.steps[:-1])]
+                    yield self.finding(leaf.module.path, leaf.call.span,
+                                       f"`{hit.reason}` runs at startup of app `{app.name}` (via {via}): every worker "
+                                       f"changes the schema at boot{_DEV_NOTE if dev else ''}",
+                                       severity=Severity.INFO if dev else None, related=related)
             app_modules = [app.module] + [m for m in (index.module(q.rsplit(".", 1)[0], app.module)
                                                        for q in app.module.imports.values()) if m is not None]
             for module in app_modules:
-                for call in module.module_calls:
-                    what = schema_change(call)
-                    key = (module.path, call.span.line, call.span.column)
-                    if what and key not in reported:
-                        reported.add(key)
-                        yield self.finding(module.path, call.span,
-                                           f"`{what}` runs when {'the app module' if module is app.module else module.path} "
-                                           f"is imported: every worker changes the schema at boot")
+                yield from self._import_time(module, reported,
+                                             "the app module" if module is app.module else module.path)
+        for module in index.modules_with(b"call_command"):
+            if module.path.rsplit("/", 1)[-1] in ("asgi.py", "wsgi.py"):
+                yield from self._import_time(module, reported, f"the server's {module.path.rsplit('/', 1)[-1]}")
 
-    def _reachable(self, project: Project, function: Function, module: ModuleFacts, path: list[str], depth: int = 0,
-                   seen: set | None = None):
-        """(module, call, call path) for every call made by a function and the repo functions it calls."""
-        seen = seen if seen is not None else set()
-        key = (module.path, function.qualname)
-        if key in seen or depth > 5:
-            return
-        seen.add(key)
-        for call in function.calls:
-            yield module, call, path
-            if not call.text:
-                continue
-            target = project.python.function(module, call.callee or call.text, function.qualname, call.callee is not None)
-            if target is not None:
-                callee, callee_module = target
-                yield from self._reachable(project, callee, callee_module, path + [callee.name], depth + 1, seen)
+    def _import_time(self, module: ModuleFacts, reported: set, where: str):
+        for call in module.module_calls:
+            what = schema_change(call)
+            key = (module.path, call.span.line, call.span.column)
+            if what and key not in reported:
+                reported.add(key)
+                dev = module.in_dev_block(call.span.line)
+                yield self.finding(module.path, call.span,
+                                   f"`{what}` runs when {where} is imported: every worker changes the schema at "
+                                   f"boot{_DEV_NOTE if dev else ''}", severity=Severity.INFO if dev else None)
+
+
+_DEV_NOTE = " (only when a development setting is on: check it is off in production)"
+
+
+class SchemaChangeRule(Rule):
+    """A schema change anywhere under the startup code (a coroutine started with ``create_task`` too)."""
+
+    key = "schema-change"
+    follow_unawaited = True
+
+    def hit(self, edge) -> str | None:
+        return schema_change(edge.call)

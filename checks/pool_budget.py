@@ -56,6 +56,23 @@ class PoolBudget(Check):
     precision = "medium"
     default_options = {"connection-limit": 100, "cpu-count": 2}
     examples = (
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gunicorn", "app.main:app", "-w", "8", "-k", "uvicorn.workers.UvicornWorker"]
+            """, "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                DB_POOL_SIZE: int = 20
+                DB_MAX_OVERFLOW: int = 10
+
+            settings = Settings()
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.config import settings
+
+            engine = create_async_engine(URL, pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW)
+            """}, expect=["app/db.py:4"], title="pool sizes from settings class defaults"),
         Example({"app/db.py": """
             from sqlalchemy.ext.asyncio import create_async_engine
             engine = create_async_engine(URL, pool_size=20, max_overflow=10)
@@ -115,13 +132,16 @@ class PoolBudget(Check):
                 if (url is not None and url.kind == "str" and url.text.startswith("sqlite")) or \
                         (poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool"))):
                     continue
-                size, overflow = summary.kwarg("pool_size"), summary.kwarg("max_overflow")
+                # Literals, module constants, settings class defaults and **engine_args dicts.
+                (size, size_default), (overflow, overflow_default) = (
+                    project.reachability.keyword(facts, summary, name) for name in ("pool_size", "max_overflow"))
                 size_n = int(size.text) if size is not None and size.kind == "int" else (5 if size is None else None)
                 over_n = int(overflow.text) if overflow is not None and overflow.kind == "int" else \
                     (10 if overflow is None else None)
                 if size_n is None or over_n is None:
                     continue  # a pool sized at run time: nothing to add up
-                engines.append((facts.path, call, size_n, over_n, size is None, overflow is None))
+                engines.append((facts.path, call, size_n, over_n, size is None, overflow is None,
+                                size_default or overflow_default))
         if not engines:
             return
         limit = int(self.options["connection-limit"])
@@ -150,11 +170,12 @@ class PoolBudget(Check):
                     worst[i] = (total, start, count, where, replicas, mine)
         for i in sorted(worst):
             total, start, count, where, replicas, mine = worst[i]
-            path, call, _, _, default_size, default_overflow = engines[i]
+            path, call, _, _, default_size, default_overflow, from_settings = engines[i]
             pools = " + ".join(f"{engines[j][2]}+{engines[j][3]}" for j in mine)
             replica_text = (f" x {replicas} replicas ({start.replicas.path}:{start.replicas.span.line})"
                             if replicas > 1 else "")
-            defaults = " (SQLAlchemy defaults)" if default_size and default_overflow else ""
+            defaults = " (SQLAlchemy defaults)" if default_size and default_overflow else \
+                " (settings defaults; the environment can override them)" if from_settings else ""
             yield self.finding(path, call.span,
                                f"{start.server.label} runs {count} workers ({where}) x pool {pools}{defaults} per "
                                f"process{replica_text} = {total} connections, over the limit of {limit}",

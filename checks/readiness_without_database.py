@@ -212,7 +212,8 @@ class ReadinessWithoutDatabase(Check):
                 continue
             health_checks_db = any(r.handler is not None and database_access(project, r.handler, r.module)
                                    for path, r in routes
-                                   if any(w in path.lower() for w in ("health", "live", "ping", "status")))
+                                   if any(segment.startswith(("health", "live", "ping", "status"))
+                                          for segment in path.lower().split("/")))
             if not health_checks_db and unfollowed is not None:
                 where, what, related = unfollowed
                 yield self.finding(where.module.path, where.span,

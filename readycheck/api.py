@@ -26,6 +26,7 @@ _WHERE = {
     "CallRule": "readycheck.reachability", "ClassObject": "readycheck.reachability", "Edge": "readycheck.reachability",
     "Hit": "readycheck.reachability", "Reachability": "readycheck.reachability", "RepoClass": "readycheck.reachability",
     "Rule": "readycheck.reachability", "Step": "readycheck.reachability", "type_name": "readycheck.reachability",
+    "call_label": "readycheck.reachability", "runs_once": "readycheck.reachability",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",

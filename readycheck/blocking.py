@@ -280,13 +280,13 @@ def _resource_sdk_call(callee: str) -> str | None:
 
 def blocking_method(receiver_type: str | None, method: str | None) -> str | None:
     """Why a method call on a receiver of this type blocks, or None."""
-    if receiver_type is None or method is None or method.endswith("_async"):
+    if receiver_type is None or method is None:
         return None
     methods = BLOCKING_TYPES.get(receiver_type, False)
     if methods is False:
         return None
     if methods is None:
-        if method in SAFE_METHODS.get(receiver_type, ()) or method.startswith("_"):
+        if method in SAFE_METHODS.get(receiver_type, ()) or method.startswith("_") or method.endswith("_async"):
             return None
         if receiver_type in ("boto3.resource", "boto3.subresource") and method[:1].isupper():
             return None  # s3.Bucket("name"): a sub-resource, no request yet

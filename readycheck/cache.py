@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
-FORMAT = b"readycheck-cache-9\n"
+FORMAT = b"readycheck-cache-10\n"
 
 
 def digest(data: bytes) -> str:

@@ -1,26 +1,34 @@
 """Whether code reaches the database: a query used by the health checks.
 
-``database_access`` follows a function's calls, the repo functions it calls
-(across modules, depth 4) and its ``Depends(...)`` dependencies, and returns
-the first place that talks to a database or cache: a call on a
-SQLAlchemy/SQLModel session, engine or connection (sync or async), a Redis or
-Mongo client, or a driver's connect function.
+``database_access`` asks the reachability model (``readycheck.reachability``)
+for the first place a function reaches, through the repo functions and methods
+it calls (across modules, no depth limit) and its ``Depends(...)`` dependencies,
+that talks to a database or cache: a call on a SQLAlchemy/SQLModel session,
+engine or connection (sync or async), a Redis or Mongo client (the receiver's
+type comes from the model: a parameter, a module-level client in another
+module, ``app.state``, a service's attribute), or a driver's connect function.
+A dependency that only provides the session (``get_db`` yielding
+``SessionLocal()``) is not itself a query.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from readycheck.reachability import RepoClass, Rule
+
 if TYPE_CHECKING:
     from readycheck.findings import Span
     from readycheck.parsers.python import Function, ModuleFacts
     from readycheck.project import Project
+    from readycheck.reachability import Edge, Reachability, Target
 
 DB_TYPES = {"sqlalchemy.orm.Session", "sqlmodel.Session", "sqlalchemy.engine.Engine", "sqlalchemy.engine.Connection",
             "sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
             "sqlmodel.ext.asyncio.session.AsyncSession", "sqlalchemy.ext.asyncio.AsyncEngine",
             "sqlalchemy.ext.asyncio.AsyncConnection", "redis.Redis", "redis.asyncio.Redis", "asyncpg.Pool",
-            "asyncpg.Connection", "motor.motor_asyncio.AsyncIOMotorClient", "pymongo.MongoClient"}
+            "asyncpg.Connection", "motor.motor_asyncio.AsyncIOMotorClient", "pymongo", "pymongo.MongoClient",
+            "databases.Database"}
 DB_CALLS = {"asyncpg.connect", "asyncpg.create_pool", "psycopg2.connect", "psycopg.connect",
             "psycopg.AsyncConnection.connect", "pymysql.connect", "sqlite3.connect", "aiosqlite.connect"}
 DB_RECEIVER_NAMES = {"db", "session", "conn", "connection", "engine", "redis", "cache", "pool", "database"}
@@ -39,68 +47,54 @@ def catches_database_error(types: tuple[str, ...]) -> bool:
     of a database driver or ORM."""
     return not types or any(t in BROAD_ERRORS or t.startswith(tuple(p + "." for p in DB_ERROR_PACKAGES))
                             for t in types)
+_QUERY_METHODS = {"execute", "scalar", "scalars", "get", "query", "exec", "ping", "connect", "begin", "fetch",
+                  "fetchval", "fetchrow"}
+_SESSION_PROVIDERS = ("get_db", "get_session", "get_async_session")
+#: Constructors whose local (``conn = engine.connect()``) is a connection, by the end of their name.
+_CONNECTION_CONSTRUCTORS = ("connect", "begin", "Session", "SessionLocal")
 
 
+class DatabaseRule(Rule):
+    key = "database"
+    follow_dependencies = True
 
-def database_access(project: "Project", function: "Function", module: "ModuleFacts", depth: int = 0,
-                seen: frozenset = frozenset()) -> tuple["ModuleFacts", "Span", str] | None:
+    def __init__(self, model: "Reachability") -> None:
+        self.model = model
+
+    def hit(self, edge: "Edge") -> str | None:
+        call = edge.call
+        receiver = edge.receiver_type
+        if call.callee in DB_CALLS or (isinstance(receiver, str) and receiver in DB_TYPES):
+            return f"`{call.text}()`"
+        if isinstance(receiver, RepoClass) and not edge.targets and \
+                any(base in DB_TYPES for base in self.model.external_bases(receiver)):
+            return f"`{call.text}()`"  # class AsyncSession(sqlalchemy AsyncSession): a repo's own subclass
+        if call.receiver and call.receiver in DB_RECEIVER_NAMES and call.method in _QUERY_METHODS \
+                and not edge.targets:
+            return f"`{call.text}()`"
+        constructor = edge.function.local_types.get(call.receiver or "") if edge.function else None
+        if constructor and constructor.endswith(_CONNECTION_CONSTRUCTORS) and not edge.targets:
+            return f"`{call.text}()`"
+        return None
+
+    def skip(self, target: "Target") -> bool:
+        """A dependency that provides the session or connection is not a query of its own."""
+        function, module = target
+        if function.name.startswith(_SESSION_PROVIDERS):
+            return True
+        provided = self.model.result_type(function, module) if function.is_generator else None
+        return isinstance(provided, str) and provided in DB_TYPES
+
+
+def database_access(project: "Project", function: "Function", module: "ModuleFacts"
+                    ) -> tuple["ModuleFacts", "Span", str] | None:
     """(module, span, description) of the first database access reached from a function."""
-    key = (module.path, function.qualname)
-    if key in seen or depth > 4:
+    model = project.reachability
+    rule = getattr(model, "_database_rule", None)
+    if rule is None:
+        rule = model._database_rule = DatabaseRule(model)
+    hit = model.first_hit(function, module, rule)
+    if hit is None:
         return None
-    seen = seen | {key}
-    db_names = set()
-    receiver_types = dict(function.local_types)
-    for param in function.params:
-        annotation = param.annotation
-        if annotation and param.annotation_is_alias_candidate:
-            target = project.python.resolve(annotation, module)
-            alias = target[0].type_aliases.get(target[1]) if target else None
-            annotation = alias[0] if alias else annotation
-        if annotation in DB_TYPES:
-            db_names.add(param.name)
-        if annotation:
-            receiver_types[param.name] = annotation
-        if param.depends and param.depends != "<annotation>":
-            found = project.python.function(module, param.depends, "", True)
-            if found is not None and not found[0].name.startswith(("get_db", "get_session", "get_async_session")):
-                step = database_access(project, found[0], found[1], depth + 1, seen)
-                if step is not None:
-                    return step
-    db_names |= {name for name, ctor in function.local_types.items()
-                 if ctor in DB_TYPES or ctor.endswith(("connect", "begin", "Session", "SessionLocal"))}
-    for call in function.calls:
-        if call.callee in DB_CALLS:
-            return module, call.span, f"`{call.text}()`"
-        if call.receiver and (call.receiver in db_names or
-                              (call.receiver in DB_RECEIVER_NAMES and call.method in
-                               {"execute", "scalar", "scalars", "get", "query", "exec", "ping", "connect", "begin",
-                                "fetch", "fetchval", "fetchrow"})):
-            return module, call.span, f"`{call.text}()`"
-        if not call.text:
-            continue
-        target = (project.python.function(module, call.callee or call.text, function.qualname, call.callee is not None)
-                  or _method(project, module, function, call.receiver, call.method, receiver_types))
-        if target is not None:
-            step = database_access(project, target[0], target[1], depth + 1, seen)
-            if step is not None:
-                return step
-    return None
-
-
-def _method(project: "Project", module: "ModuleFacts", function: "Function", receiver: str | None,
-            method: str | None, receiver_types: dict[str, str]) -> tuple["Function", "ModuleFacts"] | None:
-    """The repo method a call reaches through its receiver: ``self.engine()`` inside a class, or
-    ``db.is_db_connectable()`` on a parameter annotated (or a local constructed) with a repo class
-    (prefect's readiness route takes ``db: PrefectDBInterface = Depends(...)``)."""
-    if receiver is None or method is None:
-        return None
-    if receiver == "self":
-        owner_class = function.qualname.rpartition(".")[0]
-        found = module.functions.get(f"{owner_class}.{method}") if owner_class else None
-        return (found, module) if found is not None else None
-    owner = receiver_types.get(receiver)
-    if not owner:
-        return None
-    return (project.python.function(module, f"{owner}.{method}", "", True)
-            or project.python.function(module, f"{owner}.{method}"))
+    last = hit.steps[-1]
+    return last.module, last.call.span, hit.reason

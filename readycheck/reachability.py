@@ -84,6 +84,13 @@ class Hit(NamedTuple):
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
 
+    def related(self) -> list:
+        """A related location per step after the first (the finding itself is at the first)."""
+        from readycheck.findings import Related
+
+        return [Related(s.module.path, s.call.span, f"step {i + 1}: `{call_label(s.call)}()`")
+                for i, s in enumerate(self.steps) if i > 0]
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -93,6 +100,7 @@ class Edge:
     module: "ModuleFacts"
     receiver_type: "Type | None"  # the type of ``x`` in ``x.method()``
     targets: tuple[Target, ...]  # the repo functions it runs (a constructor runs ``__init__``)
+    function: "Function | None" = None  # the function making the call
 
 
 class Rule:
@@ -497,6 +505,72 @@ class Reachability:
         source = self._state.get(name)
         return self.source_type(self._state_homes[name], source, depth + 1) if source is not None else None
 
+    # ------------------------------------------------------------------- values
+
+    def literal(self, module: "ModuleFacts", value: "Value | None", depth: int = 0) -> tuple["Value | None", bool]:
+        """(literal value, overridable) of an expression summary, resolved cheaply and statically:
+        module constants (also imported), settings class defaults (``settings.ENV`` where
+        ``settings = Settings()``), ``os.getenv("X", default)``, and ``a == b`` of those.
+        ``overridable`` is True when the environment can change it (a pydantic ``BaseSettings``
+        field, an ``os.getenv`` default)."""
+        if value is None or depth > _MAX_TYPE_DEPTH:
+            return None, False
+        kind = value.kind
+        if kind in ("str", "int", "bool", "none", "dict", "list"):
+            return value, False
+        if kind == "call" and value.text in ("os.getenv", "os.environ.get") and len(value.items) > 1:
+            found, _ = self.literal(module, value.items[1], depth + 1)
+            return found, found is not None
+        if kind == "compare" and len(value.items) == 2:
+            (left, over_l), (right, over_r) = (self.literal(module, v, depth + 1) for v in value.items)
+            if left is None or right is None or left.kind not in ("str", "int", "bool") or right.kind != left.kind:
+                return None, False
+            equal = left.text == right.text
+            from readycheck.parsers.python import Value
+
+            return Value("bool", str(equal if value.text == "Eq" else not equal), value.span), over_l or over_r
+        if kind != "ref" or not value.text:
+            return None, False
+        target = self.index.resolve(value.text, module) if value.resolved else \
+            ((module, value.text) if value.text.partition(".")[0] in module.classes or
+             any(module.module_level(value.text.partition(".")[0])) else None)
+        if target is None:
+            return None, False
+        home, name = target
+        head, _, rest = name.partition(".")
+        if not rest:
+            bindings = [a.value for a in home.module_level(head)]
+            return self.literal(home, bindings[0], depth + 1) if len(bindings) == 1 else (None, False)
+        if "." in rest:
+            return None, False
+        owner = self.global_type(home, f"{home.module}.{head}" if home.module else head)
+        cls = owner.cls if isinstance(owner, ClassObject) else owner
+        if not isinstance(cls, RepoClass):
+            return None, False
+        settings = any(base.rpartition(".")[2] == "BaseSettings" for base in self.external_bases(cls))
+        for current in self.mro(cls):
+            scope = f"class {current.name}"
+            defaults = [a.value for a in current.module.assignments if a.scope == scope and a.name == rest]
+            if defaults:
+                found, over = self.literal(current.module, defaults[-1], depth + 1)
+                return found, found is not None and (over or settings)
+        return None, False
+
+    def keyword(self, module: "ModuleFacts", call: "Value", name: str) -> tuple["Value | None", bool]:
+        """A call's keyword argument, also from a ``**kwargs`` literal dict, resolved with ``literal``;
+        (None, False) when absent. The raw summary is returned when it cannot be resolved."""
+        found = call.kwarg(name)
+        if found is None:
+            for key, value in call.keywords:
+                if key == "**":
+                    mapping, over = self.literal(module, value)
+                    if mapping is not None and mapping.kind == "dict" and mapping.kwarg(name) is not None:
+                        resolved, over2 = self.literal(module, mapping.kwarg(name))
+                        return (resolved or mapping.kwarg(name)), over or over2
+            return None, False
+        resolved, over = self.literal(module, found)
+        return (resolved if resolved is not None else found), over
+
     # -------------------------------------------------------------------- calls
 
     def edges(self, function: Function, module: ModuleFacts) -> tuple[Edge, ...]:
@@ -509,18 +583,18 @@ class Reachability:
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
-            return Edge(call, module, None, ())
+            return Edge(call, module, None, (), function)
         direct = self.index.function(module, call.callee or call.text, function.qualname, call.callee is not None)
         if direct is not None:
-            return Edge(call, module, None, (direct,))
+            return Edge(call, module, None, (direct,), function)
         cls = self.repo_class(call.callee, module) if call.callee else (
             RepoClass(module, call.text) if call.text in module.classes else None)
         if cls is not None:  # a constructor runs __init__
             init = self.method(cls, "__init__")
-            return Edge(call, module, None, (init,) if init else ())
+            return Edge(call, module, None, (init,) if init else (), function)
         owner_text, dot, method = call.text.rpartition(".")
         if not dot:
-            return Edge(call, module, None, ())
+            return Edge(call, module, None, (), function)
         receiver = self.chain_type(module, function, owner_text.split("."))
         if receiver is None and call.callee:
             receiver = self.global_type(module, call.callee.rpartition(".")[0])
@@ -535,7 +609,7 @@ class Reachability:
             else:
                 bases = self.external_bases(cls)
                 receiver = bases[0] if bases else receiver
-        return Edge(call, module, receiver, targets)
+        return Edge(call, module, receiver, targets, function)
 
     def _task_receiver(self, module: ModuleFacts, function: Function, owner_text: str, call: CallSite) -> Type | None:
         """``send_email.delay(...)`` on a repo function decorated as a Celery task."""
@@ -612,7 +686,7 @@ class Reachability:
         for edge in self.edges(function, module):
             reason = rule.hit(edge)
             if reason is not None:
-                yield Hit((Step(module, edge.call, edge.call.text),), reason)
+                yield Hit((Step(module, edge.call, call_label(edge.call)),), reason)
                 continue
             for target in edge.targets:
                 callee, callee_module = target
@@ -625,7 +699,7 @@ class Reachability:
                 if inner:
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
-                        else edge.call.text
+                        else call_label(edge.call)
                     yield Hit((Step(module, edge.call, label),) + inner[0].steps, inner[0].reason)
         if rule.follow_dependencies:
             from readycheck.parsers.python import CallSite
@@ -657,6 +731,12 @@ class CallRule(Rule):
 
     def hit(self, edge: Edge) -> str | None:
         return self._hit(edge)
+
+
+def call_label(call: "CallSite") -> str:
+    """How a call is named in a message: its dotted text, or ``….read_text`` when the receiver is
+    itself a call (``Path(p).read_text()``)."""
+    return call.text or (f"….{call.method}" if call.method else "…")
 
 
 _ONCE_DECORATORS = ("lru_cache", "cache", "cached_property", "cached")

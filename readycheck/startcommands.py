@@ -784,10 +784,16 @@ def _python_main_server(project: "Project", command: Command, resolver: "_Script
         for key, value in call.call.keywords:
             setting = FLAGS_FOR_UVICORN.get("--" + key.replace("_", "-"))
             if setting:
+                # reload=settings.ENV == "local": module constants and settings defaults, resolved.
+                resolved, overridable = project.reachability.literal(facts, value)
+                where = f"{call.text}() in {source.path}"
+                if resolved is not None and resolved.kind in ("bool", "int", "str") and value.kind in ("ref", "compare"):
+                    where += ", the default of a setting the environment can override" if overridable else \
+                        ", from a module constant"
+                    value = resolved._replace(span=value.span)
                 text, number, cpu = evaluate(value)
                 text = text.lower() if value.kind == "bool" else text
-                server.settings[setting] = Setting(text, source.path, value.span, f"{call.text}() in {source.path}",
-                                                   number, cpu)
+                server.settings[setting] = Setting(text, source.path, value.span, where, number, cpu)
         return server
     return None
 

@@ -1051,6 +1051,19 @@ class LoopEntry:
     module: ModuleFacts
     serves: list[Route] = field(default_factory=list)
 
+    def describe(self, limit: int = 10) -> tuple[str, list]:
+        """(what it is, related locations): a dependency says how many routes it runs for and
+        relates the first ``limit`` of them."""
+        from readycheck.findings import Related
+
+        if not self.serves or self.kind.startswith(("async route", "websocket")):
+            return self.kind, []
+        routes = self.serves[:limit]
+        count, more = len(self.serves), len(self.serves) - len(routes)
+        note = f" (runs for {count} route{'s' if count != 1 else ''}{f', {more} not listed' if more else ''})"
+        return self.kind + note, [Related(r.module.path, r.span, f"runs for {'/'.join(r.methods)} {r.path or '/'}")
+                                  for r in routes]
+
 
 def _dependency_refs(call: Value | None) -> list[Value]:
     """The ``Depends(x)`` values of a ``dependencies=[...]`` argument."""

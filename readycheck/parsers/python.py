@@ -203,6 +203,13 @@ class ModuleFacts:
     state_attrs: dict[str, TypeSource] = field(default_factory=dict)
     #: Function qualname -> how it can fail, for the functions that raise, catch or set a status code.
     error_handling: dict[str, "ErrorHandling"] = field(default_factory=dict)
+    #: (first line, last line) of blocks that run only in development: the body of
+    #: ``if settings.ENV == "dev":``/``if DEBUG:``, the ``else`` of ``if ENV == "production":``.
+    dev_blocks: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_dev_block(self, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.dev_blocks)
+
 
 
 # ---------------------------------------------------------- error-handling facts
@@ -347,6 +354,7 @@ class _Extractor:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
             items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
+            # ``**engine_args`` is kept under the key "**" (its value a reference to resolve).
             keywords = tuple((k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords)
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
@@ -370,6 +378,11 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return Value("subscript", qualified or "", span,
                          tuple(self.value(e, local_names, depth + 1) for e in elts), resolved=resolved)
+        if cls is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq):
+            # reload=settings.ENV == "local": resolved from settings defaults by the reachability model
+            return Value("compare", type(node.ops[0]).__name__, span,
+                         (self.value(node.left, local_names, depth + 1),
+                          self.value(node.comparators[0], local_names, depth + 1)))
         if cls is ast.BinOp:
             return Value("binop", type(node.op).__name__, span,
                          (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
@@ -500,6 +513,11 @@ class _Extractor:
                                 target.id, self.value(inner.value, local_names), self.cols.span(target),
                                 f"class {stmt.name}"))
             return
+        if cls is ast.If:
+            guard = _dev_guard(stmt.test)
+            block = stmt.body if guard == "body" else stmt.orelse if guard == "else" else None
+            if block:
+                self.facts.dev_blocks.append((block[0].lineno, block[-1].end_lineno or block[-1].lineno))
         if cls is ast.If and not scope and _is_main_guard(stmt.test):
             self._block(stmt.body, scope, local_names, function, main_guard=True)
             self._block(stmt.orelse, scope, local_names, function, main_guard)
@@ -824,6 +842,42 @@ def _is_main_guard(test: ast.expr) -> bool:
             and test.comparators[0].value == "__main__")
 
 
+#: Values of an environment setting that mean development, and names of flags that do.
+_DEV_VALUES = {"dev", "develop", "development", "local", "debug", "test", "testing"}
+_PROD_VALUES = {"prod", "production", "live"}
+_DEV_FLAGS = {"debug", "dev", "is_dev", "is_development", "is_local", "testing", "dev_mode", "is_debug"}
+_ENV_NAMES = ("env", "environment", "stage", "mode", "app_env", "environment_name")
+
+
+def _dev_guard(test: ast.expr) -> str | None:
+    """"body" when an ``if`` test holds only in development (``settings.ENV == "dev"``,
+    ``ENVIRONMENT in ("local", "test")``, ``if DEBUG:``), "else" when only in production
+    (``if ENV == "production":``), else None."""
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        name = (dotted(test) or "").rsplit(".", 1)[-1].lower()
+        return "body" if name in _DEV_FLAGS else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and len(test.comparators) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(left, ast.Constant):
+        left, right = right, left
+    name = (dotted(left) or "").rsplit(".", 1)[-1].lower()
+    if not name.endswith(_ENV_NAMES):
+        return None
+    if isinstance(right, ast.Constant) and isinstance(right.value, str):
+        values = {right.value.lower()}
+    elif isinstance(right, (ast.Tuple, ast.List, ast.Set)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
+        values = {e.value.lower() for e in right.elts}
+    else:
+        return None
+    if values <= _DEV_VALUES:
+        return "body" if type(op) in (ast.Eq, ast.In) else "else" if type(op) in (ast.NotEq, ast.NotIn) else None
+    if values <= _PROD_VALUES:
+        return "else" if type(op) in (ast.Eq, ast.In) else "body" if type(op) in (ast.NotEq, ast.NotIn) else None
+    return None
+
+
 def _bound_names(stmt: ast.stmt) -> Iterator[str]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield stmt.name
@@ -950,7 +1004,9 @@ _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "a
                      "create_engine", "create_async_engine", "upgrade", "add_task",
                      # servers started from Python (readycheck.entrypoints)
                      "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen",
-                     "check_call", "add_command", "add_typer"}
+                     "check_call", "add_command", "add_typer",
+                     # migrations run as subprocesses or Django commands at boot (RC601)
+                     "system", "check_output", "create_subprocess_exec", "create_subprocess_shell", "call_command"}
 
 
 #: Names an app is usually bound to (``register_routers(app)``): a cheap filter for which

@@ -1,0 +1,168 @@
+"""RC402 cpu-bound-work-in-async-route: an ``async def`` route or dependency burns CPU on the event loop.
+
+What it does
+    For the same code on the event loop as RC401 (async routes, websocket
+    handlers, async dependencies at every level, middleware, lifespan and
+    startup hooks, async background tasks), flags work that holds the CPU for
+    a noticeable time, written there or reached through the repo's functions
+    and methods (the path is in the message): password hashing and checking
+    (bcrypt ``hashpw``/``checkpw``, passlib ``CryptContext.hash``/``verify``
+    and ``passlib.hash.*``, argon2 ``PasswordHasher.hash``/``verify``,
+    pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``), PDF parsing and rendering
+    (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
+    parsing, and Pillow image processing (``resize``, ``thumbnail``,
+    ``save``...). The names live in the shared table ``readycheck.blocking``.
+    Work handed to ``run_in_threadpool``/``asyncio.to_thread``/
+    ``run_in_executor`` is not flagged, nor is a sync ``def`` route (FastAPI
+    runs it in the thread pool).
+
+Why is this bad
+    A coroutine only gives the loop back at an ``await``. bcrypt at its usual
+    cost takes about 100 ms: a login route that verifies a password on the
+    loop stalls every other request of that worker for as long, and a burst
+    of logins queues them all behind each other.
+
+Example
+    @router.post("/login")
+    async def login(form: LoginForm, db: AsyncSession = Depends(get_db)):
+        user = await users.get(db, form.email)
+        if not pwd_context.verify(form.password, user.hashed_password):
+            raise HTTPException(401)
+
+Use instead
+    @router.post("/login")
+    async def login(form: LoginForm, db: AsyncSession = Depends(get_db)):
+        user = await users.get(db, form.email)
+        if not await run_in_threadpool(pwd_context.verify, form.password, user.hashed_password):
+            raise HTTPException(401)
+    # or make the route a plain `def` when everything it calls is sync
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from readycheck.api import Check, Example, Rule, Severity, cpu_bound_function, cpu_bound_method
+
+if TYPE_CHECKING:
+    from readycheck.api import Edge, Project
+
+
+class CpuBoundRule(Rule):
+    key = "cpu-bound"
+    skip_run_once = True
+
+    def hit(self, edge: "Edge") -> str | None:
+        call = edge.call
+        if call.awaited:
+            return None
+        receiver = edge.receiver_type
+        return cpu_bound_function(call.callee) or (cpu_bound_method(receiver, call.method)
+                                                   if isinstance(receiver, str) else None)
+
+
+class CpuBoundWorkInAsyncRoute(Check):
+    id = "RC402"
+    name = "cpu-bound-work-in-async-route"
+    severity = Severity.WARNING
+    summary = "An async route or dependency does CPU-bound work (password hashing, PDF or image parsing) on the loop"
+    why = ("Password hashing takes ~100 ms of CPU by design, and parsing a PDF or resizing an image can take "
+           "longer: on the event loop that stalls every other request of the worker.")
+    fix = ("Hand the work to a thread (`await run_in_threadpool(pwd_context.verify, ...)`, "
+           "`await asyncio.to_thread(...)`) or a process pool, or make the route a plain `def`.")
+    tags = ("event-loop", "performance", "python")
+    references = ("https://fastapi.tiangolo.com/async/#path-operation-functions",)
+    examples = (
+        Example({"app/security.py": """
+            import bcrypt
+            from passlib.context import CryptContext
+
+            pwd_context = CryptContext(schemes=["bcrypt"])
+
+            def verify_password(plain, hashed):
+                return pwd_context.verify(plain, hashed)
+
+            def hash_password(plain):
+                return bcrypt.hashpw(plain.encode(), bcrypt.gensalt())
+            """, "app/auth.py": """
+            import hashlib
+            from argon2 import PasswordHasher
+            from fastapi import APIRouter, Depends, UploadFile
+            from pypdf import PdfReader
+            from PIL import Image
+            from app.security import hash_password, verify_password
+
+            router = APIRouter()
+            hasher = PasswordHasher()
+
+            async def current_user(token: str):
+                return hashlib.pbkdf2_hmac("sha256", token.encode(), b"salt", 600_000)
+
+            @router.post("/login")
+            async def login(email: str, password: str):
+                return verify_password(password, "hash")
+
+            @router.post("/signup")
+            def signup(password: str, user=Depends(current_user)):
+                return hash_password(password)
+
+            @router.post("/argon")
+            async def argon(password: str):
+                return hasher.hash(password)
+
+            @router.post("/pdf")
+            async def pdf(upload: UploadFile):
+                reader = PdfReader(upload.file)
+                image = Image.open(upload.file)
+                image.thumbnail((128, 128))
+                return len(reader.pages)
+            """}, expect=["app/auth.py:12", "app/auth.py:16", "app/auth.py:24", "app/auth.py:28",
+                          "app/auth.py:30"],
+            title="password hashing through a helper, an async dependency of a sync route, argon2, PDF, Pillow"),
+        Example({"app/security.py": """
+            from passlib.context import CryptContext
+
+            pwd_context = CryptContext(schemes=["bcrypt"])
+            """, "app/auth.py": """
+            import asyncio
+            from fastapi import APIRouter
+            from fastapi.concurrency import run_in_threadpool
+            from app.security import pwd_context
+
+            router = APIRouter()
+
+            class Hasher:
+                def verify(self, a, b):
+                    return a == b
+
+            hasher = Hasher()
+
+            @router.post("/login")
+            async def login(password: str):
+                ok = await run_in_threadpool(pwd_context.verify, password, "hash")
+                same = hasher.verify(password, "x")
+                return ok and await asyncio.to_thread(pwd_context.hash, password)
+
+            @router.post("/sync-login")
+            def sync_login(password: str):
+                return pwd_context.verify(password, "hash")
+            """}, title="offloaded hashing, a sync route, a repo class's own verify"),
+    )
+
+    def run(self, project: Project):
+        rule = CpuBoundRule()
+        model = project.reachability
+        seen: set[tuple[str, str]] = set()
+        for entry in project.code_on_the_loop:
+            key = (entry.module.path, entry.function.qualname)
+            if key in seen:
+                continue
+            seen.add(key)
+            for hit in model.hits(entry.function, entry.module, rule):
+                first = hit.steps[0]
+                what, served = entry.describe()
+                if len(hit.steps) == 1:
+                    message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
+                else:
+                    message = f"{what} runs `{hit.chain(entry.function.name)}` on the event loop, which {hit.reason}"
+                yield self.finding(first.module.path, first.call.span, message, related=hit.related() + served)
