@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, Span
+from readycheck.api import Check, Example, Severity, Span, gitignore_spec
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -128,9 +128,10 @@ class DockerIgnore(Check):
             lines = ignore.text.splitlines()
         except Exception:
             return []
-        import pathspec  # imported when a .dockerignore is actually read
-
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        # Lines Docker cannot read either (a trailing backslash, "[z-a]") match nothing.
+        spec = gitignore_spec(lines)
+        if spec is None:
+            return list({k: v for k, v in MUST_EXCLUDE.items() if k != ".git" or not context}.values())
         # .git lives at the repository root: it is in the context only when the context is the root.
         wanted = {k: v for k, v in MUST_EXCLUDE.items() if (k != ".git" or not context)
                   and (python or k in (".git", ".env"))}

@@ -19,6 +19,7 @@ _WHERE = {
     "Edit": "readycheck.fixes", "Fix": "readycheck.fixes", "Applicability": "readycheck.fixes",
     "image_shell": "readycheck.images", "shell_execs_last": "readycheck.images",
     "is_database_image": "readycheck.images",
+    "gitignore_spec": "readycheck.discovery",
     "database_access": "readycheck.dbaccess", "catches_database_error": "readycheck.dbaccess",
     "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",

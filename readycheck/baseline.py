@@ -18,6 +18,8 @@ from readycheck.project import Project
 from readycheck.sourcefile import UnreadableFile
 
 FORMAT = "readycheck-baseline"
+#: A baseline larger than this is not read (a committed one may be anything).
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
 VERSION = 1
 
 
@@ -56,17 +58,23 @@ def write(path: Path, project: Project | None, findings: list[Finding]) -> None:
     entries = [{"rule_id": f.rule_id, "path": f.path, "key": k, "message": f.message}
                for f, k in zip(findings, keys(project, findings))]
     entries.sort(key=lambda e: e["key"])
-    path.write_text(json.dumps({"format": FORMAT, "version": VERSION, "findings": entries}, indent=2) + "\n",
-                    encoding="utf-8")
+    from readycheck.safefs import open_output
+
+    with open_output(path) as out:  # never through a committed link
+        out.write(json.dumps({"format": FORMAT, "version": VERSION, "findings": entries}, indent=2) + "\n")
 
 
 def read(path: Path) -> Counter:
+    from readycheck.safefs import read_file_nofollow
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_file_nofollow(path, MAX_BASELINE_BYTES).decode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except ValueError as exc:  # UnicodeDecodeError too
         raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise BaselineError(f"baseline {path} is not a readycheck baseline: nested too deep") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{path} is not a readycheck baseline (write one with --write-baseline)")
     return Counter(e["key"] for e in data["findings"] if isinstance(e, dict) and isinstance(e.get("key"), str))

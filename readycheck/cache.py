@@ -18,6 +18,14 @@ or ``~/.cache/readycheck``, mode 0600). A file whose MAC does not verify, such
 as one committed to the repository, is never unpickled. A cache that cannot be
 read or written (corrupt, read-only folder, no home) is ignored: caching never
 changes a result and never fails a scan.
+
+Nothing in the cache folder is followed through a link: the folder is created by
+readycheck, or used only when it is a real folder owned by the user (a committed
+``.readycheck_cache -> /anywhere`` is refused, and so the cache is off), and every
+file in it is opened relative to the folder's descriptor with ``O_NOFOLLOW`` (a
+committed ``.gitignore -> /anywhere`` or ``discovery.bin -> /dev/zero`` is never
+written or read). A cache file is read only up to ``MAX_CACHE_BYTES``. Temporary
+files left by a scan that was killed while writing are removed by the next one.
 """
 
 from __future__ import annotations
@@ -26,17 +34,23 @@ import hashlib
 import hmac
 import os
 import pickle
-import tempfile
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readycheck import __version__
+from readycheck.safefs import RootDir
 
 if TYPE_CHECKING:
     from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
 FORMAT = b"readycheck-cache-10\n"
+#: A cache file larger than this is not read (a committed one may be anything).
+MAX_CACHE_BYTES = 256 * 1024 * 1024
+#: A ``.tmp-*`` file older than this is left by a scan that died while writing it.
+STALE_TMP_SECONDS = 60.0
 
 
 def digest(data: bytes) -> str:
@@ -88,16 +102,54 @@ class Cache:
         self._key = key or b""
         self._facts: dict[str, bytes] | None = None
         self._facts_dirty = False
+        self._folder: RootDir | None = None  # the cache folder, once checked
+
+    def _checked_folder(self, create: bool) -> RootDir | None:
+        """The cache folder as a RootDir, or None (caching off) when it is missing and not
+        ``create``, or is a link, not a folder, or owned by someone else."""
+        if self._folder is not None or self.directory is None:
+            return self._folder
+        path = str(self.directory)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                os.mkdir(path, 0o755)
+                st = os.lstat(path)
+            except OSError:
+                return None
+        except OSError:
+            return None
+        folder = RootDir(path)
+        try:
+            if not stat.S_ISDIR(st.st_mode):
+                raise NotADirectoryError(path)
+            # Opened with O_NOFOLLOW | O_DIRECTORY, and kept: every later open is relative to
+            # this descriptor, so a swap for a link after this check changes nothing.
+            opened = folder.fstat()
+        except OSError:
+            opened = None
+        if opened is None or not stat.S_ISDIR(opened.st_mode) or \
+                (hasattr(os, "geteuid") and opened.st_uid != os.geteuid()):
+            folder.close()
+            self.directory = None  # a link, a file, or someone else's folder: no cache at all
+            return None
+        self._folder = folder
+        return folder
 
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
     def _read(self, name: str) -> Any:
-        if self.directory is None:
+        folder = self._checked_folder(create=False)
+        if folder is None:
             return None
         try:
-            blob = (self.directory / name).read_bytes()
+            blob = folder.read(name, MAX_CACHE_BYTES)
         except OSError:
             return None
         if not blob.startswith(FORMAT) or len(blob) < len(FORMAT) + 32:
@@ -117,26 +169,46 @@ class Cache:
         """Create the cache folder (with a .gitignore inside) if it is missing. Done before
         the file list is made: creating it later would change the scanned root's
         modification time, and the next scan could not reuse the file list."""
-        if self.directory is None or self.read_only:
+        if self.read_only:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by readycheck: a cache, never commit it.\n*\n", encoding="utf-8")
+        folder = self._checked_folder(create=True)
+        if folder is None:
+            return
+        try:
+            folder.lstat(".gitignore")
+        except FileNotFoundError:
+            folder.write_new(".gitignore", b"# Created by readycheck: a cache, never commit it.\n*\n")
+        self._remove_stale_temporaries(folder)
+
+    @staticmethod
+    def _remove_stale_temporaries(folder: RootDir) -> None:
+        """``.tmp-*`` files of a scan killed while writing (a live scan's are younger)."""
+        try:
+            names = [n for n in folder.listdir() if n.startswith(".tmp-")]
+        except OSError:
+            return
+        limit = time.time() - STALE_TMP_SECONDS
+        for name in names:
+            try:
+                st = folder.lstat(name)
+                if stat.S_ISREG(st.st_mode) and st.st_mtime < limit:
+                    folder.unlink(name)
+            except OSError:
+                continue
 
     def _write(self, name: str, payload: dict) -> None:
         if self.directory is None or self.read_only:
             return
         try:
             self.prepare()
+            folder = self._checked_folder(create=False)
+            if folder is None:
+                return
             body = pickle.dumps({"version": __version__, **payload}, protocol=pickle.HIGHEST_PROTOCOL)
             mac = hmac.new(self._key, body, hashlib.sha256).digest()
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".bin")
-            with os.fdopen(fd, "wb") as out:
-                out.write(FORMAT + mac + body)
-            os.replace(tmp, self.directory / name)
+            folder.write_new(name, FORMAT + mac + body)
         except (OSError, pickle.PicklingError):
-            pass  # a read-only checkout: no cache, same results
+            pass  # a read-only checkout or a refused folder: no cache, same results
 
     # -- per-file Python facts --------------------------------------------------
 

@@ -195,7 +195,11 @@ def _main(argv: list[str]) -> int:
             return _inspect(argv[1:])
         return _scan(argv)
     except UsageError as exc:
-        print(f"readycheck: error: {exc}", file=sys.stderr)
+        from readycheck.reporters import clean_line
+
+        # A configuration error can quote a scanned checkout's TOML keys and values: escaped,
+        # so that a key "x\n::add-mask::..." cannot become a workflow command on stderr.
+        print(f"readycheck: error: {clean_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -385,8 +389,10 @@ def _scan(argv: list[str]) -> int:
         log.note(f"{sum(fixed.values())} fixed, {len(result.findings)} remaining{_hidden(hidden_unsafe)}")
     out: IO[str]
     if args.output:
+        from readycheck.safefs import open_output
+
         try:
-            out = open(args.output, "w", encoding="utf-8", newline="\n")
+            out = open_output(args.output)  # never through a link: the checkout may commit one
         except OSError as exc:
             raise UsageError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
     elif stdin and args.fix:  # as ruff: the fixed file on stdout, the report beside it on stderr
@@ -532,7 +538,9 @@ def _rules(argv: list[str]) -> int:
     else:
         sys.stdout.write(rules_text(checks, sys.stdout))
     for problem in problems:
-        print(f"{problem.path}: {problem.message}", file=sys.stderr)
+        from readycheck.reporters import clean_line
+
+        print(clean_line(f"{problem.path}: {problem.message}"), file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_CLEAN
 
 

@@ -57,12 +57,12 @@ def find_config_file(start: Path) -> Path | None:
     directory = start if start.is_dir() else start.parent
     for folder in [directory, *directory.parents]:
         candidate = folder / "readycheck.toml"
-        if candidate.is_file():
+        if _regular_file(candidate):
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        if _regular_file(pyproject):
             try:
-                data = tomllib_module().loads(pyproject.read_text(encoding="utf-8"))
+                data = tomllib_module().loads(_read_text(pyproject))
             except (OSError, ValueError, RecursionError):  # UnicodeDecodeError and TOMLDecodeError are
                 data = {}  # ValueErrors; tomllib recurses once per nested array: the scan reports the file
             if isinstance(data.get("tool"), dict) and "readycheck" in data["tool"]:
@@ -70,6 +70,27 @@ def find_config_file(start: Path) -> Path | None:
         if (folder / ".git").exists():
             break
     return None
+
+
+#: A configuration file larger than this is not read.
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+
+def _regular_file(path: Path) -> bool:
+    """A regular file, not a link: a checkout's ``readycheck.toml -> /etc/passwd`` (or ->
+    any TOML file outside it, whose key names an error would print) is never read."""
+    import stat
+
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _read_text(path: Path) -> str:
+    from readycheck.safefs import read_file_nofollow
+
+    return read_file_nofollow(path, MAX_CONFIG_BYTES).decode("utf-8")
 
 
 def tomllib_module():
@@ -84,9 +105,10 @@ def tomllib_module():
 def read_config_table(path: Path) -> dict[str, Any]:
     tomllib = tomllib_module()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+                          ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:

@@ -7,7 +7,10 @@ Rules:
   ``node_modules``, ``site-packages``, build output and tool caches are skipped.
 - Symlinks are never followed: a linked folder or file may point outside the
   scanned root (``/etc``) or into a loop, and what it points at inside the root
-  is scanned under its real path anyway.
+  is scanned under its real path anyway. Folders are listed and files read
+  relative to the root's descriptor, component by component, each opened with
+  ``O_NOFOLLOW`` (see readycheck.safefs): a folder swapped for a link during the
+  scan fails to open instead of leading outside the root.
 
 With a cache, the file list is reused while nothing it was made from changed:
 the modification time of every folder read (a file added, removed or renamed
@@ -27,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from readycheck.sourcefile import FileKind, SourceFile, classify, display_path
+from readycheck.safefs import HAVE_DIR_FD, RootDir
+from readycheck.sourcefile import MAX_FILE_BYTES, FileKind, SourceFile, classify, display_path
 
 if TYPE_CHECKING:
     import pathspec
@@ -82,14 +86,15 @@ _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _ANY_DEPTH = "^(?:.+/)?"
 
 
-def _read_ignore(path: Path, seen: "_Inputs | None" = None) -> pathspec.PathSpec | None:
+def _read_ignore(base: RootDir, rel: str, path: str, seen: "_Inputs | None" = None) -> pathspec.PathSpec | None:
+    """The .gitignore at ``rel`` below ``base`` (``path`` is where it is, for the cache)."""
     try:
-        st = os.lstat(path)
+        st = base.lstat(rel)
         if not stat.S_ISREG(st.st_mode):
             return None  # a linked .gitignore may point outside the root: never read through it
         if seen is not None:
-            seen.ignore_files.append((str(path), st.st_size, st.st_mtime_ns))
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            seen.ignore_files.append((path, st.st_size, st.st_mtime_ns))
+        lines = base.read(rel, MAX_FILE_BYTES).decode("utf-8", errors="replace").splitlines()
     except OSError:
         return None
     return _gitignore_spec(lines)
@@ -149,6 +154,13 @@ def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
         return _gitignore_spec(readable) if readable and unreadable else None
 
 
+def gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
+    """The patterns of an ignore file (.gitignore, .dockerignore) as git reads them: a
+    line it cannot read (a trailing backslash, ``[z-a]``) matches nothing, the others
+    count; None when there is no pattern."""
+    return _gitignore_spec(lines)
+
+
 def _readable_pattern(pathspec, line: str) -> bool:
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
@@ -175,6 +187,7 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
     """Every regular, non-ignored file below ``root``, sorted by path (the list kept in
     ``cache`` while no folder or .gitignore it came from has changed)."""
     root = root.resolve()
+    base_dir = RootDir(root)
     extend_exclude = list(extend_exclude)
     key = [str(root), extend_exclude]
     stored = cache.discovery(key) if cache is not None and cache.enabled else None
@@ -182,7 +195,8 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
         inputs, listed = stored
         if isinstance(inputs, _Inputs) and inputs.unchanged():
             base = str(root)
-            return [SourceFile(display_path(path), os.path.join(base, path), kind) for path, kind in listed]
+            return [SourceFile(display_path(path), os.path.join(base, path), kind, base=base_dir, rel=path)
+                    for path, kind in listed]
     seen = _Inputs() if cache is not None and cache.enabled else None
     started = time.time_ns()
     excludes = _gitignore_spec(extend_exclude)
@@ -192,7 +206,7 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
     stack: list[tuple[str, str, list[_Ignore]]] = [(str(root), "", [])]
     while stack:
         directory, rel, rules = stack.pop()
-        _list_directory(directory, rel, rules, excludes, files, stack, seen)
+        _list_directory(base_dir, directory, rel, rules, excludes, files, stack, seen)
     files.sort(key=lambda f: f.path)
     if seen is not None and cache is not None and seen.settled(started):
         # The real relative path: a display path has a non-UTF-8 name's bytes escaped with backslashes.
@@ -201,19 +215,38 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
     return files
 
 
-def _list_directory(directory: str, rel: str, rules: list[_Ignore], excludes: pathspec.PathSpec | None,
-                    files: list[SourceFile], stack: list[tuple[str, str, list[_Ignore]]],
-                    seen: _Inputs | None = None) -> None:
+def _scan_folder(base: RootDir, rel: str, directory: str) -> list[os.DirEntry]:
+    """The entries of a folder below the root, listed through a descriptor opened without
+    following links (a folder swapped for a link is not listed)."""
+    if not HAVE_DIR_FD:
+        base.opendir(rel)  # refuses a link on the path
+        with os.scandir(directory) as listing:
+            return list(listing)
+    fd = base.opendir(rel)
+    try:
+        with os.scandir(fd) as listing:
+            return list(listing)
+    finally:
+        os.close(fd)
+
+
+def _list_directory(base: RootDir, directory: str, rel: str, rules: list[_Ignore],
+                    excludes: pathspec.PathSpec | None, files: list[SourceFile],
+                    stack: list[tuple[str, str, list[_Ignore]]], seen: _Inputs | None = None) -> None:
     if seen is not None:
         seen.folder(directory)  # before listing it: a change while listing shows next time
-    own = _read_ignore(Path(directory, ".gitignore"), seen)
-    if own is not None:
-        rules = rules + [_Ignore.of(rel, own)]
-    check = bool(rules) or excludes is not None
     try:
-        entries = list(os.scandir(directory))
+        entries = _scan_folder(base, rel, directory)
     except OSError:
         return
+    if rel and any(e.name == "pyvenv.cfg" and e.is_file(follow_symlinks=False) for e in entries):
+        return  # a virtualenv
+    if any(e.name == ".gitignore" for e in entries):
+        own = _read_ignore(base, f"{rel}/.gitignore" if rel else ".gitignore", os.path.join(directory, ".gitignore"),
+                           seen)
+        if own is not None:
+            rules = rules + [_Ignore.of(rel, own)]
+    check = bool(rules) or excludes is not None
     for entry in entries:
         name = entry.name
         relpath = f"{rel}/{name}" if rel else name
@@ -230,15 +263,12 @@ def _list_directory(directory: str, rel: str, rules: list[_Ignore], excludes: pa
                 continue
             if check and ((excludes is not None and excludes.match_file(relpath + "/")) or _ignored(relpath, True, rules)):
                 continue
-            if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
-                if seen is not None:
-                    seen.folder(entry.path)  # removing pyvenv.cfg would make it a folder to scan
-                continue
-            stack.append((entry.path, relpath, rules))
+            stack.append((os.path.join(directory, name), relpath, rules))
         elif is_file:
             if check and ((excludes is not None and excludes.match_file(relpath)) or _ignored(relpath, False, rules)):
                 continue
-            files.append(SourceFile(display_path(relpath), entry.path, classify(relpath)))
+            files.append(SourceFile(display_path(relpath), os.path.join(directory, name), classify(relpath),
+                                    base=base, rel=relpath))
 
 
 def single_file(root: Path, path: Path) -> SourceFile | None:

@@ -20,7 +20,6 @@ import difflib
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from readycheck.sourcefile import UnreadableFile
@@ -156,10 +155,26 @@ def apply_files(project: "Project", plans: dict[str, list[Edit]], write: bool
         diffs.append("".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                                   fromfile=f"a/{path}", tofile=f"b/{path}")))
         if write:
-            Path(source.abspath).write_text(after, encoding="utf-8", newline="")
+            write_source(source, after)
     return "".join(diffs), len(texts), texts
 
 
 def fixed_counts(fixed: Iterable["Finding"]) -> Counter:
     """How many findings were fixed, per (file, rule)."""
     return Counter((f.path, f.rule_id) for f in fixed)
+
+
+def write_source(source, text: str) -> None:
+    """Rewrite a scanned file in place, opened as it was read: relative to the root's
+    descriptor, no link followed on any component (a file swapped for a link is refused)."""
+    import os
+
+    from readycheck.safefs import NOFOLLOW
+
+    data = text.encode("utf-8")
+    if source.base is not None:
+        fd = source.base.open(source.rel, os.O_WRONLY | os.O_TRUNC)
+    else:
+        fd = os.open(source.abspath, os.O_WRONLY | os.O_TRUNC | NOFOLLOW)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)

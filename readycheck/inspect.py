@@ -121,7 +121,9 @@ def _migration_lines(data: dict) -> list[str]:
 def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
     data = model(project, root_label)
     if fmt == "json":
-        json.dump(data, out, indent=2, ensure_ascii=False)
+        from readycheck.reporters import json_safe
+
+        out.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
         out.write("\n")
         return
     from readycheck.reporters import clean_line

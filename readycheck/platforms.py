@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from readycheck.findings import Span
 from readycheck.parsers.shell import parse_commands
 from readycheck.parsers.yamlfile import load_all
-from readycheck.sourcefile import FileKind, SourceFile
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 from readycheck.startcommands import (Command, StartCommand, Token, _Expander, _ScriptResolver, _words_to_tokens,
                                       _yaml_commands, finish, is_development_path)
 
@@ -276,7 +276,12 @@ def readable(name: str) -> str:
 
 
 def is_helm_template(source: SourceFile) -> bool:
-    return "/templates/" in f"/{source.path}" and "{{" in source.text
+    """Decided on the bytes: a template that is not UTF-8 is a Helm template the parser
+    reports as unreadable (a diagnostic), not an error in every check that asks."""
+    try:
+        return "/templates/" in f"/{source.path}" and b"{{" in source.data
+    except UnreadableFile:
+        return False
 
 
 def kubernetes_documents(project: "Project", source: SourceFile) -> list | None:

@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import os
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from readycheck import __version__, suppressions
 from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
-from readycheck.discovery import discover, single_file
+from readycheck.discovery import RACY_SECONDS, discover, single_file
 from readycheck.findings import Diagnostic, Finding, Severity, Span
 from readycheck.project import Project
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, classify, is_development_path
@@ -156,13 +157,20 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
         except (OSError, TypeError):
             stamp = "?"
         h.update(f"{check.id}:{check.__module__}:{stamp}\n".encode())
+    # A file changed this recently may change again within its clock tick without its
+    # status moving (git's "racily clean" index entries): its bytes are hashed instead.
+    racy_after = time.time_ns() - int(RACY_SECONDS * 1e9)
     for source in files:
-        # Size and modification time, as ruff and make do: a stat, not a read, per file.
-        # The per-file facts cache is keyed by content and catches everything else.
+        # Size, modification and change time and inode, as git's index does: a stat, not a
+        # read, per file. The change time cannot be set back (tar, cp -p, rsync -t and CI
+        # cache restores set the modification time), so an edit that keeps size and mtime
+        # still changes the key. The per-file facts cache is keyed by content anyway.
         try:
-            st = os.stat(source.abspath)
-            h.update(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        except OSError:
+            st = source.stat()
+            h.update(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+            if st.st_mtime_ns >= racy_after or st.st_ctime_ns >= racy_after:
+                h.update(digest(source.data).encode())
+        except (OSError, UnreadableFile):
             h.update(f"{source.path}\0unreadable\n".encode())
     return h.hexdigest()
 

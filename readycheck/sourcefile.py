@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from readycheck.safefs import RootDir
 from readycheck.text import TextIndex
 
 #: Files larger than this are not read; a diagnostic says so.
@@ -184,6 +185,10 @@ class SourceFile:
     #: Bytes on disk; -1 until known (discovery does not stat every file).
     size: int = -1
     _data: bytes | None = field(default=None, repr=False)
+    #: The scanned root and the file's real path below it: the file is opened relative to
+    #: the root's descriptor, no component followed through a link (see readycheck.safefs).
+    base: RootDir | None = field(default=None, repr=False)
+    rel: str = field(default="", repr=False)
 
     @cached_property
     def data(self) -> bytes:
@@ -192,6 +197,8 @@ class SourceFile:
                 raise UnreadableFile(f"file is {len(self._data):,} bytes, over the {MAX_FILE_BYTES:,} byte limit; "
                                      f"skipped")
             return self._data
+        if self.base is not None:
+            return self._read_beneath(self.base)
         try:
             # O_NOFOLLOW: if the file became a symlink since discovery, fail rather than
             # read whatever it points at (possibly outside the scanned root).
@@ -207,6 +214,34 @@ class SourceFile:
                 return handle.read()
         except OSError as exc:
             raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+
+    def _read_beneath(self, base: RootDir) -> bytes:
+        try:
+            # O_NONBLOCK: a file swapped for a named pipe would otherwise block the scan forever.
+            fd = base.open(self.rel, os.O_RDONLY | _NONBLOCK)
+        except OSError as exc:
+            raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                st = os.fstat(handle.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise UnreadableFile("not a regular file; skipped")
+                self.size = st.st_size
+                if st.st_size > MAX_FILE_BYTES:
+                    raise UnreadableFile(f"file is {st.st_size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit; "
+                                         f"skipped")
+                data = handle.read(MAX_FILE_BYTES + 1)
+            except OSError as exc:
+                raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+        if len(data) > MAX_FILE_BYTES:  # grew after the fstat
+            raise UnreadableFile(f"file is over the {MAX_FILE_BYTES:,} byte limit; skipped")
+        return data
+
+    def stat(self) -> os.stat_result:
+        """The file's status, never through a link."""
+        if self.base is not None:
+            return self.base.lstat(self.rel)
+        return os.lstat(self.abspath)
 
     @cached_property
     def text(self) -> str:

@@ -21,6 +21,7 @@ import ast
 import builtins
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
@@ -409,7 +410,7 @@ class _Extractor:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
                 node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
+            except (SyntaxError, ValueError):  # a NUL in the string: ValueError before 3.12
                 return None, None, False
         if isinstance(node, ast.Subscript):
             base, _ = self.qualify(dotted(node.value), local_names)
@@ -1035,6 +1036,15 @@ class PythonSyntaxError(ValueError):
 
 def parse_python(path: str, source: bytes) -> ModuleFacts:
     """Facts of one module. Raises PythonSyntaxError with a user-facing message."""
+    with warnings.catch_warnings():
+        # SyntaxWarning ("\d" is an invalid escape sequence, DeprecationWarning before
+        # 3.12) is printed on stderr with the file name, which a checkout chooses: a
+        # name holding "\n::error ::..." would be a workflow command. Never shown.
+        warnings.simplefilter("ignore")
+        return _parse_python(path, source)
+
+
+def _parse_python(path: str, source: bytes) -> ModuleFacts:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:

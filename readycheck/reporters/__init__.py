@@ -6,22 +6,66 @@ import json
 import re
 from typing import IO
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What a scanned file may hold that must never reach a terminal, a log or a rendered
+#: page as it is: C0 and C1 control characters (ESC starts terminal escapes; CR and LF
+#: start a new log line, where a GitHub workflow command such as ``::error`` or
+#: ``::add-mask::`` would be obeyed), DEL, the bidirectional overrides and isolates
+#: that reorder what is displayed (Trojan Source: U+202A-U+202E, U+2066-U+2069, and the
+#: marks U+200E, U+200F, U+061C), the Unicode line separators U+2028/U+2029, and lone
+#: surrogates (a Python string literal "\\ud800", which no UTF-8 stream can encode).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\t": "\\t", "\n": "\\n"}  # CR is \\x0d, as it always was
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group(0)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def clean(text: str) -> str:
-    """Escape control characters that came from scanned files, so a hostile file
-    cannot move the cursor, recolour or hide text in the user's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
-
-
-_LINE_BREAKS = re.compile(r"[\t\n\r]")
+    """Escape what came from scanned files and must not act on the user's terminal (see
+    ``_UNSAFE``), leaving tabs and line breaks: ``\\x1b``, ``\\u202e``, ``\\ud800``."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNSAFE.sub(_escape, text)
 
 
 def clean_line(text: str) -> str:
-    """``clean``, and tabs and line breaks escaped too: for formats read one line per
-    finding (a file named ``x\\nDockerfile:1:1: RC101 ...`` must not forge a finding)."""
-    return _LINE_BREAKS.sub(lambda m: {"\t": "\\t", "\n": "\\n", "\r": "\\r"}[m.group(0)], clean(text))
+    """``clean``, and tabs and line breaks escaped too: the escaping of every format read
+    one line at a time (the text, gnu and inspect reports, GitHub's log, stderr): a file
+    named ``x\\n::error ::forged`` or ``x\\nDockerfile:1:1: RC101 ...`` must not forge a line."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNSAFE_IN_LINE.sub(_escape, text)
+
+
+#: Inside JSON strings: what json.dumps(ensure_ascii=False) leaves raw but must not be
+#: (lone surrogates cannot be written as UTF-8; the others reorder or break the display of
+#: a report opened in a terminal or an editor). Written as JSON escapes: same value.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text as json.dumps(ensure_ascii=False) wrote it, with the characters above as
+    ``\\uXXXX`` escapes (the JSON structure is ASCII: they can only be inside strings)."""
+    if encoded.isascii():
+        return encoded
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&\"':;=^$%@?/])")
+
+
+def markdown_text(text: str) -> str:
+    """Scanned text as literal Markdown (a GitHub job summary): every character Markdown or
+    HTML could act on is backslash-escaped, so a backtick cannot end a code span, and
+    ``<img>``, ``[link](url)`` or ``**No findings**`` in a file name render as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean_line(text))
 
 
 def write_json(document: object, out: IO[str], *, expand: int = 2) -> None:
@@ -38,7 +82,9 @@ def write_json(document: object, out: IO[str], *, expand: int = 2) -> None:
 
 
 def _write(value: object, out: IO[str], expand: int, depth: int) -> None:
-    encode = json.dumps
+    def encode(item: object, ensure_ascii: bool = False) -> str:
+        return json_safe(json.dumps(item, ensure_ascii=ensure_ascii))
+
     if depth >= expand or not isinstance(value, (dict, list)) or not value:
         out.write(encode(value, ensure_ascii=False))
         return

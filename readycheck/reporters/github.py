@@ -8,7 +8,7 @@ import os
 from typing import IO, Callable
 
 from readycheck.findings import Severity
-from readycheck.reporters import clean
+from readycheck.reporters import clean_line, markdown_text
 from readycheck.runner import ScanResult
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -18,10 +18,13 @@ ANNOTATIONS_PER_TYPE = 10
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: GitHub's own escapes (%, CR, LF), after every
+    character a terminal or the log could act on is escaped (``clean_line``)."""
+    return clean_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:
+    """A workflow command's property value (file=, title=): ``:`` and ``,`` end it."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -38,12 +41,12 @@ def report(result: ScanResult, out: IO[str], display: Callable[[str], str], name
         title = f"{f.rule_id} {names.get(f.rule_id, '')}".strip()
         props = (f"file={_property(display(f.path))},line={span.line},col={span.column},endLine={span.end_line},"
                  f"endColumn={span.end_column},title={_property(title)}")
-        out.write(f"::{command} {props}::{_data(clean(f.message))}\n")
+        out.write(f"::{command} {props}::{_data(f.message)}\n")
     for d in result.diagnostics:
         where = f"file={_property(display(d.path))}" + (f",line={d.line}" if d.line else "") \
             if not d.path.startswith("<") else ""
-        out.write(f"::warning {where}::{_data(clean('not judged: ' + d.message))}\n" if where else
-                  f"::warning ::{_data(clean(d.path + ' ' + d.message))}\n")
+        out.write(f"::warning {where}::{_data('not judged: ' + d.message)}\n" if where else
+                  f"::warning ::{_data(d.path + ' ' + d.message)}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if left:
         where = "the job summary and the SARIF report" if summary else "the SARIF or JSON report"
@@ -58,7 +61,8 @@ def report(result: ScanResult, out: IO[str], display: Callable[[str], str], name
 
 
 def _cell(text: str) -> str:
-    return clean(text).replace("|", "\\|").replace("\n", " ")
+    """Scanned text in a Markdown table cell, rendered literally (see ``markdown_text``)."""
+    return markdown_text(text)
 
 
 def step_summary(result: ScanResult, display: Callable[[str], str], names: dict[str, str]) -> str:
@@ -73,7 +77,7 @@ def step_summary(result: ScanResult, display: Callable[[str], str], names: dict[
         lines += ["", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in result.findings[:SUMMARY_LIMIT]:
             lines.append(f"| {f.severity} | {f.rule_id} {names.get(f.rule_id, '')} | "
-                         f"`{_cell(display(f.path))}:{f.span.line}` | {_cell(f.message)} |")
+                         f"{_cell(display(f.path))}:{f.span.line} | {_cell(f.message)} |")
         if len(result.findings) > SUMMARY_LIMIT:
             lines.append(f"\n... and {len(result.findings) - SUMMARY_LIMIT} more.")
     if result.suppressed:

@@ -9,14 +9,17 @@ from itertools import groupby
 from typing import IO, Callable
 
 from readycheck.findings import Finding
+from readycheck.reporters import clean
 from readycheck.runner import ScanResult
 
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _x(text: str) -> str:
-    """XML 1.0 cannot hold most control characters, whatever the escaping."""
-    return _NOT_XML.sub("\ufffd", text)
+    """XML 1.0 cannot hold most control characters, whatever the escaping, nor a lone
+    surrogate; bidirectional overrides are escaped visibly (``clean``). ElementTree
+    escapes ``&<>"`` and line breaks in attributes."""
+    return _NOT_XML.sub("\ufffd", clean(text))
 
 
 def report(result: ScanResult, out: IO[str], display: Callable[[str], str]) -> None:

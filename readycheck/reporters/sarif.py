@@ -20,7 +20,9 @@ code scanning resolves them against the checkout.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 from typing import IO
 
 from readycheck import __version__, ruledoc
@@ -31,6 +33,7 @@ from readycheck.fingerprint import line_hashes
 from readycheck.runner import ScanResult
 from readycheck.sourcefile import UnreadableFile
 
+_URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/readycheck/readycheck"
 RULES_DOC = f"{INFORMATION_URI}/blob/main/docs/rules.md"
@@ -82,7 +85,10 @@ class _Locator:
             self._last_line[finding.path] = max(finding.span.line, self._last_line.get(finding.path, 0))
 
     def uri(self, path: str) -> str:
-        return f"{self.prefix}{path}"
+        """A relative URI reference: percent-encoded (``a b#frag/Dockerfile`` is
+        ``a%20b%23frag/Dockerfile``, ``app%2Fmain.py`` stays a file name, not a folder)."""
+        text = f"{self.prefix}{path}"
+        return text if _URI_PLAIN.fullmatch(text) else quote(text, safe="/!$&'()*+,;=@")
 
     def location(self, path: str, span: Span) -> dict:
         return {"physicalLocation": {"artifactLocation": {"uri": self.uri(path), "uriBaseId": "%SRCROOT%"},
