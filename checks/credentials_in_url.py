@@ -35,7 +35,9 @@ from readycheck.api import Check, Example, Severity, is_auxiliary_path
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
+#: The scheme is at most 64 characters: unbounded, it was read from every letter of a long
+#: dotted string that holds no "://" (40,000 "a." parts: minutes).
+CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]{0,63})://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
 HOST = re.compile(r"@([A-Za-z0-9_.-]+)")
 REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+)$")
 MARKERS = (b"://",)
@@ -121,6 +123,7 @@ class CredentialsInUrl(Check):
                                            f"a {scheme} URL with a literal password is written in the code"
                                            + (_LOCAL_NOTE if local else ""),
                                            severity=Severity.INFO if local else None)
+        services: dict[str, set[str]] = {}  # per compose file, not per variable (15,000 services)
         for where, name, token, development in project.declared_env:
             if is_auxiliary_path(token.path):
                 continue
@@ -128,7 +131,9 @@ class CredentialsInUrl(Check):
             if not scheme:
                 continue
             host = HOST.search(token.text)
-            in_compose = where.startswith("compose") and host is not None and host.group(1) in _compose_services(project, token.path)
+            if where.startswith("compose") and host is not None and token.path not in services:
+                services[token.path] = _compose_services(project, token.path)
+            in_compose = where.startswith("compose") and host is not None and host.group(1) in services[token.path]
             local = in_compose or _local_host(token.text)
             note = (" (a database container of this compose file: local credentials)" if in_compose
                     else _LOCAL_NOTE if local else "")

@@ -30,7 +30,25 @@ from readycheck.api import Check, Example, Severity
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^\n]*\b(install|add)\b")
+_MANAGER = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b")
+_INSTALL_VERB = re.compile(r"\b(install|add)\b")
+
+
+def installs_packages(text: str) -> bool:
+    """A package manager word followed on its line by install/add. The first manager of
+    each line is enough (a verb after a later one is after it too), so each line is read
+    once: "manager[^\\n]*verb" as one regex read to the line's end from every manager
+    word (25,000 "apt" words: minutes)."""
+    position = 0
+    while True:
+        manager = _MANAGER.search(text, position)
+        if manager is None:
+            return False
+        line_end = text.find("\n", manager.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if _INSTALL_VERB.search(text, manager.end(), line_end):
+            return True
+        position = line_end + 1
 
 
 class HealthcheckToolMissing(Check):
@@ -81,7 +99,7 @@ class HealthcheckToolMissing(Check):
                     continue
                 if not (slim or (alpine and tool == "curl")):
                     continue
-                installed = any(INSTALL.search(inst.value) and re.search(rf"\b{tool}\b", inst.value)
+                installed = any(installs_packages(inst.value) and re.search(rf"\b{tool}\b", inst.value)
                                 for stage in shipped for inst in stage.all("RUN"))
                 if installed:
                     continue

@@ -21,7 +21,9 @@ def canonicalize_name(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-_LOCK_NAME = re.compile(r'(?m)^name\s*=\s*"([^"]+)"')
+#: On one line ([ \t], [^"\n]): a TOML basic string cannot span lines, and an unclosed one
+#: must not be read to the end of the file from every "name" line.
+_LOCK_NAME = re.compile(r'(?m)^name[ \t]*=[ \t]*"([^"\n]+)"')
 _INSTALLERS = {("pip", "install"), ("pip3", "install"), ("uv", "pip"), ("uv", "add"), ("poetry", "add"),
                ("pipx", "install"), ("pipenv", "install")}
 #: Options of ``pip install``, ``uv pip install``, ``uv add``, ``poetry add``, ``pipx install`` that take

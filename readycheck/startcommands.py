@@ -1007,6 +1007,9 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
     return start
 
 
+_PROCFILE_PROCESS = re.compile(r"\s*([A-Za-z0-9_-]+)\s*:\s*")
+
+
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     starts: list[StartCommand] = []
     expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
@@ -1015,11 +1018,14 @@ def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     for line_no, line in enumerate(text.split("\n"), start=1):
         line_start = offset
         offset += len(line) + 1
-        m = re.match(r"^\s*([A-Za-z0-9_-]+)\s*:\s*(.*?)\s*$", line.rstrip("\r"))
+        # The command is the rest of the line with its trailing whitespace cut in Python:
+        # "(.*?)\s*$" tried every split of a long run of spaces (60,000 spaces: minutes).
+        stripped = line.rstrip("\r")
+        m = _PROCFILE_PROCESS.match(stripped)
         if not m or line.lstrip().startswith("#"):
             continue
-        process, command = m.group(1), m.group(2)
-        base = line_start + m.start(2)
+        process, command = m.group(1), stripped[m.end():].rstrip()
+        base = line_start + m.end()
         chain: list[Command] = []
         for simple in parse_commands(command, base=base):
             chain += expander.from_words(_words_to_tokens(source, simple.words), f"Procfile {process}", simple.env)
