@@ -103,6 +103,9 @@ def _scan_parser() -> argparse.ArgumentParser:
     speed = parser.add_argument_group("Performance")
     speed.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                        help="parse with N processes (default: the cores this process may use)")
+    speed.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="stop the scan after SECONDS of wall-clock time and report what was found so far, "
+                            "with a diagnostic (exit 2)")
     speed.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     speed.add_argument("--cache-dir", metavar="DIR",
                        help="cache folder (default: .readycheck_cache in the scanned folder)")
@@ -270,6 +273,8 @@ def _scan(argv: list[str]) -> int:
     from readycheck.config import ConfigError, build_config, find_config_file, read_config_table, validate_selectors
     from readycheck.runner import scan
 
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     started = time.monotonic()
     log = _Log(args.quiet, args.verbose)
     stdin = "-" in args.paths
@@ -325,7 +330,8 @@ def _scan(argv: list[str]) -> int:
 
     def rescan(with_progress: bool = False):
         found = scan(root, config, checks, scan_targets, cache=cache, jobs=jobs,
-                     progress=progress if with_progress else None, whole_root=whole_root, overlay=overlay)
+                     progress=progress if with_progress else None, whole_root=whole_root, overlay=overlay,
+                     timeout=args.timeout)
         found.diagnostics = sorted(plugin_problems) + found.diagnostics
         if stdin:  # judged in the project's context, reported for the one file
             found.findings = [f for f in found.findings if f.path == stdin_path]

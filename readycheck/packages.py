@@ -100,8 +100,8 @@ def declared_packages(project: "Project") -> dict[str, set[str]] | None:
             else:
                 for name in _LOCK_NAME.findall(text):
                     out.setdefault(canonicalize_name(name), set())
-        except (UnreadableFile, ValueError):  # TOMLDecodeError is a ValueError
-            continue
+        except (UnreadableFile, ValueError, RecursionError, AttributeError):  # TOMLDecodeError is a ValueError;
+            continue  # nested 100,000 deep; a list where a table belongs
     for dockerfile in project.dockerfiles:
         for stage in dockerfile.stages:
             for inst in stage.all("RUN"):

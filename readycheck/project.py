@@ -8,6 +8,8 @@ facts, and the scan goes on.
 
 from __future__ import annotations
 
+import os
+import time
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
@@ -734,6 +736,35 @@ def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
     return _parse_chunk(items, as_blobs=True)
 
 
+#: How often a worker checks that the scan that started it is still alive.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """A parse worker's first step: watch the scan that started it, and end when it is
+    gone. A scan killed with SIGKILL runs no clean-up, and its workers would otherwise
+    wait for work forever. A parent-process check works wherever Python does (a
+    parent-death signal is Linux-only): once the parent dies the worker is re-parented."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="readycheck-parent-watch", daemon=True).start()
+
+
+def _stop_workers(pool) -> None:
+    """End a worker pool now, not after the work queued in it (shutdown(wait=True) would)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            process.terminate()
+        except Exception:
+            pass
+
+
 def parse_many(items: list[tuple[str, bytes]], jobs: int,
                progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
     """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
@@ -768,29 +799,38 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
                 for _, blob, error in chunk]
 
     try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
-            futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
-            # This process parses too: from the last chunk back, every chunk no worker has
-            # started yet (its facts need no encoding and decoding), and in between it
-            # decodes what the workers have sent. The workers go from the first chunk on.
-            for i in range(count - 1, -1, -1):
-                if not futures[i].cancel():
-                    break
-                own = _parse_chunk(chunks[i])
-                if blobs:  # encoded here, for the cache, so that the split with the workers counts it
-                    own = [(facts, facts_blob(facts) if facts is not None else None, error)
-                           for facts, _, error in own]
-                parsed[i] = own
-                for j, future in enumerate(futures[:i]):
-                    if parsed[j] is None and future.done():
-                        parsed[j] = decode(future.result())
-                report()
-            for j, future in enumerate(futures):
-                if parsed[j] is None:
-                    parsed[j] = decode(future.result())
-                    report()
+        pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
     except (OSError, RuntimeError):  # no processes allowed here: parse in this one
         return _parse_chunk(items)
+    try:
+        futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
+        # This process parses too: from the last chunk back, every chunk no worker has
+        # started yet (its facts need no encoding and decoding), and in between it
+        # decodes what the workers have sent. The workers go from the first chunk on.
+        for i in range(count - 1, -1, -1):
+            if not futures[i].cancel():
+                break
+            own = _parse_chunk(chunks[i])
+            if blobs:  # encoded here, for the cache, so that the split with the workers counts it
+                own = [(facts, facts_blob(facts) if facts is not None else None, error)
+                       for facts, _, error in own]
+            parsed[i] = own
+            for j, future in enumerate(futures[:i]):
+                if parsed[j] is None and future.done():
+                    parsed[j] = decode(future.result())
+            report()
+        for j, future in enumerate(futures):
+            if parsed[j] is None:
+                parsed[j] = decode(future.result())
+                report()
+    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
+        _stop_workers(pool)
+        return _parse_chunk(items)
+    except BaseException:  # --timeout, Ctrl-C: leave at once, and take the workers along
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     by_position: dict[int, ParseResult] = {}
     for start, chunk in enumerate(parsed):
         for offset, result in enumerate(chunk or ()):

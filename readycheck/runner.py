@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from readycheck import __version__, suppressions
+from readycheck.budget import NO_BUDGET, Budget, BudgetExceeded
 from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
@@ -49,7 +50,8 @@ def selected_checks(checks: list[type[Check]], config: Config) -> list[type[Chec
 
 def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None, *,
          cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None,
-         whole_root: bool = False, overlay: Mapping[str, bytes] | None = None) -> ScanResult:
+         whole_root: bool = False, overlay: Mapping[str, bytes] | None = None,
+         timeout: float | None = None) -> ScanResult:
     """Scan the repository at ``root``, or only ``targets`` (folders and files below it).
 
     With ``whole_root``, the whole root is analysed and ``targets`` only choose what is
@@ -62,7 +64,25 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
     ``overlay`` maps repository paths to contents that replace (or add) the file there,
     never written anywhere: standard input judged as if it were that file. A scan with
     an overlay never reads or stores a cached result (the file on disk is not its input).
+
+    With ``timeout`` (seconds), the scan stops then and reports what was found (see
+    readycheck.budget).
     """
+    budget = Budget(timeout)
+    try:
+        with budget.alarm():
+            return _scan(root, config, checks, targets, cache=cache, jobs=jobs, progress=progress,
+                         whole_root=whole_root, overlay=overlay, budget=budget)
+    except BudgetExceeded:  # before any check ran: the files were not even all read
+        result = ScanResult(root, checks=selected_checks(checks, config))
+        result.diagnostics = [Diagnostic("<scan>", f"{budget.describe()} before any check ran: nothing was judged",
+                                         kind="internal")]
+        return result
+
+
+def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None, *,
+          cache: Cache | None, jobs: int, progress: Callable[[str, int, int], None] | None,
+          whole_root: bool, overlay: Mapping[str, bytes] | None, budget: Budget) -> ScanResult:
     if targets is None or whole_root:
         if cache is not None and cache.enabled:
             try:
@@ -106,7 +126,7 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
                             len(files), project)
     else:
-        result = run_checks(project, config, checks, progress)
+        result = run_checks(project, config, checks, progress, budget)
         if key and cache is not None:
             cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
             if not result.internal_errors:
@@ -176,12 +196,15 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
 
 
 def run_checks(project: Project, config: Config, checks: list[type[Check]],
-               progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
+               progress: Callable[[str, int, int], None] | None = None, budget: Budget = NO_BUDGET) -> ScanResult:
     result = ScanResult(project.root, checks=selected_checks(checks, config), files_scanned=len(project.all_files),
                         project=project)
     by_id = {c.id: c for c in checks}
     first = [c for c in result.checks if not c.judges_suppressions]
-    raw = _run(project, config, first, progress, len(result.checks))
+    raw = _run(project, config, first, progress, len(result.checks), budget)
+    # The checks are done (or the budget ran out): what is left is linear and must finish,
+    # so that the findings so far are reported.
+    budget.disarm()
     ignores = []
     if config.per_file_ignores:
         import pathspec
@@ -199,7 +222,7 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
     if judges:
         ran = {c.id for c in first}
         project.unused_suppressions = _unused(commented, by_id, ran, used)
-        state.judge(_run(project, config, judges, progress, len(result.checks)), result)
+        state.judge(_run(project, config, judges, progress, len(result.checks), budget), result)
         result.findings.sort(key=Finding.sort_key)
         result.suppressed.sort(key=Finding.sort_key)
     result.diagnostics = project.diagnostics
@@ -207,7 +230,7 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
 
 
 def _run(project: Project, config: Config, checks: list[type[Check]],
-         progress: Callable[[str, int, int], None] | None, total: int) -> list[Finding]:
+         progress: Callable[[str, int, int], None] | None, total: int, budget: Budget = NO_BUDGET) -> list[Finding]:
     """Run checks; their findings with severities adjusted (development files, configuration)."""
     raw: list[Finding] = []
     for number, check_cls in enumerate(checks):
@@ -215,7 +238,14 @@ def _run(project: Project, config: Config, checks: list[type[Check]],
             progress("checking", number, total)
         check = check_cls(config.options.get(check_cls.id))
         try:
+            budget.check()
             produced = list(check.run(project))
+        except BudgetExceeded:
+            left = [c.id for c in checks[number:]]
+            project.diagnose("<scan>", f"{budget.describe()}: {len(left)} of {total} checks not run or "
+                                       f"not finished ({', '.join(left)}); the findings shown are the others'",
+                             kind="internal")
+            break
         except Exception as exc:  # a buggy check must not lose the other checks' findings
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             project.diagnose(f"<check {check_cls.id}>",

@@ -45,7 +45,7 @@ class Instruction:
             return None
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[" nested 100,000 deep
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
