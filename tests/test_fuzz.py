@@ -256,3 +256,125 @@ def test_wrongly_typed_deployment_files_never_crash_a_check(tmp_path_factory, da
         target.write_text(_serialise(name, doc))
     result = scan_tree(root)
     assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+
+
+# ---------------------------------------------------------------- hostile shapes (see tests/test_hostile.py)
+
+HOSTILE_FUZZ = settings(max_examples=max(10, EXAMPLES // 4), deadline=None, derandomize=True,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                               HealthCheck.function_scoped_fixture])
+VALID_YAML = {
+    "docker-compose.yml": b"services:\n  api:\n    build: .\n    command: uvicorn app.main:app --reload\n"
+                          b"    environment:\n      DATABASE_URL: postgresql://u:p@db/x\n",
+    "k8s/deploy.yaml": b"apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+                       b"        - name: api\n          command: [\"gunicorn\", \"app.main:app\"]\n",
+    "chart/templates/deploy.yaml": b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"
+                                   b"spec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n"
+                                   b"        - name: api\n          command: [\"uvicorn\", \"app.main:app\"]\n",
+}
+bad_bytes = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from([b"\xff", b"\xc3", b"\x80", b"\xed\xa0\x80",
+                                                                        b"\x00", b"\xfe\xff", b"{{", b"}}"])),
+                     min_size=1, max_size=4)
+
+
+def _everything_reports(result) -> None:
+    """Every format writes the result to a UTF-8 stream without an error, and the JSON ones parse."""
+    import io
+
+    from readycheck.reporters import github, gnu, json_report, junit, sarif, text
+
+    for name, write in (("json", lambda out: json_report.report(result, out, ".")),
+                        ("sarif", lambda out: sarif.report(result, out, result.checks)),
+                        ("github", lambda out: github.report(result, out, str, {})),
+                        ("gnu", lambda out: gnu.report(result, out, str)),
+                        ("junit", lambda out: junit.report(result, out, str)),
+                        ("text", lambda out: text.report(result, out, color=False, display=str))):
+        buffer = io.BytesIO()
+        stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
+        write(stream)
+        stream.flush()
+        if name in ("json", "sarif"):
+            json.loads(buffer.getvalue().decode("utf-8"))
+
+
+@HOSTILE_FUZZ
+@given(edits=bad_bytes)
+def test_invalid_bytes_inside_valid_yaml_and_helm(tmp_path_factory, edits):
+    from helpers import scan_tree
+
+    root = tmp_path_factory.mktemp("repo")
+    for name, data in VALID_YAML.items():
+        for at, chunk in edits:
+            at %= len(data) + 1
+            data = data[:at] + chunk + data[at:]
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    (root / "Dockerfile").write_text('FROM python:3.12-slim\nUSER app\nCMD ["gunicorn", "app.main:app"]\n')
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+    _everything_reports(result)
+
+
+surrogate_escape = st.integers(0xD800, 0xDFFF).map(lambda c: f"\\u{c:04x}")
+path_piece = st.one_of(surrogate_escape, st.sampled_from(["\\n", "\\r", "\\x00", "\\x1b[2J", "\\u202e", "`", "%",
+                                                          "::", "/", "a", "{x}"]))
+
+
+@HOSTILE_FUZZ
+@given(pieces=st.lists(path_piece, min_size=1, max_size=6), service=st.lists(path_piece, max_size=4))
+def test_lone_surrogates_in_python_string_literals(tmp_path_factory, pieces, service):
+    from helpers import scan_tree
+
+    root = tmp_path_factory.mktemp("repo")
+    route = "/" + "".join(pieces)
+    (root / "app").mkdir()
+    (root / "app" / "main.py").write_text(
+        "import time\nfrom fastapi import FastAPI, APIRouter\napp = FastAPI()\nrouter = APIRouter(prefix=\"" + route
+        + "\")\n@router.get(\"" + route + "\")\nasync def h():\n    time.sleep(1)\n"
+        "app.include_router(router)\nURL = \"postgresql://u:" + "".join(pieces).replace("/", "") + "@h/db\"\n")
+    name = "".join(service).replace("\\", "").replace("/", "") or "api"
+    (root / "docker-compose.yml").write_text(f"services:\n  {json.dumps(name)}:\n    command: uvicorn app.main:app\n")
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+    _everything_reports(result)
+
+
+ignore_line = st.text(alphabet="ab*?[]!\\/# .", max_size=12).map(lambda line: line + "\\" * (len(line) % 3))
+
+
+@HOSTILE_FUZZ
+@given(gitignore=st.lists(ignore_line, max_size=6), dockerignore=st.lists(ignore_line, max_size=6))
+def test_ignore_files_with_trailing_escapes(tmp_path_factory, gitignore, dockerignore):
+    from helpers import scan_tree
+
+    root = tmp_path_factory.mktemp("repo")
+    (root / ".gitignore").write_text("\n".join(gitignore) + "\n")
+    (root / ".dockerignore").write_text("\n".join(dockerignore) + "\n")
+    (root / "Dockerfile").write_text('FROM python:3.12-slim\nUSER app\nCOPY . .\nCMD ["gunicorn", "app:app"]\n')
+    (root / "a").mkdir()
+    (root / "a" / "b.py").write_text("x = 1\n")
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+
+
+@HOSTILE_FUZZ
+@given(depth=st.sampled_from([50, 1_000, 100_000]), opener=st.sampled_from(["[", '{"a":']))
+def test_deeply_nested_json_in_every_json_readycheck_reads(tmp_path_factory, depth, opener):
+    from helpers import scan_tree
+
+    from readycheck.baseline import BaselineError, read
+
+    closer = "]" if opener == "[" else "}"
+    deep = opener * depth + "1" + closer * depth
+    root = tmp_path_factory.mktemp("repo")
+    (root / "railway.json").write_text(deep)
+    (root / "Pipfile.lock").write_text(deep)
+    (root / "Dockerfile").write_text(f"FROM python:3.12-slim\nUSER app\nCMD {deep}\nENTRYPOINT {deep}\n")
+    (root / "requirements.txt").write_text("fastapi==1.0\n")
+    result = scan_tree(root)
+    assert not [d for d in result.diagnostics if d.kind == "internal"], result.diagnostics
+    (root / "baseline.json").write_text(deep)
+    try:
+        read(root / "baseline.json")
+    except BaselineError:
+        pass

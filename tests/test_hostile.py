@@ -473,8 +473,12 @@ def test_job_summary_renders_hostile_paths_literally(hostile_repo, tmp_path, mon
     text = summary.read_text(encoding="utf-8")
     for char in RAW:
         assert char not in text
-    assert not re.search(r"(?<!\\)[`<>*]", text.split("| severity |", 1)[1].replace("**", "", 0)), \
-        "an unescaped backtick, tag or emphasis from a scanned path"
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<img" not in html and "<strong>No findings" not in html, "a scanned path rendered as Markdown/HTML"
+    assert html.count("<tr>") >= 3, "every finding is a row of the table (no cell ended early)"
+    assert "&lt;img src=x&gt;" in html, "the path is shown as typed"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

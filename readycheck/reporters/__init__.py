@@ -61,6 +61,19 @@ def json_safe(encoded: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&\"':;=^$%@?/])")
 
 
+_BACKTICKS = re.compile("`+")
+
+
+def markdown_code(text: str) -> str:
+    """Scanned text as a Markdown code span (a path in the job summary): nothing inside a
+    code span is Markdown or HTML, and the fence is one backtick longer than any run of
+    backticks in the text, so none can end it early. Pipes are escaped for GFM tables."""
+    body = clean_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(m.group(0)) for m in _BACKTICKS.finditer(body)), default=0) + 1)
+    pad = " " if body[:1] in ("`", " ") or body[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 def markdown_text(text: str) -> str:
     """Scanned text as literal Markdown (a GitHub job summary): every character Markdown or
     HTML could act on is backslash-escaped, so a backtick cannot end a code span, and

@@ -8,7 +8,7 @@ import os
 from typing import IO, Callable
 
 from readycheck.findings import Severity
-from readycheck.reporters import clean_line, markdown_text
+from readycheck.reporters import clean_line, markdown_code, markdown_text
 from readycheck.runner import ScanResult
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -77,7 +77,7 @@ def step_summary(result: ScanResult, display: Callable[[str], str], names: dict[
         lines += ["", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in result.findings[:SUMMARY_LIMIT]:
             lines.append(f"| {f.severity} | {f.rule_id} {names.get(f.rule_id, '')} | "
-                         f"{_cell(display(f.path))}:{f.span.line} | {_cell(f.message)} |")
+                         f"{markdown_code(f'{display(f.path)}:{f.span.line}')} | {_cell(f.message)} |")
         if len(result.findings) > SUMMARY_LIMIT:
             lines.append(f"\n... and {len(result.findings) - SUMMARY_LIMIT} more.")
     if result.suppressed:
