@@ -242,7 +242,8 @@ def discover(root: Path, extend_exclude: Iterable[str] = (), cache: "Cache | Non
         inputs, listed = stored
         if isinstance(inputs, _Inputs) and inputs.unchanged():
             base = str(root)
-            return [SourceFile(display_path(path), os.path.join(base, path), kind, base=base_dir, rel=path)
+            join = os.path.join
+            return [SourceFile(display_path(path), join(base, path), kind, -1, None, base_dir, path)
                     for path, kind in listed]
     seen = _Inputs() if cache is not None and cache.enabled else None
     started = time.time_ns()

@@ -180,19 +180,40 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
     # A file changed this recently may change again within its clock tick without its
     # status moving (git's "racily clean" index entries): its bytes are hashed instead.
     racy_after = time.time_ns() - int(RACY_SECONDS * 1e9)
-    for source in files:
-        # Size, modification and change time and inode, as git's index does: a stat, not a
-        # read, per file. The change time cannot be set back (tar, cp -p, rsync -t and CI
-        # cache restores set the modification time), so an edit that keeps size and mtime
-        # still changes the key. The per-file facts cache is keyed by content anyway.
+    # Size, modification and change time and inode, as git's index does: a stat, not a
+    # read, per file. The change time cannot be set back (tar, cp -p, rsync -t and CI
+    # cache restores set the modification time), so an edit that keeps size and mtime
+    # still changes the key. The per-file facts cache is keyed by content anyway.
+    lines, racy = [], []
+    for source, st in zip(files, _stats(files)):
+        if st is None:
+            lines.append(f"{source.path}\0unreadable\n")
+            continue
+        lines.append(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n")
+        if st.st_mtime_ns >= racy_after or st.st_ctime_ns >= racy_after:
+            racy.append(source)
+    h.update("".join(lines).encode("utf-8", "surrogateescape"))
+    for source in racy:
         try:
-            st = source.stat()
-            h.update(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
-            if st.st_mtime_ns >= racy_after or st.st_ctime_ns >= racy_after:
-                h.update(digest(source.data).encode())
-        except (OSError, UnreadableFile):
-            h.update(f"{source.path}\0unreadable\n".encode())
+            h.update(f"{source.path}\0{digest(source.data)}\n".encode("utf-8", "surrogateescape"))
+        except UnreadableFile:
+            h.update(f"{source.path}\0unreadable\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+def _stats(files: list[SourceFile]) -> list[os.stat_result | None]:
+    """The status of every file, never through a link: through the root's descriptors in
+    one call where the files share a root (discovery's files all do)."""
+    base = files[0].base if files else None
+    if base is not None and all(f.base is base for f in files):
+        return base.lstat_all([f.rel for f in files])
+    out: list[os.stat_result | None] = []
+    for source in files:
+        try:
+            out.append(source.stat())
+        except OSError:
+            out.append(None)
+    return out
 
 
 def run_checks(project: Project, config: Config, checks: list[type[Check]],

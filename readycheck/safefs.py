@@ -29,7 +29,7 @@ BINARY = getattr(os, "O_BINARY", 0)
 HAVE_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd and DIRECTORY != 0
 _DIR_FLAGS = os.O_RDONLY | DIRECTORY | NOFOLLOW | CLOEXEC
 #: How many folder descriptors a RootDir keeps open for the next file in the same folder.
-_KEPT_DIRS = 64
+_KEPT_DIRS = 256
 
 
 class LinkRefused(OSError):
@@ -125,8 +125,18 @@ class RootDir:
 
     def open(self, relpath: str, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
         """``os.open`` of a path below the root; no component may be a link."""
-        parts = _parts(relpath)
         flags |= NOFOLLOW | CLOEXEC | BINARY
+        if HAVE_DIR_FD:
+            head, _, name = relpath.rpartition("/")
+            fd = self._dirs.get(head)
+            if fd is not None and name not in ("", ".", ".."):
+                try:
+                    return os.open(name, flags, mode, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise LinkRefused(relpath) from None
+                    raise
+        parts = _parts(relpath)
         if HAVE_DIR_FD:
             parent = self._dir_fd(parts[:-1])
             try:
@@ -153,10 +163,34 @@ class RootDir:
         return os.lstat(self.path)
 
     def lstat(self, relpath: str) -> os.stat_result:
+        if HAVE_DIR_FD:
+            # The hot path (a stat of every file for the result cache's key): the folder's
+            # descriptor straight from the table when it is there (its key was checked then).
+            head, _, name = relpath.rpartition("/")
+            fd = self._dirs.get(head)
+            if fd is not None and name not in ("", ".", ".."):
+                return os.stat(name, dir_fd=fd, follow_symlinks=False)
         parts = _parts(relpath)
         if HAVE_DIR_FD:
             return os.stat(parts[-1], dir_fd=self._dir_fd(parts[:-1]), follow_symlinks=False)
         return os.lstat(os.path.join(self._checked_path(parts[:-1]) if parts[:-1] else self.path, parts[-1]))
+
+    def lstat_all(self, relpaths: list[str]) -> list[os.stat_result | None]:
+        """``lstat`` of many paths below the root, None for each that cannot be stat'ed: one
+        call for the stat of every scanned file that keys the result cache."""
+        out: list[os.stat_result | None] = []
+        append, dirs, stat_at = out.append, self._dirs, os.stat
+        for relpath in relpaths:
+            try:
+                head, _, name = relpath.rpartition("/")
+                fd = dirs.get(head) if HAVE_DIR_FD else None
+                if fd is not None and name not in ("", ".", ".."):
+                    append(stat_at(name, dir_fd=fd, follow_symlinks=False))
+                else:
+                    append(self.lstat(relpath))
+            except OSError:
+                append(None)
+        return out
 
     def read(self, relpath: str, limit: int) -> bytes:
         """The bytes of a regular file below the root; OSError when it is not one, a link is

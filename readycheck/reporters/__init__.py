@@ -94,10 +94,17 @@ def write_json(document: object, out: IO[str], *, expand: int = 2) -> None:
     out.write("\n")
 
 
-def _write(value: object, out: IO[str], expand: int, depth: int) -> None:
-    def encode(item: object, ensure_ascii: bool = False) -> str:
-        return json_safe(json.dumps(item, ensure_ascii=ensure_ascii))
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
+
+def _encode(item: object, ensure_ascii: bool = False) -> str:
+    """json.dumps(item, ensure_ascii=False) through the escaping of ``json_safe``."""
+    encoded = _dumps(item)
+    return encoded if encoded.isascii() else json_safe(encoded)
+
+
+def _write(value: object, out: IO[str], expand: int, depth: int) -> None:
+    encode = _encode
     if depth >= expand or not isinstance(value, (dict, list)) or not value:
         out.write(encode(value, ensure_ascii=False))
         return
