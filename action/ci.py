@@ -143,8 +143,10 @@ def install() -> int:
     python = os.environ.get("RC_PYTHON") or sys.executable
     venv = Path(os.environ["RC_VENV"])
     spec = os.environ["RC_SPEC"]
-    subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+    # -I: the current folder is the checkout, and "python -m venv"/"-m pip" would import a committed
+    # venv/ or pip/ package from it before the real one (see README, Robustness and security).
+    subprocess.run([python, "-I", "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-I", "-m", "pip", "install", "--disable-pip-version-check",
                     "--quiet", spec], check=True)
     return 0
 

@@ -321,44 +321,46 @@ def test_readycheck_command_never_imports_the_checkouts_package(world):
     assert not (outside / "PWNED").exists()
 
 
-def _action() -> dict:
+def _ci():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("action_ci", Path(__file__).parent.parent / "action" / "ci.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_action_and_hook_never_run_python_m_in_the_checkout(tmp_path, monkeypatch):
+    """The Action's steps run its script by path and readycheck's console script; every module it
+    runs with -m (venv, pip) runs isolated (-I), so the checkout (the current folder) is off sys.path."""
     import yaml
 
-    return yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    root = Path(__file__).parent.parent
+    action = yaml.safe_load((root / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        assert "-m readycheck" not in step.get("run", "")
+    assert all(hook["entry"] == "readycheck" for hook in yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text()))
+    ci = _ci()
+    ran: list[list[str]] = []
+    monkeypatch.setattr(ci.subprocess, "run", lambda command, **kw: ran.append(list(command)))
+    monkeypatch.setenv("RC_VENV", str(tmp_path / "venv"))
+    monkeypatch.setenv("RC_SPEC", "readycheck-cli")
+    monkeypatch.setenv("RC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    ci.install()
+    assert ran and all("-m" not in command or command[command.index("-m") - 1] == "-I" for command in ran), ran
+    assert Path(ci.scan_command()[0]).name == "readycheck"
 
 
-def test_action_and_hook_never_run_python_m_in_the_checkout():
-    import yaml
-
-    steps = [s.get("run", "") for s in _action()["runs"]["steps"]]
-    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
-    assert all(hook["entry"] == "readycheck" for hook in hooks)
-    for script in steps:
-        for line in script.splitlines():
-            if line.lstrip().startswith("#"):
-                continue
-            if re.search(r"\bpython3?\b.*-m\b", line) and not line.lstrip().startswith("#"):
-                assert re.search(r"\bpython3? -I -m\b", line), f"runs a module with the checkout on sys.path: {line}"
-            assert "-m readycheck" not in line
-
-
-@POSIX
-def test_action_never_expands_globs_in_args(tmp_path):
-    """The Scan step's own script, run with a stand-in readycheck that prints its arguments."""
-    script = next(s["run"] for s in _action()["runs"]["steps"] if s.get("id") == "scan")
-    bin_dir, checkout = tmp_path / "bin", tmp_path / "checkout"
-    bin_dir.mkdir()
-    checkout.mkdir()
-    (checkout / "--exit-zero").write_text("")  # a file name chosen by the checkout
-    fake = bin_dir / "readycheck"
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > "$ARGS_OUT"\n')
-    fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RC_PATH": ".", "RC_ARGS": "* --strict",
-           "RC_FAIL_ON": "warning", "RC_SARIF": "readycheck.sarif", "RC_CATEGORY": "",
-           "GITHUB_OUTPUT": str(tmp_path / "output"), "ARGS_OUT": str(tmp_path / "args")}
-    subprocess.run(["bash", "-e", "-c", script], cwd=checkout, env=env, check=True, timeout=60)
-    args = (tmp_path / "args").read_text().splitlines()
-    assert args[-2:] == ["*", "--strict"] and "--exit-zero" not in args
+def test_action_never_expands_globs_in_args(tmp_path, monkeypatch):
+    ci = _ci()
+    (tmp_path / "--exit-zero").write_text("")  # a file name chosen by the checkout
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"RC_VENV": str(tmp_path / "venv"), "RC_CACHE_DIR": str(tmp_path / "cache"),
+                        "RC_ARGS": "* --strict"}.items():
+        monkeypatch.setenv(name, value)
+    command = ci.scan_command()
+    assert command[-2:] == ["*", "--strict"] and "--exit-zero" not in command
 
 
 # ---------------------------------------------------------------- crashes become diagnostics
