@@ -621,7 +621,7 @@ SCALING = {
     "python-strings": lambda n: {"app/main.py": 'from fastapi import FastAPI\napp = FastAPI()\n'
                                  'U = "postgresql://u:p@h/db"\nX = "' + "a." * (n * 4) + '"\n'},
     "compose": lambda n: {"docker-compose.yml": "services:\n" + "".join(
-        f'  s{i}: {{environment: {{DATABASE_URL: "postgresql://u:p@db/x"}}}}\n' for i in range(n // 4))},
+        f'  s{i}: {{environment: {{DATABASE_URL: "postgresql://u:p@db/x"}}}}\n' for i in range(n))},
     "gitignore-glob": lambda n: {".gitignore": "*a*a*a*a*a*a*a*a*b\n", **{f"d{i}/" + "a" * 60: "" for i in range(n // 40)}},
     "gitignore-size": lambda n: {".gitignore": "x" * (n * 100), "a.py": ""},
 }
@@ -663,3 +663,12 @@ def test_report_is_written_as_a_stream(world):
 
     text.report(result, Sink(), color=False, display=lambda p: p)
     assert len(writes) > 200 and max(map(len, writes)) < 2_000
+
+
+def test_ignore_pattern_longer_than_any_path_is_not_compiled():
+    """A 2 MB .gitignore line took minutes to compile; longer than PATH_MAX, it matches nothing (as in git)."""
+    from readycheck.discovery import _gitignore_spec
+
+    spec = _gitignore_spec(["x" * 5000, "*.pyc"])
+    assert spec is not None and len(spec.patterns) == 1
+    assert spec.match_file("a.pyc") and not spec.match_file("x" * 5000)
