@@ -599,11 +599,11 @@ def _alive(pid: int) -> bool:
 
 
 def _seconds(tmp_path: Path, files: dict[str, str]) -> float:
-    """The best of two in-process scans of a repository holding ``files``."""
+    """The best of three in-process scans of a repository holding ``files``."""
     root = tmp_path / f"r{len(list(tmp_path.iterdir()))}"
     write_tree(root, files, dedent=False)
     best = float("inf")
-    for _ in range(2):
+    for _ in range(3):
         started = time.perf_counter()
         scan(root, Config(), CHECKS)
         best = min(best, time.perf_counter() - started)
@@ -630,10 +630,10 @@ SCALING = {
 @pytest.mark.parametrize("front_end", sorted(SCALING))
 def test_time_grows_linearly(tmp_path, front_end):
     """Four times the input takes about four times as long (a quadratic front end takes 16x):
-    a ratio, so the test holds on a slow or busy machine."""
+    a ratio, with room for a busy machine (the best of three runs each, under 10x)."""
     build = SCALING[front_end]
     small, large = _seconds(tmp_path, build(1000)), _seconds(tmp_path, build(4000))
-    assert large < 0.2 or large / max(small, 0.02) < 8, f"{front_end}: {small:.3f}s -> {large:.3f}s for 4x the input"
+    assert large < 0.2 or large / max(small, 0.02) < 10, f"{front_end}: {small:.3f}s -> {large:.3f}s for 4x the input"
 
 
 def test_many_findings_on_one_long_line_print_a_bounded_report(world, capsys):
