@@ -41,7 +41,7 @@ class AddInsteadOfCopy(Check):
     precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3020",)
     examples = (
-        Example({"Dockerfile": "FROM python:3.12-slim\nADD requirements.txt app/ /srv/\n"}, expect=["Dockerfile:2"],
+        Example({"Dockerfile": "FROM python:3.12-slim\nADD requirements.txt app/ /srv/\n"}, expect=['Dockerfile:2:1 ADD requirements.txt app/ copies plain local files: use COPY'],
                 title="plain files"),
         Example({"Dockerfile": """
             FROM python:3.12-slim

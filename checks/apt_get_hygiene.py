@@ -46,7 +46,7 @@ class AptGetHygiene(Check):
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y \\
                 libpq5 curl
-            """}, expect=["Dockerfile:2", "Dockerfile:2"], title="both problems"),
+            """}, expect=['Dockerfile:2:23 apt-get install without --no-install-recommends', "Dockerfile:2"], title="both problems"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder
             RUN apt-get update && apt-get install -y build-essential

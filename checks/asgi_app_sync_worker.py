@@ -53,7 +53,7 @@ class AsgiAppSyncWorker(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app.main:app", "--workers", "4"]
-            """, "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, expect=["Dockerfile:2"],
+            """, "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, expect=['Dockerfile:2:6 gunicorn serves the ASGI app app.main:app with its default sync worker (Dockerfile CMD): every request fails'],
             title="no worker class"),
         Example({"Procfile": "web: gunicorn app.main:app -k gthread\n",
                  "app/main.py": "from starlette.applications import Starlette\napp = Starlette()\n"},

@@ -47,7 +47,7 @@ class BindLocalhost(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--port", "8000"]
-            """}, expect=["Dockerfile:2"], title="uvicorn's default host"),
+            """}, expect=['Dockerfile:2:6 uvicorn listens on 127.0.0.1 by default, no host is given (Dockerfile CMD): nothing outside the container can reach it'], title="uvicorn's default host"),
         Example({"k8s/deploy.yaml": """
             apiVersion: apps/v1
             kind: Deployment

@@ -7,7 +7,9 @@ What it does
     the app's and ``include_router``'s ``dependencies=[...]`` and
     sub-dependencies, even of sync routes; ``@app.middleware`` functions and
     ``BaseHTTPMiddleware.dispatch``; async lifespan and startup hooks; async
-    background tasks), flags the calls that block, written there or reached
+    background tasks), flags the calls that block (in a lifespan or startup
+    hook as info: the server accepts no connection until start-up ends, so it
+    delays start-up and stalls no request), written there or reached
     through the repo's own functions and methods, across modules, with the
     whole path in the message (``get_user -> UserService.get ->
     self.db.query()``) and a related location per step.
@@ -160,7 +162,7 @@ class BlockingCallInAsyncRoute(Check):
                 time.sleep(0.1)
                 profile = http.get(f"https://profiles/{user_id}")
                 return db.query(User).filter(User.id == user_id).first()
-            """}, expect=["app/main.py:11", "app/main.py:12", "app/main.py:13"],
+            """}, expect=['app/main.py:11:5 async route `get_user` (GET /users/{user_id}) calls `time.sleep()`, which sleeps the whole event loop, on the event loop', "app/main.py:12", "app/main.py:13"],
             title="sleep, requests via an alias, sync Session parameter"),
         Example({"app/deps.py": """
             from typing import Annotated
@@ -494,6 +496,19 @@ class BlockingCallInAsyncRoute(Check):
                 return reports.engine_session.execute("select 1")
             """}, expect=["app/main.py:9", "app/main.py:13", "app/main.py:15"],
             title="an inherited method, a class attribute annotation, classmethod, staticmethod and property"),
+        Example({"app/main.py": """
+            from contextlib import asynccontextmanager
+            from pathlib import Path
+            from fastapi import FastAPI
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                app.state.prompt = Path("prompts/system.txt").read_text()
+                yield
+
+            app = FastAPI(lifespan=lifespan)
+            """}, expect=["app/main.py:7:info"],
+            title="blocking work in a lifespan before it yields delays start-up: info"),
         Example({"app/db.py": SYNC_DB, "app/services.py": """
             from fastapi import Depends
             from sqlalchemy.orm import Session
@@ -816,4 +831,9 @@ class BlockingCallInAsyncRoute(Check):
             message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
         else:
             message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`, which {hit.reason}"
-        return self.finding(first.module.path, first.call.span, message, related=hit.related() + served)
+        severity = None
+        if entry.kind.startswith("startup hook"):
+            severity = Severity.INFO
+            message += "; it delays start-up (no request is served until the hook ends)"
+        return self.finding(first.module.path, first.call.span, message, related=hit.related() + served,
+                            severity=severity)

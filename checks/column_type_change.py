@@ -53,7 +53,7 @@ class ColumnTypeChange(Check):
                 title="VARCHAR to TEXT: no rewrite"),
         Example(alembic_repo('op.alter_column("users", "email", existing_type=sa.String(200), nullable=True)'),
                 title="no type_ given"),
-        Example(sql_repo("ALTER TABLE users ALTER COLUMN id TYPE bigint;\n"), expect=["db/migration/V2__change.sql:1"],
+        Example(sql_repo("ALTER TABLE users ALTER COLUMN id TYPE bigint;\n"), expect=['db/migration/V2__change.sql:1:1 changes the type of users.id to int8: the table is rewritten under an ACCESS EXCLUSIVE lock unless the change is binary-coercible'],
                 title="SQL"),
         Example(sql_repo("CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a TYPE bigint;\n"),
                 title="a table created in the same migration"),

@@ -58,7 +58,7 @@ class ConcurrentIndexInTransaction(Check):
                  "db/migrations/20240202000000_index.sql":
                      "-- migrate:up\nCREATE INDEX CONCURRENTLY ix ON users (email);\n\n-- migrate:down\nDROP INDEX ix;\n",
                  "requirements.txt": "asyncpg==0.30.0\n"},
-                expect=["db/migrations/20240202000000_index.sql:2"], title="dbmate wraps the file in a transaction"),
+                expect=["db/migrations/20240202000000_index.sql:2:1 builds index ix CONCURRENTLY inside the migration's transaction: PostgreSQL refuses and the migration fails"], title="dbmate wraps the file in a transaction"),
         Example({"db/migrations/20240101000000_init.sql": "-- migrate:up\nCREATE TABLE users (email text);\n",
                  "db/migrations/20240202000000_index.sql":
                      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY ix ON users (email);\n",

@@ -61,7 +61,7 @@ class ConstraintWithoutNotValid(Check):
         Example(alembic_repo('op.add_column("users", sa.Column("org_id", sa.Integer(), sa.ForeignKey("orgs.id")))'),
                 expect=[f"{HEAD}:{L}"], title="a new column's foreign key is validated by a scan too"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN org_id bigint REFERENCES orgs (id);\n"),
-                expect=["db/migration/V2__change.sql:1"], title="SQL, ADD COLUMN ... REFERENCES"),
+                expect=['db/migration/V2__change.sql:1:1 adds foreign key to users without NOT VALID: every row is checked while writes to users wait'], title="SQL, ADD COLUMN ... REFERENCES"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT ck_email CHECK (email <> '');\n"),
                 expect=["db/migration/V2__change.sql:1"], title="SQL"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT ck_email CHECK (email <> '') NOT VALID;\n"

@@ -50,7 +50,7 @@ class CopyBeforeInstall(Check):
             WORKDIR /app
             COPY . .
             RUN pip install --no-cache-dir -r requirements.txt
-            """}, expect=["Dockerfile:3"], title="code before requirements"),
+            """}, expect=['Dockerfile:3:1 COPY of the whole context (line 3) comes before `pip install --no-cache-dir -r` (line 4): every code change reinstalls every dependency'], title="code before requirements"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             ADD ./ /app

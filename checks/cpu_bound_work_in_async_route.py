@@ -116,7 +116,7 @@ class CpuBoundWorkInAsyncRoute(Check):
                 image = Image.open(upload.file)
                 image.thumbnail((128, 128))
                 return len(reader.pages)
-            """}, expect=["app/auth.py:12", "app/auth.py:16", "app/auth.py:24", "app/auth.py:28",
+            """}, expect=['app/auth.py:12:12 async dependency `current_user` (runs for 1 route) calls `hashlib.pbkdf2_hmac()`, which derives a key with PBKDF2 (CPU-bound by design), on the event loop', "app/auth.py:16", "app/auth.py:24", "app/auth.py:28",
                           "app/auth.py:30"],
             title="password hashing through a helper, an async dependency of a sync route, argon2, PDF, Pillow"),
         Example({"app/security.py": """

@@ -87,7 +87,7 @@ class CredentialsInUrl(Check):
               api:
                 environment:
                   - CACHE_URL=redis://:devpass@cache:6379
-            """}, expect=["app/config.py:5", "app/config.py:7", "app/config.py:8:info", "docker-compose.yml:4", "docker-compose.yml:5:info",
+            """}, expect=['app/config.py:5:25 a postgresql+asyncpg URL with a literal password is written in the code', "app/config.py:7", "app/config.py:8:info", "docker-compose.yml:4", "docker-compose.yml:5:info",
                           "docker-compose.override.yml:4:info"],
             title="code defaults, compose env (a remote host; the file's own db container), a dev override"),
         Example({"app/config.py": """

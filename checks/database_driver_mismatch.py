@@ -70,7 +70,7 @@ class DatabaseDriverMismatch(Check):
             from sqlalchemy.ext.asyncio import create_async_engine
 
             engine = create_async_engine(os.environ["DATABASE_URL"])
-            """}, expect=["requirements.txt:2"], title="async engine, only a sync driver"),
+            """}, expect=['requirements.txt:2:1 the code creates an async engine but the only postgresql driver is `psycopg2-binary==2.9.10`, a synchronous one'], title="async engine, only a sync driver"),
         Example({"requirements.txt": "sqlalchemy[asyncio]==2.0.36\n", "app/db.py": """
             import os
             from sqlalchemy.ext.asyncio import create_async_engine

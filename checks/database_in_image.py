@@ -66,7 +66,7 @@ class DatabaseInImage(Check):
             RUN apt-get update && apt-get install -y --no-install-recommends postgresql redis-server \\
                 && rm -rf /var/lib/apt/lists/*
             CMD ["sh", "-c", "redis-server --daemonize yes && exec gunicorn app:app"]
-            """}, expect=["Dockerfile:2", "Dockerfile:2", "Dockerfile:4"], title="installed and started"),
+            """}, expect=['Dockerfile:2:66 the app image installs the server package `postgresql` (for the client only: postgresql-client, or libpq5 for psycopg)', "Dockerfile:2", "Dockerfile:4"], title="installed and started"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y --no-install-recommends libpq5 postgresql-client \\

@@ -47,7 +47,7 @@ class DeprecatedUvicornWorker(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app:app", "--worker-class", "uvicorn.workers.UvicornWorker"]
-            """}, expect=["Dockerfile:2"], title="on the command line"),
+            """}, expect=['Dockerfile:2:47 `uvicorn.workers.UvicornWorker` is deprecated: use `uvicorn_worker.UvicornWorker` from the uvicorn-worker package'], title="on the command line"),
         Example({"Procfile": "web: gunicorn app:app\n",
                  "gunicorn.conf.py": 'bind = "0.0.0.0:8000"\nworker_class = "uvicorn.workers.UvicornWorker"\n'},
                 expect=["gunicorn.conf.py:2"], title="in gunicorn.conf.py"),

@@ -84,7 +84,7 @@ class DevReloadInProduction(Check):
             USER nobody
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", \\
                  "--reload"]
-            """}, expect=["Dockerfile:4"], title="exec-form CMD across lines"),
+            """}, expect=['Dockerfile:4:6 uvicorn with auto-reload in the start command of Dockerfile CMD'], title="exec-form CMD across lines"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD sh -c "alembic upgrade head && uvicorn app.main:app --reload"

@@ -51,7 +51,7 @@ class DockerIgnore(Check):
     fix = "Add a .dockerignore next to the build context excluding at least .git, .env, .venv, venv and __pycache__."
     tags = ("dockerfile", "security")
     examples = (
-        Example({"Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"}, expect=["Dockerfile:3"],
+        Example({"Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"}, expect=['Dockerfile:3:1 COPY copies the whole build context and there is no .dockerignore: .env, .git and virtualenvs go into the image'],
                 title="no .dockerignore"),
         Example({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n", ".dockerignore": "*.pyc\n.git\n"},
                 expect=[".dockerignore:1"], title=".dockerignore misses .env and virtualenvs"),

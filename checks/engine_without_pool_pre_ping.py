@@ -58,7 +58,7 @@ class EngineWithoutPoolPrePing(Check):
             engine_args = {"pool_size": 5, "pool_pre_ping": True}
             engine = create_engine("postgresql://db/app", **engine_args)
             other = create_engine("postgresql://db/other", **{"echo": True})
-            """}, expect=["app/db.py:5"], title="pool_pre_ping inside a literal **engine_args dict counts"),
+            """}, expect=['app/db.py:5:9 `create_engine(...)` has no pool_pre_ping=True: dead pooled connections fail the next request after a database failover'], title="pool_pre_ping inside a literal **engine_args dict counts"),
         Example({"app/db.py": """
             import os
             from sqlalchemy.ext.asyncio import create_async_engine

@@ -46,7 +46,7 @@ class FullPythonImage(Check):
     tags = ("dockerfile", "performance")
     precision = "very-high"
     examples = (
-        Example({"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"}, expect=["Dockerfile:1"],
+        Example({"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"}, expect=['Dockerfile:1:6 the shipped image is based on python:3.12; python:3.12-slim is a fraction of its size'],
                 title="full image ships"),
         Example({"Dockerfile": """
             FROM docker.io/library/python:3.11-bookworm AS base

@@ -69,7 +69,7 @@ class HealthcheckToolMissing(Check):
             """, "alpine/Dockerfile": """
             FROM python:3.12-alpine
             HEALTHCHECK --interval=30s CMD ["curl", "-f", "http://localhost:8000/healthz"]
-            """}, expect=["Dockerfile:2", "alpine/Dockerfile:2"], title="slim and alpine without curl"),
+            """}, expect=['Dockerfile:2:17 HEALTHCHECK runs curl, but python:3.12-slim does not contain it and no step installs it', "alpine/Dockerfile:2"], title="slim and alpine without curl"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*

@@ -51,7 +51,7 @@ class IdenticalProbes(Check):
                     - name: web
                       livenessProbe: {httpGet: {path: /health, port: 8000}}
                       readinessProbe: {httpGet: {path: /health, port: 8000}}
-            """}, expect=["k8s.yaml:10"], title="same path"),
+            """}, expect=['k8s.yaml:10:44 Deployment api/web: readinessProbe and livenessProbe both check /health'], title="same path"),
         Example({"k8s.yaml": """
             apiVersion: apps/v1
             kind: Deployment

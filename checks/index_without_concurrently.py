@@ -61,7 +61,7 @@ class IndexWithoutConcurrently(Check):
         Example(alembic_repo('op.create_index("ix_users_email", "users", ["email"])', postgres=False),
                 title="not a PostgreSQL service"),
         Example(sql_repo("CREATE INDEX ix_users_email ON users (email);\nDROP INDEX ix_old;\n"),
-                expect=["db/migration/V2__change.sql:1", "db/migration/V2__change.sql:2"], title="SQL"),
+                expect=['db/migration/V2__change.sql:1:1 builds index ix_users_email on users without CONCURRENTLY: writes to users wait for the whole build', "db/migration/V2__change.sql:2"], title="SQL"),
         Example(sql_repo("CREATE INDEX CONCURRENTLY ix_users_email ON users (email);\n"), title="SQL, concurrently"),
     )
 

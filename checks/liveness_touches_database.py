@@ -85,7 +85,7 @@ class LivenessTouchesDatabase(Check):
                 with engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
                 return True
-            """}, expect=["app/main.py:8", "app/main.py:13"], title="directly, and through a helper in another module"),
+            """}, expect=['app/main.py:8:2 liveness route /healthz (healthz) touches the database: `session.execute()`', "app/main.py:13"], title="directly, and through a helper in another module"),
         Example({"app/core/cache.py": """
             import redis
 

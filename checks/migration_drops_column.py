@@ -77,7 +77,7 @@ class MigrationDropsColumn(Check):
         Example(alembic_repo('op.add_column("users", sa.Column("nick", sa.String(), nullable=True))',
                              downgrade='op.drop_column("users", "nick")'),
                 title="a drop in downgrade() is not deployed"),
-        Example(sql_repo("ALTER TABLE users DROP COLUMN legacy;\n"), expect=["db/migration/V2__change.sql:1"],
+        Example(sql_repo("ALTER TABLE users DROP COLUMN legacy;\n"), expect=['db/migration/V2__change.sql:1:1 drops users.legacy while the release still running during the deploy may read and write it'],
                 title="Flyway SQL"),
         Example({**sql_repo("ALTER TABLE users ADD COLUMN nick text;\n", "golang-migrate"),
                  "migrations/000002_change.down.sql": "ALTER TABLE users DROP COLUMN nick;\n"},

@@ -60,7 +60,7 @@ class MigrationDropsTable(Check):
         Example(alembic_repo('op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))',
                              downgrade='op.drop_table("tags")'), title="downgrade() drops what upgrade() created"),
         Example(sql_repo("DROP TABLE users;\n", "prisma"),
-                expect=["prisma/migrations/20240202000000_change/migration.sql:1"], title="Prisma migration"),
+                expect=['prisma/migrations/20240202000000_change/migration.sql:1:1 drops table users while the release still running during the deploy may query it'], title="Prisma migration"),
         Example(sql_repo("CREATE TABLE tags (id bigint);\n"), title="creating a table"),
     )
 

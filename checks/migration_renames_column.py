@@ -68,7 +68,7 @@ class MigrationRenamesColumn(Check):
         Example(alembic_repo("pass", downgrade='op.alter_column("users", "email_address", new_column_name="email")'),
                 title="downgrade() is not deployed"),
         Example(sql_repo("ALTER TABLE users RENAME COLUMN email TO email_address;\n"),
-                expect=["db/migration/V2__change.sql:1"], title="SQL"),
+                expect=['db/migration/V2__change.sql:1:1 renames users.email to email_address while the release still running during the deploy uses email'], title="SQL"),
         Example(sql_repo("ALTER INDEX ix_users_email RENAME TO ix_email;\n"), title="renaming an index"),
     )
 

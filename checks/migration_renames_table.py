@@ -57,7 +57,7 @@ class MigrationRenamesTable(Check):
             """), expect=[f"{HEAD}:{L}:error"], title="a Table() still names the old table"),
         Example(alembic_repo("pass", downgrade='op.rename_table("accounts", "users")'),
                 title="downgrade() is not deployed"),
-        Example(sql_repo("ALTER TABLE users RENAME TO accounts;\n"), expect=["db/migration/V2__change.sql:1"],
+        Example(sql_repo("ALTER TABLE users RENAME TO accounts;\n"), expect=['db/migration/V2__change.sql:1:1 renames table users to accounts while the release still running during the deploy queries users'],
                 title="SQL"),
         Example(sql_repo("ALTER TABLE users RENAME COLUMN legacy TO old;\n"), title="a column rename is RC703"),
     )

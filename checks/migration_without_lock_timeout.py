@@ -62,7 +62,7 @@ class MigrationWithoutLockTimeout(Check):
                 title="env.py sets it for every migration"),
         Example(alembic_repo('op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))'),
                 title="only creates a table"),
-        Example(sql_repo("ALTER TABLE users ADD COLUMN nick text;\n"), expect=["db/migration/V2__change.sql:1:info"],
+        Example(sql_repo("ALTER TABLE users ADD COLUMN nick text;\n"), expect=['db/migration/V2__change.sql:1:1:info locks users (1 change to existing tables) without setting lock_timeout: while it waits for the lock, every query on the table queues behind it'],
                 title="SQL"),
         Example(alembic_repo('op.drop_constraint("uq_users_email", "users", type_="unique")'),
                 expect=[f"{HEAD}:{L}:info"], title="dropping a constraint locks the table too"),

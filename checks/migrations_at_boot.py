@@ -183,7 +183,7 @@ class MigrationsAtBoot(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD sh -c "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0"
-            """}, expect=["Dockerfile:2"], title="sh -c chain"),
+            """}, expect=['Dockerfile:2:12 `alembic upgrade head` runs in the start chain of Dockerfile CMD before uvicorn: every replica migrates at boot; move it to a release step of your platform or a one-shot job run once per deploy'], title="sh -c chain"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             COPY scripts/ /app/scripts/

@@ -78,7 +78,7 @@ class MissingLockfile(Check):
             name = "svc"
             version = "1.0"
             dependencies = ["fastapi>=0.110", "uvicorn"]
-            """, "Dockerfile": "FROM python:3.12-slim\n"}, expect=["pyproject.toml:4"],
+            """, "Dockerfile": "FROM python:3.12-slim\n"}, expect=['pyproject.toml:4:1 2 dependencies are ranges (`fastapi>=0.110`, `uvicorn`) and no lockfile (uv.lock, poetry.lock, pdm.lock) or pinned requirements file locks them'],
             title="ranges, no lockfile, deployed"),
         Example({"pyproject.toml": """
             [project]

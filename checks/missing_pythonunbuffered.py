@@ -45,7 +45,7 @@ class MissingPythonUnbuffered(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app:app"]
-            """}, expect=["Dockerfile:1"], title="no PYTHONUNBUFFERED"),
+            """}, expect=['Dockerfile:1:6 the image runs Python without PYTHONUNBUFFERED=1: stdout logs are buffered (final stage)'], title="no PYTHONUNBUFFERED"),
         Example({"Dockerfile": """
             FROM python:3.12-slim AS base
             ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1

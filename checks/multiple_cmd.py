@@ -44,7 +44,7 @@ class MultipleCmd(Check):
             CMD ["alembic", "upgrade", "head"]
             ENTRYPOINT ["/other.sh"]
             CMD ["gunicorn", "app:app"]
-            """}, expect=["Dockerfile:2", "Dockerfile:3"], title="two of each"),
+            """}, expect=['Dockerfile:2:1 ENTRYPOINT on line 2 is overridden by the ENTRYPOINT on line 4', "Dockerfile:3"], title="two of each"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder
             CMD ["echo", "builder"]

@@ -45,7 +45,7 @@ class NoGracefulTimeout(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--workers", "2"]
-            """}, expect=["Dockerfile:2"], title="no timeout"),
+            """}, expect=['Dockerfile:2:6 uvicorn has no --timeout-graceful-shutdown in Dockerfile CMD: on SIGTERM it waits for open connections until SIGKILL cuts them'], title="no timeout"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--timeout-graceful-shutdown", "20"]

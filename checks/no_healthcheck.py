@@ -51,7 +51,7 @@ class NoHealthcheck(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]
-            """}, expect=["Dockerfile:2"], title="nothing checks health"),
+            """}, expect=['Dockerfile:2:1 the image starts gunicorn but has no HEALTHCHECK, and the repository declares no health probe'], title="nothing checks health"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             HEALTHCHECK NONE

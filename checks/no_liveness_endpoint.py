@@ -123,7 +123,7 @@ class NoLivenessEndpoint(Check):
             @router.get("/{user_id}")
             async def get_user(user_id: int):
                 return {"id": user_id}
-            """}, expect=["app/main.py:4"], title="routes, none of them a health check"),
+            """}, expect=['app/main.py:4:1 app `app` serves 1 route but no health endpoint (/healthz, /health, /livez, /ping...)'], title="routes, none of them a health check"),
         Example({"svc/main.py": """
             from starlette.applications import Starlette
             from starlette.routing import Route

@@ -59,7 +59,7 @@ class NotNullColumnWithoutDefault(Check):
                 title="a column of a table created in the same migration"),
         Example(alembic_repo('op.add_column("users", sa.Column("plan", sa.String(), nullable=False))', postgres=False),
                 expect=[f"{HEAD}:{L}"], title="any database: the inserts fail everywhere"),
-        Example(sql_repo("ALTER TABLE users ADD COLUMN plan text NOT NULL;\n"), expect=["db/migration/V2__change.sql:1"],
+        Example(sql_repo("ALTER TABLE users ADD COLUMN plan text NOT NULL;\n"), expect=["db/migration/V2__change.sql:1:1 adds NOT NULL column users.plan without a server default: it fails on a table with rows, and the running release's inserts do not set it"],
                 title="SQL"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';\n"), title="SQL with a default"),
     )

@@ -52,7 +52,7 @@ class PipCacheInImage(Check):
             RUN pip install -r requirements.txt \\
                 && python -m pip install gunicorn
             RUN uv pip install --system -r requirements.txt
-            """}, expect=["Dockerfile:2", "Dockerfile:3", "Dockerfile:4"], title="pip, python -m pip, uv"),
+            """}, expect=['Dockerfile:2:5 `pip install -r` without --no-cache-dir keeps its download cache in the image', "Dockerfile:3", "Dockerfile:4"], title="pip, python -m pip, uv"),
         Example({"Dockerfile": """
             FROM python:3.12-slim AS builder
             RUN pip install build && python -m build --wheel

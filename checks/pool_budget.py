@@ -72,7 +72,7 @@ class PoolBudget(Check):
             from app.config import settings
 
             engine = create_async_engine(URL, pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_MAX_OVERFLOW)
-            """}, expect=["app/db.py:4"], title="pool sizes from settings class defaults"),
+            """}, expect=['app/db.py:4:10 gunicorn runs 8 workers (Dockerfile:2) x pool 20+10 (settings defaults; the environment can override them) per process = 240 connections, over the limit of 100'], title="pool sizes from settings class defaults"),
         Example({"app/db.py": """
             from sqlalchemy.ext.asyncio import create_async_engine
             engine = create_async_engine(URL, pool_size=20, max_overflow=10)

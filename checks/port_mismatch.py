@@ -53,7 +53,7 @@ class PortMismatch(Check):
             FROM python:3.12-slim
             EXPOSE 80
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
-            """}, expect=["Dockerfile:3"], title="EXPOSE disagrees"),
+            """}, expect=['Dockerfile:3:64 uvicorn listens on port 8000 but Dockerfile CMD declares 80'], title="EXPOSE disagrees"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]

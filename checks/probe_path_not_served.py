@@ -98,7 +98,7 @@ class ProbePathNotServed(Check):
                         httpGet: {path: /utils/health-check/, port: 8000}
                       readinessProbe:
                         httpGet: {path: /api/v1/utils/health-check, port: 8000}
-            """}, expect=["k8s.yaml:11"], title="the prefix is missing from the liveness probe"),
+            """}, expect=['k8s.yaml:11:29 Kubernetes liveness check requests /utils/health-check/, which no route of the app serves; health routes are /api/v1/utils/health-check/'], title="the prefix is missing from the liveness probe"),
         Example({"app/main.py": APP, "app/health.py": HEALTH, "Dockerfile": """
             FROM python:3.12-slim
             HEALTHCHECK CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz')"

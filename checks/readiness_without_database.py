@@ -72,7 +72,7 @@ class ReadinessWithoutDatabase(Check):
             from sqlalchemy.ext.asyncio import create_async_engine
             engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
             async def get_session(): ...
-            """}, expect=["app/main.py:6"], title="liveness only"),
+            """}, expect=['app/main.py:6:1 app `app` uses a database but has no readiness route that checks it'], title="liveness only"),
         Example({"app/main.py": APP + """
     @app.get("/readyz")
     async def readyz():

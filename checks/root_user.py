@@ -107,7 +107,7 @@ class RootUserInFinalStage(Check):
             WORKDIR /app
             COPY . .
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
-            """}, expect=["Dockerfile:1"], title="no USER at all"),
+            """}, expect=['Dockerfile:1:6 the final stage (FROM python:3.12-slim) sets no USER, so the container runs as root'], title="no USER at all"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN useradd -m app

@@ -55,7 +55,7 @@ class RunAsNonRootNamedUser(Check):
                   containers:
                     - name: api
                       image: registry.example.com/api:1.0
-            """}, expect=["k8s/deploy.yaml:7"], title="named USER, runAsNonRoot"),
+            """}, expect=["k8s/deploy.yaml:7:9 runAsNonRoot: true without a numeric runAsUser, and the image's USER is `app`: the kubelet cannot verify it and will not start the pod"], title="named USER, runAsNonRoot"),
         Example({"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/deploy.yaml": """
             apiVersion: apps/v1
             kind: Deployment

@@ -122,7 +122,7 @@ class SecretsInImage(Check):
             ENV DATABASE_URL=postgresql://app:s3cret@db:5432/app \\
                 SECRET_KEY=dev-secret-key
             ENV API_KEY=$PIP_TOKEN
-            """}, expect=["Dockerfile:2", "Dockerfile:3", "Dockerfile:4", "Dockerfile:5"],
+            """}, expect=['Dockerfile:2:5 ARG PIP_TOKEN looks like a secret: build arguments are kept in the image history', "Dockerfile:3", "Dockerfile:4", "Dockerfile:5"],
             title="build arg, credential URL, secret values"),
         Example({"Dockerfile": """
             FROM python:3.12 AS builder

@@ -66,7 +66,7 @@ class ServerNotInDependencies(Check):
             FROM python:3.12-slim
             RUN pip install --no-cache-dir -r requirements.txt
             CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
-            """}, expect=["Dockerfile:3"], title="neither gunicorn nor uvicorn-worker installed"),
+            """}, expect=['Dockerfile:3:6 Dockerfile CMD runs gunicorn but no dependency file or install step provides `gunicorn` or `uvicorn-worker`'], title="neither gunicorn nor uvicorn-worker installed"),
         Example({"pyproject.toml": """
             [project]
             name = "svc"

@@ -56,7 +56,7 @@ class SetNotNull(Check):
                              'op.alter_column("users", "email", nullable=False)'),
                 title="after validating a CHECK constraint"),
         Example(sql_repo("ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"),
-                expect=["db/migration/V2__change.sql:1"], title="SQL"),
+                expect=['db/migration/V2__change.sql:1:1 sets NOT NULL on users.email: a full scan of users under an ACCESS EXCLUSIVE lock'], title="SQL"),
         Example(sql_repo("ALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n"), title="SQL, DROP NOT NULL"),
     )
 

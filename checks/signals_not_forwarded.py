@@ -105,7 +105,7 @@ class SignalsNotForwarded(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD gunicorn app.main:app --bind 0.0.0.0:8000
-            """}, expect=["Dockerfile:2"], title="shell-form CMD"),
+            """}, expect=['Dockerfile:2:1 CMD is in shell form: /bin/sh is PID 1 and gunicorn never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)'], title="shell-form CMD"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             COPY start.sh /start.sh

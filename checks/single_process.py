@@ -49,7 +49,7 @@ class SingleProcess(Check):
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
-            """}, expect=["Dockerfile:2"], title="one uvicorn, nothing else"),
+            """}, expect=['Dockerfile:2:6 uvicorn runs a single process (no workers, no replicas in the repository) in Dockerfile CMD: one crash is an outage'], title="one uvicorn, nothing else"),
         Example({"Procfile": "web: fastapi run app/main.py --port $PORT --workers 1\n"}, expect=["Procfile:1"],
                 title="--workers 1"),
         Example({"Dockerfile": """

@@ -45,7 +45,7 @@ class SudoInDockerfile(Check):
             RUN useradd app
             USER app
             RUN sudo pip install flask
-            """}, expect=["Dockerfile:4"], title="sudo in RUN"),
+            """}, expect=['Dockerfile:4:5 RUN uses sudo: `sudo pip install flask`'], title="sudo in RUN"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN apt-get update && apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt/lists/*

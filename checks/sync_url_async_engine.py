@@ -53,7 +53,7 @@ class SyncUrlAsyncEngine(Check):
             URL = "postgresql+psycopg2://app@db/app"
             engine = create_async_engine(URL)
             other = create_async_engine("sqlite:///./app.db")
-            """}, expect=["app/db.py:4", "app/db.py:5"], title="a module constant and a literal"),
+            """}, expect=['app/db.py:4:10 create_async_engine gets `postgresql+psycopg2://`, a synchronous driver: use `postgresql+asyncpg://`', "app/db.py:5"], title="a module constant and a literal"),
         Example({"app/db.py": """
             import os
             from sqlalchemy import create_engine

@@ -54,7 +54,7 @@ class TooManyWorkers(Check):
                       resources:
                         limits:
                           cpu: 500m
-            """}, expect=["k8s.yaml:8"], title="16 workers on half a core"),
+            """}, expect=["k8s.yaml:8:50 gunicorn runs 16 workers (command line) in Kubernetes Deployment Deployment/api: the container's CPU limit of 0.5 cores allows about 3"], title="16 workers on half a core"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             ENV WEB_CONCURRENCY=64

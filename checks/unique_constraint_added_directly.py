@@ -56,7 +56,7 @@ class UniqueConstraintAddedDirectly(Check):
         Example(alembic_repo('op.create_table("tags", sa.Column("id", sa.Integer()), sa.Column("name", sa.String()))\n'
                              'op.create_unique_constraint("uq_tags_name", "tags", ["name"])'), title="a new table"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE (email);\n"),
-                expect=["db/migration/V2__change.sql:1"], title="SQL"),
+                expect=['db/migration/V2__change.sql:1:1 adds UNIQUE constraint uq_users_email to users directly: its index is built under an ACCESS EXCLUSIVE lock'], title="SQL"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN n bigserial PRIMARY KEY;\n"),
                 expect=["db/migration/V2__change.sql:1"], title="SQL, a new primary key column"),
         Example(sql_repo("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;\n"),

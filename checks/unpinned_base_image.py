@@ -61,7 +61,7 @@ class UnpinnedBaseImage(Check):
             FROM python:latest
             COPY --from=builder /w /w
             COPY --from=ghcr.io/astral-sh/uv:latest /uv /uvx /bin/
-            """}, expect=["Dockerfile:1", "Dockerfile:3", "Dockerfile:5"], title="no tag, latest, COPY --from an image at latest"),
+            """}, expect=['Dockerfile:1:6 FROM python uses no tag (latest): every build may get a different image', "Dockerfile:3", "Dockerfile:5"], title="no tag, latest, COPY --from an image at latest"),
         Example({"Dockerfile": """
             ARG BASE=python:latest
             FROM ${BASE}

@@ -50,7 +50,7 @@ class UnpinnedPipInstall(Check):
             RUN pip install --no-cache-dir gunicorn "uvicorn>=0.30" && \\
                 python -m pip install --no-cache-dir 'httpx~=0.27'
             RUN uv pip install --system poetry
-            """}, expect=["Dockerfile:2", "Dockerfile:2", "Dockerfile:3", "Dockerfile:4"],
+            """}, expect=['Dockerfile:2:32 `gunicorn` is installed with no version: every build may get another release', "Dockerfile:2", "Dockerfile:3", "Dockerfile:4"],
             title="bare names and ranges"),
         Example({"Dockerfile": """
             FROM python:3.12-slim

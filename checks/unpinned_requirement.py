@@ -117,7 +117,7 @@ class UnpinnedRequirement(Check):
             redis<5; python_version < "3.0"
             pywin32; sys_platform == "win32"
             uvloop; sys_platform != "win32"
-            """}, expect=["requirements.txt:1", "requirements.txt:2", "requirements.txt:4", "requirements.txt:7"],
+            """}, expect=['requirements.txt:1:1 `fastapi>=0.110` is not pinned: a range (>=0.110)', "requirements.txt:2", "requirements.txt:4", "requirements.txt:7"],
             title="ranges and bare names; markers for Python 2 or Windows are never installed in a container"),
         Example({"requirements.txt": """
             -r requirements/base.txt

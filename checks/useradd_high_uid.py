@@ -38,7 +38,7 @@ class UseraddHighUid(Check):
     precision = "very-high"
     references = ("https://github.com/hadolint/hadolint/wiki/DL3046",)
     examples = (
-        Example({"Dockerfile": "FROM python:3.12-slim\nRUN useradd --uid 1000000 -m app\n"}, expect=["Dockerfile:2"],
+        Example({"Dockerfile": "FROM python:3.12-slim\nRUN useradd --uid 1000000 -m app\n"}, expect=['Dockerfile:2:5 useradd with UID 1000000 and without -l writes a lastlog sized by the UID into the layer'],
                 title="high UID"),
         Example({"Dockerfile": """
             FROM python:3.12-slim

@@ -39,7 +39,7 @@ class UvicornWithoutStandard(Check):
     tags = ("dependencies", "performance")
     examples = (
         Example({"requirements.txt": "fastapi==0.115.6\nuvicorn==0.34.0\n",
-                 "Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n"}, expect=["requirements.txt:2"],
+                 "Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n"}, expect=['requirements.txt:2:1 `uvicorn==0.34.0` lacks the [standard] extra: no uvloop, no httptools'],
                 title="plain uvicorn serves production"),
         Example({"requirements.txt": "uvicorn[standard]==0.34.0\n", "sub/requirements.txt": "uvicorn==0.34.0\nuvloop==0.21.0\nhttptools==0.6.4\n",
                  "Procfile": "web: gunicorn app:app -k uvicorn_worker.UvicornWorker\n"},

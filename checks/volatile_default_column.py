@@ -66,7 +66,7 @@ class VolatileDefaultColumn(Check):
                 title="not a PostgreSQL service"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN token uuid DEFAULT uuid_generate_v4();\n"
                          "ALTER TABLE users ADD COLUMN n bigserial;\n"),
-                expect=["db/migration/V2__change.sql:1", "db/migration/V2__change.sql:2"], title="SQL"),
+                expect=['db/migration/V2__change.sql:1:1 adds users.token with a volatile default (uuid_generate_v4()): PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock', "db/migration/V2__change.sql:2"], title="SQL"),
         Example(sql_repo("ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP;\n"
                          "CREATE TABLE tokens (id uuid DEFAULT gen_random_uuid());\n"),
                 title="a stable default; a volatile default in a new table"),

@@ -36,6 +36,9 @@ def test_check_has_both_kinds_of_examples_and_docs(check):
     assert any(not e.flags for e in check.examples), f"{check.id} has no example it must not flag"
     for attribute in ("summary", "why", "fix"):
         assert len(getattr(check, attribute)) > 20, f"{check.id}.{attribute} is too thin to help a user"
+    if check.__module__.startswith("readycheck_checks."):  # a message or column regression must fail a test
+        assert any(Expected.parse(e).pinned for ex in check.examples for e in ex.expect), \
+            f"{check.id}: no flagged example pins a column and a message ('path:line:column message')"
     doc = rule_doc(check)
     for heading, least in (("What it does", 20), ("Why is this bad", 20), ("Example", 5), ("Use instead", 5)):
         assert len(doc.section(heading)) > least, f"{check.id}'s docstring lacks a '{heading}' section"
