@@ -1,6 +1,6 @@
 """Precision and recall of readycheck against hand-written labels of public repositories.
 
-    python bench/recall/score.py --corpus DIR [--readycheck PATH] [--labels DIR] [--json-out DIR]
+    python bench/recall/score.py --corpus DIR [--readycheck PATH] [--labels DIR] [--json-out DIR | --json-in DIR]
                                  [--include-info] [--show-misses] [--show-unjudged]
 
 Each ``labels/<owner>+<name>.tsv`` names a public repository, the commit that was read, the concepts that
@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readycheck", default=shutil.which("readycheck") or "readycheck")
     parser.add_argument("--labels", type=Path, default=HERE / "labels")
     parser.add_argument("--json-out", type=Path, help="keep each repository's JSON report in this folder")
+    parser.add_argument("--json-in", type=Path, help="score the JSON reports kept by an earlier --json-out instead "
+                                                     "of running readycheck (to judge findings, then score again)")
     parser.add_argument("--include-info", action="store_true")
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--show-unjudged", action="store_true")
@@ -242,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"missing checkout {checkout} of {labels.repo} at {labels.commit}")
         status = verify_commit(checkout, labels.commit)
         out = args.json_out / f"{labels.folder_name}.json" if args.json_out else None
-        findings = run_readycheck(args.readycheck, checkout, out)
+        if args.json_in:
+            findings = json.loads((args.json_in / f"{labels.folder_name}.json").read_text(encoding="utf-8"))["findings"]
+        else:
+            findings = run_readycheck(args.readycheck, checkout, out)
         tallies = score(labels, findings, args.include_info, misses, unjudged)
         found = sum(t.found for t in tallies.values())
         print(f"{labels.repo} @ {labels.commit[:12]} ({status}): {found}/{len(labels.labels)} labels found")
