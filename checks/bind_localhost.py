@@ -82,6 +82,8 @@ class BindLocalhost(Check):
 
     def run(self, project: Project):
         for start, server in project.production_servers():
+            if start.origin == "systemd":  # a service on a host, behind the host's own reverse proxy
+                continue
             host, _, setting = server.host_port()
             if host is None or host.strip("\"'") not in LOCAL_HOSTS:
                 continue

@@ -175,6 +175,8 @@ class SignalsNotForwarded(Check):
             server = start.server
             if server is None or start.role != "boot":
                 continue
+            if start.origin == "systemd":  # systemd signals the unit's whole control group, not one PID 1
+                continue
             command = server.command
             manager = None
             if command.managed_by:  # supervisord/honcho start the server: judge what starts the manager
