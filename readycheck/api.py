@@ -21,7 +21,7 @@ _WHERE = {
     "is_database_image": "readycheck.images",
     "gitignore_spec": "readycheck.discovery",
     "database_access": "readycheck.dbaccess", "catches_database_error": "readycheck.dbaccess",
-    "PATH_IO_METHODS": "readycheck.blocking", "blocking_function": "readycheck.blocking",
+    "PATH_IO_METHODS": "readycheck.blocking", "FILE_METADATA": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",
     "cpu_bound_method": "readycheck.blocking", "register_blocking": "readycheck.blocking",
     "CallRule": "readycheck.reachability", "ClassObject": "readycheck.reachability", "Edge": "readycheck.reachability",

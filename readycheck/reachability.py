@@ -122,6 +122,11 @@ class Rule:
     def hit(self, edge: Edge) -> str | None:
         raise NotImplementedError
 
+    def counts_deep(self, hit: "Hit") -> bool:
+        """Whether a hit inside a called function counts for its caller (True), or only where it is
+        written (a rule may keep minor hits to the function that makes them)."""
+        return True
+
     def skip(self, target: Target) -> bool:
         """True to not walk into this function."""
         return False
@@ -695,7 +700,7 @@ class Reachability:
                 target_key = (callee_module.path, callee.qualname)
                 if target_key in reported or rule.skip(target) or (rule.skip_run_once and runs_once(callee)):
                     continue
-                inner = self.hits(callee, callee_module, rule)
+                inner = [h for h in self.hits(callee, callee_module, rule) if rule.counts_deep(h)]
                 if inner:
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
@@ -708,7 +713,7 @@ class Reachability:
                 target_key = (target[1].path, target[0].qualname)
                 if target_key in reported or rule.skip(target):
                     continue
-                inner = self.hits(target[0], target[1], rule)
+                inner = [h for h in self.hits(target[0], target[1], rule) if rule.counts_deep(h)]
                 if inner:
                     reported.add(target_key)
                     site = CallSite(None, f"Depends({target[0].name})", param.span)
