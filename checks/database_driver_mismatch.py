@@ -37,14 +37,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import ASYNC_DRIVERS, SYNC_DRIVERS, Check, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Value
 
-SYNC_DRIVERS = {"psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pymysql": "mysql", "mysqlclient": "mysql"}
-ASYNC_DRIVERS = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg-binary": "postgresql",
-                 "aiomysql": "mysql", "asyncmy": "mysql", "aiosqlite": "sqlite"}
 _DATABASE = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql",
              "sqlite": "sqlite"}
 URL_DRIVER = re.compile(r"\b(postgresql|postgres|mysql|mariadb|sqlite)\+(asyncpg|psycopg|aiomysql|asyncmy|aiosqlite)://")

@@ -32,6 +32,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator
 
+from readycheck.drivers import POSTGRES_DRIVERS  # a service that installs one talks to PostgreSQL
 from readycheck.findings import Span
 from readycheck.parsers.migration_ops import Operation
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, is_auxiliary_path
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
     from readycheck.parsers.sqlalchemy_models import ModelIndex
     from readycheck.project import Project
 
-#: PostgreSQL drivers: a service that declares one talks to PostgreSQL.
-POSTGRES_DRIVERS = frozenset({"psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "psycopg-c", "asyncpg",
-                              "pg8000", "psycopg2cffi", "psycopg-pool"})
 MODES = ("heads", "all")
 
 _FLYWAY = r"^V(\d+(?:[._]\d+)*)__.+\.sql$"
