@@ -2,6 +2,7 @@
 
     python bench/corpus.py snapshot --corpus DIR --readycheck PATH --out OUT   # write OUT/<repo>.{json,inspect.json}
     python bench/corpus.py compare OLD NEW                                     # what changed, finding by finding
+    python bench/corpus.py checkout --mirrors DIR --corpus DIR                 # extract each listed commit
 
 ``corpus.txt`` beside this script lists the repositories (owner/name and the commit scanned); each is checked
 out as ``DIR/<owner>+<name>``. A refactor must leave both files byte-identical on every repository; a
@@ -84,6 +85,49 @@ def compare(old: Path, new: Path) -> int:
     return 1 if changed else 0
 
 
+def _mirror_for(mirrors: Path, repo: str, commit: str) -> Path | None:
+    """The bare git directory holding ``commit``: ``mirrors/<owner>+<name>/repo``, else a fork's mirror."""
+    name = repo.split("/", 1)[1]
+    candidates = [mirrors / repo.replace("/", "+") / "repo"]
+    candidates += sorted(p / "repo" for p in mirrors.glob(f"*+{name}") if p / "repo" not in candidates)
+    for git_dir in candidates:
+        probe = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "-e", f"{commit}^{{commit}}"],
+                               capture_output=True)
+        if git_dir.is_dir() and probe.returncode == 0:
+            return git_dir
+    return None
+
+
+def checkout(mirrors: Path, corpus: Path) -> int:
+    """Extract every listed commit into ``corpus/<owner>+<name>``.
+
+    ``git archive`` refuses a tree with a missing large blob (snapshots may omit them), so the tree is read
+    into a throwaway index and its present files are written out with ``checkout-index``.
+    """
+    import os
+    import tempfile
+
+    failed = 0
+    for repo, commit in corpus_list():
+        target = corpus / repo.replace("/", "+")
+        if target.is_dir():
+            continue
+        git_dir = _mirror_for(mirrors, repo, commit)
+        if git_dir is None:
+            print(f"{repo}: no mirror holds {commit}", file=sys.stderr)
+            failed += 1
+            continue
+        target.mkdir(parents=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            git = ["git", "--git-dir", str(git_dir), "--work-tree", str(target)]
+            subprocess.run(git + ["read-tree", commit], env=env, check=True)
+            subprocess.run(git + ["checkout-index", "--all", "--force", "--quiet"], env=env,
+                           capture_output=True)
+        print(f"{repo}: {target}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,7 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     cmp_ = sub.add_parser("compare")
     cmp_.add_argument("old", type=Path)
     cmp_.add_argument("new", type=Path)
+    out = sub.add_parser("checkout")
+    out.add_argument("--mirrors", type=Path, required=True)
+    out.add_argument("--corpus", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "checkout":
+        return checkout(args.mirrors, args.corpus)
     if args.command == "snapshot":
         return snapshot(args.corpus, args.readycheck, args.out)
     return compare(args.old, args.new)
