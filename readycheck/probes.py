@@ -76,6 +76,19 @@ def _requested_path(project: "Project", command: str) -> str | None:
     return None
 
 
+def _exec_form_text(command: str) -> str:
+    """An exec-form check (``["python", "-c", "...urlopen(\\"http://localhost/health\\")"]``) as the words
+    Docker runs, so that a JSON escape is not read as part of the URL; a shell-form command as written."""
+    if command.startswith("["):
+        try:
+            words = json.loads(command)
+        except (ValueError, RecursionError):
+            return command
+        if isinstance(words, list) and all(isinstance(w, str) for w in words):
+            return " ".join(words)
+    return command
+
+
 def collect(project: "Project") -> list[Probe]:
     from readycheck import platforms
 
@@ -86,7 +99,7 @@ def collect(project: "Project") -> list[Probe]:
             if check is not None and not check.value.strip().upper().startswith("NONE"):
                 command = check.value.split("CMD", 1)[-1].strip()
                 probes.append(Probe(dockerfile.path, dockerfile.span_of(check), "Dockerfile", "health",
-                                    _requested_path(project, command), command))
+                                    _requested_path(project, _exec_form_text(command)), command))
     for source in project.files(FileKind.COMPOSE):
         doc = (project.yaml_documents(source) or [None])[0]
         services = doc.get("services") if isinstance(doc, dict) else None

@@ -216,6 +216,19 @@ def test_probe_paths_may_carry_the_root_path(tmp_path):
     assert project.web.serves(apps, "/api/nope") is False
 
 
+def test_an_exec_form_healthcheck_path_is_read_without_its_json_escapes(tmp_path):
+    # HEALTHCHECK CMD ["python", "-c", "...urlopen(\"http://localhost:8000/health\")"]: the path Docker
+    # requests is /health; read from the raw JSON it was "/health\" (with the escape's backslash).
+    _, project = starts_of(tmp_path, {
+        "Dockerfile": 'FROM python:3.11-slim\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; '
+                      'urllib.request.urlopen(\\"http://localhost:8000/health\\")"]\nCMD ["uvicorn", "app.main:app"]\n',
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    from readycheck import probes
+
+    assert [p.http_path for p in probes.collect(project)] == ["/health"]
+
+
 def test_route_paths_bound_to_names_are_resolved_when_they_name_one_string(tmp_path):
     _, project = starts_of(tmp_path, {
         "svc/paths.py": 'READY_PATH = "/ready"\nFLIP = "/a"\nFLIP = "/b"\n',
