@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import ASYNC_DRIVERS, SYNC_DRIVERS, Check, Example, Severity
+from readycheck.api import ASYNC_DRIVERS, ASYNC_ENGINE_CONSTRUCTORS, SYNC_DRIVERS, Check, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Value
@@ -47,8 +47,6 @@ _DATABASE = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mys
 URL_DRIVER = re.compile(r"\b(postgresql|postgres|mysql|mariadb|sqlite)\+(asyncpg|psycopg|aiomysql|asyncmy|aiosqlite)://")
 DRIVER_PACKAGES = {"asyncpg": {"asyncpg"}, "psycopg": {"psycopg", "psycopg-binary", "psycopg-c"},
                    "aiomysql": {"aiomysql"}, "asyncmy": {"asyncmy"}, "aiosqlite": {"aiosqlite"}}
-ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",
-                 "sqlmodel.ext.asyncio.session.create_async_engine"}
 MARKERS = (b"create_async_engine", b"+asyncpg", b"+aiomysql", b"+asyncmy", b"+aiosqlite", b"+psycopg")
 
 
@@ -134,7 +132,7 @@ class DatabaseDriverMismatch(Check):
         for facts in project.python.modules_with(*MARKERS):
             calls = facts.all_calls()
             for call in calls:
-                if call.callee in ASYNC_ENGINES:
+                if call.callee in ASYNC_ENGINE_CONSTRUCTORS:
                     async_databases |= _engine_databases(call.call)
             for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
                 found = [(string, match) for string in value.strings(fstrings=True) if (match := URL_DRIVER.search(string.text))]

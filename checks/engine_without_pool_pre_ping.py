@@ -31,14 +31,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Edit, Example, Severity
+from readycheck.api import ENGINE_CONSTRUCTORS, Check, Edit, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
-           "sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine",
-           "sqlmodel.create_engine"}
 
 
 class EngineWithoutPoolPrePing(Check):
@@ -105,7 +102,7 @@ class EngineWithoutPoolPrePing(Check):
             if any(target.split(".")[0] == "alembic" for target in facts.imports.values()):
                 continue  # a migration environment (alembic env.py): one short-lived connection
             for call in facts.all_calls():
-                if call.callee not in ENGINES or call.call is None:
+                if call.callee not in ENGINE_CONSTRUCTORS or call.call is None:
                     continue
                 summary = call.call
                 if project.reachability.keyword(facts, summary, "pool_pre_ping")[0] is not None:

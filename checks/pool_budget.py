@@ -34,13 +34,11 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import ENGINE_CONSTRUCTORS, Check, Example, Related, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-ENGINES = {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
-           "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlmodel.create_engine"}
 
 
 class PoolBudget(Check):
@@ -124,7 +122,7 @@ class PoolBudget(Check):
         engines = []
         for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
             for call in facts.all_calls():
-                if call.callee not in ENGINES or call.call is None:
+                if call.callee not in ENGINE_CONSTRUCTORS or call.call is None:
                     continue
                 summary = call.call
                 url = summary.arg(0, "url")

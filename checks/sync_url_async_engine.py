@@ -26,12 +26,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import ASYNC_ENGINE_CONSTRUCTORS, Check, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-ASYNC_ENGINES = {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine"}
 SYNC_URL = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(\+(psycopg2|psycopg2cffi|pg8000|pymysql|mysqldb|"
                       r"mysqlconnector|pysqlite))?://")
 ASYNC_FOR = {"postgresql": "postgresql+asyncpg://", "postgres": "postgresql+asyncpg://",
@@ -69,7 +68,7 @@ class SyncUrlAsyncEngine(Check):
         for facts in project.python.modules_with(b"create_async_engine"):
             constants = {a.name: a.value for a in facts.assignments if not a.scope and a.value.kind == "str"}
             for call in facts.all_calls():
-                if call.callee not in ASYNC_ENGINES or call.call is None:
+                if call.callee not in ASYNC_ENGINE_CONSTRUCTORS or call.call is None:
                     continue
                 url = call.call.arg(0, "url")
                 if url is not None and url.kind == "ref":

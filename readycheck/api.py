@@ -21,6 +21,7 @@ _WHERE = {
     "is_database_image": "readycheck.images",
     "gitignore_spec": "readycheck.discovery",
     "SYNC_DRIVERS": "readycheck.drivers", "ASYNC_DRIVERS": "readycheck.drivers",
+    "ENGINE_CONSTRUCTORS": "readycheck.drivers", "ASYNC_ENGINE_CONSTRUCTORS": "readycheck.drivers",
     "database_access": "readycheck.dbaccess", "catches_database_error": "readycheck.dbaccess",
     "PATH_IO_METHODS": "readycheck.blocking", "FILE_METADATA": "readycheck.blocking", "blocking_function": "readycheck.blocking",
     "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",

@@ -1,4 +1,5 @@
-"""Python database driver distributions: which database each one talks to, and whether it is async.
+"""Python database drivers and SQLAlchemy engine constructors: which database each driver talks to, whether
+it is async, and which calls make an engine.
 
 One table for every question about drivers: RC304 (an async app whose only driver for its database is a
 sync one) and the migration rules (is this service's database PostgreSQL?). Names are PyPI distribution
@@ -23,3 +24,13 @@ OTHER_POSTGRES = frozenset({"pg8000", "psycopg2cffi", "psycopg-c", "psycopg-pool
 SYNC_DRIVERS = {name: db for name, (db, kind) in DRIVERS.items() if kind == "sync"}
 ASYNC_DRIVERS = {name: db for name, (db, kind) in DRIVERS.items() if kind == "async"}
 POSTGRES_DRIVERS = frozenset({name for name, (db, _) in DRIVERS.items() if db == "postgresql"}) | OTHER_POSTGRES
+
+#: The qualified names of the calls that build a SQLAlchemy engine, as imports resolve them: SQLAlchemy's own
+#: (``sqlalchemy.create_engine`` is re-exported from ``sqlalchemy.engine.create``) and SQLModel's re-export
+#: ``sqlmodel.create_engine``; SQLModel has no async constructor of its own (``sqlmodel.ext.asyncio.session``
+#: exports only ``AsyncSession``). RC602, RC604, RC605 and RC304 ask this table.
+SYNC_ENGINE_CONSTRUCTORS = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+                                      "sqlmodel.create_engine"})
+ASYNC_ENGINE_CONSTRUCTORS = frozenset({"sqlalchemy.ext.asyncio.create_async_engine",
+                                       "sqlalchemy.ext.asyncio.engine.create_async_engine"})
+ENGINE_CONSTRUCTORS = SYNC_ENGINE_CONSTRUCTORS | ASYNC_ENGINE_CONSTRUCTORS
