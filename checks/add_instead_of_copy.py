@@ -34,8 +34,6 @@ class AddInsteadOfCopy(Check):
     name = "add-instead-of-copy"
     severity = Severity.INFO
     summary = "ADD is used where COPY would do"
-    why = ("ADD also unpacks archives and downloads URLs; for plain files it hides that behaviour, and a file later "
-           "renamed to an archive is silently extracted.")
     fix = "Use COPY for local files and folders; keep ADD for archives to unpack and remote sources."
     tags = ("dockerfile",)
     precision = "very-high"

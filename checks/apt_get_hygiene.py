@@ -35,8 +35,6 @@ class AptGetHygiene(Check):
     name = "apt-get-hygiene"
     severity = Severity.INFO
     summary = "apt-get installs recommended packages or keeps its package lists in the image"
-    why = ("Recommended packages and the package lists add tens to hundreds of MB of unused files to every pull, "
-           "and more packages for scanners to report.")
     fix = ("Use `apt-get install -y --no-install-recommends ...` and end the same RUN with "
            "`rm -rf /var/lib/apt/lists/*`.")
     tags = ("dockerfile", "performance")

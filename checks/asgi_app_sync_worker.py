@@ -43,8 +43,6 @@ class AsgiAppSyncWorker(Check):
     name = "asgi-app-sync-worker"
     severity = Severity.ERROR
     summary = "gunicorn serves an ASGI app without an ASGI worker class"
-    why = ("gunicorn's default sync worker speaks WSGI; an ASGI app such as FastAPI cannot answer through it, so "
-           "every request fails with HTTP 500 although the container starts.")
     fix = ("Run gunicorn with an ASGI worker: `-k uvicorn_worker.UvicornWorker` (package uvicorn-worker), or "
            "`worker_class = \"uvicorn_worker.UvicornWorker\"` in gunicorn.conf.py.")
     tags = ("start-command",)

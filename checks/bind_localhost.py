@@ -39,8 +39,6 @@ class BindLocalhost(Check):
     name = "bind-localhost"
     severity = Severity.ERROR
     summary = "The server listens on 127.0.0.1, unreachable from outside its container"
-    why = ("Inside a container 127.0.0.1 is the container itself: port mappings, load balancers and platform "
-           "routers cannot reach the server, so every request fails although the deploy looks healthy.")
     fix = "Bind all interfaces: `--host 0.0.0.0` (uvicorn, fastapi, granian) or `--bind 0.0.0.0:8000` (gunicorn, hypercorn)."
     tags = ("start-command", "network")
     examples = (

@@ -143,8 +143,6 @@ class BlockingCallInAsyncRoute(Check):
     name = "blocking-call-in-async-route"
     severity = Severity.ERROR
     summary = "An async route handler makes a blocking call on the event loop"
-    why = ("An `async def` handler runs on the event loop; a blocking call there (sync DB session, requests, "
-           "time.sleep) stops the whole worker, so one slow call stalls every concurrent request.")
     fix = ("Make the handler a plain `def` (FastAPI runs it in a thread pool), or use the async API "
            "(AsyncSession and `await`, httpx.AsyncClient, asyncio.sleep), or offload with "
            "`await run_in_threadpool(func, ...)` / `await asyncio.to_thread(func, ...)`.")

@@ -39,9 +39,6 @@ class ColumnTypeChange(Check):
     name = "column-type-change"
     severity = Severity.WARNING
     summary = "A migration changes a column's type, rewriting the table under an exclusive lock"
-    why = ("Changing a column's type usually rewrites the table and its indexes under an ACCESS EXCLUSIVE lock; "
-           "the old release may also write values the new type rejects. Widening a VARCHAR or turning it into TEXT is "
-           "binary-coercible and free since PostgreSQL 9.2.")
     fix = "Add a new column of the new type, backfill it in batches, switch the code, drop the old column later."
     tags = ("migrations", "database", "postgresql")
     examples = (

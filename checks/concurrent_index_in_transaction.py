@@ -42,8 +42,6 @@ class ConcurrentIndexInTransaction(Check):
     name = "concurrent-index-in-transaction"
     severity = Severity.ERROR
     summary = "CREATE/DROP INDEX CONCURRENTLY runs inside the migration's transaction and will fail"
-    why = ("PostgreSQL cannot build or drop an index concurrently inside a transaction block: the migration fails at "
-           "deploy time.")
     fix = "Run it in `with op.get_context().autocommit_block():` (SQL: outside a transaction, in a file of its own)."
     tags = ("migrations", "database", "postgresql")
     examples = (

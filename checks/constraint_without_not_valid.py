@@ -41,9 +41,6 @@ class ConstraintWithoutNotValid(Check):
     name = "constraint-without-not-valid"
     severity = Severity.WARNING
     summary = "A foreign key or CHECK constraint is added without NOT VALID, validating every row under a lock"
-    why = ("Adding a foreign key or CHECK constraint scans the whole table under a lock that blocks writes (a CHECK "
-           "blocks reads too): SHARE ROW EXCLUSIVE on both tables for a foreign key, ACCESS EXCLUSIVE for a CHECK. NOT VALID "
-           "for CHECK constraints needs PostgreSQL 9.2+.")
     fix = ("Add it NOT VALID (new rows are checked at once), then VALIDATE CONSTRAINT in a later migration, which "
            "takes only a SHARE UPDATE EXCLUSIVE lock.")
     tags = ("migrations", "database", "postgresql")

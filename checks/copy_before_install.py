@@ -39,8 +39,6 @@ class CopyBeforeInstall(Check):
     name = "copy-before-install"
     severity = Severity.WARNING
     summary = "The whole build context is copied before the dependencies are installed"
-    why = ("Docker caches a layer only while everything before it is unchanged; copying the code before installing "
-           "dependencies makes every code change reinstall every dependency.")
     fix = ("Copy only the dependency files (requirements.txt, pyproject.toml + lockfile) first, install, then "
            "`COPY . .`.")
     tags = ("dockerfile", "performance")

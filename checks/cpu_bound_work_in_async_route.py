@@ -66,8 +66,6 @@ class CpuBoundWorkInAsyncRoute(Check):
     name = "cpu-bound-work-in-async-route"
     severity = Severity.WARNING
     summary = "An async route or dependency does CPU-bound work (password hashing, PDF or image parsing) on the loop"
-    why = ("Password hashing takes ~100 ms of CPU by design, and parsing a PDF or resizing an image can take "
-           "longer: on the event loop that stalls every other request of the worker.")
     fix = ("Hand the work to a thread (`await run_in_threadpool(pwd_context.verify, ...)`, "
            "`await asyncio.to_thread(...)`) or a process pool, or make the route a plain `def`.")
     tags = ("event-loop", "performance", "python")

@@ -59,8 +59,6 @@ class CredentialsInUrl(Check):
     name = "credentials-in-url"
     severity = Severity.ERROR
     summary = "A connection URL with a password is committed in code or config"
-    why = ("A committed password is in every clone, fork, CI log and backup forever, and a default in code lets the "
-           "service run with it when the real one is missing.")
     fix = ("Read the URL from the environment (`os.environ[\"DATABASE_URL\"]`), injected by the platform or a secret "
            "store; in compose, reference variables (`${DATABASE_URL}`) kept in an untracked .env file.")
     tags = ("security", "database")

@@ -55,8 +55,6 @@ class DatabaseDriverMismatch(Check):
     name = "database-driver-mismatch"
     severity = Severity.ERROR
     summary = "The database driver the code needs is not the one the dependencies install"
-    why = ("An async engine with only a sync driver cannot connect, and a driver named in the URL but missing from "
-           "the dependencies fails at the first query in production.")
     fix = "Install the driver the URL and engine need (asyncpg for postgresql+asyncpg, aiomysql/asyncmy for MySQL), pinned."
     tags = ("dependencies", "database")
     examples = (

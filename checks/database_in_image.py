@@ -55,8 +55,6 @@ class DatabaseInImage(Check):
     name = "database-in-image"
     severity = Severity.ERROR
     summary = "A database or cache server is installed or started inside the app image"
-    why = ("A database inside the app container has no backups and no failover, loses its data on every redeploy, "
-           "and every replica gets a separate empty copy.")
     fix = ("Run the database as a managed service or a separate container/StatefulSet, connect through "
            "DATABASE_URL, and install only client libraries (libpq5) in the app image.")
     tags = ("dockerfile", "database", "availability")

@@ -37,8 +37,6 @@ class DeprecatedUvicornWorker(Check):
     name = "deprecated-uvicorn-worker"
     severity = Severity.WARNING
     summary = "gunicorn uses the deprecated uvicorn.workers.UvicornWorker"
-    why = ("uvicorn.workers is deprecated since uvicorn 0.30 and will be removed; the worker moved to the "
-           "uvicorn-worker package, so a uvicorn upgrade can break the start command.")
     fix = "Install `uvicorn-worker` and use `-k uvicorn_worker.UvicornWorker`."
     tags = ("start-command", "dependencies")
     precision = "very-high"

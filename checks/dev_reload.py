@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, is_development_path
 
 if TYPE_CHECKING:
-    from readycheck.api import Project, Server, Token
+    from readycheck.api import Edit, Project, Server, Span, Token
 
 TRUE = {"true", "1", "yes", "on"}
 
@@ -69,9 +69,6 @@ class DevReloadInProduction(Check):
     name = "dev-reload"
     severity = Severity.ERROR
     summary = "A production start command runs a development server or auto-reload"
-    why = ("Auto-reload watches the file system and restarts the server on changes: memory grows, a stray write "
-           "restarts production, there is one process and no worker management, and development servers are not "
-           "hardened for the internet.")
     fix = ("Remove `--reload` (and `fastapi dev`, `flask run --debug`, `runserver`) from production commands; keep "
            "them in a development-only file such as docker-compose.override.yml, and run gunicorn with uvicorn "
            "workers or `fastapi run` in production.")
@@ -269,6 +266,17 @@ class DevReloadInProduction(Check):
             FROM python:3.12-slim
             CMD ["python", "-m", "myapp", "serve"]
             """}, title="reload only in the dev command, which nothing deploys"),
+        Example({"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload", "--host", "0.0.0.0"]\n'},
+                expect=["Dockerfile:2"],
+                fixed={"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n'},
+                title="autofix: the --reload element and its comma are removed"),
+        Example({"Procfile": "web: uvicorn app:app --host 0.0.0.0 --reload --port $PORT\n",
+                 "gunicorn.conf.py": "workers = 4\nreload = True\n",
+                 "Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
+                expect=["Procfile:1", "gunicorn.conf.py:2"],
+                fixed={"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
+                       "gunicorn.conf.py": "workers = 4\nreload = False\n"},
+                title="autofix: a shell word with the blank before it; reload = True in a config file"),
     )
 
     def run(self, project: Project):
@@ -281,9 +289,11 @@ class DevReloadInProduction(Check):
                 note = " in a development-only file" if start.development else ""
                 related = [Related(start.path, start.span, f"{start.label} starts the server")] \
                     if token.path != start.path else []
+                fix = None if _kept_on_purpose(token.path, start.development) else \
+                    (lambda: _reload_off(project, token.path, token.span))
                 yield self.finding(token.path, token.span,
                                    f"{what} in the start command of {start.label}{where}{note}", severity=severity,
-                                   related=related)
+                                   related=related, fix=fix)
         yield from self._debug_apps(project)
 
     def _debug_apps(self, project: Project):
@@ -302,7 +312,8 @@ class DevReloadInProduction(Check):
                 yield self.finding(app.module.path, debug.span,
                                    f"app `{app.name}` is created with debug=True and served in production by "
                                    f"{start.label}: error pages show tracebacks to clients",
-                                   related=[Related(server.target.path, server.target.span, "served here")])
+                                   related=[Related(server.target.path, server.target.span, "served here")],
+                                   fix=lambda: _reload_off(project, app.module.path, debug.span))
 
 
 def _remove_token(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -332,17 +343,18 @@ def _remove_token(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (before, end) if before < start else None
 
 
-def _autofix(self, project, finding):
+def _reload_off(project: Project, path: str, span: Span) -> list[Edit] | None:
+    """Turn the switch at ``span`` off: ``reload=True``/``debug=True`` becomes False (formatting kept);
+    a ``--reload`` word is removed (a JSON array element with its comma, a shell word with the blanks
+    before it)."""
     from readycheck.api import Edit
 
-    if finding.severity == Severity.INFO:  # development files keep their reload on purpose
-        return None
-    source = project.file(finding.path)
+    source = project.file(path)
     if source is None:
         return None
     text = source.text
-    start = source.index.offset(finding.span.line, finding.span.column)
-    end = source.index.offset(finding.span.end_line, finding.span.end_column)
+    start = source.index.offset(span.line, span.column)
+    end = source.index.offset(span.end_line, span.end_column)
     token = text[start:end]
     if token in ("True", "true") and source.path.endswith(".py"):
         return [Edit(source.path, start, end, "False")]  # reload=True / debug=True, formatting kept
@@ -353,12 +365,7 @@ def _autofix(self, project, finding):
     return None
 
 
-DevReloadInProduction.autofix = _autofix
-DevReloadInProduction.fix_examples = (
-    ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--reload", "--host", "0.0.0.0"]\n'},
-     {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n'}),
-    ({"Procfile": "web: uvicorn app:app --host 0.0.0.0 --reload --port $PORT\n",
-      "gunicorn.conf.py": "workers = 4\nreload = True\n", "Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
-     {"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
-      "gunicorn.conf.py": "workers = 4\nreload = False\n", "Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"}),
-)
+def _kept_on_purpose(path: str, development: bool) -> bool:
+    """Development files keep their reload on purpose and are never fixed: a development start command,
+    or a file the engine reports as development (info) by its path."""
+    return development or (not path.endswith(".py") and is_development_path(path))

@@ -46,8 +46,6 @@ class DockerIgnore(Check):
     name = "dockerignore"
     severity = Severity.WARNING
     summary = "The whole context is copied without a .dockerignore that excludes secrets and junk"
-    why = ("COPY . copies .env secrets, the whole git history, local virtualenvs and caches into the image when "
-           ".dockerignore does not exclude them.")
     fix = "Add a .dockerignore next to the build context excluding at least .git, .env, .venv, venv and __pycache__."
     tags = ("dockerfile", "security")
     examples = (

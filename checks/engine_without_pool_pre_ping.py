@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import ENGINE_CONSTRUCTORS, Check, Edit, Example, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, Span
 
 
 
@@ -43,8 +43,6 @@ class EngineWithoutPoolPrePing(Check):
     name = "engine-without-pool-pre-ping"
     severity = Severity.WARNING
     summary = "A SQLAlchemy engine is created without pool_pre_ping"
-    why = ("Pooled connections die silently on a database failover, restart or idle timeout; without a pre-ping the "
-           "next request that draws one fails.")
     fix = "Pass `pool_pre_ping=True` to create_engine/create_async_engine (readycheck --fix adds it)."
     tags = ("database", "availability", "python")
     references = ("https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic",)
@@ -87,17 +85,19 @@ class EngineWithoutPoolPrePing(Check):
             connectable = create_engine(context.config.get_main_option("sqlalchemy.url"))
             """}, title="pre-ping, SQLite, NullPool, tests (a folder, conftest.py and *_test.py beside the code), "
                     "an alembic migration environment"),
+        Example({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
+                expect=["db.py:3"],
+                fixed={"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    '
+                                'pool_size=5,\n    pool_pre_ping=True,\n)\n'},
+                title="autofix: one argument a line, the trailing comma kept"),
+        Example({"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL)\n"},
+                expect=["db.py:2"],
+                fixed={"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\n"
+                                "engine = create_async_engine(URL, pool_pre_ping=True)\n"},
+                title="autofix: the argument appended on one line"),
     )
-    fix_examples = (
-        ({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
-         {"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n'
-                   '    pool_pre_ping=True,\n)\n'}),
-        ({"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL)\n"},
-         {"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\n"
-                   "engine = create_async_engine(URL, pool_pre_ping=True)\n"}),
-    )
-
     def run(self, project: Project):
+        parsed: dict[str, tuple] = {}  # path -> (libcst module, positions): each flagged file parsed once
         for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
             if any(target.split(".")[0] == "alembic" for target in facts.imports.values()):
                 continue  # a migration environment (alembic env.py): one short-lived connection
@@ -115,48 +115,49 @@ class EngineWithoutPoolPrePing(Check):
                     continue
                 yield self.finding(facts.path, call.span,
                                    f"`{call.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
-                                   f"the next request after a database failover")
+                                   f"the next request after a database failover",
+                                   fix=lambda: _add_pool_pre_ping(project, facts.path, call.span, parsed))
 
-    def autofix(self, project: Project, finding):
-        """Add ``pool_pre_ping=True`` as the call's last argument, keeping the file's formatting."""
-        import libcst as cst
 
-        source = project.file(finding.path)
-        if source is None:
-            return None
-        text = source.text
+def _add_pool_pre_ping(project: Project, path: str, span: Span, parsed: dict[str, tuple]) -> list[Edit] | None:
+    """Add ``pool_pre_ping=True`` as the last argument of the call at ``span``, keeping the file's formatting."""
+    import libcst as cst
+
+    source = project.file(path)
+    if source is None:
+        return None
+    text = source.text
+    if path not in parsed:
         module = cst.parse_module(text)
-        wrapper = cst.metadata.MetadataWrapper(module)
-        positions = wrapper.resolve(cst.metadata.PositionProvider)
-        target = None
-        for node, pos in positions.items():
-            if isinstance(node, cst.Call) and (pos.start.line, pos.start.column + 1) == \
-                    (finding.span.line, finding.span.column):
-                target = node
-                break
-        if target is None or any(a.keyword and a.keyword.value == "pool_pre_ping" for a in target.args):
-            return None
-        new_arg = cst.Arg(keyword=cst.Name("pool_pre_ping"), value=cst.Name("True"),
-                          equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                                whitespace_after=cst.SimpleWhitespace("")))
-        args = list(target.args)
-        if args and isinstance(args[-1].comma, cst.Comma):
-            # One argument per line with a trailing comma: the old last argument takes the
-            # separator the others use; the new one inherits the comma that leads to ")".
-            last = args[-1]
-            separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
-                else cst.Comma(whitespace_after=target.whitespace_before_args)
-            args[-1] = last.with_changes(comma=separator)
-            args.append(new_arg.with_changes(comma=last.comma))
-        elif args:
-            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            args.append(new_arg)
-        else:
-            args.append(new_arg)
-        new_call = target.with_changes(args=args)
-        start = source.index.offset(finding.span.line, finding.span.column)
-        old_code = module.code_for_node(target)
-        if text[start:start + len(old_code)] != old_code:
-            return None
-        return [Edit(source.path, start, start + len(old_code), module.code_for_node(new_call))]
-
+        parsed[path] = (module, cst.metadata.MetadataWrapper(module).resolve(cst.metadata.PositionProvider))
+    module, positions = parsed[path]
+    target = None
+    for node, pos in positions.items():
+        if isinstance(node, cst.Call) and (pos.start.line, pos.start.column + 1) == (span.line, span.column):
+            target = node
+            break
+    if target is None or any(a.keyword and a.keyword.value == "pool_pre_ping" for a in target.args):
+        return None
+    new_arg = cst.Arg(keyword=cst.Name("pool_pre_ping"), value=cst.Name("True"),
+                      equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                            whitespace_after=cst.SimpleWhitespace("")))
+    args = list(target.args)
+    if args and isinstance(args[-1].comma, cst.Comma):
+        # One argument per line with a trailing comma: the old last argument takes the
+        # separator the others use; the new one inherits the comma that leads to ")".
+        last = args[-1]
+        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+            else cst.Comma(whitespace_after=target.whitespace_before_args)
+        args[-1] = last.with_changes(comma=separator)
+        args.append(new_arg.with_changes(comma=last.comma))
+    elif args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(new_arg)
+    else:
+        args.append(new_arg)
+    new_call = target.with_changes(args=args)
+    start = source.index.offset(span.line, span.column)
+    old_code = module.code_for_node(target)
+    if text[start:start + len(old_code)] != old_code:
+        return None
+    return [Edit(source.path, start, start + len(old_code), module.code_for_node(new_call))]

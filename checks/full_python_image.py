@@ -40,8 +40,6 @@ class FullPythonImage(Check):
     name = "full-python-image"
     severity = Severity.WARNING
     summary = "The final image is built on the full python image instead of -slim"
-    why = ("The full python image ships compilers and hundreds of unused packages: roughly 1 GB instead of 150 MB, "
-           "slower deploys and scale-ups, and a larger attack surface.")
     fix = "Use python:X-slim for the final stage; build wheels that need compilers in a separate builder stage."
     tags = ("dockerfile", "performance")
     precision = "very-high"

@@ -56,8 +56,6 @@ class HealthcheckToolMissing(Check):
     name = "healthcheck-tool-missing"
     severity = Severity.ERROR
     summary = "The HEALTHCHECK uses curl or wget, which the image does not contain"
-    why = ("python:*-slim has neither curl nor wget (alpine has no curl): the health check fails forever and the "
-           "container is marked unhealthy although the app is fine.")
     fix = ("Check with Python, which the image has: `HEALTHCHECK CMD python -c \"import urllib.request; "
            "urllib.request.urlopen('http://127.0.0.1:8000/healthz')\"`, or install the tool.")
     tags = ("health", "dockerfile")

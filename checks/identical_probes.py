@@ -35,8 +35,6 @@ class IdenticalProbes(Check):
     name = "identical-probes"
     severity = Severity.WARNING
     summary = "A container's liveness and readiness probes are identical"
-    why = ("When liveness checks what readiness checks, a database blip fails liveness on every pod and the "
-           "orchestrator restarts the whole fleet at once.")
     fix = "Give liveness a cheap endpoint with no I/O (/healthz) and readiness one that checks dependencies (/readyz)."
     tags = ("health", "kubernetes")
     examples = (

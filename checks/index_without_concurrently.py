@@ -40,9 +40,6 @@ class IndexWithoutConcurrently(Check):
     name = "index-without-concurrently"
     severity = Severity.WARNING
     summary = "A migration builds or drops an index on an existing table without CONCURRENTLY"
-    why = ("CREATE INDEX blocks every write to the table for the whole build; DROP INDEX takes an ACCESS EXCLUSIVE "
-           "lock. Both stall the service while the migration runs. CREATE INDEX CONCURRENTLY takes only a SHARE UPDATE "
-           "EXCLUSIVE lock; DROP INDEX CONCURRENTLY needs PostgreSQL 9.2+.")
     fix = ("Use postgresql_concurrently=True (CREATE/DROP INDEX CONCURRENTLY) inside "
            "op.get_context().autocommit_block().")
     tags = ("migrations", "database", "postgresql")

@@ -51,8 +51,6 @@ class LivenessTouchesDatabase(Check):
     name = "liveness-touches-database"
     severity = Severity.ERROR
     summary = "The liveness endpoint touches the database"
-    why = ("The orchestrator restarts pods that fail liveness; a liveness check that queries the database fails on "
-           "every pod during a database blip, and the whole fleet is restarted at once.")
     fix = ("Keep liveness free of I/O (return 200 if the process can answer at all) and check the database in a "
            "separate readiness route that the readinessProbe uses.")
     tags = ("health", "database", "kubernetes")

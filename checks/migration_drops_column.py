@@ -60,9 +60,6 @@ class MigrationDropsColumn(Check):
     name = "migration-drops-column"
     severity = Severity.WARNING
     summary = "A migration drops a column the running release may still use"
-    why = ("During a rolling deploy the old release still selects and inserts the dropped column: its requests fail "
-           "until the deploy finishes; if the models still declare it, the new release fails as well. DROP COLUMN itself "
-           "takes a brief ACCESS EXCLUSIVE lock (every PostgreSQL version).")
     fix = ("Expand/contract: stop using the column in one release (remove it from the model), drop it in a later "
            "release once nothing running reads it.")
     tags = ("migrations", "database")

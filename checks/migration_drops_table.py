@@ -42,9 +42,6 @@ class MigrationDropsTable(Check):
     name = "migration-drops-table"
     severity = Severity.WARNING
     summary = "A migration drops a table the running release may still use"
-    why = ("The release still running during a rolling deploy queries the dropped table and fails; if a model "
-           "still maps it, the new release fails as well. DROP TABLE takes an ACCESS EXCLUSIVE lock on the table and on "
-           "the tables whose foreign keys point at it.")
     fix = "Expand/contract: stop using the table in one release, drop it in a later release."
     tags = ("migrations", "database")
     examples = (

@@ -41,9 +41,6 @@ class MigrationRenamesColumn(Check):
     name = "migration-renames-column"
     severity = Severity.WARNING
     summary = "A migration renames a column the running release still uses by its old name"
-    why = ("The release still running during a rolling deploy reads and writes the old column name and fails until "
-           "it is replaced; if the models still use the old name, the new release fails too. The rename is a brief ACCESS "
-           "EXCLUSIVE catalog change (every PostgreSQL version).")
     fix = ("Add the new column, write both, backfill, switch reads, drop the old one in a later release; or keep the "
            "column's name and rename only the model attribute.")
     tags = ("migrations", "database")

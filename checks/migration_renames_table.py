@@ -40,9 +40,6 @@ class MigrationRenamesTable(Check):
     name = "migration-renames-table"
     severity = Severity.WARNING
     summary = "A migration renames a table the running release still uses by its old name"
-    why = ("The release still running during a rolling deploy queries the old table name and fails until it is "
-           "replaced; if a model still maps the old name, the new release fails too. The rename takes a brief ACCESS "
-           "EXCLUSIVE lock (every PostgreSQL version).")
     fix = ("Rename and keep a view with the old name until the old release is gone, or create the new table and move "
            "the code over before removing the old one in a later release.")
     tags = ("migrations", "database")

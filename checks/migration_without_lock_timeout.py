@@ -46,8 +46,6 @@ class MigrationWithoutLockTimeout(Check):
     name = "migration-without-lock-timeout"
     severity = Severity.INFO
     summary = "A migration locks existing tables without setting lock_timeout"
-    why = ("A migration waiting for its lock behind a long query makes every later query on the table wait behind "
-           "it: the service stalls for as long as the slowest transaction.")
     fix = "SET lock_timeout (e.g. '5s') at the start of the migration or once in env.py, and retry when it times out."
     tags = ("migrations", "database", "postgresql")
     examples = (

@@ -172,8 +172,6 @@ class MigrationsAtBoot(Check):
     name = "migrations-at-boot"
     severity = Severity.WARNING
     summary = "Database migrations or create_all run every time the server starts"
-    why = ("Every replica and every worker migrates at the same moment at boot: they race, lock, or leave a "
-           "half-applied schema, and a failing migration becomes a crash loop of the whole service.")
     fix = ("Run migrations once per deploy, before the new code starts: a Procfile `release:` process, fly.toml "
            "`[deploy] release_command`, render `preDeployCommand`, a Kubernetes Job or initContainer, or a compose "
            "one-shot service the app waits for with `condition: service_completed_successfully`.")

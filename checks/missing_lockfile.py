@@ -64,8 +64,6 @@ class MissingLockfile(Check):
     name = "missing-lockfile"
     severity = Severity.WARNING
     summary = "Dependencies of a deployed service are declared with ranges and nothing locks them"
-    why = ("Without a lockfile every build resolves the dependency ranges again, so each deploy can ship "
-           "different versions of dozens of packages than the ones that were tested.")
     fix = ("Generate and commit a lockfile (`uv lock`, `poetry lock`, `pdm lock`, `pipenv lock`) and install from "
            "it in the image (`uv sync --frozen`, `poetry install --only main`), or pin with a compiled "
            "requirements.txt.")

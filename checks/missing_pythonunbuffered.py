@@ -36,8 +36,6 @@ class MissingPythonUnbuffered(Check):
     name = "missing-pythonunbuffered"
     severity = Severity.INFO
     summary = "A Python image does not set PYTHONUNBUFFERED"
-    why = ("Python buffers stdout inside a container: logs arrive late, out of order, or are lost when the process "
-           "crashes.")
     fix = "Add `ENV PYTHONUNBUFFERED=1` to the final stage (or start Python with -u)."
     tags = ("dockerfile", "logging")
     precision = "medium"

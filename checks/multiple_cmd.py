@@ -32,7 +32,6 @@ class MultipleCmd(Check):
     name = "multiple-cmd"
     severity = Severity.WARNING
     summary = "A stage has more than one CMD or ENTRYPOINT; only the last takes effect"
-    why = "Only the last CMD and the last ENTRYPOINT of a stage count; earlier ones are silently ignored and mislead."
     fix = "Keep one CMD and at most one ENTRYPOINT per stage."
     tags = ("dockerfile", "start-command")
     precision = "very-high"

@@ -35,8 +35,6 @@ class NoGracefulTimeout(Check):
     name = "no-graceful-timeout"
     severity = Severity.INFO
     summary = "uvicorn runs without a graceful-shutdown timeout"
-    why = ("Without --timeout-graceful-shutdown uvicorn waits indefinitely for open connections on SIGTERM; the "
-           "orchestrator's grace period ends first and SIGKILL cuts the requests still in flight.")
     fix = "Add `--timeout-graceful-shutdown N` with N a little shorter than the platform's grace period (30 s on Kubernetes)."
     tags = ("start-command", "graceful-shutdown")
     precision = "medium"

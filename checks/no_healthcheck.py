@@ -41,8 +41,6 @@ class NoHealthcheck(Check):
     name = "no-healthcheck"
     severity = Severity.WARNING
     summary = "No HEALTHCHECK in the image and no health probe anywhere in the repository"
-    why = ("Without a health check a hung or broken worker keeps receiving traffic and is never restarted: the "
-           "platform only sees that the process exists.")
     fix = ("Add a HEALTHCHECK to the Dockerfile, or (better where available) liveness and readiness probes in the "
            "orchestrator config, pointing at a cheap /healthz route.")
     tags = ("dockerfile", "health", "availability")

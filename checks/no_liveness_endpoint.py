@@ -100,8 +100,6 @@ class NoLivenessEndpoint(Check):
     name = "no-liveness-endpoint"
     severity = Severity.WARNING
     summary = "A web app serves routes but no health endpoint"
-    why = ("Without a cheap endpoint to probe, the orchestrator cannot tell a hung process from a healthy one: "
-           "a deadlocked worker keeps receiving traffic and is never restarted.")
     fix = ("Add a liveness route that does no I/O (`@app.get(\"/healthz\")` returning {\"status\": \"ok\"}), a "
            "readiness route that checks the database, and point the orchestrator's probes at them.")
     tags = ("health", "python")

@@ -40,9 +40,6 @@ class NotNullColumnWithoutDefault(Check):
     name = "not-null-column-without-default"
     severity = Severity.WARNING
     summary = "A migration adds a NOT NULL column without a server default"
-    why = ("On a table with rows the migration fails; where it passes, the old release's inserts, which do not set "
-           "the column, fail on the NOT NULL. ADD COLUMN takes an ACCESS EXCLUSIVE lock; since PostgreSQL 11 a constant "
-           "default is kept in the catalog (no rewrite), so the fix is cheap.")
     fix = ("Give the column a server_default (a constant is free since PostgreSQL 11), or add it nullable, backfill, "
            "and set NOT NULL in a later migration.")
     tags = ("migrations", "database")

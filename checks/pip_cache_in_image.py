@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Severity, install_command
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Edit, Project, Span
 
 
 class PipCacheInImage(Check):
@@ -39,8 +39,6 @@ class PipCacheInImage(Check):
     name = "pip-cache-in-image"
     severity = Severity.WARNING
     summary = "pip or uv installs keep their download cache in the image"
-    why = ("The package manager's download cache is baked into the layer: often as large as the packages "
-           "themselves, shipped and pulled on every deploy for nothing.")
     fix = ("Add `--no-cache-dir` (pip) or `--no-cache` (uv), set `ENV PIP_NO_CACHE_DIR=1`, or use a BuildKit "
            "cache mount: `RUN --mount=type=cache,target=/root/.cache/pip pip install ...`.")
     tags = ("dockerfile", "performance")
@@ -68,6 +66,11 @@ class PipCacheInImage(Check):
                 --mount=type=bind,source=uv.lock,target=uv.lock \\
                 uv sync --frozen
             """}, title="builder stage, --no-cache-dir (uv's alias too), cache mount, cleanup, UV_NO_CACHE"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nRUN pip install -r requirements.txt && uv pip install --system x\n"},
+                expect=["Dockerfile:2", "Dockerfile:2"],
+                fixed={"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt && "
+                                     "uv pip install --no-cache --system x\n"},
+                title="autofix: the flag after the install subcommand"),
     )
 
     def run(self, project: Project):
@@ -99,32 +102,27 @@ class PipCacheInImage(Check):
                         if installer not in ("pip", "uv"):
                             continue
                         flag = "--no-cache-dir" if installer == "pip" else "--no-cache"
-                        yield self.finding(dockerfile.path, dockerfile.word_span(words[at]),
+                        span = dockerfile.word_span(words[at])
+                        yield self.finding(dockerfile.path, span,
                                            f"`{' '.join(texts[at:at + 3])}` without {flag} keeps its download "
-                                           f"cache in the image")
+                                           f"cache in the image",
+                                           fix=lambda: _insert_flag(project, dockerfile.path, span, flag))
 
 
-def _autofix(self, project, finding):
-    """Insert --no-cache-dir (pip) or --no-cache (uv) right after the install subcommand."""
+
+def _insert_flag(project: Project, path: str, span: Span, flag: str) -> list[Edit] | None:
+    """Insert --no-cache-dir (pip) or --no-cache (uv) right after the install subcommand of the command
+    whose installer word is at ``span``."""
     from readycheck.api import Edit
 
-    source = project.file(finding.path)
+    source = project.file(path)
     if source is None:
         return None
-    line = source.index.line_text(finding.span.line)
-    flag = "--no-cache-dir" if "--no-cache-dir" in finding.message else "--no-cache"
-    rest = line[finding.span.column - 1:]
+    line = source.index.line_text(span.line)
+    rest = line[span.column - 1:]
     for word in ("install", "sync"):
         at = rest.find(f" {word}")
         if at >= 0 and (at + 1 + len(word) == len(rest) or rest[at + 1 + len(word)] in " \t\\"):
-            offset = source.index.offset(finding.span.line, finding.span.column) + at + 1 + len(word)
+            offset = source.index.offset(span.line, span.column) + at + 1 + len(word)
             return [Edit(source.path, offset, offset, f" {flag}")]
     return None
-
-
-PipCacheInImage.autofix = _autofix
-PipCacheInImage.fix_examples = (
-    ({"Dockerfile": "FROM python:3.12-slim\nRUN pip install -r requirements.txt && uv pip install --system x\n"},
-     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt && "
-                    "uv pip install --no-cache --system x\n"}),
-)

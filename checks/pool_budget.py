@@ -46,8 +46,6 @@ class PoolBudget(Check):
     name = "pool-budget"
     severity = Severity.WARNING
     summary = "Workers x pool size x replicas can exceed the database's connection limit"
-    why = ("Each worker of each replica has its own pool; past the database's limit new connections are refused "
-           "exactly at peak traffic.")
     fix = ("Size pools so workers x (pool_size + max_overflow) x replicas stays under the limit, put PgBouncer in "
            "front, or raise the limit (set [tool.readycheck.options.RC605] connection-limit to your database's).")
     tags = ("database", "performance")

@@ -44,8 +44,6 @@ class PortMismatch(Check):
     name = "port-mismatch"
     severity = Severity.WARNING
     summary = "The server listens on a different port than the platform declares"
-    why = ("The platform routes traffic and health checks to the declared port (EXPOSE, containerPort, fly "
-           "internal_port); a server listening elsewhere never receives them and is marked unhealthy.")
     fix = "Make the server's --port/--bind and the declared port the same number (or read both from $PORT)."
     tags = ("start-command", "network")
     examples = (

@@ -79,8 +79,6 @@ class ProbePathNotServed(Check):
     name = "probe-path-not-served"
     severity = Severity.ERROR
     summary = "A health check requests a path that no route of the app serves"
-    why = ("A probe on a missing path fails forever: the pod never receives traffic, is restarted in a loop, or the "
-           "deploy is rolled back, although the app is healthy.")
     fix = "Point the probe at the route's full path, router prefixes included (readycheck inspect lists them)."
     tags = ("health", "kubernetes")
     examples = (

@@ -114,9 +114,6 @@ class ReadinessCannotFail(Check):
     name = "readiness-cannot-fail"
     severity = Severity.ERROR
     summary = "A readiness route catches the database error and still answers 200"
-    why = ("Readiness tells the orchestrator and the load balancer to stop sending traffic by answering with an "
-           "error status; a route that catches the database error and answers 200 reports the pod ready while "
-           "every request it serves fails.")
     fix = ("In the except clause, answer 503: `raise HTTPException(status_code=503)`, return "
            "`JSONResponse(..., status_code=503)`, set `response.status_code = 503`, or let the error propagate.")
     tags = ("health", "database", "kubernetes")

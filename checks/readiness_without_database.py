@@ -62,8 +62,6 @@ class ReadinessWithoutDatabase(Check):
     name = "readiness-without-database"
     severity = Severity.WARNING
     summary = "The service uses a database but no readiness route checks it"
-    why = ("Without a readiness check of the database, pods that lost their connection keep receiving traffic and "
-           "answer every request with an error.")
     fix = "Add a /readyz route that runs a cheap query (SELECT 1) through the app's session, and point the readinessProbe at it."
     tags = ("health", "database")
     precision = "medium"

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, FileKind, Severity, canonicalize_name, is_development_path
 
 if TYPE_CHECKING:
-    from readycheck.api import Dockerfile, Project, Stage
+    from readycheck.api import Dockerfile, Fix, Project, Stage
 
 NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
                         # AWS Lambda runs the function as an unprivileged sandbox user whatever USER says.
@@ -95,8 +95,6 @@ class RootUserInFinalStage(Check):
     name = "root-user"
     severity = Severity.ERROR
     summary = "The final image stage runs as root"
-    why = ("A process running as root inside the container turns any code-execution bug in the app or a "
-           "dependency into full control of the container, and with a runtime escape, of the host.")
     fix = ("Create an unprivileged user in the final stage and switch to it before CMD: "
            "`RUN useradd --create-home --uid 10001 app` then `USER app` (copy files with `--chown=app:app`).")
     tags = ("security", "dockerfile")
@@ -234,6 +232,17 @@ class RootUserInFinalStage(Check):
                 command: mylib serve
             """}, expect=["Dockerfile:1:info", "server/Dockerfile:1"],
             title="an image with no CMD that nothing runs is only info; one a compose service runs is judged"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n"},
+                expect=["Dockerfile:1"],
+                fixed={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nRUN useradd --create-home --uid 10001 app\n"
+                                     "USER app\nCMD [\"gunicorn\", \"app:app\"]\n"},
+                title="autofix (unsafe): a user created and switched to before CMD"),
+        Example({"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\n"}, expect=["Dockerfile:1:info"],
+                fixed={"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\nRUN adduser -D -u 10001 app\nUSER app\n"},
+                title="autofix (unsafe): Alpine's adduser, at the end of a stage with no CMD"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"}, expect=["Dockerfile:2"],
+                fixed={"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"},
+                title="no autofix: a final USER root was written on purpose"),
     )
 
     def run(self, project: Project):
@@ -279,7 +288,8 @@ class RootUserInFinalStage(Check):
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
                                    f"the final stage (FROM {image}) sets no USER, so the container runs as root"
                                    + (" (the image has no CMD and nothing here runs it as a service)" if idle else ""),
-                                   severity=Severity.INFO if idle else None)
+                                   severity=Severity.INFO if idle else None,
+                                   fix=lambda: _add_user(dockerfile))
                 continue
             raw = user_inst.value.strip()
             user = _resolve(_user_name(raw), dockerfile, owner)
@@ -338,7 +348,7 @@ def _is_own_image(stage: Stage, own_names: set[str]) -> bool:
     return canonicalize_name(repo.rsplit("/", 1)[-1]) in own_names
 
 
-def _autofix(self, project, finding):
+def _add_user(dockerfile: Dockerfile) -> Fix | None:
     """Add an unprivileged user to a final stage that has no USER, for python:* base images
     (Debian: useradd; Alpine: adduser), just before its CMD/ENTRYPOINT. A final `USER root`
     was written on purpose and is left to a human.
@@ -350,10 +360,7 @@ def _autofix(self, project, finding):
     ``chown`` can be chosen for it."""
     from readycheck.api import Edit, Fix
 
-    if "sets no USER" not in finding.message:
-        return None
-    dockerfile = next((d for d in project.dockerfiles if d.path == finding.path), None)
-    stage = dockerfile.final_stage if dockerfile else None
+    stage = dockerfile.final_stage
     if stage is None:
         return None
     image = stage.resolved_image.lower().removeprefix("docker.io/").removeprefix("library/")
@@ -370,15 +377,3 @@ def _autofix(self, project, finding):
         if index.text and not index.text.endswith("\n"):
             return Fix.unsafe([Edit(dockerfile.path, offset, offset, f"\n{create}\nUSER app\n")])
     return Fix.unsafe([Edit(dockerfile.path, offset, offset, f"{create}\nUSER app\n")])
-
-
-RootUserInFinalStage.autofix = _autofix
-RootUserInFinalStage.fix_examples = (
-    ({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n"},
-     {"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nRUN useradd --create-home --uid 10001 app\nUSER app\n"
-                    "CMD [\"gunicorn\", \"app:app\"]\n"}),
-    ({"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\n"},
-     {"Dockerfile": "FROM python:3.12-alpine\nCOPY . /app\nRUN adduser -D -u 10001 app\nUSER app\n"}),
-    ({"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"},
-     {"Dockerfile": "FROM python:3.12-slim\nUSER root\nCMD [\"python\"]\n"}),
-)

@@ -39,8 +39,6 @@ class RunAsNonRootNamedUser(Check):
     name = "runasnonroot-named-user"
     severity = Severity.ERROR
     summary = "runAsNonRoot with an image whose USER is a name: the pod will not start"
-    why = ("The kubelet cannot verify that a named user is not root, so a pod with runAsNonRoot: true and an image "
-           "with USER app is refused at start.")
     fix = "Use a numeric USER in the Dockerfile (USER 10001), or set a numeric runAsUser in the securityContext."
     tags = ("kubernetes", "dockerfile")
     examples = (

@@ -109,8 +109,6 @@ class SecretsInImage(Check):
     name = "secrets-in-image"
     severity = Severity.ERROR
     summary = "A secret is baked into the image through ENV or ARG"
-    why = ("ENV values live in the image configuration and ARG values in its history: anyone who can pull the image "
-           "can read them, and only rotating the secret undoes it.")
     fix = ("Give secrets to the container at run time (environment from the platform, a Kubernetes Secret), and to "
            "build steps with `RUN --mount=type=secret`.")
     tags = ("security", "dockerfile")

@@ -57,8 +57,6 @@ class ServerNotInDependencies(Check):
     name = "server-not-in-dependencies"
     severity = Severity.ERROR
     summary = "The start command runs a server that no dependency file installs"
-    why = ("The image builds but the container exits at once with 'executable file not found': a crash loop on "
-           "deploy that development machines with a global install never show.")
     fix = "Add the server (and its worker package, e.g. uvicorn-worker) to the dependencies the image installs, pinned."
     tags = ("start-command", "dependencies")
     examples = (

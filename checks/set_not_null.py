@@ -40,8 +40,6 @@ class SetNotNull(Check):
     name = "set-not-null"
     severity = Severity.WARNING
     summary = "A migration sets NOT NULL on an existing column, scanning the table under an exclusive lock"
-    why = ("SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock: every read and write of the table "
-           "waits for the scan (any PostgreSQL version; the CHECK shortcut needs 12+).")
     fix = ("Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it (a weaker lock), then SET NOT NULL, which "
            "PostgreSQL 12+ proves from the valid constraint without a scan.")
     tags = ("migrations", "database", "postgresql")

@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Related, Severity, image_shell, shell_execs_last
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Fix, Project
 
 FORWARDING_INITS = {"dumb-init", "catatonit"}
 
@@ -95,8 +95,6 @@ class SignalsNotForwarded(Check):
     name = "signals-not-forwarded"
     severity = Severity.WARNING
     summary = "A shell stays in front of the server, so SIGTERM never reaches it"
-    why = ("The orchestrator stops a container by sending SIGTERM to PID 1; a shell as PID 1 does not forward it, so "
-           "the server never shuts down gracefully and in-flight requests are cut on every deploy.")
     fix = ("Use the exec form (`CMD [\"gunicorn\", ...]`), start the server with `exec` as the last line of wrapper "
            "scripts (`exec \"$@\"` in entrypoints), or put `dumb-init` in front.")
     tags = ("start-command", "graceful-shutdown", "dockerfile")
@@ -168,6 +166,17 @@ class SignalsNotForwarded(Check):
                 command: ["bash", "-c", "wait-for-it db:5432\\nsupervisord -n\\nsupervisorctl restart"]
             """}, expect=["docker-compose.yml:7"],
             title="supervisord starts the server: exec supervisord is fine, a bash that stays in front of it is not"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"}, expect=["Dockerfile:2"],
+                fixed={"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'},
+                title="autofix (unsafe): exec-form ENTRYPOINT"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:8000\n"},
+                expect=["Dockerfile:2"],
+                fixed={"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'},
+                title="autofix: exec-form CMD of a literal command"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},
+                expect=["Dockerfile:2"],
+                fixed={"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},
+                title="no autofix: $PORT needs the shell"),
     )
 
     def run(self, project: Project):
@@ -198,7 +207,8 @@ class SignalsNotForwarded(Check):
                 keyword = command.shell.split()[-1]
                 yield self.finding(start.path, start.span,
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
-                                   f"SIGTERM{measured}", severity=severity)
+                                   f"SIGTERM{measured}", severity=severity,
+                                   fix=lambda: _exec_form(project, start.path, start.span.line))
             elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
                 runs = f"{command.program} (which starts {server.name})" if command is manager else server.name
                 token = command.argv[command.program_index()] if command is manager else server.program
@@ -215,20 +225,18 @@ class SignalsNotForwarded(Check):
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
 
 
-def _autofix(self, project, finding):
-    """Shell-form CMD/ENTRYPOINT of one literal command -> exec form. Anything a shell would
+def _exec_form(project: Project, path: str, line: int) -> Fix | None:
+    """The shell-form CMD/ENTRYPOINT at ``line`` of one literal command -> exec form. Anything a shell would
     still have to do (variables, operators, quoting, globs) is not rewritten."""
     import json
 
     from readycheck.api import Edit, Fix
 
-    if not finding.message.startswith(("CMD is in shell form", "ENTRYPOINT is in shell form")):
-        return None
-    dockerfile = next((d for d in project.dockerfiles if d.path == finding.path), None)
+    dockerfile = next((d for d in project.dockerfiles if d.path == path), None)
     if dockerfile is None:
         return None
     inst = next((i for s in dockerfile.stages for i in s.instructions
-                 if i.line == finding.span.line and i.keyword in ("CMD", "ENTRYPOINT")), None)
+                 if i.line == line and i.keyword in ("CMD", "ENTRYPOINT")), None)
     if inst is None or inst.exec_form() is not None:
         return None
     commands = dockerfile.commands(inst)
@@ -239,14 +247,3 @@ def _autofix(self, project, finding):
     edit = Edit(dockerfile.path, inst.value_offset, inst.value_offset + len(raw), json.dumps(words))
     # An exec-form ENTRYPOINT receives CMD and `docker run` arguments a shell-form one ignored.
     return Fix.unsafe([edit]) if inst.keyword == "ENTRYPOINT" else Fix.safe([edit])
-
-
-SignalsNotForwarded.autofix = _autofix
-SignalsNotForwarded.fix_examples = (
-    ({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"},
-     {"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'}),
-    ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:8000\n"},
-     {"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'}),
-    ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},
-     {"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"}),
-)

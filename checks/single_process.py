@@ -39,8 +39,6 @@ class SingleProcess(Check):
     name = "single-process"
     severity = Severity.WARNING
     summary = "The service runs as one server process with no workers and no replicas"
-    why = ("A single process uses one core, and one crash or hang takes the whole service down until the "
-           "container is restarted.")
     fix = ("Run several workers (`--workers N`, `WEB_CONCURRENCY`, or gunicorn with uvicorn workers), or several "
            "replicas behind a load balancer (`replicas:` in the Deployment, an autoscaler).")
     tags = ("start-command", "availability")

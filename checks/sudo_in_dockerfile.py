@@ -33,8 +33,6 @@ class SudoInDockerfile(Check):
     name = "sudo-in-dockerfile"
     severity = Severity.WARNING
     summary = "A Dockerfile RUN uses sudo or installs it into the image"
-    why = ("sudo in an image is a setuid path back to root for any process running as the app user, and in build "
-           "steps it only hides which USER a command really runs as.")
     fix = "Run privileged steps before `USER app` (as root) instead of through sudo, and do not install sudo."
     tags = ("security", "dockerfile")
     precision = "very-high"

@@ -42,7 +42,6 @@ class SyncUrlAsyncEngine(Check):
     name = "sync-url-async-engine"
     severity = Severity.ERROR
     summary = "create_async_engine is given a synchronous driver URL"
-    why = "An async engine with a sync driver fails at its first connection: the service starts, then every query fails."
     fix = "Name an async driver in the URL: postgresql+asyncpg://, mysql+aiomysql://, sqlite+aiosqlite://."
     tags = ("database",)
     examples = (

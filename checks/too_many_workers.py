@@ -36,8 +36,6 @@ class TooManyWorkers(Check):
     name = "too-many-workers"
     severity = Severity.WARNING
     summary = "A hard-coded worker count is far above the CPUs available"
-    why = ("Every worker is a full copy of the app with its own memory and database pool; far more workers than "
-           "cores add memory pressure, OOM kills and connections, not throughput.")
     fix = "Size workers to the CPUs the container gets (about 2 x cores + 1 for gunicorn, cores for async workers)."
     tags = ("start-command", "performance")
     default_options = {"max-workers": 16}

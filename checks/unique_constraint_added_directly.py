@@ -38,7 +38,6 @@ class UniqueConstraintAddedDirectly(Check):
     name = "unique-constraint-added-directly"
     severity = Severity.WARNING
     summary = "A UNIQUE or PRIMARY KEY constraint is added directly, building its index under an exclusive lock"
-    why = "The constraint's index is built inside ALTER TABLE under an ACCESS EXCLUSIVE lock: all queries wait."
     fix = ("Build a unique index CONCURRENTLY (in an autocommit block), then ADD CONSTRAINT ... UNIQUE USING INDEX, "
            "which only attaches it.")
     tags = ("migrations", "database", "postgresql")

@@ -47,8 +47,6 @@ class UnpinnedBaseImage(Check):
     name = "unpinned-base-image"
     severity = Severity.WARNING
     summary = "A base image has no tag or the latest tag"
-    why = ("An untagged or latest base image changes between builds: a rebuild can bring a new Python or OS "
-           "release that was never tested.")
     fix = "Pin the base image to a specific tag (python:3.12-slim-bookworm), and by digest where builds must be reproducible."
     tags = ("dockerfile", "reproducibility")
     precision = "very-high"

@@ -39,8 +39,6 @@ class UnpinnedPipInstall(Check):
     name = "unpinned-pip-install"
     severity = Severity.WARNING
     summary = "A Dockerfile installs a Python package without an exact version"
-    why = ("Packages named in a RUN line are resolved again at every build, outside any lockfile: the image changes "
-           "whenever they release.")
     fix = "Pin with `==` on the command line, or move the package into the pinned requirements file or lockfile."
     tags = ("dockerfile", "dependencies", "reproducibility")
     references = ("https://github.com/hadolint/hadolint/wiki/DL3013",)

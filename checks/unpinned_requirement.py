@@ -102,8 +102,6 @@ class UnpinnedRequirement(Check):
     name = "unpinned-requirement"
     severity = Severity.WARNING
     summary = "A requirement in a requirements file is not pinned to one release"
-    why = ("An unpinned requirement installs the newest release at build time: the image you tested is not the "
-           "one you ship, and a rebuild can break production without a single code change.")
     fix = ("Pin every requirement with `==` (or `--hash`), ideally generated: `pip-compile --generate-hashes`, "
            "`uv pip compile`, or `uv export --frozen` from a lockfile.")
     tags = ("dependencies", "reproducibility")

@@ -49,8 +49,6 @@ class UnusedSuppression(Check):
     judges_suppressions = True
     development_files_are_info = False
     summary = "A `# readycheck: ignore` comment (or one of its codes) silences no finding"
-    why = ("A suppression outlives the finding it was written for; left in place it hides the next real "
-           "finding on that line, and readers believe a problem is still there.")
     fix = "Remove the comment, or the codes of it that no longer silence anything."
     tags = ("suppressions",)
     examples = (

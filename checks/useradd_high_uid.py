@@ -31,8 +31,6 @@ class UseraddHighUid(Check):
     name = "useradd-high-uid"
     severity = Severity.WARNING
     summary = "useradd with a high UID and without -l bloats the image"
-    why = ("useradd writes lastlog/faillog entries sized by the UID; layers store these sparse files in full, so a "
-           "high UID can add hundreds of MB.")
     fix = "Pass `-l`/`--no-log-init` to useradd, or use a UID below 100000."
     tags = ("dockerfile", "performance")
     precision = "very-high"

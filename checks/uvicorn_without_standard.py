@@ -33,8 +33,6 @@ class UvicornWithoutStandard(Check):
     name = "uvicorn-without-standard"
     severity = Severity.INFO
     summary = "uvicorn is the production server but its [standard] extra (uvloop, httptools) is not installed"
-    why = ("Without the standard extra uvicorn uses the pure-Python event loop and HTTP parser; uvloop and "
-           "httptools give a large throughput gain for free.")
     fix = "Depend on `uvicorn[standard]` (or add uvloop and httptools), pinned."
     tags = ("dependencies", "performance")
     examples = (

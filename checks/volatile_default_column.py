@@ -44,9 +44,6 @@ class VolatileDefaultColumn(Check):
     name = "volatile-default-column"
     severity = Severity.WARNING
     summary = "A migration adds a column with a volatile default, rewriting the whole table"
-    why = ("A volatile default (gen_random_uuid(), uuid_generate_v4(), clock_timestamp(), a serial) is computed for "
-           "every row: PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock and all queries on it wait. Assumes "
-           "PostgreSQL 11+, where now() and constants no longer rewrite (on 10 and older every default did).")
     fix = ("Add the column without that default, then ALTER COLUMN ... SET DEFAULT (affects new rows only, no "
            "rewrite) and backfill existing rows in batches.")
     tags = ("migrations", "database", "postgresql")

@@ -7,33 +7,52 @@ A check is a class with its documentation and its own examples::
         name = "root-user"
         severity = Severity.ERROR
         summary = "The final image stage runs as root"
-        why = "..."
-        fix = "..."
+        fix = "..."  # the one-line remedy every finding carries as its help
         examples = (
-            Example({"Dockerfile": "FROM python:3.12-slim\\nCMD [...]\\n"}, expect=["Dockerfile:1"]),
+            Example({"Dockerfile": "FROM python:3.12-slim\\nCMD [...]\\n"}, expect=["Dockerfile:1"],
+                    fixed={"Dockerfile": "FROM python:3.12-slim\\nUSER app\\nCMD [...]\\n"}),
             Example({"Dockerfile": "...\\nUSER app\\n"}),  # must not flag
         )
 
         def run(self, project):
             for dockerfile in project.dockerfiles:
                 ...
-                yield self.finding(dockerfile.path, span, "message naming the concrete thing")
+                yield self.finding(dockerfile.path, span, "message naming the concrete thing",
+                                   fix=Fix.unsafe([Edit(dockerfile.path, start, end, "USER app\\n")]))
+
+The documentation (why it matters, examples, fix safety) is the docstring's sections (see
+``readycheck.ruledoc``). A fix is attached when the finding is made, where the check knows what it
+found; ``--fix`` applies the attached fixes and never works a fix out again from the message. A check
+is fixable when an example says what its fix leaves (``fixed=``).
 
 Register it under the ``readycheck.checks`` entry-point group; the generic test
 suite runs every registered check's examples.
+
+Deprecated, kept working for third-party checks until 0.2 (each warns with a DeprecationWarning when
+the class is defined): the ``why`` attribute (write a "Why is this bad" docstring section), the
+``autofix(project, finding)`` method (pass ``fix=`` to ``finding``) and ``fix_examples`` (give the
+example ``fixed=``).
 """
 
 from __future__ import annotations
 
 import textwrap
+import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Union
 
 from readycheck.findings import Finding, Related, Severity, Span
 
 if TYPE_CHECKING:
     from readycheck.fixes import Edit, Fix
     from readycheck.project import Project
+
+    #: What ``Check.finding(fix=...)`` takes: a ``Fix``, a list of edits (a safe fix), None, or a
+    #: function of no arguments returning one of those (called at once; if it raises, no fix).
+    FixLike = Union[Fix, Iterable[Edit], None, Callable[[], Union[Fix, Iterable[Edit], None]]]
+
+#: The release that drops the deprecated ``why``, ``autofix`` and ``fix_examples``.
+LEGACY_REMOVED_IN = "0.2"
 
 
 @dataclass(frozen=True)
@@ -89,9 +108,15 @@ class Example:
     #: Other rules the example runs with (RC001 judges the suppressions of rules that ran);
     #: only this check's findings are compared with ``expect``.
     also_select: tuple[str, ...] | list[str] = ()
+    #: The files after ``readycheck --fix --unsafe-fixes`` (dedented like ``files``; a file left out is
+    #: unchanged). Given on any example, it makes the check fixable, and the generic test applies it.
+    fixed: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", {path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()})
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", {path: textwrap.dedent(text).lstrip("\n")
+                                               for path, text in self.fixed.items()})
         object.__setattr__(self, "expect", tuple(self.expect))
         object.__setattr__(self, "also_select", tuple(self.also_select))
 
@@ -113,9 +138,9 @@ class Check:
     severity: ClassVar[Severity] = Severity.WARNING
     #: One line: what is wrong.
     summary: ClassVar[str]
-    #: Why it matters in production.
+    #: Deprecated (until 0.2): why it matters, now the docstring's "Why is this bad" section.
     why: ClassVar[str]
-    #: How to fix it.
+    #: How to fix it: one line, the help every finding carries.
     fix: ClassVar[str]
     tags: ClassVar[tuple[str, ...]] = ()
     #: How often a finding of this check is right, in SARIF's terms (GitHub code scanning shows and sorts by
@@ -140,8 +165,18 @@ class Check:
     #: A check that judges the suppression comments themselves (RC001 unused-suppression) runs after
     #: the suppression pass of the other checks, and reads ``project.unused_suppressions``.
     judges_suppressions: ClassVar[bool] = False
-    #: For checks with an autofix: (files before, files after) pairs the generic test applies.
+    #: Deprecated (until 0.2): (files before, files after) pairs; give an example ``fixed=`` instead.
     fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        legacy = {"why": 'the "Why is this bad" section of the docstring',
+                  "autofix": "self.finding(..., fix=Fix.safe([Edit(...)]))",
+                  "fix_examples": "Example(..., fixed={...})"}
+        for name, instead in legacy.items():
+            if name in cls.__dict__:
+                warnings.warn(f"{cls.__module__}.{cls.__qualname__}: Check.{name} is deprecated and is removed in "
+                              f"readycheck {LEGACY_REMOVED_IN}; use {instead}", DeprecationWarning, stacklevel=2)
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = {**self.default_options, **(options or {})}
@@ -150,20 +185,47 @@ class Check:
         raise NotImplementedError
 
     def autofix(self, project: "Project", finding: Finding) -> "Fix | list[Edit] | None":
-        """The fix of a finding: a ``Fix.safe(edits)`` or ``Fix.unsafe(edits)`` (a plain list of
-        edits is a safe fix), or None when the right change is not unambiguous. Checks without
-        a fix keep this default."""
+        """Deprecated (until 0.2): the fix of a finding, worked out after the scan. Attach the fix when
+        the finding is made instead (``self.finding(..., fix=...)``). ``--fix`` still calls an override
+        for a finding that carries no fix of its own."""
         return None
 
     @classmethod
-    def fixable(cls) -> bool:
+    def has_legacy_autofix(cls) -> bool:
         return cls.autofix is not Check.autofix
 
+    @classmethod
+    def fixable(cls) -> bool:
+        """Whether the check offers fixes: an example says what its fix leaves (``fixed=``), or (deprecated)
+        it overrides ``autofix`` or gives ``fix_examples``. The generic test fails a check that attaches a
+        fix without saying so."""
+        return any(e.fixed is not None for e in cls.examples) or bool(cls.fix_examples) or cls.has_legacy_autofix()
+
     def finding(self, path: str, span: Span, message: str, *, severity: Severity | None = None,
-                related: Iterable[Related] = ()) -> Finding:
+                related: Iterable[Related] = (), fix: FixLike = None) -> Finding:
+        """A finding of this check. ``fix`` is its fix, worked out here, where the check knows what it found:
+        a ``Fix.safe(edits)``/``Fix.unsafe(edits)``, a list of edits (a safe fix), or a function of no
+        arguments returning one; a function that raises gives no fix (a fix that cannot work out its edit
+        is never applied), and the finding is reported all the same."""
         return Finding(self.id, severity or self.severity, path, span, message, self.fix,
-                       tuple(sorted(set(related))))
+                       tuple(sorted(set(related))), fix=_as_fix(fix) if fix is not None else None)
 
     @classmethod
     def family(cls) -> str:
         return cls.id[:3]
+
+
+def _as_fix(fix: FixLike) -> Fix | None:
+    from readycheck.fixes import Fix
+
+    if callable(fix) and not isinstance(fix, Fix):
+        try:
+            fix = fix()
+        except Exception:  # a fix that cannot work out its edit is not applied; the finding stands
+            return None
+    if fix is None:
+        return None
+    if isinstance(fix, Fix):
+        return fix if fix.edits else None
+    edits = tuple(fix)
+    return Fix.safe(edits) if edits else None

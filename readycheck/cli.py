@@ -612,13 +612,15 @@ def explain_text(check) -> str:
             lines.append(f"  --- {path}")
             lines += [f"  {n:>3} | {line}" for n, line in enumerate(content.splitlines(), start=1)]
         lines.append("")
-    if check.fix_examples:
+    fixed = [(e.files, e.fixed) for e in check.examples if e.fixed is not None] + list(check.fix_examples)
+    if fixed:
         import difflib
 
         lines.append("Autofix (readycheck --fix; preview with --diff):")
-        for before, after in check.fix_examples:
+        for before, after in fixed:
             for path in before:
-                diff = difflib.unified_diff(before[path].splitlines(keepends=True), after[path].splitlines(keepends=True),
+                diff = difflib.unified_diff(before[path].splitlines(keepends=True),
+                                            after.get(path, before[path]).splitlines(keepends=True),
                                             fromfile=f"a/{path}", tofile=f"b/{path}")
                 lines += [f"  {line.rstrip(chr(10))}" for line in diff]
         lines.append("")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from readycheck.fixes import Fix
 
 
 class Severity(enum.IntEnum):
@@ -79,6 +82,9 @@ class Finding:
     related: tuple[Related, ...] = ()
     #: Set by the suppression pass: the comment that silenced this finding.
     suppressed_by: str | None = field(default=None, compare=False)
+    #: The fix the check attached when it made the finding (``Check.finding(..., fix=...)``), applied by
+    #: ``--fix``/``--diff``; None when the check offers none for this finding.
+    fix: Fix | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.span, self.rule_id, self.message, self.related)

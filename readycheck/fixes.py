@@ -1,9 +1,12 @@
 """Autofixes (``--fix``) and their preview (``--diff``), safe and unsafe, as in ruff.
 
-A check offers a fix by implementing ``Check.autofix(project, finding)``, which
-returns a ``Fix`` (text edits and their applicability), a plain list of edits
-(a safe fix), or None when the right change is not unambiguous. The fix declares
-its applicability where it is made: a *safe* fix keeps what the program does
+A check attaches the fix to the finding when it makes it:
+``self.finding(path, span, message, fix=Fix.safe([Edit(...)]))``, a ``Fix`` (text
+edits and their applicability), a plain list of edits (a safe fix), or nothing when
+the right change is not unambiguous. ``--fix`` applies the attached fixes; it never
+works a fix out again from a finding's message. (A third-party check's deprecated
+``autofix(project, finding)`` method is still asked, until 0.2, for a finding that
+carries no fix.) The fix declares its applicability where it is made: a *safe* fix keeps what the program does
 (``--no-cache-dir``, exec-form CMD of a literal command); an *unsafe* fix may
 change it (a non-root ``USER`` the app's files are not owned by), and is applied
 only with ``--unsafe-fixes``. Rule documentation says why under "Fix safety".
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
@@ -69,8 +73,21 @@ class Plan:
     hidden_unsafe: int = 0
 
 
-def proposed_fix(check: "Check", project: "Project", finding: "Finding") -> Fix | None:
-    """The check's fix of a finding, normalised to a ``Fix`` (a plain edit list is a safe fix)."""
+_WARNED: set[type] = set()
+
+
+def proposed_fix(check: "Check | None", project: "Project", finding: "Finding") -> Fix | None:
+    """The fix of a finding: the one its check attached, else (deprecated, third-party checks until 0.2)
+    what the check's ``autofix`` override returns, normalised to a ``Fix`` (a plain edit list is safe)."""
+    if finding.fix is not None:
+        return finding.fix
+    if check is None or not _legacy(check):
+        return None
+    if type(check) not in _WARNED:
+        _WARNED.add(type(check))
+        warnings.warn(f"{type(check).__qualname__}.autofix(project, finding) is deprecated and is removed in "
+                      f"readycheck 0.2: attach the fix when the finding is made, self.finding(..., fix=...)",
+                      DeprecationWarning, stacklevel=2)
     try:
         proposed = check.autofix(project, finding)
     except Exception:  # a fix that cannot work out its edit is not applied
@@ -82,6 +99,13 @@ def proposed_fix(check: "Check", project: "Project", finding: "Finding") -> Fix 
     return Fix.safe(proposed)
 
 
+def _legacy(check: "Check") -> bool:
+    from readycheck.check import Check
+
+    autofix = getattr(type(check), "autofix", None)
+    return autofix is not None and autofix is not Check.autofix
+
+
 def _overlaps(edits: list[Edit]) -> bool:
     ordered = sorted(edits)
     return any(a.path == b.path and a.end > b.start for a, b in zip(ordered, ordered[1:]))
@@ -89,12 +113,12 @@ def _overlaps(edits: list[Edit]) -> bool:
 
 def plan_fixes(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
                unsafe: bool = False) -> Plan:
-    """The fixes to apply this round: every applicable fix that overlaps no fix kept before it."""
+    """The fixes to apply this round: every applicable fix that overlaps no fix kept before it.
+    ``checks`` (by rule id) are asked only for a deprecated ``autofix`` override."""
     result = Plan()
     kept: dict[str, list[Edit]] = {}
     for finding in findings:
-        check = checks.get(finding.rule_id)
-        fix = proposed_fix(check, project, finding) if check is not None else None
+        fix = proposed_fix(checks.get(finding.rule_id), project, finding)
         if fix is None:
             continue
         if fix.applicability is Applicability.UNSAFE and not unsafe:
@@ -119,7 +143,7 @@ def plan_fixes(project: "Project", findings: list["Finding"], checks: dict[str, 
 
 def plan(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
          unsafe: bool = False) -> dict[str, list[Edit]]:
-    """Edits per file for every finding whose check can fix it (safe fixes, unless ``unsafe``)."""
+    """Edits per file for every finding that has a fix (safe fixes, unless ``unsafe``)."""
     return plan_fixes(project, findings, checks, unsafe=unsafe).edits
 
 

@@ -21,7 +21,16 @@ from readycheck.packages import canonicalize_name
 
 GROUP = "readycheck.checks"
 ID_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3,4}$")
-_REQUIRED = ("id", "name", "summary", "why", "fix")
+_REQUIRED = ("id", "name", "summary", "fix")
+
+
+def _says_why(cls: type[Check]) -> bool:
+    """The check says why it matters: a "Why is this bad" section in its class or module docstring, or
+    (deprecated, until 0.2) a ``why`` attribute."""
+    if getattr(cls, "why", None):
+        return True
+    module = sys.modules.get(cls.__module__)
+    return any("Why is this bad" in (doc or "") for doc in (cls.__dict__.get("__doc__"), getattr(module, "__doc__", None)))
 
 
 def _classes(obj: object) -> list[type[Check]]:
@@ -126,6 +135,8 @@ def load_checks() -> tuple[list[type[Check]], list[Diagnostic]]:
             problems.append(Diagnostic(where, "entry point names no Check subclass", kind="internal"))
         for cls in classes:
             missing = [a for a in _REQUIRED if not getattr(cls, a, None)]
+            if not _says_why(cls):
+                missing.insert(3, "why (a 'Why is this bad' docstring section)")
             if missing:
                 problems.append(Diagnostic(where, f"check {cls.__name__} lacks {', '.join(missing)}", kind="internal"))
                 continue

@@ -20,8 +20,8 @@ A check documents itself as ruff's rules do, in sections::
         https://...
 
 The class docstring is read first, then the module's (the built-in checks keep one check a module, as
-refurb does, and the module docstring is that check's doc). A third-party check without such sections is
-documented from its ``why`` attribute, as before. ``fix`` (the one-line remedy every finding carries as its
+refurb does, and the module docstring is that check's doc). A third-party check without a "Why is this
+bad" section is documented from its deprecated ``why`` attribute (until 0.2). ``fix`` (the one-line remedy every finding carries as its
 help) is shown under "How to fix" in every rendering.
 """
 
@@ -86,7 +86,7 @@ def parse(text: str) -> tuple[str, dict[str, str]]:
 def rule_doc(check: type["Check"]) -> RuleDoc:
     title, sections = parse(_docstring(check))
     if not sections.get("Why is this bad"):
-        sections["Why is this bad"] = check.why
+        sections["Why is this bad"] = getattr(check, "why", "")
     if check.references and not sections.get("References"):
         sections["References"] = "\n".join(check.references)
     return RuleDoc(title, sections)

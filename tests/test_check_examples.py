@@ -34,8 +34,11 @@ def test_built_in_plugins_load_cleanly():
 def test_check_has_both_kinds_of_examples_and_docs(check):
     assert any(e.flags for e in check.examples), f"{check.id} has no example it must flag"
     assert any(not e.flags for e in check.examples), f"{check.id} has no example it must not flag"
-    for attribute in ("summary", "why", "fix"):
+    for attribute in ("summary", "fix"):
         assert len(getattr(check, attribute)) > 20, f"{check.id}.{attribute} is too thin to help a user"
+    assert not hasattr(check, "why"), f"{check.id}: `why` is deprecated, the docstring's 'Why is this bad' says it"
+    assert not check.fix_examples and not check.has_legacy_autofix(), \
+        f"{check.id}: attach fixes with self.finding(..., fix=...) and give an example fixed= files"
     if check.__module__.startswith("readycheck_checks."):  # a message or column regression must fail a test
         assert any(Expected.parse(e).pinned for ex in check.examples for e in ex.expect), \
             f"{check.id}: no flagged example pins a column and a message ('path:line:column message')"
@@ -60,6 +63,11 @@ def test_example(tmp_path, check, number, example):
         assert match is not None, f"expected {expected} among:\n{report}"
         left.remove(match)
     assert not left, f"unexpected findings:\n{report}"
+    # "fixable" is inferred from the examples: a check that attaches a fix says what it leaves (fixed=).
+    fixes = [f for f in result.findings if f.rule_id == check.id and f.fix is not None]
+    assert not fixes or check.fixable(), f"{check.id} attaches fixes but no example gives fixed= files"
+    if example.fixed is not None:
+        assert all(path in example.files for path in example.fixed), "fixed= names a file the example lacks"
 
 
 def test_expectations_pin_column_and_message():

@@ -1,5 +1,5 @@
-"""Every autofix, run through --fix on its own before/after examples: the result is exactly
-the "after" files, the finding is gone, and a second run changes nothing."""
+"""Every autofix, run through --fix on its own examples (``Example(..., fixed=...)``): the result is
+exactly the ``fixed`` files, the finding is gone, and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from readycheck.cli import main
 from readycheck.ruledoc import rule_doc
 
 FIXABLE = [c for c in CHECKS if c.fixable()]
-CASES = [pytest.param(check, before, after, id=f"{check.id}-{n}")
-         for check in FIXABLE for n, (before, after) in enumerate(check.fix_examples, start=1)]
+CASES = [pytest.param(check, example.files, example.fixed, id=f"{check.id}-{n}")
+         for check in FIXABLE for n, example in enumerate(check.examples, start=1) if example.fixed is not None]
 
 
 def test_fixable_checks_have_fix_examples():
-    assert {c.id for c in FIXABLE} >= {"RC101", "RC105", "RC201", "RC204"}
+    assert {c.id for c in FIXABLE} == {"RC101", "RC105", "RC201", "RC204", "RC602"}
     for check in FIXABLE:
-        assert check.fix_examples, f"{check.id} has a fix but no before/after example"
+        assert any(e.fixed is not None for e in check.examples), f"{check.id} has a fix but no fixed= example"
         safety = rule_doc(check).section("Fix safety")
         assert safety.startswith(("Safe", "Unsafe")), f"{check.id}'s docs have no 'Fix safety' section"
 
@@ -31,6 +31,8 @@ def test_fix_example(tmp_path, capsys, check, before, after):
           "-o", str(tmp_path.parent / "r.json")])
     for path, content in after.items():
         assert (tmp_path / path).read_text() == content, path
+    for path in set(before) - set(after):  # a file the example's fixed= leaves out is unchanged
+        assert (tmp_path / path).read_text() == before[path], path
     changed = any(before[p] != after[p] for p in after)
     assert main([str(tmp_path), "--diff", "--unsafe-fixes", "--select", check.id, "--no-cache"]) == 0  # idempotent
     assert capsys.readouterr().out == ""
@@ -61,27 +63,111 @@ def test_overlapping_fixes_land_in_rounds(tmp_path, capsys):
 
 
 def test_overlapping_edits_are_kept_whole(tmp_path):
-    from readycheck.fixes import Edit, apply_text, plan
-
-    class Both:
-        def __init__(self, edits):
-            self.edits = edits
-
-        def autofix(self, project, finding):
-            return self.edits
-
     from readycheck.findings import Finding, Severity, Span
+    from readycheck.fixes import Edit, Fix, apply_text, plan
 
-    class One:
-        def autofix(self, project, finding):
-            return [Edit("f", 0, 5, "x")] if finding.message == "first" else [Edit("f", 3, 8, "y"), Edit("f", 9, 9, "z")]
+    def finding(message, *edits):
+        return Finding("RC999", Severity.ERROR, "f", Span(1), message, fix=Fix.safe(edits))
 
-    first, second = (Finding("RC999", Severity.ERROR, "f", Span(1), m) for m in ("first", "second"))
-    overlapping = plan(None, [first, second], {"RC999": One()})
+    first = finding("first", Edit("f", 0, 5, "x"))
+    second = finding("second", Edit("f", 3, 8, "y"), Edit("f", 9, 9, "z"))
+    overlapping = plan(None, [first, second], {})
     assert overlapping == {"f": [Edit("f", 0, 5, "x")]}  # the second fix waits, whole, for the next round
-    finding = Finding("RC999", Severity.ERROR, "f", Span(1), "m")
-    assert plan(None, [finding], {"RC999": Both([Edit("f", 0, 5, "x"), Edit("f", 3, 8, "y")])}) == {}  # at odds with itself
+    at_odds = finding("m", Edit("f", 0, 5, "x"), Edit("f", 3, 8, "y"))
+    assert plan(None, [at_odds], {}) == {}  # a fix at odds with itself is never applied
     assert apply_text("abcdefgh", [Edit("f", 0, 1, "A"), Edit("f", 7, 8, "H")]) == "AbcdefgH"
+
+
+def test_fix_is_attached_when_the_finding_is_made(tmp_path):
+    """The finding carries its fix; --fix never works it out again from the message."""
+    from dataclasses import replace
+
+    from readycheck.fixes import Applicability, plan
+
+    from helpers import CHECKS_BY_ID, scan_tree
+
+    write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nRUN pip install gunicorn==23.0.0\n"}, dedent=False)
+    (finding,) = scan_tree(tmp_path, select=["RC105"]).findings
+    assert finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+    assert [(e.start, e.end, e.replacement) for e in finding.fix.edits] == [(37, 37, " --no-cache-dir")]
+    reworded = replace(finding, message="something else entirely")  # the message plays no part
+    assert plan(None, [reworded], {"RC105": CHECKS_BY_ID["RC105"]()}) == {"Dockerfile": list(finding.fix.edits)}
+
+
+def test_a_fix_that_cannot_be_worked_out_leaves_the_finding():
+    from readycheck.check import Check
+    from readycheck.findings import Span
+    from readycheck.fixes import Edit, Fix
+
+    class Demo(Check):
+        id, name, summary, fix = "DEMO002", "demo", "demo", "demo"
+
+    def broken():
+        raise ValueError("no edit")
+
+    check = Demo()
+    assert check.finding("f", Span(1), "m", fix=broken).fix is None
+    assert check.finding("f", Span(1), "m", fix=[]).fix is None
+    assert check.finding("f", Span(1), "m", fix=[Edit("f", 0, 0, "x")]).fix == Fix.safe([Edit("f", 0, 0, "x")])
+    assert check.finding("f", Span(1), "m", fix=lambda: Fix.unsafe([Edit("f", 0, 0, "x")])).fix.applicability.value \
+        == "unsafe"
+
+
+def test_deprecated_why_autofix_and_fix_examples_still_work(tmp_path):
+    """A third-party check written against the old contract (``why``, an ``autofix`` method that finds its
+    case by the message, ``fix_examples``) keeps working until 0.2, with a DeprecationWarning."""
+    import warnings
+
+    from readycheck.check import Check, Example
+    from readycheck.findings import Severity
+    from readycheck.fixes import Edit, plan_fixes
+    from readycheck.ruledoc import rule_doc, text
+
+    from helpers import CHECKS, scan_tree  # noqa: F401
+
+    with pytest.warns(DeprecationWarning) as caught:
+        class OldStyle(Check):
+            id = "DEMO003"
+            name = "maintainer-instruction"
+            severity = Severity.INFO
+            summary = "MAINTAINER is deprecated"
+            why = "Docker deprecated MAINTAINER in favour of a LABEL."
+            fix = "Use LABEL org.opencontainers.image.authors=..."
+            examples = (Example({"Dockerfile": "FROM python:3.12-slim\nMAINTAINER me\n"}, expect=["Dockerfile:2"]),
+                        Example({"Dockerfile": "FROM python:3.12-slim\n"}))
+            fix_examples = (({"Dockerfile": "FROM python:3.12-slim\nMAINTAINER me\n"},
+                             {"Dockerfile": "FROM python:3.12-slim\n"}),)
+
+            def run(self, project):
+                for dockerfile in project.dockerfiles:
+                    for stage in dockerfile.stages:
+                        for inst in stage.all("MAINTAINER"):
+                            yield self.finding(dockerfile.path, dockerfile.span_of(inst), f"MAINTAINER {inst.value}")
+
+            def autofix(self, project, finding):
+                if not finding.message.startswith("MAINTAINER"):
+                    return None
+                source = project.file(finding.path)
+                start = source.index.offset(finding.span.line)
+                return [Edit(finding.path, start, source.index.offset(finding.span.line + 1), "")]
+
+    assert sorted(str(w.message).split(": Check.")[1].split()[0] for w in caught) == ["autofix", "fix_examples", "why"]
+    assert OldStyle.fixable()
+    assert rule_doc(OldStyle).why == "Docker deprecated MAINTAINER in favour of a LABEL."
+    assert "Docker deprecated MAINTAINER" in text(OldStyle)
+    write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nMAINTAINER me\n"}, dedent=False)
+    from readycheck.config import Config
+    from readycheck.runner import scan
+
+    result = scan(tmp_path, Config(select=["DEMO003"]), [OldStyle])
+    (finding,) = result.findings
+    assert finding.fix is None  # the old check attaches nothing: its autofix is asked
+    with pytest.warns(DeprecationWarning, match="autofix"):
+        planned = plan_fixes(result.project, result.findings, {"DEMO003": OldStyle()})
+    assert planned.edits == {"Dockerfile": [Edit("Dockerfile", 22, 36, "")]} and planned.fixed == [finding]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per class, not once per finding
+        plan_fixes(result.project, result.findings, {"DEMO003": OldStyle()})
 
 
 def test_explain_shows_the_fix(capsys):

@@ -12,15 +12,15 @@ from readycheck.runner import ScanResult
 
 
 def fixable_rules(result: ScanResult, config, unsafe: bool) -> set[str]:
-    """Rules with at least one finding ``--fix`` would fix (each fix worked out only here: a plain scan
-    never computes fixes)."""
+    """Rules with at least one finding ``--fix`` would fix: the fix attached to the finding (or, from a
+    third-party check's deprecated ``autofix``, worked out here)."""
     from readycheck.fixes import Applicability, proposed_fix
 
     instances = {c.id: c(config.options.get(c.id)) for c in result.checks if c.fixable()}
     fixable: set[str] = set()
     for finding in result.findings:
         check = instances.get(finding.rule_id)
-        if check is None or finding.rule_id in fixable:
+        if finding.rule_id in fixable:
             continue
         fix = proposed_fix(check, result.project, finding)
         if fix is not None and (unsafe or fix.applicability is Applicability.SAFE):
