@@ -3,12 +3,15 @@
 Everything named in ``__all__`` is stable within a major version. Names are
 imported on first use (PEP 562), so loading the checks does not load every
 parser and its libraries: a scan answered from the cache never needs them.
+Type checkers read the ``TYPE_CHECKING`` imports instead, so every name has its
+real type (``readycheck.api.Project`` is ``readycheck.project.Project``), and the
+package ships a ``py.typed`` marker (PEP 561).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _WHERE = {
     "Check": "readycheck.check", "Example": "readycheck.check",
@@ -54,16 +57,93 @@ _WHERE = {
     "HEALTH_SEGMENTS": "readycheck.healthpaths",
 }
 
-__all__ = sorted(_WHERE)
+if TYPE_CHECKING:  # what type checkers see: the real classes and functions, each from its module
+    from readycheck.blocking import (
+        FILE_METADATA as FILE_METADATA, PATH_IO_METHODS as PATH_IO_METHODS, blocking_function as blocking_function,
+        blocking_method as blocking_method, cpu_bound_function as cpu_bound_function,
+        cpu_bound_method as cpu_bound_method, register_blocking as register_blocking,
+    )
+    from readycheck.check import Check as Check, Example as Example
+    from readycheck.dbaccess import (
+        catches_database_error as catches_database_error, database_access as database_access,
+    )
+    from readycheck.discovery import gitignore_spec as gitignore_spec
+    from readycheck.drivers import (
+        ASYNC_DRIVERS as ASYNC_DRIVERS, ASYNC_ENGINE_CONSTRUCTORS as ASYNC_ENGINE_CONSTRUCTORS,
+        ENGINE_CONSTRUCTORS as ENGINE_CONSTRUCTORS, SYNC_DRIVERS as SYNC_DRIVERS,
+    )
+    from readycheck.findings import (
+        Diagnostic as Diagnostic, Finding as Finding, Related as Related, Severity as Severity, Span as Span,
+    )
+    from readycheck.fixes import Applicability as Applicability, Edit as Edit, Fix as Fix
+    from readycheck.healthpaths import HEALTH_SEGMENTS as HEALTH_SEGMENTS, is_health_path as is_health_path
+    from readycheck.images import (
+        image_shell as image_shell, is_database_image as is_database_image, shell_execs_last as shell_execs_last,
+    )
+    from readycheck.migration_examples import (
+        ALEMBIC_BODY_LINE as ALEMBIC_BODY_LINE, ALEMBIC_HEAD as ALEMBIC_HEAD, alembic_repo as alembic_repo,
+        sql_repo as sql_repo,
+    )
+    from readycheck.migrations import (
+        Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
+    )
+    from readycheck.packages import (
+        canonicalize_name as canonicalize_name, install_arguments as install_arguments,
+        install_command as install_command,
+    )
+    from readycheck.parsers.dependencies import (
+        PyProject as PyProject, Requirement as Requirement, RequirementsFile as RequirementsFile,
+    )
+    from readycheck.parsers.dockerfile import Dockerfile as Dockerfile, Instruction as Instruction, Stage as Stage
+    from readycheck.parsers.migration_ops import Operation as Operation
+    from readycheck.parsers.python import (
+        CallSite as CallSite, ErrorHandling as ErrorHandling, ExceptClause as ExceptClause, Function as Function,
+        ModuleFacts as ModuleFacts, Parameter as Parameter, Value as Value,
+    )
+    from readycheck.probes import Probe as Probe
+    from readycheck.project import Project as Project, PythonIndex as PythonIndex
+    from readycheck.reachability import (
+        CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
+        RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, runs_once as runs_once,
+        type_name as type_name,
+    )
+    from readycheck.sourcefile import (
+        FileKind as FileKind, SourceFile as SourceFile, is_auxiliary_path as is_auxiliary_path,
+        is_development_path as is_development_path,
+    )
+    from readycheck.startcommands import (
+        Command as Command, Server as Server, StartCommand as StartCommand, Token as Token,
+    )
+    from readycheck.webapp import (
+        LoopEntry as LoopEntry, Route as Route, Unresolved as Unresolved, WebModel as WebModel,
+        WebObject as WebObject,
+    )
+
+#: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
+__all__ = [
+    "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "Applicability", "CallRule",
+    "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit",
+    "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function",
+    "HEALTH_SEGMENTS", "Hit", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts", "Operation",
+    "PATH_IO_METHODS", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Reachability", "Related",
+    "RepoClass", "Requirement", "RequirementsFile", "Route", "Rule", "SYNC_DRIVERS", "Server", "Severity",
+    "SourceFile", "Span", "Stage", "StartCommand", "Step", "Token", "Unresolved", "Value", "WebModel", "WebObject",
+    "alembic_repo", "blocking_function", "blocking_method", "call_label", "canonicalize_name",
+    "catches_database_error", "cpu_bound_function", "cpu_bound_method", "database_access", "gitignore_spec",
+    "image_shell", "install_arguments", "install_command", "is_auxiliary_path", "is_database_image",
+    "is_development_path", "is_health_path", "register_blocking", "removal_findings", "runs_once", "shell_execs_last",
+    "sql_repo", "type_name",
+]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'readycheck.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # at run time: each name imported on first use; type checkers see the imports above
+    def __getattr__(name: str) -> Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'readycheck.api' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -111,6 +111,16 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
 
 
+def test_wheel_ships_the_typing_marker(wheel_venv):
+    """PEP 561: type checkers read readycheck's own annotations (readycheck.api's real types) only when the
+    installed package carries py.typed."""
+    import zipfile
+
+    _, work = wheel_venv
+    wheel = next((work / "dist").glob("readycheck_cli-*.whl"))
+    assert "readycheck/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_wheel_from_inside_a_repo_with_its_own_checks_package(wheel_venv, tmp_path):
     python, _ = wheel_venv
     repo = _hostile_repo(tmp_path / "repo")
