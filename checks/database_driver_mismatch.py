@@ -164,5 +164,5 @@ def _engine_databases(call: Value | None) -> set[str | None]:
     ``f"postgresql+asyncpg://{host}/db"`` or ``url.replace("postgresql://", "postgresql+asyncpg://")``;
     ``{None}`` when the URL comes from elsewhere (a variable, the environment)."""
     url = call.arg(0, "url") if call is not None else None
-    named = {_DATABASE[m.group(1)] for text in url.strings(fstrings=True) if (m := _SCHEME.match(text.text))} if url else set()
+    named: set[str | None] = {_DATABASE[m.group(1)] for text in url.strings(fstrings=True) if (m := _SCHEME.match(text.text))} if url else set()
     return named or {None}

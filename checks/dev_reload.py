@@ -34,6 +34,7 @@ Fix safety
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Related, Severity, is_development_path
@@ -290,7 +291,7 @@ class DevReloadInProduction(Check):
                 related = [Related(start.path, start.span, f"{start.label} starts the server")] \
                     if token.path != start.path else []
                 fix = None if _kept_on_purpose(token.path, start.development) else \
-                    (lambda: _reload_off(project, token.path, token.span))
+                    (partial(_reload_off, project, token.path, token.span))
                 yield self.finding(token.path, token.span,
                                    f"{what} in the start command of {start.label}{where}{note}", severity=severity,
                                    related=related, fix=fix)
@@ -313,7 +314,7 @@ class DevReloadInProduction(Check):
                                    f"app `{app.name}` is created with debug=True and served in production by "
                                    f"{start.label}: error pages show tracebacks to clients",
                                    related=[Related(server.target.path, server.target.span, "served here")],
-                                   fix=lambda: _reload_off(project, app.module.path, debug.span))
+                                   fix=partial(_reload_off, project, app.module.path, debug.span))
 
 
 def _remove_token(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -29,6 +29,7 @@ Fix safety
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from readycheck.api import ENGINE_CONSTRUCTORS, Check, Edit, Example, Severity
@@ -116,12 +117,13 @@ class EngineWithoutPoolPrePing(Check):
                 yield self.finding(facts.path, call.span,
                                    f"`{call.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
                                    f"the next request after a database failover",
-                                   fix=lambda: _add_pool_pre_ping(project, facts.path, call.span, parsed))
+                                   fix=partial(_add_pool_pre_ping, project, facts.path, call.span, parsed))
 
 
 def _add_pool_pre_ping(project: Project, path: str, span: Span, parsed: dict[str, tuple]) -> list[Edit] | None:
     """Add ``pool_pre_ping=True`` as the last argument of the call at ``span``, keeping the file's formatting."""
     import libcst as cst
+    import libcst.metadata  # noqa: F401  (cst.metadata below)
 
     source = project.file(path)
     if source is None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Probe, Project
 
 
 class IdenticalProbes(Check):
@@ -67,7 +67,7 @@ class IdenticalProbes(Check):
     )
 
     def run(self, project: Project):
-        by_owner: dict[tuple[str, str], dict[str, object]] = {}
+        by_owner: dict[tuple[str, str], dict[str, Probe]] = {}
         for probe in project.probes:
             if probe.platform == "Kubernetes" and probe.kind in ("liveness", "readiness"):
                 by_owner.setdefault((probe.path, probe.owner), {})[probe.kind] = probe

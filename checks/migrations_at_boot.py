@@ -55,7 +55,7 @@ import shlex
 from readycheck.api import Check, Example, Related, Rule, Severity, Span
 
 if TYPE_CHECKING:
-    from readycheck.api import CallSite, Command, Function, ModuleFacts, Project, StartCommand
+    from readycheck.api import CallSite, Command, ModuleFacts, Project, StartCommand
 
 
 def migration_command(command: Command) -> str | None:
@@ -127,7 +127,8 @@ def _command_migration(call: CallSite) -> str | None:
             words = shlex.split(first.text)
         except ValueError:
             words = first.text.split()
-        lines, current = [], []
+        lines = []
+        current: list[str] = []
         for word in words:
             if word in ("&&", "||", ";", "|"):
                 lines.append(current)

@@ -250,7 +250,7 @@ class MissingLockfile(Check):
             if any("-r" in texts or "--requirement" in texts or any(t.startswith("--requirement=") for t in texts)
                    for _, texts, _ in installs):
                 continue  # installing an exported, pinned requirements file
-            for kind, texts, word in installs:
+            for _kind, texts, word in installs:
                 if any(t in (".", "./", "-e") or t.startswith("./") or t.endswith("/.") for t in texts):
                     yield self.finding(dockerfile.path, dockerfile.word_span(word),
                                        f"{lock.path} locks the dependencies but `{' '.join(texts[:4])}` resolves the "

@@ -26,6 +26,7 @@ Fix safety
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Severity, install_command
@@ -106,7 +107,7 @@ class PipCacheInImage(Check):
                         yield self.finding(dockerfile.path, span,
                                            f"`{' '.join(texts[at:at + 3])}` without {flag} keeps its download "
                                            f"cache in the image",
-                                           fix=lambda: _insert_flag(project, dockerfile.path, span, flag))
+                                           fix=partial(_insert_flag, project, dockerfile.path, span, flag))
 
 
 

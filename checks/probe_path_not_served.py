@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, StartCommand
 
 APP = """
     from fastapi import FastAPI
@@ -127,7 +127,7 @@ class ProbePathNotServed(Check):
     )
 
     def run(self, project: Project):
-        python_owners = {}
+        python_owners: dict[tuple[str, str], StartCommand] = {}
         for start in project.start_commands:
             if start.server is not None and start.role == "boot":
                 python_owners.setdefault((start.path, start.process), start)

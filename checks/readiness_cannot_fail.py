@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, HEALTH_SEGMENTS, Related, Severity, catches_database_error, database_access
 
 if TYPE_CHECKING:
-    from readycheck.api import ErrorHandling, ExceptClause, Function, ModuleFacts, Project, Value
+    from readycheck.api import ErrorHandling, ExceptClause, Function, ModuleFacts, Project, Span, Value
 
 #: Last path segments of the routes judged: readiness and health checks (``/readyz``, ``/health``,
 #: ``/healthz``), not ``/status`` or ``/ping`` (``/connector/status`` is an API), nor pure liveness
@@ -238,7 +238,7 @@ class ReadinessCannotFail(Check):
 
     def run(self, project: Project):
         readiness_probes = {p.http_path.rstrip("/") for p in project.probes if p.kind == "readiness" and p.http_path}
-        found: dict[tuple[str, tuple], tuple[str, object, str, list[Related]]] = {}
+        found: dict[tuple[str, tuple], tuple[str, Span, str, list[Related]]] = {}
         for app in project.service_apps:
             for path, route in app.all_routes():
                 handler = route.handler
@@ -260,8 +260,8 @@ class ReadinessCannotFail(Check):
                     found[key][3].append(related)
                 else:
                     found[key] = (module.path, clause.span, message, [related])
-        for path, span, message, related in found.values():
-            yield self.finding(path, span, message, related=related)
+        for path, span, message, places in found.values():
+            yield self.finding(path, span, message, related=places)
 
     def _swallowed(self, project: "Project", handler: "Function", module: "ModuleFacts"
                    ) -> "tuple[ModuleFacts, ExceptClause, str, str | None] | None":

@@ -45,6 +45,7 @@ Fix safety
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, FileKind, Severity, canonicalize_name, is_development_path
@@ -289,7 +290,7 @@ class RootUserInFinalStage(Check):
                                    f"the final stage (FROM {image}) sets no USER, so the container runs as root"
                                    + (" (the image has no CMD and nothing here runs it as a service)" if idle else ""),
                                    severity=Severity.INFO if idle else None,
-                                   fix=lambda: _add_user(dockerfile))
+                                   fix=partial(_add_user, dockerfile))
                 continue
             raw = user_inst.value.strip()
             user = _resolve(_user_name(raw), dockerfile, owner)

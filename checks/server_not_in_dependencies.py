@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from readycheck.api import Project
 
 #: server label -> packages (name, required extra or None) any of which provides it.
-PROVIDERS = {
+PROVIDERS: dict[str, list[tuple[str, str | None]]] = {
     "gunicorn": [("gunicorn", None), ("uvicorn-worker", None)],
     "uvicorn": [("uvicorn", None), ("fastapi", "standard"), ("fastapi", "all"), ("uvicorn-worker", None)],
     "hypercorn": [("hypercorn", None)],
@@ -43,7 +43,7 @@ PROVIDERS = {
     "daphne": [("daphne", None), ("channels", "daphne")],
     "fastapi run": [("fastapi-cli", None), ("fastapi", "standard"), ("fastapi", "all"), ("fastapi-slim", "standard")],
 }
-WORKER_PACKAGES = {"uvicorn_worker": [("uvicorn-worker", None)],
+WORKER_PACKAGES: dict[str, list[tuple[str, str | None]]] = {"uvicorn_worker": [("uvicorn-worker", None)],
                    "uvicorn.workers": [("uvicorn", None), ("fastapi", "standard"), ("fastapi", "all")]}
 SERVER_IMAGES = ("tiangolo/uvicorn-gunicorn", "tiangolo/uwsgi-nginx", "tiangolo/meinheld-gunicorn")
 

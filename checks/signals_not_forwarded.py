@@ -57,6 +57,7 @@ Fix safety
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from readycheck.api import Check, Example, Related, Severity, image_shell, shell_execs_last
@@ -208,7 +209,7 @@ class SignalsNotForwarded(Check):
                 yield self.finding(start.path, start.span,
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
                                    f"SIGTERM{measured}", severity=severity,
-                                   fix=lambda: _exec_form(project, start.path, start.span.line))
+                                   fix=partial(_exec_form, project, start.path, start.span.line))
             elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
                 runs = f"{command.program} (which starts {server.name})" if command is manager else server.name
                 token = command.argv[command.program_index()] if command is manager else server.program

@@ -76,12 +76,12 @@ class Plan:
 _WARNED: set[type] = set()
 
 
-def proposed_fix(check: "Check | None", project: "Project", finding: "Finding") -> Fix | None:
+def proposed_fix(check: "Check | None", project: "Project | None", finding: "Finding") -> Fix | None:
     """The fix of a finding: the one its check attached, else (deprecated, third-party checks until 0.2)
     what the check's ``autofix`` override returns, normalised to a ``Fix`` (a plain edit list is safe)."""
     if finding.fix is not None:
         return finding.fix
-    if check is None or not _legacy(check):
+    if check is None or project is None or not _legacy(check):
         return None
     if type(check) not in _WARNED:
         _WARNED.add(type(check))
@@ -111,7 +111,7 @@ def _overlaps(edits: list[Edit]) -> bool:
     return any(a.path == b.path and a.end > b.start for a, b in zip(ordered, ordered[1:]))
 
 
-def plan_fixes(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
+def plan_fixes(project: "Project | None", findings: list["Finding"], checks: dict[str, "Check"], *,
                unsafe: bool = False) -> Plan:
     """The fixes to apply this round: every applicable fix that overlaps no fix kept before it.
     ``checks`` (by rule id) are asked only for a deprecated ``autofix`` override."""
@@ -141,7 +141,7 @@ def plan_fixes(project: "Project", findings: list["Finding"], checks: dict[str, 
     return result
 
 
-def plan(project: "Project", findings: list["Finding"], checks: dict[str, "Check"], *,
+def plan(project: "Project | None", findings: list["Finding"], checks: dict[str, "Check"], *,
          unsafe: bool = False) -> dict[str, list[Edit]]:
     """Edits per file for every finding that has a fix (safe fixes, unless ``unsafe``)."""
     return plan_fixes(project, findings, checks, unsafe=unsafe).edits

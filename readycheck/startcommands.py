@@ -1015,7 +1015,7 @@ def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
     text = source.text
     offset = 0
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    for _line_no, line in enumerate(text.split("\n"), start=1):
         line_start = offset
         offset += len(line) + 1
         # The command is the rest of the line with its trailing whitespace cut in Python:

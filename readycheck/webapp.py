@@ -1117,7 +1117,7 @@ def code_on_the_loop(project) -> list[LoopEntry]:
             what = "websocket handler" if route.websocket else "async route"
             entries.append(LoopEntry(f"{what} `{handler.name}` ({where} {route.path or '/'})", handler, route.module,
                                      [route]))
-        for param, target in model.dependency_targets(handler, route.module):
+        for _param, target in model.dependency_targets(handler, route.module):
             pending.append((target[0], target[1], [route]))
         for deco in handler.decorators:
             add_dependency_values(_dependency_refs(deco.call), route.module, [route])
@@ -1172,7 +1172,7 @@ def code_on_the_loop(project) -> list[LoopEntry]:
             entry = dependencies[key] = LoopEntry(f"async dependency `{function.qualname}`", function, module,
                                                   list(new_routes))
             entries.append(entry)
-        for param, target in model.dependency_targets(function, module):
+        for _param, target in model.dependency_targets(function, module):
             pending.append((target[0], target[1], new_routes))
     return entries
 
