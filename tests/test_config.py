@@ -109,7 +109,13 @@ def test_a_check_may_keep_its_severity_in_development_files(tmp_path):
     from readycheck.runner import scan
 
     class EveryDockerfile(Check):
-        id, name, summary, why, fix = "T001", "every-dockerfile", "a Dockerfile", "for the test", "none"
+        """T001 every-dockerfile.
+
+        Why is this bad
+            For the test.
+        """
+
+        id, name, summary, fix = "T001", "every-dockerfile", "a Dockerfile", "none"
 
         def run(self, project):
             for dockerfile in project.dockerfiles:
