@@ -92,6 +92,22 @@ class BlockingRule(Rule):
     def counts_deep(self, hit) -> bool:
         return hit.reason != FILE_METADATA  # one stat deep in a helper: reported only where it is written
 
+    def taken(self, edge: "Edge", hit) -> bool:
+        """False when the path's first call is made only for the other truth of a flag this call passes
+        as a literal: ``upload(file, process=False)`` into ``if process: handle(file)``."""
+        arguments = edge.call.call
+        if arguments is None or not arguments.keywords:
+            return True
+        first = hit.steps[0]
+        for name, when in first.module.flag_guards(first.call.span.line):
+            passed = arguments.kwarg(name)
+            if passed is not None and passed.kind == "bool" and (passed.text == "True") != when:
+                return False
+        return True
+
+    def minor(self, hit) -> bool:
+        return on_fallback(hit)
+
     def hit(self, edge: "Edge") -> str | None:
         call = edge.call
         if call.awaited:
@@ -110,6 +126,12 @@ class BlockingRule(Rule):
         if call.method in PATH_IO_METHODS and not edge.targets and not isinstance(receiver, (RepoClass, ClassObject)):
             return "does file I/O on the event loop"
         return None
+
+
+def on_fallback(hit) -> bool:
+    """Whether a step of the path is a call made only when an in-memory lookup missed (after ``if key
+    in cache: return cache[key]``): once per key, not on every request."""
+    return any(step.module.in_fallback_block(step.call.span.line) for step in hit.steps)
 
 
 SYNC_DB = """
@@ -529,8 +551,57 @@ class BlockingCallInAsyncRoute(Check):
             @app.get("/exists/{name}")
             async def exists(name: str):
                 return os.path.exists(name)
-            """}, expect=["app/main.py:13", "app/main.py:17"],
-            title="one stat deep in a helper is not reported (the helper's open() is); written in the route, it is"),
+            """}, expect=["app/main.py:13", "app/main.py:17:info"],
+            title="one stat deep in a helper is not reported (the helper's open() is); written in the route, "
+                  "it is info (one metadata system call, as ruff's ASYNC240 reports it)"),
+        Example({"app/plugins.py": """
+            import requests
+
+            _modules = {}
+            PROMPTS = {"default": "You are helpful."}
+            ADMINS = {"root"}
+
+            def load_module(name):
+                if name in _modules:
+                    return _modules[name]
+                with open(f"/plugins/{name}.py") as f:
+                    _modules[name] = compile(f.read(), name, "exec")
+                return _modules[name]
+
+            def prompt(key):
+                if key in PROMPTS:
+                    return PROMPTS[key].strip()
+                with open(f"/prompts/{key}.txt") as f:
+                    return f.read()
+
+            def is_allowed(user):
+                if user in ADMINS:
+                    return True
+                return requests.get(f"https://acl/{user}").ok
+
+            def lookup(key, cache):
+                if key in cache:
+                    return None
+                return requests.get(f"https://kv/{key}").json()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.plugins import is_allowed, load_module, lookup, prompt
+
+            app = FastAPI()
+
+            @app.get("/run/{name}")
+            async def run(name: str):
+                return load_module(name), prompt(name)
+
+            @app.get("/acl/{user}")
+            async def acl(user: str):
+                return is_allowed(user), lookup(user, {})
+            """}, expect=["app/main.py:8:12:info async route `run` (GET /run/{name}) blocks the event loop through "
+                          "`run -> load_module -> open()`, which does file I/O on the event loop; only when an "
+                          "in-memory lookup misses (it follows `if key in ...: return ...[key]`), not on every request",
+                          "app/main.py:8:31:info", "app/main.py:12:12", "app/main.py:12:30"],
+            title="a call only made when an in-memory lookup misses (`if key in cache: return cache[key]`) is "
+                  "info; a fast path that returns something else (`if user in ADMINS: return True`) is not a lookup"),
         Example({"app/main.py": """
             from contextlib import asynccontextmanager
             from pathlib import Path
@@ -740,6 +811,40 @@ class BlockingCallInAsyncRoute(Check):
             async def flags():
                 return get_settings(), load_once()
             """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
+        Example({"app/files.py": """
+            import shutil
+
+            async def store(name: str, process: bool = True):
+                if process:
+                    shutil.copy(f"/tmp/{name}", f"/data/{name}")
+                else:
+                    return name
+
+            async def convert(name: str, fast: bool = False):
+                if not fast:
+                    shutil.move(f"/tmp/{name}", f"/data/{name}")
+                with open(f"/data/{name}") as f:
+                    return f.read()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.files import convert, store
+
+            app = FastAPI()
+
+            @app.post("/raw/{name}")
+            async def raw(name: str):
+                await store(name, process=False)
+                await convert(name, fast=True)
+
+            @app.post("/full/{name}")
+            async def full(name: str, flag: bool):
+                await store(name, process=flag)
+                await convert(name, fast=False)
+            """}, expect=["app/main.py:9:11 async route `raw` (POST /raw/{name}) blocks the event loop through "
+                          "`raw -> convert -> open()`, which does file I/O on the event loop",
+                          "app/main.py:13:11", "app/main.py:14:11"],
+            title="a call made only for the other truth of a flag the caller passes as a literal is not on "
+                  "this path (`process=False` into `if process:`); a flag passed as a variable may take it"),
         Example({"app/worker.py": """
             from celery import Celery
 
@@ -870,5 +975,12 @@ class BlockingCallInAsyncRoute(Check):
         if entry.kind.startswith("startup hook"):
             severity = Severity.INFO
             message += "; it delays start-up (no request is served until the hook ends)"
+        elif on_fallback(hit):
+            severity = Severity.INFO
+            message += ("; only when an in-memory lookup misses (it follows `if key in ...: return ...[key]`), "
+                        "not on every request")
+        elif hit.reason == FILE_METADATA:
+            severity = Severity.INFO
+            message += "; a single metadata system call on a local path, microseconds (ruff's ASYNC240 reports it too)"
         return self.finding(first.module.path, first.call.span, message, related=hit.related() + served,
                             severity=severity)

@@ -10,8 +10,10 @@ What it does
     are strings with words around the URL (help text: "e.g. redis://u:p@host").
     Tests, docs, scripts, benchmarks and load tests are not read. Development
     files (compose overrides), URLs to localhost and URLs to a database
-    container of the same compose file (local throwaway credentials) give info
-    only. Dockerfile ENV/ARG are RC111's.
+    container of the same compose file, by service name, hostname, container
+    name or network alias (local throwaway credentials) give info only. In
+    compose, ``${NAME:-default}`` is read as its default (the value the
+    service gets when the variable is unset), nested ones too. Dockerfile ENV/ARG are RC111's.
 
 Why is this bad
     Whatever is committed is in every clone, fork, CI log and backup of the
@@ -78,16 +80,22 @@ class CredentialsInUrl(Check):
                 environment:
                   DATABASE_URL: postgresql://app:s3cret@prod-db.internal:5432/app
                   LOCAL_URL: postgresql://app:app@db:5432/app
+                  PG_URI: ${PG_URI:-postgresql://${PG_USER:-app}:${PG_PASSWORD:-app}@pg-db:5432/app}
+                  REMOTE_URL: ${REMOTE_URL:-postgresql://app:${PG_PASSWORD:-s3cret}@prod-db.internal/app}
               db:
                 image: postgres:16
+                networks:
+                  default:
+                    aliases: [pg-db]
             """, "docker-compose.override.yml": """
             services:
               api:
                 environment:
                   - CACHE_URL=redis://:devpass@cache:6379
             """}, expect=['app/config.py:5:25 a postgresql+asyncpg URL with a literal password is written in the code', "app/config.py:7", "app/config.py:8:info", "docker-compose.yml:4", "docker-compose.yml:5:info",
-                          "docker-compose.override.yml:4:info"],
-            title="code defaults, compose env (a remote host; the file's own db container), a dev override"),
+                          "docker-compose.yml:6:info", "docker-compose.yml:7", "docker-compose.override.yml:4:info"],
+            title="code defaults, compose env (a remote host; the file's own db container, also by a network "
+                  "alias and through `${VAR:-default}` defaults), a dev override"),
         Example({"app/config.py": """
             import os
             DATABASE_URL = os.environ["DATABASE_URL"]
@@ -125,14 +133,15 @@ class CredentialsInUrl(Check):
         for where, name, token, development in project.declared_env:
             if is_auxiliary_path(token.path):
                 continue
-            scheme = credential(token.text)
+            text = with_defaults(token.text) if where.startswith("compose") else token.text
+            scheme = credential(text)
             if not scheme:
                 continue
-            host = HOST.search(token.text)
+            host = HOST.search(text)
             if where.startswith("compose") and host is not None and token.path not in services:
                 services[token.path] = _compose_services(project, token.path)
             in_compose = where.startswith("compose") and host is not None and host.group(1) in services[token.path]
-            local = in_compose or _local_host(token.text)
+            local = in_compose or _local_host(text)
             note = (" (a database container of this compose file: local credentials)" if in_compose
                     else _LOCAL_NOTE if local else "")
             yield self.finding(token.path, token.span,
@@ -142,6 +151,22 @@ class CredentialsInUrl(Check):
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
 _LOCAL_NOTE = " (localhost: a development default, but production must not fall back to it)"
+
+
+#: ``${NAME:-default}`` / ``${NAME-default}`` with no interpolation inside the default (the innermost first).
+_INTERPOLATION_DEFAULT = re.compile(r"\$\{[A-Za-z_]\w*:?-([^${}]*)\}")
+
+
+def with_defaults(text: str) -> str:
+    """A compose value with each ``${NAME:-default}`` replaced by its default, nested ones too: the URL the
+    service gets when the variables are unset (``${PG_URI:-postgresql://${PG_USER:-app}:${PG_PASSWORD:-app}@db/app}``
+    is ``postgresql://app:app@db/app``). ``${NAME}`` with no default stays a reference."""
+    for _ in range(16):  # bounded: each round removes one level of nesting
+        expanded = _INTERPOLATION_DEFAULT.sub(lambda m: m.group(1), text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
 
 
 def _local_host(url: str) -> bool:
@@ -155,4 +180,15 @@ def _compose_services(project: Project, path: str) -> set[str]:
     source = project.file(path)
     doc = (project.yaml_documents(source) or [None])[0] if source is not None else None
     services = doc.get("services") if isinstance(doc, dict) else None
-    return {str(name) for name in services} if isinstance(services, dict) else set()
+    if not isinstance(services, dict):
+        return set()
+    names = {str(name) for name in services}
+    for service in services.values():  # the other names a container answers to on the compose network
+        if not isinstance(service, dict):
+            continue
+        names.update(str(service[key]) for key in ("hostname", "container_name") if isinstance(service.get(key), str))
+        networks = service.get("networks")
+        for network in networks.values() if isinstance(networks, dict) else ():
+            aliases = network.get("aliases") if isinstance(network, dict) else None
+            names.update(str(a) for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else None
+    return names

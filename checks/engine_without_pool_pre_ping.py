@@ -3,7 +3,9 @@
 What it does
     Flags ``create_engine(...)`` and ``create_async_engine(...)`` (SQLAlchemy and
     SQLModel, resolved through imports) in the service's code without
-    ``pool_pre_ping=True``. SQLite engines, engines with ``poolclass=NullPool``
+    ``pool_pre_ping=True``. SQLite engines (a ``sqlite`` URL literal, or
+    ``connect_args={"check_same_thread": False}``, an argument only Python's
+    sqlite3 driver takes), engines with ``poolclass=NullPool``
     (no pool to go stale), alembic migration environments (``env.py``: one
     short-lived connection), test modules (``conftest.py``, ``test_*.py``,
     ``*_test.py``) and code under tests, docs and scripts are not flagged.
@@ -62,7 +64,9 @@ class EngineWithoutPoolPrePing(Check):
 
             engine = create_async_engine(os.environ["DATABASE_URL"], pool_size=5)
             sync_engine = sqlmodel.create_engine(os.environ["DATABASE_URL"])
-            """}, expect=["app/db.py:5", "app/db.py:6"], title="async and SQLModel engines"),
+            pg = create_async_engine(os.environ["DATABASE_URL"], connect_args={"server_settings": {"jit": "off"}})
+            """}, expect=["app/db.py:5", "app/db.py:6", "app/db.py:7"],
+            title="async and SQLModel engines; connect_args of another driver"),
         Example({"app/db.py": """
             import os
             from sqlalchemy import create_engine
@@ -70,6 +74,7 @@ class EngineWithoutPoolPrePing(Check):
 
             engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
             lite = create_engine("sqlite:///./app.db")
+            local = create_engine(os.environ["DATABASE_URL"], connect_args={"check_same_thread": False})
             serverless = create_engine(os.environ["DATABASE_URL"], poolclass=NullPool)
             """, "tests/conftest.py": """
             from sqlalchemy import create_engine
@@ -84,7 +89,7 @@ class EngineWithoutPoolPrePing(Check):
             from alembic import context
             from sqlalchemy import create_engine
             connectable = create_engine(context.config.get_main_option("sqlalchemy.url"))
-            """}, title="pre-ping, SQLite, NullPool, tests (a folder, conftest.py and *_test.py beside the code), "
+            """}, title="pre-ping, SQLite (a URL literal, sqlite3's check_same_thread), NullPool, tests (a folder, conftest.py and *_test.py beside the code), "
                     "an alembic migration environment"),
         Example({"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5,\n)\n'},
                 expect=["db.py:3"],
@@ -111,6 +116,10 @@ class EngineWithoutPoolPrePing(Check):
                 url = summary.arg(0, "url")
                 if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
                     continue
+                connect_args, _ = project.reachability.keyword(facts, summary, "connect_args")
+                if connect_args is not None and connect_args.kind == "dict" and \
+                        connect_args.kwarg("check_same_thread") is not None:
+                    continue  # a sqlite3-only connect argument: the engine is SQLite whatever the URL variable
                 poolclass = summary.kwarg("poolclass")
                 if poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool")):
                     continue

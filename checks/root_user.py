@@ -17,7 +17,8 @@ Why is this bad
     rewrite the app's code and reads every mounted secret; with a kernel or
     runtime escape it owns the host. hadolint never flags an image with no
     ``USER`` at all; this check does. Official database images (postgres,
-    mysql, redis...) that drop root in their own entrypoint, images whose own
+    mysql, redis...) that drop root in their own entrypoint, and images built
+    on the postgres one that keep its entrypoint (pgvector, PostGIS, TimescaleDB), images whose own
     Dockerfile ends with a non-root ``USER`` (Keycloak, Grafana, Prometheus,
     Jenkins, Airflow, Jupyter...), and AWS Lambda base images pass, and so does
     an image built ``FROM`` the project's own image (``myorg/<project name>``)
@@ -63,7 +64,9 @@ NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguar
 #: Official images whose own entrypoint drops to an unprivileged user (gosu/su-exec):
 #: they run as root only until the server starts, as long as their ENTRYPOINT is kept.
 SELF_DROPPING_IMAGES = {"postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "memcached", "elasticsearch",
-                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server", "kibana", "logstash"}
+                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server", "kibana", "logstash",
+                        # built FROM the official postgres image, whose docker-entrypoint.sh they keep
+                        "pgvector/pgvector", "ankane/pgvector", "postgis/postgis", "timescale/timescaledb"}
 PRIVILEGE_DROPPERS = {"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"}
 ROOT_USERS = {"root", "0"}
 
@@ -165,6 +168,10 @@ class RootUserInFinalStage(Check):
             """}, title="base image that runs as non-root"),
         Example({"db/Dockerfile": """
             FROM postgres:16
+            COPY init.sql /docker-entrypoint-initdb.d/
+            """, "vector/Dockerfile": """
+            ARG PGVECTOR=v0.5.1
+            FROM ankane/pgvector:${PGVECTOR}
             COPY init.sql /docker-entrypoint-initdb.d/
             """, "lambda/Dockerfile": """
             FROM public.ecr.aws/lambda/python:3.12

@@ -131,6 +131,16 @@ class Rule:
         """True to not walk into this function."""
         return False
 
+    def taken(self, edge: Edge, hit: "Hit") -> bool:
+        """Whether a path found inside the function a call runs can be taken from this call (a rule may
+        drop a path the call's own arguments rule out)."""
+        return True
+
+    def minor(self, hit: "Hit") -> bool:
+        """Whether a path is of less weight than the others (a caller then reports another path of the
+        same function first, when there is one)."""
+        return False
+
 
 class Reachability:
     def __init__(self, index: "PythonIndex") -> None:
@@ -700,8 +710,10 @@ class Reachability:
                 target_key = (callee_module.path, callee.qualname)
                 if target_key in reported or rule.skip(target) or (rule.skip_run_once and runs_once(callee)):
                     continue
-                inner = [h for h in self.hits(callee, callee_module, rule) if rule.counts_deep(h)]
+                inner = [h for h in self.hits(callee, callee_module, rule) if rule.counts_deep(h)
+                         and rule.taken(edge, h)]
                 if inner:
+                    inner.sort(key=rule.minor)
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
                         else call_label(edge.call)

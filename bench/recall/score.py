@@ -139,6 +139,21 @@ def near(a: tuple[str, int], file: str, line: int) -> bool:
     return a[0] == file and abs(a[1] - line) <= LINE_SLACK
 
 
+def judged(verdicts: list[Verdict], finding: dict) -> Verdict | None:
+    """The verdict on a finding: of the rows of its rule within a line's slack of one of its locations,
+    the nearest (a row on the finding's own line wins over its neighbour's, so two calls on adjacent
+    lines, judged one row each, keep their own verdicts); the first such row on a tie."""
+    best: tuple[int, int] | None = None
+    found = None
+    for index, v in enumerate(verdicts):
+        if v.rule != finding["rule_id"]:
+            continue
+        distances = [abs(loc[1] - v.line) for loc in locations(finding) if near(loc, v.file, v.line)]
+        if distances and (best is None or (min(distances), index) < best):
+            best, found = (min(distances), index), v
+    return found
+
+
 def run_readycheck(readycheck: str, checkout: Path, out: Path | None) -> list[dict]:
     proc = subprocess.run([readycheck, str(checkout), "--format", "json", "--no-cache", "--exit-zero"],
                           capture_output=True, text=True)
@@ -199,8 +214,7 @@ def score(labels: LabelFile, findings: list[dict], include_info: bool,
             if any(near(loc, lab.file, lab.line) for lab in rows for loc in locations(f)):
                 tally.matched_findings += 1
                 continue
-            verdict = next((v for v in labels.verdicts if v.rule == f["rule_id"]
-                            and any(near(loc, v.file, v.line) for loc in locations(f))), None)
+            verdict = judged(labels.verdicts, f)
             if verdict is None:
                 tally.unjudged += 1
                 unjudged.append(f"{labels.repo} {f['rule_id']} {f['path']}:{f['line']} {f['message']}")

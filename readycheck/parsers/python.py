@@ -215,6 +215,22 @@ class ModuleFacts:
     def in_dev_block(self, line: int) -> bool:
         return any(first <= line <= last for first, last in self.dev_blocks)
 
+    #: (first line, last line) of the statements of a function that run only when an in-memory
+    #: lookup missed: those after ``if key in cache: return cache[key]`` in the same block (and its
+    #: ``else``), the memoising or constant-table-first shape of a cache or a fallback.
+    fallback_blocks: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_fallback_block(self, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.fallback_blocks)
+
+    #: (first line, last line, parameter, value) of blocks that run only when a flag parameter of the
+    #: function is true (``if process:``, ``if process and ...:``) or false (``if not process:``, the
+    #: ``else`` of ``if process:``); the parameter is never reassigned in the function.
+    param_guards: list[tuple[int, int, str, bool]] = field(default_factory=list)
+
+    def flag_guards(self, line: int) -> Iterator[tuple[str, bool]]:
+        return ((name, when) for first, last, name, when in self.param_guards if first <= line <= last)
+
 
 
 # ---------------------------------------------------------- error-handling facts
@@ -722,6 +738,10 @@ class _Extractor:
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
         function.is_generator = is_generator
         function.declares_global = declares_global
+        self.facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
+        flags = frozenset(a.arg for a in all_args) - assigned
+        if flags:
+            self.facts.param_guards.extend(_flag_guards(node.body, flags))
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
@@ -948,6 +968,113 @@ _TRIES = frozenset({ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])
 _YIELDS = (ast.Yield, ast.YieldFrom)
 
 
+def _flag_test(test: ast.expr, flags: frozenset[str]) -> tuple[str, bool, bool] | None:
+    """``flag`` -> (flag, True, whole), ``not flag`` -> (flag, False, whole), ``flag and ...`` ->
+    (flag, True, False): the parameter the test requires and its truth; ``whole`` when the test is
+    only that (so its ``else`` requires the opposite)."""
+    if type(test) is ast.Name and test.id in flags:
+        return test.id, True, True
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not and type(test.operand) is ast.Name \
+            and test.operand.id in flags:
+        return test.operand.id, False, True
+    if type(test) is ast.BoolOp and type(test.op) is ast.And:
+        for value in test.values:
+            found = _flag_test(value, flags)
+            if found is not None:
+                return found[0], found[1], False
+    return None
+
+
+def _flag_guards(body: list[ast.stmt], flags: frozenset[str]) -> Iterator[tuple[int, int, str, bool]]:
+    """Blocks of a function that run only for one truth of a flag parameter (see ``param_guards``);
+    nested functions and classes are their own scopes."""
+    stack = [body]
+    while stack:
+        block = stack.pop()
+        for stmt in block:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if type(stmt) is ast.If:
+                found = _flag_test(stmt.test, flags)
+                if found is not None:
+                    name, when, whole = found
+                    if stmt.body:
+                        yield stmt.body[0].lineno, stmt.body[-1].end_lineno or stmt.body[-1].lineno, name, when
+                    if whole and stmt.orelse:
+                        yield stmt.orelse[0].lineno, stmt.orelse[-1].end_lineno or stmt.orelse[-1].lineno, \
+                            name, not when
+            for block_name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, block_name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    stack.append(inner)
+            for handler in getattr(stmt, "handlers", None) or []:
+                stack.append(handler.body)
+            for case in getattr(stmt, "cases", None) or []:
+                stack.append(case.body)
+
+
+def _lookup_containers(test: ast.expr) -> list[str]:
+    """The containers of the membership tests in ``key in cache`` (also as operands of an ``and``),
+    as ``ast.dump`` text to compare with what is returned."""
+    if type(test) is ast.BoolOp and type(test.op) is ast.And:
+        return [c for v in test.values for c in _lookup_containers(v)]
+    if type(test) is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) is ast.In:
+        return [ast.dump(test.comparators[0])]
+    return []
+
+
+def _returns_lookup(body: list[ast.stmt], containers: list[str]) -> bool:
+    """Whether the block returns what the lookup found: a ``return`` (at any depth, nested functions and
+    classes excluded) whose value reads one of the tested containers by subscript (``cache[key]``) or
+    ``.get()``. ``if role in ADMINS: return True`` is a fast path, not a lookup."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if type(stmt) is ast.Return and stmt.value is not None:
+            for node in ast.walk(stmt.value):
+                read = node.value if type(node) is ast.Subscript else \
+                    node.func.value if type(node) is ast.Call and type(node.func) is ast.Attribute \
+                    and node.func.attr == "get" else None
+                if read is not None and ast.dump(read) in containers:
+                    return True
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for block_name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, block_name, None)
+            if isinstance(block, list):
+                stack.extend(b for b in block if isinstance(b, ast.stmt))
+        for handler in getattr(stmt, "handlers", None) or []:
+            stack.extend(handler.body)
+    return False
+
+
+def _lookup_fallbacks(body: list[ast.stmt]) -> Iterator[tuple[int, int]]:
+    """The line ranges of a function's statements that run only after an in-memory lookup missed:
+    in any block of the function, what follows ``if key in mapping: ... return mapping[key]`` (and
+    that ``if``'s ``else``). Nested functions and classes are their own scopes (their own ``_function``)."""
+    stack = [body]
+    while stack:
+        block = stack.pop()
+        for index, stmt in enumerate(block):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if type(stmt) is ast.If and _returns_lookup(stmt.body, _lookup_containers(stmt.test)):
+                rest = list(stmt.orelse) + block[index + 1:]
+                for later in rest:
+                    yield later.lineno, later.end_lineno or later.lineno
+                stack.append(stmt.body)
+                break
+            for block_name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, block_name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    stack.append(inner)
+            for handler in getattr(stmt, "handlers", None) or []:
+                stack.append(handler.body)
+            for case in getattr(stmt, "cases", None) or []:
+                stack.append(case.body)
+
+
 def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool]:
     """Names a function binds, whether it yields and whether it declares ``global``, read from its
     statements (nested functions and classes excluded; comprehension variables are their own scope).
@@ -1073,11 +1200,11 @@ def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
     name = method or text.rpartition(".")[2]
     if name in _ARGUMENT_METHODS:
         return True
-    args = node.args
-    if node.keywords:
-        args = [*args, *(k.value for k in node.keywords)]
-    for arg in args:
+    kw_values = [k.value for k in node.keywords] if node.keywords else ()
+    for arg in [*node.args, *kw_values] if kw_values else node.args:
         kind = type(arg)
+        if kind is ast.Constant and type(arg.value) is bool and arg in kw_values:
+            return True  # a literal flag (``process=False``): RC401 reads which branch of the callee it takes
         if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
                 (kind is ast.Name and arg.id.endswith("router")) or \
                 (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper

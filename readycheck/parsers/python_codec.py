@@ -34,7 +34,7 @@ FIELDS = {
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
                   "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs",
-                  "error_handling", "dev_blocks"),
+                  "error_handling", "dev_blocks", "fallback_blocks", "param_guards"),
     ErrorHandling: ("tries", "raises", "statuses"),
     TryBlock: ("body", "handlers"),
     ExceptClause: ("types", "span", "body", "raises"),
@@ -74,7 +74,7 @@ def flatten(facts: ModuleFacts) -> tuple:
             {name: {attr: tuple(source) for attr, source in attrs.items()} for name, attrs in facts.class_attrs.items()},
             facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()},
             {name: _flat_errors(e) for name, e in facts.error_handling.items()},
-            tuple(facts.dev_blocks))
+            tuple(facts.dev_blocks), tuple(facts.fallback_blocks), tuple(facts.param_guards))
 
 
 def _flat_errors(e: ErrorHandling) -> tuple:
@@ -111,14 +111,15 @@ def _function(t: tuple) -> Function:
 def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
-     class_attrs, global_types, state_attrs, errors, dev_blocks) = t
+     class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards) = t
     return ModuleFacts(path, module, imports, {f.qualname: f for f in map(_function, functions)},
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
                        bases, {name: {attr: _new(TypeSource, source) for attr, source in attrs.items()}
                                for name, attrs in class_attrs.items()},
                        global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()},
-                       {name: _errors(e) for name, e in errors.items()}, list(dev_blocks))
+                       {name: _errors(e) for name, e in errors.items()}, list(dev_blocks),
+                       list(fallback_blocks), list(param_guards))
 
 
 def _errors(t: tuple) -> ErrorHandling:
