@@ -100,9 +100,10 @@ class AsgiAppSyncWorker(Check):
                 token = server.program
                 yield self.finding(token.path, token.span,
                                    f"gunicorn serves the ASGI app {server.target.text} with its default sync worker "
-                                   f"({start.label}): every request fails", severity=severity, related=related)
+                                   f"({start.label}): every request fails{start.environment.note}", severity=severity,
+                                   related=related)
             else:
                 yield self.finding(worker.path, worker.span,
                                    f"gunicorn serves the ASGI app {server.target.text} with the WSGI worker "
-                                   f"`{worker.value}` ({start.label}): every request fails", severity=severity,
+                                   f"`{worker.value}` ({start.label}): every request fails{start.environment.note}", severity=severity,
                                    related=related)

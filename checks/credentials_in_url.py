@@ -96,6 +96,17 @@ class CredentialsInUrl(Check):
                           "docker-compose.yml:6:info", "docker-compose.yml:7", "docker-compose.override.yml:4:info"],
             title="code defaults, compose env (a remote host; the file's own db container, also by a network "
                   "alias and through `${VAR:-default}` defaults), a dev override"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+                profiles: ["testing"]
+                environment:
+                  DATABASE_URL: postgresql://app:s3cret@db.example.com/app
+            """}, expect=["docker-compose.yml:7:21:info DATABASE_URL of compose service api holds a postgresql "
+                        "URL with a literal password (development: compose profile testing)"],
+            title="a service in a testing profile: info, for the reason RC201 gives"),
         Example({"app/config.py": """
             import os
             DATABASE_URL = os.environ["DATABASE_URL"]
@@ -130,7 +141,7 @@ class CredentialsInUrl(Check):
                                            + (_LOCAL_NOTE if local else ""),
                                            severity=Severity.INFO if local else None)
         services: dict[str, set[str]] = {}  # per compose file, not per variable (15,000 services)
-        for where, name, token, development in project.declared_env:
+        for where, name, token, environment in project.declared_env:
             if is_auxiliary_path(token.path):
                 continue
             text = with_defaults(token.text) if where.startswith("compose") else token.text
@@ -143,10 +154,10 @@ class CredentialsInUrl(Check):
             in_compose = where.startswith("compose") and host is not None and host.group(1) in services[token.path]
             local = in_compose or _local_host(text)
             note = (" (a database container of this compose file: local credentials)" if in_compose
-                    else _LOCAL_NOTE if local else "")
+                    else _LOCAL_NOTE if local else environment.note)
             yield self.finding(token.path, token.span,
                                f"{name} of {where} holds a {scheme} URL with a literal password{note}",
-                               severity=Severity.INFO if development or local else None)
+                               severity=Severity.INFO if not environment.production or local else None)
 
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}

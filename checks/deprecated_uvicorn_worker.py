@@ -70,5 +70,5 @@ class DeprecatedUvicornWorker(Check):
             seen.add(key)
             value = worker.value.strip("\"'")
             yield self.finding(worker.path, worker.span,
-                               f"`{value}` is deprecated: use `{DEPRECATED[value]}` from the uvicorn-worker package",
-                               severity=Severity.INFO if start.development else None)
+                               f"`{value}` is deprecated: use `{DEPRECATED[value]}` from the uvicorn-worker package"
+                               f"{start.environment.note}", severity=Severity.INFO if start.development else None)

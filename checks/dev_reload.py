@@ -11,8 +11,9 @@ What it does
     and ``FastAPI(debug=True)`` on the app it serves. Files that are
     development by convention (``docker-compose.override.yml``, ``*.dev.yml``,
     ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``, anything under
-    ``.devcontainer/``, ``tests/`` or ``dev/``) and compose services in a ``dev``/``debug`` profile give
-    an info finding only.
+    ``.devcontainer/``, ``tests/`` or ``dev/``), compose services in a ``dev``/``debug``/``testing`` profile
+    or built from a development target, and Dockerfile stages named ``dev`` give an info finding only,
+    whose message names the reason (readycheck.environments).
 
 Why is this bad
     The reloader watches the file system and restarts the server on changes:
@@ -132,6 +133,22 @@ class DevReloadInProduction(Check):
                 command: ["uvicorn", "app.main:app", "--reload"]
                 profiles: ["dev"]
             """}, expect=["docker-compose.yml:4:info"], title="dev profile: info only"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0 --reload
+                profiles: ["testing"]
+                environment:
+                  DATABASE_URL: postgresql://app:s3cret@db.example.com/app
+            """}, expect=["docker-compose.yml:4:50:info uvicorn with auto-reload in the start command of compose api "
+                        "(development: compose profile testing)"],
+            title="a testing profile: info, and the message names the profile (as RC603 does)"),
+        Example({"tests/docker/Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--reload"]
+            """}, expect=["tests/docker/Dockerfile:2:info uvicorn with auto-reload in the start command of "
+                          "Dockerfile CMD (auxiliary: under tests/)"], title="a test fixture image: info, says why"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker", "--workers", "4"]
@@ -287,7 +304,7 @@ class DevReloadInProduction(Check):
             severity = Severity.INFO if start.development else None
             for token, what in _dev_switches(start.server):
                 where = "" if token.path == start.path else f" (run by {start.label} in {start.path})"
-                note = " in a development-only file" if start.development else ""
+                note = start.environment.note  # " (development: compose profile testing)"
                 related = [Related(start.path, start.span, f"{start.label} starts the server")] \
                     if token.path != start.path else []
                 fix = None if _kept_on_purpose(token.path, start.development) else \

@@ -476,7 +476,7 @@ class MigrationsAtBoot(Check):
             yield self.finding(
                 first.path, span,
                 f"`{what.strip()}`{in_file} runs in the start chain of {start.label} before {start.server.name}: "
-                f"every replica migrates at boot; move it to {where_to_move(project, start)}",
+                f"every replica migrates at boot; move it to {where_to_move(project, start)}{start.environment.note}",
                 severity=Severity.INFO if start.development else None, related=related)
 
     def _startup_code(self, project: Project):

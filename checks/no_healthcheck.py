@@ -10,7 +10,13 @@ What it does
     render/railway health-check paths, App Engine checks), which readycheck
     cannot tie to one image. A compose service or Kubernetes container whose
     own command runs a server is flagged when it has no health check of its
-    own and its image has none.
+    own and its image has none. Each fly.toml process and each render.yaml
+    web service that starts a server is judged on its own: a fly check covers
+    the processes its service lists (``processes = ["web"]``; a top-level
+    ``[checks]`` entry or a service without ``processes`` covers all), a
+    render web service needs its own ``healthCheckPath`` (render workers get no
+    checks). Procfile processes are not judged: Heroku has no health check
+    to declare.
 
 Why is this bad
     Without a health check the platform only knows the process exists. A worker
@@ -116,6 +122,78 @@ class NoHealthcheck(Check):
                 build: ./admin
                 command: uvicorn app:app --host 0.0.0.0 --reload
             """}, title="the image's HEALTHCHECK covers the compose service; a service running a worker; a dev file"),
+        Example({"fly.toml": """
+            app = "shop"
+
+            [processes]
+            web = "gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000"
+            admin = "uvicorn admin.main:app --host 0.0.0.0 --port 9000"
+            worker = "celery -A app.worker worker"
+
+            [http_service]
+            internal_port = 8000
+            processes = ["web"]
+
+            [[http_service.checks]]
+            path = "/healthz"
+            interval = "15s"
+            timeout = "2s"
+            """}, expect=["fly.toml:5:1 fly.toml admin starts uvicorn and no fly.toml check covers it (a [[services]] "
+                          "or [http_service] check listing it in `processes`, or a top-level [checks] entry)"],
+            title="fly.toml: the web process's check does not cover the admin process"),
+        Example({"fly.toml": """
+            app = "shop"
+
+            [processes]
+            web = "gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000"
+            admin = "uvicorn admin.main:app --host 0.0.0.0 --port 9000"
+
+            [http_service]
+            internal_port = 8000
+            processes = ["web"]
+
+            [[http_service.checks]]
+            path = "/healthz"
+
+            [checks.admin_alive]
+            type = "http"
+            port = 9000
+            path = "/healthz"
+            processes = ["admin"]
+            """, "api/fly.toml": """
+            app = "api"
+
+            [experimental]
+            cmd = ["uvicorn", "api.main:app", "--host", "0.0.0.0"]
+
+            [[services]]
+            internal_port = 8000
+
+            [[services.http_checks]]
+            path = "/healthz"
+            """}, title="fly.toml: each process covered (a top-level check listing it; a service without processes)"),
+        Example({"render.yaml": """
+            services:
+              - type: web
+                name: api
+                runtime: python
+                startCommand: gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:$PORT
+                healthCheckPath: /healthz
+              - type: web
+                name: admin
+                runtime: python
+                startCommand: uvicorn admin.main:app --host 0.0.0.0 --port $PORT
+              - type: worker
+                name: jobs
+                runtime: python
+                startCommand: uvicorn jobs.main:app --host 0.0.0.0
+            """}, expect=["render.yaml:10:5 render.yaml admin starts uvicorn without a `healthCheckPath`: render.yaml "
+                          "web service admin is never health-checked"],
+            title="render.yaml: one web service's healthCheckPath does not excuse another; workers get no checks"),
+        Example({"Procfile": """
+            web: gunicorn app.main:app -k uvicorn_worker.UvicornWorker
+            admin: uvicorn admin.main:app --host 0.0.0.0 --port $PORT
+            """}, title="Procfile processes: Heroku has no health check to declare, so none is asked for"),
     )
 
     def run(self, project: Project):
@@ -154,12 +232,35 @@ class NoHealthcheck(Check):
                 flagged.add((service.path, service.name))
                 built = next((d for d in project.dockerfiles if d.path == service.dockerfile), None)
                 yield self._service_finding(service, start.server.label, built)
+            elif start.origin in ("fly.toml", "render.yaml"):
+                finding = self._platform_process(project, start, probes)
+                if finding is not None:
+                    yield finding
             elif start.origin == "Kubernetes":
                 owner = start.process
                 if (start.path, owner) not in kubernetes and not in_image and not platform_wide:
                     yield self.finding(start.path, start.span,
                                        f"{start.label} starts {start.server.label} without a liveness or readiness "
                                        f"probe")
+
+    def _platform_process(self, project: Project, start, probes):
+        """A fly.toml process or render.yaml web service that starts a server, judged on its own: the
+        platform's own check must cover it (a fly service's checks cover the ``processes`` it lists, a
+        top-level check or one of a service without ``processes`` covers all; a render service has its
+        own ``healthCheckPath``). The platform routes by those checks, not by an image's HEALTHCHECK."""
+        covered = {p.owner for p in probes if p.path == start.path and p.platform == start.origin}
+        if start.origin == "fly.toml":
+            if "" in covered or start.process in covered:
+                return None
+            return self.finding(start.path, start.span,
+                                f"{start.label} starts {start.server.label} and no fly.toml check covers it "
+                                f"(a [[services]] or [http_service] check listing it in `processes`, or a "
+                                f"top-level [checks] entry)")
+        if start.process in covered or _render_type(project, start) != "web":
+            return None  # render checks the health of web services only
+        return self.finding(start.path, start.span,
+                            f"{start.label} starts {start.server.label} without a `healthCheckPath`: render.yaml "
+                            f"web service {start.process} is never health-checked")
 
     def _service_finding(self, service, server: str, dockerfile=None):
         return self.finding(service.path, service.span,
@@ -172,3 +273,15 @@ class NoHealthcheck(Check):
         stage = dockerfile.final_stage
         return Related(dockerfile.path, dockerfile.span_of(stage.from_instruction, stage.image),
                        "the image, without HEALTHCHECK")
+
+
+def _render_type(project: Project, start) -> str:
+    """The ``type`` of the render.yaml service a start command belongs to ("" when unknown)."""
+    source = project.file(start.path)
+    doc = (project.yaml_documents(source) or [None])[0] if source is not None else None
+    services = doc.get("services") if isinstance(doc, dict) else None
+    for service in services if isinstance(services, list) else []:
+        if isinstance(service, dict) and str(service.get("name", "service")) == start.process:
+            kind = service.get("type")
+            return kind if isinstance(kind, str) else ""
+    return ""

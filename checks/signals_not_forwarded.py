@@ -101,6 +101,16 @@ class SignalsNotForwarded(Check):
     tags = ("start-command", "graceful-shutdown", "dockerfile")
     references = ("https://docs.docker.com/reference/dockerfile/#shell-and-exec-form",)
     examples = (
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                image: python:3.12-slim
+                profiles: ["debug"]
+                command: sh -c "alembic upgrade head && uvicorn app.main:app --host 0.0.0.0"
+            """}, expect=["docker-compose.yml:5:45:info `sh -c` runs uvicorn without `exec`: the shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it) "
+                          "(development: compose profile debug)"],
+            title="a service in a debug profile: info, and the message says why"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD gunicorn app.main:app --bind 0.0.0.0:8000
@@ -198,6 +208,7 @@ class SignalsNotForwarded(Check):
             if any(_forwarding_init(c.words) for c in start.chain):
                 continue
             severity = Severity.INFO if start.development else None
+            note = start.environment.note  # why it is only info: " (development: file name compose.dev.yml)"
             execs, shell = _shell_execs(start, command) if command.shell.startswith(("shell-form", "sh -c")) \
                 else (None, "")
             if execs:
@@ -208,7 +219,7 @@ class SignalsNotForwarded(Check):
                 keyword = command.shell.split()[-1]
                 yield self.finding(start.path, start.span,
                                    f"{keyword} is in shell form: /bin/sh is PID 1 and {server.name} never receives "
-                                   f"SIGTERM{measured}", severity=severity,
+                                   f"SIGTERM{measured}{note}", severity=severity,
                                    fix=partial(_exec_form, project, start.path, start.span.line))
             elif command.shell == "sh -c" and (command.shell_commands > 1 or execs is False):
                 runs = f"{command.program} (which starts {server.name})" if command is manager else server.name
@@ -217,12 +228,12 @@ class SignalsNotForwarded(Check):
                     if command.shell_word is not None else []
                 yield self.finding(token.path, token.span,
                                    f"`{command.shell_program or 'sh'} -c` runs {runs} without `exec`: the "
-                                   f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}",
+                                   f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}{note}",
                                    severity=severity, related=related)
             elif command.shell != "sh -c":
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
-                                   f"PID 1 and {server.name} never receives SIGTERM", severity=severity,
+                                   f"PID 1 and {server.name} never receives SIGTERM{note}", severity=severity,
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
 
 

@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Iterator
 from readycheck.drivers import POSTGRES_DRIVERS  # a service that installs one talks to PostgreSQL
 from readycheck.findings import Span
 from readycheck.parsers.migration_ops import Operation
-from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, is_auxiliary_path
+from readycheck.environments import is_auxiliary_path
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
     from readycheck.parsers.sqlalchemy_models import ModelIndex

@@ -20,7 +20,7 @@ from readycheck.parsers.shell import parse_commands
 from readycheck.parsers.yamlfile import load_all
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 from readycheck.startcommands import (Command, StartCommand, Token, _Expander, _ScriptResolver, _words_to_tokens,
-                                      _yaml_commands, finish, is_development_path)
+                                      _yaml_commands, classify_environment, finish)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -99,7 +99,7 @@ def _start(project: "Project", source: SourceFile, span: Span, origin: str, proc
            replicas: Token | None = None) -> StartCommand | None:
     if not chain:
         return None
-    start = StartCommand(source.path, span, origin, process, role, is_development_path(source.path), chain)
+    start = StartCommand(source.path, span, origin, process, role, classify_environment(source.path), chain)
     start.env = env or {}
     start.ports = ports or []
     start.replicas = replicas
@@ -454,7 +454,7 @@ def from_makefile(project: "Project", source: SourceFile) -> list[StartCommand]:
             chain += expander.from_words(_words_to_tokens(source, simple.words), f"Makefile {target}", simple.env)
         if chain:
             start = StartCommand(source.path, source.index.span(base, base + len(body)), "Makefile", target, "boot",
-                                 True, chain)
+                                 classify_environment(source.path, origin="Makefile"), chain)
             finish(project, start)
             if start.server is not None:
                 starts.append(start)

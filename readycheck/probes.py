@@ -36,7 +36,8 @@ class Probe:
     http_path: str | None  # the URL path it requests, when it is an HTTP check
     command: str | None = None  # the command it runs, for exec checks
     #: The process it checks, in StartCommand.process terms ("Deployment api/web", a compose
-    #: service); "" when the file has one process (Dockerfile, fly, render, railway, app.yaml).
+    #: service, a fly.toml process its service lists, a render service's name); "" when the file has
+    #: one process or the check covers all of them (Dockerfile, fly without ``processes``, railway, app.yaml).
     owner: str = ""
 
 
@@ -139,22 +140,27 @@ def collect(project: "Project") -> list[Probe]:
             data = tomllib.loads(source.text)
         except Exception:
             continue
+        # A service's checks cover the processes it lists (``processes = ["web"]``); a top-level check
+        # lists its own; none listed: every process of the app (owner "").
         sections = [data.get("http_service")] + platforms.items_of(data.get("services"))
-        checks = [c for s in sections if isinstance(s, dict)
+        checks = [(c, s.get("processes")) for s in sections if isinstance(s, dict)
                   for c in platforms.items_of(s.get("checks")) + platforms.items_of(s.get("http_checks"))]
-        checks += list(data["checks"].values()) if isinstance(data.get("checks"), dict) else []
-        for check in checks:
+        checks += [(c, c.get("processes") if isinstance(c, dict) else None)
+                   for c in (data["checks"].values() if isinstance(data.get("checks"), dict) else [])]
+        for check, processes in checks:
             if isinstance(check, dict):
                 path = _text(check.get("path"))
                 at = source.text.find(path) if path else -1
                 span = source.index.span(at, at + len(path)) if at >= 0 else Span(1)
-                probes.append(Probe(source.path, span, "fly.toml", "health", path))
+                owners = [p for p in platforms.items_of(processes) if isinstance(p, str)] or [""]
+                probes += [Probe(source.path, span, "fly.toml", "health", path, owner=owner) for owner in owners]
     for kind, key, platform in ((FileKind.RENDER, "healthCheckPath", "render.yaml"),):
         for source in project.files(kind):
             doc = (project.yaml_documents(source) or [None])[0]
             for service in platforms.items_of(doc.get("services")) if isinstance(doc, dict) else []:
                 if isinstance(service, dict) and _text(service.get(key)):
-                    probes.append(Probe(source.path, _span(source, service[key]), platform, "readiness", str(service[key])))
+                    probes.append(Probe(source.path, _span(source, service[key]), platform, "readiness",
+                                        str(service[key]), owner=str(service.get("name", "service"))))
     for source in project.files(FileKind.RAILWAY):
         try:
             data = json.loads(source.text) if source.name.endswith(".json") else tomllib.loads(source.text)

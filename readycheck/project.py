@@ -25,6 +25,7 @@ from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, common_p
 if TYPE_CHECKING:
     from readycheck.parsers.python import Function, ModuleFacts, Value
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
+    from readycheck.environments import Environment
     from readycheck.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.startcommands import ComposeService, Server, StartCommand
@@ -389,15 +390,15 @@ class Project:
         return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
 
     @cached_property
-    def declared_env(self) -> list[tuple[str, str, "Token", bool]]:
+    def declared_env(self) -> list[tuple[str, str, "Token", "Environment"]]:
         """Environment written in committed deployment config, whether or not a start command
-        uses it: (where, variable, value token, development) from compose services, Kubernetes
-        containers, render envVars and App Engine env_variables."""
+        uses it: (where, variable, value token, the environment it is for) from compose services,
+        Kubernetes containers, render envVars and App Engine env_variables."""
         if not self.files(*START_COMMAND_KINDS):
             return []
         from readycheck import platforms
-        from readycheck.sourcefile import is_development_path
-        from readycheck.startcommands import _compose_env
+        from readycheck.environments import classify_environment
+        from readycheck.startcommands import _compose_env, compose_environment
 
         out = []
         for source in self.files(FileKind.COMPOSE):
@@ -406,8 +407,7 @@ class Project:
             for name, service in services.items() if isinstance(services, dict) else []:
                 if not isinstance(service, dict):
                     continue
-                profiles = [str(p).lower() for p in platforms.items_of(service.get("profiles")) if isinstance(p, str)]
-                dev = is_development_path(source.path) or any(p in ("dev", "debug", "local", "test") for p in profiles)
+                dev = compose_environment(source.path, doc, service)
                 for var, token in _compose_env(source, service.get("environment")).items():
                     out.append((f"compose service {name}", var, token, dev))
         for source in self.files(FileKind.YAML):
@@ -419,10 +419,10 @@ class Project:
                     if isinstance(container, dict):
                         for var, token in platforms._env_list(source, container.get("env"), "name").items():
                             out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
-                                        is_development_path(source.path)))
+                                        classify_environment(source.path)))
         for start in self.start_commands:
             if start.origin in ("render.yaml", "app.yaml"):
-                out += [(start.label, var, token, start.development) for var, token in start.env.items()
+                out += [(start.label, var, token, start.environment) for var, token in start.env.items()
                         if token.span.line > 0 and token.text != "$PORT"]
         return out
 
@@ -591,7 +591,7 @@ class PythonIndex:
     def modules_with(self, *markers: bytes) -> Iterator[ModuleFacts]:
         """Facts of the service's modules (not tests, docs, examples or scripts) whose
         bytes contain one of the markers: the byte prefilter every code check uses."""
-        from readycheck.sourcefile import is_auxiliary_path
+        from readycheck.environments import is_auxiliary_path
 
         wanted_bytes = _any_of(markers)
         wanted = [source for source in self.sources if not is_auxiliary_path(source.path)

@@ -19,9 +19,10 @@ from readycheck.cache import Cache, digest
 from readycheck.check import Check
 from readycheck.config import Config, selector_matches
 from readycheck.discovery import RACY_SECONDS, discover, single_file
+from readycheck.environments import classify_environment
 from readycheck.findings import Diagnostic, Finding, Severity, Span
 from readycheck.project import Project
-from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, classify, is_development_path
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, classify
 
 
 @dataclass
@@ -275,7 +276,7 @@ def _run(project: Project, config: Config, checks: list[type[Check]],
             continue
         for finding in produced:
             if (check_cls.development_files_are_info and finding.severity > Severity.INFO
-                    and not finding.path.endswith(".py") and is_development_path(finding.path)):
+                    and not finding.path.endswith(".py") and not classify_environment(finding.path).production):
                 finding = finding.with_severity(Severity.INFO)
             elif finding.severity == check_cls.severity and check_cls.id in config.severity:
                 finding = finding.with_severity(config.severity[check_cls.id])

@@ -105,47 +105,6 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
-_DEV_WORDS = {"dev", "develop", "development", "local", "debug", "test", "tests", "testing", "override", "ci",
-              "e2e", "playwright", "cypress", "selenium", "gitpod", "devcontainer", "codespaces"}
-
-
-#: Folders whose files never deploy the service: test fixtures and suites, CI images,
-#: development containers and setups (prefect's tests/docker/contexts/*/Dockerfile), and the
-#: examples, samples, demos and docs a project ships for its users (jupyterhub's examples/*/Dockerfile).
-_DEV_FOLDERS = (_DEV_WORDS - {"override"}) | {".devcontainer", ".github", ".circleci", ".gitlab", ".kokoro",
-                                               ".buildkite", ".azure-pipelines", ".woodpecker", ".drone", "fixtures",
-                                               "integration-tests", "integration_tests", "examples", "example",
-                                               "samples", "sample", "demo", "demos", "docs", "doc", "tutorial",
-                                               "tutorials"}
-
-
-def is_development_path(path: str) -> bool:
-    """Files that are development by convention: override/dev/local/test compose
-    files and Dockerfiles, Procfile.dev, old copies (Dockerfile.backup), anything under a development or test folder
-    (``.devcontainer/``, ``tests/``, ``.github/``, ``dev/``...)."""
-    parts = path.lower().split("/")
-    if any(folder in _DEV_FOLDERS or folder.lstrip(".") in _DEV_FOLDERS for folder in parts[:-1]):  # .ci/ too
-        return True
-    stem_words = re.split(r"[._-]", parts[-1])
-    return any(word in _DEV_WORDS or word in _STALE_COPY_WORDS for word in stem_words)
-
-
-#: A file kept as an old copy (``Dockerfile.backup``, ``docker-compose.old.yml``) is not what gets deployed.
-#: Only in file names: a ``backup/`` folder may well be a service.
-_STALE_COPY_WORDS = {"bak", "backup", "orig", "old"}
-
-
-_AUXILIARY = re.compile(r"(^|/)(tests?|testing|docs?|docs_src|examples?|samples?|tutorials?|benchmarks?|benches?|"
-                        r"load[_-]?test(?:s|ing)?|scripts)(/|$)"
-                        r"|(^|/)(conftest|tests|test_[^/]*|[^/]*_test)\.py$")
-
-
-def is_auxiliary_path(path: str) -> bool:
-    """Code that is not the deployed service: tests (``conftest.py``, ``test_*.py``, ``*_test.py``
-    beside the code too), docs, examples, tutorials, benchmarks, scripts."""
-    return bool(_AUXILIARY.search(path))
-
-
 class UnreadableFile(Exception):
     """Raised when a file's bytes cannot be turned into text; the message is
     the user-facing reason."""

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from readycheck.environments import Environment, classify_environment
 from readycheck.findings import Span
 from readycheck.images import BaseImage, base_image
 from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
@@ -29,7 +30,7 @@ from readycheck.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_K
 from readycheck.parsers.shell import Word, exec_blockers, parse_commands
 from readycheck.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
                                         SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf)
-from readycheck.sourcefile import _DEV_WORDS, FileKind, SourceFile, UnreadableFile, is_development_path  # noqa: F401
+from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
     from readycheck.project import Project
@@ -193,7 +194,8 @@ class StartCommand:
     origin: str  # "Dockerfile", "Procfile", "compose"
     process: str  # stage name, Procfile process type, compose service
     role: str  # "boot", "release" or "oneshot"
-    development: bool
+    #: Production, development or auxiliary, and why (readycheck.environments.classify_environment).
+    environment: Environment
     chain: list[Command]
     server: Server | None = None
     shell_form: bool = False
@@ -213,6 +215,11 @@ class StartCommand:
     @property
     def label(self) -> str:
         return f"{self.origin} {self.process}".strip()
+
+    @property
+    def development(self) -> bool:
+        """Not a production setup: a development or auxiliary file, profile, target or stage."""
+        return not self.environment.production
 
     @property
     def production(self) -> bool:
@@ -967,9 +974,8 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
             mark_shell(chain, "shell-form CMD", "sh", frozenset(exec_blockers(cmd.raw_value)), last)
     process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
     # A final stage named dev/development/debug is a development image (production builds a --target).
-    development = is_development_path(dockerfile.path) or (stage.name or "").lower() in DEVELOPMENT_TARGETS
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
-                         process, "boot", development, chain,
+                         process, "boot", classify_environment(dockerfile.path, stage=stage.name), chain,
                          shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
     return [finish(project, start, expander.resolver)]
@@ -994,7 +1000,8 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
                                         "$APP_MODULE")]
         chain.append(Command(words, {}, via, exec_=True))
     start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
-                         is_development_path(dockerfile.path), chain, dockerfile=dockerfile, image=base.resolved_image)
+                         classify_environment(dockerfile.path), chain, dockerfile=dockerfile,
+                         image=base.resolved_image)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
     if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
         worker_class = start.env.get("WORKER_CLASS")
@@ -1032,7 +1039,7 @@ def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
         role = "release" if process == "release" else "boot"
         span = source.index.span(line_start + m.start(1), line_start + m.end(1))
         starts.append(finish(project, StartCommand(source.path, span, "Procfile", process, role,
-                                                   is_development_path(source.path), chain), expander.resolver))
+                                                   classify_environment(source.path), chain), expander.resolver))
     return starts
 
 
@@ -1050,7 +1057,6 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
                 if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
                     oneshot.add(str(name))
     plain = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
-    dev_file = is_development_path(source.path) or _dev_project_name(doc.get("name"))
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
@@ -1073,9 +1079,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
                 chain += expander.from_words(words, f"compose service {name} {key}")
         if not chain:
             continue
-        profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
-        dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str)) or \
-            compose_build_target(service).lower() in DEVELOPMENT_TARGETS
+        dev = compose_environment(source.path, doc, service)
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
         start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
@@ -1097,11 +1101,15 @@ class ComposeService:
     dockerfile: str  # the Dockerfile its ``build:`` builds, "" when it runs a pulled ``image:``
     image: str
     healthcheck: bool
-    development: bool
+    environment: Environment
     #: Index of the stage it builds (its ``target``, or the one build args pick); -1 without a build.
     stage: int = -1
     #: True when it sets its own ``command``/``entrypoint`` (it does not run the image's CMD).
     overrides: bool = False
+
+    @property
+    def development(self) -> bool:
+        return not self.environment.production
 
 
 def compose_services(project: "Project") -> list[ComposeService]:
@@ -1111,8 +1119,6 @@ def compose_services(project: "Project") -> list[ComposeService]:
         services = doc.get("services") if isinstance(doc, dict) else None
         if not isinstance(services, dict):
             continue
-        project_name = doc.get("name")
-        dev_file = is_development_path(source.path) or _dev_project_name(project_name)
         keys = getattr(services, "keys_at", {})
         for name, service in services.items():
             if not isinstance(service, dict):
@@ -1120,9 +1126,7 @@ def compose_services(project: "Project") -> list[ComposeService]:
             built = compose_build(project, source, service)
             check = service.get("healthcheck")
             healthy = isinstance(check, dict) and not check.get("disable") and bool(check.get("test"))
-            profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
-            dev = dev_file or any(str(p).lower() in _DEV_WORDS for p in profiles if isinstance(p, str)) or \
-                compose_build_target(service).lower() in DEVELOPMENT_TARGETS
+            dev = compose_environment(source.path, doc, service)
             key = keys.get(name)
             span = source.index.span(key.start, key.end) if hasattr(key, "start") else Span(1)
             out.append(ComposeService(source.path, str(name), span, built[0].path if built else "",
@@ -1132,14 +1136,11 @@ def compose_services(project: "Project") -> list[ComposeService]:
     return out
 
 
-def _dev_project_name(name: object) -> bool:
-    """A compose project named ``*-dev``/``*-local``/...: a development setup."""
-    return isinstance(name, str) and name.lower().endswith(tuple(f"{sep}{word}" for sep in "-_" for word in (
-        "dev", "local", "development", "debug", "test")))
-
-
-#: Build targets (compose ``build.target``, Dockerfile stage names) that are development images.
-DEVELOPMENT_TARGETS = {"dev", "development", "debug", "local", "test", "testing"}
+def compose_environment(path: str, doc: dict, service: dict) -> Environment:
+    """The environment of one compose service: its file, the compose project's name, its
+    profiles and the build target it builds."""
+    profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
+    return classify_environment(path, profiles, project_name=doc.get("name"), target=compose_build_target(service))
 
 
 def compose_build_target(service: dict) -> str:

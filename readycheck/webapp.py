@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from readycheck.findings import Related, Span
 from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
-from readycheck.sourcefile import common_prefix, is_auxiliary_path
+from readycheck.environments import is_auxiliary_path
+from readycheck.sourcefile import common_prefix
 
 if TYPE_CHECKING:
     from readycheck.project import PythonIndex

@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
+from readycheck.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
 from readycheck.findings import Span
 
 _BUILTINS = frozenset(dir(builtins))
@@ -898,11 +899,9 @@ def _is_main_guard(test: ast.expr) -> bool:
             and test.comparators[0].value == "__main__")
 
 
-#: Values of an environment setting that mean development, and names of flags that do.
-_DEV_VALUES = {"dev", "develop", "development", "local", "debug", "test", "testing"}
-_PROD_VALUES = {"prod", "production", "live"}
-_DEV_FLAGS = {"debug", "dev", "is_dev", "is_development", "is_local", "testing", "dev_mode", "is_debug"}
-_ENV_NAMES = ("env", "environment", "stage", "mode", "app_env", "environment_name")
+#: Values of an environment setting that mean development, and names of flags that do (readycheck.environments).
+_DEV_VALUES, _PROD_VALUES = DEVELOPMENT_VALUES, PRODUCTION_VALUES
+_DEV_FLAGS, _ENV_NAMES = DEVELOPMENT_FLAGS, ENVIRONMENT_SETTINGS
 
 
 def _dev_guard(test: ast.expr) -> str | None:
