@@ -108,10 +108,11 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, runs_once as runs_once,
         type_name as type_name,
     )
-    from readycheck.sourcefile import (
-        FileKind as FileKind, SourceFile as SourceFile, is_auxiliary_path as is_auxiliary_path,
-        is_development_path as is_development_path,
+    from readycheck.environments import (
+        Environment as Environment, classify_environment as classify_environment,
+        is_auxiliary_path as is_auxiliary_path, is_development_path as is_development_path,
     )
+    from readycheck.sourcefile import FileKind as FileKind, SourceFile as SourceFile
     from readycheck.startcommands import (
         Command as Command, Server as Server, StartCommand as StartCommand, Token as Token,
     )
@@ -124,13 +125,13 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "Applicability", "CallRule",
     "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit",
-    "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function",
+    "Environment",     "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function",
     "HEALTH_SEGMENTS", "Hit", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts", "Operation",
     "PATH_IO_METHODS", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Reachability", "Related",
     "RepoClass", "Requirement", "RequirementsFile", "Route", "Rule", "SYNC_DRIVERS", "Server", "Severity",
     "SourceFile", "Span", "Stage", "StartCommand", "Step", "Token", "Unresolved", "Value", "WebModel", "WebObject",
     "alembic_repo", "blocking_function", "blocking_method", "call_label", "canonicalize_name",
-    "catches_database_error", "cpu_bound_function", "cpu_bound_method", "database_access", "gitignore_spec",
+    "catches_database_error", "classify_environment", "cpu_bound_function", "cpu_bound_method", "database_access", "gitignore_spec",
     "image_shell", "install_arguments", "install_command", "is_auxiliary_path", "is_database_image",
     "is_development_path", "is_health_path", "register_blocking", "removal_findings", "runs_once", "shell_execs_last",
     "sql_repo", "type_name",
