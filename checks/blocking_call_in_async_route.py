@@ -84,6 +84,7 @@ class BlockingRule(Rule):
     comes from the reachability model), unawaited path I/O, or a name the user configured."""
 
     skip_run_once = True
+    every_site = True
 
     def __init__(self, extra: frozenset[str] = frozenset()) -> None:
         self.extra = extra
@@ -558,6 +559,12 @@ class BlockingCallInAsyncRoute(Check):
                 def get(self, uid):
                     return self.db.get(dict, uid)
 
+                def count(self):
+                    return self.db.scalar("select count(*) from users")
+
+                def remove(self, uid):
+                    self.db.delete(uid)
+
             def get_user_service(db: Session = Depends(get_db)) -> UserService:
                 return UserService(db)
 
@@ -574,13 +581,13 @@ class BlockingCallInAsyncRoute(Check):
             async def a(uid: int, svc: UserService = Depends(get_user_service)):
                 return svc.get(uid)
 
-            @router.get("/b/{uid}")
-            async def b(uid: int, svc=Depends(get_service_unannotated)):
-                return svc.get(uid)
+            @router.get("/b")
+            async def b(svc=Depends(get_service_unannotated)):
+                return svc.count()
 
-            @router.get("/c/{uid}")
+            @router.delete("/c/{uid}")
             async def c(uid: int, svc: Annotated[UserService, Depends()]):
-                return svc.get(uid)
+                return svc.remove(uid)
             """}, expect=["app/routes.py:9", "app/routes.py:13", "app/routes.py:17"],
             title="services from Depends: a provider's return annotation, its returned value, a class dependency"),
         Example({"app/db.py": SYNC_DB, "app/deps.py": """
@@ -829,6 +836,53 @@ class BlockingCallInAsyncRoute(Check):
                 event = stripe.Webhook.construct_event(b"", "sig", "secret")
                 return s3.generate_presigned_url("get_object", Params={})
             """}, title="async SDK variants, UploadFile awaitables, offloaded boto3, calls that do no I/O"),
+        Example({"app/db.py": SYNC_DB, "app/crud.py": """
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            def edit_user(db: Session, user_id: int, name: str):
+                user = db.get(dict, user_id)
+                db.commit()
+                db.refresh(user)
+                return user
+
+
+            def delete_user(db: Session, user_id: int):
+                db.delete(user_id)
+                db.commit()
+
+
+            async def touch_user(db: AsyncSession, user_id: int):
+                await db.commit()
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy.orm import Session
+            from app import crud
+            from app.db import get_db
+
+            router = APIRouter()
+
+            @router.put("/users/{user_id}")
+            async def user_edit(user_id: int, name: str, db: Session = Depends(get_db)):
+                return crud.edit_user(db, user_id, name)
+
+            @router.delete("/users/{user_id}")
+            async def user_delete(user_id: int, db: Session = Depends(get_db)):
+                crud.delete_user(db, user_id)
+
+            @router.delete("/admin/users/{user_id}")
+            async def admin_delete(user_id: int, db: Session = Depends(get_db)):
+                crud.delete_user(db, user_id)
+            """}, expect=[
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.get()`, which is a synchronous `Session` call",
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.commit()`, which is a synchronous `Session` call",
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.refresh()`, which is a synchronous `Session` call",
+                "app/routes.py:14", "app/routes.py:14"],
+            title="every blocking call a helper makes, each once however many routes reach it"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """
@@ -853,13 +907,17 @@ class BlockingCallInAsyncRoute(Check):
         rule = BlockingRule(frozenset(str(name) for name in self.options["extra-blocking"]))
         model = project.reachability
         seen: set[tuple[str, str]] = set()
-        for entry in project.code_on_the_loop:
+        sites: set = set()  # each blocking call once, with the path from the first code on the loop reaching it
+        entries = project.code_on_the_loop
+        for entry in sorted(entries, key=lambda e: e.kind.startswith("startup hook")):  # stable: serving code first
             function, module = entry.function, entry.module
             if (module.path, function.qualname) in seen:
                 continue
             seen.add((module.path, function.qualname))
             for hit in model.hits(function, module, rule):
-                yield self._finding(entry, hit)
+                if hit.site not in sites:
+                    sites.add(hit.site)
+                    yield self._finding(entry, hit)
 
     def _finding(self, entry: "LoopEntry", hit):
         first = hit.steps[0]

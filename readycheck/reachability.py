@@ -20,7 +20,8 @@ The model is a cheap, flow-insensitive inference:
   returns or yields;
 * per-function summaries for a rule, computed once and memoised, with cycle
   detection instead of a depth limit: the first path to each hit through each
-  repo function a call reaches.
+  repo function a call reaches (or, for a rule with ``every_site``, the first
+  path to each distinct hit site).
 
 Types are strings (qualified names of external types, made canonical by
 ``readycheck.blocking.canonical_type``) or ``RepoClass`` instances.
@@ -80,6 +81,12 @@ class Hit(NamedTuple):
     steps: tuple[Step, ...]
     reason: str
 
+    @property
+    def site(self) -> tuple[str, object]:
+        """Where the hit itself is written (the deepest step): (path, span)."""
+        last = self.steps[-1]
+        return last.module.path, last.call.span
+
     def chain(self, root: str) -> str:
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
@@ -118,6 +125,9 @@ class Rule:
     #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``, a lazy
     #: initialiser declaring ``global``): they cost the loop at most once, not on every request.
     skip_run_once = False
+    #: Report every distinct hit site reached through each called function (each blocking call a
+    #: helper makes, with the first path to it), not only the first path into each callee.
+    every_site = False
 
     def hit(self, edge: Edge) -> str | None:
         raise NotImplementedError
@@ -688,9 +698,11 @@ class Reachability:
 
     def _walk(self, function: Function, module: ModuleFacts, rule: Rule) -> Iterator[Hit]:
         reported: set[tuple[str, str]] = set()
+        sites: set = set()  # with every_site: the hit sites already yielded
         for edge in self.edges(function, module):
             reason = rule.hit(edge)
             if reason is not None:
+                sites.add((module.path, edge.call.span))
                 yield Hit((Step(module, edge.call, call_label(edge.call)),), reason)
                 continue
             for target in edge.targets:
@@ -705,7 +717,9 @@ class Reachability:
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
                         else call_label(edge.call)
-                    yield Hit((Step(module, edge.call, label),) + inner[0].steps, inner[0].reason)
+                    step = Step(module, edge.call, label)
+                    for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
+                        yield Hit((step,) + found.steps, found.reason)
         if rule.follow_dependencies:
             from readycheck.parsers.python import CallSite
 
@@ -716,8 +730,17 @@ class Reachability:
                 inner = [h for h in self.hits(target[0], target[1], rule) if rule.counts_deep(h)]
                 if inner:
                     reported.add(target_key)
-                    site = CallSite(None, f"Depends({target[0].name})", param.span)
-                    yield Hit((Step(module, site, target[0].qualname),) + inner[0].steps, inner[0].reason)
+                    step = Step(module, CallSite(None, f"Depends({target[0].name})", param.span), target[0].qualname)
+                    for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
+                        yield Hit((step,) + found.steps, found.reason)
+
+    @staticmethod
+    def _new_sites(hits: list[Hit], sites: set) -> Iterator[Hit]:
+        """The hits whose site is not yet in ``sites`` (which they are added to): each site once."""
+        for hit in hits:
+            if hit.site not in sites:
+                sites.add(hit.site)
+                yield hit
 
     def first_hit(self, function: Function, module: ModuleFacts, rule: Rule) -> Hit | None:
         found = self.hits(function, module, rule)
