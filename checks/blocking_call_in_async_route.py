@@ -883,6 +883,74 @@ class BlockingCallInAsyncRoute(Check):
                 "`user_edit -> crud.edit_user -> db.refresh()`, which is a synchronous `Session` call",
                 "app/routes.py:14", "app/routes.py:14"],
             title="every blocking call a helper makes, each once however many routes reach it"),
+        Example({"app/setup.py": """
+            def make(url):
+                return object(), object()
+
+            SessionLocal, engine = make("postgresql://db/app")
+            AsyncSessionLocal, async_engine = make("postgresql+asyncpg://db/app")
+            """, "app/deps.py": """
+            from collections.abc import AsyncGenerator, Generator
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.setup import AsyncSessionLocal, SessionLocal
+
+            def get_db() -> Generator[Session, None, None]:
+                db = SessionLocal()
+                try:
+                    yield db
+                finally:
+                    db.close()
+
+            async def get_async_db() -> AsyncGenerator[AsyncSession, None]:
+                async with AsyncSessionLocal() as session:
+                    yield session
+            """, "app/providers.py": """
+            from typing import Generic, TypeVar
+            from sqlalchemy.orm import Session
+
+            T = TypeVar("T")
+
+            class Provider(Generic[T]):
+                def __init__(self, session: Session, data: T):
+                    self.session = session
+
+            class OpenIDProvider(Provider[dict]):
+                def authenticate(self):
+                    self.session.commit()
+
+            class Store(Generic[T]):
+                def commit(self): ...
+
+            class Memory(Store[str]):
+                pass
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app.deps import get_async_db, get_db
+            from app.providers import Memory, OpenIDProvider
+
+            router = APIRouter()
+
+            @router.get("/a")
+            async def a(db=Depends(get_db)):
+                return db.execute("select 1")
+
+            @router.get("/b")
+            async def b(db=Depends(get_async_db)):
+                return await db.execute("select 1")
+
+            @router.post("/login")
+            async def login(db=Depends(get_db)):
+                provider = OpenIDProvider(db, {})
+                provider.authenticate()
+                Memory().commit()
+
+            @router.get("/c")
+            def c(db=Depends(get_db)):
+                return db.execute("select 1")
+            """}, expect=["app/routes.py:9", "app/routes.py:18"],
+            title="a session from a generator's Generator[Session] annotation; a method inherited from a generic "
+                  "base (Provider[dict]); an AsyncGenerator[AsyncSession], a sync route, an unrelated commit()"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """

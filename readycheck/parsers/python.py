@@ -28,6 +28,9 @@ from typing import Any, Iterator, NamedTuple
 from readycheck.findings import Span
 
 _BUILTINS = frozenset(dir(builtins))
+#: Annotations of a generator whose first argument is the type it yields.
+_GENERATOR_ANNOTATIONS = frozenset({"Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator",
+                                    "AsyncIterable"})
 _new_tuple = tuple.__new__
 #: An import statement that is not at the start of a line: inside a function, class,
 #: ``try`` or ``if`` (or a string that looks like one, which only costs a walk).
@@ -430,6 +433,22 @@ class _Extractor:
         qualified, resolved = self.qualify(text, local_names)
         return qualified, None, bool(text) and "." not in (text or "")
 
+    def _yielded(self, node: ast.AST | None, local_names: frozenset[str]) -> ast.AST | None:
+        """A generator's return annotation as the type it yields (``Generator[Session, None, None]``
+        and ``Iterator[Session]`` give ``Session``: what a dependency or a context manager written as
+        that generator provides); any other annotation as it is."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except (SyntaxError, ValueError):
+                return None
+        if isinstance(node, ast.Subscript):
+            base, _ = self.qualify(dotted(node.value), local_names)
+            if base and base.rsplit(".", 1)[-1] in _GENERATOR_ANNOTATIONS:
+                inner = node.slice
+                return inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        return node
+
     def _depends(self, node: ast.AST, local_names: frozenset[str]) -> str | None:
         if isinstance(node, ast.Call):
             callee, _ = self.qualify(dotted(node.func), local_names)
@@ -486,7 +505,9 @@ class _Extractor:
         if cls is ast.ClassDef:
             if not scope:
                 self.facts.classes.add(stmt.name)
-                bases = (self.qualify(dotted(b), local_names)[0] for b in stmt.bases)
+                # A generic base (``AuthProvider[UserInfo]``, ``Repo[User]``) is its class.
+                bases = (self.qualify(dotted(b.value if type(b) is ast.Subscript else b), local_names)[0]
+                         for b in stmt.bases)
                 self.facts.class_bases[stmt.name] = tuple(b for b in bases if b)
             for deco in stmt.decorator_list:
                 self._calls_in(deco, local_names, function, main_guard)
@@ -676,7 +697,8 @@ class _Extractor:
                 depends = self._depends(default, outer_locals)
             literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
             function.params.append(Parameter(arg.arg, main, depends, self.cols.span(arg), alias, literal))
-        returns, _, _ = self._annotation(node.returns, outer_locals)
+        returns, _, _ = self._annotation(self._yielded(node.returns, outer_locals) if is_generator else node.returns,
+                                         outer_locals)
         function.returns = returns
         for deco in node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco
