@@ -951,6 +951,40 @@ class BlockingCallInAsyncRoute(Check):
             """}, expect=["app/routes.py:9", "app/routes.py:18"],
             title="a session from a generator's Generator[Session] annotation; a method inherited from a generic "
                   "base (Provider[dict]); an AsyncGenerator[AsyncSession], a sync route, an unrelated commit()"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI, Request
+            from fastapi.concurrency import run_in_threadpool
+            from sqlalchemy import create_engine
+            from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            from starlette.middleware.base import BaseHTTPMiddleware
+
+            engine = create_engine("postgresql://db/app")
+            api = FastAPI()
+
+            @api.middleware("http")
+            async def db_session_middleware(request: Request, call_next):
+                session = scoped_session(sessionmaker(bind=engine))
+                request.state.db = session()
+                try:
+                    response = await call_next(request)
+                    request.state.db.commit()
+                    return response
+                except Exception:
+                    request.state.db.rollback()
+                    raise
+
+            class AsyncDb(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    factory = async_scoped_session(async_sessionmaker(create_async_engine("postgresql+asyncpg://db")),
+                                                   scopefunc=id)
+                    request.state.adb = factory()
+                    response = await call_next(request)
+                    await request.state.adb.commit()
+                    await run_in_threadpool(request.state.db.commit)
+                    return response
+            """}, expect=["app/main.py:17", "app/main.py:20"],
+            title="middleware: a sync session a factory made, on request.state; an async one; an offloaded close"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """

@@ -260,6 +260,19 @@ class Reachability:
             return self.chain_type(module, function, text.split("."), depth + 1) if function else None
         if kind == "depends":
             return self.provider_type(module, text, depth + 1)
+        if kind == "local-call":
+            function = module.functions.get(scope)
+            return self.called_type(self.local_type(module, function, text, depth + 1)) if function else None
+        return None
+
+    @staticmethod
+    def called_type(callee: Type | None) -> Type | None:
+        """What calling a value of this type gives: a session from a session factory
+        (``session = scoped_session(...)``; ``session()``), an instance from a class object."""
+        if isinstance(callee, ClassObject):
+            return callee.cls
+        if isinstance(callee, str):
+            return SESSION_FACTORIES.get(callee)
         return None
 
     def call_result(self, module: ModuleFacts, qualified: str, depth: int = 0) -> Type | None:
@@ -381,6 +394,8 @@ class Reachability:
                 owner, _, method = value.text.rpartition(".")
                 owner_type = self.chain_type(module, function, owner.split("."), depth + 1)
                 return self._method_result(owner_type, method, depth + 1)
+            if value.text and function is not None:  # db = session(), session a local session factory
+                return self.called_type(self.local_type(module, function, value.text, depth + 1))
             return None
         if kind == "ref":
             if value.resolved:

@@ -126,7 +126,8 @@ class TypeSource(NamedTuple):
     qualified callee it was built or returned by: a class, a factory), "ref" (a
     qualified module-level name it is bound to), "local" (a local name or
     parameter of the function ``scope``), "depends" (the qualified provider of a
-    ``Depends(...)`` parameter).
+    ``Depends(...)`` parameter), "local-call" (a call of such a local: ``session()``
+    where ``session = scoped_session(...)``).
     """
 
     kind: str
@@ -631,7 +632,11 @@ class _Extractor:
         if type(node) is ast.Call:
             text = dotted(node.func)
             qualified, resolved = self.qualify(text, local_names)
-            return TypeSource("call", qualified) if qualified and resolved else None
+            if qualified and resolved:
+                return TypeSource("call", qualified)
+            if text and function is not None and "." not in text and text in local_names:
+                return TypeSource("local-call", text, function.qualname)
+            return None
         if type(node) is ast.Name or type(node) is ast.Attribute:
             text = dotted(node)
             if not text:
