@@ -31,15 +31,19 @@ What it does
     (``readycheck.reachability``): parameter annotations (through
     ``Annotated`` aliases defined elsewhere) and ``Depends`` providers (their
     return annotation, or what they return or yield; a class used as a
-    dependency), constructors and factories (``SessionLocal()`` from a sync
-    ``sessionmaker``), module globals in other modules (``redis_client =
+    dependency; a ``Generator[Session, ...]`` annotation; what a sync
+    generator ``def`` dependency yields when nothing else is known, a sync
+    session), constructors and factories (``SessionLocal()`` from a sync
+    ``sessionmaker``, ``session()`` of a local ``scoped_session``), module globals in other modules (``redis_client =
     redis.Redis(...)``), ``app.state`` attributes, and the repo's classes:
     attributes set in ``__init__`` or annotated on the class, methods
     inherited from repo base classes, classmethods, staticmethods and
     properties. A same-named method of an unrelated class is not confused
     with a blocking one. A plain ``def`` route or dependency is never
-    flagged: FastAPI runs it in a thread pool. A dependency is reported once,
-    with the routes it runs for as related locations. Apps in tests, docs,
+    flagged: FastAPI runs it in a thread pool. Each blocking call is reported
+    once, with the path from the first code on the loop that reaches it (a
+    helper's every blocking call, not only its first); a dependency is
+    reported with the routes it runs for as related locations. Apps in tests, docs,
     examples and scripts are throwaway code and are not judged, unless a
     production start command serves them.
 
@@ -985,6 +989,44 @@ class BlockingCallInAsyncRoute(Check):
                     return response
             """}, expect=["app/main.py:17", "app/main.py:20"],
             title="middleware: a sync session a factory made, on request.state; an async one; an offloaded close"),
+        Example({"app/deps.py": """
+            from collections.abc import Generator
+            from scheduler_lib import SessionManager, open_async
+
+            def get_job_db() -> Generator:
+                engine, factory = SessionManager().create_session("postgresql://db/jobs")
+                with factory() as session:
+                    yield session
+
+            async def get_async_jobs():
+                async with open_async() as session:
+                    yield session
+
+            def get_settings():
+                return object()
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app.deps import get_async_jobs, get_job_db, get_settings
+
+            router = APIRouter()
+
+            @router.post("/tasks")
+            async def create_task(jobs=Depends(get_job_db)):
+                jobs.add(object())
+                jobs.commit()
+
+            @router.delete("/tasks")
+            async def delete_task(jobs=Depends(get_async_jobs), settings=Depends(get_settings)):
+                await jobs.execute("delete from tasks")
+                await jobs.commit()
+                settings.refresh()
+
+            @router.put("/tasks")
+            def update_task(jobs=Depends(get_job_db)):
+                jobs.commit()
+            """}, expect=["app/routes.py:9"],
+            title="what a sync generator dependency yields, type unknown, is a sync session; not an async "
+                  "generator's, a plain function's, or in a sync route"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """

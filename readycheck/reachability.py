@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.blocking import attribute_type, canonical_type, method_result
+from readycheck.blocking import SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, method_result
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -434,6 +434,11 @@ class Reachability:
             provided = self.provider_type(module, depends, depth + 1)
             if provided is not None:
                 return provided
+            if found is None:
+                provider = self.index.function(module, depends, "", "." in depends) or \
+                    self.index.function(module, depends)
+                if provider is not None and provider[0].is_generator and not provider[0].is_async:
+                    return SYNC_DEPENDENCY_VALUE  # what a sync generator dependency yields: a sync resource
         return found
 
     def local_type(self, module: "ModuleFacts", function: "Function", name: str, depth: int = 0) -> Type | None:
