@@ -31,15 +31,19 @@ What it does
     (``readycheck.reachability``): parameter annotations (through
     ``Annotated`` aliases defined elsewhere) and ``Depends`` providers (their
     return annotation, or what they return or yield; a class used as a
-    dependency), constructors and factories (``SessionLocal()`` from a sync
-    ``sessionmaker``), module globals in other modules (``redis_client =
+    dependency; a ``Generator[Session, ...]`` annotation; what a sync
+    generator ``def`` dependency yields when nothing else is known, a sync
+    session), constructors and factories (``SessionLocal()`` from a sync
+    ``sessionmaker``, ``session()`` of a local ``scoped_session``), module globals in other modules (``redis_client =
     redis.Redis(...)``), ``app.state`` attributes, and the repo's classes:
     attributes set in ``__init__`` or annotated on the class, methods
     inherited from repo base classes, classmethods, staticmethods and
     properties. A same-named method of an unrelated class is not confused
     with a blocking one. A plain ``def`` route or dependency is never
-    flagged: FastAPI runs it in a thread pool. A dependency is reported once,
-    with the routes it runs for as related locations. Apps in tests, docs,
+    flagged: FastAPI runs it in a thread pool. Each blocking call is reported
+    once, with the path from the first code on the loop that reaches it (a
+    helper's every blocking call, not only its first); a dependency is
+    reported with the routes it runs for as related locations. Apps in tests, docs,
     examples and scripts are throwaway code and are not judged, unless a
     production start command serves them.
 
@@ -84,6 +88,7 @@ class BlockingRule(Rule):
     comes from the reachability model), unawaited path I/O, or a name the user configured."""
 
     skip_run_once = True
+    every_site = True
 
     def __init__(self, extra: frozenset[str] = frozenset()) -> None:
         self.extra = extra
@@ -627,6 +632,12 @@ class BlockingCallInAsyncRoute(Check):
                 def get(self, uid):
                     return self.db.get(dict, uid)
 
+                def count(self):
+                    return self.db.scalar("select count(*) from users")
+
+                def remove(self, uid):
+                    self.db.delete(uid)
+
             def get_user_service(db: Session = Depends(get_db)) -> UserService:
                 return UserService(db)
 
@@ -643,13 +654,13 @@ class BlockingCallInAsyncRoute(Check):
             async def a(uid: int, svc: UserService = Depends(get_user_service)):
                 return svc.get(uid)
 
-            @router.get("/b/{uid}")
-            async def b(uid: int, svc=Depends(get_service_unannotated)):
-                return svc.get(uid)
+            @router.get("/b")
+            async def b(svc=Depends(get_service_unannotated)):
+                return svc.count()
 
-            @router.get("/c/{uid}")
+            @router.delete("/c/{uid}")
             async def c(uid: int, svc: Annotated[UserService, Depends()]):
-                return svc.get(uid)
+                return svc.remove(uid)
             """}, expect=["app/routes.py:9", "app/routes.py:13", "app/routes.py:17"],
             title="services from Depends: a provider's return annotation, its returned value, a class dependency"),
         Example({"app/db.py": SYNC_DB, "app/deps.py": """
@@ -932,6 +943,193 @@ class BlockingCallInAsyncRoute(Check):
                 event = stripe.Webhook.construct_event(b"", "sig", "secret")
                 return s3.generate_presigned_url("get_object", Params={})
             """}, title="async SDK variants, UploadFile awaitables, offloaded boto3, calls that do no I/O"),
+        Example({"app/db.py": SYNC_DB, "app/crud.py": """
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            def edit_user(db: Session, user_id: int, name: str):
+                user = db.get(dict, user_id)
+                db.commit()
+                db.refresh(user)
+                return user
+
+
+            def delete_user(db: Session, user_id: int):
+                db.delete(user_id)
+                db.commit()
+
+
+            async def touch_user(db: AsyncSession, user_id: int):
+                await db.commit()
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from sqlalchemy.orm import Session
+            from app import crud
+            from app.db import get_db
+
+            router = APIRouter()
+
+            @router.put("/users/{user_id}")
+            async def user_edit(user_id: int, name: str, db: Session = Depends(get_db)):
+                return crud.edit_user(db, user_id, name)
+
+            @router.delete("/users/{user_id}")
+            async def user_delete(user_id: int, db: Session = Depends(get_db)):
+                crud.delete_user(db, user_id)
+
+            @router.delete("/admin/users/{user_id}")
+            async def admin_delete(user_id: int, db: Session = Depends(get_db)):
+                crud.delete_user(db, user_id)
+            """}, expect=[
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.get()`, which is a synchronous `Session` call",
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.commit()`, which is a synchronous `Session` call",
+                "app/routes.py:10:12 async route `user_edit` (PUT /users/{user_id}) blocks the event loop through "
+                "`user_edit -> crud.edit_user -> db.refresh()`, which is a synchronous `Session` call",
+                "app/routes.py:14", "app/routes.py:14"],
+            title="every blocking call a helper makes, each once however many routes reach it"),
+        Example({"app/setup.py": """
+            def make(url):
+                return object(), object()
+
+            SessionLocal, engine = make("postgresql://db/app")
+            AsyncSessionLocal, async_engine = make("postgresql+asyncpg://db/app")
+            """, "app/deps.py": """
+            from collections.abc import AsyncGenerator, Generator
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from app.setup import AsyncSessionLocal, SessionLocal
+
+            def get_db() -> Generator[Session, None, None]:
+                db = SessionLocal()
+                try:
+                    yield db
+                finally:
+                    db.close()
+
+            async def get_async_db() -> AsyncGenerator[AsyncSession, None]:
+                async with AsyncSessionLocal() as session:
+                    yield session
+            """, "app/providers.py": """
+            from typing import Generic, TypeVar
+            from sqlalchemy.orm import Session
+
+            T = TypeVar("T")
+
+            class Provider(Generic[T]):
+                def __init__(self, session: Session, data: T):
+                    self.session = session
+
+            class OpenIDProvider(Provider[dict]):
+                def authenticate(self):
+                    self.session.commit()
+
+            class Store(Generic[T]):
+                def commit(self): ...
+
+            class Memory(Store[str]):
+                pass
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app.deps import get_async_db, get_db
+            from app.providers import Memory, OpenIDProvider
+
+            router = APIRouter()
+
+            @router.get("/a")
+            async def a(db=Depends(get_db)):
+                return db.execute("select 1")
+
+            @router.get("/b")
+            async def b(db=Depends(get_async_db)):
+                return await db.execute("select 1")
+
+            @router.post("/login")
+            async def login(db=Depends(get_db)):
+                provider = OpenIDProvider(db, {})
+                provider.authenticate()
+                Memory().commit()
+
+            @router.get("/c")
+            def c(db=Depends(get_db)):
+                return db.execute("select 1")
+            """}, expect=["app/routes.py:9", "app/routes.py:18"],
+            title="a session from a generator's Generator[Session] annotation; a method inherited from a generic "
+                  "base (Provider[dict]); an AsyncGenerator[AsyncSession], a sync route, an unrelated commit()"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI, Request
+            from fastapi.concurrency import run_in_threadpool
+            from sqlalchemy import create_engine
+            from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            from starlette.middleware.base import BaseHTTPMiddleware
+
+            engine = create_engine("postgresql://db/app")
+            api = FastAPI()
+
+            @api.middleware("http")
+            async def db_session_middleware(request: Request, call_next):
+                session = scoped_session(sessionmaker(bind=engine))
+                request.state.db = session()
+                try:
+                    response = await call_next(request)
+                    request.state.db.commit()
+                    return response
+                except Exception:
+                    request.state.db.rollback()
+                    raise
+
+            class AsyncDb(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    factory = async_scoped_session(async_sessionmaker(create_async_engine("postgresql+asyncpg://db")),
+                                                   scopefunc=id)
+                    request.state.adb = factory()
+                    response = await call_next(request)
+                    await request.state.adb.commit()
+                    await run_in_threadpool(request.state.db.commit)
+                    return response
+            """}, expect=["app/main.py:17", "app/main.py:20"],
+            title="middleware: a sync session a factory made, on request.state; an async one; an offloaded close"),
+        Example({"app/deps.py": """
+            from collections.abc import Generator
+            from scheduler_lib import SessionManager, open_async
+
+            def get_job_db() -> Generator:
+                engine, factory = SessionManager().create_session("postgresql://db/jobs")
+                with factory() as session:
+                    yield session
+
+            async def get_async_jobs():
+                async with open_async() as session:
+                    yield session
+
+            def get_settings():
+                return object()
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from app.deps import get_async_jobs, get_job_db, get_settings
+
+            router = APIRouter()
+
+            @router.post("/tasks")
+            async def create_task(jobs=Depends(get_job_db)):
+                jobs.add(object())
+                jobs.commit()
+
+            @router.delete("/tasks")
+            async def delete_task(jobs=Depends(get_async_jobs), settings=Depends(get_settings)):
+                await jobs.execute("delete from tasks")
+                await jobs.commit()
+                settings.refresh()
+
+            @router.put("/tasks")
+            def update_task(jobs=Depends(get_job_db)):
+                jobs.commit()
+            """}, expect=["app/routes.py:9"],
+            title="what a sync generator dependency yields, type unknown, is a sync session; not an async "
+                  "generator's, a plain function's, or in a sync route"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """
@@ -956,13 +1154,17 @@ class BlockingCallInAsyncRoute(Check):
         rule = BlockingRule(frozenset(str(name) for name in self.options["extra-blocking"]))
         model = project.reachability
         seen: set[tuple[str, str]] = set()
-        for entry in project.code_on_the_loop:
+        sites: set = set()  # each blocking call once, with the path from the first code on the loop reaching it
+        entries = project.code_on_the_loop
+        for entry in sorted(entries, key=lambda e: e.kind.startswith("startup hook")):  # stable: serving code first
             function, module = entry.function, entry.module
             if (module.path, function.qualname) in seen:
                 continue
             seen.add((module.path, function.qualname))
             for hit in model.hits(function, module, rule):
-                yield self._finding(entry, hit)
+                if hit.site not in sites:
+                    sites.add(hit.site)
+                    yield self._finding(entry, hit)
 
     def _finding(self, entry: "LoopEntry", hit):
         first = hit.steps[0]

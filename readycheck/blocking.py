@@ -127,6 +127,12 @@ BLOCKING_TYPES: dict[str, frozenset[str] | None] = {
     "celery.result.AsyncResult": frozenset({"get", "wait", "forget", "revoke", "ready", "successful", "failed",
                                             "status", "state"}),
 }
+#: What a sync generator ``def`` dependency yields when its type cannot be inferred (``with make()() as
+#: session: yield session``): a sync resource (an async one would need an ``async def`` dependency to be
+#: closed), so its session/connection I/O methods, called unawaited in async code, block.
+SYNC_DEPENDENCY_VALUE = "readycheck.SyncDependencyValue"
+BLOCKING_TYPES[SYNC_DEPENDENCY_VALUE] = frozenset({"execute", "scalars", "scalar", "query", "commit", "flush",
+                                                   "refresh", "rollback", "exec", "executemany"})
 #: Methods of an "every method" type that do no I/O.
 SAFE_METHODS: dict[str, frozenset[str]] = {
     "redis.Redis": frozenset({"pipeline", "lock", "pubsub", "register_script", "close"}),
@@ -137,7 +143,8 @@ SAFE_METHODS: dict[str, frozenset[str]] = {
     "stripe.service": frozenset(),
 }
 #: Why a method call on a blocking type blocks, when not "is a synchronous `<Type>` call".
-TYPE_REASONS = {"pathlib.Path": _FILE, "tempfile.SpooledTemporaryFile": "reads or writes the upload synchronously",
+TYPE_REASONS = {SYNC_DEPENDENCY_VALUE: "is a call on the sync session a `def` dependency yields",
+                "pathlib.Path": _FILE, "tempfile.SpooledTemporaryFile": "reads or writes the upload synchronously",
                 "celery.app.task.Task": _BROKER, "celery.Celery": _BROKER, "celery.app.control.Control": _BROKER,
                 "celery.result.AsyncResult": "waits for a Celery result synchronously",
                 "pymongo": "is a synchronous PyMongo call", "boto3.client": "is a synchronous boto3 call",

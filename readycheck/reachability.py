@@ -20,7 +20,8 @@ The model is a cheap, flow-insensitive inference:
   returns or yields;
 * per-function summaries for a rule, computed once and memoised, with cycle
   detection instead of a depth limit: the first path to each hit through each
-  repo function a call reaches.
+  repo function a call reaches (or, for a rule with ``every_site``, the first
+  path to each distinct hit site).
 
 Types are strings (qualified names of external types, made canonical by
 ``readycheck.blocking.canonical_type``) or ``RepoClass`` instances.
@@ -31,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.blocking import attribute_type, canonical_type, method_result
+from readycheck.blocking import SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, method_result
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -80,6 +81,12 @@ class Hit(NamedTuple):
     steps: tuple[Step, ...]
     reason: str
 
+    @property
+    def site(self) -> tuple[str, object]:
+        """Where the hit itself is written (the deepest step): (path, span)."""
+        last = self.steps[-1]
+        return last.module.path, last.call.span
+
     def chain(self, root: str) -> str:
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
@@ -118,6 +125,9 @@ class Rule:
     #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``, a lazy
     #: initialiser declaring ``global``): they cost the loop at most once, not on every request.
     skip_run_once = False
+    #: Report every distinct hit site reached through each called function (each blocking call a
+    #: helper makes, with the first path to it), not only the first path into each callee.
+    every_site = False
 
     def hit(self, edge: Edge) -> str | None:
         raise NotImplementedError
@@ -260,6 +270,19 @@ class Reachability:
             return self.chain_type(module, function, text.split("."), depth + 1) if function else None
         if kind == "depends":
             return self.provider_type(module, text, depth + 1)
+        if kind == "local-call":
+            function = module.functions.get(scope)
+            return self.called_type(self.local_type(module, function, text, depth + 1)) if function else None
+        return None
+
+    @staticmethod
+    def called_type(callee: Type | None) -> Type | None:
+        """What calling a value of this type gives: a session from a session factory
+        (``session = scoped_session(...)``; ``session()``), an instance from a class object."""
+        if isinstance(callee, ClassObject):
+            return callee.cls
+        if isinstance(callee, str):
+            return SESSION_FACTORIES.get(callee)
         return None
 
     def call_result(self, module: ModuleFacts, qualified: str, depth: int = 0) -> Type | None:
@@ -381,6 +404,8 @@ class Reachability:
                 owner, _, method = value.text.rpartition(".")
                 owner_type = self.chain_type(module, function, owner.split("."), depth + 1)
                 return self._method_result(owner_type, method, depth + 1)
+            if value.text and function is not None:  # db = session(), session a local session factory
+                return self.called_type(self.local_type(module, function, value.text, depth + 1))
             return None
         if kind == "ref":
             if value.resolved:
@@ -419,6 +444,11 @@ class Reachability:
             provided = self.provider_type(module, depends, depth + 1)
             if provided is not None:
                 return provided
+            if found is None:
+                provider = self.index.function(module, depends, "", "." in depends) or \
+                    self.index.function(module, depends)
+                if provider is not None and provider[0].is_generator and not provider[0].is_async:
+                    return SYNC_DEPENDENCY_VALUE  # what a sync generator dependency yields: a sync resource
         return found
 
     def local_type(self, module: "ModuleFacts", function: "Function", name: str, depth: int = 0) -> Type | None:
@@ -698,9 +728,11 @@ class Reachability:
 
     def _walk(self, function: Function, module: ModuleFacts, rule: Rule) -> Iterator[Hit]:
         reported: set[tuple[str, str]] = set()
+        sites: set = set()  # with every_site: the hit sites already yielded
         for edge in self.edges(function, module):
             reason = rule.hit(edge)
             if reason is not None:
+                sites.add((module.path, edge.call.span))
                 yield Hit((Step(module, edge.call, call_label(edge.call)),), reason)
                 continue
             for target in edge.targets:
@@ -717,7 +749,9 @@ class Reachability:
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
                         else call_label(edge.call)
-                    yield Hit((Step(module, edge.call, label),) + inner[0].steps, inner[0].reason)
+                    step = Step(module, edge.call, label)
+                    for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
+                        yield Hit((step,) + found.steps, found.reason)
         if rule.follow_dependencies:
             from readycheck.parsers.python import CallSite
 
@@ -728,8 +762,17 @@ class Reachability:
                 inner = [h for h in self.hits(target[0], target[1], rule) if rule.counts_deep(h)]
                 if inner:
                     reported.add(target_key)
-                    site = CallSite(None, f"Depends({target[0].name})", param.span)
-                    yield Hit((Step(module, site, target[0].qualname),) + inner[0].steps, inner[0].reason)
+                    step = Step(module, CallSite(None, f"Depends({target[0].name})", param.span), target[0].qualname)
+                    for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
+                        yield Hit((step,) + found.steps, found.reason)
+
+    @staticmethod
+    def _new_sites(hits: list[Hit], sites: set) -> Iterator[Hit]:
+        """The hits whose site is not yet in ``sites`` (which they are added to): each site once."""
+        for hit in hits:
+            if hit.site not in sites:
+                sites.add(hit.site)
+                yield hit
 
     def first_hit(self, function: Function, module: ModuleFacts, rule: Rule) -> Hit | None:
         found = self.hits(function, module, rule)

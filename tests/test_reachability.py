@@ -182,3 +182,33 @@ def test_database_access_follows_a_dependency_but_not_the_session_provider(tmp_p
             return {"ok": True}
         """})
     assert found(scan_tree(tmp_path, select=["RC505"])) == set()
+
+
+def test_every_blocking_call_of_a_helper_is_reported_once_with_the_path_of_one_route(tmp_path):
+    routes = "\n".join(f"@app.get('/r{i}')\nasync def r{i}():\n    return helper()\n" for i in range(30))
+    write_tree(tmp_path, {"app/helpers.py": """
+        import time
+        import requests
+
+        def inner():
+            requests.get("https://a")
+            time.sleep(1)
+
+        def helper():
+            time.sleep(1)
+            inner()
+            inner()
+            return requests.post("https://b")
+        """, "app/main.py": "from fastapi import FastAPI\nfrom app.helpers import helper\n\napp = FastAPI()\n\n"
+                            + routes})
+    findings = [f for f in scan_tree(tmp_path, select=["RC401"]).findings]
+    # four blocking call sites: each once, however many routes and calls of inner() reach it
+    assert sorted(f.message.split("`")[3] for f in findings) == [
+        "r0 -> helper -> inner -> requests.get()", "r0 -> helper -> inner -> time.sleep()",
+        "r0 -> helper -> requests.post()", "r0 -> helper -> time.sleep()"]
+    sites = {(r.path, r.span.line) for f in findings for r in f.related}
+    assert {("app/helpers.py", n) for n in (5, 6, 9, 12)} <= sites
+    assert {(f.path, f.span.line) for f in findings} == {("app/main.py", 8)}  # the first route's call of helper()
+    assert all("async route `r0`" in f.message for f in findings)
+    again = [(f.path, f.span, f.message) for f in scan_tree(tmp_path, select=["RC401"]).findings]
+    assert again == [(f.path, f.span, f.message) for f in findings]  # deterministic

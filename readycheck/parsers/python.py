@@ -29,6 +29,9 @@ from readycheck.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIR
 from readycheck.findings import Span
 
 _BUILTINS = frozenset(dir(builtins))
+#: Annotations of a generator whose first argument is the type it yields.
+_GENERATOR_ANNOTATIONS = frozenset({"Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator",
+                                    "AsyncIterable"})
 _new_tuple = tuple.__new__
 #: An import statement that is not at the start of a line: inside a function, class,
 #: ``try`` or ``if`` (or a string that looks like one, which only costs a walk).
@@ -128,7 +131,8 @@ class TypeSource(NamedTuple):
     qualified callee it was built or returned by: a class, a factory), "ref" (a
     qualified module-level name it is bound to), "local" (a local name or
     parameter of the function ``scope``), "depends" (the qualified provider of a
-    ``Depends(...)`` parameter).
+    ``Depends(...)`` parameter), "local-call" (a call of such a local: ``session()``
+    where ``session = scoped_session(...)``).
     """
 
     kind: str
@@ -481,6 +485,22 @@ class _Extractor:
         qualified, resolved = self.qualify(text, local_names)
         return qualified, None, bool(text) and "." not in (text or "")
 
+    def _yielded(self, node: ast.AST | None, local_names: frozenset[str]) -> ast.AST | None:
+        """A generator's return annotation as the type it yields (``Generator[Session, None, None]``
+        and ``Iterator[Session]`` give ``Session``: what a dependency or a context manager written as
+        that generator provides); any other annotation as it is."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except (SyntaxError, ValueError):
+                return None
+        if isinstance(node, ast.Subscript):
+            base, _ = self.qualify(dotted(node.value), local_names)
+            if base and base.rsplit(".", 1)[-1] in _GENERATOR_ANNOTATIONS:
+                inner = node.slice
+                return inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        return node
+
     def _depends(self, node: ast.AST, local_names: frozenset[str]) -> str | None:
         if isinstance(node, ast.Call):
             callee, _ = self.qualify(dotted(node.func), local_names)
@@ -538,7 +558,9 @@ class _Extractor:
         if cls is ast.ClassDef:
             if not scope:
                 self.facts.classes.add(stmt.name)
-                bases = (self.qualify(dotted(b), local_names)[0] for b in stmt.bases)
+                # A generic base (``AuthProvider[UserInfo]``, ``Repo[User]``) is its class.
+                bases = (self.qualify(dotted(b.value if type(b) is ast.Subscript else b), local_names)[0]
+                         for b in stmt.bases)
                 self.facts.class_bases[stmt.name] = tuple(b for b in bases if b)
             for deco in stmt.decorator_list:
                 self._calls_in(deco, local_names, function, main_guard)
@@ -662,7 +684,11 @@ class _Extractor:
         if type(node) is ast.Call:
             text = dotted(node.func)
             qualified, resolved = self.qualify(text, local_names)
-            return TypeSource("call", qualified) if qualified and resolved else None
+            if qualified and resolved:
+                return TypeSource("call", qualified)
+            if text and function is not None and "." not in text and text in local_names:
+                return TypeSource("local-call", text, function.qualname)
+            return None
         if type(node) is ast.Name or type(node) is ast.Attribute:
             text = dotted(node)
             if not text:
@@ -728,7 +754,8 @@ class _Extractor:
                 depends = self._depends(default, outer_locals)
             literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
             function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal))
-        returns, _, _ = self._annotation(node.returns, outer_locals)
+        returns, _, _ = self._annotation(self._yielded(node.returns, outer_locals) if is_generator else node.returns,
+                                         outer_locals)
         function.returns = returns
         for deco in node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco
