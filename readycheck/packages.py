@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import TYPE_CHECKING
 
 from readycheck.sourcefile import FileKind, UnreadableFile
@@ -86,9 +87,13 @@ def declared_packages(project: "Project") -> dict[str, set[str]] | None:
             text = source.text
             found_any = True
             if source.name == "Pipfile":
-                from readycheck.config import tomllib_module
+                # imported when a Pipfile is read (a scan without one never loads it)
+                if sys.version_info >= (3, 11):
+                    import tomllib
+                else:  # pragma: no cover
+                    import tomli as tomllib
 
-                data = tomllib_module().loads(text)
+                data = tomllib.loads(text)
                 for section in ("packages", "dev-packages"):
                     for name in (data.get(section) or {}):
                         out.setdefault(canonicalize_name(name), set())

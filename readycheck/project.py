@@ -8,6 +8,7 @@ facts, and the scan goes on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from functools import cached_property, lru_cache
@@ -15,14 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 
-from readycheck.cache import Cache, digest, facts_blob
 from readycheck.findings import Diagnostic
 from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
 
 # The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
-# first needed: a scan answered from the cache never loads them.
+# first needed: a scan answered from the cache never loads them. The model does not import
+# the engine's cache: it is handed one (``cache``) and keys facts by the SHA-256 of a file's
+# bytes; facts become bytes through ``parsers.python_codec``, imported where they are encoded.
 
 if TYPE_CHECKING:
+    from readycheck.cache import Cache
     from readycheck.parsers.python import Function, ModuleFacts, Value
     from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
     from readycheck.environments import Environment
@@ -518,7 +521,7 @@ class PythonIndex:
             except UnreadableFile as exc:
                 self.project.diagnose(source.path, str(exc))
                 continue
-            sha = digest(data) if cache is not None and cache.enabled else None
+            sha = hashlib.sha256(data).hexdigest() if cache is not None and cache.enabled else None
             cached = cache.facts(source.path, sha) if sha else None
             if cached is not None:
                 self._facts[source.path] = cached
@@ -536,7 +539,9 @@ class PythonIndex:
                 continue
             self._facts[source.path] = facts
             if sha and cache is not None:
-                cache.store_facts(source.path, sha, blob if blob is not None else facts_blob(facts))
+                from readycheck.parsers.python_codec import to_bytes
+
+                cache.store_facts(source.path, sha, blob if blob is not None else to_bytes(facts))
 
     def _size(self, source: SourceFile) -> int:
         try:
@@ -722,6 +727,7 @@ def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list
 
 def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
     from readycheck.parsers.python import PythonSyntaxError, parse_python
+    from readycheck.parsers.python_codec import to_bytes
 
     try:
         facts = parse_python(path, data)
@@ -729,7 +735,7 @@ def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
         return None, None, str(exc)
     except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
         return None, None, f"internal error: {type(exc).__name__}: {exc}"
-    return (None, facts_blob(facts), None) if as_blobs else (facts, None, None)
+    return (None, to_bytes(facts), None) if as_blobs else (facts, None, None)
 
 
 def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
@@ -781,7 +787,7 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from readycheck.parsers.python_codec import from_bytes
+    from readycheck.parsers.python_codec import from_bytes, to_bytes
 
     # Many small interleaved chunks: they balance big and small files, and let this
     # process take its share of the work instead of waiting for the workers.
@@ -813,7 +819,7 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
                 break
             own = _parse_chunk(chunks[i])
             if blobs:  # encoded here, for the cache, so that the split with the workers counts it
-                own = [(facts, facts_blob(facts) if facts is not None else None, error)
+                own = [(facts, to_bytes(facts) if facts is not None else None, error)
                        for facts, _, error in own]
             parsed[i] = own
             for j, future in enumerate(futures[:i]):
