@@ -34,8 +34,8 @@ from generate import generate  # noqa: E402
 
 def sources(repo: Path) -> list[tuple[str, bytes]]:
     """(repo-relative path, bytes) of the Python files readycheck finds (its own discovery)."""
-    from readycheck.discovery import discover
-    from readycheck.sourcefile import FileKind
+    from readycheck.engine.discovery import discover
+    from readycheck.core.sourcefile import FileKind
 
     found = []
     for source in discover(repo, []):

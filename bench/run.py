@@ -71,8 +71,8 @@ def tool(name: str, tools_bin: Path | None) -> str | None:
 def python_files(repo: Path) -> list[Path]:
     """The Python files readycheck finds in the repository (its own discovery: ignored
     and skipped folders left out), the input of the parse floor."""
-    from readycheck.discovery import discover
-    from readycheck.sourcefile import FileKind
+    from readycheck.engine.discovery import discover
+    from readycheck.core.sourcefile import FileKind
 
     return [Path(source.abspath) for source in discover(repo, []) if source.kind is FileKind.PYTHON]
 
@@ -128,7 +128,7 @@ def append_function(module: Path, number: int) -> None:
 
 def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pythons: dict[str, str],
                  edit: Path | None, scratch: Path) -> None:
-    from readycheck.discovery import RACY_SECONDS
+    from readycheck.engine.discovery import RACY_SECONDS
 
     floor_input = python_files(repo)
     dockerfiles = [str(p) for p in repo.rglob("Dockerfile*") if p.is_file()]

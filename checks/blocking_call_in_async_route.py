@@ -14,7 +14,7 @@ What it does
     whole path in the message (``get_user -> UserService.get ->
     self.db.query()``) and a related location per step.
 
-    What blocks is one shared table (``readycheck.blocking``): ``time.sleep``,
+    What blocks is one shared table (``readycheck.knowledge.blocking``): ``time.sleep``,
     sync HTTP (``requests``, ``urllib``, ``httpx``'s functions and ``Client``),
     subprocesses, ``open()``, ``os.path`` and ``pathlib`` file I/O,
     ``shutil``, sync database drivers, sync SQLAlchemy/SQLModel sessions,
@@ -28,7 +28,7 @@ What it does
     ``asyncio.to_thread``/``run_in_executor`` is passed, not called.
 
     The type of each receiver comes from the reachability model
-    (``readycheck.reachability``): parameter annotations (through
+    (``readycheck.model.reachability``): parameter annotations (through
     ``Annotated`` aliases defined elsewhere) and ``Depends`` providers (their
     return annotation, or what they return or yield; a class used as a
     dependency; a ``Generator[Session, ...]`` annotation; what a sync

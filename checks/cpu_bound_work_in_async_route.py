@@ -11,7 +11,7 @@ What it does
     pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``), PDF parsing and rendering
     (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
     parsing, and Pillow image processing (``resize``, ``thumbnail``,
-    ``save``...). The names live in the shared table ``readycheck.blocking``.
+    ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
     Work handed to ``run_in_threadpool``/``asyncio.to_thread``/
     ``run_in_executor`` is not flagged, nor is a sync ``def`` route (FastAPI
     runs it in the thread pool).

@@ -13,7 +13,7 @@ What it does
     ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``, anything under
     ``.devcontainer/``, ``tests/`` or ``dev/``), compose services in a ``dev``/``debug``/``testing`` profile
     or built from a development target, and Dockerfile stages named ``dev`` give an info finding only,
-    whose message names the reason (readycheck.environments).
+    whose message names the reason (readycheck.knowledge.environments).
 
 Why is this bad
     The reloader watches the file system and restarts the server on changes:

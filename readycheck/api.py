@@ -4,7 +4,7 @@ Everything named in ``__all__`` is stable within a major version. Names are
 imported on first use (PEP 562), so loading the checks does not load every
 parser and its libraries: a scan answered from the cache never needs them.
 Type checkers read the ``TYPE_CHECKING`` imports instead, so every name has its
-real type (``readycheck.api.Project`` is ``readycheck.project.Project``), and the
+real type (``readycheck.api.Project`` is ``readycheck.model.project.Project``), and the
 package ships a ``py.typed`` marker (PEP 561).
 """
 
@@ -14,25 +14,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    "Check": "readycheck.check", "Example": "readycheck.check",
-    "Diagnostic": "readycheck.findings", "Finding": "readycheck.findings", "Related": "readycheck.findings",
-    "Severity": "readycheck.findings", "Span": "readycheck.findings",
-    "install_arguments": "readycheck.packages", "install_command": "readycheck.packages",
-    "canonicalize_name": "readycheck.packages",
-    "Edit": "readycheck.fixes", "Fix": "readycheck.fixes", "Applicability": "readycheck.fixes",
-    "image_shell": "readycheck.images", "shell_execs_last": "readycheck.images",
-    "is_database_image": "readycheck.images",
-    "gitignore_spec": "readycheck.discovery",
-    "SYNC_DRIVERS": "readycheck.drivers", "ASYNC_DRIVERS": "readycheck.drivers",
-    "ENGINE_CONSTRUCTORS": "readycheck.drivers", "ASYNC_ENGINE_CONSTRUCTORS": "readycheck.drivers",
-    "database_access": "readycheck.dbaccess", "catches_database_error": "readycheck.dbaccess",
-    "PATH_IO_METHODS": "readycheck.blocking", "FILE_METADATA": "readycheck.blocking", "blocking_function": "readycheck.blocking",
-    "blocking_method": "readycheck.blocking", "cpu_bound_function": "readycheck.blocking",
-    "cpu_bound_method": "readycheck.blocking", "register_blocking": "readycheck.blocking",
-    "CallRule": "readycheck.reachability", "ClassObject": "readycheck.reachability", "Edge": "readycheck.reachability",
-    "Hit": "readycheck.reachability", "Reachability": "readycheck.reachability", "RepoClass": "readycheck.reachability",
-    "Rule": "readycheck.reachability", "Step": "readycheck.reachability", "type_name": "readycheck.reachability",
-    "call_label": "readycheck.reachability", "runs_once": "readycheck.reachability",
+    "Check": "readycheck.core.check", "Example": "readycheck.core.check",
+    "Diagnostic": "readycheck.core.findings", "Finding": "readycheck.core.findings", "Related": "readycheck.core.findings",
+    "Severity": "readycheck.core.findings", "Span": "readycheck.core.findings",
+    "install_arguments": "readycheck.knowledge.packages", "install_command": "readycheck.knowledge.packages",
+    "canonicalize_name": "readycheck.knowledge.packages",
+    "Edit": "readycheck.core.fixes", "Fix": "readycheck.core.fixes", "Applicability": "readycheck.core.fixes",
+    "image_shell": "readycheck.knowledge.images", "shell_execs_last": "readycheck.knowledge.images",
+    "is_database_image": "readycheck.knowledge.images",
+    "gitignore_spec": "readycheck.engine.discovery",
+    "SYNC_DRIVERS": "readycheck.knowledge.drivers", "ASYNC_DRIVERS": "readycheck.knowledge.drivers",
+    "ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers", "ASYNC_ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers",
+    "database_access": "readycheck.model.dbaccess", "catches_database_error": "readycheck.model.dbaccess",
+    "PATH_IO_METHODS": "readycheck.knowledge.blocking", "FILE_METADATA": "readycheck.knowledge.blocking", "blocking_function": "readycheck.knowledge.blocking",
+    "blocking_method": "readycheck.knowledge.blocking", "cpu_bound_function": "readycheck.knowledge.blocking",
+    "cpu_bound_method": "readycheck.knowledge.blocking", "register_blocking": "readycheck.knowledge.blocking",
+    "CallRule": "readycheck.model.reachability", "ClassObject": "readycheck.model.reachability", "Edge": "readycheck.model.reachability",
+    "Hit": "readycheck.model.reachability", "Reachability": "readycheck.model.reachability", "RepoClass": "readycheck.model.reachability",
+    "Rule": "readycheck.model.reachability", "Step": "readycheck.model.reachability", "type_name": "readycheck.model.reachability",
+    "call_label": "readycheck.model.reachability", "runs_once": "readycheck.model.reachability",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
@@ -41,54 +41,54 @@ _WHERE = {
     "ErrorHandling": "readycheck.parsers.python", "ExceptClause": "readycheck.parsers.python",
     "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
     "Value": "readycheck.parsers.python",
-    "Probe": "readycheck.probes",
-    "Migration": "readycheck.migrations", "MigrationModel": "readycheck.migrations",
-    "removal_findings": "readycheck.migrations",
+    "Probe": "readycheck.model.probes",
+    "Migration": "readycheck.model.migrations", "MigrationModel": "readycheck.model.migrations",
+    "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
-    "alembic_repo": "readycheck.migration_examples", "sql_repo": "readycheck.migration_examples",
-    "ALEMBIC_HEAD": "readycheck.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.migration_examples",
-    "Project": "readycheck.project", "PythonIndex": "readycheck.project",
-    "FileKind": "readycheck.sourcefile", "SourceFile": "readycheck.sourcefile",
-    "is_auxiliary_path": "readycheck.environments", "is_development_path": "readycheck.environments",
-    "classify_environment": "readycheck.environments", "Environment": "readycheck.environments",
-    "Command": "readycheck.startcommands", "Server": "readycheck.startcommands",
-    "StartCommand": "readycheck.startcommands", "Token": "readycheck.startcommands",
-    "LoopEntry": "readycheck.webapp", "Route": "readycheck.webapp", "WebModel": "readycheck.webapp", "WebObject": "readycheck.webapp",
-    "Unresolved": "readycheck.webapp", "is_health_path": "readycheck.healthpaths",
-    "HEALTH_SEGMENTS": "readycheck.healthpaths",
+    "alembic_repo": "readycheck.core.migration_examples", "sql_repo": "readycheck.core.migration_examples",
+    "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
+    "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
+    "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
+    "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
+    "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
+    "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
+    "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
+    "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
+    "Unresolved": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
+    "HEALTH_SEGMENTS": "readycheck.knowledge.healthpaths",
 }
 
 if TYPE_CHECKING:  # what type checkers see: the real classes and functions, each from its module
-    from readycheck.blocking import (
+    from readycheck.knowledge.blocking import (
         FILE_METADATA as FILE_METADATA, PATH_IO_METHODS as PATH_IO_METHODS, blocking_function as blocking_function,
         blocking_method as blocking_method, cpu_bound_function as cpu_bound_function,
         cpu_bound_method as cpu_bound_method, register_blocking as register_blocking,
     )
-    from readycheck.check import Check as Check, Example as Example
-    from readycheck.dbaccess import (
+    from readycheck.core.check import Check as Check, Example as Example
+    from readycheck.model.dbaccess import (
         catches_database_error as catches_database_error, database_access as database_access,
     )
-    from readycheck.discovery import gitignore_spec as gitignore_spec
-    from readycheck.drivers import (
+    from readycheck.engine.discovery import gitignore_spec as gitignore_spec
+    from readycheck.knowledge.drivers import (
         ASYNC_DRIVERS as ASYNC_DRIVERS, ASYNC_ENGINE_CONSTRUCTORS as ASYNC_ENGINE_CONSTRUCTORS,
         ENGINE_CONSTRUCTORS as ENGINE_CONSTRUCTORS, SYNC_DRIVERS as SYNC_DRIVERS,
     )
-    from readycheck.findings import (
+    from readycheck.core.findings import (
         Diagnostic as Diagnostic, Finding as Finding, Related as Related, Severity as Severity, Span as Span,
     )
-    from readycheck.fixes import Applicability as Applicability, Edit as Edit, Fix as Fix
-    from readycheck.healthpaths import HEALTH_SEGMENTS as HEALTH_SEGMENTS, is_health_path as is_health_path
-    from readycheck.images import (
+    from readycheck.core.fixes import Applicability as Applicability, Edit as Edit, Fix as Fix
+    from readycheck.knowledge.healthpaths import HEALTH_SEGMENTS as HEALTH_SEGMENTS, is_health_path as is_health_path
+    from readycheck.knowledge.images import (
         image_shell as image_shell, is_database_image as is_database_image, shell_execs_last as shell_execs_last,
     )
-    from readycheck.migration_examples import (
+    from readycheck.core.migration_examples import (
         ALEMBIC_BODY_LINE as ALEMBIC_BODY_LINE, ALEMBIC_HEAD as ALEMBIC_HEAD, alembic_repo as alembic_repo,
         sql_repo as sql_repo,
     )
-    from readycheck.migrations import (
+    from readycheck.model.migrations import (
         Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
     )
-    from readycheck.packages import (
+    from readycheck.knowledge.packages import (
         canonicalize_name as canonicalize_name, install_arguments as install_arguments,
         install_command as install_command,
     )
@@ -101,22 +101,22 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         CallSite as CallSite, ErrorHandling as ErrorHandling, ExceptClause as ExceptClause, Function as Function,
         ModuleFacts as ModuleFacts, Parameter as Parameter, Value as Value,
     )
-    from readycheck.probes import Probe as Probe
-    from readycheck.project import Project as Project, PythonIndex as PythonIndex
-    from readycheck.reachability import (
+    from readycheck.model.probes import Probe as Probe
+    from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
+    from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
         RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, runs_once as runs_once,
         type_name as type_name,
     )
-    from readycheck.environments import (
+    from readycheck.knowledge.environments import (
         Environment as Environment, classify_environment as classify_environment,
         is_auxiliary_path as is_auxiliary_path, is_development_path as is_development_path,
     )
-    from readycheck.sourcefile import FileKind as FileKind, SourceFile as SourceFile
-    from readycheck.startcommands import (
+    from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile
+    from readycheck.model.startcommands import (
         Command as Command, Server as Server, StartCommand as StartCommand, Token as Token,
     )
-    from readycheck.webapp import (
+    from readycheck.model.webapp import (
         LoopEntry as LoopEntry, Route as Route, Unresolved as Unresolved, WebModel as WebModel,
         WebObject as WebObject,
     )

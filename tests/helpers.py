@@ -6,9 +6,9 @@ import textwrap
 from pathlib import Path
 from typing import Mapping
 
-from readycheck.config import Config, build_config
-from readycheck.registry import load_checks
-from readycheck.runner import ScanResult, scan
+from readycheck.engine.config import Config, build_config
+from readycheck.engine.registry import load_checks
+from readycheck.engine.runner import ScanResult, scan
 
 CHECKS, PLUGIN_PROBLEMS = load_checks()
 CHECKS_BY_ID = {c.id: c for c in CHECKS}

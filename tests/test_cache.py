@@ -6,10 +6,10 @@ from __future__ import annotations
 import pickle
 
 from helpers import CHECKS, write_tree
-from readycheck.cache import CACHE_DIR, FORMAT, Cache
+from readycheck.engine.cache import CACHE_DIR, FORMAT, Cache
 from readycheck.cli import main
-from readycheck.config import Config
-from readycheck.runner import scan
+from readycheck.engine.config import Config
+from readycheck.engine.runner import scan
 
 BAD = {"Dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"app:app\", \"--reload\"]\n",
        "app.py": "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/x')\nasync def x():\n"
@@ -94,7 +94,7 @@ def _settle(root, minute: int = 0) -> None:
 
 
 def _listing(root, cache):
-    from readycheck.discovery import discover
+    from readycheck.engine.discovery import discover
 
     return [(f.path, f.kind) for f in discover(root, (), cache)]
 
@@ -108,7 +108,7 @@ def _tree(tmp_path):
 
 
 def test_an_unchanged_tree_reuses_the_file_list_without_listing_a_folder(tmp_path, monkeypatch):
-    import readycheck.discovery as discovery
+    import readycheck.engine.discovery as discovery
 
     cache = Cache(tmp_path / CACHE_DIR, key=b"k" * 32)
     first = _listing(_tree(tmp_path), cache)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from helpers import CHECKS, PLUGIN_PROBLEMS, scan_tree, write_tree
-from readycheck import ruledoc
-from readycheck.check import Check, Expected
-from readycheck.findings import Finding, Severity, Span
-from readycheck.ruledoc import rule_doc
+from readycheck.core import ruledoc
+from readycheck.core.check import Check, Expected
+from readycheck.core.findings import Finding, Severity, Span
+from readycheck.core.ruledoc import rule_doc
 
 REPO = Path(__file__).resolve().parent.parent
 

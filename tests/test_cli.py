@@ -11,8 +11,8 @@ import pytest
 from helpers import write_tree
 from readycheck import __version__
 from readycheck.cli import main
-from readycheck.config import build_config
-from readycheck.registry import load_checks
+from readycheck.engine.config import build_config
+from readycheck.engine.registry import load_checks
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "readycheck" / "schemas" / "report-v1.json").read_text())
@@ -104,7 +104,7 @@ def test_coloured_text_report_styles_ours_and_escapes_theirs(tmp_path):
     import io
 
     from readycheck.reporters import text
-    from readycheck.runner import scan
+    from readycheck.engine.runner import scan
 
     write_tree(tmp_path, {"requirements.txt": "fastapi  # \x1b[2J\n"}, dedent=False)
     checks, _ = load_checks()
@@ -173,7 +173,7 @@ def test_strict_fails_on_unreadable_files(tmp_path, capsys):
 def test_progress_only_on_a_terminal(tmp_path):
     import io
 
-    from readycheck.progress import Progress
+    from readycheck.engine.progress import Progress
 
     quiet = io.StringIO()
     progress = Progress(delay=0, stream=quiet)
@@ -201,7 +201,7 @@ def _modules_after(code: str) -> set[str]:
     return set(out.split())
 
 
-HEAVY = {"readycheck.runner", "readycheck.project", "readycheck.parsers.python", "readycheck.startcommands",
+HEAVY = {"readycheck.engine.runner", "readycheck.model.project", "readycheck.parsers.python", "readycheck.model.startcommands",
          "yaml", "dockerfile_parse", "packaging.requirements", "pathspec", "libcst", "rich", "tomllib"}
 
 
@@ -209,12 +209,12 @@ def test_version_imports_nothing_it_does_not_use():
     loaded = _modules_after("import contextlib, io\nfrom readycheck.cli import main\n"
                             "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
                             "    main(['--version'])")
-    assert not loaded & (HEAVY | {"readycheck.findings", "readycheck.registry"})
+    assert not loaded & (HEAVY | {"readycheck.core.findings", "readycheck.engine.registry"})
 
 
 def test_loading_every_check_loads_no_parser():
     # Checks import their facts lazily: a scan answered from the cache never pays for the parsers.
-    loaded = _modules_after("from readycheck.registry import load_checks\nassert load_checks()[0]")
+    loaded = _modules_after("from readycheck.engine.registry import load_checks\nassert load_checks()[0]")
     assert not loaded & HEAVY, loaded & HEAVY
 
 

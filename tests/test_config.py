@@ -105,8 +105,8 @@ def test_findings_in_development_files_are_info_but_python_modules_are_judged_as
 
 def test_a_check_may_keep_its_severity_in_development_files(tmp_path):
     from readycheck.api import Check, Span
-    from readycheck.config import Config
-    from readycheck.runner import scan
+    from readycheck.engine.config import Config
+    from readycheck.engine.runner import scan
 
     class EveryDockerfile(Check):
         """T001 every-dockerfile.

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from readycheck import cores
-from readycheck.cores import cgroup_cpu_limit, usable_cores
+from readycheck.engine import cores
+from readycheck.engine.cores import cgroup_cpu_limit, usable_cores
 
 
 def fake_proc(tmp_path: Path, cgroup: str, mounts: list[str]) -> Path:
@@ -133,7 +133,7 @@ def test_affinity_counts_the_mask_not_the_machine() -> None:
 def test_default_jobs_of_the_command_line_use_usable_cores(tmp_path: Path, monkeypatch) -> None:
     """`readycheck` without -j parses with as many processes as usable_cores() says."""
     import readycheck.cli as cli
-    import readycheck.runner as runner
+    import readycheck.engine.runner as runner
 
     seen: list[int] = []
     real_scan = runner.scan

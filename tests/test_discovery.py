@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import scan_tree, write_tree
-from readycheck.discovery import discover
-from readycheck.sourcefile import FileKind, classify
+from readycheck.engine.discovery import discover
+from readycheck.core.sourcefile import FileKind, classify
 
 
 def paths(root):
@@ -89,7 +89,7 @@ def test_classification(path, kind):
 def test_one_regex_prefilter_decides_as_pathspec_does(parts, is_dir):
     import pathspec
 
-    from readycheck.discovery import _Ignore, _ignored
+    from readycheck.engine.discovery import _Ignore, _ignored
 
     lines = ["*.pyc", "!keep.pyc", "build/", "/docs/**/b", "a/**/c.py", "node*", "!b/node", "# comment", "x.pyc/"]
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
@@ -102,7 +102,7 @@ def test_one_regex_prefilter_decides_as_pathspec_does(parts, is_dir):
 
 @pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="needs O_NOFOLLOW")
 def test_a_file_swapped_for_a_symlink_after_discovery_is_not_read_through(tmp_path):
-    from readycheck.sourcefile import UnreadableFile
+    from readycheck.core.sourcefile import UnreadableFile
 
     root = write_tree(tmp_path, {"requirements.txt": "fastapi==0.115.0\n"})
     [source] = discover(root)

@@ -1,7 +1,7 @@
-"""readycheck.environments: one answer, with its reason, for where a file or service runs."""
+"""readycheck.knowledge.environments: one answer, with its reason, for where a file or service runs."""
 
 from readycheck.api import classify_environment
-from readycheck.environments import Environment, is_development_path
+from readycheck.knowledge.environments import Environment, is_development_path
 
 from tests.helpers import scan_tree, write_tree
 

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import CHECKS, write_tree
 from readycheck.cli import main
-from readycheck.ruledoc import rule_doc
+from readycheck.core.ruledoc import rule_doc
 
 FIXABLE = [c for c in CHECKS if c.fixable()]
 CASES = [pytest.param(check, example.files, example.fixed, id=f"{check.id}-{n}")
@@ -63,8 +63,8 @@ def test_overlapping_fixes_land_in_rounds(tmp_path, capsys):
 
 
 def test_overlapping_edits_are_kept_whole(tmp_path):
-    from readycheck.findings import Finding, Severity, Span
-    from readycheck.fixes import Edit, Fix, apply_text, plan
+    from readycheck.core.findings import Finding, Severity, Span
+    from readycheck.core.fixes import Edit, Fix, apply_text, plan
 
     def finding(message, *edits):
         return Finding("RC999", Severity.ERROR, "f", Span(1), message, fix=Fix.safe(edits))
@@ -82,7 +82,7 @@ def test_fix_is_attached_when_the_finding_is_made(tmp_path):
     """The finding carries its fix; --fix never works it out again from the message."""
     from dataclasses import replace
 
-    from readycheck.fixes import Applicability, plan
+    from readycheck.core.fixes import Applicability, plan
 
     from helpers import CHECKS_BY_ID, scan_tree
 
@@ -95,9 +95,9 @@ def test_fix_is_attached_when_the_finding_is_made(tmp_path):
 
 
 def test_a_fix_that_cannot_be_worked_out_leaves_the_finding():
-    from readycheck.check import Check
-    from readycheck.findings import Span
-    from readycheck.fixes import Edit, Fix
+    from readycheck.core.check import Check
+    from readycheck.core.findings import Span
+    from readycheck.core.fixes import Edit, Fix
 
     class Demo(Check):
         id, name, summary, fix = "DEMO002", "demo", "demo", "demo"
@@ -118,10 +118,10 @@ def test_deprecated_why_autofix_and_fix_examples_still_work(tmp_path):
     case by the message, ``fix_examples``) keeps working until 0.2, with a DeprecationWarning."""
     import warnings
 
-    from readycheck.check import Check, Example
-    from readycheck.findings import Severity
-    from readycheck.fixes import Edit, plan_fixes
-    from readycheck.ruledoc import rule_doc, text
+    from readycheck.core.check import Check, Example
+    from readycheck.core.findings import Severity
+    from readycheck.core.fixes import Edit, plan_fixes
+    from readycheck.core.ruledoc import rule_doc, text
 
     from helpers import CHECKS, scan_tree  # noqa: F401
 
@@ -156,8 +156,8 @@ def test_deprecated_why_autofix_and_fix_examples_still_work(tmp_path):
     assert rule_doc(OldStyle).why == "Docker deprecated MAINTAINER in favour of a LABEL."
     assert "Docker deprecated MAINTAINER" in text(OldStyle)
     write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nMAINTAINER me\n"}, dedent=False)
-    from readycheck.config import Config
-    from readycheck.runner import scan
+    from readycheck.engine.config import Config
+    from readycheck.engine.runner import scan
 
     result = scan(tmp_path, Config(select=["DEMO003"]), [OldStyle])
     (finding,) = result.findings
@@ -198,9 +198,9 @@ def test_the_non_root_user_fix_is_unsafe(tmp_path, capsys):
 
 
 def test_fix_declares_applicability():
-    from readycheck.fixes import Applicability, proposed_fix
-    from readycheck.project import Project
-    from readycheck.discovery import discover
+    from readycheck.core.fixes import Applicability, proposed_fix
+    from readycheck.model.project import Project
+    from readycheck.engine.discovery import discover
 
     from helpers import CHECKS_BY_ID, scan_tree
 

@@ -19,7 +19,7 @@ from readycheck.parsers.dependencies import parse_requirements
 from readycheck.parsers.dockerfile import parse_dockerfile
 from readycheck.parsers.python import PythonSyntaxError, parse_python
 from readycheck.parsers.shell import parse_commands
-from readycheck.sourcefile import FileKind, SourceFile, UnreadableFile
+from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 
 EXAMPLES = int(os.environ.get("READYCHECK_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -362,7 +362,7 @@ def test_ignore_files_with_trailing_escapes(tmp_path_factory, gitignore, dockeri
 def test_deeply_nested_json_in_every_json_readycheck_reads(tmp_path_factory, depth, opener):
     from helpers import scan_tree
 
-    from readycheck.baseline import BaselineError, read
+    from readycheck.engine.baseline import BaselineError, read
 
     closer = "]" if opener == "[" else "}"
     deep = opener * depth + "1" + closer * depth

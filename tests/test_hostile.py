@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from helpers import CHECKS, write_tree
-from readycheck.cache import CACHE_DIR, Cache
+from readycheck.engine.cache import CACHE_DIR, Cache
 from readycheck.cli import main
-from readycheck.config import Config
-from readycheck.discovery import discover
-from readycheck.project import Project
-from readycheck.runner import run_checks, scan
+from readycheck.engine.config import Config
+from readycheck.engine.discovery import discover
+from readycheck.model.project import Project
+from readycheck.engine.runner import run_checks, scan
 
 DOCKERFILE = 'FROM python:3.12\nCMD ["uvicorn","app:app"]\n'
 POSIX = pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs as on POSIX")
@@ -131,7 +131,7 @@ def test_cache_files_linked_to_devices_and_pipes_are_never_read(world):
 
 
 def test_cache_file_is_read_with_a_size_bound(world, monkeypatch):
-    import readycheck.cache as cache_module
+    import readycheck.engine.cache as cache_module
 
     repo, _ = world
     (repo / "Dockerfile").write_text(DOCKERFILE)
@@ -260,7 +260,7 @@ def test_links_inside_the_checkout_are_never_listed_or_read(world):
 
 @POSIX
 def test_fix_never_writes_through_a_swapped_link(world):
-    from readycheck.fixes import write_source
+    from readycheck.core.fixes import write_source
 
     repo, outside = world
     victim = outside / "Dockerfile"
@@ -294,7 +294,7 @@ def test_same_size_and_mtime_edit_is_not_answered_from_the_cache(world, capsys):
 def test_racy_files_are_keyed_by_content(world, monkeypatch):
     """A file whose status cannot tell an edit apart (changed within the racy window, on a
     file system whose clock does not move) is hashed."""
-    import readycheck.runner as runner
+    import readycheck.engine.runner as runner
 
     repo, _ = world
     (repo / "Dockerfile").write_text(DOCKERFILE)
@@ -520,7 +520,7 @@ def test_python_warnings_never_reach_stderr(world, capsys):
 
 
 def test_timeout_reports_what_it_has(world, monkeypatch):
-    import readycheck.runner as runner
+    import readycheck.engine.runner as runner
 
     repo, _ = world
     write_tree(repo, {"Dockerfile": DOCKERFILE, "requirements.txt": "fastapi\n"})
@@ -667,7 +667,7 @@ def test_report_is_written_as_a_stream(world):
 
 def test_ignore_pattern_longer_than_any_path_is_not_compiled():
     """A 2 MB .gitignore line took minutes to compile; longer than PATH_MAX, it matches nothing (as in git)."""
-    from readycheck.discovery import _gitignore_spec
+    from readycheck.engine.discovery import _gitignore_spec
 
     spec = _gitignore_spec(["x" * 5000, "*.pyc"])
     assert spec is not None and len(spec.patterns) == 1

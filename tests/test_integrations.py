@@ -17,8 +17,8 @@ from hypothesis import given, settings, strategies as st
 
 from helpers import write_tree
 from readycheck.cli import main, rules_markdown
-from readycheck.fingerprint import line_hashes
-from readycheck.registry import load_checks
+from readycheck.reporters.fingerprint import line_hashes
+from readycheck.engine.registry import load_checks
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -16,11 +16,11 @@ import pytest
 
 from helpers import CHECKS, found, scan_tree, write_tree
 from readycheck.cli import main
-from readycheck.config import ConfigError, build_config
-from readycheck.discovery import discover
-from readycheck.migration_examples import ALEMBIC_HEAD, alembic_repo, sql_repo
+from readycheck.engine.config import ConfigError, build_config
+from readycheck.engine.discovery import discover
+from readycheck.core.migration_examples import ALEMBIC_HEAD, alembic_repo, sql_repo
 from readycheck.parsers.alembic import read_ids, read_ids_quickly
-from readycheck.project import Project
+from readycheck.model.project import Project
 
 REQUIREMENTS = "sqlalchemy==2.0.36\nalembic==1.14.0\npsycopg2-binary==2.9.10\n"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from helpers import write_tree
-from readycheck.discovery import discover
+from readycheck.engine.discovery import discover
 from readycheck.parsers.dependencies import parse_requirements
 from readycheck.parsers.python import PythonSyntaxError, parse_python
 from readycheck.parsers.shell import parse_commands
-from readycheck.project import Project
-from readycheck.sourcefile import FileKind, SourceFile
+from readycheck.model.project import Project
+from readycheck.core.sourcefile import FileKind, SourceFile
 
 
 def project_of(tmp_path: Path, files: dict) -> Project:
@@ -390,7 +390,7 @@ def test_project_names_compare_as_packaging_compares_them():
     from hypothesis import given, settings, strategies as st
     from packaging.utils import canonicalize_name as packaging_canonical
 
-    from readycheck.packages import canonicalize_name
+    from readycheck.knowledge.packages import canonicalize_name
 
     names = st.text(alphabet="aAzZ09-_.", min_size=1, max_size=20)
 
@@ -411,6 +411,6 @@ def test_a_tiny_repository_loads_no_start_command_or_yaml_reader(tmp_path):
     code = ("import sys\nfrom readycheck.cli import main\n"
             f"main([{str(tmp_path)!r}, '--no-cache', '--format', 'json', '-o', {str(tmp_path / 'out.json')!r}])\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'packaging', 'dockerfile_parse') "
-            "or m in ('readycheck.startcommands', 'readycheck.platforms')))")
+            "or m in ('readycheck.model.startcommands', 'readycheck.model.platforms')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

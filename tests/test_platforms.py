@@ -6,8 +6,8 @@ import json
 
 from helpers import write_tree
 from readycheck.cli import main
-from readycheck.discovery import discover
-from readycheck.project import Project
+from readycheck.engine.discovery import discover
+from readycheck.model.project import Project
 
 
 def starts_of(tmp_path, files):
@@ -224,7 +224,7 @@ def test_an_exec_form_healthcheck_path_is_read_without_its_json_escapes(tmp_path
                       'urllib.request.urlopen(\\"http://localhost:8000/health\\")"]\nCMD ["uvicorn", "app.main:app"]\n',
         "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
     })
-    from readycheck import probes
+    from readycheck.model import probes
 
     assert [p.http_path for p in probes.collect(project)] == ["/health"]
 
@@ -501,7 +501,7 @@ def test_compose_and_dockerfiles_by_content_and_reference(tmp_path):
         "notes.yml": "services:\n  cache: {ttl: 3}\n",  # no image/build/command
     })
     project = Project(tmp_path, discover(tmp_path))
-    from readycheck.sourcefile import FileKind
+    from readycheck.core.sourcefile import FileKind
 
     assert {f.path for f in project.files(FileKind.COMPOSE)} == {"deploy/stack.yml", "myapp.yml", "ci/services.yaml"}
     assert {f.path for f in project.files(FileKind.DOCKERFILE)} == {"ops/api.docker"}

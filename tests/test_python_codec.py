@@ -79,8 +79,8 @@ def _monorepo(root: Path, routers: int) -> None:
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_parallel_and_serial_parsing_find_the_same(tmp_path, jobs):
-    from readycheck.config import Config
-    from readycheck.runner import scan
+    from readycheck.engine.config import Config
+    from readycheck.engine.runner import scan
 
     _monorepo(tmp_path, 60)
     result = scan(tmp_path, Config(), CHECKS, jobs=jobs)
@@ -93,8 +93,8 @@ def test_parallel_and_serial_parsing_find_the_same(tmp_path, jobs):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_extractor_bug_on_one_module_loses_that_module_only(tmp_path, monkeypatch, jobs):
     import readycheck.parsers.python as python
-    from readycheck.config import Config
-    from readycheck.runner import scan
+    from readycheck.engine.config import Config
+    from readycheck.engine.runner import scan
 
     _monorepo(tmp_path, 60)
     real = python.parse_python

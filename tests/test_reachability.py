@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import found, scan_tree, write_tree
-from readycheck import api, blocking
-from readycheck.discovery import discover
-from readycheck.project import Project
+from readycheck import api
+from readycheck.knowledge import blocking
+from readycheck.engine.discovery import discover
+from readycheck.model.project import Project
 
 
 def _chain(depth: int) -> dict[str, str]:

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points as standard
 
 import pytest
 
-from readycheck.registry import GROUP, entry_points, load_checks
+from readycheck.engine.registry import GROUP, entry_points, load_checks
 
 
 @pytest.mark.parametrize("group", [GROUP, "console_scripts", "pytest11", "no.such.group"])
@@ -54,6 +54,6 @@ def test_loading_the_checks_does_not_import_importlib_metadata():
     # 30 ms of every run, a tenth of a rescan answered from the cache.
     import subprocess
 
-    code = "import sys\nfrom readycheck.registry import load_checks\nassert load_checks()[0]\nprint(sorted(sys.modules))"
+    code = "import sys\nfrom readycheck.engine.registry import load_checks\nassert load_checks()[0]\nprint(sorted(sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'importlib.metadata'" not in loaded and "'email'" not in loaded

@@ -157,7 +157,7 @@ def test_a_file_swapped_for_a_named_pipe_is_not_read(tmp_path):
     import sys
 
     os.mkfifo(tmp_path / "Dockerfile")
-    code = ("import sys\nfrom readycheck.sourcefile import SourceFile, UnreadableFile, FileKind\n"
+    code = ("import sys\nfrom readycheck.core.sourcefile import SourceFile, UnreadableFile, FileKind\n"
             "try:\n    SourceFile('Dockerfile', sys.argv[1], FileKind.DOCKERFILE).data\n"
             "except UnreadableFile as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")], capture_output=True, text=True,

@@ -19,7 +19,7 @@ import ast
 import re
 from typing import Iterator, NamedTuple
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 from readycheck.parsers.migration_ops import SERIAL_TYPES, VOLATILE_FUNCTIONS, Operation
 
 

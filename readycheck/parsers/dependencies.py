@@ -13,9 +13,9 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from readycheck.findings import Span
-from readycheck.packages import canonicalize_name
-from readycheck.sourcefile import SourceFile
+from readycheck.core.findings import Span
+from readycheck.knowledge.packages import canonicalize_name
+from readycheck.core.sourcefile import SourceFile
 
 if sys.version_info >= (3, 11):
     import tomllib

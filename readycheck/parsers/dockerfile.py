@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from dockerfile_parse import DockerfileParser
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
-from readycheck.sourcefile import SourceFile
+from readycheck.core.sourcefile import SourceFile
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _FLAG = re.compile(r"^--([a-z-]+)(?:=(\S*))?$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 
 #: Functions PostgreSQL marks VOLATILE that migrations use as column defaults: a default that calls
 #: one is evaluated per row, so ``ADD COLUMN ... DEFAULT`` rewrites the table even on PG 11+.

@@ -25,8 +25,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
-from readycheck.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
-from readycheck.findings import Span
+from readycheck.knowledge.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
+from readycheck.core.findings import Span
 
 _BUILTINS = frozenset(dir(builtins))
 #: Annotations of a generator whose first argument is the type it yields.
@@ -926,7 +926,7 @@ def _is_main_guard(test: ast.expr) -> bool:
             and test.comparators[0].value == "__main__")
 
 
-#: Values of an environment setting that mean development, and names of flags that do (readycheck.environments).
+#: Values of an environment setting that mean development, and names of flags that do (readycheck.knowledge.environments).
 _DEV_VALUES, _PROD_VALUES = DEVELOPMENT_VALUES, PRODUCTION_VALUES
 _DEV_FLAGS, _ENV_NAMES = DEVELOPMENT_FLAGS, ENVIRONMENT_SETTINGS
 
@@ -1210,7 +1210,7 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 _ARGUMENT_METHODS = {"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
                      "add_websocket_route", "add_event_handler", "run_sync", "replace", "run",
                      "create_engine", "create_async_engine", "upgrade", "add_task",
-                     # servers started from Python (readycheck.entrypoints)
+                     # servers started from Python (readycheck.model.entrypoints)
                      "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen",
                      "check_call", "add_command", "add_typer",
                      # migrations run as subprocesses or Django commands at boot (RC601)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pickle
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHandling, ExceptClause, Function,
                                        ModuleFacts, Parameter, TryBlock, TypeSource, Value)
 

@@ -290,7 +290,7 @@ _COMPOUND_WORDS = _LEADING_KEYWORDS - {"!", "time"} | _CLOSING_KEYWORDS | {"for"
 
 def exec_blockers(src: str) -> set[str]:
     """What in a ``sh -c`` string can stop a shell from exec-ing its last simple command
-    (readycheck.images.SHELL_EXEC_BLOCKERS says which shell minds which): "trap" anywhere,
+    (readycheck.knowledge.images.SHELL_EXEC_BLOCKERS says which shell minds which): "trap" anywhere,
     "errexit-list" (``set -e`` and the last command ends an ``&&``/``||`` list), and for the last
     command: "redirect", "compound" (inside ``if``, ``{ }``, ``( )``, a loop), "pipeline",
     "background" (after or before a ``&``)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 from readycheck.parsers.migration_ops import SERIAL_TYPES, VOLATILE_FUNCTIONS, Operation
 
 #: SQL longer than this is not parsed (a diagnostic says so): the parser is linear, but a

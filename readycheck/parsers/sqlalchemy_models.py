@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from readycheck.findings import Span
+from readycheck.core.findings import Span
 
 MARKERS = (b"__tablename__", b"table=True", b"Table(")
 _COLUMN_CALLS = {"Column", "mapped_column", "Field", "column_property", "deferred", "composite"}

@@ -1,4 +1,7 @@
-"""Report writers. Each takes a ScanResult and writes one format."""
+"""Report writers. Each takes a ScanResult and writes one format.
+
+May import: ``readycheck.core``, ``readycheck.knowledge``, ``readycheck.model`` and ``readycheck.engine`` (a reporter formats what the engine produced); the engine never imports a reporter.
+"""
 
 from __future__ import annotations
 

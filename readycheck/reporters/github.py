@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from typing import IO, Callable
 
-from readycheck.findings import Severity
+from readycheck.core.findings import Severity
 from readycheck.reporters import clean_line, markdown_code, markdown_text
-from readycheck.runner import ScanResult
+from readycheck.engine.runner import ScanResult
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 SUMMARY_LIMIT = 100

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import IO, Callable
 
 from readycheck.reporters import clean_line
-from readycheck.runner import ScanResult
+from readycheck.engine.runner import ScanResult
 
 
 def report(result: ScanResult, out: IO[str], display: Callable[[str], str]) -> None:

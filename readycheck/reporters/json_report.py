@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import IO
 
 from readycheck import __version__
-from readycheck.findings import Finding, Severity, Span
+from readycheck.core.findings import Finding, Severity, Span
 from readycheck.reporters import write_json
-from readycheck.runner import ScanResult
+from readycheck.engine.runner import ScanResult
 
 SCHEMA_VERSION = 1
 

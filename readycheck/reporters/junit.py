@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 from typing import IO, Callable
 
-from readycheck.findings import Finding
+from readycheck.core.findings import Finding
 from readycheck.reporters import clean
-from readycheck.runner import ScanResult
+from readycheck.engine.runner import ScanResult
 
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -25,13 +25,14 @@ from pathlib import Path
 from urllib.parse import quote
 from typing import IO
 
-from readycheck import __version__, ruledoc
-from readycheck.check import Check
-from readycheck.findings import Finding, Severity, Span
+from readycheck import __version__
+from readycheck.core import ruledoc
+from readycheck.core.check import Check
+from readycheck.core.findings import Finding, Severity, Span
 from readycheck.reporters import write_json
-from readycheck.fingerprint import line_hashes
-from readycheck.runner import ScanResult
-from readycheck.sourcefile import UnreadableFile
+from readycheck.reporters.fingerprint import line_hashes
+from readycheck.engine.runner import ScanResult
+from readycheck.core.sourcefile import UnreadableFile
 
 _URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

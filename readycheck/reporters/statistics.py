@@ -8,13 +8,13 @@ import json
 from collections import Counter
 from typing import IO
 
-from readycheck.runner import ScanResult
+from readycheck.engine.runner import ScanResult
 
 
 def fixable_rules(result: ScanResult, config, unsafe: bool) -> set[str]:
     """Rules with at least one finding ``--fix`` would fix: the fix attached to the finding (or, from a
     third-party check's deprecated ``autofix``, worked out here)."""
-    from readycheck.fixes import Applicability, proposed_fix
+    from readycheck.core.fixes import Applicability, proposed_fix
 
     instances = {c.id: c(config.options.get(c.id)) for c in result.checks if c.fixable()}
     fixable: set[str] = set()

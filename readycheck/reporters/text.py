@@ -12,10 +12,10 @@ from __future__ import annotations
 from itertools import groupby
 from typing import IO
 
-from readycheck.findings import Finding, Severity
+from readycheck.core.findings import Finding, Severity
 from readycheck.reporters import clean, clean_line
-from readycheck.runner import ScanResult
-from readycheck.sourcefile import UnreadableFile
+from readycheck.engine.runner import ScanResult
+from readycheck.core.sourcefile import UnreadableFile
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SGR = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}

@@ -1,0 +1,330 @@
+"""Python entry points that start a server: what ``python -m pkg`` (``pkg/__main__.py``) or a
+``[project.scripts]`` console script (``CMD ["myapp", "serve"]``) really runs.
+
+From the entry function (the Typer/Click command the arguments name, when the script is a
+command group) the calls are followed into the repository's functions until one starts a
+server: ``uvicorn.run(...)``, ``uvicorn.Server(uvicorn.Config(...)).serve()``,
+``uvicorn.main``, ``granian.Granian(...)``, ``hypercorn.asyncio.serve``, a gunicorn
+``BaseApplication`` subclass, or ``os.exec*``/``subprocess`` of a server command line. The
+calls made before it (``alembic.command.upgrade``, ``subprocess.run(["alembic", ...])``) run
+at boot, before the server, and become commands of the start chain.
+
+The follow walks the reachability model's call edges (readycheck.model.reachability: repo functions,
+constructors and methods through inferred types), in call order, a few levels deep; the first
+server call wins. The group dispatch (which Click/Typer command the arguments name) is this
+module's own: the model knows calls, not command-line dispatch.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from readycheck.core.findings import Span
+
+if TYPE_CHECKING:
+    from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
+    from readycheck.model.project import Project
+    from readycheck.model.startcommands import Command, Server
+
+#: Calls that run a server in this process: callee -> server name.
+SERVER_CALLS = {"uvicorn.run": "uvicorn", "uvicorn.main": "uvicorn", "uvicorn.Server": "uvicorn",
+                "granian.Granian": "granian", "granian.server.Granian": "granian",
+                "hypercorn.asyncio.serve": "hypercorn", "hypercorn.trio.serve": "hypercorn", "hypercorn.run": "hypercorn"}
+#: Calls that replace or start a process from an argv list.
+EXEC_CALLS = {"os.execvp", "os.execv", "os.execvpe", "os.execlp", "subprocess.run", "subprocess.call",
+              "subprocess.check_call", "subprocess.Popen"}
+GUNICORN_BASE = "gunicorn.app.base.BaseApplication"
+#: Keyword arguments of uvicorn.run/uvicorn.Config and granian.Granian -> setting names.
+KEYWORD_SETTINGS = {"host": "host", "port": "port", "workers": "workers", "reload": "reload",
+                    "timeout_graceful_shutdown": "graceful_timeout", "address": "host"}
+MAX_DEPTH = 4
+
+
+def console_script(project: "Project", program: str) -> tuple[str, str] | None:
+    """(module, attribute) of a ``[project.scripts]`` / ``[tool.poetry.scripts]`` entry."""
+    for pyproject in project.pyprojects:
+        data = pyproject.data
+        tables = [(data.get("project") or {}).get("scripts"),
+                  ((data.get("tool") or {}).get("poetry") or {}).get("scripts")]
+        for table in tables:
+            target = table.get(program) if isinstance(table, dict) else None
+            if isinstance(target, dict):
+                target = target.get("callable") or target.get("reference")
+            if isinstance(target, str) and ":" in target:
+                module, _, attribute = target.partition(":")
+                return module.strip(), attribute.strip().split("[")[0].strip()
+    return None
+
+
+def entry_of(project: "Project", command: "Command") -> tuple["ModuleFacts", str, list[str], str] | None:
+    """(module, entry attribute or "" for the module's main block, the arguments after it, how it was
+    reached) for ``python -m pkg ...`` and console scripts."""
+    words = command.words
+    index = command.program_index()
+    if not words:
+        return None
+    if index > 0 and words[index - 1] == "-m":
+        dotted = words[index]
+        module = project.python.module(f"{dotted}.__main__") or project.python.module(dotted)
+        if module is None:
+            return None
+        return module, "", words[index + 1:], f"python -m {dotted} runs {module.path}"
+    program = posixpath.basename(words[index])
+    script = console_script(project, program) if index == 0 or not words[index - 1].startswith("-") else None
+    if script is None:
+        return None
+    module = project.python.module(script[0])
+    if module is None:
+        return None
+    return module, script[1], words[index + 1:], f"console script {program} = {script[0]}:{script[1]}"
+
+
+def _is_group(function: "Function", group: str = "") -> bool:
+    """A Click/Typer group: ``@click.group()``, ``@cli.group("server")``, ``@app.callback()``."""
+    return any(d.text.endswith(".group") or d.text in ("click.group", "group") or
+               (d.qualified or "").endswith(("click.group", "click.decorators.group")) for d in function.decorators)
+
+
+def _registered(module: "ModuleFacts", group: str) -> list[tuple[str, "Value"]]:
+    """(name, target) of ``group.add_command(target, name=...)`` / ``group.add_typer(target, name=...)``."""
+    out = []
+    for call in module.module_calls:
+        if call.text in (f"{group}.add_command", f"{group}.add_typer") and call.call is not None:
+            target = call.call.arg(0)
+            given = call.call.arg(1, "name")
+            if target is None or target.kind not in ("ref", "call"):
+                continue
+            name = given.text if given is not None and given.kind == "str" else \
+                target.text.rsplit(".", 1)[-1].replace("_", "-")
+            out.append((name, target))
+    return out
+
+
+def _dispatch(project: "Project", module: "ModuleFacts", group: str, args: list[str], offset: int,
+              depth: int = 0) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
+    """What a Click/Typer group runs for these arguments: its callbacks, then the command (or
+    subgroup, recursively) the first argument names; or an external CLI registered as that command
+    (``server.add_command(uvicorn.main, name="start")``: (server, index of its first argument))."""
+    decorated = [f for f in module.functions.values() if any(
+        d.text.split(".")[0] == group and d.text.endswith((".command", ".group", ".callback")) for d in f.decorators)]
+    callbacks = [(f, module) for f in decorated if any(d.text.endswith(".callback") for d in f.decorators)]
+    commands = [f for f in decorated if not any(d.text.endswith(".callback") for d in f.decorators)]
+    at = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if at is None or depth > 4:
+        return callbacks + ([(commands[0], module)] if len(commands) == 1 else []), None
+    wanted = args[at]
+    for function in commands:
+        for decorator in function.decorators:
+            given = decorator.call.arg(0, "name") if decorator.call is not None else None
+            name = given.text if given is not None and given.kind == "str" else function.name.replace("_", "-")
+            if name in (wanted, wanted.replace("_", "-")):
+                if decorator.text.endswith(".group"):
+                    inner, external = _dispatch(project, module, function.name, args[at + 1:], offset + at + 1,
+                                                depth + 1)
+                    return callbacks + [(function, module)] + inner, external
+                return callbacks + [(function, module)], None
+    for name, target in _registered(module, group):
+        if name != wanted:
+            continue
+        qualified = target.text if target.resolved else ""
+        if SERVER_CALLS.get(qualified) and qualified.endswith(".main"):  # uvicorn's own click command
+            return callbacks, (SERVER_CALLS[qualified], offset + at + 1)
+        local = target.text.rsplit(".", 1)[-1]
+        found = project.python.function(module, target.text, resolved=target.resolved)
+        if found is not None:
+            function, home = found
+            if _is_group(function):
+                inner, external = _dispatch(project, home, function.name, args[at + 1:], offset + at + 1, depth + 1)
+                return callbacks + [found] + inner, external
+            return callbacks + [found], None
+        if any(module.module_level(local)):  # a Typer sub-app assigned in this module
+            inner, external = _dispatch(project, module, local, args[at + 1:], offset + at + 1, depth + 1)
+            return callbacks + inner, external
+    return callbacks, None
+
+
+def entry_functions(project: "Project", module: "ModuleFacts", attribute: str, args: list[str]
+                    ) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
+    """The functions an entry runs first (the entry function, the command a Typer/Click group
+    dispatches to, what ``if __name__ == "__main__":`` calls), and an external server CLI the
+    arguments reach instead, if any."""
+    names = [attribute] if attribute else [c.callee or c.text for c in module.main_calls]
+    out: list[tuple["Function", "ModuleFacts"]] = []
+    if not attribute and module.main_calls:  # the main block itself runs first, as a function would
+        from readycheck.parsers.python import Function
+
+        out.append((Function("__main__", "<main block>", False, Span(1), calls=list(module.main_calls)), module))
+    for name in names:
+        found, external = _entry_target(project, module, name, args)
+        out += found
+        if external is not None:
+            return out, external
+    return out, None
+
+
+def _entry_target(project: "Project", module: "ModuleFacts", name: str, args: list[str]
+                  ) -> tuple[list[tuple["Function", "ModuleFacts"]], tuple[str, int] | None]:
+    if not name:
+        return [], None
+    found = project.python.function(module, name)
+    if found is None and "." in name:
+        found = project.python.function(module, name, resolved=True)
+    if found is not None:
+        function, home = found
+        if _is_group(function):
+            inner, external = _dispatch(project, home, function.name, args, 0)
+            return [found] + inner, external
+        # entrypoint() { dispatch_cli() }: a group called from the entry function
+        for call in function.calls:
+            target = project.python.function(home, call.callee or call.text, function.qualname,
+                                             call.callee is not None) if (call.callee or call.text) else None
+            if target is not None and _is_group(target[0]):
+                inner, external = _dispatch(project, target[1], target[0].name, args, 0)
+                return [found, target] + inner, external
+        inner, external = _dispatch(project, home, function.name, args, 0)
+        return [found] + inner, external
+    local = name.rsplit(".", 1)[-1]
+    home = module
+    if not any(module.module_level(local)) and local in module.imports:
+        resolved = project.python.resolve(module.imports[local], module)
+        if resolved is not None:
+            home, local = resolved
+    return _dispatch(project, home, local, args, 0)
+
+
+def _repo_server_class(project: "Project", module: "ModuleFacts", call: "CallSite") -> str | None:
+    """The server a call constructs through a class of the repository: a subclass of gunicorn's
+    BaseApplication ("gunicorn") or of ``uvicorn.Server`` ("uvicorn")."""
+    if not (call.callee or call.text):
+        return None
+    name = (call.callee or call.text).rsplit(".", 1)[-1]
+    target = project.python.resolve(call.callee, module) if call.callee else None
+    home, cls = target if target is not None else (module, name)
+    for base in home.class_bases.get(cls, ()):
+        if base in (GUNICORN_BASE, "gunicorn.app.base.Application") or base.endswith("BaseApplication"):
+            return "gunicorn"
+        if base == "uvicorn.Server" or base == "uvicorn.server.Server":
+            return "uvicorn"
+    return None
+
+
+def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]):
+    """(module, function, call) for the calls of the entry functions and the repository functions
+    they call, depth first in call order (what runs first comes first)."""
+    seen: set[tuple[str, str]] = set()
+    model = project.reachability
+
+    def visit(function: "Function", module: "ModuleFacts", depth: int):
+        key = (module.path, function.qualname)
+        if key in seen or depth > MAX_DEPTH:
+            return
+        seen.add(key)
+        for edge in model.edges(function, module):  # calls in order, with the repo functions each runs
+            yield module, function, edge.call
+            for target in edge.targets:
+                yield from visit(target[0], target[1], depth + 1)
+
+    for function, module in functions:
+        yield from visit(function, module, 0)
+
+
+def server_from_entry(project: "Project", command: "Command") -> tuple["Server", list["Command"]] | None:
+    """The server an entry point starts, and the commands it runs before (as located commands)."""
+    from readycheck.knowledge.serverconfig import Setting, evaluate
+    from readycheck.model.startcommands import Command, Server, Token, parse_server
+
+    entry = entry_of(project, command)
+    if entry is None:
+        return None
+    module, attribute, args, how = entry
+    functions, external = entry_functions(project, module, attribute, args)
+    if external is not None:  # `dispatch server start app:app --port 80` is `uvicorn app:app --port 80`
+        name, consumed = external
+        first = command.program_index() + 1 + consumed
+        tokens = [Token(name, command.argv[command.program_index()].path,
+                        command.argv[command.program_index()].span)] + command.argv[first:]
+        inner = Command(tokens, dict(command.env), f"{how}: its command runs {name}'s own command line",
+                        exec_=command.exec_, shell=command.shell, shell_commands=command.shell_commands,
+                        shell_program=command.shell_program, shell_last=command.shell_last,
+                        shell_blockers=command.shell_blockers)
+        server = parse_server(inner)
+        return (server, [inner]) if server is not None else None
+    before: list[Command] = []
+    config: "Value | None" = None
+    config_call: "CallSite | None" = None
+    for home, function, call in walk(project, functions):
+        callee = call.callee or ""
+        via = f"{how}: {function.qualname}() in {home.path}"
+        if callee == "uvicorn.Config" and call.call is not None:
+            config, config_call = call.call, call
+            continue
+        name = SERVER_CALLS.get(callee) or _repo_server_class(project, home, call)
+        argv = _argv_of(call) if callee in EXEC_CALLS else None
+        if argv is not None:
+            tokens = [Token(text, home.path, call.span) for text in argv]
+            inner = Command(tokens, {}, via, exec_=callee.startswith("os.exec"))
+            server = parse_server(inner)
+            if server is None:
+                before.append(inner)
+                continue
+            if callee.startswith("os.exec"):  # the server replaces the Python process
+                inner.shell, inner.shell_program = command.shell, command.shell_program
+                inner.shell_last, inner.shell_blockers = command.shell_last, command.shell_blockers
+                inner.exec_ = command.exec_
+            before.append(inner)
+            return server, before
+        if name is None:
+            migration = _migration_call(call)
+            if migration is not None:
+                before.append(Command([Token(w, home.path, call.span) for w in migration], {}, via))
+            continue
+        nested = next((v for v in (call.call.items if call.call is not None else ())
+                       if v.kind == "call" and v.text in ("uvicorn.Config", "uvicorn.config.Config")), None)
+        if nested is not None:  # uvicorn.Server(uvicorn.Config(...)): the Config holds the settings
+            config, config_call = nested, call
+        via_config = name == "uvicorn" and callee != "uvicorn.run" and config is not None
+        values = config if via_config else call.call
+        where = config_call if via_config and config_call is not None else call
+        server = Server(name, command, None)  # the process is still the one the start command runs
+        server.entry = Token(f"{where.text}()", home.path, where.span)
+        server.entry_via = via
+        if values is not None:
+            app = values.arg(0, "app" if name != "granian" else "target")
+            if app is not None and app.kind == "str":
+                server.target = Token(app.text, home.path, app.span)
+            elif app is not None and app.kind == "ref":
+                server.target = Token(f"{home.module}:{app.text.rsplit('.', 1)[-1]}", home.path, app.span)
+            for key, value in values.keywords:
+                setting = KEYWORD_SETTINGS.get(key)
+                if setting:
+                    text, number, cpu = evaluate(value)
+                    text = text.lower() if value.kind == "bool" else text
+                    server.settings[setting] = Setting(text, home.path, value.span,
+                                                       f"{where.text}() in {home.path}", number, cpu)
+        return server, before
+    return None
+
+
+def _argv_of(call: "CallSite") -> list[str] | None:
+    """The argv a process call gets, when literal: ``subprocess.run(["alembic", "upgrade", "head"])``,
+    ``os.execvp("gunicorn", ["gunicorn", "app:app"])``."""
+    if call.call is None:
+        return None
+    items = call.call.items
+    listed = next((v for v in items if v.kind == "list"), None)
+    if listed is None:
+        return None
+    words = [v.text for v in listed.items if v.kind in ("str", "int")]
+    return words if words and len(words) == len(listed.items) else None
+
+
+def _migration_call(call: "CallSite") -> list[str] | None:
+    """``alembic.command.upgrade(cfg, "head")`` as the command line it stands for."""
+    if call.callee == "alembic.command.upgrade":
+        revision = call.call.arg(1, "revision") if call.call is not None else None
+        return ["alembic", "upgrade", revision.text if revision is not None and revision.kind == "str" else "head"]
+    return None
+
+
+__all__ = ["server_from_entry", "console_script", "Span"]

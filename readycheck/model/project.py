@@ -1,0 +1,844 @@
+"""The project model: the scanned repository as typed facts.
+
+Checks read facts from here, never raw paths. Every file is read once and
+parsed once, lazily, the first time a check asks for its kind of fact; a file
+that cannot be read or parsed becomes a ``Diagnostic`` and is left out of the
+facts, and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+
+from readycheck.core.findings import Diagnostic
+from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
+
+# The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
+# first needed: a scan answered from the cache never loads them. The model does not import
+# the engine's cache: it is handed one (``cache``) and keys facts by the SHA-256 of a file's
+# bytes; facts become bytes through ``parsers.python_codec``, imported where they are encoded.
+
+if TYPE_CHECKING:
+    from readycheck.engine.cache import Cache
+    from readycheck.parsers.python import Function, ModuleFacts, Value
+    from readycheck.parsers.dependencies import PyProject, Requirement, RequirementsFile
+    from readycheck.knowledge.environments import Environment
+    from readycheck.model.startcommands import Token
+    from readycheck.parsers.dockerfile import Dockerfile
+    from readycheck.model.startcommands import ComposeService, Server, StartCommand
+    from readycheck.model.probes import Probe
+    from readycheck.model.migrations import MigrationModel
+    from readycheck.model.reachability import Reachability
+    from readycheck.model.webapp import LoopEntry, WebModel, WebObject
+
+T = TypeVar("T")
+
+#: A Python file can define an app, router or route only if it names one of these
+#: (a repo's own router class need not mention fastapi, but it routes).
+WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
+DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
+                    FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
+#: Files a start command or a health probe can come from (shell scripts are reached
+#: only through these): without any, none of their readers is loaded.
+START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
+
+
+class Project:
+    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1) -> None:
+        self.root = root
+        self.all_files = files
+        self._by_path = {f.path: f for f in files}
+        self._kinds_settled = False
+        self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
+        self.cache = cache
+        self.jobs = max(1, jobs)
+        #: Called with (stage, done, total) during long work; see readycheck.engine.progress.
+        self.progress: Callable[[str, int, int], None] | None = None
+        #: Set by the runner after the suppression pass, for the checks that judge suppressions (RC001).
+        self.unused_suppressions: list = []
+
+    # -- files -------------------------------------------------------------
+
+    def file(self, path: str) -> SourceFile | None:
+        return self._by_path.get(path)
+
+    def files_named(self, name: str) -> list[SourceFile]:
+        """Every file with this base name, in path order."""
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = self.__dict__["_by_name"] = {}
+            for source in self.all_files:
+                by_name.setdefault(source.name, []).append(source)
+        return by_name.get(name, [])
+
+    def files_below(self, folder: str) -> list[SourceFile]:
+        """Every file inside a folder ('' for the whole repository), in path order."""
+        if not folder or folder == ".":
+            return list(self.all_files)
+        prefix = folder.rstrip("/") + "/"
+        return [f for f in self.all_files if f.path.startswith(prefix)]
+
+    def has_python_below(self, folder: str) -> bool:
+        """True when a folder ('' for the root) holds Python code or packaging (a .py file,
+        pyproject.toml, requirements, Pipfile) at any depth: a build context of a Python image."""
+        folders = self.__dict__.get("_python_folders")
+        if folders is None:
+            folders = self.__dict__["_python_folders"] = set()
+            kinds = (FileKind.PYTHON, FileKind.PYPROJECT, FileKind.REQUIREMENTS, FileKind.PIPFILE)
+            for source in self.all_files:
+                if source.kind in kinds:
+                    parts = source.path.split("/")[:-1]
+                    for i in range(len(parts), -1, -1):
+                        ancestor = "/".join(parts[:i])
+                        if ancestor in folders:
+                            break
+                        folders.add(ancestor)
+        return folder.strip("/") in folders
+
+    def files(self, *kinds: FileKind) -> list[SourceFile]:
+        if not self._kinds_settled and kinds != (FileKind.PYTHON,):
+            self._settle_kinds()
+        return [f for f in self.all_files if f.kind in kinds]
+
+    def _settle_kinds(self) -> None:
+        """Compose files and Dockerfiles known by their content or by the commands that use them
+        (readycheck.model.deployrefs), before any reader asks for files by kind."""
+        self._kinds_settled = True
+        if not any(f.kind in (FileKind.YAML, FileKind.OTHER) for f in self.all_files):
+            return
+        from readycheck.model.deployrefs import reclassify
+
+        reclassify(self.all_files, self._by_path, self.yaml_documents)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sorted(self._diagnostics.values())
+
+    def diagnose(self, path: str, message: str, line: int = 0, kind: str = "parse") -> None:
+        self._diagnostics.setdefault((path, message), Diagnostic(path, message, line, kind))
+
+    def parse_each(self, kinds: tuple[FileKind, ...], parser: Callable[[SourceFile], T], what: str) -> list[T]:
+        """Parse every file of some kinds; failures become diagnostics."""
+        out: list[T] = []
+        for source in self.files(*kinds):
+            result = self.parse_one(source, parser, what)
+            if result is not None:
+                out.append(result)
+        return out
+
+    def parse_one(self, source: SourceFile, parser: Callable[[SourceFile], T], what: str) -> T | None:
+        try:
+            return parser(source)
+        except UnreadableFile as exc:
+            self.diagnose(source.path, str(exc))
+        except RecursionError:
+            self.diagnose(source.path, f"cannot parse {what}: nesting too deep")
+        except Exception as exc:  # malformed input, or a parser bug: never stops the scan
+            mark = getattr(exc, "problem_mark", None)  # PyYAML errors say where
+            if mark is not None or type(exc).__name__ in ("YamlTooLarge", "YAMLError") or \
+                    type(exc).__module__.startswith("yaml."):
+                line = mark.line + 1 if mark is not None else 0
+                self.diagnose(source.path, f"cannot parse {what}: {str(exc).splitlines()[0] if str(exc) else exc}",
+                              line)
+            else:
+                self.diagnose(source.path, f"cannot parse {what}: {type(exc).__name__}: {exc}")
+        return None
+
+    # -- facts ---------------------------------------------------------------
+
+    @cached_property
+    def dockerfiles(self) -> list["Dockerfile"]:
+        if not self.files(FileKind.DOCKERFILE):
+            return []  # no need to load dockerfile-parse
+        from readycheck.parsers.dockerfile import parse_dockerfile
+
+        return self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
+
+    @cached_property
+    def requirements_files(self) -> list["RequirementsFile"]:
+        """Every file named like a requirements file."""
+        parsed = (self.requirements_at(f.path) for f in self.files(FileKind.REQUIREMENTS))
+        return [r for r in parsed if r is not None]
+
+    def requirements_at(self, path: str) -> "RequirementsFile | None":
+        """Any file read as a requirements file (for ``-r``/``-c`` targets), parsed once."""
+        from readycheck.parsers.dependencies import parse_requirements
+
+        cache = self.__dict__.setdefault("_requirements_cache", {})
+        if path not in cache:
+            source = self.file(path)
+            parsed = self.parse_one(source, parse_requirements, "requirements file") if source else None
+            for line, message in parsed.errors if parsed else ():
+                self.diagnose(path, message, line)
+            cache[path] = parsed
+        return cache[path]
+
+    @cached_property
+    def pyprojects(self) -> list["PyProject"]:
+        if not self.files(FileKind.PYPROJECT):
+            return []
+        from readycheck.parsers.dependencies import parse_pyproject
+
+        return self.parse_each((FileKind.PYPROJECT,), parse_pyproject, "pyproject.toml")
+
+    @cached_property
+    def lockfiles(self) -> list[SourceFile]:
+        return self.files(FileKind.LOCKFILE)
+
+    def yaml_documents(self, source: SourceFile) -> list[Any] | None:
+        """Located YAML documents of a file, parsed once."""
+        from readycheck.parsers.yamlfile import load_all
+
+        cache = self.__dict__.setdefault("_yaml_cache", {})
+        if source.path not in cache:
+            cache[source.path] = self.parse_one(source, lambda s: load_all(s.text), "YAML")
+        return cache[source.path]
+
+    @cached_property
+    def start_commands(self) -> list["StartCommand"]:
+        if not self.files(*START_COMMAND_KINDS):
+            return []  # nothing can say how the service starts: no need to load the readers
+        from readycheck.model import startcommands
+
+        starts: list[StartCommand] = []
+        for dockerfile in self.dockerfiles:
+            starts += self._guarded(dockerfile.path, lambda: startcommands.from_dockerfile(self, dockerfile))
+        self.__dict__["_dockerfile_starts"] = list(starts)
+        for source in self.files(FileKind.PROCFILE):
+            starts += self._guarded(source.path, lambda: startcommands.from_procfile(self, source))
+        for source in self.files(FileKind.COMPOSE):
+            documents = self.yaml_documents(source)
+            if documents is not None:
+                starts += self._guarded(source.path, lambda: startcommands.from_compose(self, source, documents))
+        starts += self._platform_start_commands()
+        return starts
+
+    def _platform_start_commands(self) -> list["StartCommand"]:
+        from readycheck.model import platforms
+
+        starts: list[StartCommand] = []
+        for source in self.files(FileKind.FLY):
+            starts += self._guarded(source.path, lambda: platforms.from_fly(self, source), "fly.toml")
+        # fly runs the Dockerfile beside fly.toml and proxies to its internal_port.
+        fly_ports = self._guarded("fly.toml", lambda: [platforms.fly_ports(self)])
+        for directory, ports in (fly_ports[0] if fly_ports else {}).items():
+            for start in self.__dict__.get("_dockerfile_starts", []):
+                if start.dockerfile is not None and start.dockerfile.source.directory == directory:
+                    start.ports = start.ports + ports
+        for source in self.files(FileKind.RAILWAY):
+            starts += self._guarded(source.path, lambda: platforms.from_railway(self, source), "railway config")
+        for kind, build in ((FileKind.RENDER, platforms.from_render), (FileKind.APP_YAML, platforms.from_app_yaml)):
+            for source in self.files(kind):
+                documents = self.yaml_documents(source)
+                if documents is not None:
+                    starts += self._guarded(source.path, lambda: build(self, source, documents))
+        for source in self.files(FileKind.YAML):
+            documents = platforms.kubernetes_documents(self, source)
+            if documents:
+                starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
+        for source in self.files(FileKind.MAKEFILE):
+            starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
+        for source in self.files(FileKind.SYSTEMD):
+            starts += self._guarded(source.path, lambda: platforms.from_systemd(self, source), "systemd unit")
+        return starts
+
+    def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
+        """Run a builder; unreadable or malformed input becomes a diagnostic, never a crash."""
+        try:
+            return build()
+        except UnreadableFile as exc:
+            self.diagnose(path, str(exc))
+        except RecursionError:  # json and tomllib recurse once per nested array or table
+            self.diagnose(path, f"cannot parse {what or 'file'}: nesting too deep")
+        except ValueError as exc:  # json and TOML syntax errors (TOMLDecodeError is a ValueError)
+            self.diagnose(path, f"cannot parse {what or 'file'}: {str(exc).splitlines()[0] if str(exc) else exc}")
+        except Exception as exc:
+            self.diagnose(path, f"cannot read start command: {type(exc).__name__}: {exc}", kind="internal")
+        return []
+
+    #: Which migrations the migration-safety rules judge: "heads" or "all", or the files changed since
+    #: a git ref (see readycheck.model.migrations). Set from the configuration and ``--since``.
+    migration_mode: str = "heads"
+    migration_since: str | None = None
+
+    @cached_property
+    def migrations(self) -> "MigrationModel":
+        """Schema migrations (Alembic revisions, SQL migration files), their revision graph, and which
+        are judged. Empty, after one pass over file names, in a repository without migrations."""
+        from readycheck.model.migrations import build
+
+        return build(self, self.migration_mode, self.migration_since)
+
+    @cached_property
+    def python(self) -> "PythonIndex":
+        return PythonIndex(self)
+
+    @cached_property
+    def web(self) -> "WebModel":
+        from readycheck.model.webapp import build_web_model
+
+        return build_web_model(self.python)
+
+    @cached_property
+    def reachability(self) -> "Reachability":
+        """What runs from where: the one call and type model every "what does this reach" check asks."""
+        from readycheck.model.reachability import Reachability
+
+        return Reachability(self.python)
+
+    @cached_property
+    def code_on_the_loop(self) -> list["LoopEntry"]:
+        """The service's code that FastAPI/Starlette runs on the event loop (see webapp.code_on_the_loop)."""
+        from readycheck.model.webapp import code_on_the_loop
+
+        return code_on_the_loop(self)
+
+    @cached_property
+    def service_apps(self) -> list["WebObject"]:
+        """The web apps that are the deployed service (see WebModel.service_apps)."""
+        return self.web.service_apps(self.start_commands)
+
+    @cached_property
+    def declared_packages(self) -> dict[str, set[str]] | None:
+        """Every package the repository declares or installs, canonical name -> extras:
+        requirements files, pyproject.toml (all groups), Pipfile, lockfiles, and
+        ``pip``/``uv``/``poetry`` installs written in Dockerfile RUN lines.
+        None when the repository declares no dependencies at all."""
+        from readycheck.knowledge.packages import declared_packages
+
+        return declared_packages(self)
+
+    def kubernetes_documents(self, source: SourceFile) -> list:
+        """The Kubernetes (or Helm) documents of a YAML file, [] when it is not one."""
+        from readycheck.model import platforms
+
+        return [d for d in platforms.kubernetes_documents(self, source) or [] if isinstance(d, dict)]
+
+    def build_context(self, dockerfile: "Dockerfile") -> str:
+        """The folder a Dockerfile is most likely built from: its own folder, unless its
+        COPY/ADD sources exist only relative to the repository root
+        (``docker build -f backend/Dockerfile .``)."""
+        return self.build_contexts(dockerfile)[0]
+
+    def build_contexts(self, dockerfile: "Dockerfile") -> list[str]:
+        """Candidate build contexts, most likely first: one when the COPY sources tell,
+        the Dockerfile's folder and then the repository root when they do not."""
+        declared = self._compose_contexts().get(dockerfile.path)
+        if declared is not None:
+            return [declared]
+        own = dockerfile.source.directory
+        if not own:
+            return [own]
+        here = root = 0
+        for stage in dockerfile.stages:
+            for inst in stage.instructions:
+                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags():
+                    continue
+                for src in (inst.exec_form() or inst.arguments())[:-1]:
+                    src = src.strip("./") if src not in (".", "./") else ""
+                    if not src or any(c in src for c in "*?$"):
+                        continue
+                    here += self._exists(f"{own}/{src}")
+                    root += self._exists(src)
+        if root > here:
+            return [""]
+        return [own] if here > root else [own, ""]
+
+    def dockerignore(self, dockerfile: "Dockerfile", context: str) -> SourceFile | None:
+        """The .dockerignore BuildKit reads for a Dockerfile built from a context:
+        ``<Dockerfile>.dockerignore`` first, then ``.dockerignore`` at the context root."""
+        import posixpath
+
+        for name in (f"{dockerfile.path}.dockerignore", posixpath.join(context, ".dockerignore") if context
+                     else ".dockerignore"):
+            found = self.file(name)
+            if found is not None:
+                return found
+        return None
+
+    def _compose_contexts(self) -> dict[str, str]:
+        """Dockerfile path -> build context, as compose files declare them
+        (``build: ./api`` or ``build: {context: ., dockerfile: docker/Dockerfile}``)."""
+        if "_compose_contexts_cache" in self.__dict__:
+            return self.__dict__["_compose_contexts_cache"]
+        import posixpath
+
+        out: dict[str, str] = {}
+        for source in self.files(FileKind.COMPOSE):
+            doc = (self.yaml_documents(source) or [None])[0]
+            services = doc.get("services") if isinstance(doc, dict) else None
+            for service in services.values() if isinstance(services, dict) else []:
+                build = service.get("build") if isinstance(service, dict) else None
+                if isinstance(build, str):
+                    build = {"context": build}
+                if not isinstance(build, dict) or not isinstance(build.get("context", "."), str):
+                    continue
+                context = posixpath.normpath(posixpath.join(source.directory, build.get("context", ".")))
+                context = "" if context == "." else context
+                dockerfile = build.get("dockerfile", "Dockerfile")
+                if isinstance(dockerfile, str) and "://" not in context:
+                    path = posixpath.normpath(posixpath.join(context, dockerfile))
+                    out.setdefault(path, context)
+        self.__dict__["_compose_contexts_cache"] = out
+        return out
+
+    def _exists(self, path: str) -> bool:
+        prefix = path.rstrip("/") + "/"
+        return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
+
+    @cached_property
+    def declared_env(self) -> list[tuple[str, str, "Token", "Environment"]]:
+        """Environment written in committed deployment config, whether or not a start command
+        uses it: (where, variable, value token, the environment it is for) from compose services,
+        Kubernetes containers, render envVars and App Engine env_variables."""
+        if not self.files(*START_COMMAND_KINDS):
+            return []
+        from readycheck.model import platforms
+        from readycheck.knowledge.environments import classify_environment
+        from readycheck.model.startcommands import _compose_env, compose_environment
+
+        out = []
+        for source in self.files(FileKind.COMPOSE):
+            doc = (self.yaml_documents(source) or [None])[0]
+            services = doc.get("services") if isinstance(doc, dict) else None
+            for name, service in services.items() if isinstance(services, dict) else []:
+                if not isinstance(service, dict):
+                    continue
+                dev = compose_environment(source.path, doc, service)
+                for var, token in _compose_env(source, service.get("environment")).items():
+                    out.append((f"compose service {name}", var, token, dev))
+        for source in self.files(FileKind.YAML):
+            for doc in platforms.kubernetes_documents(self, source) or []:
+                if not platforms.is_workload(doc):
+                    continue
+                pod, _ = platforms._pod_spec(doc)
+                for container in platforms.items_of((pod or {}).get("containers")):
+                    if isinstance(container, dict):
+                        for var, token in platforms._env_list(source, container.get("env"), "name").items():
+                            out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
+                                        classify_environment(source.path)))
+        for start in self.start_commands:
+            if start.origin in ("render.yaml", "app.yaml"):
+                out += [(start.label, var, token, start.environment) for var, token in start.env.items()
+                        if token.span.line > 0 and token.text != "$PORT"]
+        return out
+
+    @cached_property
+    def compose_services(self) -> list["ComposeService"]:
+        """Every compose service, with the Dockerfile it builds and whether it has a healthcheck."""
+        if not self.files(FileKind.COMPOSE):
+            return []
+        from readycheck.model.startcommands import compose_services
+
+        return self._guarded("compose", lambda: compose_services(self))
+
+    @cached_property
+    def probes(self) -> list["Probe"]:
+        """Every health check the repository declares, on any platform (see readycheck.model.probes)."""
+        if not self.files(*START_COMMAND_KINDS):
+            return []  # probes live in the same files as start commands
+        from readycheck.model.probes import collect
+
+        return collect(self)
+
+    def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
+        """(file path, requirement) for every declaration of a package, in requirements
+        files and pyproject.toml (all groups), in path order."""
+        out = [(r.path, q) for r in self.requirements_files for q in r.requirements if q.name == name]
+        out += [(p.path, q) for p in self.pyprojects for q in p.all_requirements if q.name == name]
+        return sorted(out, key=lambda item: (item[0], item[1].span))
+
+    def production_servers(self) -> Iterator[tuple["StartCommand", "Server"]]:
+        """(start command, its server) for every production start command that runs a
+        server readycheck knows (development files and one-shot jobs left out)."""
+        for start in self.start_commands:
+            if start.server is not None and start.production:
+                yield start, start.server
+
+    @cached_property
+    def replicas_visible(self) -> bool:
+        """True when the repo runs several copies of the service: a replica count above one
+        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject)."""
+        if not self.files(*START_COMMAND_KINDS):
+            return False
+        from readycheck.model import platforms
+
+        if any(s.replicas is not None and s.replicas.text.isdigit() and int(s.replicas.text) > 1
+               for s in self.start_commands):
+            return True
+        for source in self.files(FileKind.YAML):
+            for doc in platforms.kubernetes_documents(self, source) or []:
+                if isinstance(doc, dict) and doc.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
+                    return True
+        # fly.io runs an app with services on two machines by default and starts more on demand.
+        return any(platforms.fly_ports(self).values())
+
+    @property
+    def deployable(self) -> bool:
+        """True when the repo says how it is deployed (a Dockerfile, Procfile, compose, PaaS file)."""
+        return bool(self.files(*DEPLOYMENT_KINDS))
+
+
+class PythonIndex:
+    """Python modules of the project, parsed on demand, and name resolution across them."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.sources = project.files(FileKind.PYTHON)
+        self._facts: dict[str, ModuleFacts | None] = {}
+        self._by_suffix: dict[str, list[SourceFile]] = {}
+        self._resolved: dict[tuple[str, str, int], tuple[ModuleFacts, str] | None] = {}
+        self._web_modules: list[ModuleFacts] | None = None
+        from readycheck.parsers.python import module_name
+
+        for source in self.sources:
+            parts = module_name(source.path).split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(source)
+
+    def facts(self, source: SourceFile) -> ModuleFacts | None:
+        if source.path not in self._facts:
+            self.prefetch([source])
+        return self._facts[source.path]
+
+    def prefetch(self, sources: list[SourceFile]) -> None:
+        """Parse many modules at once: cache hits first, then the rest in parallel
+        (``--jobs``) when there are enough of them to repay starting workers."""
+        cache = self.project.cache
+        todo: list[tuple[SourceFile, str | None]] = []
+        for source in sources:
+            if source.path in self._facts:
+                continue
+            self._facts[source.path] = None
+            try:
+                data = source.data
+            except UnreadableFile as exc:
+                self.project.diagnose(source.path, str(exc))
+                continue
+            sha = hashlib.sha256(data).hexdigest() if cache is not None and cache.enabled else None
+            cached = cache.facts(source.path, sha) if sha else None
+            if cached is not None:
+                self._facts[source.path] = cached
+            else:
+                todo.append((source, sha))
+        if not todo:
+            return
+        items = [(source.path, source.data) for source, _ in todo]
+        keep_blobs = cache is not None and cache.enabled
+        results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
+        for (source, sha), (facts, blob, error) in zip(todo, results):
+            if error is not None:
+                self.project.diagnose(source.path, f"cannot parse Python: {error}",
+                                      kind="internal" if error.startswith("internal error") else "parse")
+                continue
+            self._facts[source.path] = facts
+            if sha and cache is not None:
+                from readycheck.parsers.python_codec import to_bytes
+
+                cache.store_facts(source.path, sha, blob if blob is not None else to_bytes(facts))
+
+    def _size(self, source: SourceFile) -> int:
+        try:
+            return len(source.data)
+        except UnreadableFile:
+            return 0
+
+    def _source_bytes(self, source: SourceFile) -> bytes:
+        try:
+            return source.data
+        except UnreadableFile as exc:
+            self.project.diagnose(source.path, str(exc))
+            return b""
+
+    def web_modules(self) -> list[ModuleFacts]:
+        """Facts of every module that can define an app, router or route."""
+        if self._web_modules is not None:
+            return self._web_modules
+        web = _any_of(WEB_MARKERS)
+        wanted = [s for s in self.sources if web(self._source_bytes(s))]
+        self.prefetch(wanted)
+        found = [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
+        self._prefetch_imported_by(found)
+        self._web_modules = found
+        return found
+
+    def _prefetch_imported_by(self, modules: list[ModuleFacts]) -> None:
+        """Parse, in one parallel batch, the repo modules that web modules import: the
+        call graph from handlers into the repo's helpers reaches for them next, one at
+        a time. Only worth it for a batch big enough to repay the workers."""
+        imported: dict[str, SourceFile] = {}
+        home_of: dict[str, SourceFile | None] = {}  # import target -> the one repo module it names
+        for facts in modules:
+            for target in facts.imports.values():
+                if target in home_of:
+                    continue
+                home_of[target] = None
+                parts = target.split(".")
+                for i in range(len(parts), 0, -1):
+                    candidates = self._by_suffix.get(".".join(parts[:i]))
+                    if candidates:
+                        if len(candidates) == 1:
+                            home_of[target] = candidates[0]
+                        break
+        for source in home_of.values():
+            if source is not None and source.path not in self._facts:
+                imported.setdefault(source.path, source)
+        batch = [imported[path] for path in sorted(imported)]
+        if worth_parallel(len(batch), sum(self._size(source) for source in batch)):
+            self.prefetch(batch)
+
+    def modules_with(self, *markers: bytes) -> Iterator[ModuleFacts]:
+        """Facts of the service's modules (not tests, docs, examples or scripts) whose
+        bytes contain one of the markers: the byte prefilter every code check uses."""
+        from readycheck.knowledge.environments import is_auxiliary_path
+
+        wanted_bytes = _any_of(markers)
+        wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
+                  and wanted_bytes(self._source_bytes(source))]
+        self.prefetch(wanted)  # one parallel batch, not one module at a time
+        for source in wanted:
+            facts = self._facts.get(source.path)
+            if facts is not None:
+                yield facts
+
+    def modules(self) -> Iterator[ModuleFacts]:
+        for source in self.sources:
+            facts = self.facts(source)
+            if facts is not None:
+                yield facts
+
+    def sources_named(self, dotted: str) -> list[SourceFile]:
+        """The modules whose dotted name is, or ends with, ``dotted`` (``main`` finds ``svc/main.py``
+        and ``main/__init__.py``), without parsing them."""
+        return list(self._by_suffix.get(dotted, ()))
+
+    def module(self, dotted: str, near: ModuleFacts | None = None) -> ModuleFacts | None:
+        """The module with this dotted name (or name suffix), nearest to ``near``."""
+        candidates = self._by_suffix.get(dotted)
+        if not candidates:
+            return None
+        if len(candidates) > 1 and near is not None:
+            candidates = sorted(candidates, key=lambda s: (-common_prefix(s.path, near.path), s.path))
+        return self.facts(candidates[0])
+
+    def resolve(self, qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[ModuleFacts, str] | None:
+        """(module, name inside it) for a qualified name, following re-exports (memoised:
+        the call graph asks the same question for every call of the same name)."""
+        key = (qualified, near.path, depth)
+        if key in self._resolved:
+            return self._resolved[key]
+        found = self._resolved[key] = self._resolve(qualified, near, depth)
+        return found
+
+    def _resolve(self, qualified: str, near: ModuleFacts, depth: int) -> tuple[ModuleFacts, str] | None:
+        parts = qualified.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:i]), near)
+            if module is None:
+                continue
+            name = ".".join(parts[i:])
+            head = parts[i]
+            defined = head in module.functions or head in module.classes or any(module.module_level(head))
+            if not defined and head in module.imports and depth < 5:
+                rest = ".".join(parts[i + 1:])
+                target = module.imports[head] + (f".{rest}" if rest else "")
+                if target != qualified:
+                    return self.resolve(target, module, depth + 1)
+            return module, name
+        return None
+
+    def assigned_calls(self, qualified: str, near: ModuleFacts) -> Iterator[tuple[ModuleFacts, "Value"]]:
+        """(module, call) for each module-level assignment, from a call, of the name a
+        qualified name resolves to (``SessionLocal = sessionmaker(...)``), in order."""
+        target = self.resolve(qualified, near)
+        if target is None:
+            return
+        home, name = target
+        for assignment in home.module_level(name):
+            if assignment.value.kind == "call":
+                yield home, assignment.value
+
+    def function(self, module: ModuleFacts, text: str, scope: str = "", resolved: bool = False
+                 ) -> tuple[Function, ModuleFacts] | None:
+        """The repo function a name refers to, from inside ``module``."""
+        if not resolved:
+            while scope:
+                found = module.functions.get(f"{scope}.<locals>.{text}")
+                if found:
+                    return found, module
+                scope = scope.rpartition(".<locals>.")[0]
+            found = module.functions.get(text)
+            return (found, module) if found else None
+        target = self.resolve(text, module)
+        if target is None:
+            return None
+        target_module, name = target
+        found = target_module.functions.get(name)
+        return (found, target_module) if found else None
+
+
+@lru_cache(maxsize=64)
+def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+    """A test for "these bytes contain one of the markers": one regex search in C per
+    file instead of one ``in`` per marker (the prefilter runs over every Python file)."""
+    import re
+
+    if not markers:
+        return lambda data: False
+    search = re.compile(b"|".join(re.escape(m) for m in markers)).search
+    return lambda data: search(data) is not None
+
+
+#: Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+#: ... or this many bytes of source in at least PARALLEL_MIN_FILES files: a few big
+#: modules (polar has 30 of 10 ms each) also repay the 10 to 30 ms of starting a worker.
+PARALLEL_BYTES = 256 * 1024
+PARALLEL_MIN_FILES = 4
+
+
+def worth_parallel(files: int, size: int) -> bool:
+    return files >= PARALLEL_THRESHOLD or (files >= PARALLEL_MIN_FILES and size >= PARALLEL_BYTES)
+
+
+ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
+
+
+def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list[ParseResult]:
+    """(facts, facts as bytes, error) per file. A worker process sends facts as bytes
+    (``as_blobs``, see parsers.python_codec): the parent decodes them once and can
+    store the very same bytes in the cache, instead of encoding every module again."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # parsing builds only acyclic trees and facts (see cli.main)
+    try:
+        return [_parse_one(path, data, as_blobs) for path, data in items]
+    finally:
+        if was_enabled:  # a library caller of scan() gets its collector back
+            gc.enable()
+
+
+def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
+    from readycheck.parsers.python import PythonSyntaxError, parse_python
+    from readycheck.parsers.python_codec import to_bytes
+
+    try:
+        facts = parse_python(path, data)
+    except PythonSyntaxError as exc:
+        return None, None, str(exc)
+    except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
+        return None, None, f"internal error: {type(exc).__name__}: {exc}"
+    return (None, to_bytes(facts), None) if as_blobs else (facts, None, None)
+
+
+def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
+    return _parse_chunk(items, as_blobs=True)
+
+
+#: How often a worker checks that the scan that started it is still alive.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """A parse worker's first step: watch the scan that started it, and end when it is
+    gone. A scan killed with SIGKILL runs no clean-up, and its workers would otherwise
+    wait for work forever. A parent-process check works wherever Python does (a
+    parent-death signal is Linux-only): once the parent dies the worker is re-parented."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="readycheck-parent-watch", daemon=True).start()
+
+
+def _stop_workers(pool) -> None:
+    """End a worker pool now, not after the work queued in it (shutdown(wait=True) would)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            process.terminate()
+        except Exception:
+            pass
+
+
+def parse_many(items: list[tuple[str, bytes]], jobs: int,
+               progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
+    """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
+    processes when worth it. With ``blobs``, the bytes are kept where they exist."""
+    parallel = worth_parallel(len(items), sum(len(data) for _, data in items))
+    if jobs <= 1 or not parallel:
+        if progress is None or len(items) < PARALLEL_THRESHOLD:
+            return _parse_chunk(items)
+        out: list[ParseResult] = []
+        for start in range(0, len(items), 64):
+            progress("parsing Python", start, len(items))
+            out += _parse_chunk(items[start:start + 64])
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from readycheck.parsers.python_codec import from_bytes, to_bytes
+
+    # Many small interleaved chunks: they balance big and small files, and let this
+    # process take its share of the work instead of waiting for the workers.
+    count = jobs * 16
+    chunks = [items[i::count] for i in range(count)]
+    parsed: list[list[ParseResult] | None] = [None] * count
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+    def report() -> None:
+        if progress is not None:
+            progress("parsing Python", sum(len(c) for c in parsed if c is not None), len(items))
+
+    def decode(chunk: list[ParseResult]) -> list[ParseResult]:
+        return [(from_bytes(blob) if blob is not None else None, blob if blobs else None, error)
+                for _, blob, error in chunk]
+
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
+    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
+        return _parse_chunk(items)
+    try:
+        futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
+        # This process parses too: from the last chunk back, every chunk no worker has
+        # started yet (its facts need no encoding and decoding), and in between it
+        # decodes what the workers have sent. The workers go from the first chunk on.
+        for i in range(count - 1, -1, -1):
+            if not futures[i].cancel():
+                break
+            own = _parse_chunk(chunks[i])
+            if blobs:  # encoded here, for the cache, so that the split with the workers counts it
+                own = [(facts, to_bytes(facts) if facts is not None else None, error)
+                       for facts, _, error in own]
+            parsed[i] = own
+            for j, future in enumerate(futures[:i]):
+                if parsed[j] is None and future.done():
+                    parsed[j] = decode(future.result())
+            report()
+        for j, future in enumerate(futures):
+            if parsed[j] is None:
+                parsed[j] = decode(future.result())
+                report()
+    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
+        _stop_workers(pool)
+        return _parse_chunk(items)
+    except BaseException:  # --timeout, Ctrl-C: leave at once, and take the workers along
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+    by_position: dict[int, ParseResult] = {}
+    for start, chunk in enumerate(parsed):
+        for offset, result in enumerate(chunk or ()):
+            by_position[start + offset * count] = result
+    return [by_position[i] for i in range(len(items))]

@@ -1,0 +1,1255 @@
+"""How the service starts: one normalised model for every place a start command lives.
+
+A ``StartCommand`` is one way a process of the service is started (a Dockerfile's
+final stage, a Procfile process type, a compose service), with the chain of
+simple commands that really run, in order, after following ``sh -c`` strings,
+the scripts a command runs (through the Dockerfile's COPY instructions to
+their file in the repo), ``source``/``.`` of other scripts and ``exec "$@"``.
+The server among them (gunicorn, uvicorn, ...) is parsed into a ``Server``.
+
+Every token keeps the file and span it was written at, so a finding about
+``--reload`` points at that token even when it sits in a script three hops
+away from the Dockerfile.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from readycheck.knowledge.environments import Environment, classify_environment
+from readycheck.core.findings import Span
+from readycheck.knowledge.images import BaseImage, base_image
+from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
+from readycheck.knowledge.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
+                                     settings_from_flags, split_bind)
+from readycheck.parsers.shell import Word, exec_blockers, parse_commands
+from readycheck.parsers.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
+                                        SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf)
+from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
+
+if TYPE_CHECKING:
+    from readycheck.model.project import Project
+
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh"}
+SERVERS = {"uvicorn", "gunicorn", "hypercorn", "granian", "daphne", "fastapi", "flask", "uwsgi", "waitress-serve",
+           "manage.py", "django-admin"}
+#: Wrappers that run the rest of the command line: name -> how many of its own arguments follow it.
+_WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "tini": 0, "dumb-init": 0, "catatonit": 0, "gosu": 1,
+             "su-exec": 1, "setpriv": 0, "chpst": 0, "stdbuf": 0, "newrelic-admin": 1, "ddtrace-run": 0,
+             "opentelemetry-instrument": 0, "doppler": 1, "infisical": 1, "wait-for-it": 0}
+_RUNNERS = {"poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run", "hatch": "run", "rye": "run"}
+_PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
+#: Flags that take no value, per server; every other ``--flag`` takes the next word.
+BOOLEAN_FLAGS = {
+    "uvicorn": {"--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--use-colors", "--no-use-colors",
+                "--access-log", "--no-access-log", "--server-header", "--no-server-header", "--date-header",
+                "--no-date-header", "--version", "--help"},
+    "gunicorn": {"--reload", "--preload", "--daemon", "-D", "--check-config", "--print-config", "--capture-output",
+                 "--enable-stdio-inheritance", "--spew", "--reuse-port", "--strip-header-spaces", "--no-sendfile",
+                 "--version", "-v", "-R", "--help", "--paste"},
+    "hypercorn": {"--reload", "--debug", "--version", "--help"},
+    "granian": {"--reload", "--no-reload", "--version", "--help", "--factory", "--no-ws", "--log", "--no-log",
+                "--access-log", "--no-access-log"},
+    "fastapi": {"--reload", "--no-reload", "--proxy-headers", "--no-proxy-headers", "--help"},
+    "flask": {"--reload", "--no-reload", "--debug", "--no-debug", "--debugger", "--no-debugger", "--help"},
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    path: str
+    span: Span
+
+
+@dataclass
+class Command:
+    """One simple command that runs when the process starts."""
+
+    argv: list[Token]
+    env: dict[str, str] = field(default_factory=dict)
+    #: Where it was written: "Dockerfile CMD", "scripts/start.sh", "Procfile web", ...
+    via: str = ""
+    exec_: bool = False
+    #: The shell that runs this command, if any: "shell-form CMD", "sh -c", or a script's path.
+    shell: str = ""
+    #: How many commands that shell runs (a shell running one command may exec it; more, it must stay).
+    shell_commands: int = 0
+    #: The shell program of an ``sh -c``/``bash -c``/shell-form command ("sh", "bash", ...), whether this
+    #: command is the last one of that string, and what in the string can stop the shell from exec-ing
+    #: it (see parsers.shell.exec_blockers and images.SHELL_EXECS).
+    shell_program: str = ""
+    shell_last: bool = False
+    shell_blockers: frozenset[str] = frozenset()
+    #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
+    #: around the manager, so no shell of that string stands in front of it.
+    managed_by: str = ""
+    #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
+    shell_word: Token | None = None
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.argv]
+
+    def program_index(self) -> int:
+        """Index of the real program after wrappers, runners and ``python -m``."""
+        words = self.words
+        i = 0
+        while i < len(words):
+            name = posixpath.basename(words[i])
+            if name in _WRAPPERS:
+                i += 1 + _WRAPPERS[name]
+                if i < len(words) and words[i] == "--":
+                    i += 1
+                continue
+            if name == "env":
+                i += 1
+                while i < len(words) and ("=" in words[i] or words[i].startswith("-")):
+                    i += 1
+                continue
+            if name in _RUNNERS and i + 1 < len(words) and words[i + 1] == _RUNNERS[name]:
+                i += 2
+                while i < len(words) and words[i].startswith("-"):
+                    i += 1
+                continue
+            if _PYTHON.match(name):
+                j = i + 1
+                while j < len(words) and words[j].startswith("-") and words[j] != "-m":
+                    j += 1
+                if j + 1 < len(words) and words[j] == "-m":
+                    return j + 1
+                return j if j < len(words) else i
+            return i
+        return min(i, len(words) - 1) if words else 0
+
+    @property
+    def program(self) -> str:
+        """``gunicorn`` for ``exec poetry run python -m gunicorn ...``."""
+        if not self.argv:
+            return ""
+        return posixpath.basename(self.argv[self.program_index()].text)
+
+    @property
+    def args(self) -> list[Token]:
+        return self.argv[self.program_index() + 1:] if self.argv else []
+
+    @property
+    def span(self) -> Span:
+        first, last = self.argv[0].span, self.argv[-1].span
+        return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+@dataclass
+class Server:
+    name: str  # uvicorn, gunicorn, hypercorn, granian, daphne, fastapi, flask, manage.py, ...
+    command: Command
+    #: The app target ("app.main:app") as written, when given on the command line.
+    target: Token | None
+    #: --flag -> its value token (None for boolean flags); the flag token itself in ``flag_tokens``.
+    options: dict[str, Token | None] = field(default_factory=dict)
+    flag_tokens: dict[str, Token] = field(default_factory=dict)
+    subcommand: Token | None = None  # "dev"/"run" for fastapi, "run" for flask, "runserver" for manage.py
+    #: Normalised settings (workers, worker_class, host, port, bind, timeout, graceful_timeout, reload),
+    #: merged from the command line, the environment and config files; see readycheck.knowledge.serverconfig.
+    settings: dict[str, Setting] = field(default_factory=dict)
+    #: False when a config file named on the command line (``-c "$GUNICORN_CONF"``) could not be
+    #: read: any setting missing above may be set there, so no default can be assumed.
+    settings_complete: bool = True
+    #: For a server started from Python (a console script's ``uvicorn.run(...)``): that call, and how
+    #: the start command reaches it ("console script myapp = myapp.cli:app: serve() in myapp/cli.py").
+    entry: Token | None = None
+    entry_via: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.subcommand.text}" if self.name in ("fastapi", "flask") and self.subcommand else self.name
+
+    @property
+    def program(self) -> Token:
+        """The token naming the server program (``gunicorn`` in ``exec poetry run gunicorn``)."""
+        return self.command.argv[self.command.program_index()]
+
+    def host_port(self) -> tuple[str | None, int | None, Setting | None]:
+        """(host, port, the setting they came from), defaults applied."""
+        bind = self.settings.get("bind")
+        if bind is not None:
+            host, port = split_bind(bind.value)
+            return host, port, bind
+        host = self.settings.get("host")
+        port = self.settings.get("port")
+        default_host = DEFAULT_HOST.get(self.label, DEFAULT_HOST.get(self.name)) if self.settings_complete else None
+        default_port = DEFAULT_PORT.get(self.name) if self.settings_complete else None
+        return (host.value if host else default_host), (port.number if port else default_port), host or port
+
+
+@dataclass
+class StartCommand:
+    path: str  # the file that declares it
+    span: Span  # the declaring instruction, line or key
+    origin: str  # "Dockerfile", "Procfile", "compose"
+    process: str  # stage name, Procfile process type, compose service
+    role: str  # "boot", "release" or "oneshot"
+    #: Production, development or auxiliary, and why (readycheck.knowledge.environments.classify_environment).
+    environment: Environment
+    chain: list[Command]
+    server: Server | None = None
+    shell_form: bool = False
+    dockerfile: Dockerfile | None = None
+    #: Environment the process gets: name -> value token (Dockerfile ENV, compose/k8s env, platform env).
+    env: dict[str, Token] = field(default_factory=dict)
+    #: Ports the platform routes to: EXPOSE, containerPort, fly internal_port.
+    ports: list[Token] = field(default_factory=list)
+    #: Replica count when the platform declares one (k8s replicas, compose deploy.replicas, render numInstances).
+    replicas: Token | None = None
+    #: CPU cores the container may use, when declared (Kubernetes resources).
+    cpu_limit: Token | None = None
+    #: The image the process runs in, when known: the Dockerfile's external base image, a compose
+    #: service's or a container's ``image`` (what decides which shell ``/bin/sh`` is).
+    image: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.origin} {self.process}".strip()
+
+    @property
+    def development(self) -> bool:
+        """Not a production setup: a development or auxiliary file, profile, target or stage."""
+        return not self.environment.production
+
+    @property
+    def production(self) -> bool:
+        """Starts the service in production: a boot process outside development files."""
+        return self.role == "boot" and not self.development
+
+    def resolve_env(self, text: str) -> str:
+        """``$PORT``/``${PORT}`` replaced by the value the environment gives it, when known."""
+        name = text.strip().strip("\"'")
+        if name.startswith("${") and name.endswith("}"):
+            name = name[2:-1].split(":-")[0]
+        elif name.startswith("$"):
+            name = name[1:]
+        else:
+            return text
+        value = self.env.get(name)
+        return value.text if value is not None and not value.text.startswith("$") else text
+
+
+# ------------------------------------------------------------------ development files
+
+# ------------------------------------------------------------------ server parsing
+
+
+def parse_server(command: Command) -> Server | None:
+    program = command.program
+    args = command.args
+    name = program
+    if program in ("manage.py", "django-admin"):
+        sub = args[0] if args else None
+        if sub is None or sub.text not in ("runserver", "runserver_plus"):
+            return None
+        return Server(name, command, None, subcommand=sub)
+    if program not in SERVERS:
+        return None
+    server = Server(name, command, None)
+    rest = list(args)
+    if program in ("fastapi", "flask"):
+        if not rest or rest[0].text not in ("run", "dev"):
+            return None
+        server.subcommand = rest.pop(0)
+    booleans = BOOLEAN_FLAGS.get(program, set())
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        text = tok.text
+        if text.startswith("-") and len(text) > 1:
+            flag, eq, value = text.partition("=")
+            server.flag_tokens[flag] = tok
+            if eq:
+                server.options[flag] = Token(value, tok.path, tok.span)
+            elif flag in booleans or i + 1 >= len(rest) or (rest[i + 1].text.startswith("-") and rest[i + 1].text != "-"):
+                server.options[flag] = None
+            else:
+                server.options[flag] = rest[i + 1]
+                i += 1
+        elif server.target is None:
+            server.target = tok
+        i += 1
+    return server
+
+
+# ------------------------------------------------------------------ building the model
+
+
+class _ScriptResolver:
+    """Maps a path inside the image (or the working directory) to a repo file."""
+
+    def __init__(self, project: "Project", context_dir: str, copies: list[tuple[str, str]], workdir: str) -> None:
+        self.project = project
+        self.context_dir = context_dir
+        self.copies = copies  # (repo source path, container destination)
+        self.workdir = workdir or "/"
+
+    def at(self, workdir: str) -> "_ScriptResolver":
+        """The same image seen from another working directory (a supervisord ``directory=``)."""
+        if not workdir or workdir == self.workdir or "$" in workdir or "%(" in workdir:
+            return self
+        return _ScriptResolver(self.project, self.context_dir, self.copies,
+                               posixpath.normpath(posixpath.join(self.workdir, workdir)))
+
+    def container_path(self, arg: str) -> str:
+        return posixpath.normpath(arg if arg.startswith("/") else posixpath.join(self.workdir, arg))
+
+    def files_in(self, container_dir: str) -> dict[str, SourceFile]:
+        """Container path -> repo file for every file the image has below a folder, through its
+        COPY instructions (a later COPY of the same path wins)."""
+        folder = self.container_path(container_dir).rstrip("/")
+        out: dict[str, SourceFile] = {}
+        for src, dest in self.copies:
+            dest_dir = dest.endswith("/")
+            dest = posixpath.normpath(dest) if dest not in ("/", "") else "/"
+            src_file = self.project.file(src)
+            if src_file is not None:
+                target = posixpath.join(dest, posixpath.basename(src)) if dest_dir else dest
+                if target.startswith(folder + "/"):
+                    out[target] = src_file
+            elif dest == "/" or dest == folder or dest.startswith(folder + "/") or folder.startswith(dest + "/"):
+                for found in self.project.files_below(src):
+                    target = posixpath.join(dest, found.path[len(src) + 1:] if src else found.path)
+                    if target.startswith(folder + "/"):
+                        out[target] = found
+        return out
+
+    def resolve(self, arg: str) -> SourceFile | None:
+        if not arg or "$" in arg:
+            return None
+        container = arg if arg.startswith("/") else posixpath.normpath(posixpath.join(self.workdir, arg))
+        for src, dest in reversed(self.copies):
+            dest_dir = dest.endswith("/")
+            dest = posixpath.normpath(dest) if dest not in ("/", "") else "/"
+            src_file = self.project.file(src)
+            if src_file is not None:  # a single file copied
+                target = posixpath.join(dest, posixpath.basename(src)) if dest_dir else dest
+                if target == container:
+                    return src_file
+            else:  # a directory copied into dest
+                prefix = dest.rstrip("/") + "/"
+                if container.startswith(prefix) or dest == "/":
+                    rel = container[len(prefix):] if dest != "/" else container.lstrip("/")
+                    found = self.project.file(posixpath.normpath(posixpath.join(src, rel)) if src not in ("", ".") else rel)
+                    if found is not None:
+                        return found
+        # Not through a COPY: a path relative to the context, then a unique file of that name.
+        direct = self.project.file(posixpath.normpath(posixpath.join(self.context_dir, arg.lstrip("/"))))
+        if direct is not None:
+            return direct
+        base = posixpath.basename(arg)
+        if "." not in base and not base.endswith(("entrypoint", "start", "run")):
+            return None
+        named = self.project.files_named(base)
+        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
+        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
+        # a name unique in the whole repo is still the script.
+        candidates = in_context or named
+        return candidates[0] if len(candidates) == 1 else None
+
+
+class _Expander:
+    """Turns argv words into the chain of commands that really run."""
+
+    MAX_DEPTH = 6
+
+    def __init__(self, project: "Project", resolver: _ScriptResolver, base: "BaseImage | None" = None) -> None:
+        self.project = project
+        self.resolver = resolver
+        #: The well-known base image the commands run in, whose own entrypoint may be named.
+        self.base = base
+
+    def from_words(self, words: list[Token], via: str, env: dict[str, str] | None = None, exec_: bool = False,
+                   depth: int = 0, rest: list[Token] | None = None, stack: tuple[str, ...] = ()) -> list[Command]:
+        words = list(words)
+        env = dict(env or {})
+        while words and "=" in words[0].text and words[0].text.split("=", 1)[0].isidentifier():
+            name, _, value = words.pop(0).text.partition("=")
+            env[name] = value
+        if not words or depth > self.MAX_DEPTH:
+            return []
+        if words[0].text == "exec":
+            return self.from_words(words[1:], via, env, True, depth, rest, stack)
+        program = posixpath.basename(words[0].text)
+        if words[0].text in ('$@', '${@}') and rest is not None:
+            return self.from_words(rest + words[1:], via, env, exec_, depth + 1, None, stack)
+        if program in SHELLS:
+            flags = [w for w in words[1:] if w.text.startswith("-")]
+            if any("c" in f.text.lstrip("-") for f in flags):
+                at = next(i for i, w in enumerate(words) if w.text.startswith("-") and "c" in w.text.lstrip("-"))
+                if at + 1 < len(words):
+                    # sh -c STRING $0 ARGS...: "$@" inside STRING are the ARGS.
+                    commands = self.from_string(words[at + 1], via, env, depth + 1, words[at + 3:], stack, program)
+                    for command in commands:
+                        if command.shell == "sh -c" and command.shell_word is None:
+                            command.shell_word = words[0]
+                    return commands
+            script = next((w for w in words[1:] if not w.text.startswith("-")), None)
+            if script is not None:
+                followed = self.follow(script, via, env, depth, words[words.index(script) + 1:], stack)
+                if followed is not None:
+                    return followed
+        if program in (".", "source") and len(words) > 1:
+            followed = self.follow(words[1], via, env, depth, rest, stack)
+            if followed is not None:
+                return followed
+        if self.base is not None and len(words) > 1 and self.base.runs_as_given(words[0].text, words[1].text) \
+                and self.resolver.resolve(words[0].text) is None:
+            # The base image's docker-entrypoint.sh execs any command it is not its server's: follow that.
+            return [Command(words[:1], env, via, exec_)] + self.from_words(words[1:], via, env, True, depth + 1,
+                                                                          rest, stack)
+        if words[0].text.endswith((".sh", ".bash")) or posixpath.basename(words[0].text) in (
+                "entrypoint", "docker-entrypoint", "start", "run", "prestart"):
+            followed = self.follow(words[0], via, env, depth, words[1:], stack)
+            if followed is not None:
+                return followed
+        managed = self.process_manager(words, program, via, env, depth, stack)
+        if managed is not None:
+            for command in managed:
+                command.managed_by = command.managed_by or program
+            return [Command(words, env, via, exec_)] + managed
+        return [Command(words, env, via, exec_)]
+
+    def from_string(self, word: Token, via: str, env: dict[str, str], depth: int, rest: list[Token] | None,
+                    stack: tuple[str, ...], program: str = "sh") -> list[Command]:
+        """The string of ``sh -c "..."``, parsed as a script, positions mapped into the file."""
+        source = self.project.file(word.path)
+        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env)
+                  for simple in parse_commands(word.text)]
+        return self.shell_string(groups, word.text, via, env, depth, rest, stack, program)
+
+    def shell_string(self, groups: list[tuple[list[Token], dict[str, str]]], text: str, via: str,
+                     env: dict[str, str], depth: int, rest: list[Token] | None, stack: tuple[str, ...],
+                     program: str = "sh", shell: str = "sh -c") -> list[Command]:
+        """The commands of a string a shell runs with ``-c``, marked with that shell, whether each is
+        the string's last command and what could keep the shell from exec-ing it."""
+        commands: list[Command] = []
+        last: list[Command] = []
+        for tokens, own_env in groups:
+            last = self.from_words(tokens, via, {**env, **own_env}, False, depth, rest, stack)
+            commands += last
+        mark_shell(commands, shell, program, frozenset(exec_blockers(text)), last)
+        return commands
+
+    def process_manager(self, words: list[Token], program: str, via: str, env: dict[str, str], depth: int,
+                        stack: tuple[str, ...]) -> list[Command] | None:
+        """What supervisord, honcho/foreman or s6-overlay's ``/init`` start (None: not one of them)."""
+        if program == "supervisord":
+            return self.supervisord(words, via, env, depth, stack)
+        if program in PROCFILE_RUNNERS and any(w.text == "start" for w in words[1:3]):
+            return self.procfile_runner(words, program, env, depth, stack)
+        if words[0].text == "/init":  # s6-overlay
+            return self.s6_services(env, depth, stack) + self.from_words(words[1:], via, env, False, depth + 1,
+                                                                        None, stack)
+        return None
+
+    def supervisord(self, words: list[Token], via: str, env: dict[str, str], depth: int,
+                    stack: tuple[str, ...]) -> list[Command]:
+        texts = [w.text for w in words]
+        conf_path = ""
+        for i, text in enumerate(texts[1:], start=1):
+            if text in ("-c", "--configuration") and i + 1 < len(texts):
+                conf_path = texts[i + 1]
+            elif text.startswith("--configuration="):
+                conf_path = text.split("=", 1)[1]
+            elif text.startswith("-c") and len(text) > 2:
+                conf_path = text[2:]
+        conf = None
+        for candidate in ([conf_path] if conf_path else list(SUPERVISORD_DEFAULT_CONFS)):
+            conf = self.resolver.resolve(candidate)
+            if conf is not None:
+                conf_path = candidate
+                break
+        confs: list[SourceFile] = []
+        includes: list[tuple[str, str, str]] = []  # (glob, its folder in the image, the conf's folder in the repo)
+        if conf is not None:
+            confs.append(conf)
+            includes += [(g, posixpath.dirname(self.resolver.container_path(conf_path)), conf.directory)
+                         for g in self._supervisord_read(conf, [])[1]]
+        else:  # the distribution's own supervisord.conf, which includes conf.d
+            includes += [(g, "/", "") for g in SUPERVISORD_PACKAGED_INCLUDES]
+        for pattern, folder, repo_folder in includes:
+            container_glob = posixpath.normpath(posixpath.join(folder, pattern))
+            matched = sorted((path, found) for path, found in
+                             self.resolver.files_in(posixpath.dirname(container_glob)).items()
+                             if fnmatch.fnmatchcase(path, container_glob))
+            if not matched and not pattern.startswith("/"):  # not in an image: beside the conf in the repo
+                repo_glob = posixpath.normpath(posixpath.join(repo_folder, pattern))
+                matched = [(f.path, f) for f in self.project.files_below(posixpath.dirname(repo_glob))
+                           if fnmatch.fnmatchcase(f.path, repo_glob)]
+            confs += [found for _, found in matched if found not in confs]
+        commands: list[Command] = []
+        for source in confs:
+            if source.path in stack:
+                continue
+            entries = self._supervisord_read(source, [])[0]
+            for entry in entries:
+                label = f"supervisord [program:{entry.name}]" + (f" x{entry.numprocs}" if entry.numprocs > 1 else "")
+                expander = _Expander(self.project, self.resolver.at(entry.directory))
+                for simple in parse_commands(entry.command, base=entry.offset):
+                    commands += expander.from_words(_words_to_tokens(source, simple.words), label,
+                                                    {**env, **entry.environment, **simple.env}, False, depth + 1,
+                                                    None, stack + (source.path,))
+        return commands
+
+    def _supervisord_read(self, source: SourceFile, default: list) -> tuple[list, list[str]]:
+        try:
+            return supervisord_conf(source)
+        except (configparser.Error, UnreadableFile) as exc:
+            self.project.diagnose(source.path, f"cannot parse supervisord config: {str(exc).splitlines()[0]}")
+            return default, []
+
+    def procfile_runner(self, words: list[Token], program: str, env: dict[str, str], depth: int,
+                        stack: tuple[str, ...]) -> list[Command]:
+        """``honcho start [-f Procfile] [process ...]``: every line of the Procfile, each run by ``sh -c``."""
+        texts = [w.text for w in words]
+        path, wanted = "Procfile", []
+        i = 1
+        while i < len(texts):
+            text = texts[i]
+            if text in ("-f", "--procfile") and i + 1 < len(texts):
+                path = texts[i + 1]
+                i += 2
+                continue
+            if text.startswith("--procfile="):
+                path = text.split("=", 1)[1]
+            elif text.startswith("-") and i + 1 < len(texts) and text in ("-e", "--env", "-d", "--app-root", "-p",
+                                                                         "--port", "-c", "--concurrency"):
+                i += 2
+                continue
+            elif text != "start" and not text.startswith("-"):
+                wanted.append(text)
+            i += 1
+        procfile = self.resolver.resolve(path)
+        if procfile is None or procfile.path in stack:
+            return []
+        commands: list[Command] = []
+        for entry in procfile_entries(procfile):
+            if wanted and entry.name not in wanted:
+                continue
+            groups = [(_words_to_tokens(procfile, simple.words), simple.env)
+                      for simple in parse_commands(entry.command, base=entry.offset)]
+            commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
+                                          depth + 1, None, stack + (procfile.path,))
+        return commands
+
+    def s6_services(self, env: dict[str, str], depth: int, stack: tuple[str, ...]) -> list[Command]:
+        """The ``run`` script of every s6-overlay service the image has."""
+        commands: list[Command] = []
+        for folder in S6_SERVICE_DIRS:
+            for path, script in sorted(self.resolver.files_in(folder).items()):
+                if path.count("/") == folder.count("/") + 2 and path.endswith("/run"):
+                    commands += self.follow_source(script, f"s6 service {path.split('/')[-2]}", env, depth, None,
+                                                   stack) or []
+        return commands
+
+    @staticmethod
+    def _inner_token(outer: Token, inner: Word, source: SourceFile | None) -> Token:
+        if source is None:
+            return Token(inner.text, outer.path, outer.span)
+        index = source.index
+        start = index.offset(outer.span.line, outer.span.column)
+        end = index.offset(outer.span.end_line, outer.span.end_column)
+        raw = index.text[start:end]
+        # Verbatim when the outer word is the inner text wrapped in one pair of quotes.
+        for quote_len in (1, 0):
+            body = raw[quote_len:len(raw) - quote_len] if quote_len else raw
+            if body == outer.text:
+                return Token(inner.text, outer.path, index.span(start + quote_len + inner.start, start + quote_len + inner.end))
+        return Token(inner.text, outer.path, outer.span)
+
+    def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
+               stack: tuple[str, ...]) -> list[Command] | None:
+        script = self.resolver.resolve(script_word.text)
+        return self.follow_source(script, script.path, env, depth, args, stack) if script is not None else None
+
+    def follow_source(self, script: SourceFile, via: str, env: dict[str, str], depth: int,
+                      args: list[Token] | None, stack: tuple[str, ...]) -> list[Command] | None:
+        if script.path in stack:
+            return None
+        try:
+            text = script.text
+        except UnreadableFile:
+            return None
+        shebang = text.split("\n", 1)[0] if text.startswith("#!") else ""
+        if "python" in shebang:
+            return None
+        commands: list[Command] = []
+        assigned: dict[str, str] = {}  # CMD="letta server --port $PORT" ... exec $CMD
+        for simple in parse_commands(text):
+            if not simple.words:
+                for name, value in simple.env.items():
+                    assigned[name] = _expand_vars(value, assigned)
+                continue
+            tokens = [Token(w.text, script.path, script.index.span(w.start, w.end)) for w in simple.words]
+            tokens = _expand_command_variable(tokens, assigned)
+            commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth + 1,
+                                        args, stack + (script.path,))
+        if "execlineb" in shebang:  # execline chain-loads: every command replaces the one before
+            for command in commands:
+                command.exec_ = True
+            return commands
+        return mark_shell(commands, script.path)
+
+
+def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> list[Token]:
+    """``exec $CMD`` / ``$CMD`` with CMD assigned earlier in the same script: the words of its value
+    (as the shell splits an unquoted expansion), placed where ``$CMD`` is written."""
+    for at, token in enumerate(tokens[:2]):
+        name = token.text[2:-1] if token.text.startswith("${") and token.text.endswith("}") else \
+            token.text[1:] if token.text.startswith("$") else ""
+        if name and name in assigned and (at == 0 or tokens[0].text == "exec"):
+            words = [Token(word, token.path, token.span) for word in assigned[name].split()]
+            return tokens[:at] + words + tokens[at + 1:] if words else tokens
+    return tokens
+
+
+def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
+               last: list[Command] | None = None) -> list[Command]:
+    """Record which shell runs commands (the innermost wins) and how many it runs; for a
+    ``-c`` string, the shell program, what may keep it from exec-ing its last command, and
+    which command that is (the last of ``last``, the commands of the string's last simple command)."""
+    own = [c for c in commands if not c.shell and not c.managed_by]
+    for command in own:
+        command.shell = shell
+        command.shell_commands = len(own)
+        command.shell_program = program
+        command.shell_blockers = blockers
+    if last and last[-1] in own:
+        last[-1].shell_last = True
+    return commands
+
+
+def _words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
+    index = source.index
+    return [Token(w.text, source.path, index.span(w.start, w.end)) for w in words]
+
+
+def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver | None" = None) -> StartCommand:
+    """Find the server of a start command and resolve its settings."""
+    resolver = resolver or _ScriptResolver(project, posixpath.dirname(start.path), [], "/")
+    if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
+        start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
+    for command in start.chain:
+        server = parse_server(command)
+        if server is not None:
+            start.server = server
+            server.settings = _settings(project, start, server, resolver)
+            if server.target is None and server.name == "fastapi":
+                server.target = _fastapi_entrypoint(project)
+            return start
+    for command in start.chain:
+        server = _python_main_server(project, command, resolver)
+        if server is not None:
+            start.server = server
+            server.settings = {**_env_settings(start, server), **server.settings}
+            return start
+    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain):
+        from readycheck.model.entrypoints import server_from_entry
+
+        for at, command in enumerate(start.chain):
+            found = server_from_entry(project, command)
+            if found is None:
+                continue
+            server, before = found
+            start.chain[at:at] = before  # what the entry point runs first (and an exec'd server line)
+            if server.command is not command:  # os.exec*/subprocess of a server command line
+                server.settings = _settings(project, start, server, resolver)
+            else:
+                server.settings = {**_env_settings(start, server), **server.settings}
+            start.server = server
+            return start
+    return start
+
+
+def _settings(project: "Project", start: StartCommand, server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+    merged: dict[str, Setting] = {}
+    if server.name == "gunicorn":
+        merged.update(_gunicorn_conf(project, server, resolver))
+    merged.update(_env_settings(start, server))
+    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, "command line"))
+    if server.name == "gunicorn" and "bind" not in merged and "PORT" in start.env:
+        port = start.env["PORT"]
+        merged["bind"] = Setting(f"0.0.0.0:{port.text}", port.path, port.span, "PORT (gunicorn binds 0.0.0.0:$PORT)")
+    return merged
+
+
+def _env_settings(start: StartCommand, server: Server) -> dict[str, Setting]:
+    out: dict[str, Setting] = {}
+    env = dict(start.env)
+    for key, value in server.command.env.items():
+        env[key] = Token(value, server.command.argv[0].path, server.command.argv[0].span)
+    concurrency = env.get("WEB_CONCURRENCY")
+    if concurrency is not None and server.name in ("gunicorn", "uvicorn"):
+        out["workers"] = Setting(concurrency.text, concurrency.path, concurrency.span, "WEB_CONCURRENCY",
+                                 as_int(concurrency.text))
+    if server.name == "uvicorn":
+        for key, token in env.items():
+            if key.startswith("UVICORN_"):
+                flag = "--" + key[len("UVICORN_"):].lower().replace("_", "-")
+                name = FLAGS_FOR_UVICORN.get(flag)
+                if name:
+                    out[name] = Setting(token.text, token.path, token.span, key, as_int(token.text))
+    args = env.get("GUNICORN_CMD_ARGS")
+    if args is not None and server.name == "gunicorn":
+        words = [Token(w.text, args.path, args.span) for c in parse_commands(args.text) for w in c.words]
+        fake = parse_server(Command([Token("gunicorn", args.path, args.span)] + words))
+        if fake is not None:
+            out.update(settings_from_flags("gunicorn", fake.options, fake.flag_tokens, "GUNICORN_CMD_ARGS"))
+    return out
+
+
+def _gunicorn_conf(project: "Project", server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+    explicit = server.options.get("-c") or server.options.get("--config")
+    if explicit is not None:
+        text = explicit.text
+        if text.startswith("python:"):
+            module = project.python.module(text[len("python:"):])
+            source = project.file(module.path) if module else None
+        else:
+            source = resolver.resolve(text)
+    else:
+        source = resolver.resolve("gunicorn.conf.py")  # gunicorn reads ./gunicorn.conf.py by default
+    if source is None:
+        if explicit is not None:
+            server.settings_complete = False  # a config file readycheck cannot find may set anything
+        return {}
+    facts = project.python.facts(source)
+    if facts is None:
+        return {}
+    out: dict[str, Setting] = {}
+    for assignment in facts.assignments:
+        name = GUNICORN_CONF_KEYS.get(assignment.name)
+        if name is None or assignment.scope:
+            continue
+        text, number, cpu = evaluate(assignment.value)
+        if name == "target":
+            if server.target is None and assignment.value.kind == "str":
+                server.target = Token(text, source.path, assignment.value.span)
+            continue
+        out[name] = Setting(text, source.path, assignment.value.span, source.path, number, cpu)
+    return out
+
+
+#: Platforms that run the process with a PORT environment variable set.
+PORT_PLATFORMS = {"Procfile", "render.yaml", "railway", "app.yaml"}
+def _fastapi_entrypoint(project: "Project") -> Token | None:
+    """``[tool.fastapi] entrypoint = "app.main:app"``: what `fastapi run` serves when given no path."""
+    for pyproject in project.pyprojects:
+        table = (pyproject.data.get("tool") or {}).get("fastapi")
+        entry = table.get("entrypoint") if isinstance(table, dict) else None
+        if isinstance(entry, str):
+            text = pyproject.source.text
+            at = text.find(entry)
+            span = pyproject.source.index.span(at, at + len(entry)) if at >= 0 else Span(1)
+            return Token(entry, pyproject.path, span)
+    return None
+
+
+FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
+                     "--timeout-graceful-shutdown": "graceful_timeout"}
+
+
+def _python_main_server(project: "Project", command: Command, resolver: "_ScriptResolver") -> Server | None:
+    """``python main.py`` / ``python -m app.main`` where that module calls ``uvicorn.run(...)``
+    under ``if __name__ == "__main__":``."""
+    words = command.words
+    index = command.program_index()
+    if not 0 < index < len(words) or not any(_PYTHON.match(posixpath.basename(w)) for w in words[:index]):
+        return None
+    if words[index - 1] == "-m":
+        module = project.python.module(words[index])
+        source = project.file(module.path) if module is not None else None
+    else:
+        source = resolver.resolve(words[index])
+    if source is None:
+        return None
+    facts = project.python.facts(source)
+    if facts is None:
+        return None
+    for call in facts.main_calls:
+        if call.callee not in ("uvicorn.run", "hypercorn.run", "granian.Granian") or call.call is None:
+            continue
+        name = call.callee.split(".")[0]
+        app = call.call.arg(0, "app")
+        target = None
+        if app is not None and app.kind == "str":
+            target = Token(app.text, source.path, app.span)
+        elif app is not None and app.kind == "ref":
+            target = Token(f"{facts.module}:{app.text.rsplit('.', 1)[-1]}", source.path, app.span)
+        server = Server(name, command, target)
+        for key, value in call.call.keywords:
+            setting = FLAGS_FOR_UVICORN.get("--" + key.replace("_", "-"))
+            if setting:
+                # reload=settings.ENV == "local": module constants and settings defaults, resolved.
+                resolved, overridable = project.reachability.literal(facts, value)
+                where = f"{call.text}() in {source.path}"
+                if resolved is not None and resolved.kind in ("bool", "int", "str") and value.kind in ("ref", "compare"):
+                    where += ", the default of a setting the environment can override" if overridable else \
+                        ", from a module constant"
+                    value = resolved._replace(span=value.span)
+                text, number, cpu = evaluate(value)
+                text = text.lower() if value.kind == "bool" else text
+                server.settings[setting] = Setting(text, source.path, value.span, where, number, cpu)
+        return server
+    return None
+
+
+@dataclass
+class _StageFiles:
+    """What a stage's filesystem holds that readycheck can read: (repo source, path in the image)
+    of every file or folder copied in, its working directory and environment so far."""
+
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _expand_vars(text: str, env: dict[str, str]) -> str:
+    """``$APP_HOME``/``${APP_HOME}`` in a WORKDIR or COPY path, from the stage's ENV and ARG defaults."""
+    if "$" not in text:
+        return text
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?",
+                  lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), text)
+
+
+def stage_parent(dockerfile: Dockerfile, stage: Stage) -> Stage | None:
+    """The earlier stage a stage is built FROM (by name, by its ARG-resolved name, or by index)."""
+    for stage_ref in (stage.image, stage.resolved_image):
+        for other in dockerfile.stages[:stage.index]:
+            if stage_ref and (other.name == stage_ref or (stage_ref.isdigit() and other.index == int(stage_ref))):
+                return other
+    return None
+
+
+def stage_files(project: "Project", dockerfile: Dockerfile, stage: Stage, context: str,
+                memo: dict[int, _StageFiles] | None = None) -> _StageFiles:
+    """The files of a stage: those of the stage it is built FROM, its COPY/ADD from the build context,
+    and its ``COPY --from=<stage>`` of what that stage copied from the context (followed as if copied
+    directly: ``COPY --from=builder /app /app`` brings the builder's ``COPY . /app``)."""
+    memo = {} if memo is None else memo
+    if stage.index in memo:
+        return memo[stage.index]
+    parent = stage_parent(dockerfile, stage)
+    memo[stage.index] = _StageFiles()  # a cycle (never valid) reads as an empty stage
+    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else _StageFiles()
+    state = _StageFiles(list(base.copies), base.workdir, dict(base.env))
+    by_name = {s.name: s for s in dockerfile.stages if s.name}
+    for inst in stage.instructions:
+        if inst.keyword in ("ENV", "ARG"):
+            for key, value, _ in dockerfile.assignments(inst):
+                if value or key not in state.env:
+                    state.env[key] = value
+        elif inst.keyword == "WORKDIR" and inst.arguments():
+            target = _expand_vars(inst.arguments()[0], state.env)
+            state.workdir = posixpath.normpath(target if target.startswith("/") else posixpath.join(state.workdir, target))
+        elif inst.keyword in ("COPY", "ADD"):
+            parts = [_expand_vars(p, state.env) for p in (inst.exec_form() or inst.arguments())]
+            if len(parts) < 2:
+                continue
+            dest = parts[-1]
+            dest = dest if dest.startswith("/") else posixpath.join(state.workdir, dest) + \
+                ("/" if dest.endswith("/") or dest == "." else "")
+            if len(parts) > 2 and not dest.endswith("/"):
+                dest += "/"
+            source_stage = inst.flags().get("from")
+            if source_stage is None:
+                for src in parts[:-1]:
+                    repo_src = posixpath.normpath(posixpath.join(context, src)) if context else posixpath.normpath(src)
+                    state.copies.append(("" if repo_src == "." else repo_src, dest))
+                continue
+            other = by_name.get(source_stage) or (dockerfile.stages[int(source_stage)] if source_stage.isdigit()
+                                                  and int(source_stage) < stage.index else None)
+            if other is None or other.index >= stage.index:
+                continue  # an external image (ghcr.io/astral-sh/uv): nothing of the repository
+            built = stage_files(project, dockerfile, other, context, memo)
+            for src in parts[:-1]:
+                state.copies += _copied_from(project, built, posixpath.normpath(posixpath.join("/", src)), dest)
+    memo[stage.index] = state
+    return state
+
+
+def _copied_from(project: "Project", built: _StageFiles, src: str, dest: str) -> list[tuple[str, str]]:
+    """The (repo source, image path) pairs that ``COPY --from=stage SRC DEST`` brings: each of the
+    stage's own copies that lands under SRC, moved to DEST."""
+    out: list[tuple[str, str]] = []
+    dest_norm = posixpath.normpath(dest) if dest not in ("/", "") else "/"
+    for repo_src, copied_to in built.copies:
+        to = posixpath.normpath(copied_to) if copied_to not in ("/", "") else "/"
+        if project.file(repo_src) is not None:  # one file
+            at = posixpath.join(to, posixpath.basename(repo_src)) if copied_to.endswith("/") else to
+            if at == src:
+                out.append((repo_src, dest))
+            elif at.startswith(src.rstrip("/") + "/"):
+                out.append((repo_src, posixpath.join(dest_norm, at[len(src.rstrip("/")) + 1:])))
+        elif to == src or src == "/" or to.startswith(src.rstrip("/") + "/"):  # a folder inside SRC
+            rest = to[len(src.rstrip("/")):].lstrip("/") if src != "/" else to.lstrip("/")
+            out.append((repo_src, posixpath.join(dest_norm, rest) + "/" if rest else dest_norm + "/"))
+        elif src.startswith(to.rstrip("/") + "/"):  # SRC is inside a copied folder
+            inner = src[len(to.rstrip("/")) + 1:]
+            out.append((posixpath.normpath(posixpath.join(repo_src, inner)) if repo_src else inner, dest))
+    return out
+
+
+def _start_instructions(dockerfile: Dockerfile) -> tuple[Instruction | None, Instruction | None]:
+    """The ENTRYPOINT and CMD the final image runs, inherited through the stages it is built FROM
+    (an ENTRYPOINT set in a later stage resets a CMD set earlier, as Docker does)."""
+    entrypoint = cmd = None
+    for stage in dockerfile.shipped_stages():
+        for inst in stage.instructions:
+            if inst.keyword == "ENTRYPOINT":
+                entrypoint = inst
+                if cmd is not None and cmd.stage != inst.stage:
+                    cmd = None
+            elif inst.keyword == "CMD":
+                cmd = inst
+    return entrypoint, cmd
+
+
+def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCommand]:
+    stage = dockerfile.final_stage
+    if stage is None:
+        return []
+    entrypoint, cmd = _start_instructions(dockerfile)
+    shipped = dockerfile.shipped_stages()
+    base_ref = shipped[0].resolved_image if shipped else ""
+    inherited = base_image(base_ref) if entrypoint is None and cmd is None else None
+    if entrypoint is None and cmd is None and inherited is None:
+        return []
+    context = project.build_context(dockerfile)
+    files = stage_files(project, dockerfile, stage, context)
+    copies, workdir = files.copies, files.workdir
+    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir), base_image(base_ref))
+    source = dockerfile.source
+
+    def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
+        exec_words = dockerfile.exec_words(inst)
+        if exec_words is not None:
+            return [_words_to_tokens(source, exec_words)], False
+        return [_words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
+
+    if inherited is not None:
+        return [finish(project, _inherited_start(project, dockerfile, shipped[0], inherited, expander),
+                       expander.resolver)]
+    declaring = entrypoint or cmd
+    assert declaring is not None
+    chain: list[Command] = []
+    shell_form = False
+    if entrypoint is not None:
+        ep_lists, ep_shell = words_of(entrypoint)
+        shell_form = ep_shell
+        cmd_tokens: list[Token] = []
+        if cmd is not None and not ep_shell:
+            cmd_lists, cmd_shell = words_of(cmd)
+            if cmd_shell:  # Docker runs a shell-form CMD as `/bin/sh -c "..."` after the entrypoint
+                cmd_tokens = [t for lst in cmd_lists for t in lst]
+            else:
+                cmd_tokens = cmd_lists[0] if cmd_lists else []
+        for i, words in enumerate(ep_lists):
+            is_last = i == len(ep_lists) - 1
+            # Docker appends CMD to an exec-form ENTRYPOINT: a script sees it as "$@".
+            chain += expander.from_words(words + (cmd_tokens if is_last and not ep_shell else []),
+                                         "Dockerfile ENTRYPOINT")
+        if ep_shell:
+            mark_shell(chain, "shell-form ENTRYPOINT", "sh", frozenset(exec_blockers(entrypoint.raw_value)),
+                       chain)
+    else:
+        assert cmd is not None
+        cmd_lists, shell_form = words_of(cmd)
+        last: list[Command] = []
+        for words in cmd_lists:
+            last = expander.from_words(words, "Dockerfile CMD")
+            chain += last
+        if shell_form:
+            mark_shell(chain, "shell-form CMD", "sh", frozenset(exec_blockers(cmd.raw_value)), last)
+    process = declaring.keyword + (f" (stage {stage.name})" if stage.name else "")
+    # A final stage named dev/development/debug is a development image (production builds a --target).
+    start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
+                         process, "boot", classify_environment(dockerfile.path, stage=stage.name), chain,
+                         shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
+    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    return [finish(project, start, expander.resolver)]
+
+
+def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, inherited: "BaseImage",
+                     expander: "_Expander") -> StartCommand:
+    """The start command an image inherits from a well-known base image (images.BASE_IMAGES), its
+    tokens placed on the FROM line; the base image's own script runs the app's prestart script."""
+    span = dockerfile.span_of(base.from_instruction, base.image)
+    where = lambda text: Token(text, dockerfile.path, span)  # noqa: E731
+    via = f"{base.image} (base image: {inherited.does})"
+    chain: list[Command] = []
+    if inherited.prestart:
+        prestart = expander.resolver.resolve(inherited.prestart)
+        if prestart is not None:
+            chain += expander.follow_source(prestart, prestart.path, {}, 0, None, ()) or []
+    if inherited.entrypoint or inherited.cmd:
+        words = [where(w) for w in inherited.entrypoint + inherited.cmd]
+        if inherited.prestart:  # tiangolo's /start.sh: exec gunicorn -k ... -c /gunicorn_conf.py $APP_MODULE
+            words = [where(w) for w in ("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", "/gunicorn_conf.py",
+                                        "$APP_MODULE")]
+        chain.append(Command(words, {}, via, exec_=True))
+    start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
+                         classify_environment(dockerfile.path), chain, dockerfile=dockerfile,
+                         image=base.resolved_image)
+    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
+        worker_class = start.env.get("WORKER_CLASS")
+        if worker_class is not None:
+            chain[-1].argv[2] = worker_class
+        module = start.env.get("APP_MODULE")
+        if module is None:
+            module = where("app.main:app" if expander.resolver.resolve("/app/app/main.py") else "main:app")
+        chain[-1].argv[-1] = module
+    return start
+
+
+_PROCFILE_PROCESS = re.compile(r"\s*([A-Za-z0-9_-]+)\s*:\s*")
+
+
+def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
+    starts: list[StartCommand] = []
+    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    text = source.text
+    offset = 0
+    for _line_no, line in enumerate(text.split("\n"), start=1):
+        line_start = offset
+        offset += len(line) + 1
+        # The command is the rest of the line with its trailing whitespace cut in Python:
+        # "(.*?)\s*$" tried every split of a long run of spaces (60,000 spaces: minutes).
+        stripped = line.rstrip("\r")
+        m = _PROCFILE_PROCESS.match(stripped)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        process, command = m.group(1), stripped[m.end():].rstrip()
+        base = line_start + m.end()
+        chain: list[Command] = []
+        for simple in parse_commands(command, base=base):
+            chain += expander.from_words(_words_to_tokens(source, simple.words), f"Procfile {process}", simple.env)
+        role = "release" if process == "release" else "boot"
+        span = source.index.span(line_start + m.start(1), line_start + m.end(1))
+        starts.append(finish(project, StartCommand(source.path, span, "Procfile", process, role,
+                                                   classify_environment(source.path), chain), expander.resolver))
+    return starts
+
+
+def from_compose(project: "Project", source: SourceFile, documents: list) -> list[StartCommand]:
+    starts: list[StartCommand] = []
+    doc = documents[0] if documents else None
+    if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
+        return starts
+    services = doc["services"]
+    oneshot: set[str] = set()
+    for service in services.values():
+        depends = service.get("depends_on") if isinstance(service, dict) else None
+        if isinstance(depends, dict):
+            for name, spec in depends.items():
+                if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
+                    oneshot.add(str(name))
+    plain = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        built = compose_build(project, source, service)
+        expander, image = plain, str(service.get("image") or "")
+        if built is not None:
+            dockerfile, stage, context = built
+            files = stage_files(project, dockerfile, stage, context)
+            expander = _Expander(project, _ScriptResolver(project, context, files.copies, files.workdir))
+            image = _external_base(dockerfile, stage).resolved_image
+        chain: list[Command] = []
+        declared = None
+        for key in ("entrypoint", "command"):
+            value = service.get(key)
+            if value is None:
+                continue
+            if declared is None:
+                declared = getattr(service, "keys_at", {}).get(key)
+            for words in _yaml_commands(source, value):
+                chain += expander.from_words(words, f"compose service {name} {key}")
+        if not chain:
+            continue
+        dev = compose_environment(source.path, doc, service)
+        span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
+        role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
+        start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
+        start.env = _compose_env(source, service.get("environment"))
+        replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
+        if isinstance(replicas, int):
+            start.replicas = Token(str(replicas), source.path, span)
+        starts.append(finish(project, start, expander.resolver))
+    return starts
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """A compose service, whatever it runs: the image it builds, and whether it has a healthcheck."""
+
+    path: str
+    name: str
+    span: Span  # the service's key
+    dockerfile: str  # the Dockerfile its ``build:`` builds, "" when it runs a pulled ``image:``
+    image: str
+    healthcheck: bool
+    environment: Environment
+    #: Index of the stage it builds (its ``target``, or the one build args pick); -1 without a build.
+    stage: int = -1
+    #: True when it sets its own ``command``/``entrypoint`` (it does not run the image's CMD).
+    overrides: bool = False
+
+    @property
+    def development(self) -> bool:
+        return not self.environment.production
+
+
+def compose_services(project: "Project") -> list[ComposeService]:
+    out: list[ComposeService] = []
+    for source in project.files(FileKind.COMPOSE):
+        doc = (project.yaml_documents(source) or [None])[0]
+        services = doc.get("services") if isinstance(doc, dict) else None
+        if not isinstance(services, dict):
+            continue
+        keys = getattr(services, "keys_at", {})
+        for name, service in services.items():
+            if not isinstance(service, dict):
+                continue
+            built = compose_build(project, source, service)
+            check = service.get("healthcheck")
+            healthy = isinstance(check, dict) and not check.get("disable") and bool(check.get("test"))
+            dev = compose_environment(source.path, doc, service)
+            key = keys.get(name)
+            span = source.index.span(key.start, key.end) if hasattr(key, "start") else Span(1)
+            out.append(ComposeService(source.path, str(name), span, built[0].path if built else "",
+                                      str(service.get("image") or ""), healthy, dev,
+                                      built[1].index if built else -1,
+                                      service.get("command") is not None or service.get("entrypoint") is not None))
+    return out
+
+
+def compose_environment(path: str, doc: dict, service: dict) -> Environment:
+    """The environment of one compose service: its file, the compose project's name, its
+    profiles and the build target it builds."""
+    profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
+    return classify_environment(path, profiles, project_name=doc.get("name"), target=compose_build_target(service))
+
+
+def compose_build_target(service: dict) -> str:
+    build = service.get("build")
+    target = build.get("target") if isinstance(build, dict) else None
+    return target if isinstance(target, str) else ""
+
+
+def compose_build(project: "Project", source: SourceFile, service: dict) -> tuple[Dockerfile, Stage, str] | None:
+    """(Dockerfile, the stage it builds, build context) of a compose service's ``build:``."""
+    build = service.get("build")
+    if isinstance(build, str):
+        build = {"context": build}
+    if not isinstance(build, dict) or not isinstance(build.get("context", "."), str) or \
+            "://" in str(build.get("context", ".")):
+        return None
+    context = posixpath.normpath(posixpath.join(source.directory, build.get("context", ".")))
+    context = "" if context == "." else context
+    name = build.get("dockerfile", "Dockerfile")
+    if not isinstance(name, str) or context.startswith(".."):
+        return None
+    path = posixpath.normpath(posixpath.join(context, name))
+    dockerfile = next((d for d in project.dockerfiles if d.path == path), None)
+    if dockerfile is None or dockerfile.final_stage is None:
+        return None
+    target = compose_build_target(service)
+    stage = next((s for s in dockerfile.stages if target and s.name == target), dockerfile.final_stage)
+    if "$" in stage.image:  # FROM ${SERVER_TYPE}: the build args pick the stage
+        raw = build.get("args")
+        args = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else \
+            dict(str(a).partition("=")[::2] for a in raw if "=" in str(a)) if isinstance(raw, list) else {}
+        chosen = _expand_vars(stage.image, args)
+        stage = next((s for s in dockerfile.stages[:stage.index] if s.name == chosen), stage)
+    return dockerfile, stage, context
+
+
+def _external_base(dockerfile: Dockerfile, stage: Stage) -> Stage:
+    """The first stage of a stage's FROM chain: the one built FROM an external image."""
+    seen = set()
+    while stage.index not in seen:
+        seen.add(stage.index)
+        parent = stage_parent(dockerfile, stage)
+        if parent is None:
+            break
+        stage = parent
+    return stage
+
+
+def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
+    """A compose ``command``/``entrypoint`` as argv lists: a YAML list is one argv;
+    a string is split like a shell line (operators end a command)."""
+    index = source.index
+    if isinstance(value, list):
+        tokens = []
+        for item in value:
+            if hasattr(item, "start"):
+                tokens.append(Token(str(item), source.path, index.span(item.start, item.end)))
+            elif item is not None:
+                tokens.append(Token(str(item), source.path, Span(1)))
+        return [tokens]
+    if isinstance(value, str) and hasattr(value, "start"):
+        verbatim = getattr(value, "verbatim_at", None)
+        commands = []
+        for simple in parse_commands(str(value)):
+            tokens = []
+            for word in simple.words:
+                if verbatim is not None:
+                    span = index.span(verbatim + word.start, verbatim + word.end)
+                else:
+                    span = index.span(value.start, value.start + 1)
+                tokens.append(Token(word.text, source.path, span))
+            commands.append(tokens)
+        return commands
+    return []
+
+
+def _compose_env(source: SourceFile, environment: object) -> dict[str, Token]:
+    """compose ``environment`` as a mapping or a list of KEY=VALUE strings."""
+    index = source.index
+    out: dict[str, Token] = {}
+    if isinstance(environment, dict):
+        for key, value in environment.items():
+            where = value if hasattr(value, "start") else getattr(environment, "keys_at", {}).get(key)
+            span = index.span(where.start, where.end) if hasattr(where, "start") else Span(1)
+            out[str(key)] = Token("" if value is None else str(value), source.path, span)
+    elif isinstance(environment, list):
+        for item in environment:
+            if isinstance(item, str) and "=" in item:
+                key, _, value = item.partition("=")
+                span = index.span(item.start, item.end) if hasattr(item, "start") else Span(1)
+                out[key] = Token(value, source.path, span)
+    return out
+
+
+def dockerfile_env_and_ports(dockerfile: Dockerfile) -> tuple[dict[str, Token], list[Token]]:
+    """ENV of the final stage (and the stages it is built FROM), and its EXPOSE ports."""
+    env: dict[str, Token] = {}
+    ports: list[Token] = []
+    stage = dockerfile.final_stage
+    if stage is None:
+        return env, ports
+    chain = dockerfile.shipped_stages()
+    source = dockerfile.source
+    for part in chain:
+        for inst in part.instructions:
+            if inst.keyword == "ENV":
+                for key, value, span in dockerfile.assignments(inst):
+                    env[key] = Token(value, source.path, span)
+            elif inst.keyword == "EXPOSE" and part is stage:
+                for word in [w for c in dockerfile.shell_commands(inst) for w in c.words]:
+                    ports.append(Token(word.text.split("/")[0], source.path, source.index.span(word.start, word.end)))
+    return env, ports

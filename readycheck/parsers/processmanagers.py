@@ -1,0 +1,166 @@
+"""Readers of process-manager files: what supervisord, systemd, s6-overlay and
+honcho/foreman start, each entry with the offset of its command in the file.
+
+The start-command model (readycheck.model.startcommands) follows these: a
+``supervisord -c conf`` in a Dockerfile runs every ``[program:x]`` of that conf
+and of the files it includes; a systemd unit runs its ``ExecStartPre=`` lines
+before ``ExecStart=``; ``/init`` of s6-overlay runs every service's ``run``
+script; ``honcho start`` runs every line of a Procfile.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass, field
+
+from readycheck.core.sourcefile import SourceFile
+
+
+@dataclass
+class Entry:
+    """One command a process manager starts."""
+
+    name: str  # program name, unit key, Procfile process type
+    command: str  # the command line as written
+    offset: int  # where ``command`` starts in the file
+    line: int = 0  # 1-based line of the entry (for the error cases where no offset is known)
+    directory: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+    numprocs: int = 1
+    #: "boot" for what runs as the service; "pre" for a systemd ExecStartPre= (runs first, every start).
+    role: str = "boot"
+
+
+# ------------------------------------------------------------------ supervisord
+
+#: Where supervisord looks for its configuration when given no ``-c`` (its documented order).
+SUPERVISORD_DEFAULT_CONFS = ("supervisord.conf", "etc/supervisord.conf", "/etc/supervisord.conf",
+                             "/etc/supervisor/supervisord.conf")
+#: What the distributions' packaged supervisord.conf includes (Debian's, then Red Hat's).
+SUPERVISORD_PACKAGED_INCLUDES = ("/etc/supervisor/conf.d/*.conf", "/etc/supervisord.d/*.ini")
+_KEY = re.compile(r"^([A-Za-z_]+)\s*[=:]\s*", re.MULTILINE)
+
+
+def supervisord_conf(source: SourceFile) -> tuple[list[Entry], list[str]]:
+    """([program:x] entries, the ``[include] files`` globs) of a supervisord conf, read with
+    configparser as supervisord reads it (``;`` comments, inline only after whitespace)."""
+    parser = configparser.RawConfigParser(strict=False, comment_prefixes=(";", "#"), inline_comment_prefixes=(";",),
+                                          interpolation=None)
+    parser.read_string(source.text, source=source.path)
+    positions = _section_key_offsets(source.text)
+    entries: list[Entry] = []
+    for section in parser.sections():
+        if not section.startswith(("program:", "fcgi-program:")):
+            continue
+        table = parser[section]
+        command = table.get("command")
+        if not command:
+            continue
+        first_line = command.split("\n", 1)[0]
+        offset = positions.get((section, "command"), 0)
+        environment = {}
+        for item in re.split(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)", table.get("environment", "")):
+            key, eq, value = item.strip().partition("=")
+            if eq and key.strip().isidentifier():
+                environment[key.strip()] = value.strip().strip("\"'")
+        numprocs = table.get("numprocs", "1")
+        entries.append(Entry(section.split(":", 1)[1], first_line, offset, source.index.span(offset, offset).line,
+                             table.get("directory", ""), environment, int(numprocs) if numprocs.isdigit() else 1))
+    includes = parser.get("include", "files", fallback="").split() if parser.has_section("include") else []
+    return entries, includes
+
+
+def _section_key_offsets(text: str) -> dict[tuple[str, str], int]:
+    """(section, key) -> offset of the key's value, found line by line."""
+    out: dict[tuple[str, str], int] = {}
+    section = ""
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("[") and "]" in stripped:
+            section = stripped[1:stripped.index("]")].strip()
+        else:
+            m = _KEY.match(line)
+            if m and section:
+                out.setdefault((section, m.group(1).lower()), offset + m.end())
+        offset += len(line) + 1
+    return out
+
+
+# ------------------------------------------------------------------ systemd
+
+_EXEC_PREFIX = re.compile(r"^[-@+!:|]*")
+
+
+def systemd_unit(source: SourceFile) -> list[Entry]:
+    """``ExecStartPre=`` (role "pre") and ``ExecStart=`` lines of a unit's ``[Service]``, with
+    ``WorkingDirectory=`` and ``Environment=``. Read line by line: a unit repeats keys, which
+    configparser cannot keep."""
+    entries: list[Entry] = []
+    section = ""
+    offset = 0
+    directory = ""
+    environment: dict[str, str] = {}
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        line_start = offset
+        offset += len(line) + 1
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+            continue
+        if section != "Service" or "=" not in stripped or stripped.startswith(("#", ";")):
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip()
+        value_at = line_start + len(line) - len(line.lstrip()) + len(key) + 1
+        lead = len(value) - len(value.lstrip())
+        value = value.strip()
+        if key == "WorkingDirectory":
+            directory = value.lstrip("-")
+        elif key == "Environment":
+            for item in value.split():
+                name, eq, val = item.strip("\"'").partition("=")
+                if eq:
+                    environment[name] = val
+        elif key in ("ExecStart", "ExecStartPre") and value:
+            prefix = _EXEC_PREFIX.match(value).end()
+            entries.append(Entry(key, value[prefix:].rstrip("\\").strip(), value_at + lead + prefix, number,
+                                 role="pre" if key == "ExecStartPre" else "boot"))
+    for entry in entries:
+        entry.directory, entry.environment = directory, dict(environment)
+    return entries
+
+
+def is_systemd_service(source: SourceFile) -> bool:
+    try:
+        return b"[Service]" in source.data and b"ExecStart" in source.data
+    except Exception:
+        return False
+
+
+# ------------------------------------------------------------------ Procfile (read by platforms and by honcho)
+
+_PROCFILE_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*:\s*(.*?)\s*$")
+
+
+def procfile_entries(source: SourceFile) -> list[Entry]:
+    """``name: command`` lines of a Procfile."""
+    entries: list[Entry] = []
+    offset = 0
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        line_start = offset
+        offset += len(line) + 1
+        m = _PROCFILE_LINE.match(line.rstrip("\r"))
+        if not m or line.lstrip().startswith("#"):
+            continue
+        entries.append(Entry(m.group(1), m.group(2), line_start + m.start(2), number))
+    return entries
+
+
+#: Programs that run a Procfile: name -> the flag that names another Procfile.
+PROCFILE_RUNNERS = {"honcho": "-f", "foreman": "-f", "overmind": "-f", "hivemind": ""}
+
+#: Where s6-overlay looks for services: v2's services.d, v3's s6-rc.d (each service a folder
+#: with a ``run`` script, or an ``up`` for a oneshot).
+S6_SERVICE_DIRS = ("/etc/services.d", "/etc/s6-overlay/s6-rc.d")
