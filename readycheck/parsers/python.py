@@ -971,20 +971,27 @@ def _bound_names(stmt: ast.stmt) -> Iterator[str]:
         yield stmt.target.id
 
 
+def _inner_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement blocks directly inside a statement, in source order: its body, else and finally
+    blocks, each except handler's and each match case's body (a function's or class's body included)."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for handler in getattr(stmt, "handlers", None) or []:
+        yield handler.body
+    for case in getattr(stmt, "cases", None) or []:
+        yield case.body
+
+
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement in a block and the blocks nested in it (functions and classes included)."""
     stack = list(reversed(body))
     while stack:
         stmt = stack.pop()
         yield stmt
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(stmt, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                stack.extend(reversed(block))
-        for handler in getattr(stmt, "handlers", None) or []:
-            stack.extend(reversed(handler.body))
-        for case in getattr(stmt, "cases", None) or []:
-            stack.extend(reversed(case.body))
+        for block in _inner_blocks(stmt):
+            stack.extend(reversed(block))
 
 
 _DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
@@ -1029,14 +1036,7 @@ def _flag_guards(body: list[ast.stmt], flags: frozenset[str]) -> Iterator[tuple[
                     if whole and stmt.orelse:
                         yield stmt.orelse[0].lineno, stmt.orelse[-1].end_lineno or stmt.orelse[-1].lineno, \
                             name, not when
-            for block_name in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, block_name, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                    stack.append(inner)
-            for handler in getattr(stmt, "handlers", None) or []:
-                stack.append(handler.body)
-            for case in getattr(stmt, "cases", None) or []:
-                stack.append(case.body)
+            stack.extend(_inner_blocks(stmt))
 
 
 def _lookup_containers(test: ast.expr) -> list[str]:
@@ -1091,14 +1091,7 @@ def _lookup_fallbacks(body: list[ast.stmt]) -> Iterator[tuple[int, int]]:
                     yield later.lineno, later.end_lineno or later.lineno
                 stack.append(stmt.body)
                 break
-            for block_name in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, block_name, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                    stack.append(inner)
-            for handler in getattr(stmt, "handlers", None) or []:
-                stack.append(handler.body)
-            for case in getattr(stmt, "cases", None) or []:
-                stack.append(case.body)
+            stack.extend(_inner_blocks(stmt))
 
 
 def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool]:
