@@ -62,10 +62,9 @@ class FullPythonImage(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.shipped_stages():
-                image = stage.resolved_image.split("@")[0]
-                repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
-                repo = repo.removeprefix("docker.io/").removeprefix("library/")
-                if repo != "python" or not _FULL.match(tag):
+                ref = stage.image_ref
+                tag = ref.tag or ""
+                if ref.name != "python" or not _FULL.match(tag):
                     continue
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, stage.image),
                                    f"the shipped image is based on {stage.resolved_image}; "

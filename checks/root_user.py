@@ -49,25 +49,14 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, FileKind, Severity, canonicalize_name, is_development_path
+from readycheck.api import (
+    GENERIC_BASES, NON_ROOT_IMAGE_HINTS, PRIVILEGE_DROPPERS, SELF_DROPPING_IMAGES, Check, Example, FileKind, Severity,
+    canonicalize_name, is_development_path,
+)
 
 if TYPE_CHECKING:
     from readycheck.api import Dockerfile, Fix, Project, Stage
 
-NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
-                        # AWS Lambda runs the function as an unprivileged sandbox user whatever USER says.
-                        "public.ecr.aws/lambda/", "amazon/aws-lambda-",
-                        # Images whose own Dockerfile ends with a non-root USER.
-                        "keycloak", "grafana/grafana", "prom/", "jenkins/jenkins", "sonarqube",
-                        "nginx-unprivileged", "temporalio/", "docker.elastic.co/", "apache/airflow",
-                        "jupyter/", "selenium/", "confluentinc/")
-#: Official images whose own entrypoint drops to an unprivileged user (gosu/su-exec):
-#: they run as root only until the server starts, as long as their ENTRYPOINT is kept.
-SELF_DROPPING_IMAGES = {"postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "memcached", "elasticsearch",
-                        "cassandra", "couchdb", "neo4j", "clickhouse/clickhouse-server", "kibana", "logstash",
-                        # built FROM the official postgres image, whose docker-entrypoint.sh they keep
-                        "pgvector/pgvector", "ankane/pgvector", "postgis/postgis", "timescale/timescaledb"}
-PRIVILEGE_DROPPERS = {"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"}
 ROOT_USERS = {"root", "0"}
 
 
@@ -91,7 +80,6 @@ def _resolve(value: str, dockerfile: Dockerfile, stage: Stage) -> str | None:
 
 #: Base images whose own CMD starts no service (a Python prompt, a shell): an image built FROM one
 #: without a CMD of its own runs nothing.
-GENERIC_BASES = ("python", "debian", "ubuntu", "alpine", "busybox", "buildpack-deps")
 
 
 class RootUserInFinalStage(Check):
@@ -270,7 +258,7 @@ class RootUserInFinalStage(Check):
         started |= {d.path for d in project.dockerfiles if d.final_stage is not None and any(
             inst.keyword in ("CMD", "ENTRYPOINT") for s in d.shipped_stages() for inst in s.instructions)}
         started |= {d.path for d in project.dockerfiles if d.final_stage is not None and
-                    not d.shipped_stages()[0].resolved_image.lower().split("/")[-1].startswith(GENERIC_BASES)}
+                    not d.shipped_stages()[0].image_ref.name.split("/")[-1].startswith(GENERIC_BASES)}
         built = {service.dockerfile for service in project.compose_services if service.dockerfile}
         # A platform that starts containers with its own command (Kubernetes, fly, render) may run any image.
         platform_runs = any(start.origin not in ("Dockerfile", "compose", "Procfile", "Makefile")
@@ -283,11 +271,9 @@ class RootUserInFinalStage(Check):
                 continue
             user_inst, owner = effective[dockerfile.path]
             if user_inst is None:
-                image_name = owner.resolved_image.lower()
-                if any(hint in image_name for hint in NON_ROOT_IMAGE_HINTS):
+                if any(hint in owner.resolved_image.lower() for hint in NON_ROOT_IMAGE_HINTS):
                     continue
-                repo = _image_repo(image_name)
-                if repo in SELF_DROPPING_IMAGES and stage.last("ENTRYPOINT") is None:
+                if owner.image_ref.name in SELF_DROPPING_IMAGES and stage.last("ENTRYPOINT") is None:
                     continue
                 if own_image_is_non_root and _is_own_image(owner, own_names):
                     continue
@@ -308,19 +294,12 @@ class RootUserInFinalStage(Check):
     @staticmethod
     def _effective_user(dockerfile: Dockerfile, stage: Stage):
         """The last USER of the stage, or of the stages it is built FROM."""
-        by_name = {s.name: s for s in dockerfile.stages if s.name}
-        seen = set()
-        current = stage
-        while current.index not in seen:
-            seen.add(current.index)
+        ancestry = dockerfile.ancestry(stage)
+        for current in reversed(ancestry):
             user = current.last("USER")
             if user is not None:
                 return user, current
-            parent = by_name.get(current.image)
-            if parent is None or parent.index >= current.index:
-                break
-            current = parent
-        return None, current
+        return None, ancestry[0]
 
 
 def _non_root(dockerfile: Dockerfile, user_inst, owner: Stage) -> bool:
@@ -329,11 +308,6 @@ def _non_root(dockerfile: Dockerfile, user_inst, owner: Stage) -> bool:
         return False
     user = _resolve(_user_name(user_inst.value.strip()), dockerfile, owner)
     return user is not None and user not in ROOT_USERS
-
-
-def _image_repo(image_name: str) -> str:
-    """``docker.io/library/postgres:16@sha256:...`` -> ``postgres``."""
-    return image_name.split("@")[0].rsplit(":", 1)[0].removeprefix("docker.io/").removeprefix("library/")
 
 
 def _project_names(project: Project) -> set[str]:
@@ -350,7 +324,7 @@ def _project_names(project: Project) -> set[str]:
 def _is_own_image(stage: Stage, own_names: set[str]) -> bool:
     """``FROM freqtradeorg/freqtrade:develop`` in the freqtrade repository: an image of a
     namespace whose name is the project's own, built from a Dockerfile of this repository."""
-    repo = _image_repo(stage.resolved_image.lower())
+    repo = stage.image_ref.name
     if "/" not in repo:  # an official image (python, postgres), never the project's own
         return False
     return canonicalize_name(repo.rsplit("/", 1)[-1]) in own_names

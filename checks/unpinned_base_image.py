@@ -26,20 +26,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, parse_image_ref
 
 if TYPE_CHECKING:
     from readycheck.api import Project
-
-
-def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """(repository, tag, digest) of an image reference."""
-    image, _, digest = image.partition("@")
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, _, tag = image.rpartition(":")
-        return repo, tag, digest or None
-    return image, None, digest or None
 
 
 class UnpinnedBaseImage(Check):
@@ -88,7 +78,8 @@ class UnpinnedBaseImage(Check):
                     names.add(stage.name)
                 if not image or image == "scratch" or stage.image in names or image in names or "$" in image:
                     continue
-                repo, tag, digest = split_image(image)
+                ref = stage.image_ref
+                tag, digest = ref.tag, ref.digest
                 span = dockerfile.span_of(stage.from_instruction, stage.image)
                 if digest is None and (tag is None or tag == "latest"):
                     what = "no tag (latest)" if tag is None else "the latest tag"
@@ -102,7 +93,8 @@ class UnpinnedBaseImage(Check):
                     if not image or image in names or image.isdigit() or "$" in image or "/" not in image and \
                             ":" not in image:
                         continue
-                    repo, tag, digest = split_image(image)
+                    ref = parse_image_ref(image)
+                    tag, digest = ref.tag, ref.digest
                     if digest is None and (tag is None or tag == "latest"):
                         what = "no tag (latest)" if tag is None else "the latest tag"
                         yield self.finding(dockerfile.path, dockerfile.span_of(inst, image),

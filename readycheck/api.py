@@ -21,7 +21,10 @@ _WHERE = {
     "canonicalize_name": "readycheck.knowledge.packages",
     "Edit": "readycheck.core.fixes", "Fix": "readycheck.core.fixes", "Applicability": "readycheck.core.fixes",
     "image_shell": "readycheck.knowledge.images", "shell_execs_last": "readycheck.knowledge.images",
-    "is_database_image": "readycheck.knowledge.images",
+    "is_database_image": "readycheck.knowledge.images", "ImageRef": "readycheck.knowledge.images",
+    "parse_image_ref": "readycheck.knowledge.images", "GENERIC_BASES": "readycheck.knowledge.images",
+    "NON_ROOT_IMAGE_HINTS": "readycheck.knowledge.images", "PRIVILEGE_DROPPERS": "readycheck.knowledge.images",
+    "SELF_DROPPING_IMAGES": "readycheck.knowledge.images",
     "gitignore_spec": "readycheck.engine.discovery",
     "SYNC_DRIVERS": "readycheck.knowledge.drivers", "ASYNC_DRIVERS": "readycheck.knowledge.drivers",
     "ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers", "ASYNC_ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers",
@@ -79,7 +82,10 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     from readycheck.core.fixes import Applicability as Applicability, Edit as Edit, Fix as Fix
     from readycheck.knowledge.healthpaths import HEALTH_SEGMENTS as HEALTH_SEGMENTS, is_health_path as is_health_path
     from readycheck.knowledge.images import (
-        image_shell as image_shell, is_database_image as is_database_image, shell_execs_last as shell_execs_last,
+        GENERIC_BASES as GENERIC_BASES, NON_ROOT_IMAGE_HINTS as NON_ROOT_IMAGE_HINTS,
+        PRIVILEGE_DROPPERS as PRIVILEGE_DROPPERS, SELF_DROPPING_IMAGES as SELF_DROPPING_IMAGES, ImageRef as ImageRef,
+        image_shell as image_shell, is_database_image as is_database_image, parse_image_ref as parse_image_ref,
+        shell_execs_last as shell_execs_last,
     )
     from readycheck.core.migration_examples import (
         ALEMBIC_BODY_LINE as ALEMBIC_BODY_LINE, ALEMBIC_HEAD as ALEMBIC_HEAD, alembic_repo as alembic_repo,
@@ -124,17 +130,18 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "Applicability", "CallRule",
-    "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit",
-    "Environment",     "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function",
-    "HEALTH_SEGMENTS", "Hit", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts", "Operation",
-    "PATH_IO_METHODS", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Reachability", "Related",
-    "RepoClass", "Requirement", "RequirementsFile", "Route", "Rule", "SYNC_DRIVERS", "Server", "Severity",
-    "SourceFile", "Span", "Stage", "StartCommand", "Step", "Token", "Unresolved", "Value", "WebModel", "WebObject",
-    "alembic_repo", "blocking_function", "blocking_method", "call_label", "canonicalize_name",
-    "catches_database_error", "classify_environment", "cpu_bound_function", "cpu_bound_method", "database_access", "gitignore_spec",
-    "image_shell", "install_arguments", "install_command", "is_auxiliary_path", "is_database_image",
-    "is_development_path", "is_health_path", "register_blocking", "removal_findings", "runs_once", "shell_execs_last",
-    "sql_repo", "type_name",
+    "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge",
+    "Edit", "Environment", "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding",
+    "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS", "Hit", "ImageRef", "Instruction", "LoopEntry",
+    "Migration", "MigrationModel", "ModuleFacts", "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS",
+    "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Reachability", "Related",
+    "RepoClass", "Requirement", "RequirementsFile", "Route", "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS",
+    "Server", "Severity", "SourceFile", "Span", "Stage", "StartCommand", "Step", "Token", "Unresolved", "Value",
+    "WebModel", "WebObject", "alembic_repo", "blocking_function", "blocking_method", "call_label",
+    "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function", "cpu_bound_method",
+    "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command", "is_auxiliary_path",
+    "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "register_blocking",
+    "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
 ]
 
 

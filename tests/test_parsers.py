@@ -414,3 +414,32 @@ def test_a_tiny_repository_loads_no_start_command_or_yaml_reader(tmp_path):
             "or m in ('readycheck.model.startcommands', 'readycheck.model.platforms')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_image_references_split_as_docker_does():
+    from readycheck.api import parse_image_ref
+
+    ref = parse_image_ref("docker.io/library/python:3.12-slim@sha256:" + "a" * 64)
+    assert (ref.registry, ref.name, ref.tag, ref.digest) == ("docker.io", "python", "3.12-slim", "sha256:" + "a" * 64)
+    ref = parse_image_ref("localhost:5000/team/app")  # a registry's port is not a tag
+    assert (ref.registry, ref.name, ref.tag, ref.namespace_and_repo) == ("localhost:5000", "localhost:5000/team/app",
+                                                                         None, "team/app")
+    ref = parse_image_ref("GHCR.io/Astral-SH/uv:Latest")
+    assert (ref.registry, ref.name, ref.tag) == ("ghcr.io", "ghcr.io/astral-sh/uv", "Latest")
+    assert parse_image_ref("pgvector/pgvector:pg16").name == "pgvector/pgvector"
+    assert parse_image_ref("python").tag is None and parse_image_ref("python").registry == ""
+
+
+def test_a_stage_knows_its_ancestry_and_image_ref(tmp_path):
+    from readycheck.parsers.dockerfile import parse_dockerfile
+    from readycheck.core.sourcefile import FileKind, SourceFile
+
+    text = ("ARG BASE=base\nFROM python:3.12-slim AS base\nUSER app\nFROM node:22 AS web\n"
+            "FROM ${BASE} AS final\nCOPY --from=web /x /x\n")
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    dockerfile = parse_dockerfile(SourceFile("Dockerfile", path, FileKind.DOCKERFILE, path.stat().st_size))
+    final = dockerfile.final_stage
+    assert [s.name for s in dockerfile.ancestry(final)] == ["base", "final"]
+    assert [s.name for s in dockerfile.shipped_stages()] == ["base", "final"]
+    assert dockerfile.stages[0].image_ref.tag == "3.12-slim"

@@ -1,5 +1,6 @@
 """What well-known base images bring with them: their ``/bin/sh``, the ENTRYPOINT and CMD
-an image built FROM them inherits, and whether they are a database.
+an image built FROM them inherits, whether they are a database, whether they already run as
+a non-root user; and how an image reference splits into registry, name, tag and digest.
 
 One table for every reader and check: the start-command model uses the inherited
 commands when a Dockerfile declares none, RC112 knows a database image from it, and
@@ -63,6 +64,33 @@ BASE_IMAGES: dict[str, BaseImage] = {
                        passes_through=True),
 }
 
+#: Images that already run as a non-root user, matched as substrings of the lower-cased reference:
+#: distroless ``:nonroot`` tags, Chainguard's and Bitnami's images (non-root by policy), AWS Lambda's
+#: base images (the function runs as an unprivileged sandbox user whatever USER says), and images
+#: whose own Dockerfile ends with a non-root ``USER`` (read in each project's published Dockerfile).
+NON_ROOT_IMAGE_HINTS = ("nonroot", "non-root", "cgr.dev/chainguard/", "chainguard/", "bitnami/",
+                        "public.ecr.aws/lambda/", "amazon/aws-lambda-",
+                        "keycloak", "grafana/grafana", "prom/", "jenkins/jenkins", "sonarqube",
+                        "nginx-unprivileged", "temporalio/", "docker.elastic.co/", "apache/airflow",
+                        "jupyter/", "selenium/", "confluentinc/")
+
+#: Official images whose own entrypoint drops to an unprivileged user (gosu/su-exec in their
+#: docker-entrypoint.sh, https://github.com/docker-library): they run as root only until the server
+#: starts, as long as their ENTRYPOINT is kept.
+SELF_DROPPING_IMAGES = frozenset({
+    "postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "memcached", "elasticsearch", "cassandra",
+    "couchdb", "neo4j", "clickhouse/clickhouse-server", "kibana", "logstash",
+    # built FROM the official postgres image, whose docker-entrypoint.sh they keep
+    "pgvector/pgvector", "ankane/pgvector", "postgis/postgis", "timescale/timescaledb"})
+
+#: Programs a start command runs to switch to an unprivileged user before exec-ing the server
+#: (gosu, su-exec, util-linux setpriv, daemontools/runit/s6 setuidgid).
+PRIVILEGE_DROPPERS = frozenset({"gosu", "su-exec", "setpriv", "setuidgid", "chpst", "s6-setuidgid"})
+
+#: Base images that run nothing of their own (a shell or the Python REPL): an image built FROM one
+#: with no CMD/ENTRYPOINT is a library's convenience or build image unless something runs it.
+GENERIC_BASES = ("python", "debian", "ubuntu", "alpine", "busybox", "buildpack-deps")
+
 #: The shell each image family has as ``/bin/sh``; images not listed here: unknown.
 #: Debian and Ubuntu (python:*, python:*-slim, tiangolo/*): dash. Alpine: busybox ash.
 #: The Red Hat family (ubi, centos, fedora, rocky, alma, amazonlinux): bash.
@@ -95,14 +123,52 @@ SHELL_EXEC_BLOCKERS = {
 }
 
 
+@dataclass(frozen=True)
+class ImageRef:
+    """An image reference split as Docker's reference grammar does
+    (``[registry[:port]/]path[:tag][@digest]``, https://github.com/distribution/reference):
+    ``docker.io/library/python:3.12-slim@sha256:ab...`` is registry ``docker.io``, name ``python``,
+    tag ``3.12-slim``, digest ``sha256:ab...``. A ``:`` before the last ``/`` is a registry's port,
+    not a tag (``localhost:5000/app``)."""
+
+    written: str
+    #: The registry host ("" when none is written: Docker Hub), lower case.
+    registry: str
+    #: The repository, lower case, with Docker Hub's ``docker.io/``, ``index.docker.io/`` and
+    #: ``library/`` left out and any other registry kept: ``python``, ``pgvector/pgvector``,
+    #: ``ghcr.io/astral-sh/uv``. What the tables of this module are keyed by.
+    name: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def namespace_and_repo(self) -> str:
+        """The name without its registry: ``ghcr.io/astral-sh/uv`` -> ``astral-sh/uv``."""
+        return self.name.split("/", 1)[1] if self.registry and self.registry not in _HUB_REGISTRIES else self.name
+
+
+#: Docker Hub's own names, left out of ``ImageRef.name``.
+_HUB_REGISTRIES = ("docker.io", "index.docker.io")
+
+
+def parse_image_ref(image: str) -> ImageRef:
+    """Split an image reference (``FROM`` or ``COPY --from`` value, ARGs already substituted)."""
+    written = image.strip()
+    ref, _, digest = written.partition("@")
+    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
+    name = name.lower()  # repository names are lower case; tags and digests keep their case
+    first, slash, _ = name.partition("/")
+    registry = first if slash and ("." in first or ":" in first or first == "localhost") else ""
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        name = name.removeprefix(prefix)
+    return ImageRef(written, registry, name.removeprefix("library/"), tag or None, digest or None)
+
+
 def image_name(image: str) -> tuple[str, str]:
     """(name, tag) of an image reference: ``docker.io/library/python:3.12-slim@sha256:...`` ->
     (``python``, ``3.12-slim``)."""
-    ref = image.strip().lower().split("@", 1)[0]
-    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
-    for prefix in ("docker.io/", "index.docker.io/", "library/"):
-        name = name.removeprefix(prefix)
-    return name.removeprefix("library/"), tag
+    ref = parse_image_ref(image)
+    return ref.name, (ref.tag or "").lower()
 
 
 def base_image(image: str) -> BaseImage | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dockerfile_parse import DockerfileParser
 
 from readycheck.core.findings import Span
+from readycheck.knowledge.images import ImageRef, parse_image_ref
 from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
 from readycheck.core.sourcefile import SourceFile
 
@@ -80,6 +81,11 @@ class Stage:
     from_instruction: Instruction
     instructions: list[Instruction] = field(default_factory=list)
 
+    @property
+    def image_ref(self) -> ImageRef:
+        """The FROM image (ARG defaults substituted) split into registry, name, tag and digest."""
+        return parse_image_ref(self.resolved_image)
+
     def last(self, keyword: str) -> Instruction | None:
         found = [i for i in self.instructions if i.keyword == keyword]
         return found[-1] if found else None
@@ -105,18 +111,23 @@ class Dockerfile:
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
-    def shipped_stages(self) -> list[Stage]:
-        """The stages whose layers end up in the final image: the final stage and the
-        stages it is built FROM, oldest first. Builder stages reached only through
-        ``COPY --from`` ship nothing but the files copied."""
+    def ancestry(self, stage: Stage | None) -> list[Stage]:
+        """``stage`` and the earlier stages it is built FROM (``FROM base``, ``FROM ${BASE}`` with an
+        ARG default naming a stage), oldest first: the stages whose layers are in its image."""
         by_name = {s.name: s for s in self.stages if s.name}
         chain: list[Stage] = []
-        current = self.final_stage
+        current = stage
         while current is not None and current not in chain:
             chain.insert(0, current)
             parent = by_name.get(current.image) or by_name.get(current.resolved_image)
             current = parent if parent is not None and parent.index < current.index else None
         return chain
+
+    def shipped_stages(self) -> list[Stage]:
+        """The stages whose layers end up in the final image: the final stage and the
+        stages it is built FROM, oldest first. Builder stages reached only through
+        ``COPY --from`` ship nothing but the files copied."""
+        return self.ancestry(self.final_stage)
 
     def word_span(self, word: Word) -> Span:
         return self.source.index.span(word.start, word.end)
