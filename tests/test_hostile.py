@@ -610,6 +610,8 @@ def _seconds(tmp_path: Path, files: dict[str, str]) -> float:
     return best
 
 
+_BACKSLASHES = "\\\\" * 10  # ten escaped backslashes, written \\ in TOML and JSON
+
 SCALING = {
     "procfile": lambda n: {"Procfile": "web: x" + " " * (n * 20) + "y\n"},
     "helm": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\na: " + "{{" * (n * 4) + "\n"},
@@ -617,6 +619,11 @@ SCALING = {
                              "HEALTHCHECK CMD curl -f http://localhost/\nCMD [\"gunicorn\",\"app:app\"]\n"},
     "pyproject": lambda n: {"pyproject.toml": '[project]\nname = "x"\n' + "\n" * (n * 20)
                             + 'version = "1"\ndependencies = ["fastapi==1.0"]\n'},
+    # the located TOML/JSON reader: many tables and keys, strings full of escaped backslashes
+    "fly-toml": lambda n: {"fly.toml": "".join(f'[[services]]\ninternal_port = {i}\nx = "{_BACKSLASHES}"\n'
+                                                for i in range(n)) + '[processes]\nweb = "gunicorn app:app"\n'},
+    "railway-json": lambda n: {"railway.json": '{"deploy": {"startCommand": "gunicorn app:app", "x": ['
+                               + ", ".join(f'"{_BACKSLASHES}{i}"' for i in range(n * 4)) + "]}}"},
     "python": lambda n: {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n" + "except " * (n * 4) + "\n"},
     "python-strings": lambda n: {"app/main.py": 'from fastapi import FastAPI\napp = FastAPI()\n'
                                  'U = "postgresql://u:p@h/db"\nX = "' + "a." * (n * 4) + '"\n'},

@@ -10,9 +10,7 @@ are development.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from typing import TYPE_CHECKING, Any
 
 from readycheck.core.findings import Span
@@ -22,13 +20,9 @@ from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 from readycheck.model.startcommands import (Command, StartCommand, Token, _Expander, _ScriptResolver, _words_to_tokens,
                                       _yaml_commands, classify_environment, finish)
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     from readycheck.model.project import Project
+    from readycheck.parsers.located import LocatedDocument
 
 def items_of(value: Any) -> list:
     """A config value that should be a list, or [] (a number, a table or nothing where a
@@ -52,46 +46,38 @@ ONESHOT_KINDS = {"Job", "CronJob"}
 _HELM_EXPR = re.compile(r"\{\{-?.*?-?\}\}", re.DOTALL)
 
 
-class _Located:
-    """Positions for values of a TOML or JSON file, found by searching its text."""
+_UNKNOWN = Span(1, 1, 1, 1)
 
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
 
-    def span(self, needle: str, near: str | None = None) -> Span:
-        text = self.source.text
-        start = text.find(near) if near else 0
-        at = text.find(needle, max(start, 0))
-        if at < 0:
-            at = text.find(needle)
-        if at < 0:
-            return Span(1, 1, 1, 1)
-        return self.source.index.span(at, at + len(needle))
-
-    def command(self, project: "Project", value: Any, via: str, near: str | None = None) -> list[Command]:
-        """A command string (or argv list) as located commands, followed through scripts."""
-        expander = _Expander(project, _ScriptResolver(project, self.source.directory, [], "/"))
-        text = self.source.text
-        if isinstance(value, list):
-            value = " ".join(str(v) for v in value)
-        if not isinstance(value, str) or not value.strip():
-            return []
-        quoted_at = -1
-        for quote in ('"', "'"):
-            quoted_at = text.find(quote + value + quote, text.find(near) if near and near in text else 0)
-            if quoted_at >= 0:
-                quoted_at += 1
-                break
-        chain: list[Command] = []
-        for simple in parse_commands(value):
-            if quoted_at >= 0:
-                tokens = _words_to_tokens(self.source, [type(w)(w.text, w.start + quoted_at, w.end + quoted_at, w.raw)
-                                                        for w in simple.words])
-            else:
-                span = self.span(value.split()[0], near)
-                tokens = [Token(w.text, self.source.path, span) for w in simple.words]
-            chain += expander.from_words(tokens, via, simple.env)
-        return chain
+def _config_command(project: "Project", document: "LocatedDocument", path: tuple, via: str,
+                    list_is: str = "argv") -> list[Command]:
+    """The command at ``path`` of a TOML/JSON file as located commands, followed through scripts: a
+    string is a shell command; a list is one argv (``list_is="argv"``: fly's ``[experimental] cmd``)
+    or a list of shell commands run in turn (``"commands"``: railway's ``preDeployCommand``)."""
+    source = document.source
+    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    value: Any = document.data
+    for key in path:
+        value = value[key]
+    if isinstance(value, list) and list_is == "commands":
+        return [c for i in range(len(value)) for c in _config_command(project, document, (*path, i), via)]
+    if isinstance(value, list):
+        tokens = [Token(str(word), source.path, document.value_span(*path, i) or _UNKNOWN)
+                  for i, word in enumerate(value)]
+        return expander.from_words(tokens, via, {}) if tokens else []
+    if not isinstance(value, str) or not value.strip():
+        return []
+    verbatim_at = document.verbatim_at(*path)
+    chain: list[Command] = []
+    for simple in parse_commands(value):
+        if verbatim_at is not None:
+            tokens = _words_to_tokens(source, [type(w)(w.text, w.start + verbatim_at, w.end + verbatim_at, w.raw)
+                                               for w in simple.words])
+        else:
+            span = document.value_span(*path) or _UNKNOWN
+            tokens = [Token(w.text, source.path, span) for w in simple.words]
+        chain += expander.from_words(tokens, via, simple.env)
+    return chain
 
 
 def _start(project: "Project", source: SourceFile, span: Span, origin: str, process: str, role: str,
@@ -110,39 +96,49 @@ def _start(project: "Project", source: SourceFile, span: Span, origin: str, proc
 
 
 def from_fly(project: "Project", source: SourceFile) -> list[StartCommand]:
-    data = tomllib.loads(source.text)
-    loc = _Located(source)
-    env = {str(k): Token(str(v), source.path, loc.span(f"{k}")) for k, v in table_of(data.get("env")).items()}
-    ports: list[Token] = []
-    http = data.get("http_service") or {}
-    if isinstance(http, dict) and "internal_port" in http:
-        ports.append(Token(str(http["internal_port"]), source.path, loc.span("internal_port")))
-    for service in items_of(data.get("services")):
-        if isinstance(service, dict) and "internal_port" in service:
-            ports.append(Token(str(service["internal_port"]), source.path, loc.span("internal_port")))
+    document = project.config_document(source)
+    data = document.data
+    key = lambda *path: document.key_span(*path) or _UNKNOWN  # noqa: E731
+    env = {str(k): Token(str(v), source.path, key("env", k)) for k, v in table_of(data.get("env")).items()}
+    ports = fly_internal_ports(document)
     starts: list[StartCommand] = []
     processes = data.get("processes") or {}
     experimental = data.get("experimental") or {}
     if isinstance(processes, dict) and processes:
-        for name, command in processes.items():
-            chain = loc.command(project, command, f"fly.toml process {name}", "[processes]")
-            start = _start(project, source, loc.span(str(name), "[processes]"), "fly.toml", str(name), "boot", chain,
-                           env, ports)
+        for name in processes:
+            chain = _config_command(project, document, ("processes", name), f"fly.toml process {name}")
+            start = _start(project, source, key("processes", name), "fly.toml", str(name), "boot", chain, env, ports)
             if start:
                 starts.append(start)
     elif isinstance(experimental, dict) and experimental.get("cmd"):
-        chain = loc.command(project, experimental["cmd"], "fly.toml [experimental] cmd", "[experimental]")
-        start = _start(project, source, loc.span("cmd", "[experimental]"), "fly.toml", "app", "boot", chain, env, ports)
+        chain = _config_command(project, document, ("experimental", "cmd"), "fly.toml [experimental] cmd")
+        start = _start(project, source, key("experimental", "cmd"), "fly.toml", "app", "boot", chain, env, ports)
         if start:
             starts.append(start)
     deploy = data.get("deploy") or {}
     if isinstance(deploy, dict) and deploy.get("release_command"):
-        chain = loc.command(project, deploy["release_command"], "fly.toml release_command", "release_command")
-        start = _start(project, source, loc.span("release_command"), "fly.toml", "release_command", "release", chain,
-                       env)
+        chain = _config_command(project, document, ("deploy", "release_command"), "fly.toml release_command")
+        start = _start(project, source, key("deploy", "release_command"), "fly.toml", "release_command", "release",
+                       chain, env)
         if start:
             starts.append(start)
     return starts
+
+
+def fly_internal_ports(document: "LocatedDocument") -> list[Token]:
+    """The ports fly's proxy sends traffic to: ``[http_service] internal_port`` and each
+    ``[[services]] internal_port``."""
+    data, path = document.data, document.source.path
+    ports: list[Token] = []
+    http = data.get("http_service")
+    if isinstance(http, dict) and "internal_port" in http:
+        ports.append(Token(str(http["internal_port"]), path,
+                           document.key_span("http_service", "internal_port") or _UNKNOWN))
+    for i, service in enumerate(items_of(data.get("services"))):
+        if isinstance(service, dict) and "internal_port" in service:
+            ports.append(Token(str(service["internal_port"]), path,
+                               document.key_span("services", i, "internal_port") or _UNKNOWN))
+    return ports
 
 
 def fly_ports(project: "Project") -> dict[str, list[Token]]:
@@ -150,15 +146,12 @@ def fly_ports(project: "Project") -> dict[str, list[Token]]:
     out: dict[str, list[Token]] = {}
     for source in project.files(FileKind.FLY):
         try:
-            data = tomllib.loads(source.text)
+            document = project.config_document(source)
         except Exception:
             continue
-        loc = _Located(source)
-        sections = [data.get("http_service")] + items_of(data.get("services"))
-        for section in sections:
-            if isinstance(section, dict) and "internal_port" in section:
-                out.setdefault(source.directory, []).append(
-                    Token(str(section["internal_port"]), source.path, loc.span("internal_port")))
+        ports = fly_internal_ports(document)
+        if ports:
+            out.setdefault(source.directory, []).extend(ports)
     return out
 
 
@@ -216,18 +209,21 @@ def _key_span(source: SourceFile, mapping: Any, key: str) -> Span:
 
 
 def from_railway(project: "Project", source: SourceFile) -> list[StartCommand]:
-    data = json.loads(source.text) if source.name.endswith(".json") else tomllib.loads(source.text)
+    document = project.config_document(source)
+    data = document.data
     deploy = data.get("deploy") if isinstance(data, dict) else None
     if not isinstance(deploy, dict):
         return []
-    loc = _Located(source)
     replicas = deploy.get("numReplicas")
-    replicas_token = Token(str(replicas), source.path, loc.span("numReplicas")) if isinstance(replicas, int) else None
+    replicas_token = Token(str(replicas), source.path, document.key_span("deploy", "numReplicas") or _UNKNOWN) \
+        if isinstance(replicas, int) else None
     starts = []
     for key, role in (("startCommand", "boot"), ("preDeployCommand", "release")):
         if deploy.get(key):
-            chain = loc.command(project, deploy[key], f"railway {key}", key)
-            start = _start(project, source, loc.span(key), "railway", key, role, chain, replicas=replicas_token)
+            # https://docs.railway.com/reference/config-as-code: preDeployCommand may be a list of commands.
+            chain = _config_command(project, document, ("deploy", key), f"railway {key}", list_is="commands")
+            start = _start(project, source, document.key_span("deploy", key) or _UNKNOWN, "railway", key, role, chain,
+                           replicas=replicas_token)
             if start:
                 starts.append(start)
     return starts

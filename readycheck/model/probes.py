@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from readycheck.core.findings import Span
 from readycheck.core.sourcefile import FileKind, UnreadableFile
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
@@ -137,21 +132,22 @@ def collect(project: "Project") -> list[Probe]:
                                         owner))
     for source in project.files(FileKind.FLY):
         try:
-            data = tomllib.loads(source.text)
+            document = project.config_document(source)
         except Exception:
             continue
+        data = document.data
         # A service's checks cover the processes it lists (``processes = ["web"]``); a top-level check
         # lists its own; none listed: every process of the app (owner "").
-        sections = [data.get("http_service")] + platforms.items_of(data.get("services"))
-        checks = [(c, s.get("processes")) for s in sections if isinstance(s, dict)
-                  for c in platforms.items_of(s.get("checks")) + platforms.items_of(s.get("http_checks"))]
-        checks += [(c, c.get("processes") if isinstance(c, dict) else None)
-                   for c in (data["checks"].values() if isinstance(data.get("checks"), dict) else [])]
-        for check, processes in checks:
+        sections = [(("http_service",), data.get("http_service"))] + [
+            (("services", i), service) for i, service in enumerate(platforms.items_of(data.get("services")))]
+        checks = [(at + (key, i), c, s.get("processes")) for at, s in sections if isinstance(s, dict)
+                  for key in ("checks", "http_checks") for i, c in enumerate(platforms.items_of(s.get(key)))]
+        checks += [(("checks", name), c, c.get("processes") if isinstance(c, dict) else None)
+                   for name, c in (data["checks"].items() if isinstance(data.get("checks"), dict) else [])]
+        for at, check, processes in checks:
             if isinstance(check, dict):
                 path = _text(check.get("path"))
-                at = source.text.find(path) if path else -1
-                span = source.index.span(at, at + len(path)) if at >= 0 else Span(1)
+                span = (document.value_span(*at, "path") if path else None) or Span(1)
                 owners = [p for p in platforms.items_of(processes) if isinstance(p, str)] or [""]
                 probes += [Probe(source.path, span, "fly.toml", "health", path, owner=owner) for owner in owners]
     for kind, key, platform in ((FileKind.RENDER, "healthCheckPath", "render.yaml"),):
@@ -163,15 +159,14 @@ def collect(project: "Project") -> list[Probe]:
                                         str(service[key]), owner=str(service.get("name", "service"))))
     for source in project.files(FileKind.RAILWAY):
         try:
-            data = json.loads(source.text) if source.name.endswith(".json") else tomllib.loads(source.text)
+            data = project.config_document(source).data
         except Exception:
             continue
         deploy = data.get("deploy") if isinstance(data, dict) else None
         path = _text(deploy.get("healthcheckPath")) if isinstance(deploy, dict) else None
         if path:
-            at = source.text.find(str(path))
-            probes.append(Probe(source.path, source.index.span(at, at + len(path)) if at >= 0 else Span(1),
-                                "railway", "readiness", str(path)))
+            span = project.config_document(source).value_span("deploy", "healthcheckPath") or Span(1)
+            probes.append(Probe(source.path, span, "railway", "readiness", str(path)))
     for source in project.files(FileKind.APP_YAML):
         doc = (project.yaml_documents(source) or [None])[0]
         for key, kind in (("liveness_check", "liveness"), ("readiness_check", "readiness")):

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from readycheck.model.migrations import MigrationModel
     from readycheck.model.reachability import Reachability
     from readycheck.model.webapp import LoopEntry, WebModel, WebObject
+    from readycheck.parsers.located import LocatedDocument
 
 T = TypeVar("T")
 
@@ -199,6 +200,23 @@ class Project:
         if source.path not in cache:
             cache[source.path] = self.parse_one(source, lambda s: load_all(s.text), "YAML")
         return cache[source.path]
+
+    def config_document(self, source: SourceFile) -> "LocatedDocument":
+        """A TOML or JSON deployment file (fly.toml, railway.json/toml) with the positions of its keys
+        and values, parsed once for every reader; a syntax error is raised again to each caller,
+        which reports it (or not) as it always did."""
+        from readycheck.parsers.located import load_located
+
+        cache = self.__dict__.setdefault("_config_cache", {})
+        if source.path not in cache:
+            try:
+                cache[source.path] = load_located(source)
+            except (ValueError, RecursionError, UnreadableFile) as exc:
+                cache[source.path] = exc
+        found = cache[source.path]
+        if isinstance(found, BaseException):
+            raise found
+        return found
 
     @cached_property
     def start_commands(self) -> list["StartCommand"]:

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-import sys
 from dataclasses import dataclass, field
 
 from readycheck.core.findings import Span
 from readycheck.knowledge.packages import canonicalize_name
 from readycheck.core.sourcefile import SourceFile
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from readycheck.parsers.located import load_located
 
 _COMMIT = re.compile(r"@([0-9a-fA-F]{40}|[0-9a-fA-F]{64})(?:#|$)")
 _ARCHIVE_HASH = re.compile(r"#(sha256|sha384|sha512|md5)=[0-9a-fA-F]+")
@@ -221,22 +216,36 @@ class PyProject:
 
 
 def parse_pyproject(source: SourceFile) -> PyProject:
-    data = tomllib.loads(source.text)
+    document = load_located(source)
+    data = document.data
     project = PyProject(source, data)
-    locator = _TomlLocator(source)
+    unknown = Span(1, 1, 1, 1)
+
+    def requirements(items: object, *path: str | int) -> list[Requirement]:
+        found = (_requirement(item, document.value_span(*path, i) or unknown)
+                 for i, item in enumerate(items if isinstance(items, list) else []) if isinstance(item, str))
+        return [r for r in found if r]
+
+    def poetry_requirements(table: dict, *path: str) -> list[Requirement]:
+        return [_poetry_requirement(name, spec, document.key_span(*path, name) or unknown)
+                for name, spec in table.items() if name.lower() != "python"]
+
     pep621 = data.get("project") if isinstance(data.get("project"), dict) else {}
     deps = pep621.get("dependencies")
     if isinstance(deps, list):
-        project.dependencies = [r for r in (locator.requirement(d, "project") for d in deps if isinstance(d, str))
-                                if r]
-        project.dependencies_span = locator.key_span("dependencies", "project")
-    for group, items in (pep621.get("optional-dependencies") or {}).items():
+        project.dependencies = requirements(deps, "project", "dependencies")
+        project.dependencies_span = document.key_span("project", "dependencies") or unknown
+    optional = pep621.get("optional-dependencies")
+    for group, items in (optional if isinstance(optional, dict) else {}).items():
         if isinstance(items, list):
-            project.groups[f"optional:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
-    for group, items in (data.get("dependency-groups") or {}).items():
+            project.groups[f"optional:{group}"] = requirements(items, "project", "optional-dependencies", group)
+    groups = data.get("dependency-groups")
+    for group, items in (groups if isinstance(groups, dict) else {}).items():
         if isinstance(items, list):
-            project.groups[f"group:{group}"] = [r for r in (locator.requirement(d) for d in items if isinstance(d, str)) if r]
-    dynamic = ((data.get("tool") or {}).get("setuptools") or {}).get("dynamic") or {}
+            project.groups[f"group:{group}"] = requirements(items, "dependency-groups", group)
+    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+    setuptools = tool.get("setuptools") if isinstance(tool.get("setuptools"), dict) else {}
+    dynamic = setuptools.get("dynamic") or {}
     if isinstance(dynamic, dict):
         tables = [dynamic.get("dependencies")] + list((dynamic.get("optional-dependencies") or {}).values()
                                                        if isinstance(dynamic.get("optional-dependencies"), dict) else [])
@@ -246,77 +255,22 @@ def parse_pyproject(source: SourceFile) -> PyProject:
                 if isinstance(name, str):
                     project.dependency_files.append(posixpath.normpath(posixpath.join(source.directory, name)))
         if isinstance(dynamic.get("dependencies"), dict) and not project.dependencies_span:
-            project.dependencies_span = locator.key_span("dependencies", "tool.setuptools.dynamic")
-    poetry = (data.get("tool") or {}).get("poetry") or {}
+            project.dependencies_span = document.key_span("tool", "setuptools", "dynamic", "dependencies") or unknown
+    poetry = tool.get("poetry") or {}
     if isinstance(poetry, dict):
         if isinstance(poetry.get("dependencies"), dict):
-            project.dependencies += locator.poetry(poetry["dependencies"])
-            project.dependencies_span = project.dependencies_span or locator.header_span("tool.poetry.dependencies")
-        for group, table in (poetry.get("group") or {}).items():
+            project.dependencies += poetry_requirements(poetry["dependencies"], "tool", "poetry", "dependencies")
+            project.dependencies_span = project.dependencies_span or document.header_span(
+                "tool.poetry.dependencies") or document.key_span("tool", "poetry", "dependencies") or unknown
+        group_tables = poetry.get("group")
+        for group, table in (group_tables if isinstance(group_tables, dict) else {}).items():
             if isinstance(table, dict) and isinstance(table.get("dependencies"), dict):
-                project.groups[f"poetry:{group}"] = locator.poetry(table["dependencies"])
+                project.groups[f"poetry:{group}"] = poetry_requirements(table["dependencies"], "tool", "poetry", "group",
+                                                                        group, "dependencies")
         if isinstance(poetry.get("dev-dependencies"), dict):
-            project.groups["poetry:dev"] = locator.poetry(poetry["dev-dependencies"])
+            project.groups["poetry:dev"] = poetry_requirements(poetry["dev-dependencies"], "tool", "poetry",
+                                                               "dev-dependencies")
     return project
-
-
-class _TomlLocator:
-    """tomllib has no positions: find each value's text in the file instead."""
-
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
-        self.text = source.text
-        self.cursor = 0
-
-    def _span_of(self, needle: str, start_at: int = 0) -> Span:
-        at = self.text.find(needle, start_at)
-        if at < 0:
-            return Span(1, 1, 1, 1)
-        return self.source.index.span(at, at + len(needle))
-
-    def table_start(self, table: str) -> int:
-        """Offset of a ``[table]`` header (0 when absent): values of that table are looked for after it,
-        not in a table written earlier (a hatch env's ``dependencies`` before ``[project]``)."""
-        m = re.search(rf"(?m)^\[\s*{re.escape(table)}\s*\]", self.text)
-        return m.start() if m else 0
-
-    def requirement(self, text: str, table: str = "") -> Requirement | None:
-        start = self.table_start(table) if table else 0
-        for begin in ((start, 0) if start else (0,)):
-            for quote in ('"', "'"):
-                at = self.text.find(quote + text + quote, begin)
-                if at >= 0:
-                    return _requirement(text, self.source.index.span(at + 1, at + 1 + len(text)))
-        return _requirement(text, Span(1, 1, 1, 1))
-
-    def key_span(self, key: str, table: str = "") -> Span:
-        # [ \t], not \s: "\s*" ran across every blank line from each line start (120,000 blank
-        # lines before a key: minutes). A TOML key and its "=" are on one line.
-        start = self.table_start(table) if table else 0
-        pattern = re.compile(rf"(?m)^[ \t]*{re.escape(key)}[ \t]*=")
-        m = pattern.search(self.text, start) or pattern.search(self.text)
-        if not m:
-            return Span(1, 1, 1, 1)
-        begin = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-        return self.source.index.span(begin, begin + len(key))
-
-    def header_span(self, table: str) -> Span:
-        return self._span_of(f"[{table}]")
-
-    def poetry(self, table: dict) -> list[Requirement]:
-        header = self.text.find("dependencies]")
-        out: list[Requirement] = []
-        for name, spec in table.items():
-            if name.lower() == "python":
-                continue
-            m = re.search(rf"(?m)^[ \t]*{re.escape(name)}[ \t]*=", self.text[max(header, 0):])
-            if m:
-                start = max(header, 0) + m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-                span = self.source.index.span(start, start + len(name))
-            else:
-                span = Span(1, 1, 1, 1)
-            out.append(_poetry_requirement(name, spec, span))
-        return out
 
 
 def _poetry_requirement(name: str, spec: object, span: Span) -> Requirement:
