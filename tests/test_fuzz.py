@@ -378,3 +378,45 @@ def test_deeply_nested_json_in_every_json_readycheck_reads(tmp_path_factory, dep
         read(root / "baseline.json")
     except BaselineError:
         pass
+
+
+TOML_PIECES = ['a = 1', 'b = "x"', "c = 'lit'", 'd = """\nmulti "q" \n"""', "e = '''\nraw''ok'''", 'f = [1, "two", [3]]',
+               'g = {h = "i", j.k = 2}', "[t]", "[t.u]", "[[arr]]", "[[arr.sub]]", 'x.y = "z"', '"q.k" = 1',
+               'when = 1979-05-27 07:32:00Z', 'esc = "tab\\tquote\\" \\U0001F600"', "l = [\n  1, # c\n  2,\n]",
+               "# comment [x] = 'y'", "", 'p = "a#b"', "m = -1.5e3", "n = true", "o = []", "s = {}", '"" = 0',
+               "k-1 = 'x'", "[\"quoted table\".sub]", 'dup = "ok"']
+toml_text = st.lists(st.sampled_from(TOML_PIECES), max_size=20).map("\n".join)
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+    else:
+        yield path, value
+
+
+@FUZZ
+@given(toml_text)
+def test_located_toml_finds_every_value_tomllib_reads(tmp_path_factory, text):
+    """Whatever TOML tomllib accepts, the locator finds every value, and a string written
+    without escapes is at its exact offset."""
+    import tomllib
+
+    from readycheck.parsers.located import load_located
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    path = tmp_path_factory.mktemp("toml") / "fly.toml"
+    path.write_text(text, encoding="utf-8")
+    document = load_located(SourceFile("fly.toml", path, FileKind.FLY, path.stat().st_size))
+    for where, value in _leaves(document.data):
+        assert document.value_span(*where) is not None, where
+        at = document.verbatim_at(*where)
+        if isinstance(value, str) and at is not None:
+            assert text[at:at + len(value)] == value, where
