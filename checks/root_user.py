@@ -228,6 +228,39 @@ class RootUserInFinalStage(Check):
                 command: mylib serve
             """}, expect=["Dockerfile:1:info", "server/Dockerfile:1"],
             title="an image with no CMD that nothing runs is only info; one a compose service runs is judged"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS runtime
+            COPY . /app
+            CMD ["gunicorn", "app:app"]
+            FROM runtime AS dev
+            RUN pip install debugpy
+            """, ".github/workflows/release.yml": """
+            on: push
+            jobs:
+              image:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: docker/build-push-action@v6
+                    with: {context: ., target: runtime, push: true}
+                  - uses: docker/build-push-action@v6
+                    with: {context: ., target: dev, push: true, tags: app:dev}
+            """}, expect=["Dockerfile:1:6 the stage runtime (FROM python:3.12-slim) that CI .github/workflows/release.yml "
+                          "builds with --target runtime sets no USER, so the container runs as root"],
+                title="the stage CI publishes is judged, not a dev stage written after it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS runtime
+            RUN useradd --uid 10001 app
+            USER app
+            CMD ["gunicorn", "app:app"]
+            FROM runtime AS dev
+            USER root
+            """, "deploy/docker-compose.yml": """
+            services:
+              api: {build: {context: .., target: runtime}}
+            """, "docker-compose.dev.yml": """
+            services:
+              api: {build: {context: ., target: dev}}
+            """}, title="production compose builds the non-root runtime stage; the root dev stage is development"),
         Example({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n"},
                 expect=["Dockerfile:1"],
                 fixed={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nRUN useradd --create-home --uid 10001 app\n"
@@ -280,7 +313,7 @@ class RootUserInFinalStage(Check):
                 image = stage.image or "scratch"
                 idle = not platform_runs and dockerfile.path not in started and dockerfile.path not in built
                 yield self.finding(dockerfile.path, dockerfile.span_of(stage.from_instruction, image),
-                                   f"the final stage (FROM {image}) sets no USER, so the container runs as root"
+                                   f"{_which_stage(dockerfile, image)} sets no USER, so the container runs as root"
                                    + (" (the image has no CMD and nothing here runs it as a service)" if idle else ""),
                                    severity=Severity.INFO if idle else None,
                                    fix=partial(_add_user, dockerfile))
@@ -289,7 +322,7 @@ class RootUserInFinalStage(Check):
             user = _resolve(_user_name(raw), dockerfile, owner)
             if user is not None and user in ROOT_USERS:
                 yield self.finding(dockerfile.path, dockerfile.span_of(user_inst, raw),
-                                   f"the final stage switches to USER {raw} last, so the container runs as root")
+                                   f"{_which_stage(dockerfile)} switches to USER {raw} last, so the container runs as root")
 
     @staticmethod
     def _effective_user(dockerfile: Dockerfile, stage: Stage):
@@ -300,6 +333,14 @@ class RootUserInFinalStage(Check):
             if user is not None:
                 return user, current
         return None, ancestry[0]
+
+
+def _which_stage(dockerfile: Dockerfile, image: str | None = None) -> str:
+    """"the final stage (FROM python:3.12-slim)", or the stage production builds when it is not the last."""
+    stage = dockerfile.deployed
+    from_image = f" (FROM {image})" if image else ""
+    return f"the final stage{from_image}" if stage is None else \
+        f"the stage {stage.name}{from_image} that {dockerfile.deployed_by} builds with --target {stage.name}"
 
 
 def _non_root(dockerfile: Dockerfile, user_inst, owner: Stage) -> bool:

@@ -617,3 +617,34 @@ def test_click_groups_an_external_uvicorn_command_and_a_main_block(tmp_path):
     ui = by_path["ui/Dockerfile"].server
     assert (ui.name, ui.target.text, ui.settings["port"].number) == ("uvicorn", "ui.app:app", 7878)
     assert ui.entry.path == "ui/__main__.py"
+
+
+def test_the_stage_every_production_build_names_is_the_image_that_runs(tmp_path):
+    """compose build.target, CI build-push-action target and docker build --target in a script decide which
+    stage a Dockerfile's image is; a dev/test target, a Makefile recipe and a development compose file do not,
+    and one production build of the last stage (or two different targets) keeps the last stage."""
+    from readycheck.model.deployrefs import build_targets, production_target
+
+    dockerfile = ("FROM python:3.12-slim AS runtime\nCMD [\"gunicorn\", \"app:app\"]\n"
+                  "FROM runtime AS dev\nRUN pip install debugpy\n")
+    write_tree(tmp_path, {
+        "api/Dockerfile": dockerfile,
+        "worker/Dockerfile": dockerfile,
+        "scripts/release.sh": "docker build --target=runtime -t app api\ndocker build -f worker/Dockerfile .\n",
+        "Makefile": "dev:\n\tdocker build --target dev -t app-dev api\n",
+        "docker-compose.dev.yml": "services:\n  w: {build: {context: worker, target: runtime}}\n",
+        ".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - run: docker build --target test api\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    builds = build_targets(project.all_files, project.yaml_documents)
+    by_file: dict[str, list] = {}
+    for build in builds:
+        by_file.setdefault(build.dockerfile, []).append(build)
+    assert sorted((b.target, b.production) for b in by_file["api/Dockerfile"]) == [
+        ("dev", False), ("runtime", True), ("test", False)]
+    assert production_target(by_file["api/Dockerfile"]).target == "runtime"
+    assert production_target(by_file["worker/Dockerfile"]) is None  # scripts/release.sh builds its last stage
+    stages = {d.path: d.final_stage.name for d in project.dockerfiles}
+    assert stages == {"api/Dockerfile": "runtime", "worker/Dockerfile": "dev"}
+    start = next(s for s in project.start_commands if s.path == "api/Dockerfile")
+    assert start.server is not None and start.environment.production

@@ -6,6 +6,12 @@ workflow or a shell script passes to ``docker compose -f``, ``docker-compose -f`
 ``podman-compose -f`` or ``docker stack deploy -c``, and every file given to
 ``docker build -f`` is a Dockerfile. Their kind is corrected once, before any reader
 asks for files by kind.
+
+The stage a Dockerfile's image is built to is read here too (``build_targets``): a compose
+service's ``build.target``, ``docker build --target`` in a CI workflow or script, a
+``docker/build-push-action`` step's ``target:``. When every production build of a Dockerfile
+names the same stage, that stage is the image that runs, not the last one: a Dockerfile whose
+last stage is a ``dev`` variant of the ``runtime`` stage CI publishes is judged by ``runtime``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import posixpath
 import re
 from typing import Iterable
 
+from dataclasses import dataclass
+
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
+from readycheck.knowledge.environments import classify_environment
 
 #: ``services:`` at the start of a line: a top-level key (GitHub workflows indent theirs).
 _TOP_LEVEL_SERVICES = re.compile(rb"(?m)^services:[ \t]*(#.*)?\r?$")
@@ -23,10 +32,13 @@ _FILE_OPTION = re.compile(r"(?:^|\s)(-f|--file|-c|--compose-file)(?:=|\s+)(['\"]
 _COMPOSE_COMMAND = re.compile(r"\b(?:docker[ -]compose|podman[ -]compose|docker\s+stack\s+deploy)\b")
 _BUILD_COMMAND = re.compile(r"\b(?:docker|podman)\s+(?:buildx\s+)?build\b")
 _SERVICE_KEYS = ("image", "build", "command")
+_TARGET_OPTION = re.compile(r"(?:^|\s)--target(?:=|\s+)(['\"]?)([A-Za-z0-9_.-]+)\1")
+_CONTEXT_ARGUMENT = re.compile(r"\s(['\"]?)([^\s'\"-][^\s'\";|&)]*)\1\s*(?:$|[;|&)])")
+_BUILD_PUSH_ACTION = "docker/build-push-action"
 
 
 def _is_ci_file(path: str) -> bool:
-    return path.startswith(".github/workflows/") or posixpath.basename(path) in (".gitlab-ci.yml", ".gitlab-ci.yaml",
+    return path.startswith((".github/workflows/", ".github/actions/")) or posixpath.basename(path) in (".gitlab-ci.yml", ".gitlab-ci.yaml",
                                                                                  "azure-pipelines.yml",
                                                                                  "bitbucket-pipelines.yml")
 
@@ -93,3 +105,129 @@ def reclassify(files: list[SourceFile], by_path: dict[str, SourceFile], load) ->
         if source.kind == FileKind.YAML and not _is_ci_file(source.path) and "/templates/" not in f"/{source.path}" \
                 and looks_like_compose(source, load):
             source.kind = FileKind.COMPOSE
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """One build of a Dockerfile: the stage it stops at ("" for the last), and who builds it."""
+
+    dockerfile: str  # path of the Dockerfile
+    target: str
+    where: str  # "compose file deploy/prod.yml service api", "CI .github/workflows/release.yml"
+    production: bool
+
+
+def _runs_in_production(target: str) -> bool:
+    """A build stopping at a ``dev``/``debug``/``test`` stage makes a development image, even in CI."""
+    return classify_environment("Dockerfile", target=target).production
+
+
+def _resolve(directory: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, path.removeprefix("./")) if not path.startswith("/")
+                              else path.lstrip("/"))
+
+
+def _command_builds(source: SourceFile, production: bool, where: str) -> list[BuildTarget]:
+    """``docker build [-f F] [--target T] CONTEXT`` lines of a script, Makefile or workflow. Paths are
+    taken from the repository root for CI files (they run there) and from the file's folder otherwise."""
+    try:
+        text = source.text
+    except UnreadableFile:
+        return []
+    # A CI step runs at the repository root; a script or Makefile may be run from its folder or from the
+    # root (``./scripts/release.sh``): both readings, as for the -f files above.
+    bases = {""} if _is_ci_file(source.path) else {source.directory, ""}
+    found: list[BuildTarget] = []
+    for line in text.splitlines():
+        build = _BUILD_COMMAND.search(line) if "build" in line else None
+        if build is None:
+            continue
+        rest = line[build.end():]
+        target = _TARGET_OPTION.search(rest)
+        file_option = next((m for m in _FILE_OPTION.finditer(rest) if m.group(1) in ("-f", "--file")), None)
+        if file_option is not None:
+            written = file_option.group(3)
+        else:
+            context = _CONTEXT_ARGUMENT.search(" " + rest.split("#", 1)[0].rstrip() + " ;")
+            if context is None:
+                continue
+            written = posixpath.join(context.group(2), "Dockerfile")
+        if "$" in written or "{" in written:
+            continue
+        name = target.group(2) if target else ""
+        found += [BuildTarget(path, name, where, production and _runs_in_production(name))
+                  for path in sorted({_resolve(base, written) for base in bases})]
+    return found
+
+
+def _action_builds(source: SourceFile, load) -> list[BuildTarget]:
+    """``uses: docker/build-push-action`` steps of a workflow or composite action: ``file`` (default
+    ``{context}/Dockerfile``) and ``target``, paths from the repository root."""
+    documents = load(source) or []
+    found: list[BuildTarget] = []
+    stack: list = list(documents)
+    while stack:  # every mapping of the document: steps sit under jobs.<id>.steps or runs.steps
+        node = stack.pop()
+        if isinstance(node, dict):
+            uses = node.get("uses")
+            if isinstance(uses, str) and uses.startswith(_BUILD_PUSH_ACTION):
+                options = node.get("with") if isinstance(node.get("with"), dict) else {}
+                context, file, target = (options.get(k) for k in ("context", "file", "target"))
+                context = context if isinstance(context, str) else "."
+                written = file if isinstance(file, str) else posixpath.join(context, "Dockerfile")
+                if "$" not in written and "://" not in context and (target is None or isinstance(target, str)):
+                    name = target if isinstance(target, str) and "$" not in target else ""
+                    found.append(BuildTarget(_resolve("", written), name, f"CI {source.path}",
+                                             _runs_in_production(name)))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _compose_builds(source: SourceFile, load) -> list[BuildTarget]:
+    documents = load(source) or []
+    doc = documents[0] if documents else None
+    services = doc.get("services") if isinstance(doc, dict) else None
+    found: list[BuildTarget] = []
+    for name, service in services.items() if isinstance(services, dict) else ():
+        build = service.get("build") if isinstance(service, dict) else None
+        build = {"context": build} if isinstance(build, str) else build
+        if not isinstance(build, dict):
+            continue
+        context, file, target = (build.get(k) for k in ("context", "dockerfile", "target"))
+        context = context if isinstance(context, str) else "."
+        file = file if isinstance(file, str) else "Dockerfile"
+        if "$" in context + file or "://" in context:
+            continue
+        profiles = service.get("profiles") if isinstance(service.get("profiles"), list) else []
+        environment = classify_environment(source.path, profiles, project_name=doc.get("name"),
+                                           target=target if isinstance(target, str) else None)
+        found.append(BuildTarget(_resolve(_resolve(source.directory, context), file),
+                                 target if isinstance(target, str) else "", f"compose {source.path} service {name}",
+                                 environment.production))
+    return found
+
+
+def build_targets(files: list[SourceFile], load) -> list[BuildTarget]:
+    """Every build of a Dockerfile the repository declares: compose services, CI workflows and
+    composite actions, scripts; Makefile recipes are a developer's builds (not production)."""
+    found: list[BuildTarget] = []
+    for source in files:
+        if source.kind == FileKind.COMPOSE:
+            found += _compose_builds(source, load)
+        elif source.kind == FileKind.YAML and _is_ci_file(source.path):
+            if b"docker" in _data(source):
+                found += _action_builds(source, load) + _command_builds(source, True, f"CI {source.path}")
+        elif source.kind in (FileKind.SHELL, FileKind.MAKEFILE) and b"build" in _data(source):
+            production = source.kind == FileKind.SHELL and classify_environment(source.path).production
+            found += _command_builds(source, production, f"{source.kind.name.lower()} {source.path}")
+    return found
+
+
+def production_target(builds: list[BuildTarget]) -> BuildTarget | None:
+    """The one stage every production build of a Dockerfile stops at, or None (no production build
+    names a stage, one builds the last stage, or two builds name different stages)."""
+    production = [b for b in builds if b.production]
+    names = {b.target for b in production}
+    return production[0] if len(names) == 1 and "" not in names else None

@@ -159,7 +159,25 @@ class Project:
             return []  # no need to load dockerfile-parse
         from readycheck.parsers.dockerfile import parse_dockerfile
 
-        return self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
+        dockerfiles = self.parse_each((FileKind.DOCKERFILE,), parse_dockerfile, "Dockerfile")
+        self._apply_build_targets(dockerfiles)
+        return dockerfiles
+
+    def _apply_build_targets(self, dockerfiles: list["Dockerfile"]) -> None:
+        """A Dockerfile every production build stops at the same stage of (compose ``target:``, CI
+        ``--target``) is judged by that stage (readycheck.model.deployrefs.build_targets)."""
+        if not any(len(d.stages) > 1 for d in dockerfiles):
+            return
+        from readycheck.model.deployrefs import build_targets, production_target
+
+        by_path: dict[str, list] = {}
+        for build in self._guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
+            by_path.setdefault(build.dockerfile, []).append(build)
+        for dockerfile in dockerfiles:
+            chosen = production_target(by_path.get(dockerfile.path, []))
+            stage = next((s for s in dockerfile.stages if chosen and s.name == chosen.target), None)
+            if chosen is not None and stage is not None and stage is not dockerfile.stages[-1]:
+                dockerfile.deployed, dockerfile.deployed_by = stage, chosen.where
 
     @cached_property
     def requirements_files(self) -> list["RequirementsFile"]:

@@ -1164,10 +1164,11 @@ def compose_build(project: "Project", source: SourceFile, service: dict) -> tupl
         return None
     path = posixpath.normpath(posixpath.join(context, name))
     dockerfile = next((d for d in project.dockerfiles if d.path == path), None)
-    if dockerfile is None or dockerfile.final_stage is None:
+    if dockerfile is None or not dockerfile.stages:
         return None
     target = compose_build_target(service)
-    stage = next((s for s in dockerfile.stages if target and s.name == target), dockerfile.final_stage)
+    # no target: docker compose builds the last stage, whatever production builds
+    stage = next((s for s in dockerfile.stages if target and s.name == target), dockerfile.stages[-1])
     if "$" in stage.image:  # FROM ${SERVER_TYPE}: the build args pick the stage
         raw = build.get("args")
         args = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else \

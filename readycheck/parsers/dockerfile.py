@@ -99,6 +99,11 @@ class Dockerfile:
     source: SourceFile
     stages: list[Stage]
     preamble: list[Instruction]  # ARGs and comments before the first FROM
+    #: The stage the image is built to when every production build of this Dockerfile names the same
+    #: ``--target`` (set by the project model from compose, CI and scripts), else None: the last stage.
+    deployed: Stage | None = None
+    #: Who builds it to that stage ("CI .github/workflows/release.yml"), for messages.
+    deployed_by: str = ""
     #: (keyword, offset, value, raw value) -> an instruction's commands: a dozen checks ask
     #: for every RUN's commands, and what they are depends on nothing else.
     _commands: dict[tuple, list[list[Word]]] = field(default_factory=dict, repr=False, compare=False)
@@ -109,6 +114,10 @@ class Dockerfile:
 
     @property
     def final_stage(self) -> Stage | None:
+        """The stage whose image runs: the one production builds with ``--target`` (``deployed``),
+        else the last."""
+        if self.deployed is not None:
+            return self.deployed
         return self.stages[-1] if self.stages else None
 
     def ancestry(self, stage: Stage | None) -> list[Stage]:
