@@ -657,8 +657,13 @@ class PythonIndex:
     def _resolve(self, qualified: str, near: ModuleFacts, depth: int) -> tuple[ModuleFacts, str] | None:
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
-            module = self.module(".".join(parts[:i]), near)
+            prefix = ".".join(parts[:i])
+            module = self.module(prefix, near)
             if module is None:
+                continue
+            if module is near and prefix != near.module:
+                # ``from celery import Celery`` inside ``app/core/celery.py``: an absolute import of the
+                # package of that name (the module's own names are qualified with its whole name).
                 continue
             name = ".".join(parts[i:])
             head = parts[i]
