@@ -1246,7 +1246,9 @@ class BlockingCallInAsyncRoute(Check):
         Example({"app/core/celery.py": """
             from celery import Celery
 
-            celery = Celery("app", broker="redis://cache", backend="db+postgresql://db/results")
+            celery_app = Celery("app", broker="redis://cache", backend="db+postgresql://db/results")
+            """, "app/core/__init__.py": """
+            from app.core.celery import *
             """, "app/utils/storage.py": """
             from minio import Minio
 
@@ -1266,22 +1268,22 @@ class BlockingCallInAsyncRoute(Check):
             """, "app/routes.py": """
             from fastapi import APIRouter, Depends
             from fastapi.concurrency import run_in_threadpool
-            from app.core.celery import celery
+            from app.core import celery_app
             from app.utils.storage import MinioClient, get_storage, storage
 
             router = APIRouter()
 
             @router.get("/tasks/{task_id}")
             async def result(task_id: str):
-                found = celery.AsyncResult(task_id)
+                found = celery_app.AsyncResult(task_id)
                 if found.ready():
                     return found.get(timeout=1.0)
 
             @router.delete("/tasks/{task_id}")
             async def cancel(task_id: str):
-                inspector = celery.control.inspect(timeout=0.5)
+                inspector = celery_app.control.inspect(timeout=0.5)
                 workers = await run_in_threadpool(inspector.registered)
-                celery.control.revoke(task_id)
+                celery_app.control.revoke(task_id)
 
             @router.post("/media/{name}")
             async def upload(name: str, data: bytes, client: MinioClient = Depends(get_storage)):
@@ -1295,7 +1297,7 @@ class BlockingCallInAsyncRoute(Check):
                           "`upload -> MinioClient.put -> self.client.put_object()`, which makes a synchronous MinIO "
                           "request"],
             title="Celery result-backend and control round trips (a module named celery.py importing the "
-                  "package); a repo wrapper of a sync MinIO client from a dependency; control.inspect() only "
+                  "package, re-exported with `import *`); a repo wrapper of a sync MinIO client from a dependency; control.inspect() only "
                   "builds an inspector, presigned URLs are signed locally, a sync def route"),
         Example({"app/main.py": """
             from fastapi import FastAPI, Request

@@ -551,7 +551,9 @@ class _Extractor:
             elif isinstance(node, ast.ImportFrom):
                 base = self._resolve_relative(node.module, node.level) if node.level else (node.module or "")
                 for alias in node.names:
-                    if alias.name == "*":
+                    if alias.name == "*":  # every public name of base: "*base" -> "base.*"
+                        if base:
+                            self.facts.imports["*" + base] = base + ".*"
                         continue
                     self.facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
