@@ -1261,6 +1261,9 @@ class BlockingCallInAsyncRoute(Check):
                     self.client.put_object(self.bucket, name, data, length=-1, part_size=10 * 1024 * 1024)
                     return self.client.presigned_get_object(self.bucket, name)
 
+                def remove(self, name):
+                    self.client.remove_object(self.bucket, name)
+
             storage = MinioClient("minio:9000", "media")
 
             def get_storage() -> MinioClient:
@@ -1292,12 +1295,16 @@ class BlockingCallInAsyncRoute(Check):
             @router.post("/avatars/{name}")
             def avatar(name: str, data: bytes):
                 return storage.put(name, data)
-            """}, expect=["app/routes.py:11", "app/routes.py:12", "app/routes.py:18",
+
+            @router.delete("/avatars/{name}")
+            async def drop_avatar(name: str):
+                storage.remove(name)
+            """}, expect=["app/routes.py:11", "app/routes.py:12", "app/routes.py:18", "app/routes.py:30",
                           "app/routes.py:22:12 async route `upload` (POST /media/{name}) blocks the event loop through "
                           "`upload -> MinioClient.put -> self.client.put_object()`, which makes a synchronous MinIO "
                           "request"],
             title="Celery result-backend and control round trips (a module named celery.py importing the "
-                  "package, re-exported with `import *`); a repo wrapper of a sync MinIO client from a dependency; control.inspect() only "
+                  "package, re-exported with `import *`); a repo wrapper of a sync MinIO client from a dependency and a module global; control.inspect() only "
                   "builds an inspector, presigned URLs are signed locally, a sync def route"),
         Example({"app/main.py": """
             from fastapi import FastAPI, Request
