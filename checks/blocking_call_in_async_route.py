@@ -7,7 +7,8 @@ What it does
     the app's and ``include_router``'s ``dependencies=[...]`` and
     sub-dependencies, even of sync routes; ``@app.middleware`` functions and
     ``BaseHTTPMiddleware.dispatch``; async lifespan and startup hooks; async
-    background tasks), flags the calls that block (in a lifespan or startup
+    background tasks; an async generator a ``StreamingResponse`` or
+    ``EventSourceResponse`` iterates), flags the calls that block (in a lifespan or startup
     hook as info: the server accepts no connection until start-up ends, so it
     delays start-up and stalls no request), written there or reached
     through the repo's own functions and methods, across modules, with the
@@ -18,12 +19,16 @@ What it does
     sync HTTP (``requests``, ``urllib``, ``httpx``'s functions and ``Client``),
     subprocesses, ``open()``, ``os.path`` and ``pathlib`` file I/O,
     ``shutil``, sync database drivers, sync SQLAlchemy/SQLModel sessions,
-    engines and connections, sync redis and PyMongo clients, and third-party
-    SDKs (Stripe, Twilio, SendGrid, Resend, boto3, google-auth's token
-    verification, ``smtplib``, Celery's ``delay``/``apply_async``/
-    ``send_task``/``AsyncResult.get``, pandas ``read_sql``, reads of an
-    upload's ``.file``). Async variants are not in it (``redis.asyncio``,
-    ``httpx.AsyncClient``, ``AsyncSession``, Motor, aioboto3, aiosmtplib), an
+    engines, connections and ``inspect(engine)`` inspectors, peewee models
+    (``User.get_or_none()``, ``user.save()``, ``User.select().where().get()``,
+    ``Usage.insert(...).on_conflict(...).execute()``, through the repo's own
+    base model), sync redis and PyMongo clients, and third-party SDKs (Stripe,
+    Twilio, SendGrid, Resend, boto3, MinIO, google-auth's token verification,
+    ``smtplib``, Celery's ``delay``/``apply_async``/``send_task``,
+    ``AsyncResult.ready``/``get`` and ``control.revoke``, pandas
+    ``read_sql``, reads of an upload's ``.file``). Async variants are not in
+    it (``redis.asyncio``, ``httpx.AsyncClient``, ``AsyncSession``, Motor,
+    aioboto3, aiosmtplib, peewee-async, ``miniopy_async``), an
     awaited call never blocks, and work handed to ``run_in_threadpool``/
     ``asyncio.to_thread``/``run_in_executor`` is passed, not called.
 
@@ -1130,6 +1135,226 @@ class BlockingCallInAsyncRoute(Check):
             """}, expect=["app/routes.py:9"],
             title="what a sync generator dependency yields, type unknown, is a sync session; not an async "
                   "generator's, a plain function's, or in a sync route"),
+        Example({"app/db/models.py": """
+            import datetime
+            from peewee import CharField, IntegerField, Model, SqliteDatabase, fn
+
+            database = SqliteDatabase("app.db")
+
+            class BaseModel(Model):
+                class Meta:
+                    database = database
+
+            class User(BaseModel):
+                username = CharField(unique=True)
+
+            class Usage(BaseModel):
+                tokens = IntegerField()
+
+                @classmethod
+                def tokens_since(cls, user_id, day):
+                    return Usage.select(fn.SUM(Usage.tokens)).where(Usage.id == user_id).get()
+
+                @classmethod
+                def add(cls, user_id, tokens):
+                    Usage.insert(id=user_id, tokens=tokens).on_conflict(preserve=[Usage.tokens]).execute()
+            """, "app/session.py": """
+            from app.db.models import User
+
+            class SessionStore:
+                def get(self, name):
+                    return User.get_or_none(User.username == name)
+
+            store = SessionStore()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from fastapi.responses import StreamingResponse
+            from app.db.models import Usage, User
+            from app.session import store
+
+            app = FastAPI()
+
+            async def stream(user_id):
+                yield "data"
+                Usage.add(user_id, 1)
+
+            @app.post("/users/{name}")
+            async def create(name: str):
+                user = User.create(username=name)
+                user.username = name.lower()
+                user.save()
+                return store.get(name), Usage.tokens_since(user.id, None)
+
+            @app.get("/chat/{user_id}")
+            async def chat(user_id: int):
+                User.delete().where(User.id == user_id).execute()
+                return StreamingResponse(stream(user_id), media_type="text/event-stream")
+            """}, expect=["app/main.py:14", "app/main.py:16", "app/main.py:17:12", "app/main.py:17:29",
+                          "app/main.py:21",
+                          "app/main.py:22:30 async route `chat` (GET /chat/{user_id}) blocks the event loop through "
+                          "`chat -> stream -> Usage.add -> Usage.insert(…).on_conflict(…).execute()`, which runs a "
+                          "synchronous peewee query"],
+            title="peewee models (through the repo's base model), query chains, a store's helper, and an async "
+                  "generator a StreamingResponse iterates on the loop"),
+        Example({"app/models.py": """
+            import peewee
+            import peewee_async
+
+            database = peewee_async.PooledPostgresqlDatabase("app")
+            objects = peewee_async.Manager(database)
+
+            class User(peewee.Model):
+                name = peewee.CharField()
+
+            class Event(peewee_async.AioModel):
+                name = peewee.CharField()
+
+            class Draft:
+                def save(self): ...
+
+                @classmethod
+                def get(cls, key): ...
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from fastapi.concurrency import run_in_threadpool
+            from app.models import Draft, Event, User, objects
+
+            app = FastAPI()
+
+            async def tokens():
+                yield User.get(User.id == 1).name
+
+            @app.get("/users/{uid}")
+            async def read(uid: int):
+                user = await objects.get(User, id=uid)
+                event = await Event.aio_get(Event.id == uid)
+                await Event.select().where(Event.id == uid).aio_execute()
+                other = await run_in_threadpool(User.get_by_id, uid)
+                query = User.select().where(User.id == uid)
+                Draft.get("k").save()
+                Draft().save()
+                gen = tokens()
+                return user
+
+            @app.put("/users/{uid}")
+            def rename(uid: int):
+                user = User.get_by_id(uid)
+                user.save()
+                User.update(name="x").where(User.id == uid).execute()
+            """}, title="peewee-async's manager and AioModel awaited, an offloaded call, a query built and not run, "
+                        "an unrelated class's save/get, an async generator nobody streams, a sync def route"),
+        Example({"app/core/celery.py": """
+            from celery import Celery
+
+            celery_app = Celery("app", broker="redis://cache", backend="db+postgresql://db/results")
+            """, "app/core/__init__.py": """
+            from app.core.celery import *
+            """, "app/utils/storage.py": """
+            from minio import Minio
+
+            class MinioClient:
+                def __init__(self, url: str, bucket: str):
+                    self.bucket = bucket
+                    self.client = Minio(url, secure=False)
+
+                def put(self, name, data):
+                    self.client.put_object(self.bucket, name, data, length=-1, part_size=10 * 1024 * 1024)
+                    return self.client.presigned_get_object(self.bucket, name)
+
+                def remove(self, name):
+                    self.client.remove_object(self.bucket, name)
+
+            storage = MinioClient("minio:9000", "media")
+
+            def get_storage() -> MinioClient:
+                return MinioClient("minio:9000", "media")
+            """, "app/routes.py": """
+            from fastapi import APIRouter, Depends
+            from fastapi.concurrency import run_in_threadpool
+            from app.core import celery_app
+            from app.utils.storage import MinioClient, get_storage, storage
+
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            async def result(task_id: str):
+                found = celery_app.AsyncResult(task_id)
+                if found.ready():
+                    return found.get(timeout=1.0)
+
+            @router.delete("/tasks/{task_id}")
+            async def cancel(task_id: str):
+                inspector = celery_app.control.inspect(timeout=0.5)
+                workers = await run_in_threadpool(inspector.registered)
+                celery_app.control.revoke(task_id)
+
+            @router.post("/media/{name}")
+            async def upload(name: str, data: bytes, client: MinioClient = Depends(get_storage)):
+                return client.put(name, data)
+
+            @router.post("/avatars/{name}")
+            def avatar(name: str, data: bytes):
+                return storage.put(name, data)
+
+            @router.delete("/avatars/{name}")
+            async def drop_avatar(name: str):
+                storage.remove(name)
+            """}, expect=["app/routes.py:11", "app/routes.py:12", "app/routes.py:18", "app/routes.py:30",
+                          "app/routes.py:22:12 async route `upload` (POST /media/{name}) blocks the event loop through "
+                          "`upload -> MinioClient.put -> self.client.put_object()`, which makes a synchronous MinIO "
+                          "request"],
+            title="Celery result-backend and control round trips (a module named celery.py importing the "
+                  "package, re-exported with `import *`); a repo wrapper of a sync MinIO client from a dependency and a module global; control.inspect() only "
+                  "builds an inspector, presigned URLs are signed locally, a sync def route"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI, Request
+            from sqlalchemy import create_engine, inspect
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            engine = create_engine("postgresql://db/app")
+            async_engine = create_async_engine("postgresql+asyncpg://db/app")
+            api = FastAPI()
+
+            @api.middleware("http")
+            async def schemas(request: Request, call_next):
+                if "tenant" not in inspect(engine).get_schema_names():
+                    return None
+                async with async_engine.connect() as conn:
+                    tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+                return await call_next(request)
+
+            @api.get("/columns/{name}")
+            def columns(name: str):
+                return inspect(engine).get_columns(name)
+
+            @api.get("/pk")
+            async def pk(row: dict):
+                return inspect(row).mapper.primary_key
+            """}, expect=["app/main.py:11"],
+            title="a sync Inspector from inspect(engine) in a middleware; reflection handed to run_sync, a sync "
+                  "def route, an instance's inspection (no call)"),
+        Example({"app/util/__init__.py": """
+            try:
+                from .git import user_email
+            except ImportError:
+                def user_email():
+                    return None
+            """, "app/util/git.py": """
+            import subprocess
+
+            def user_email():
+                return subprocess.run(["git", "config", "user.email"], capture_output=True).stdout
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.util import user_email
+
+            app = FastAPI()
+
+            @app.get("/me")
+            async def me():
+                return user_email()
+            """}, expect=["app/main.py:8"],
+            title="a function imported in a try with a fallback defined in `except ImportError`: either may run"),
         Example({"app/legacy.py": """
             def fetch_report(): ...
             """, "app/main.py": """

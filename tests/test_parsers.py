@@ -443,3 +443,23 @@ def test_a_stage_knows_its_ancestry_and_image_ref(tmp_path):
     assert [s.name for s in dockerfile.ancestry(final)] == ["base", "final"]
     assert [s.name for s in dockerfile.shipped_stages()] == ["base", "final"]
     assert dockerfile.stages[0].image_ref.tag == "3.12-slim"
+
+
+def test_call_chains_are_summarised_from_their_root_and_bounded():
+    facts = parse_python("app/m.py", b"""
+from sqlalchemy import inspect
+
+def f(engine, rows):
+    User.select(1).where(2).dicts().get()
+    inspect(engine).get_schema_names()
+    rows.first().save()
+    a.b(1).c.d()
+""")
+    chains = {(c.method, c.chain) for c in facts.functions["f"].calls if c.chain}
+    assert ("get", ("User.select", "", "where", "dicts")) in chains
+    assert ("get_schema_names", ("inspect", "sqlalchemy.inspect")) in chains
+    assert ("save", ("rows.first", "", )) in chains
+    assert not any(c.chain for c in facts.functions["f"].calls if c.method == "d")  # an attribute in between
+    long = "x()" + ".m()" * 300
+    calls = parse_python("app/long.py", f"def g():\n    {long}\n".encode()).functions["g"].calls
+    assert len(calls) == 301 and max(len(c.chain) for c in calls) <= 18

@@ -213,3 +213,24 @@ def test_every_blocking_call_of_a_helper_is_reported_once_with_the_path_of_one_r
     assert all("async route `r0`" in f.message for f in findings)
     again = [(f.path, f.span, f.message) for f in scan_tree(tmp_path, select=["RC401"]).findings]
     assert again == [(f.path, f.span, f.message) for f in findings]  # deterministic
+
+
+def test_star_imports_and_a_module_named_like_the_package_it_imports(tmp_path):
+    write_tree(tmp_path, {"app/core/celery.py": """
+        from celery import Celery
+
+        celery_app = Celery("app")
+        """, "app/core/__init__.py": """
+        from app.core.celery import *
+        """, "app/main.py": """
+        from app.core import celery_app, missing
+        """})
+    project = Project(tmp_path, discover(tmp_path))
+    model = project.reachability
+    main = next(m for m in project.python.modules() if m.path == "app/main.py")
+    # the package re-exports celery_app with `import *`; inside app/core/celery.py, `celery.Celery` is the
+    # external package, not that module itself
+    assert model.global_type(main, "app.core.celery_app") == "celery.Celery"
+    assert model.member_type("celery.Celery", "control") == "celery.app.control.Control"
+    home, name = project.python.resolve("app.core.missing", main)
+    assert (home.path, name) == ("app/core/__init__.py", "missing")  # not bound by the star import either

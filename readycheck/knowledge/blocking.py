@@ -16,7 +16,21 @@ subprocesses, ASYNC230 ``open()``, ASYNC240 ``os.path``/``pathlib``, ASYNC250
 boto3 clients and resources (aioboto3 is the async one); google-auth's
 ``id_token.verify_oauth2_token`` (fetches Google's certificates over HTTP);
 ``smtplib`` (aiosmtplib is the async one); Celery's ``delay``/``apply_async``/
-``send_task`` (a synchronous round trip to the broker) and ``AsyncResult.get``.
+``send_task`` (a synchronous round trip to the broker), ``AsyncResult.get``/
+``ready``/``successful`` (each a result-backend query) and ``app.control``'s
+broadcasts (``revoke``, ``ping``; ``control.inspect()`` only builds an
+``Inspect`` whose ``active()``/``registered()``... broadcast and wait);
+peewee (docs.peewee-orm.com, "Querying" and the ``Model``/``Query``/``Database``
+API reference: ``Model.create``/``get``/``get_or_none``/``get_by_id`` and an
+instance's ``save``/``delete_instance`` run a query, ``Model.select``/
+``insert``/``update``/``delete`` only build one, run by ``execute``/``get``/
+``first``/``count``...; peewee-async's ``Manager`` and ``AioModel`` ``aio_*``
+methods are awaited and absent); MinIO's ``Minio`` client (min.io Python
+client API reference; every bucket and object operation is an HTTP request,
+the ``presigned_*`` URLs are signed locally; ``miniopy_async`` is the async
+one); SQLAlchemy's ``inspect(engine)``, a sync ``Inspector`` whose
+``get_*``/``has_*`` reflection methods query the database (``inspect()`` of an
+``AsyncEngine`` raises, so a runtime inspector is always a sync one).
 Async variants are simply absent (``redis.asyncio``, ``httpx.AsyncClient``,
 ``AsyncSession``, Motor, aiosmtplib, aioboto3), and an awaited call is never a
 blocking one.
@@ -82,6 +96,25 @@ RESOURCE_SDKS = {"stripe": {"Webhook", "WebhookSignature", "StripeClient", "Stri
                             "http_client", "oauth_error"},
                  "resend": set()}
 
+#: peewee: a model class or instance (``class User(BaseModel)`` up to ``peewee.Model``), and a query it
+#: builds. The model's own calls that run a query, and what each call on either gives back.
+PEEWEE_MODEL = "peewee.Model"
+PEEWEE_QUERY = "peewee.Query"
+PEEWEE_MODEL_IO = frozenset({"create", "get", "get_or_none", "get_by_id", "get_or_create", "bulk_create",
+                             "bulk_update", "delete_by_id", "set_by_id", "save", "delete_instance", "create_table",
+                             "drop_table", "table_exists", "truncate_table"})
+PEEWEE_QUERY_IO = frozenset({"execute", "get", "get_or_none", "first", "count", "exists", "scalar", "scalars",
+                             "peek", "iterator"})
+#: Query-builder calls: a model's (``select``, ``insert``...) and a query's (``where``, ``join``...), each
+#: giving a query; nothing runs until one of ``PEEWEE_QUERY_IO``.
+_PEEWEE_BUILDERS = frozenset({"select", "insert", "insert_many", "insert_from", "replace", "replace_many", "update",
+                              "delete", "raw", "noop", "where", "orwhere", "join", "join_from", "switch",
+                              "left_outer_join", "order_by", "order_by_extend", "limit", "offset", "paginate",
+                              "group_by", "having", "distinct", "on_conflict", "on_conflict_ignore",
+                              "on_conflict_replace", "returning", "dicts", "tuples", "namedtuples", "objects",
+                              "filter", "for_update", "with_cte", "from_", "columns", "select_extend", "union",
+                              "union_all", "intersect", "except_", "window", "bind"})
+
 #: Types whose method calls block, and which methods (None: every method but ``SAFE_METHODS``).
 BLOCKING_TYPES: dict[str, frozenset[str] | None] = {
     "sqlalchemy.orm.Session": frozenset({"execute", "scalars", "scalar", "query", "get", "commit", "flush",
@@ -122,10 +155,37 @@ BLOCKING_TYPES: dict[str, frozenset[str] | None] = {
     "python_http_client.Client": frozenset({"get", "post", "put", "patch", "delete"}),
     "celery.app.task.Task": frozenset({"delay", "apply_async"}),
     "celery.Celery": frozenset({"send_task"}),
-    "celery.app.control.Control": frozenset({"revoke", "terminate", "ping", "broadcast", "purge", "inspect",
-                                             "rate_limit", "shutdown"}),
+    "celery.app.control.Control": frozenset({"revoke", "terminate", "ping", "broadcast", "purge", "rate_limit",
+                                             "shutdown", "time_limit", "add_consumer", "cancel_consumer",
+                                             "pool_grow", "pool_shrink", "autoscale", "enable_events",
+                                             "disable_events", "heartbeat", "election"}),
+    "celery.app.control.Inspect": frozenset({"active", "scheduled", "reserved", "revoked", "registered",
+                                             "registered_tasks", "stats", "ping", "active_queues", "conf",
+                                             "query_task", "report", "clock", "memdump", "memsample", "objgraph"}),
     "celery.result.AsyncResult": frozenset({"get", "wait", "forget", "revoke", "ready", "successful", "failed",
                                             "status", "state"}),
+    **{PEEWEE_MODEL: PEEWEE_MODEL_IO, PEEWEE_QUERY: PEEWEE_QUERY_IO,
+       "peewee.Database": frozenset({"execute_sql", "execute", "connect", "create_tables", "drop_tables",
+                                     "get_tables", "get_columns", "get_indexes", "get_primary_keys",
+                                     "get_foreign_keys", "table_exists", "commit", "rollback", "begin",
+                                     "sequence_exists"})},
+    "minio.Minio": frozenset({
+        "make_bucket", "list_buckets", "bucket_exists", "remove_bucket", "list_objects", "get_object",
+        "fget_object", "put_object", "fput_object", "stat_object", "remove_object", "remove_objects",
+        "copy_object", "compose_object", "select_object_content", "get_bucket_policy", "set_bucket_policy",
+        "delete_bucket_policy", "get_bucket_tags", "set_bucket_tags", "delete_bucket_tags", "get_object_tags",
+        "set_object_tags", "delete_object_tags", "get_bucket_versioning", "set_bucket_versioning",
+        "get_bucket_lifecycle", "set_bucket_lifecycle", "delete_bucket_lifecycle", "get_bucket_notification",
+        "set_bucket_notification", "delete_bucket_notification", "listen_bucket_notification",
+        "get_bucket_encryption", "set_bucket_encryption", "delete_bucket_encryption", "get_object_retention",
+        "set_object_retention", "upload_snowball_objects", "prompt_object"}),
+    "sqlalchemy.engine.reflection.Inspector": frozenset({
+        "get_schema_names", "get_table_names", "get_view_names", "get_materialized_view_names",
+        "get_temp_table_names", "get_temp_view_names", "get_sequence_names", "get_columns", "get_pk_constraint",
+        "get_foreign_keys", "get_indexes", "get_unique_constraints", "get_check_constraints", "get_table_comment",
+        "get_table_options", "get_view_definition", "get_sorted_table_and_fkc_names", "has_table", "has_schema",
+        "has_index", "has_sequence", "reflect_table", "get_multi_columns", "get_multi_indexes",
+        "get_multi_foreign_keys", "get_multi_pk_constraint"}),
 }
 #: What a sync generator ``def`` dependency yields when its type cannot be inferred (``with make()() as
 #: session: yield session``): a sync resource (an async one would need an ``async def`` dependency to be
@@ -146,6 +206,11 @@ SAFE_METHODS: dict[str, frozenset[str]] = {
 TYPE_REASONS = {SYNC_DEPENDENCY_VALUE: "is a call on the sync session a `def` dependency yields",
                 "pathlib.Path": _FILE, "tempfile.SpooledTemporaryFile": "reads or writes the upload synchronously",
                 "celery.app.task.Task": _BROKER, "celery.Celery": _BROKER, "celery.app.control.Control": _BROKER,
+                "celery.app.control.Inspect": "broadcasts to the Celery workers and waits for their replies",
+                PEEWEE_MODEL: "runs a synchronous peewee query", PEEWEE_QUERY: "runs a synchronous peewee query",
+                "peewee.Database": "is a synchronous peewee database call",
+                "minio.Minio": "makes a synchronous MinIO request",
+                "sqlalchemy.engine.reflection.Inspector": "queries the database synchronously (a sync `Inspector`)",
                 "celery.result.AsyncResult": "waits for a Celery result synchronously",
                 "pymongo": "is a synchronous PyMongo call", "boto3.client": "is a synchronous boto3 call",
                 "boto3.resource": "is a synchronous boto3 call", "boto3.subresource": "is a synchronous boto3 call",
@@ -182,6 +247,18 @@ TYPE_ALIASES = {
     "passlib.context.CryptContext": "passlib.context.CryptContext", "argon2.PasswordHasher": "argon2.PasswordHasher",
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     "PIL.Image.open": "PIL.Image.Image", "PIL.Image.new": "PIL.Image.Image",
+    "playhouse.signals.Model": PEEWEE_MODEL,
+    **{name: "peewee.Database" for name in (
+        "peewee.SqliteDatabase", "peewee.PostgresqlDatabase", "peewee.MySQLDatabase", "peewee.DatabaseProxy",
+        "playhouse.sqlite_ext.SqliteExtDatabase", "playhouse.sqlite_ext.CSqliteExtDatabase",
+        "playhouse.postgres_ext.PostgresqlExtDatabase", "playhouse.pool.PooledSqliteDatabase",
+        "playhouse.pool.PooledPostgresqlDatabase", "playhouse.pool.PooledPostgresqlExtDatabase",
+        "playhouse.pool.PooledMySQLDatabase", "playhouse.db_url.connect")},
+    "minio.api.Minio": "minio.Minio",
+    "sqlalchemy.inspect": "sqlalchemy.engine.reflection.Inspector",
+    "sqlalchemy.inspection.inspect": "sqlalchemy.engine.reflection.Inspector",
+    "sqlalchemy.Inspector": "sqlalchemy.engine.reflection.Inspector",
+    "sqlalchemy.engine.Inspector": "sqlalchemy.engine.reflection.Inspector",
 }
 #: (type, attribute) -> the attribute's type; "*" for any attribute.
 ATTRIBUTE_TYPES = {
@@ -203,6 +280,12 @@ METHOD_RESULTS = {
     ("celery.app.task.Task", "delay"): "celery.result.AsyncResult",
     ("celery.app.task.Task", "apply_async"): "celery.result.AsyncResult",
     ("celery.Celery", "send_task"): "celery.result.AsyncResult",
+    ("celery.app.control.Control", "inspect"): "celery.app.control.Inspect",
+    **{(PEEWEE_MODEL, name): PEEWEE_QUERY for name in _PEEWEE_BUILDERS},
+    **{(PEEWEE_QUERY, name): PEEWEE_QUERY for name in _PEEWEE_BUILDERS},
+    **{(PEEWEE_MODEL, name): PEEWEE_MODEL for name in ("get", "get_or_none", "get_by_id", "create")},
+    (PEEWEE_QUERY, "get"): PEEWEE_MODEL, (PEEWEE_QUERY, "get_or_none"): PEEWEE_MODEL,
+    (PEEWEE_QUERY, "first"): PEEWEE_MODEL,
     ("pathlib.Path", "joinpath"): "pathlib.Path", ("pathlib.Path", "with_suffix"): "pathlib.Path",
     ("pathlib.Path", "resolve"): "pathlib.Path", ("pathlib.Path", "absolute"): "pathlib.Path",
     ("pathlib.Path", "expanduser"): "pathlib.Path", ("pathlib.Path", "with_name"): "pathlib.Path",
@@ -210,6 +293,9 @@ METHOD_RESULTS = {
 #: Methods whose unawaited call does file I/O on whatever path-like object they are called on
 #: (``Path(p).read_text()``, a ``zipfile.Path``; anyio's and aiopath's are awaited).
 PATH_IO_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
+#: Responses that iterate the (async) generator they are given on the event loop while they send it.
+STREAMING_RESPONSES = frozenset({"starlette.responses.StreamingResponse", "fastapi.responses.StreamingResponse",
+                                 "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse"})
 #: Calls that hand their callable to a worker thread (what they are given is passed, not called).
 OFFLOADERS = frozenset({"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool",
                         "asyncio.to_thread", "anyio.to_thread.run_sync", "asyncer.asyncify"})
@@ -341,6 +427,11 @@ def method_result(receiver_type: str, method: str) -> str | None:
     if receiver_type == "pathlib.Path" and method in ("parent",):
         return "pathlib.Path"
     return None
+
+
+def known_type(name: str | None) -> bool:
+    """Whether these tables know anything of a type (its methods block or burn CPU)."""
+    return name in BLOCKING_TYPES or name in CPU_BOUND_TYPES
 
 
 def attribute_type(owner_type: str, attribute: str) -> str | None:

@@ -675,8 +675,13 @@ class PythonIndex:
     def _resolve(self, qualified: str, near: ModuleFacts, depth: int) -> tuple[ModuleFacts, str] | None:
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
-            module = self.module(".".join(parts[:i]), near)
+            prefix = ".".join(parts[:i])
+            module = self.module(prefix, near)
             if module is None:
+                continue
+            if module is near and prefix != near.module:
+                # ``from celery import Celery`` inside ``app/core/celery.py``: an absolute import of the
+                # package of that name (the module's own names are qualified with its whole name).
                 continue
             name = ".".join(parts[i:])
             head = parts[i]
@@ -686,6 +691,12 @@ class PythonIndex:
                 target = module.imports[head] + (f".{rest}" if rest else "")
                 if target != qualified:
                     return self.resolve(target, module, depth + 1)
+            if not defined and depth < 5:  # from .actions import *: a name one of them defines
+                for key, star in module.imports.items():
+                    if key[0] == "*":
+                        found = self.resolve(f"{star[:-2]}.{name}", module, depth + 1)
+                        if found is not None and found[0] is not module and _defines(found[0], found[1]):
+                            return found
             return module, name
         return None
 
@@ -878,3 +889,10 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
         for offset, result in enumerate(chunk or ()):
             by_position[start + offset * count] = result
     return [by_position[i] for i in range(len(items))]
+
+
+def _defines(module: ModuleFacts, name: str) -> bool:
+    """Whether a module binds the first part of a name (a function, class, global or import)."""
+    head = name.partition(".")[0]
+    return head in module.functions or head in module.classes or head in module.imports or \
+        any(module.module_level(head))

@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.knowledge.blocking import SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, method_result
+from readycheck.knowledge.blocking import (STREAMING_RESPONSES, SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type,
+                                          known_type, method_result)
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -320,7 +321,13 @@ class Reachability:
         if isinstance(owner, (RepoClass, ClassObject)):
             cls = owner.cls if isinstance(owner, ClassObject) else owner
             found = self.method(cls, method)
-            return self.result_type(found[0], found[1], depth + 1) if found else None
+            if found is not None:
+                return self.result_type(found[0], found[1], depth + 1)
+            for base in self.external_bases(cls):  # User.get_or_none(...) of a peewee model
+                result = method_result(base, method)
+                if result is not None:
+                    return result
+            return None
         if isinstance(owner, str):
             return method_result(owner, method)
         return None
@@ -628,10 +635,13 @@ class Reachability:
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
+            if call.chain and call.method:  # Usage.select(...).where(...).get(), inspect(engine).get_schema_names()
+                return self._method_edge(module, function, call, self.call_chain_type(module, function, call.chain),
+                                         call.method)
             return Edge(call, module, None, (), function)
         direct = self.index.function(module, call.callee or call.text, function.qualname, call.callee is not None)
         if direct is not None:
-            return Edge(call, module, None, (direct,), function)
+            return Edge(call, module, None, self._bindings(direct), function)
         cls = self.repo_class(call.callee, module) if call.callee else (
             RepoClass(module, call.text) if call.text in module.classes else None)
         if cls is not None:  # a constructor runs __init__
@@ -645,6 +655,21 @@ class Reachability:
             receiver = self.global_type(module, call.callee.rpartition(".")[0])
         if receiver is None:
             receiver = self._task_receiver(module, function, owner_text, call)
+        return self._method_edge(module, function, call, receiver, method)
+
+    def _bindings(self, target: Target) -> tuple[Target, ...]:
+        """A module-level function and, when its module also imports that name, the imported one:
+        ``try: from .email import send`` / ``except ImportError: def send(): ...`` binds either."""
+        function, home = target
+        imported = home.imports.get(function.qualname)
+        if imported is None:
+            return (target,)
+        other = self.index.function(home, imported, "", True)
+        return (target, other) if other is not None and other[0] is not function else (target,)
+
+    def _method_edge(self, module: ModuleFacts, function: Function, call: CallSite, receiver: Type | None,
+                     method: str) -> Edge:
+        """The edge of ``receiver.method(...)``: a repo method it runs, else the receiver's external type."""
         targets: tuple[Target, ...] = ()
         if isinstance(receiver, (RepoClass, ClassObject)):
             cls = receiver.cls if isinstance(receiver, ClassObject) else receiver
@@ -652,9 +677,24 @@ class Reachability:
             if found is not None:
                 targets = (found,)
             else:
-                bases = self.external_bases(cls)
+                bases = self.external_bases(cls)  # a known one first: class User(BaseModel, UserMixin)
+                bases.sort(key=lambda base: not known_type(base))
                 receiver = bases[0] if bases else receiver
         return Edge(call, module, receiver, targets, function)
+
+    def call_chain_type(self, module: ModuleFacts, function: Function, chain: tuple[str, ...]) -> Type | None:
+        """The type of a receiver that is a chain of calls (``CallSite.chain``): what the innermost call
+        gives, then what each method called on it gives (``Usage.select(...)`` a peewee query, its
+        ``.where(...)`` another)."""
+        from readycheck.parsers.python import Value
+
+        text, qualified, *methods = chain
+        found = self.value_type(module, function, Value("call", qualified or text, resolved=bool(qualified)))
+        for name in methods:
+            if found is None:
+                return None
+            found = self._method_result(found, name, 1)
+        return found
 
     def _task_receiver(self, module: ModuleFacts, function: Function, owner_text: str, call: CallSite) -> Type | None:
         """``send_email.delay(...)`` on a repo function decorated as a Celery task."""
@@ -737,8 +777,9 @@ class Reachability:
                 continue
             for target in edge.targets:
                 callee, callee_module = target
-                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited:
-                    continue  # a coroutine that is created here, not run
+                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited and not (
+                        callee.is_generator and edge.call.span[:2] in self._streamed(function)):
+                    continue  # a coroutine that is created here, not run (an async generator a response streams is)
                 target_key = (callee_module.path, callee.qualname)
                 if target_key in reported or rule.skip(target) or (rule.skip_run_once and runs_once(callee)):
                     continue
@@ -765,6 +806,18 @@ class Reachability:
                     step = Step(module, CallSite(None, f"Depends({target[0].name})", param.span), target[0].qualname)
                     for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
                         yield Hit((step,) + found.steps, found.reason)
+
+    @staticmethod
+    def _streamed(function: Function) -> frozenset:
+        """Where the calls start whose result a streaming response of this function iterates on the loop
+        (``StreamingResponse(stream_tokens(...))``): (line, column) of each."""
+        found = set()
+        for call in function.calls:
+            if call.callee in STREAMING_RESPONSES and call.call is not None:
+                body = call.call.arg(0, "content")
+                if body is not None and body.kind == "call":
+                    found.add(body.span[:2])
+        return frozenset(found)
 
     @staticmethod
     def _new_sites(hits: list[Hit], sites: set) -> Iterator[Hit]:
@@ -794,8 +847,10 @@ class CallRule(Rule):
 
 
 def call_label(call: "CallSite") -> str:
-    """How a call is named in a message: its dotted text, or ``….read_text`` when the receiver is
-    itself a call (``Path(p).read_text()``)."""
+    """How a call is named in a message: its dotted text, ``Path(…).read_text`` when the receiver is
+    itself a call (``Path(p).read_text()``), ``….read_text`` when that call has no dotted name."""
+    if not call.text and call.chain and call.method:
+        return "".join([call.chain[0], *(f"(…).{name}" for name in call.chain[2:]), f"(…).{call.method}"])
     return call.text or (f"….{call.method}" if call.method else "…")
 
 

@@ -118,6 +118,10 @@ class CallSite(NamedTuple):
     #: callees it cares about in the parser. Cache size of keeping keyword calls: +8% on FastAPI's
     #: repository, +17% on Netflix/dispatch (every call with arguments: +53% and +22%).
     call: Value | None = None
+    #: When the receiver is itself a chain of calls (``Usage.select(...).where(...).get()``,
+    #: ``inspect(engine).get_schema_names()``): the innermost callee's dotted text, its qualified name
+    #: ("" when unresolved), then each method called on the way out, before ``method``.
+    chain: tuple[str, ...] = ()
 
 
 class Parameter(NamedTuple):
@@ -547,7 +551,9 @@ class _Extractor:
             elif isinstance(node, ast.ImportFrom):
                 base = self._resolve_relative(node.module, node.level) if node.level else (node.module or "")
                 for alias in node.names:
-                    if alias.name == "*":
+                    if alias.name == "*":  # every public name of base: "*base" -> "base.*"
+                        if base:
+                            self.facts.imports["*" + base] = base + ".*"
                         continue
                     self.facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
@@ -873,17 +879,20 @@ class _Extractor:
         text = dotted(node.func) or ""
         qualified, resolved = self.qualify(text, local_names)
         receiver = method = None
+        chain: tuple[str, ...] = ()
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if isinstance(node.func.value, ast.Name):
                 receiver = node.func.value.id
+            elif not text and type(node.func.value) is ast.Call:
+                chain = self._chain(node.func.value, local_names)
         summary = None
         if function is None or node.keywords or _wants_arguments(node, method, text):
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         if function is not None and (node.keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)
         site = CallSite(qualified if resolved else None, text, self.span(node.func), awaited, receiver, method,
-                        summary)
+                        summary, chain)
         if function is not None:
             function.calls.append(site)
         elif main_guard:
@@ -891,6 +900,25 @@ class _Extractor:
         else:
             self.facts.module_calls.append(site)
 
+
+    def _chain(self, node: ast.Call, local_names: frozenset[str]) -> tuple[str, ...]:
+        """(root text, root qualified name or "", methods outward) of a receiver that is a call chain:
+        ``Usage.select(x).where(y)`` gives ("Usage.select", "app.models.Usage.select", "where")."""
+        methods: list[str] = []
+        current: ast.expr = node
+        while isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute) and \
+                dotted(current.func) is None:
+            if len(methods) == _MAX_CHAIN:  # a longer chain is not summarised: time stays linear
+                return ()
+            methods.append(current.func.attr)
+            current = current.func.value
+        if not isinstance(current, ast.Call):
+            return ()
+        root = dotted(current.func)
+        if not root:
+            return ()
+        qualified, resolved = self.qualify(root, local_names)
+        return (root, qualified if resolved else "", *reversed(methods))
 
     def _statuses_in(self, node: ast.Call, text: str, function: Function, local_names: frozenset[str]) -> None:
         """The status code a call sets: ``JSONResponse(..., status_code=503)``, ``Response(body, 503)``."""
@@ -1206,12 +1234,15 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+#: The most methods a call chain's summary follows (``CallSite.chain``).
+_MAX_CHAIN = 16
 #: Calls without keyword arguments whose positional arguments a built-in fact reads (router wiring,
 #: startup hooks, servers, engines); a call with keyword arguments is summarised anyway.
 _POSITIONAL_ARGUMENT_METHODS = {
     "include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
     "add_event_handler", "run_sync", "replace", "run", "create_engine", "create_async_engine", "upgrade",
     "add_task",
+    "StreamingResponse", "EventSourceResponse",  # the body they stream (reachability)
     # servers started from Python (readycheck.model.entrypoints)
     "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen", "check_call",
     "add_command", "add_typer",

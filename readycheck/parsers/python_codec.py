@@ -25,7 +25,7 @@ from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHan
 #: Field order of each class as this codec writes it (checked against the classes by a test).
 FIELDS = {
     Value: ("kind", "text", "span", "items", "keywords", "resolved"),
-    CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call"),
+    CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call", "chain"),
     Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
@@ -53,8 +53,8 @@ def _flat_value(v: Value) -> tuple:
 
 
 def _flat_call(c: CallSite) -> tuple:
-    callee, text, span, awaited, receiver, method, call = c
-    return callee, text, tuple(span), awaited, receiver, method, None if call is None else _flat_value(call)
+    callee, text, span, awaited, receiver, method, call, chain = c
+    return callee, text, tuple(span), awaited, receiver, method, None if call is None else _flat_value(call), chain
 
 
 def _flat_function(f: Function) -> tuple:
@@ -93,9 +93,9 @@ def _value(t: tuple) -> Value:
 
 
 def _call(t: tuple) -> CallSite:
-    callee, text, span, awaited, receiver, method, call = t
+    callee, text, span, awaited, receiver, method, call, chain = t
     return _new(CallSite, (callee, text, _new(Span, span), awaited, receiver, method,
-                           None if call is None else _value(call)))
+                           None if call is None else _value(call), chain))
 
 
 def _function(t: tuple) -> Function:
