@@ -3,7 +3,10 @@
 What it does
     Finds the app's liveness routes (a path ending in ``healthz``, ``livez``,
     ``liveness``, ``live``, ``alive`` or ``ping``, and any route a Kubernetes
-    livenessProbe requests) and flags one whose handler touches the database:
+    livenessProbe, a Dockerfile HEALTHCHECK or a compose ``healthcheck:``
+    requests, in its command or in the repository script it runs: Swarm, ECS
+    and autoheal replace a container that fails those) and flags one whose
+    handler touches the database:
     calls on a SQLAlchemy/SQLModel session, engine or connection (sync or async,
     awaited or not), or on a database/cache client, directly, in the repo
     functions it calls (across modules), or in its dependencies
@@ -41,9 +44,29 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Probe, Project
 
+#: An app whose /api/app/about queries the database and whose /api/app/version does not (probe examples).
+ABOUT_APP = """
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+    from app.db import get_session
+
+    app = FastAPI()
+
+    @app.get("/api/app/about")
+    def about(session: Session = Depends(get_session)):
+        return {"groups": session.execute("select count(*) from groups").scalar()}
+
+    @app.get("/api/app/version")
+    def version():
+        return {"version": "1"}
+    """
 LIVENESS_SEGMENTS = {"healthz", "livez", "liveness", "live", "alive", "ping"}
+#: Platforms whose single health check restarts or replaces the container that fails it (Swarm and
+#: ECS replace a task whose Docker HEALTHCHECK fails; autoheal restarts unhealthy compose services): a
+#: liveness check. fly.toml, render and railway checks only take an instance out of routing.
+RESTARTING_HEALTH_CHECKS = {"Dockerfile", "compose"}
 
 
 class LivenessTouchesDatabase(Check):
@@ -132,6 +155,26 @@ class LivenessTouchesDatabase(Check):
                 return {"status": "ready"}
             """, "app/db.py": "async def get_session(): ...\n"},
             title="cheap liveness; readiness checks the database"),
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/about").ok else 1)
+            """}, expect=["app/main.py:7:2 the HEALTHCHECK requests /api/app/about (about), which touches the "
+                          "database: `session.execute()`"],
+            title="the route the Dockerfile HEALTHCHECK's script requests queries the database"),
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/version").ok else 1)
+            """}, title="the probe script requests a cheap route; the route that queries is not probed"),
         Example({"app/main.py": """
             from fastapi import FastAPI
             from app.api import health, users
@@ -190,14 +233,22 @@ class LivenessTouchesDatabase(Check):
     )
 
     def run(self, project: Project):
-        probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "liveness" and p.http_path}
+        probes = [p for p in project.probes if p.http_path and (
+            p.kind == "liveness" or (p.kind == "health" and p.platform in RESTARTING_HEALTH_CHECKS))]
         for app in project.service_apps:
             health_routes = 0
+            #: id(route) -> the liveness probe that requests it (a probe path is served by one route at most)
+            probed: dict[int, Probe] = {}
+            for probe in probes:
+                found = project.web.served_by([app], probe.http_path or "")
+                if found is not None:
+                    probed.setdefault(id(found[1]), probe)
             for path, route in app.all_routes():
                 handler = route.handler
                 health_routes += is_health_path(path)
                 last = [s for s in path.lower().split("/") if s][-1:] or [""]
-                if handler is None or not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
+                probe = probed.get(id(route))
+                if handler is None or not (last[0] in LIVENESS_SEGMENTS or probe is not None):
                     continue
                 step = database_access(project, handler, route.module)
                 if step is None:
@@ -205,9 +256,14 @@ class LivenessTouchesDatabase(Check):
                 module, site_span, what = step
                 related = [Related(module.path, site_span, what)] if (module.path, site_span) != \
                     (route.module.path, route.span) else []
-                yield self.finding(route.module.path, route.span,
-                                   f"liveness route {path} ({handler.name}) touches the database: {what}",
-                                   related=related)
+                if probe is not None and last[0] not in LIVENESS_SEGMENTS:
+                    check = "HEALTHCHECK" if probe.platform == "Dockerfile" else f"{probe.platform} health check"
+                    related.append(Related(probe.path, probe.span, f"the {check} that requests {path}"))
+                    message = (f"the {check} requests {path} ({handler.name}), which touches the database: "
+                               f"{what}")
+                else:
+                    message = f"liveness route {path} ({handler.name}) touches the database: {what}"
+                yield self.finding(route.module.path, route.span, message, related=related)
             unfollowed = app.cannot_follow() if not health_routes else None
             if unfollowed is not None:
                 where, what, related = unfollowed

@@ -22,7 +22,11 @@ What it does
     ``["/internal/am-i-alive"]``) names health routes with a house name, and
     so does a probe the repository declares (HEALTHCHECK with curl, or running
     a repository script that requests a URL; a Kubernetes or compose probe;
-    fly/render health-check paths) that requests one of the app's routes.
+    fly/render health-check paths) that requests one of the app's routes,
+    unless that route touches the database: then the app has no cheap
+    health endpoint and is flagged, with the probed route as a related
+    location (RC505 reports the route itself when the probe is a liveness
+    check).
 
 Why is this bad
     Without a cheap endpoint to probe, the orchestrator (Kubernetes, ECS, a
@@ -45,7 +49,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, is_health_path
+from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Route
@@ -261,6 +265,28 @@ class NoLivenessEndpoint(Check):
             port = os.getenv("API_PORT", "9000")
             sys.exit(0 if requests.get(f"http://127.0.0.1:{port}/api/app/about").ok else 1)
             """}, title="... or that the repository script the HEALTHCHECK runs requests"),
+        Example({"app.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy.orm import Session
+            from app.db import get_session
+
+            app = FastAPI()
+
+            @app.get("/api/app/about")
+            def about(session: Session = Depends(get_session)):
+                return {"groups": session.execute("select count(*) from groups").scalar()}
+            """, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/about").ok else 1)
+            """}, expect=["app.py:5:1 app `app` serves 1 route but no cheap health endpoint: the route a declared "
+                          "probe requests, /api/app/about (about), touches the database (`session.execute()`), so "
+                          "a database blip fails the probe"],
+            title="the only route a probe requests queries the database: no cheap health endpoint"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -392,8 +418,13 @@ class NoLivenessEndpoint(Check):
             if any(is_health_path(path) or path.strip("/").lower() in extra
                    or may_be_health_route(route) for path, route in routes):
                 continue
-            if any(project.web.serves([app], path) for path in probed):
-                continue  # a declared probe requests one of its routes: that route is its health endpoint
+            probed_routes = [(path, project.web.served_by([app], path)) for path in probed
+                             if project.web.serves([app], path)]
+            costly = [(full, route, step) for _, found in probed_routes if found is not None
+                      for full, route in [found] if route.handler is not None
+                      for step in [database_access(project, route.handler, route.module)] if step is not None]
+            if len(costly) < len(probed_routes):
+                continue  # a declared probe requests one of its routes that does no database work: its health endpoint
             unfollowed = app.cannot_follow()
             if unfollowed is not None:
                 where, what, related = unfollowed
@@ -404,6 +435,15 @@ class NoLivenessEndpoint(Check):
                 continue
             if not routes:
                 continue
+            served = f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''}"
+            if costly:
+                full, route, (module, span, what) = costly[0]
+                yield self.finding(app.module.path, app.span,
+                                   f"{served} but no cheap health endpoint: the route a declared probe requests, "
+                                   f"{full} ({route.handler.name if route.handler else '?'}), touches the database "
+                                   f"({what}), so a database blip fails the probe",
+                                   related=[Related(route.module.path, route.span, f"probed route {full}"),
+                                            Related(module.path, span, what)])
+                continue
             yield self.finding(app.module.path, app.span,
-                               f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "
-                               f"health endpoint (/healthz, /health, /livez, /ping...)")
+                               f"{served} but no health endpoint (/healthz, /health, /livez, /ping...)")

@@ -279,6 +279,25 @@ class WebModel:
                     return True
         return None if unknown else False
 
+    def served_by(self, apps: list[WebObject], path: str) -> tuple[str, Route] | None:
+        """(full path, route) of the first route of these apps, with a path readycheck knows, that
+        answers a request path (a ``root_path`` prefix stripped as Starlette does); None when none
+        does or the route that does cannot be known (see ``serves``)."""
+        wanted = [s for s in path.split("?")[0].strip("/").split("/") if s]
+        for app in apps:
+            root = app.call.kwarg("root_path")
+            if root is not None and root.kind == "str" and root.text.strip("/"):
+                prefix = [s for s in root.text.strip("/").split("/") if s]
+                if wanted[:len(prefix)] == prefix:
+                    found = self.served_by([app], "/" + "/".join(wanted[len(prefix):]))
+                    if found is not None:
+                        return found
+            for full, route in app.all_routes():
+                if UNKNOWN_SEGMENT not in full and \
+                        _route_matches([s for s in full.strip("/").split("/") if s], wanted):
+                    return full, route
+        return None
+
     def handlers(self) -> Iterator[tuple[Route, Function]]:
         for route in self.routes:
             if route.handler is not None:
