@@ -218,6 +218,90 @@ class MigrationsAtBoot(Check):
                 async with engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
             """}, expect=["app/db.py:8"], title="create_all through a helper called by the lifespan"),
+        Example({"app/lifespan.py": """
+            from contextlib import AsyncExitStack, asynccontextmanager
+
+            class LifespanManager:
+                def __init__(self):
+                    self.hooks = []
+
+                def register(self, hook):
+                    self.hooks.append(hook)
+                    return hook
+
+                def build(self):
+                    @asynccontextmanager
+                    async def combined(app):
+                        async with AsyncExitStack() as stack:
+                            for hook in self.hooks:
+                                await stack.enter_async_context(hook(app))
+                            yield
+                    return combined
+
+            lifespan_manager = LifespanManager()
+            """, "app/registrar.py": """
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+            from app.db import create_tables
+            from app.lifespan import lifespan_manager
+
+            @lifespan_manager.register
+            @asynccontextmanager
+            async def register_init(app: FastAPI):
+                await create_tables()
+                yield
+
+            def register_app() -> FastAPI:
+                app = FastAPI(lifespan=lifespan_manager.build())
+                return app
+            """, "main.py": """
+            from app.registrar import register_app
+
+            app = register_app()
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.models import Base
+
+            engine = create_async_engine("postgresql+asyncpg://db/app")
+
+            async def create_tables():
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]
+            """}, expect=["app/db.py:8"],
+            title="an app factory whose lifespan combines the hooks registered on a lifespan manager"),
+        Example({"app/registrar.py": """
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+            from app.cache import redis_client
+            from app.lifespan import lifespan_manager
+
+            @lifespan_manager.register
+            @asynccontextmanager
+            async def register_init(app: FastAPI):
+                await redis_client.initialize()
+                yield
+
+            def register_app() -> FastAPI:
+                app = FastAPI(lifespan=lifespan_manager.build())
+                return app
+            """, "app/lifespan.py": """
+            class LifespanManager:
+                def register(self, hook):
+                    return hook
+
+                def build(self): ...
+
+            lifespan_manager = LifespanManager()
+            """, "app/db.py": """
+            from app.models import Base
+
+            def reset_schema(engine):
+                Base.metadata.create_all(engine)
+            """}, title="... the registered hook only connects a cache (a schema helper nothing at startup calls)"),
         Example({"main.py": """
             from fastapi import FastAPI
             from database import Base, engine
