@@ -117,6 +117,10 @@ class WebObject:
     opaque_mounts: list[str] = field(default_factory=list)
     #: Includes and mounts of the repo's own routers that readycheck could not follow.
     unresolved: list[Unresolved] = field(default_factory=list)
+    #: HTTP middleware of the repo that runs for every request this app serves: functions decorated
+    #: ``@app.middleware("http")`` and the ``dispatch`` of ``BaseHTTPMiddleware`` subclasses given to
+    #: ``app.add_middleware``, with where each is registered.
+    middleware: list[tuple[Function, ModuleFacts, Span]] = field(default_factory=list)
 
     def unresolved_links(self, seen: frozenset[str] = frozenset()) -> Iterator[Unresolved]:
         """Every include readycheck could not follow, here and in the routers included here: where
@@ -144,14 +148,22 @@ class WebObject:
 
     def all_routes(self, prefix: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Route]]:
         """(full path, route) for every route reachable from this object."""
+        for full, route, _ in self.routes_through(prefix, seen):
+            yield full, route
+
+    def routes_through(self, prefix: str = "", seen: frozenset[str] = frozenset(),
+                       way: tuple["WebObject", ...] = ()) -> Iterator[tuple[str, Route, tuple["WebObject", ...]]]:
+        """(full path, route, the apps and routers a request passes on its way to it, this one first)
+        for every route reachable from this object."""
         if self.key in seen:
             return
         seen = seen | {self.key}
+        way = way + (self,)
         base = _join(prefix, self.prefix)
         for route in self.routes:
-            yield _join(base, route.path), route
+            yield _join(base, route.path), route, way
         for include in self.includes:
-            yield from include.child.all_routes(_join(base, include.prefix), seen)
+            yield from include.child.routes_through(_join(base, include.prefix), seen, way)
 
 
 def _route_matches(route: list[str], request: list[str]) -> bool:
@@ -472,9 +484,9 @@ def _scoped(scope: str, name: str) -> str:
 
 #: Calls that register routes or routers on the object they are called on.
 REGISTRATION_METHODS = frozenset({"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
-                                  "add_event_handler", "add_websocket_route"})
+                                  "add_event_handler", "add_websocket_route", "add_middleware"})
 #: Decorators that register a function on the object they are called on.
-REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event"}
+REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event", "middleware"}
 #: ``import_module`` as it is usually reached.
 IMPORT_MODULE = frozenset({"importlib.import_module", "import_module"})
 #: Registrars handing the app on to registrars: real services go two or three deep.
@@ -1111,6 +1123,20 @@ class _Linker:
                         break
         return decorated
 
+    def _middleware_dispatch(self, module: ModuleFacts, value: Value | None, scope: str
+                             ) -> tuple[Function, ModuleFacts] | None:
+        """The ``dispatch`` method of the repo's ``BaseHTTPMiddleware`` subclass a value names."""
+        if value is None or value.kind != "ref":
+            return None
+        target = self.index.resolve(value.text, module) if value.resolved else (module, value.text)
+        if target is None or target[1] not in target[0].classes:
+            return None
+        home, name = target
+        if not any(base.endswith("BaseHTTPMiddleware") for base in home.class_bases.get(name, ())):
+            return None
+        method = home.functions.get(f"{name}.dispatch")
+        return (method, home) if method is not None and method.is_async else None
+
     def _deref(self, module: ModuleFacts, value: Value) -> Value:
         """A module-level name's assigned value (``routes = [...]``), one level deep."""
         if value.kind == "ref":
@@ -1170,6 +1196,10 @@ class _Linker:
             event = call.arg(0, "event_type")
             if event is not None and event.text == "startup":
                 owner.startup.append((function, module))
+        elif attr == "middleware" and call is not None and owner.kind == "app":
+            kind = call.arg(0, "middleware_type")
+            if kind is not None and kind.kind == "str" and kind.text == "http":
+                owner.middleware.append((function, module, deco.span))
 
     def _registration(self, module: ModuleFacts, owner: WebObject, method: str, site: CallSite, scope: str,
                       bindings: Bindings | None = None) -> None:
@@ -1201,6 +1231,10 @@ class _Linker:
                           site.span, owner, websocket="websocket" in method)
             owner.routes.append(route)
             self.model.routes.append(route)
+        elif method == "add_middleware" and owner.kind == "app":
+            dispatch = self._middleware_dispatch(module, call.arg(0, "middleware_class"), scope)
+            if dispatch is not None:
+                owner.middleware.append((*dispatch, site.span))
         elif method == "add_event_handler":
             event = call.arg(0, "event_type")
             handler = self._function(module, call.arg(1, "func"), scope)
