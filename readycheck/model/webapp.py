@@ -872,9 +872,9 @@ class _Linker:
         ``build_final_router`` imports the main router in its body and returns it; a factory
         returning another factory's result)."""
         inner = f"{home.path}::{function.qualname}.<locals>."
-        depth = function.qualname.count(".<locals>.") + 1
+        nesting = function.qualname.count(".<locals>.") + 1
         made = [o for o in self._by_module.get(id(home), []) if o.key.startswith(inner)
-                and o.key.count(".<locals>.") == depth] if self._by_module else []
+                and o.key.count(".<locals>.") == nesting] if self._by_module else []
         if made:
             return made
         decorated: dict[str, WebObject] = {}
