@@ -148,8 +148,14 @@ class WebObject:
 
     def all_routes(self, prefix: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, Route]]:
         """(full path, route) for every route reachable from this object."""
-        for full, route, _ in self.routes_through(prefix, seen):
-            yield full, route
+        if self.key in seen:
+            return
+        seen = seen | {self.key}
+        base = _join(prefix, self.prefix)
+        for route in self.routes:
+            yield _join(base, route.path), route
+        for include in self.includes:
+            yield from include.child.all_routes(_join(base, include.prefix), seen)
 
     def routes_through(self, prefix: str = "", seen: frozenset[str] = frozenset(),
                        way: tuple["WebObject", ...] = ()) -> Iterator[tuple[str, Route, tuple["WebObject", ...]]]:
