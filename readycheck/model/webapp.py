@@ -540,6 +540,8 @@ class _Linker:
         self._assigned: dict[str, dict[str, list]] = {}  # module path -> name -> its assignments, in order
         self._loops: dict[str, dict[tuple[str, Span], list[tuple[str, str]]]] = {}
         self._replays = 0  # registrar calls followed so far (see MAX_REGISTRAR_CALLS)
+        #: (f-string of a module name, attribute or None) -> the routers of the modules it matches
+        self._candidates: dict[tuple[str, str | None], list[WebObject]] = {}
 
     @staticmethod
     def _is_parameter(module: ModuleFacts, name: str, scope: str) -> bool:
@@ -769,16 +771,15 @@ class _Linker:
         fixed = name.text.split("{}")
         if "." not in fixed[0]:
             return None  # f"{package}.api": nothing says which of the repo's packages
-        pattern = re.compile(r"(?:.*\.)?" + r"[\w.]+".join(re.escape(part) for part in fixed))
         attribute = value.items[1] if len(value.items) > 1 else None
         wanted = attribute.text if attribute is not None and attribute.kind == "str" else None
-        found: list[WebObject] = []
-        for candidate in self.index.web_modules():
-            if not pattern.fullmatch(candidate.module):
-                continue
-            found += [o for o in (self._by_module or {}).get(id(candidate), [])
-                      if "<locals>" not in o.key and (wanted is None or o.name == wanted)]
-        return found or None
+        key = (name.text, wanted)
+        if key not in self._candidates:  # each f-string matched against the modules once
+            pattern = re.compile(r"(?:.*\.)?" + r"[\w.]+".join(re.escape(part) for part in fixed))
+            self._candidates[key] = [o for candidate in self.index.web_modules() if pattern.fullmatch(candidate.module)
+                                     for o in (self._by_module or {}).get(id(candidate), [])
+                                     if "<locals>" not in o.key and (wanted is None or o.name == wanted)]
+        return list(self._candidates[key]) or None
 
     def _web_objects(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings,
                      depth: int = 0) -> list[WebObject] | None:
