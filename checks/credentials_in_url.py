@@ -41,7 +41,10 @@ if TYPE_CHECKING:
 #: dotted string that holds no "://" (40,000 "a." parts: minutes).
 CREDENTIAL_URL = re.compile(r"\b([a-z][a-z0-9+.-]{0,63})://([^\s/:@'\"]*):([^\s/@'\"]+)@", re.IGNORECASE)
 HOST = re.compile(r"@([A-Za-z0-9_.-]+)")
-REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+)$")
+#: A reference or placeholder, not a password: ``${DB_PASSWORD}``, ``{password}``, a template's
+#: ``{{cookiecutter.postgres_password}}`` (or the "…" readycheck blanks it to, to read the YAML).
+REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|\{[^}]*\}|%\([^)]*\)s|<[^>]+>|\*+|x+"
+                       "|\u2026+)$")
 MARKERS = (b"://",)
 #: A string with words around its URL is prose (help text, a description), not a setting.
 _PROSE = re.compile(r"\S\s+\S")
@@ -118,10 +121,18 @@ class CredentialsInUrl(Check):
               api:
                 environment:
                   DATABASE_URL: postgresql://app:${DB_PASSWORD}@db:5432/app
+            """, "deploy/{{cookiecutter.slug}}/docker-compose.yml": """
+            services:
+              api:
+                ports:
+                  - {{cookiecutter.port}}:80
+                environment:
+                  DATABASE_URL: 'postgresql://{{cookiecutter.db_user}}:{{cookiecutter.db_password}}@db.internal/app'
             """, "tests/conftest.py": 'URL = "postgresql://postgres:postgres@localhost/test"\n',
             "benches/bench_queries.py": 'URL = "postgresql://bench:bench@db.internal/bench"\n',
             "load_testing/track.py": 'URL = "postgresql://postgres:secret@db.internal/app"\n'},
-            title="environment, templates, references, help text, tests, benchmarks, load tests"),
+            title="environment, templates (a cookiecutter's compose file too), references, help text, tests, "
+                  "benchmarks, load tests"),
     )
 
     def run(self, project: Project):

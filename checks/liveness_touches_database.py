@@ -3,11 +3,21 @@
 What it does
     Finds the app's liveness routes (a path ending in ``healthz``, ``livez``,
     ``liveness``, ``live``, ``alive`` or ``ping``, and any route a Kubernetes
-    livenessProbe requests) and flags one whose handler touches the database:
+    livenessProbe, a Dockerfile HEALTHCHECK or a compose ``healthcheck:``
+    requests, in its command or in the repository script it runs: Swarm, ECS
+    and autoheal replace a container that fails those) and flags one whose
+    handler touches the database:
     calls on a SQLAlchemy/SQLModel session, engine or connection (sync or async,
     awaited or not), or on a database/cache client, directly, in the repo
     functions it calls (across modules), or in its dependencies
-    (``Depends(...)``). Readiness routes (``/readyz``) are supposed to check the
+    (``Depends(...)``), or, for these and for any other health route whose
+    own handler is cheap (``/healthcheck`` returning ``ok``, written for
+    liveness), in an HTTP middleware of an app on the way to it
+    (``@app.middleware("http")``, a ``BaseHTTPMiddleware`` given to
+    ``add_middleware``) that every request passes: one whose own code does not
+    look at the request's path, so it cannot leave the probe alone (dispatch's
+    ``db_session_middleware`` queries the schema names for every request).
+    Readiness routes (``/readyz``) are supposed to check the
     database and are not flagged. An app with no health route readycheck can
     see, whose routers reach it in a way readycheck cannot follow (a loop over
     plugins found at run time), is not judged: an info finding at that include
@@ -41,9 +51,30 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Probe, Project
 
+#: An app whose /api/app/about queries the database and whose /api/app/version does not (probe examples).
+ABOUT_APP = """
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+    from app.db import get_session
+
+    app = FastAPI()
+
+    @app.get("/api/app/about")
+    def about(session: Session = Depends(get_session)):
+        return {"groups": session.execute("select count(*) from groups").scalar()}
+
+    @app.get("/api/app/version")
+    def version():
+        return {"version": "1"}
+    """
 LIVENESS_SEGMENTS = {"healthz", "livez", "liveness", "live", "alive", "ping"}
+READINESS_SEGMENTS = {"readyz", "ready", "readiness"}
+#: Platforms whose single health check restarts or replaces the container that fails it (Swarm and
+#: ECS replace a task whose Docker HEALTHCHECK fails; autoheal restarts unhealthy compose services): a
+#: liveness check. fly.toml, render and railway checks only take an instance out of routing.
+RESTARTING_HEALTH_CHECKS = {"Dockerfile", "compose"}
 
 
 class LivenessTouchesDatabase(Check):
@@ -133,6 +164,95 @@ class LivenessTouchesDatabase(Check):
             """, "app/db.py": "async def get_session(): ...\n"},
             title="cheap liveness; readiness checks the database"),
         Example({"app/main.py": """
+            from fastapi import FastAPI, Request
+            from sqlalchemy import inspect
+            from app.db import SessionLocal, engine
+
+            app = FastAPI()
+
+            @app.middleware("http")
+            async def db_session_middleware(request: Request, call_next):
+                if "tenant" not in inspect(engine).get_schema_names():
+                    raise RuntimeError("no schema")
+                request.state.db = SessionLocal()
+                response = await call_next(request)
+                request.state.db.close()
+                return response
+
+            @app.get("/healthcheck")
+            def healthcheck():
+                return {"status": "ok"}
+
+            @app.get("/readyz")
+            def readyz():
+                return {"status": "ready"}
+            """, "app/db.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+
+            engine = create_engine("postgresql://db/app", pool_pre_ping=True)
+            SessionLocal = sessionmaker(bind=engine)
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """}, expect=["app/main.py:16:2 health route /healthcheck (healthcheck) passes middleware "
+                          "`db_session_middleware`, which touches the database for every request: "
+                          "`inspect(…).get_schema_names()`"],
+            title="a cheap health route behind an HTTP middleware that queries for every request (readiness "
+                  "routes are not judged)"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI, Request
+            from starlette.middleware.base import BaseHTTPMiddleware
+            from app.db import SessionLocal
+
+            app = FastAPI()
+
+            class TimingMiddleware(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    return await call_next(request)
+
+            class AuditMiddleware(BaseHTTPMiddleware):
+                async def dispatch(self, request: Request, call_next):
+                    if request.url.path in ("/healthz", "/metrics"):
+                        return await call_next(request)
+                    with SessionLocal() as session:
+                        session.execute("insert into audit values (1)")
+                    return await call_next(request)
+
+            app.add_middleware(TimingMiddleware)
+            app.add_middleware(AuditMiddleware)
+
+            @app.get("/healthz")
+            def healthz():
+                return {"status": "ok"}
+            """, "app/db.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+
+            SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app", pool_pre_ping=True))
+            """}, title="a middleware that does no database work; one that leaves the probe's path alone"),
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/about").ok else 1)
+            """}, expect=["app/main.py:7:2 the HEALTHCHECK requests /api/app/about (about), which touches the "
+                          "database: `session.execute()`"],
+            title="the route the Dockerfile HEALTHCHECK's script requests queries the database"),
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/version").ok else 1)
+            """}, title="the probe script requests a cheap route; the route that queries is not probed"),
+        Example({"app/main.py": """
             from fastapi import FastAPI
             from app.api import health, users
 
@@ -190,24 +310,57 @@ class LivenessTouchesDatabase(Check):
     )
 
     def run(self, project: Project):
-        probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "liveness" and p.http_path}
+        probes = [p for p in project.probes if p.http_path and (
+            p.kind == "liveness" or (p.kind == "health" and p.platform in RESTARTING_HEALTH_CHECKS))]
         for app in project.service_apps:
             health_routes = 0
-            for path, route in app.all_routes():
+            #: id(route) -> the liveness probe that requests it (a probe path is served by one route at most)
+            probed: dict[int, Probe] = {}
+            for probe in probes:
+                found = project.web.served_by([app], probe.http_path or "")
+                if found is not None:
+                    probed.setdefault(id(found[1]), probe)
+            for path, route, way in app.routes_through():
                 handler = route.handler
                 health_routes += is_health_path(path)
                 last = [s for s in path.lower().split("/") if s][-1:] or [""]
-                if handler is None or not (last[0] in LIVENESS_SEGMENTS or path.rstrip("/") in probed):
+                probe = probed.get(id(route))
+                liveness = last[0] in LIVENESS_SEGMENTS or probe is not None
+                # A health route written cheap (/healthcheck returning "ok") is meant for liveness: a
+                # database middleware in front of it defeats that. One that queries may be readiness.
+                cheap_health = not liveness and is_health_path(path) and last[0] not in READINESS_SEGMENTS
+                if handler is None or not (liveness or cheap_health):
                     continue
                 step = database_access(project, handler, route.module)
-                if step is None:
+                if step is not None and not liveness:
                     continue
+                passes = None
+                if step is None:
+                    passes = next(((obj, function, module, span, found) for obj in way
+                                   for function, module, span in obj.middleware if not function.reads_request_path
+                                   for found in [database_access(project, function, module)] if found), None)
+                    if passes is None:
+                        continue
+                    obj, function, home, registered, step = passes
                 module, site_span, what = step
                 related = [Related(module.path, site_span, what)] if (module.path, site_span) != \
                     (route.module.path, route.span) else []
-                yield self.finding(route.module.path, route.span,
-                                   f"liveness route {path} ({handler.name}) touches the database: {what}",
-                                   related=related)
+                if passes is not None:
+                    related.insert(0, Related(home.path, registered, f"middleware `{function.qualname}` of app "
+                                                                      f"`{obj.name}`, for every request"))
+                    yield self.finding(route.module.path, route.span,
+                                       f"{'liveness' if liveness else 'health'} route {path} ({handler.name}) passes middleware "
+                                       f"`{function.qualname}`, which touches the database for every request: "
+                                       f"{what}", related=related)
+                    continue
+                if probe is not None and last[0] not in LIVENESS_SEGMENTS:
+                    check = "HEALTHCHECK" if probe.platform == "Dockerfile" else f"{probe.platform} health check"
+                    related.append(Related(probe.path, probe.span, f"the {check} that requests {path}"))
+                    message = (f"the {check} requests {path} ({handler.name}), which touches the database: "
+                               f"{what}")
+                else:
+                    message = f"liveness route {path} ({handler.name}) touches the database: {what}"
+                yield self.finding(route.module.path, route.span, message, related=related)
             unfollowed = app.cannot_follow() if not health_routes else None
             if unfollowed is not None:
                 where, what, related = unfollowed

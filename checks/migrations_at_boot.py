@@ -10,7 +10,8 @@ What it does
       the script the CMD runs or a script it sources, in a Procfile ``web:``
       process or a compose ``command``;
     * ``metadata.create_all()`` (also via ``run_sync``/``to_thread``),
-      ``alembic.command.upgrade()``, or a migration command run as a
+      ``alembic.command.upgrade()``, peewee's ``database.create_tables()``,
+      or a migration command run as a
       subprocess (``subprocess.run(["alembic", "upgrade", "head"])``,
       ``os.system("alembic upgrade head")``,
       ``asyncio.create_subprocess_exec("alembic", ...)``) in code that runs
@@ -18,7 +19,10 @@ What it does
       ``@app.on_event("startup")``, and everything they reach through the
       repo's functions and methods (the reachability model, no depth limit;
       a coroutine started with ``create_task`` too), or at import time of
-      the module that creates the app (or a module it imports), or Django's
+      the module that creates the app (or a module it imports), directly or
+      in a repo function called there (open-webui's config.py calls
+      ``run_migrations()`` when it is imported) or the ``__init__`` of a repo
+      object built there, or Django's
       ``call_command("migrate")`` when the ASGI/WSGI module is imported.
 
     A schema change under a development guard (``if settings.ENV == "dev":``,
@@ -85,6 +89,8 @@ def migration_command(command: Command) -> str | None:
 _PROCESS_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
                   "subprocess.Popen", "os.system", "os.popen", "asyncio.create_subprocess_exec",
                   "asyncio.create_subprocess_shell"}
+#: Names a peewee ``Database`` goes by (``database.create_tables([...])``).
+_DATABASE_NAMES = {"db", "database"}
 #: Calls that run the function they are given (in a thread, or with a sync connection).
 _RUNNERS = {"run_sync", "to_thread", "run_in_executor", "run_in_threadpool"}
 
@@ -95,6 +101,8 @@ def schema_change(call: CallSite) -> str | None:
         return f"{call.text}()"
     if call.callee in ("alembic.command.upgrade",):
         return "alembic.command.upgrade()"
+    if call.method == "create_tables" and call.receiver in _DATABASE_NAMES:
+        return f"{call.text}()"  # peewee's Database.create_tables([User, ...])
     arguments = call.call
     if arguments is None:
         return None
@@ -218,6 +226,90 @@ class MigrationsAtBoot(Check):
                 async with engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
             """}, expect=["app/db.py:8"], title="create_all through a helper called by the lifespan"),
+        Example({"app/lifespan.py": """
+            from contextlib import AsyncExitStack, asynccontextmanager
+
+            class LifespanManager:
+                def __init__(self):
+                    self.hooks = []
+
+                def register(self, hook):
+                    self.hooks.append(hook)
+                    return hook
+
+                def build(self):
+                    @asynccontextmanager
+                    async def combined(app):
+                        async with AsyncExitStack() as stack:
+                            for hook in self.hooks:
+                                await stack.enter_async_context(hook(app))
+                            yield
+                    return combined
+
+            lifespan_manager = LifespanManager()
+            """, "app/registrar.py": """
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+            from app.db import create_tables
+            from app.lifespan import lifespan_manager
+
+            @lifespan_manager.register
+            @asynccontextmanager
+            async def register_init(app: FastAPI):
+                await create_tables()
+                yield
+
+            def register_app() -> FastAPI:
+                app = FastAPI(lifespan=lifespan_manager.build())
+                return app
+            """, "main.py": """
+            from app.registrar import register_app
+
+            app = register_app()
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from app.models import Base
+
+            engine = create_async_engine("postgresql+asyncpg://db/app")
+
+            async def create_tables():
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]
+            """}, expect=["app/db.py:8"],
+            title="an app factory whose lifespan combines the hooks registered on a lifespan manager"),
+        Example({"app/registrar.py": """
+            from contextlib import asynccontextmanager
+            from fastapi import FastAPI
+            from app.cache import redis_client
+            from app.lifespan import lifespan_manager
+
+            @lifespan_manager.register
+            @asynccontextmanager
+            async def register_init(app: FastAPI):
+                await redis_client.initialize()
+                yield
+
+            def register_app() -> FastAPI:
+                app = FastAPI(lifespan=lifespan_manager.build())
+                return app
+            """, "app/lifespan.py": """
+            class LifespanManager:
+                def register(self, hook):
+                    return hook
+
+                def build(self): ...
+
+            lifespan_manager = LifespanManager()
+            """, "app/db.py": """
+            from app.models import Base
+
+            def reset_schema(engine):
+                Base.metadata.create_all(engine)
+            """}, title="... the registered hook only connects a cache (a schema helper nothing at startup calls)"),
         Example({"main.py": """
             from fastapi import FastAPI
             from database import Base, engine
@@ -230,6 +322,67 @@ class MigrationsAtBoot(Check):
                 from alembic import command
                 command.upgrade(config, "head")
             """}, expect=["main.py:4", "main.py:10"], title="import time and a startup event"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.config import settings
+
+            app = FastAPI(title=settings.name)
+            """, "app/config.py": """
+            from alembic import command
+            from alembic.config import Config
+
+            class Settings:
+                name = "svc"
+
+            settings = Settings()
+
+            def run_migrations():
+                command.upgrade(Config("alembic.ini"), "head")
+
+            run_migrations()
+            """}, expect=["app/config.py:10"],
+            title="a helper the app's config module calls when it is imported"),
+        Example({"app/server.py": """
+            from fastapi import FastAPI
+            from app.session import DBSessionStore
+
+            session_store = DBSessionStore()
+            app = FastAPI()
+            """, "app/session.py": """
+            from app.db import ensure_migrated
+
+            class DBSessionStore:
+                def __init__(self):
+                    ensure_migrated()
+            """, "app/db.py": """
+            from peewee import SqliteDatabase
+
+            database = SqliteDatabase("app.db")
+
+            def ensure_migrated():
+                database.create_tables([])
+            """}, expect=["app/db.py:6"],
+            title="peewee tables created by the __init__ of an object the app module builds at import"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.config import settings
+
+            app = FastAPI(title=settings.name)
+            """, "app/config.py": """
+            from alembic import command
+            from alembic.config import Config
+
+            def load():
+                return {"name": "svc"}
+
+            def run_migrations():
+                command.upgrade(Config("alembic.ini"), "head")
+
+            settings = load()
+
+            if __name__ == "__main__":
+                run_migrations()
+            """}, title="... called only when the module is run as a script; the helper called at import does not migrate"),
         Example({"Procfile": """
             release: alembic upgrade head
             web: gunicorn app.main:app -k uvicorn_worker.UvicornWorker
@@ -505,12 +658,12 @@ class MigrationsAtBoot(Check):
                                                        for q in app.module.imports.values()) if m is not None]
             for module in app_modules:
                 yield from self._import_time(module, reported,
-                                             "the app module" if module is app.module else module.path)
+                                             "the app module" if module is app.module else module.path, project)
         for module in index.modules_with(b"call_command"):
             if module.path.rsplit("/", 1)[-1] in ("asgi.py", "wsgi.py"):
                 yield from self._import_time(module, reported, f"the server's {module.path.rsplit('/', 1)[-1]}")
 
-    def _import_time(self, module: ModuleFacts, reported: set, where: str):
+    def _import_time(self, module: ModuleFacts, reported: set, where: str, project: Project | None = None):
         for call in module.module_calls:
             what = schema_change(call)
             key = (module.path, call.span.line, call.span.column)
@@ -520,6 +673,38 @@ class MigrationsAtBoot(Check):
                 yield self.finding(module.path, call.span,
                                    f"`{what}` runs when {where} is imported: every worker changes the schema at "
                                    f"boot{_DEV_NOTE if dev else ''}", severity=Severity.INFO if dev else None)
+            elif not what and project is not None:
+                yield from self._import_time_helper(project, module, call, reported, where)
+
+    def _import_time_helper(self, project: Project, module: ModuleFacts, call, reported: set, where: str):
+        """A repo function called when the module is imported (open-webui's config.py runs
+        ``run_migrations()`` at import), and the schema changes it reaches."""
+        text, resolved = call.callee or call.text, call.callee is not None
+        found = project.python.function(module, text, "", resolved) if text else None
+        if found is None and text:  # an instance of a repo class built at import: its __init__ runs
+            target = project.python.resolve(text, module) if resolved else (module, text)
+            if target is not None and target[1] in target[0].classes:
+                init = target[0].functions.get(f"{target[1]}.__init__")
+                found = (init, target[0]) if init is not None else None
+        if found is None:
+            return
+        function, home = found
+        for hit in project.reachability.hits(function, home, SchemaChangeRule()):
+            leaf = hit.steps[-1]
+            key = (leaf.module.path, leaf.call.span.line, leaf.call.span.column)
+            if key in reported:
+                continue
+            reported.add(key)
+            dev = module.in_dev_block(call.span.line) or any(s.module.in_dev_block(s.call.span.line)
+                                                             for s in hit.steps)
+            via = " -> ".join([function.qualname] + [s.label for s in hit.steps[:-1]])
+            related = [Related(module.path, call.span, f"`{function.qualname}()` runs when {where} is imported")] + [
+                Related(s.module.path, s.call.span, f"step {i + 1}: `{s.label}()`")
+                for i, s in enumerate(hit.steps[:-1])]
+            yield self.finding(leaf.module.path, leaf.call.span,
+                               f"`{hit.reason}` runs when {where} is imported (via {via}): every worker changes the "
+                               f"schema at boot{_DEV_NOTE if dev else ''}", severity=Severity.INFO if dev else None,
+                               related=related)
 
 
 _DEV_NOTE = " (only when a development setting is on: check it is off in production)"

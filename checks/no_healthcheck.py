@@ -16,7 +16,9 @@ What it does
     ``[checks]`` entry or a service without ``processes`` covers all), a
     render web service needs its own ``healthCheckPath`` (render workers get no
     checks). Procfile processes are not judged: Heroku has no health check
-    to declare.
+    to declare. A compose file of a project template (cookiecutter, copier:
+    ``- {{cookiecutter.port}}:80`` is no YAML) is read with each ``{{ }}``
+    expression blanked out.
 
 Why is this bad
     Without a health check the platform only knows the process exists. A worker
@@ -99,6 +101,27 @@ class NoHealthcheck(Check):
                 build: ./admin
             """}, expect=["docker-compose.yml:6", "docker-compose.yml:8"],
             title="one service's healthcheck does not excuse another's; reported at each service"),
+        Example({"{{cookiecutter.slug}}/backend/Dockerfile": """
+            FROM python:3.12-slim
+            COPY . .
+            """, "{{cookiecutter.slug}}/docker-compose.yml": """
+            services:
+              nginx:
+                image: nginx:1.27
+                ports:
+                  - {{cookiecutter.port}}:80
+              backend:
+                build:
+                  context: backend
+                command: uvicorn app.main:app --host 0.0.0.0 --port {{cookiecutter.api_port}}
+              worker:
+                build:
+                  context: backend
+                healthcheck:
+                  test: ["CMD", "celery", "-A", "app.tasks", "inspect", "ping"]
+                command: celery --app app.tasks worker
+            """}, expect=["{{cookiecutter.slug}}/docker-compose.yml:6"],
+            title="a cookiecutter template's compose file ({{ }} is no YAML: read with each expression blanked out)"),
         Example({"api/Dockerfile": """
             FROM python:3.12-slim
             HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"

@@ -6,7 +6,9 @@ What it does
     modules) and flags an app none of whose routes is a health endpoint: a
     path whose last segment is ``health``, ``healthz``, ``healthcheck``,
     ``health-check``, ``livez``, ``liveness``, ``readyz``, ``ping``, ``status``,
-    ``heartbeat`` and similar. A path may be a name bound to one string (a
+    ``heartbeat`` and similar, that a probe can request (GET or HEAD; a
+    health word right after a path parameter, ``PUT /tasks/{pk}/status``, is
+    the state of one object, not a health endpoint). A path may be a name bound to one string (a
     constant, imported or not, or a factory's parameter default); a path
     readycheck cannot know counts as a health route when its handler is named
     for one (``health_check``, ``readiness``). The apps judged are the ones production start
@@ -14,15 +16,25 @@ What it does
     start command names one, every top-level app outside tests, docs and
     examples. Routers reach an app directly, through a loop over routers
     written in the code (a tuple, a list or dict in another module,
-    ``import_module(f"app.api.{name}")`` over a list of names), a registrar
-    function given the app, or a mounted sub-application. Where routers reach
+    ``import_module(f"app.api.{name}")`` over a list of names, or over names
+    built at run time when the f-string names the repo's own plugin modules:
+    every router of those modules counts), a registrar function given the app,
+    a factory returning a router, or a mounted sub-application. An app created
+    in a factory (``def create_app(): app = FastAPI() ... return app``) is the
+    one a start command serves through the name the factory's result is bound
+    to (``main:app`` with ``app = create_app()`` in main.py); a factory nothing
+    serves is not judged when another app is served. Where routers reach
     an app in a way readycheck cannot follow (a loop over plugins found at run
     time) and none of the routes it can see is a health endpoint, the app is
     not judged: an info finding at that include says so instead. Option ``extra-health-paths`` (full paths, e.g.
     ``["/internal/am-i-alive"]``) names health routes with a house name, and
     so does a probe the repository declares (HEALTHCHECK with curl, or running
     a repository script that requests a URL; a Kubernetes or compose probe;
-    fly/render health-check paths) that requests one of the app's routes.
+    fly/render health-check paths) that requests one of the app's routes,
+    unless that route touches the database: then the app has no cheap
+    health endpoint and is flagged, with the probed route as a related
+    location (RC505 reports the route itself when the probe is a liveness
+    check).
 
 Why is this bad
     Without a cheap endpoint to probe, the orchestrator (Kubernetes, ECS, a
@@ -45,7 +57,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, is_health_path
+from readycheck.api import Check, Example, Related, Severity, database_access, is_health_path
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Route
@@ -58,6 +70,11 @@ def may_be_health_route(route: Route) -> bool:
     handler is named for a health check: the benefit of the doubt, not a guess that it is missing."""
     return (not route.path_is_known and route.handler is not None
             and bool(_HEALTH_WORDS.search(route.handler.name.lower())))
+
+
+def probe_can_request(route: Route) -> bool:
+    """Whether a probe can request a route: HTTP probes send GET (or HEAD), never PUT or POST."""
+    return not route.websocket and bool({"GET", "HEAD"} & set(route.methods))
 
 
 #: An app whose only route is not named like a health check (the probe examples).
@@ -122,6 +139,20 @@ class NoLivenessEndpoint(Check):
             async def get_user(user_id: int):
                 return {"id": user_id}
             """}, expect=['app/main.py:4:1 app `app` serves 1 route but no health endpoint (/healthz, /health, /livez, /ping...)'], title="routes, none of them a health check"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.put("/status")
+            def set_status(value: str):
+                return value
+
+            @app.get("/tasks/{pk}/status")
+            def task_status(pk: int):
+                return {"pk": pk}
+            """}, expect=["app/main.py:3"],
+            title="a PUT /status and the status of one task are not health endpoints"),
         Example({"svc/main.py": """
             from starlette.applications import Starlette
             from starlette.routing import Route
@@ -261,6 +292,111 @@ class NoLivenessEndpoint(Check):
             port = os.getenv("API_PORT", "9000")
             sys.exit(0 if requests.get(f"http://127.0.0.1:{port}/api/app/about").ok else 1)
             """}, title="... or that the repository script the HEALTHCHECK runs requests"),
+        Example({"app.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy.orm import Session
+            from app.db import get_session
+
+            app = FastAPI()
+
+            @app.get("/api/app/about")
+            def about(session: Session = Depends(get_session)):
+                return {"groups": session.execute("select count(*) from groups").scalar()}
+            """, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": """
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/about").ok else 1)
+            """}, expect=["app.py:5:1 app `app` serves 1 route but no cheap health endpoint: the route a declared "
+                          "probe requests, /api/app/about (about), touches the database (`session.execute()`), so "
+                          "a database blip fails the probe"],
+            title="the only route a probe requests queries the database: no cheap health endpoint"),
+        Example({"app/registrar.py": """
+            from fastapi import FastAPI
+            from app.plugin import build_final_router
+
+            def register_app() -> FastAPI:
+                app = FastAPI()
+                register_router(app)
+                return app
+
+            def register_router(app: FastAPI) -> None:
+                router = build_final_router()
+                app.include_router(router)
+            """, "app/plugin.py": """
+            def build_final_router():
+                from app.router import router as main_router
+                return main_router
+            """, "app/router.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.get("/users")
+            def users():
+                return []
+            """, "app/debug.py": """
+            from fastapi import FastAPI
+
+            def make_debug_app() -> FastAPI:
+                app = FastAPI()
+
+                @app.get("/debug/vars")
+                def debug_vars():
+                    return {}
+
+                return app
+            """, "main.py": """
+            from app.registrar import register_app
+
+            app = register_app()
+            """, "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]
+            """}, expect=["app/registrar.py:5"],
+            title="the app a served factory builds, with the router another factory returns (the debug app "
+                  "factory nothing serves is not judged)"),
+        Example({"app/main.py": """
+            from importlib import import_module
+            from fastapi import FastAPI
+            from app.config import enabled_plugins
+
+            app = FastAPI()
+
+            @app.get("/users")
+            def users():
+                return []
+
+            for name in enabled_plugins():
+                module = import_module(f"app.plugins.{name}.api")
+                app.include_router(getattr(module, "router"))
+            """, "app/config.py": "def enabled_plugins():\n    return []\n",
+            "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
+            "app/plugins/notes/api.py": _ROUTER.format(name="notes")}, expect=["app/main.py:5"],
+            title="plugins imported by a name built at run time: none of the repo's plugin routers is a health check"),
+        Example({"app/main.py": """
+            from importlib import import_module
+            from fastapi import FastAPI
+            from app.config import enabled_plugins
+
+            app = FastAPI()
+
+            @app.get("/users")
+            def users():
+                return []
+
+            for name in enabled_plugins():
+                module = import_module(f"app.plugins.{name}.api")
+                app.include_router(getattr(module, "router"))
+            """, "app/config.py": "def enabled_plugins():\n    return []\n",
+            "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
+            "app/plugins/notes/api.py": _ROUTER.format(name="notes"), "app/plugins/probe/__init__.py": "",
+            "app/plugins/probe/api.py": _HEALTH_ROUTER},
+            title="... and one of the repo's plugins serves /healthz"),
         Example({"tests/test_api.py": """
             from fastapi import FastAPI
 
@@ -389,11 +525,16 @@ class NoLivenessEndpoint(Check):
         extra = {p.strip("/").lower() for p in self.options["extra-health-paths"]}
         for app in project.service_apps:
             routes = list(app.all_routes())
-            if any(is_health_path(path) or path.strip("/").lower() in extra
-                   or may_be_health_route(route) for path, route in routes):
+            if any((is_health_path(path) or path.strip("/").lower() in extra or may_be_health_route(route))
+                   and probe_can_request(route) for path, route in routes):
                 continue
-            if any(project.web.serves([app], path) for path in probed):
-                continue  # a declared probe requests one of its routes: that route is its health endpoint
+            probed_routes = [(path, project.web.served_by([app], path)) for path in probed
+                             if project.web.serves([app], path)]
+            costly = [(full, route, step) for _, found in probed_routes if found is not None
+                      for full, route in [found] if route.handler is not None
+                      for step in [database_access(project, route.handler, route.module)] if step is not None]
+            if len(costly) < len(probed_routes):
+                continue  # a declared probe requests one of its routes that does no database work: its health endpoint
             unfollowed = app.cannot_follow()
             if unfollowed is not None:
                 where, what, related = unfollowed
@@ -404,6 +545,15 @@ class NoLivenessEndpoint(Check):
                 continue
             if not routes:
                 continue
+            served = f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''}"
+            if costly:
+                full, route, (module, span, what) = costly[0]
+                yield self.finding(app.module.path, app.span,
+                                   f"{served} but no cheap health endpoint: the route a declared probe requests, "
+                                   f"{full} ({route.handler.name if route.handler else '?'}), touches the database "
+                                   f"({what}), so a database blip fails the probe",
+                                   related=[Related(route.module.path, route.span, f"probed route {full}"),
+                                            Related(module.path, span, what)])
+                continue
             yield self.finding(app.module.path, app.span,
-                               f"app `{app.name}` serves {len(routes)} route{'s' if len(routes) != 1 else ''} but no "
-                               f"health endpoint (/healthz, /health, /livez, /ping...)")
+                               f"{served} but no health endpoint (/healthz, /health, /livez, /ping...)")

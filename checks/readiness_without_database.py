@@ -5,7 +5,8 @@ What it does
     when it has no readiness route (a path ending in ``readyz``, ``ready`` or
     ``readiness``, or one a readinessProbe requests) that touches the database
     (directly, through helpers or dependencies), and no other health route
-    does either. A readiness route that exists but never queries the database
+    a probe can request (GET, a health word not right after a path
+    parameter) does either. A readiness route that exists but never queries the database
     is flagged at that route. Where the repository serves several apps, only
     the apps whose routes reach the database are judged (prefect's worker
     health server is not its API). An app with no such route readycheck can
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING
 from readycheck.api import Check, Example, Severity, database_access, is_auxiliary_path
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, Route
 
 READINESS_SEGMENTS = {"readyz", "ready", "readiness"}
 ENGINE_MARKERS = (b"create_engine", b"create_async_engine", b"create_pool", b"AsyncIOMotorClient")
@@ -57,6 +58,16 @@ APP = """
     """
 
 
+def _health_like(path: str, route: Route) -> bool:
+    """A route a probe can request (GET or HEAD) with a health word in its path (``/health/db``), not
+    right after a path parameter (``PUT /tasks/{pk}/status`` is the state of one object)."""
+    if route.websocket or not {"GET", "HEAD"} & set(route.methods):
+        return False
+    segments = [s for s in path.lower().split("/") if s]
+    return any(segment.startswith(("health", "live", "ping", "status"))
+               and not (i and segments[i - 1].startswith("{")) for i, segment in enumerate(segments))
+
+
 class ReadinessWithoutDatabase(Check):
     id = "RC506"
     name = "readiness-without-database"
@@ -71,6 +82,16 @@ class ReadinessWithoutDatabase(Check):
             engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
             async def get_session(): ...
             """}, expect=['app/main.py:6:1 app `app` uses a database but has no readiness route that checks it'], title="liveness only"),
+        Example({"app/main.py": APP + """
+    @app.put("/tasks/{pk}/status")
+    async def set_task_status(pk: int, session: AsyncSession = Depends(get_session)):
+        await session.execute(text("UPDATE task SET status = 1"))
+    """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine("postgresql+asyncpg://db/app", pool_pre_ping=True)
+            async def get_session(): ...
+            """}, expect=["app/main.py:6"],
+            title="a PUT of one task's status queries the database, but no probe can request it"),
         Example({"app/main.py": APP + """
     @app.get("/readyz")
     async def readyz():
@@ -209,9 +230,7 @@ class ReadinessWithoutDatabase(Check):
                                    f"readiness route {path} does not check the database the service uses")
                 continue
             health_checks_db = any(r.handler is not None and database_access(project, r.handler, r.module)
-                                   for path, r in routes
-                                   if any(segment.startswith(("health", "live", "ping", "status"))
-                                          for segment in path.lower().split("/")))
+                                   for path, r in routes if _health_like(path, r))
             if not health_checks_db and unfollowed is not None:
                 where, what, related = unfollowed
                 yield self.finding(where.module.path, where.span,

@@ -648,3 +648,23 @@ def test_the_stage_every_production_build_names_is_the_image_that_runs(tmp_path)
     assert stages == {"api/Dockerfile": "runtime", "worker/Dockerfile": "dev"}
     start = next(s for s in project.start_commands if s.path == "api/Dockerfile")
     assert start.server is not None and start.environment.production
+def test_a_templated_compose_file_is_read_with_its_expressions_blanked(tmp_path):
+    """A cookiecutter's compose file is no YAML as written; blanked, it parses with every offset kept.
+    One still broken after blanking keeps the parser's first error as its diagnostic."""
+    write_tree(tmp_path, {
+        "{{cookiecutter.slug}}/docker-compose.yml": """
+            services:
+              api:
+                build: .
+                ports:
+                  - {{cookiecutter.port}}:80
+                command: uvicorn app.main:app --host 0.0.0.0 --port 8000
+            """,
+        "broken/docker-compose.yml": "services:\n  api: {{x}}\n   bad: [\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    (start,) = [s for s in project.start_commands if s.path.startswith("{{")]
+    lines = (tmp_path / start.path).read_text().splitlines()
+    assert start.server is not None and start.server.name == "uvicorn"
+    assert lines[start.span.line - 1].strip().startswith("command:")  # offsets kept through the blanking
+    assert [d.path for d in project.diagnostics] == ["broken/docker-compose.yml"]

@@ -176,3 +176,48 @@ def test_a_deep_chain_of_registrars_stays_bounded(tmp_path, capsys):
     # reg0 is past the depth readycheck follows (no recursion error, no 2**300 calls); reg297 is within it
     # reg297 -> reg298 (twice) -> reg299 (twice each) -> reg300: the router is included 8 times, as at run time
     assert [r["path"] for r in app["routes"]] == ["/users/"] * 8
+
+
+def test_factories_returning_each_others_result_end(tmp_path, capsys):
+    """Factories that return each other's result (and themselves) are followed to a fixed depth:
+    the app is still listed, its include is reported as not followed, nothing recurses away."""
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": """
+            from fastapi import FastAPI
+
+            def make_a():
+                return make_b()
+
+            def make_b():
+                return make_a()
+
+            def make_self():
+                return make_self()
+
+            app = FastAPI()
+            app.include_router(make_a())
+            app.include_router(make_self())
+            """})
+    (app,) = data["apps"]
+    assert app["routes"] == [] and len(app["unresolved"]) == 2
+
+
+def test_a_factory_returning_a_router_it_imports(tmp_path, capsys):
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": """
+            from fastapi import FastAPI
+
+            def build_router():
+                from app.api.users import router as main_router
+                return main_router
+
+            def create_app():
+                app = FastAPI()
+                router = build_router()
+                app.include_router(router, prefix="/v1")
+                return app
+
+            app = create_app()
+            """})
+    (app,) = data["apps"]
+    assert _paths(app) == ["/v1/users/"] and app["unresolved"] == []

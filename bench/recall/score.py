@@ -131,6 +131,23 @@ def read_labels(path: Path) -> LabelFile:
     return LabelFile(header["repo"], header["commit"], header.get("scope", ""), concepts, labels, verdicts)
 
 
+def same_files(labels: LabelFile, checkout: Path) -> LabelFile:
+    """The labels with each file named by the file it is: a label on a symbolic link inside the checkout
+    (Netflix/dispatch's ``Dockerfile -> docker/Dockerfile``) is a label on the file the link points to,
+    which is where readycheck, reading files without following links, reports. A link that leaves the
+    checkout, or a file that is not a link, is kept as written."""
+    root = checkout.resolve()
+    out: list[Label] = []
+    for label in labels.labels:
+        path = checkout / label.file
+        if path.is_symlink():
+            target = path.resolve()
+            if target.is_file() and target.is_relative_to(root):
+                label = Label(label.concept, target.relative_to(root).as_posix(), label.line, label.note)
+        out.append(label)
+    return LabelFile(labels.repo, labels.commit, labels.scope, labels.concepts, out, labels.verdicts)
+
+
 def locations(finding: dict) -> list[tuple[str, int]]:
     return [(finding["path"], finding["line"])] + [(r["path"], r["line"]) for r in finding.get("related", ())]
 
@@ -262,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             findings = json.loads((args.json_in / f"{labels.folder_name}.json").read_text(encoding="utf-8"))["findings"]
         else:
             findings = run_readycheck(args.readycheck, checkout, out)
-        tallies = score(labels, findings, args.include_info, misses, unjudged)
+        tallies = score(same_files(labels, checkout), findings, args.include_info, misses, unjudged)
         found = sum(t.found for t in tallies.values())
         print(f"{labels.repo} @ {labels.commit[:12]} ({status}): {found}/{len(labels.labels)} labels found")
         for concept, tally in tallies.items():

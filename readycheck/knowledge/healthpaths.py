@@ -16,6 +16,10 @@ HEALTH_SEGMENTS = {
 
 
 def is_health_path(path: str) -> bool:
-    """Whether a route's full path names a health endpoint (``/api/v1/utils/health-check/``)."""
+    """Whether a route's full path names a health endpoint (``/api/v1/utils/health-check/``). A health
+    word right after a path parameter names the state of one object (``/plugins/{plugin}/status``,
+    ``/tasks/{pk}/status``), not the service's health."""
     segments = [seg for seg in path.lower().split("/") if seg]
-    return bool(segments) and segments[-1] in HEALTH_SEGMENTS
+    if not segments or segments[-1] not in HEALTH_SEGMENTS:
+        return False
+    return not (len(segments) > 1 and segments[-2].startswith("{") and segments[-2].endswith("}"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.model.reachability import RepoClass, Rule
+from readycheck.model.reachability import RepoClass, Rule, call_label
 
 if TYPE_CHECKING:
     from readycheck.core.findings import Span
@@ -50,6 +50,10 @@ def catches_database_error(types: tuple[str, ...]) -> bool:
 _QUERY_METHODS = {"execute", "scalar", "scalars", "get", "query", "exec", "ping", "connect", "begin", "fetch",
                   "fetchval", "fetchrow"}
 _SESSION_PROVIDERS = ("get_db", "get_session", "get_async_session")
+#: Methods of SQLAlchemy's ``Inspector``, which query the database's catalog: on ``inspect(engine)``
+#: itself or on a local named for it (``inspector = inspect(engine)``).
+_INSPECTOR_METHODS = {"get_schema_names", "get_table_names", "has_table", "has_schema", "get_columns"}
+_INSPECTOR_NAMES = {"inspector", "insp"}
 #: Constructors whose local (``conn = engine.connect()``) is a connection, by the end of their name.
 _CONNECTION_CONSTRUCTORS = ("connect", "begin", "Session", "SessionLocal")
 
@@ -72,6 +76,8 @@ class DatabaseRule(Rule):
         if call.receiver and call.receiver in DB_RECEIVER_NAMES and call.method in _QUERY_METHODS \
                 and not edge.targets:
             return f"`{call.text}()`"
+        if call.method in _INSPECTOR_METHODS and not edge.targets and (not call.text or call.receiver in _INSPECTOR_NAMES):
+            return f"`{call_label(call)}()`"
         constructor = edge.function.local_types.get(call.receiver or "") if edge.function else None
         if constructor and constructor.endswith(_CONNECTION_CONSTRUCTORS) and not edge.targets:
             return f"`{call.text}()`"

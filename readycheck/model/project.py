@@ -50,6 +50,28 @@ DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, Fi
 START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
 
 
+def _load_yaml(source: SourceFile) -> list[Any]:
+    """Located YAML documents of a file. A file that is a template (``{{ ... }}`` of a cookiecutter,
+    copier or Jinja project: ``- {{cookiecutter.port}}:80`` is no YAML) and does not parse as it is
+    is read with each expression blanked out, every offset kept (as Helm templates are); if that
+    does not parse either, the first error is the one reported."""
+    from readycheck.parsers.yamlfile import load_all
+
+    text = source.text
+    try:
+        return load_all(text)
+    except Exception:
+        if "{{" not in text:
+            raise
+        from readycheck.model.platforms import helm_to_yaml
+
+        try:
+            return load_all(helm_to_yaml(text))
+        except Exception:
+            pass
+        raise
+
+
 class Project:
     def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1) -> None:
         self.root = root
@@ -211,12 +233,10 @@ class Project:
         return self.files(FileKind.LOCKFILE)
 
     def yaml_documents(self, source: SourceFile) -> list[Any] | None:
-        """Located YAML documents of a file, parsed once."""
-        from readycheck.parsers.yamlfile import load_all
-
+        """Located YAML documents of a file, parsed once (see ``_load_yaml``)."""
         cache = self.__dict__.setdefault("_yaml_cache", {})
         if source.path not in cache:
-            cache[source.path] = self.parse_one(source, lambda s: load_all(s.text), "YAML")
+            cache[source.path] = self.parse_one(source, _load_yaml, "YAML")
         return cache[source.path]
 
     def config_document(self, source: SourceFile) -> "LocatedDocument":

@@ -12,8 +12,20 @@ Routers also reach an app the ways real services write it: a ``for`` loop over
 routers written in the code (a tuple, a list or dict bound here or imported,
 ``.items()`` with a prefix per element), ``import_module(f"app.api.{name}")``
 over a literal list of names, a registrar function given the app (at any depth
-of registrars handing it on), and a factory called in place
-(``app.mount("/v1", create_v1())``). Static evaluation stops where the code
+of registrars handing it on), a factory called in place
+(``app.mount("/v1", create_v1())``) or whose result is bound to a name
+(``router = build_final_router()``, a factory returning a router it imports or
+another factory's result), and ``getattr(module, ...)`` of a module imported by
+a name built at run time from an f-string that names the repo's own modules
+(``import_module(f"app.plugins.{name}.api")``, directly or through a repo
+wrapper of ``import_module``): every router of every repo module the f-string
+matches, a superset of the enabled plugins. An app created inside a factory
+is served by a start target that names the module-level name the factory's
+result is bound to (``main:app`` where main.py says ``app = register_app()``);
+its lifespan may be built by a call (the nested function a repo factory
+returns, or the hooks decorated with a method of the module-level object whose
+method builds it: ``@lifespan_manager.register`` with
+``lifespan=lifespan_manager.build()``). Static evaluation stops where the code
 decides at run time (plugins discovered on disk, a router a repo object builds):
 such a registration is kept on the app as ``Unresolved`` and the health checks
 say they cannot judge the app rather than judging the routes they can see.
@@ -21,6 +33,7 @@ say they cannot judge the app rather than judging the routes they can see.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -104,6 +117,10 @@ class WebObject:
     opaque_mounts: list[str] = field(default_factory=list)
     #: Includes and mounts of the repo's own routers that readycheck could not follow.
     unresolved: list[Unresolved] = field(default_factory=list)
+    #: HTTP middleware of the repo that runs for every request this app serves: functions decorated
+    #: ``@app.middleware("http")`` and the ``dispatch`` of ``BaseHTTPMiddleware`` subclasses given to
+    #: ``app.add_middleware``, with where each is registered.
+    middleware: list[tuple[Function, ModuleFacts, Span]] = field(default_factory=list)
 
     def unresolved_links(self, seen: frozenset[str] = frozenset()) -> Iterator[Unresolved]:
         """Every include readycheck could not follow, here and in the routers included here: where
@@ -139,6 +156,20 @@ class WebObject:
             yield _join(base, route.path), route
         for include in self.includes:
             yield from include.child.all_routes(_join(base, include.prefix), seen)
+
+    def routes_through(self, prefix: str = "", seen: frozenset[str] = frozenset(),
+                       way: tuple["WebObject", ...] = ()) -> Iterator[tuple[str, Route, tuple["WebObject", ...]]]:
+        """(full path, route, the apps and routers a request passes on its way to it, this one first)
+        for every route reachable from this object."""
+        if self.key in seen:
+            return
+        seen = seen | {self.key}
+        way = way + (self,)
+        base = _join(prefix, self.prefix)
+        for route in self.routes:
+            yield _join(base, route.path), route, way
+        for include in self.includes:
+            yield from include.child.routes_through(_join(base, include.prefix), seen, way)
 
 
 def _route_matches(route: list[str], request: list[str]) -> bool:
@@ -220,6 +251,32 @@ def _only_string(module: ModuleFacts, name: str, scope: str) -> str | None:
 class WebModel:
     objects: list[WebObject]
     routes: list[Route]
+    #: What a start target's module-level name is bound to, when it is a call of a repo factory:
+    #: (target module, name) -> the apps the factory returns (filled on first use, see ``_named``).
+    _factory_results: dict[tuple[str, str], list[WebObject]] = field(default_factory=dict, repr=False)
+    _linker: "_Linker | None" = field(default=None, repr=False)
+
+    def _named(self, app: WebObject, module: str, attr: str | None) -> bool:
+        """Whether a start target (module, attribute) names an app: where it is created, or through
+        the module-level name it names, bound to a call of a repo factory that returns the app
+        (``main:app`` where main.py says ``app = register_app()``)."""
+        if _serves(app, module, attr):
+            return True
+        return attr is not None and any(app is made for made in self._made_for(module, attr))
+
+    def _made_for(self, module: str, attr: str) -> list[WebObject]:
+        key = (module, attr)
+        found = self._factory_results.get(key)
+        if found is None:
+            found = self._factory_results[key] = []
+            linker = self._linker
+            for source in linker.index.sources_named(module) if linker is not None else ():
+                facts = linker.index.facts(source) if linker is not None else None
+                bound = list(facts.module_level(attr)) if facts is not None else []
+                if linker is None or facts is None or len(bound) != 1 or bound[0].value.kind != "call":
+                    continue
+                found += [o for o in linker._web_objects(facts, bound[0].value, "", {}) or () if o.kind == "app"]
+        return found
 
     @property
     def apps(self) -> list[WebObject]:
@@ -234,7 +291,7 @@ class WebModel:
         """
         apps = [a for a in self.apps if not a.included]
         targets = list(_start_targets(start_commands))
-        served = [a for a in apps if any(_serves(a, module, attr) for module, attr in targets)]
+        served = [a for a in apps if any(self._named(a, module, attr) for module, attr in targets)]
         return served or [a for a in apps if not is_auxiliary_path(a.module.path)]
 
     def apps_for_target(self, target: str, near: str | None = None) -> list[WebObject]:
@@ -245,7 +302,7 @@ class WebModel:
         the most of its path with that file are kept (``svc0/docker-compose.yml`` serves
         ``svc0/app/main.py``, not ``svc1/app/main.py``)."""
         (module, attr), = list(_start_targets_of([target]))
-        found = [a for a in self.objects if a.kind == "app" and _serves(a, module, attr)]
+        found = [a for a in self.objects if a.kind == "app" and self._named(a, module, attr)]
         if near is not None and len(found) > 1:
             shared = {a.key: common_prefix(a.module.path, near) for a in found}
             best = max(shared.values())
@@ -278,6 +335,25 @@ class WebModel:
                 if _route_matches([s for s in full.strip("/").split("/") if s], wanted):
                     return True
         return None if unknown else False
+
+    def served_by(self, apps: list[WebObject], path: str) -> tuple[str, Route] | None:
+        """(full path, route) of the first route of these apps, with a path readycheck knows, that
+        answers a request path (a ``root_path`` prefix stripped as Starlette does); None when none
+        does or the route that does cannot be known (see ``serves``)."""
+        wanted = [s for s in path.split("?")[0].strip("/").split("/") if s]
+        for app in apps:
+            root = app.call.kwarg("root_path")
+            if root is not None and root.kind == "str" and root.text.strip("/"):
+                prefix = [s for s in root.text.strip("/").split("/") if s]
+                if wanted[:len(prefix)] == prefix:
+                    found = self.served_by([app], "/" + "/".join(wanted[len(prefix):]))
+                    if found is not None:
+                        return found
+            for full, route in app.all_routes():
+                if UNKNOWN_SEGMENT not in full and \
+                        _route_matches([s for s in full.strip("/").split("/") if s], wanted):
+                    return full, route
+        return None
 
     def handlers(self) -> Iterator[tuple[Route, Function]]:
         for route in self.routes:
@@ -346,6 +422,7 @@ def build_web_model(index: "PythonIndex") -> WebModel:
     linker = _Linker(index, objects, model)
     for module in modules:
         linker.link_module(module)
+    model._linker = linker
     return model
 
 
@@ -396,6 +473,12 @@ def _infer_routers_from_usage(index: "PythonIndex", module: ModuleFacts, objects
             objects[key] = _web_object(index, key, assignment, ("router", "fastapi"), home)
 
 
+def _scope_of(obj: WebObject) -> str:
+    """The function an app or router is created in ("" at module level)."""
+    scoped = obj.key.partition("::")[2]
+    return scoped.rpartition(".<locals>.")[0] if ".<locals>." in scoped else ""
+
+
 def _encloses(outer: str, scope: str) -> bool:
     """Whether names bound in scope ``outer`` are visible in ``scope`` (the same or a nested function)."""
     return not outer or scope == outer or scope.startswith(outer + ".<locals>.")
@@ -407,9 +490,9 @@ def _scoped(scope: str, name: str) -> str:
 
 #: Calls that register routes or routers on the object they are called on.
 REGISTRATION_METHODS = frozenset({"include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route",
-                                  "add_event_handler", "add_websocket_route"})
+                                  "add_event_handler", "add_websocket_route", "add_middleware"})
 #: Decorators that register a function on the object they are called on.
-REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event"}
+REGISTRATION_DECORATORS = ROUTE_DECORATORS | {"on_event", "middleware"}
 #: ``import_module`` as it is usually reached.
 IMPORT_MODULE = frozenset({"importlib.import_module", "import_module"})
 #: Registrars handing the app on to registrars: real services go two or three deep.
@@ -457,6 +540,8 @@ class _Linker:
         self._assigned: dict[str, dict[str, list]] = {}  # module path -> name -> its assignments, in order
         self._loops: dict[str, dict[tuple[str, Span], list[tuple[str, str]]]] = {}
         self._replays = 0  # registrar calls followed so far (see MAX_REGISTRAR_CALLS)
+        #: (f-string of a module name, attribute or None) -> the routers of the modules it matches
+        self._candidates: dict[tuple[str, str | None], list[WebObject]] = {}
 
     @staticmethod
     def _is_parameter(module: ModuleFacts, name: str, scope: str) -> bool:
@@ -649,6 +734,53 @@ class _Linker:
             text = base + text
         return [text]
 
+    def _importer(self, module: ModuleFacts, call: Value, scope: str) -> bool:
+        """Whether a call imports the module its first argument names: ``import_module``, or a repo
+        function of one parameter that returns what ``import_module`` returns (an ``lru_cache``'d
+        ``import_module_cached(path)``)."""
+        if call.text in IMPORT_MODULE:
+            return True
+        found = self.index.function(module, call.text, scope, call.resolved) if call.text else None
+        return found is not None and len(found[0].params) == 1 and bool(found[0].results) and all(
+            r.kind == "call" and r.text in IMPORT_MODULE for r in found[0].results)
+
+    def _candidate_routers(self, module: ModuleFacts, value: Value, scope: str) -> list[WebObject] | None:
+        """The routers a ``getattr(module, name)`` may be when ``module`` is imported by a name built
+        at run time from an f-string naming the repo's own modules
+        (``import_module(f"backend.plugin.{plugin.name}.api.router")``): every module-level router or
+        app of every repo module that the f-string's literal parts match. A superset of what the
+        service includes (a plugin may be disabled), enough to say that no health route is among them.
+        None when the value is not such a ``getattr``, or no repo module matches."""
+        if value.kind == "ref" and not value.resolved and "." not in value.text:
+            bound = self._bound(module, value, scope)
+            if bound is None:
+                return None
+            module, value, scope = bound
+        if value.kind != "call" or value.text != "getattr" or not value.items or value.items[0].kind != "ref":
+            return None
+        bound = self._bound(module, value.items[0], scope)
+        if bound is None or bound[1].kind != "call" or not self._importer(bound[0], bound[1], bound[2]):
+            return None
+        home, call, where = bound
+        name = call.arg(0, "name")
+        if name is not None and name.kind == "ref" and not name.resolved:
+            named = self._bound(home, name, where)
+            name = named[1] if named is not None else None
+        if name is None or name.kind != "fstring" or "{}" not in name.text:
+            return None
+        fixed = name.text.split("{}")
+        if "." not in fixed[0]:
+            return None  # f"{package}.api": nothing says which of the repo's packages
+        attribute = value.items[1] if len(value.items) > 1 else None
+        wanted = attribute.text if attribute is not None and attribute.kind == "str" else None
+        key = (name.text, wanted)
+        if key not in self._candidates:  # each f-string matched against the modules once
+            pattern = re.compile(r"(?:.*\.)?" + r"[\w.]+".join(re.escape(part) for part in fixed))
+            self._candidates[key] = [o for candidate in self.index.web_modules() if pattern.fullmatch(candidate.module)
+                                     for o in (self._by_module or {}).get(id(candidate), [])
+                                     if "<locals>" not in o.key and (wanted is None or o.name == wanted)]
+        return list(self._candidates[key]) or None
+
     def _web_objects(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings,
                      depth: int = 0) -> list[WebObject] | None:
         """The apps or routers a value names; [] when it names something from a library (a router
@@ -708,7 +840,7 @@ class _Linker:
                                          bindings, depth + 1)
             found_function = self.index.function(module, value.text, scope, value.resolved) if value.text else None
             if found_function is not None:
-                return self._made_by(*found_function) or None
+                return self._made_by(*found_function, depth=depth) or None
             target = self.index.resolve(value.text, module) if value.resolved else None
             if target is None or self._from_library(*target):
                 return []  # a library's own router or app (fastapi-users, StaticFiles)
@@ -740,14 +872,16 @@ class _Linker:
         target = self.index.resolve(value.text, module)
         return target is None or self._from_library(*target, depth + 1)
 
-    def _made_by(self, function: Function, home: ModuleFacts) -> list[WebObject]:
+    def _made_by(self, function: Function, home: ModuleFacts, depth: int = 0) -> list[WebObject]:
         """The routers or apps a factory function returns: the ones it builds, or else the ones
         it decorates routes on (letta's ``setup_auth_router`` adds a route to the module's router
-        and returns it)."""
+        and returns it), or else the ones it returns by name (fastapi_best_architecture's
+        ``build_final_router`` imports the main router in its body and returns it; a factory
+        returning another factory's result)."""
         inner = f"{home.path}::{function.qualname}.<locals>."
-        depth = function.qualname.count(".<locals>.") + 1
+        nesting = function.qualname.count(".<locals>.") + 1
         made = [o for o in self._by_module.get(id(home), []) if o.key.startswith(inner)
-                and o.key.count(".<locals>.") == depth] if self._by_module else []
+                and o.key.count(".<locals>.") == nesting] if self._by_module else []
         if made:
             return made
         decorated: dict[str, WebObject] = {}
@@ -758,7 +892,22 @@ class _Linker:
                 owner = self.owner(home, receiver, nested.scope, qualified) if receiver else None
                 if owner is not None:
                     decorated[owner.key] = owner
-        return list(decorated.values())
+        if decorated:
+            return list(decorated.values())
+        returned: dict[str, WebObject] = {}
+        for result in function.results:
+            if result.kind == "ref":
+                value = Value("ref", result.text, function.span, resolved=True)
+                scope = ""
+            elif result.kind == "local" and "." not in result.text:
+                value, scope = Value("ref", result.text, function.span), function.qualname
+            elif result.kind == "call":
+                value, scope = Value("call", result.text, function.span, resolved=True), ""
+            else:
+                continue
+            for obj in self._web_objects(home, value, scope, {}, depth + 1) or ():
+                returned[obj.key] = obj
+        return list(returned.values())
 
     def _prefix(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings) -> str:
         """A prefix argument, through the loop element or call argument a name stands for."""
@@ -896,6 +1045,9 @@ class _Linker:
         cannot be followed is kept on ``owner.unresolved``."""
         for each in self._loop_bindings(module, (argument, prefix), scope, bindings, span):
             children = None if each is None else self._web_objects(module, argument, scope, {**bindings, **each})
+            if children is None and argument is not None:
+                children = self._candidate_routers(module, argument, scope)
+                each = {} if children is not None else each
             if children is None:
                 looped = "in a loop over elements built at run time" if each is None else ""
                 owner.unresolved.append(Unresolved(module, span, f"include_router({_describe(argument, module)})", looped))
@@ -926,9 +1078,12 @@ class _Linker:
     def _constructor_links(self, obj: WebObject) -> None:
         call = obj.call
         module = obj.module
-        lifespan = self._function(module, call.kwarg("lifespan"))
+        lifespan_value = call.kwarg("lifespan")
+        lifespan = self._function(module, lifespan_value, _scope_of(obj))
         if lifespan:
             obj.startup.append(lifespan)
+        elif lifespan_value is not None and lifespan_value.kind == "call":
+            obj.startup.extend(self._built_lifespans(module, lifespan_value, _scope_of(obj)))
         for key in ("on_startup",):
             handlers = call.kwarg(key)
             if handlers is not None and handlers.kind == "list":
@@ -939,6 +1094,55 @@ class _Linker:
         routes = call.kwarg("routes")
         if routes is not None:
             self._starlette_routes(module, obj, self._deref(module, routes), "")
+
+    def _built_lifespans(self, module: ModuleFacts, call: Value, scope: str) -> list[tuple[Function, ModuleFacts]]:
+        """The lifespan functions a call given as ``lifespan=`` builds: the nested function a repo
+        factory returns (``lifespan=make_lifespan(settings)``), or, for a method of a module-level
+        object (fastapi_best_architecture's ``lifespan=lifespan_manager.build()``, which combines the
+        hooks registered on it), the async functions decorated with a method of that same object
+        (``@lifespan_manager.register``) in the modules that can hold routes."""
+        found = self.index.function(module, call.text, scope, call.resolved) if call.text else None
+        if found is not None:
+            function, home = found
+            made = []
+            for result in function.results:
+                if result.kind == "local" and "." not in result.text:
+                    nested = home.functions.get(f"{function.qualname}.<locals>.{result.text}")
+                    if nested is not None:
+                        made.append((nested, home))
+            if made or not call.resolved or "." not in call.text:
+                return made
+        if not call.resolved:
+            return []
+        receiver = call.text.rpartition(".")[0]
+        target = self.index.resolve(receiver, module) if receiver else None
+        if target is None or "." in target[1] or target[1] in target[0].classes or target[1] in target[0].functions:
+            return []  # a library's object, a class's own method, a module function
+        decorated: list[tuple[Function, ModuleFacts]] = []
+        for other in self.index.web_modules():
+            for function in other.functions.values():
+                if not function.is_async:
+                    continue
+                for deco in function.decorators:
+                    owner = self.index.resolve(deco.qualified.rpartition(".")[0], other) if deco.qualified else None
+                    if owner == target:
+                        decorated.append((function, other))
+                        break
+        return decorated
+
+    def _middleware_dispatch(self, module: ModuleFacts, value: Value | None, scope: str
+                             ) -> tuple[Function, ModuleFacts] | None:
+        """The ``dispatch`` method of the repo's ``BaseHTTPMiddleware`` subclass a value names."""
+        if value is None or value.kind != "ref":
+            return None
+        target = self.index.resolve(value.text, module) if value.resolved else (module, value.text)
+        if target is None or target[1] not in target[0].classes:
+            return None
+        home, name = target
+        if not any(base.endswith("BaseHTTPMiddleware") for base in home.class_bases.get(name, ())):
+            return None
+        method = home.functions.get(f"{name}.dispatch")
+        return (method, home) if method is not None and method.is_async else None
 
     def _deref(self, module: ModuleFacts, value: Value) -> Value:
         """A module-level name's assigned value (``routes = [...]``), one level deep."""
@@ -999,6 +1203,10 @@ class _Linker:
             event = call.arg(0, "event_type")
             if event is not None and event.text == "startup":
                 owner.startup.append((function, module))
+        elif attr == "middleware" and call is not None and owner.kind == "app":
+            kind = call.arg(0, "middleware_type")
+            if kind is not None and kind.kind == "str" and kind.text == "http":
+                owner.middleware.append((function, module, deco.span))
 
     def _registration(self, module: ModuleFacts, owner: WebObject, method: str, site: CallSite, scope: str,
                       bindings: Bindings | None = None) -> None:
@@ -1030,6 +1238,10 @@ class _Linker:
                           site.span, owner, websocket="websocket" in method)
             owner.routes.append(route)
             self.model.routes.append(route)
+        elif method == "add_middleware" and owner.kind == "app":
+            dispatch = self._middleware_dispatch(module, call.arg(0, "middleware_class"), scope)
+            if dispatch is not None:
+                owner.middleware.append((*dispatch, site.span))
         elif method == "add_event_handler":
             event = call.arg(0, "event_type")
             handler = self._function(module, call.arg(1, "func"), scope)

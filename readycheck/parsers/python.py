@@ -178,6 +178,9 @@ class Function:
     #: It declares ``global``: a lazy initialiser (``if _client is None: _client = ...``) whose work
     #: runs once per process, not on every call.
     declares_global: bool = False
+    #: Its own body reads a request's path (``request.url.path``, ``request.url``, ``scope["path"]``,
+    #: ``request.path_params``): a middleware that does may treat some paths (a health probe's) apart.
+    reads_request_path: bool = False
 
 
 @dataclass(slots=True)
@@ -858,6 +861,12 @@ class _Extractor:
                 self._record_call(current, id(current) in awaited_calls, local_names, function, main_guard)
             elif (cls is ast.Yield or cls is ast.YieldFrom) and function is not None:
                 function.is_generator = True
+            elif cls is ast.Attribute and function is not None and current.attr in _REQUEST_PATH_ATTRIBUTES:
+                if current.attr != "path" or type(current.value) is not ast.Name or current.value.id not in ("os", "sys"):
+                    function.reads_request_path = True
+            elif cls is ast.Subscript and function is not None and type(current.slice) is ast.Constant \
+                    and current.slice.value in _REQUEST_PATH_KEYS:
+                function.reads_request_path = True
             fields = fields_cache.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
@@ -1185,6 +1194,9 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
     return frozenset(names), is_generator, declares_global
 
 
+#: Attributes and ASGI scope keys through which code reads the path of the request it handles.
+_REQUEST_PATH_ATTRIBUTES = frozenset({"url", "path", "path_params", "raw_path"})
+_REQUEST_PATH_KEYS = frozenset({"path", "raw_path", "route"})
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
 _TRY_OR_RAISE = frozenset({ast.Try, ast.Raise, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 #: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).

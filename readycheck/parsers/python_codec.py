@@ -29,7 +29,7 @@ FIELDS = {
     Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
-               "is_generator", "returns", "scope", "results", "declares_global"),
+               "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path"),
     TypeSource: ("kind", "text", "scope"),
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
@@ -62,7 +62,7 @@ def _flat_function(f: Function) -> tuple:
             tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
             tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope,
-            tuple(map(tuple, f.results)), f.declares_global)
+            tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path)
 
 
 def flatten(facts: ModuleFacts) -> tuple:
@@ -99,13 +99,14 @@ def _call(t: tuple) -> CallSite:
 
 
 def _function(t: tuple) -> Function:
-    name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results, declares_global = t
+    (name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results,
+     declares_global, reads_request_path) = t
     return Function(name, qualname, is_async, _new(Span, span),
                     [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
                     list(map(_call, calls)), local_types, is_generator, returns, scope,
-                    tuple(_new(TypeSource, r) for r in results), declares_global)
+                    tuple(_new(TypeSource, r) for r in results), declares_global, reads_request_path)
 
 
 def rebuild(t: tuple) -> ModuleFacts:
