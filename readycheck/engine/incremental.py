@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
@@ -40,7 +41,6 @@ from readycheck import __version__
 from readycheck.core import sourcefile
 from readycheck.core.sourcefile import SourceFile, UnreadableFile
 from readycheck.engine.discovery import RACY_SECONDS
-from readycheck.parsers import python as python_parser
 
 if TYPE_CHECKING:
     from readycheck.core.check import Check
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from readycheck.model.project import Project
 
 #: The packages whose checks read files only through the project model.
-TRUSTED_PACKAGES = ("readycheck_checks", "readycheck.")
+TRUSTED_PACKAGES = ("readycheck_checks.", "readycheck.")
 
 Stat = tuple[int, int, int, int]
 
@@ -94,9 +94,20 @@ def stat_tuples(stats: list[os.stat_result | None]) -> list[Stat | None]:
             else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) for st in stats]
 
 
+#: One recording scan at a time in a process (what is read is recorded in module globals): a scan
+#: started in another thread meanwhile records nothing, and so stores no record.
+_RECORDING = threading.Lock()
+
+
 @contextmanager
-def recording() -> Iterator[tuple[set[str], set[tuple[int, str | None]]]]:
-    """Record, while the checks run, which files' content and which modules' functions were read."""
+def recording() -> Iterator[tuple[set[str], set[tuple[int, str | None]]] | None]:
+    """Record, while the checks run, which files' content and which modules' functions were read
+    (None: another scan of this process is recording)."""
+    if not _RECORDING.acquire(blocking=False):
+        yield None
+        return
+    from readycheck.parsers import python as python_parser  # not loaded by a scan answered from the cache
+
     content: set[str] = set()
     functions: set[tuple[int, str | None]] = set()
     sourcefile.CONTENT_READS, python_parser.FUNCTION_READS = content, functions
@@ -104,6 +115,7 @@ def recording() -> Iterator[tuple[set[str], set[tuple[int, str | None]]]]:
         yield content, functions
     finally:
         sourcefile.CONTENT_READS = python_parser.FUNCTION_READS = None
+        _RECORDING.release()
 
 
 def _digest(source: SourceFile) -> str | None:
@@ -171,7 +183,16 @@ class Reuse:
 
 def verify(deps: dict[str, Any], static: str, files: list[SourceFile], stats: list[Stat | None],
            cache: "Cache") -> Reuse | None:
-    """A Reuse when the last scan's result holds for these files, None when the scan must run."""
+    """A Reuse when the last scan's result holds for these files, None when the scan must run
+    (also when the record cannot be read as this readycheck writes it: never a crash)."""
+    try:
+        return _verify(deps, static, files, stats, cache)
+    except Exception:
+        return None
+
+
+def _verify(deps: dict[str, Any], static: str, files: list[SourceFile], stats: list[Stat | None],
+            cache: "Cache") -> Reuse | None:
     if deps.get("static") != static or deps.get("files") != files_key(files):
         return None
     from readycheck.knowledge.environments import is_auxiliary_path

@@ -154,12 +154,14 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
         cache.store_dependencies(incremental.updated(deps, reuse, key))
         return ScanResult(project.root, last["findings"], last["suppressed"], last["diagnostics"], selected,
                           len(files), project)
-    with incremental.recording() as (content, functions):
+    with incremental.recording() as reads:
         result = run_checks(project, config, checks, progress, budget)
     cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
     if not result.internal_errors:
         cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
-        cache.store_dependencies(incremental.record(project, content, functions, static, files, kept, key))
+        if reads is not None:
+            content, functions = reads
+            cache.store_dependencies(incremental.record(project, content, functions, static, files, kept, key))
     return result
 
 
