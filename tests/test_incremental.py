@@ -118,3 +118,29 @@ def test_a_check_outside_readycheck_gets_no_reuse_unless_it_says_it_reads_only_t
 
     assert not incremental.supported([Outside])
     assert incremental.supported([Declared])
+
+
+def test_a_record_that_does_not_read_as_expected_means_a_full_scan_never_a_crash(tmp_path):
+    from readycheck.engine import incremental
+    from readycheck.engine.cache import Cache
+    from readycheck.engine.discovery import discover
+
+    root = write_tree(tmp_path / "repo", TREE)
+    files = discover(root, [])
+    stats = incremental.stat_tuples(runner._stats(files))
+    good = {"static": "s", "files": incremental.files_key(files), "result": "r", "content": {}, "modules": {},
+            "failed": [], "prefilters": {}, "stats": {}}
+    cache = Cache(None)
+    assert incremental.verify(good, "s", files, stats, cache) is not None  # nothing was read: the result holds
+    assert incremental.verify(good, "other", files, stats, cache) is None  # another configuration or readycheck
+    for broken in ({**good, "content": None}, {**good, "prefilters": {"x": 1}},
+                   {**good, "modules": {"app/helpers.py": "not a pair"}}):
+        assert incremental.verify(broken, "s", files, stats, cache) is None
+
+
+def test_one_recording_scan_at_a_time():
+    from readycheck.engine import incremental
+
+    with incremental.recording() as outer:
+        with incremental.recording() as inner:
+            assert outer is not None and inner is None
