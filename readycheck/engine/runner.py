@@ -118,15 +118,17 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
     project.migration_mode, project.migration_since = config.migrations, config.since
     selected = selected_checks(checks, config)
     # --since depends on git history, not only on the files: never answered from the cache.
-    cached_run = cache is not None and cache.enabled and not overlay and not config.since
-    stats = _stats(files) if cached_run else []
-    key = result_key(files, config, selected, stats) if cached_run else None
+    key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay \
+        and not config.since else None
     cached = cache.result(key) if key and cache is not None else None
     if cached is not None:
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
                             len(files), project)
     elif key and cache is not None and incremental.supported(selected):
-        result = _incremental_scan(project, config, checks, selected, files, stats, key, cache, progress, budget)
+        # The files' statuses again (a few ms): not kept through the whole-result lookup, whose
+        # answer is the common case and whose peak memory they would add to.
+        result = _incremental_scan(project, config, checks, selected, files, _stats(files), key, cache,
+                                   progress, budget)
     else:
         result = run_checks(project, config, checks, progress, budget)
         if key and cache is not None:
