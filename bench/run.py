@@ -145,7 +145,9 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
     floors: list[tuple[float, float]] = []
 
     def record(case: str, cmd: list[str], env: dict | None = None) -> None:
-        cases.setdefault(case, []).append(measure(cmd, env=env))
+        # From the scratch folder: ``python -m readycheck`` run from a checkout would import that
+        # checkout's readycheck (the current folder comes first on sys.path), whichever interpreter runs it.
+        cases.setdefault(case, []).append(measure(cmd, cwd=scratch, env=env))
 
     # Round by round, so that the machine's load falls on every case and installation alike.
     for _ in range(runs):
@@ -157,7 +159,7 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
     # wait it out and let one run store the list, as any later rescan would find it.
     time.sleep(RACY_SECONDS)
     for name in pythons:
-        measure(readycheck(name))
+        measure(readycheck(name), cwd=scratch)
     for _ in range(runs):
         for name in pythons:
             record(f"readycheck warm{suffix(name)}", readycheck(name))
@@ -218,7 +220,8 @@ def compile_readycheck(python: str) -> None:
     an editable checkout)."""
     subprocess.run([python, "-c", "import compileall, os, readycheck, readycheck_checks\n"
                     "for package in (readycheck, readycheck_checks):\n"
-                    "    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)"], check=True)
+                    "    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)"], check=True,
+                   cwd=tempfile.gettempdir())  # not this checkout's readycheck (the current folder is on sys.path)
 
 
 def main() -> None:
@@ -262,7 +265,7 @@ def main() -> None:
                 files = sum(1 for _ in repo.rglob("*.py"))
                 for name, python in pythons.items():
                     wall, rss, _ = measure([python, "-m", "readycheck", str(repo), "--no-cache", "--format", "json",
-                                         "-o", os.devnull])
+                                         "-o", os.devnull], cwd=scratch)
                     points.setdefault(name, []).append((files, rss))
                     print(f"| {name or 'readycheck'} | {scale}x | {files:,} | {wall:.2f} | {rss} |")
                 shutil.rmtree(repo)

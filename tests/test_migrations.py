@@ -91,7 +91,7 @@ def test_a_repository_without_migrations_reads_no_file_for_them(tmp_path):
                           "schema.sql": "DROP TABLE users;\n", "requirements.txt": "fastapi==0.115.5\n"})
     project, model = model_of(tmp_path)
     assert model.migrations == [] and model.judged == []
-    assert all("data" not in source.__dict__ for source in project.all_files)  # not even read
+    assert all("_read" not in source.__dict__ for source in project.all_files)  # not even read
     code = ("import sys\nfrom pathlib import Path\nfrom readycheck.cli import main\n"
             f"main([{str(tmp_path)!r}, '--no-cache', '--exit-zero', '-o', '/dev/null'])\n"
             "print('pglast' in sys.modules, 'readycheck.parsers.alembic' in sys.modules)\n")

@@ -165,6 +165,10 @@ class Check:
     #: A check that judges the suppression comments themselves (RC001 unused-suppression) runs after
     #: the suppression pass of the other checks, and reads ``project.unused_suppressions``.
     judges_suppressions: ClassVar[bool] = False
+    #: A check outside readycheck that reads the repository only through the project model (never with
+    #: its own ``open()``) may set this: a rescan after an edit then reuses the last result when nothing
+    #: the scan read changed (readycheck.engine.incremental). readycheck's own checks need not say it.
+    reads_only_project: ClassVar[bool] = False
     #: Deprecated (until 0.2): (files before, files after) pairs; give an example ``fixed=`` instead.
     fix_examples: ClassVar[tuple[tuple[Mapping[str, str], Mapping[str, str]], ...]] = ()
 

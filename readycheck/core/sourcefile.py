@@ -8,7 +8,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from readycheck.core.safefs import RootDir
@@ -16,6 +15,12 @@ from readycheck.core.text import TextIndex
 
 #: Files larger than this are not read; a diagnostic says so.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+#: While a scan records what its result depends on (readycheck.engine.incremental), the paths of
+#: the files whose content (``data``, ``text``, ``index``) was read; None otherwise. Readers that see
+#: a file's content only through a narrower question (the project model's byte prefilters and fact
+#: cache, which record their own answers) read ``raw_data()`` instead.
+CONTENT_READS: set[str] | None = None
 
 
 class FileKind(enum.Enum):
@@ -149,8 +154,21 @@ class SourceFile:
     base: RootDir | None = field(default=None, repr=False)
     rel: str = field(default="", repr=False)
 
-    @cached_property
+    @property
     def data(self) -> bytes:
+        reads = CONTENT_READS
+        if reads is not None:
+            reads.add(self.path)
+        return self.raw_data()
+
+    def raw_data(self) -> bytes:
+        """``data`` without telling a recording scan that the content was read (see ``CONTENT_READS``)."""
+        cached = self.__dict__.get("_read")
+        if cached is None:
+            cached = self.__dict__["_read"] = self._load()
+        return cached
+
+    def _load(self) -> bytes:
         if self._data is not None:  # given in memory (standard input): the same size limit as a file
             if len(self._data) > MAX_FILE_BYTES:
                 raise UnreadableFile(f"file is {len(self._data):,} bytes, over the {MAX_FILE_BYTES:,} byte limit; "
@@ -202,13 +220,22 @@ class SourceFile:
             return self.base.lstat(self.rel)
         return os.lstat(self.abspath)
 
-    @cached_property
+    @property
     def text(self) -> str:
         """The file as text: UTF-8 (a BOM is dropped), CRLF kept as is.
 
         Raises UnreadableFile for binary files and undecodable bytes.
         """
-        data = self.data
+        reads = CONTENT_READS
+        if reads is not None:
+            reads.add(self.path)
+        cached = self.__dict__.get("_text")
+        if cached is None:
+            cached = self.__dict__["_text"] = self._decode()
+        return cached
+
+    def _decode(self) -> str:
+        data = self.raw_data()
         for bom, encoding in _BOMS:  # `pip freeze > requirements.txt` in PowerShell writes UTF-16
             if data.startswith(bom):
                 try:
@@ -226,9 +253,14 @@ class SourceFile:
         except UnicodeDecodeError as exc:
             raise UnreadableFile(f"not valid UTF-8 (byte {exc.start + skip}); skipped") from None
 
-    @cached_property
+    @property
     def index(self) -> TextIndex:
-        return TextIndex(self.text)
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = self.__dict__["_index"] = TextIndex(self.text)  # text tells a recording scan
+        elif CONTENT_READS is not None:
+            CONTENT_READS.add(self.path)
+        return cached
 
     @property
     def name(self) -> str:

@@ -9,6 +9,9 @@ Three layers:
 * The whole scan result, keyed by readycheck's version, the configuration, the
   registered checks and every scanned file's path, size and modification time:
   an unchanged repository is answered without reading or parsing anything.
+* What that result was made from (``dependencies.bin``, see readycheck.engine.incremental):
+  after an edit, the last result is reused when the edited files answer the questions
+  the last scan asked of them as they did.
 
 The cache lives inside the scanned repository, which may be hostile. Its files
 are pickles (fast: JSON of the same facts took longer to write than a cold
@@ -248,6 +251,19 @@ class Cache:
         self._write("python-facts.bin", {"facts": table})
         self._facts_dirty = False
 
+    def replace_facts(self, stale: set[str], fresh: list[tuple[str, str, bytes]]) -> None:
+        """Write the facts table with the ``stale`` entries (``path\0sha``) left out and ``fresh``
+        ones (path, sha, facts as bytes) in: an incremental rescan knows what changed."""
+        if not self.enabled or not (stale or fresh):
+            return
+        table = self._facts_table()
+        for key in stale:
+            table.pop(key, None)
+        for path, sha, blob in fresh:
+            table[f"{path}\0{sha}"] = blob
+        self._facts_dirty = True
+        self.flush()
+
     # -- the file list -------------------------------------------------------------
 
     def discovery(self, key: list) -> tuple[Any, list] | None:
@@ -272,3 +288,14 @@ class Cache:
     def store_result(self, key: str, findings: list, suppressed: list, diagnostics: list) -> None:
         self._write("result.bin", {"key": key, "findings": findings, "suppressed": suppressed,
                                    "diagnostics": diagnostics})
+
+    # -- what the result was made from -----------------------------------------------
+
+    def dependencies(self) -> dict | None:
+        raw = self._read("dependencies.bin")
+        deps = raw.get("deps") if raw else None
+        names = ("static", "files", "result", "stats", "content", "modules", "failed", "prefilters")
+        return deps if isinstance(deps, dict) and all(name in deps for name in names) else None
+
+    def store_dependencies(self, deps: dict) -> None:
+        self._write("dependencies.bin", {"deps": deps})

@@ -4,8 +4,6 @@ per-file ignores, severity overrides and inline suppressions, sort."""
 from __future__ import annotations
 
 import hashlib
-import inspect
-import json
 import os
 import time
 import traceback
@@ -13,8 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from readycheck import __version__
-from readycheck.engine import suppressions
+from readycheck.engine import incremental, suppressions
 from readycheck.engine.budget import NO_BUDGET, Budget, BudgetExceeded
 from readycheck.engine.cache import Cache, digest
 from readycheck.core.check import Check
@@ -123,10 +120,15 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
     # --since depends on git history, not only on the files: never answered from the cache.
     key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay \
         and not config.since else None
-    cached = cache.result(key) if key else None
+    cached = cache.result(key) if key and cache is not None else None
     if cached is not None:
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
                             len(files), project)
+    elif key and cache is not None and incremental.supported(selected):
+        # The files' statuses again (a few ms): not kept through the whole-result lookup, whose
+        # answer is the common case and whose peak memory they would add to.
+        result = _incremental_scan(project, config, checks, selected, files, _stats(files), key, cache,
+                                   progress, budget)
     else:
         result = run_checks(project, config, checks, progress, budget)
         if key and cache is not None:
@@ -135,6 +137,33 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
                 cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
     if whole_root and targets is not None:
         report_only(result, [t.resolve().relative_to(root.resolve()).as_posix() for t in targets])
+    return result
+
+
+def _incremental_scan(project: Project, config: Config, checks: list[type[Check]], selected: list[type[Check]],
+                      files: list[SourceFile], stats: list[os.stat_result | None], key: str, cache: Cache,
+                      progress: Callable[[str, int, int], None] | None, budget: Budget) -> ScanResult:
+    """The last result when nothing it read changed (engine.incremental), else a full run that
+    records what its result reads."""
+    static = incremental.static_key(config, selected)
+    kept = incremental.stat_tuples(stats)
+    deps = cache.dependencies()
+    reuse = incremental.verify(deps, static, files, kept, cache) if deps is not None else None
+    last = cache.result(deps["result"]) if reuse is not None and deps is not None else None
+    if reuse is not None and deps is not None and last is not None:
+        cache.replace_facts(reuse.stale, reuse.facts)
+        cache.store_result(key, last["findings"], last["suppressed"], last["diagnostics"])
+        cache.store_dependencies(incremental.updated(deps, reuse, key))
+        return ScanResult(project.root, last["findings"], last["suppressed"], last["diagnostics"], selected,
+                          len(files), project)
+    with incremental.recording() as reads:
+        result = run_checks(project, config, checks, progress, budget)
+    cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
+    if not result.internal_errors:
+        cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+        if reads is not None:
+            content, functions = reads
+            cache.store_dependencies(incremental.record(project, content, functions, static, files, kept, key))
     return result
 
 
@@ -157,28 +186,24 @@ def report_only(result: ScanResult, prefixes: list[str]) -> None:
 
 
 def _python_digests(project: Project):
+    index = project.__dict__.get("python")
+    known = index.digests if index is not None else {}
     for source in project.python.sources:
+        if source.path in known:
+            yield source.path, known[source.path]
+            continue
         try:
-            yield source.path, digest(source.data)
+            yield source.path, digest(source.raw_data())
         except UnreadableFile:
             continue
 
 
-def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]]) -> str:
+def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]],
+               stats: list[os.stat_result | None] | None = None) -> str:
     """Everything a scan result depends on: readycheck's version, the configuration,
-    the checks (and their code), and every scanned file's path, size and modification time."""
-    h = hashlib.sha256(__version__.encode())
-    h.update(json.dumps({"per_file_ignores": config.per_file_ignores, "severity": {k: int(v) for k, v in config.severity.items()},
-                         "options": config.options, "extend_exclude": config.extend_exclude,
-                         "migrations": config.migrations},
-                        sort_keys=True, default=str).encode())
-    for check in checks:
-        try:
-            st = os.stat(inspect.getfile(check))
-            stamp = f"{st.st_size}:{st.st_mtime_ns}"
-        except (OSError, TypeError):
-            stamp = "?"
-        h.update(f"{check.id}:{check.__module__}:{stamp}\n".encode())
+    the checks (and their code), and every scanned file's path, size and modification time
+    (``stats``: the files' statuses, taken here when not given)."""
+    h = hashlib.sha256(incremental.static_key(config, checks).encode())
     # A file changed this recently may change again within its clock tick without its
     # status moving (git's "racily clean" index entries): its bytes are hashed instead.
     racy_after = time.time_ns() - int(RACY_SECONDS * 1e9)
@@ -187,7 +212,7 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
     # cache restores set the modification time), so an edit that keeps size and mtime
     # still changes the key. The per-file facts cache is keyed by content anyway.
     lines, racy = [], []
-    for source, st in zip(files, _stats(files)):
+    for source, st in zip(files, stats if stats is not None else _stats(files)):
         if st is None:
             lines.append(f"{source.path}\0unreadable\n")
             continue
@@ -197,7 +222,7 @@ def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]
     h.update("".join(lines).encode("utf-8", "surrogateescape"))
     for source in racy:
         try:
-            h.update(f"{source.path}\0{digest(source.data)}\n".encode("utf-8", "surrogateescape"))
+            h.update(f"{source.path}\0{digest(source.raw_data())}\n".encode("utf-8", "surrogateescape"))
         except UnreadableFile:
             h.update(f"{source.path}\0unreadable\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()

@@ -551,6 +551,12 @@ class PythonIndex:
         self._by_suffix: dict[str, list[SourceFile]] = {}
         self._resolved: dict[tuple[str, str, int], tuple[ModuleFacts, str] | None] = {}
         self._web_modules: list[ModuleFacts] | None = None
+        #: The SHA-256 of every module whose facts were looked for (with a cache).
+        self.digests: dict[str, str] = {}
+        #: Every byte prefilter asked, as (scope, markers) -> the paths it let through: "all" asked
+        #: of every module, "service" of the modules that are not tests, docs or scripts. With the
+        #: facts looked for, what a rescan must ask again of an edited module (engine.incremental).
+        self.prefilters: dict[tuple[str, tuple[bytes, ...]], set[str]] = {}
         from readycheck.parsers.python import module_name
 
         for source in self.sources:
@@ -573,11 +579,13 @@ class PythonIndex:
                 continue
             self._facts[source.path] = None
             try:
-                data = source.data
+                data = source.raw_data()  # the facts' reads are recorded, not the bytes' (engine.incremental)
             except UnreadableFile as exc:
                 self.project.diagnose(source.path, str(exc))
                 continue
             sha = hashlib.sha256(data).hexdigest() if cache is not None and cache.enabled else None
+            if sha is not None:
+                self.digests[source.path] = sha
             cached = cache.facts(source.path, sha) if sha else None
             if cached is not None:
                 self._facts[source.path] = cached
@@ -585,7 +593,7 @@ class PythonIndex:
                 todo.append((source, sha))
         if not todo:
             return
-        items = [(source.path, source.data) for source, _ in todo]
+        items = [(source.path, source.raw_data()) for source, _ in todo]
         keep_blobs = cache is not None and cache.enabled
         results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
         for (source, sha), (facts, blob, error) in zip(todo, results):
@@ -601,13 +609,14 @@ class PythonIndex:
 
     def _size(self, source: SourceFile) -> int:
         try:
-            return len(source.data)
+            return len(source.raw_data())
         except UnreadableFile:
             return 0
 
     def _source_bytes(self, source: SourceFile) -> bytes:
+        """A module's bytes for a prefilter, which records its own answer (``prefilters``)."""
         try:
-            return source.data
+            return source.raw_data()
         except UnreadableFile as exc:
             self.project.diagnose(source.path, str(exc))
             return b""
@@ -618,6 +627,7 @@ class PythonIndex:
             return self._web_modules
         web = _any_of(WEB_MARKERS)
         wanted = [s for s in self.sources if web(self._source_bytes(s))]
+        self.prefilters[("all", WEB_MARKERS)] = {s.path for s in wanted}
         self.prefetch(wanted)
         found = [f for f in (self._facts.get(s.path) for s in wanted) if f is not None]
         self._prefetch_imported_by(found)
@@ -657,6 +667,7 @@ class PythonIndex:
         wanted_bytes = _any_of(markers)
         wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
                   and wanted_bytes(self._source_bytes(source))]
+        self.prefilters[("service", markers)] = {source.path for source in wanted}
         self.prefetch(wanted)  # one parallel batch, not one module at a time
         for source in wanted:
             facts = self._facts.get(source.path)

@@ -183,6 +183,106 @@ class Function:
     reads_request_path: bool = False
 
 
+#: While a scan records what its result depends on (readycheck.engine.incremental), every read of a
+#: module's function table as ``(id(table), qualname)``, or ``(id(table), None)`` for a read of the
+#: whole table (iterated, counted, compared); None otherwise.
+FUNCTION_READS: set[tuple[int, str | None]] | None = None
+
+
+class FunctionTable(dict):
+    """A module's functions by qualname: a dict that tells a recording scan which entries were read,
+    so that a rescan knows that adding a function to a module changes nothing that only looked up
+    the module's other functions. Every read method is here: one missed would be a read unrecorded."""
+
+    __slots__ = ()
+
+    def get(self, key, default=None):  # type: ignore[override]
+        if FUNCTION_READS is not None:
+            FUNCTION_READS.add((id(self), key))
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key):
+        if FUNCTION_READS is not None:
+            FUNCTION_READS.add((id(self), key))
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key):
+        if FUNCTION_READS is not None:
+            FUNCTION_READS.add((id(self), key))
+        return dict.__contains__(self, key)
+
+    def setdefault(self, key, default=None):  # type: ignore[override]
+        if FUNCTION_READS is not None:
+            FUNCTION_READS.add((id(self), key))
+        return dict.setdefault(self, key, default)
+
+    def _whole(self) -> None:
+        if FUNCTION_READS is not None:
+            FUNCTION_READS.add((id(self), None))
+
+    def __iter__(self):
+        self._whole()
+        return dict.__iter__(self)
+
+    def __reversed__(self):
+        self._whole()
+        return dict.__reversed__(self)
+
+    def __len__(self) -> int:
+        self._whole()
+        return dict.__len__(self)
+
+    def keys(self):  # type: ignore[override]
+        self._whole()
+        return dict.keys(self)
+
+    def values(self):  # type: ignore[override]
+        self._whole()
+        return dict.values(self)
+
+    def items(self):  # type: ignore[override]
+        self._whole()
+        return dict.items(self)
+
+    def copy(self):  # type: ignore[override]
+        self._whole()
+        return FunctionTable(dict.items(self))
+
+    def pop(self, *args):  # type: ignore[override]
+        self._whole()
+        return dict.pop(self, *args)
+
+    def popitem(self):
+        self._whole()
+        return dict.popitem(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        self._whole()
+        return dict.__ne__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __or__(self, other):  # type: ignore[override]
+        self._whole()
+        return dict.__or__(self, other)
+
+    def __ror__(self, other):  # type: ignore[override]
+        self._whole()
+        return dict.__ror__(self, other)
+
+    def __repr__(self) -> str:
+        self._whole()
+        return dict.__repr__(self)
+
+    def __reduce__(self):
+        self._whole()
+        return (FunctionTable, (dict(dict.items(self)),))
+
+
 @dataclass(slots=True)
 class Assignment:
     """``name = value`` at module level or inside a function (scope)."""
@@ -198,7 +298,7 @@ class ModuleFacts:
     path: str
     module: str  # dotted name derived from the path
     imports: dict[str, str] = field(default_factory=dict)
-    functions: dict[str, Function] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=FunctionTable)
     assignments: list[Assignment] = field(default_factory=list)
     #: ``X = Annotated[T, Depends(f)]`` aliases: name -> (T, f)
     type_aliases: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)

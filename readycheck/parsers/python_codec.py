@@ -20,7 +20,7 @@ import pickle
 
 from readycheck.core.findings import Span
 from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHandling, ExceptClause, Function,
-                                       ModuleFacts, Parameter, TryBlock, TypeSource, Value)
+                                       FunctionTable, ModuleFacts, Parameter, TryBlock, TypeSource, Value)
 
 #: Field order of each class as this codec writes it (checked against the classes by a test).
 FIELDS = {
@@ -67,7 +67,7 @@ def _flat_function(f: Function) -> tuple:
 
 def flatten(facts: ModuleFacts) -> tuple:
     """The facts as plain tuples, dicts, strings and numbers."""
-    return (facts.path, facts.module, facts.imports, tuple(map(_flat_function, facts.functions.values())),
+    return (facts.path, facts.module, facts.imports, tuple(map(_flat_function, dict.values(facts.functions))),
             tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.assignments),
             facts.type_aliases, tuple(map(_flat_call, facts.module_calls)), tuple(map(_flat_call, facts.main_calls)),
             tuple(sorted(facts.classes)), facts.class_bases,
@@ -113,7 +113,7 @@ def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
      class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards) = t
-    return ModuleFacts(path, module, imports, {f.qualname: f for f in map(_function, functions)},
+    return ModuleFacts(path, module, imports, FunctionTable((f.qualname, f) for f in map(_function, functions)),
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
                        bases, {name: {attr: _new(TypeSource, source) for attr, source in attrs.items()}
