@@ -26,9 +26,11 @@ What it does
     Twilio, SendGrid, Resend, boto3, MinIO, google-auth's token verification,
     ``smtplib``, Celery's ``delay``/``apply_async``/``send_task``,
     ``AsyncResult.ready``/``get`` and ``control.revoke``, pandas
-    ``read_sql``, reads of an upload's ``.file``). Async variants are not in
-    it (``redis.asyncio``, ``httpx.AsyncClient``, ``AsyncSession``, Motor,
-    aioboto3, aiosmtplib, peewee-async, ``miniopy_async``), an
+    ``read_sql``, reads of an upload's ``.file``, azure-identity's sync
+    credentials and the token provider ``get_bearer_token_provider`` returns,
+    fpdf2's ``add_font``). Async variants are not in it (``redis.asyncio``,
+    ``httpx.AsyncClient``, ``AsyncSession``, Motor, aioboto3, aiosmtplib,
+    peewee-async, ``miniopy_async``, ``azure.identity.aio``), an
     awaited call never blocks, and work handed to ``run_in_threadpool``/
     ``asyncio.to_thread``/``run_in_executor`` is passed, not called.
 
@@ -43,7 +45,14 @@ What it does
     redis.Redis(...)``), ``app.state`` attributes, and the repo's classes:
     attributes set in ``__init__`` or annotated on the class, methods
     inherited from repo base classes, classmethods, staticmethods and
-    properties. A same-named method of an unrelated class is not confused
+    properties; the dunder methods operators run on a repo class's instance
+    (``not d``, ``k in d``, ``d[k]``, ``d[k] = v``, ``del d[k]``, ``len(d)``);
+    the one implementation in the repo of an ``@abstractmethod`` (none is
+    guessed between two); a class imported with an ``ImportError`` fallback
+    (the module the repo has); a factory that imports ``redis`` or
+    ``redis.asyncio`` under one name by a flag parameter (the one its call's
+    flag, or the flag's default, picks); coroutines an awaited
+    ``asyncio.gather`` runs. A same-named method of an unrelated class is not confused
     with a blocking one. A plain ``def`` route or dependency is never
     flagged: FastAPI runs it in a thread pool. Each blocking call is reported
     once, with the path from the first code on the loop that reaches it (a
@@ -79,7 +88,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.api import (FILE_METADATA, PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
-                            blocking_function, blocking_method, type_name)
+                            blocking_callable, blocking_function, blocking_method, type_name)
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, LoopEntry, Project
@@ -122,7 +131,7 @@ class BlockingRule(Rule):
         call = edge.call
         if call.awaited:
             return None
-        why = blocking_function(call.callee, self.extra)
+        why = blocking_function(call.callee, self.extra) or blocking_callable(type_name(edge.callee_type))
         if why:
             return why
         receiver = edge.receiver_type
@@ -1371,6 +1380,241 @@ class BlockingCallInAsyncRoute(Check):
             """}, expect=["app/main.py:9", "app/main.py:10"],
             options={"extra-blocking": ["app.legacy.fetch_report", "vendor_sdk."]},
             title="blocking names of the user's own ([tool.readycheck.options.RC401] extra-blocking)"),
+        Example({"app/store.py": """
+            import json
+            import redis
+            import redis.asyncio as aioredis
+
+            class RedisDict:
+                def __init__(self, name, url):
+                    self.name = name
+                    self.redis = redis.Redis.from_url(url)
+
+                def __getitem__(self, key):
+                    return json.loads(self.redis.hget(self.name, key))
+
+                def __setitem__(self, key, value):
+                    self.redis.hset(self.name, key, json.dumps(value))
+
+                def __contains__(self, key):
+                    return self.redis.hexists(self.name, key)
+
+                def __len__(self):
+                    return self.redis.hlen(self.name)
+
+            class AsyncRedisDict:
+                def __init__(self, name, url):
+                    self.name = name
+                    self.redis = aioredis.from_url(url)
+
+                def __contains__(self, key):
+                    return self.redis.hexists(self.name, key)
+
+            class Registry:
+                def __contains__(self, key):
+                    return key in {"a", "b"}
+
+            MODELS = RedisDict("models", "redis://cache")
+            POOL = AsyncRedisDict("pool", "redis://cache")
+            REGISTRY = Registry()
+            """, "app/main.py": """
+            from fastapi import FastAPI, Request
+            from starlette.concurrency import run_in_threadpool
+            from app.store import MODELS, POOL, REGISTRY
+
+            app = FastAPI()
+            app.state.MODELS = MODELS
+
+            @app.get("/models/{model_id}")
+            async def get_model(model_id: str, request: Request):
+                if not request.app.state.MODELS:
+                    return {}
+                if model_id not in request.app.state.MODELS:
+                    return {}
+                return request.app.state.MODELS[model_id]
+
+            @app.post("/models/{model_id}")
+            async def put_model(model_id: str):
+                MODELS[model_id] = {"id": model_id}
+                return {"n": len(MODELS)}
+
+            @app.get("/known/{key}")
+            async def known(key: str):
+                return {"registry": key in REGISTRY, "pooled": key in POOL,
+                        "model": await run_in_threadpool(MODELS.__contains__, key)}
+
+            @app.get("/sync/{key}")
+            def sync_route(key: str):
+                return {"in": key in MODELS, "value": MODELS[key]}
+            """}, expect=["app/main.py:10:12 async route `get_model` (GET /models/{model_id}) blocks the event loop "
+                          "through `get_model -> RedisDict.__len__ -> self.redis.hlen()`, which is a synchronous "
+                          "`Redis` call", "app/main.py:12", "app/main.py:14", "app/main.py:18"],
+            title="operators run the dunder methods of a repo class (`not d`, `k in d`, `d[k]`, `d[k] = v`, "
+                  "`len(d)`) on an instance from app.state or a module global; not a redis.asyncio one's, an "
+                  "unrelated class's, an offloaded one or in a sync route"),
+        Example({"app/main.py": """
+            import time
+            from typing import Generic, TypeVar
+            from fastapi import FastAPI
+
+            T = TypeVar("T")
+            app = FastAPI()
+
+            class Page(Generic[T]):
+                def __getitem__(self, index):
+                    time.sleep(1)
+
+            class Settings:
+                debug = False
+
+            settings = Settings()
+            pages = Page()
+
+            @app.get("/page")
+            async def page(key: str):
+                kind = Page[int]
+                cache = {"a": 1}
+                if not settings or key in cache:
+                    return {"kind": str(kind), "hit": cache[key]}
+                return {}
+
+            @app.get("/sync-page")
+            def sync_page():
+                return pages[0]
+            """}, title="no dunder runs for an operator on a class object, a plain dict or a class without the "
+                        "dunder, nor for a blocking dunder only a sync route uses"),
+        Example({"app/main.py": """
+            import asyncio
+            from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+            from azure.identity.aio import DefaultAzureCredential as AsyncCredential
+            from azure.identity.aio import get_bearer_token_provider as async_token_provider
+            from fastapi import FastAPI
+            from fpdf import FPDF
+
+            app = FastAPI()
+
+            @app.get("/token")
+            async def token():
+                provider = get_bearer_token_provider(DefaultAzureCredential(), "https://cognitiveservices.azure.com/.default")
+                async_provider = async_token_provider(AsyncCredential(), "https://cognitiveservices.azure.com/.default")
+                offloaded = await asyncio.to_thread(provider)
+                return {"sync": provider(), "async": await async_provider(), "offloaded": offloaded}
+
+            @app.get("/pdf")
+            async def pdf():
+                document = FPDF()
+                document.add_font("NotoSans", "", "fonts/NotoSans-Regular.ttf")
+                document.add_page()
+                return {}
+            """}, expect=["app/main.py:15:21 async route `token` (GET /token) calls `provider()`, which requests a "
+                          "Microsoft Entra ID token over synchronous HTTP, on the event loop", "app/main.py:20:5"],
+            title="azure-identity's sync bearer token provider and fpdf2's add_font; not azure.identity.aio's "
+                  "provider, nor one handed to a thread"),
+        Example({"app/conn.py": """
+            def get_connection(url: str, async_mode: bool = False):
+                if async_mode:
+                    import redis.asyncio as redis_mod
+                else:
+                    import redis as redis_mod
+                return redis_mod.from_url(url)
+            """, "app/cache.py": """
+            from app.conn import get_connection
+
+            class Cache:
+                def __init__(self, url):
+                    self.redis = get_connection(url)
+
+                def get(self, key):
+                    return self.redis.get(key)
+
+            class AsyncCache:
+                def __init__(self, url):
+                    self.redis = get_connection(url, async_mode=True)
+
+                async def get(self, key):
+                    return await self.redis.get(key)
+
+                def pipeline(self):
+                    return self.redis.hgetall("all")
+
+            cache = Cache("redis://cache")
+            async_cache = AsyncCache("redis://cache")
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.cache import async_cache, cache
+
+            app = FastAPI()
+
+            @app.get("/items/{key}")
+            async def item(key: str):
+                return {"sync": cache.get(key), "async": await async_cache.get(key), "all": async_cache.pipeline()}
+            """}, expect=["app/main.py:8:21 async route `item` (GET /items/{key}) blocks the event loop through "
+                          "`item -> Cache.get -> self.redis.get()`, which is a synchronous `Redis` call"],
+            title="a factory that picks redis or redis.asyncio by a flag parameter returns the one its call's "
+                  "flag (or the flag's default) picks"),
+        Example({"app/storage/base.py": """
+            from abc import ABC, abstractmethod
+
+            class Storage(ABC):
+                @abstractmethod
+                async def read(self, path: str) -> bytes: ...
+
+            class Cloud(ABC):
+                @abstractmethod
+                async def fetch(self, path: str) -> bytes: ...
+            """, "app/storage/local.py": """
+            from app.storage.base import Cloud, Storage
+
+            class LocalStorage(Storage):
+                async def read(self, path: str) -> bytes:
+                    with open(path, "rb") as f:
+                        return f.read()
+
+            class DiskCloud(Cloud):
+                async def fetch(self, path: str) -> bytes:
+                    with open(path, "rb") as f:
+                        return f.read()
+
+            class S3Cloud(Cloud):
+                async def fetch(self, path: str) -> bytes:
+                    return b""
+            """, "app/storage/__init__.py": """
+            try:
+                from app.storage.hosted import Repo
+            except ImportError:
+                from app.storage.repo import Repo
+            """, "app/storage/repo.py": """
+            import asyncio
+            from app.storage.base import Cloud, Storage
+            from app.storage.local import LocalStorage
+
+            class Repo:
+                def __init__(self, storage: Storage, cloud: Cloud):
+                    self.storage = storage
+                    self.cloud = cloud
+
+                async def load(self, paths):
+                    tasks = [self.storage.read(p) for p in paths]
+                    return await asyncio.gather(*tasks)
+
+                async def mirror(self, path):
+                    return await self.cloud.fetch(path)
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.storage import Repo
+
+            app = FastAPI()
+            repo: Repo = Repo(None, None)
+
+            @app.get("/files")
+            async def files(paths: list[str]):
+                return {"files": await repo.load(paths), "mirror": await repo.mirror(paths[0])}
+            """}, expect=["app/main.py:9:28 async route `files` (GET /files) blocks the event loop through "
+                          "`files -> Repo.load -> LocalStorage.read -> open()`, which does file I/O on the event "
+                          "loop"],
+            title="a class imported with an ImportError fallback is the one the repo has; an abstract method "
+                  "with one implementation in the repo runs it; gathered coroutines run; not a guess between two "
+                  "implementations"),
     )
 
     default_options = {"extra-blocking": []}

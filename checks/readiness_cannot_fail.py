@@ -312,7 +312,8 @@ class ReadinessCannotFail(Check):
             if not inside:
                 continue
             # Only the calls in the try body, and no dependencies: FastAPI resolves those before the handler runs.
-            body = replace(function, calls=inside, params=[p._replace(depends=None) for p in function.params])
+            body = replace(function, calls=inside, params=[p._replace(depends=None) for p in function.params],
+                           operators=[c for c in function.operators if _inside(c.span, block.body)])
             step = database_access(project, body, module)
             if step is not None:
                 return clause, step[2]

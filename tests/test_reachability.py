@@ -234,3 +234,72 @@ def test_star_imports_and_a_module_named_like_the_package_it_imports(tmp_path):
     assert model.member_type("celery.Celery", "control") == "celery.app.control.Control"
     home, name = project.python.resolve("app.core.missing", main)
     assert (home.path, name) == ("app/core/__init__.py", "missing")  # not bound by the star import either
+def test_flag_chosen_import_follows_the_flag_passed_by_position(tmp_path):
+    write_tree(tmp_path, {"app/conn.py": """
+        def connect(url, async_mode=False):
+            if async_mode:
+                import redis.asyncio as client_mod
+            else:
+                import redis as client_mod
+            return client_mod.from_url(url)
+        """, "app/main.py": """
+        from fastapi import FastAPI
+        from app.conn import connect
+
+        app = FastAPI()
+
+        class Sync:
+            def __init__(self):
+                self.r = connect("redis://a", False)
+
+        class Async:
+            def __init__(self):
+                self.r = connect("redis://a", True)
+
+        sync = Sync()
+        asynchronous = Async()
+        sync_client = connect("redis://a")
+        async_client = connect("redis://a", async_mode=True)
+
+        @app.get("/")
+        async def root():
+            sync.r.get("k")
+            asynchronous.r.get("k")
+            sync_client.set("k", 1)
+            async_client.set("k", 1)
+        """})
+    assert found(scan_tree(tmp_path, select=["RC401"])) == {("RC401", "app/main.py", 21), ("RC401", "app/main.py", 23)}
+    # (lines 21 and 23: sync.r.get and sync_client.set; the async_mode=True ones are redis.asyncio clients)
+
+
+def test_import_alternatives_are_recorded_in_source_order():
+    from readycheck.parsers.python import parse_python
+
+    facts = parse_python("app/x.py", b"""
+try:
+    from app.cloud import Client
+except ImportError:
+    from app.local import Client
+import json
+""")
+    assert facts.import_alternatives == {"Client": (("app.cloud.Client", 3), ("app.local.Client", 5))}
+
+
+def test_operators_are_recorded_apart_from_calls():
+    from readycheck.parsers.python import parse_python
+
+    facts = parse_python("app/x.py", b"""
+from typing import Optional
+
+def f(d, k):
+    x: Optional[int] = None
+    if d:
+        d[k] = len(d)
+    del d[k]
+    return k in d.items, not d, list[int]
+""")
+    function = facts.functions["f"]
+    assert [c.text for c in function.calls] == ["len", "d.items"] or [c.text for c in function.calls] == ["len"]
+    assert sorted((c.text, c.span.line) for c in function.operators) == [
+        ("d.__bool__", 6), ("d.__bool__", 9), ("d.__delitem__", 8), ("d.__len__", 7), ("d.__setitem__", 7),
+        ("d.items.__contains__", 9)]

@@ -186,6 +186,20 @@ BLOCKING_TYPES: dict[str, frozenset[str] | None] = {
         "get_table_options", "get_view_definition", "get_sorted_table_and_fkc_names", "has_table", "has_schema",
         "has_index", "has_sequence", "reflect_table", "get_multi_columns", "get_multi_indexes",
         "get_multi_foreign_keys", "get_multi_pk_constraint"}),
+    # azure-identity's sync credentials (https://learn.microsoft.com/python/api/azure-identity/azure.identity):
+    # get_token is an HTTP request to Microsoft Entra ID; the awaited ones live in azure.identity.aio.
+    **{f"azure.identity.{name}": frozenset({"get_token", "get_token_info"})
+       for name in ("DefaultAzureCredential", "ClientSecretCredential", "ManagedIdentityCredential",
+                    "WorkloadIdentityCredential", "AzureCliCredential", "CertificateCredential",
+                    "ChainedTokenCredential", "EnvironmentCredential")},
+    # fpdf2's FPDF.add_font reads and parses a TrueType file from disk (https://py-pdf.github.io/fpdf2/Unicode.html).
+    "fpdf.FPDF": frozenset({"add_font"}),
+}
+#: Types whose values block when called, and why: azure-identity's ``get_bearer_token_provider`` returns a
+#: function that gets a token from the sync credential (an HTTP request unless one is cached in it;
+#: ``azure.identity.aio.get_bearer_token_provider``'s is awaited).
+BLOCKING_CALLABLES: dict[str, str] = {
+    "azure.identity.BearerTokenProvider": "requests a Microsoft Entra ID token over synchronous HTTP",
 }
 #: What a sync generator ``def`` dependency yields when its type cannot be inferred (``with make()() as
 #: session: yield session``): a sync resource (an async one would need an ``async def`` dependency to be
@@ -217,7 +231,12 @@ TYPE_REASONS = {SYNC_DEPENDENCY_VALUE: "is a call on the sync session a `def` de
                 "stripe.service": "makes a synchronous Stripe request",
                 "twilio.rest.resource": "makes a synchronous Twilio request",
                 "sendgrid.SendGridAPIClient": "makes a synchronous SendGrid request",
-                "python_http_client.Client": "makes a synchronous SendGrid request"}
+                "python_http_client.Client": "makes a synchronous SendGrid request",
+                "fpdf.FPDF": "reads and parses a font file from disk",
+                **{f"azure.identity.{name}": "requests a Microsoft Entra ID token over synchronous HTTP"
+                   for name in ("DefaultAzureCredential", "ClientSecretCredential", "ManagedIdentityCredential",
+                                "WorkloadIdentityCredential", "AzureCliCredential", "CertificateCredential",
+                                "ChainedTokenCredential", "EnvironmentCredential")}}
 
 #: Other spellings of the same type, and what factories and constructors return.
 TYPE_ALIASES = {
@@ -232,6 +251,13 @@ TYPE_ALIASES = {
     "redis.Redis.from_url": "redis.Redis", "redis.client.StrictRedis": "redis.Redis",
     "redis.asyncio.from_url": "redis.asyncio.Redis", "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
     "redis.asyncio.client.Redis": "redis.asyncio.Redis",
+    # redis-py's cluster clients (https://redis.readthedocs.io/en/stable/clustering.html): the same commands,
+    # sync in redis.cluster, awaited in redis.asyncio.cluster.
+    "redis.cluster.RedisCluster": "redis.Redis", "redis.RedisCluster": "redis.Redis",
+    "redis.cluster.RedisCluster.from_url": "redis.Redis", "redis.RedisCluster.from_url": "redis.Redis",
+    "redis.asyncio.cluster.RedisCluster": "redis.asyncio.Redis", "redis.asyncio.RedisCluster": "redis.asyncio.Redis",
+    "redis.asyncio.cluster.RedisCluster.from_url": "redis.asyncio.Redis",
+    "redis.asyncio.RedisCluster.from_url": "redis.asyncio.Redis",
     "pymongo.MongoClient": "pymongo", "pymongo.mongo_client.MongoClient": "pymongo",
     "pymongo.synchronous.mongo_client.MongoClient": "pymongo", "pymongo.database.Database": "pymongo",
     "pymongo.collection.Collection": "pymongo",
@@ -259,6 +285,8 @@ TYPE_ALIASES = {
     "sqlalchemy.inspection.inspect": "sqlalchemy.engine.reflection.Inspector",
     "sqlalchemy.Inspector": "sqlalchemy.engine.reflection.Inspector",
     "sqlalchemy.engine.Inspector": "sqlalchemy.engine.reflection.Inspector",
+    "azure.identity.get_bearer_token_provider": "azure.identity.BearerTokenProvider",
+    "fpdf.fpdf.FPDF": "fpdf.FPDF",
 }
 #: (type, attribute) -> the attribute's type; "*" for any attribute.
 ATTRIBUTE_TYPES = {
@@ -407,6 +435,11 @@ def cpu_bound_function(callee: str | None) -> str | None:
             callee.rsplit(".", 1)[-1] not in ("hash", "verify", "encrypt", "using"):
         return None
     return found
+
+
+def blocking_callable(callee_type: str | None) -> str | None:
+    """Why calling a value of this type (a local function returned by an SDK) blocks, or None."""
+    return BLOCKING_CALLABLES.get(callee_type) if callee_type else None
 
 
 def cpu_bound_method(receiver_type: str | None, method: str | None) -> str | None:

@@ -719,9 +719,20 @@ class PythonIndex:
             defined = head in module.functions or head in module.classes or any(module.module_level(head))
             if not defined and head in module.imports and depth < 5:
                 rest = ".".join(parts[i + 1:])
-                target = module.imports[head] + (f".{rest}" if rest else "")
+                suffix = f".{rest}" if rest else ""
+                target = module.imports[head] + suffix
                 if target != qualified:
-                    return self.resolve(target, module, depth + 1)
+                    found = self.resolve(target, module, depth + 1)
+                    if found is not None and _defines(*found):
+                        return found
+                    # ``try: from .cloud import Client`` / ``except ImportError: from .local import Client``:
+                    # the binding whose module the repository has is the one that runs.
+                    for other, _ in module.import_alternatives.get(head, ()):
+                        if other + suffix != target and other + suffix != qualified:
+                            alternative = self.resolve(other + suffix, module, depth + 1)
+                            if alternative is not None and _defines(*alternative):
+                                return alternative
+                    return found
             if not defined and depth < 5:  # from .actions import *: a name one of them defines
                 for key, star in module.imports.items():
                     if key[0] == "*":

@@ -109,6 +109,7 @@ class Edge:
     receiver_type: "Type | None"  # the type of ``x`` in ``x.method()``
     targets: tuple[Target, ...]  # the repo functions it runs (a constructor runs ``__init__``)
     function: "Function | None" = None  # the function making the call
+    callee_type: "Type | None" = None  # the type of ``f`` in ``f()``, a local name bound to a value
 
 
 class Rule:
@@ -166,6 +167,7 @@ class Reachability:
         self._state: dict[str, TypeSource] | None = None
         self._state_homes: dict[str, ModuleFacts] = {}
         self._pending: set = set()
+        self._subclasses: dict[tuple[str, str], list[RepoClass]] | None = None
 
     # ------------------------------------------------------------------ classes
 
@@ -213,11 +215,61 @@ class Reachability:
                 return function, current.module
         return None
 
+    def _attribute_call(self, cls: RepoClass, source: TypeSource) -> "Value | None":
+        """The arguments of the call an attribute is built from (``self.redis = connect(url,
+        async_mode=False)`` in a method), when the parser kept them and the call is made once in the
+        class; only looked up for a callee whose module binds a name to alternative imports."""
+        target = self.index.resolve(source.text, cls.module)
+        if target is None or not target[0].import_alternatives:
+            return None
+        prefix = f"{cls.name}."
+        calls = [site.call for qualname, function in cls.module.functions.items() if qualname.startswith(prefix)
+                 for site in function.calls if site.callee == source.text]
+        return calls[0] if len(calls) == 1 else None
+
+    def implementation(self, cls: RepoClass, found: Target) -> Target:
+        """The method that runs for an ``@abstractmethod``: a receiver annotated with an abstract base
+        (``storage: StorageBackend``) runs a subclass's override. Only when the repository has exactly
+        one subclass of ``cls`` overriding it (a second one would be a guess); else the method itself."""
+        function, _ = found
+        if not any(d.text.rpartition(".")[2] == "abstractmethod" for d in function.decorators):
+            return found
+        overrides = []
+        for sub in self.subclasses(cls):
+            override = sub.module.functions.get(f"{sub.name}.{function.name}")
+            if override is not None and override is not function:
+                overrides.append((override, sub.module))
+        return overrides[0] if len(overrides) == 1 else found
+
+    def subclasses(self, cls: RepoClass) -> list[RepoClass]:
+        """Every repo class below ``cls`` in the hierarchy (in path order; the class table of every module
+        is read once, the first time an abstract method is called)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for module in self.index.modules():
+                for name, bases in sorted(module.class_bases.items()):
+                    for base in bases:
+                        parent = self.repo_class(base, module)
+                        if parent is not None:
+                            self._subclasses.setdefault(parent.key, []).append(RepoClass(module, name))
+        found: list[RepoClass] = []
+        seen = {cls.key}
+        queue = [cls]
+        while queue:
+            for sub in self._subclasses.get(queue.pop(0).key, ()):
+                if sub.key not in seen:
+                    seen.add(sub.key)
+                    found.append(sub)
+                    queue.append(sub)
+        return found
+
     def attribute(self, cls: RepoClass, name: str, depth: int) -> Type | None:
         for current in self.mro(cls):
             source = current.module.class_attrs.get(current.name, {}).get(name)
             if source is not None:
-                found = self.source_type(current.module, source, depth + 1)
+                call = self._attribute_call(current, source) if source.kind == "call" else None
+                found = self.call_result(current.module, source.text, depth + 2, call) if call is not None \
+                    else self.source_type(current.module, source, depth + 1)
                 if found is not None:
                     return found
         prop = self.method(cls, name)
@@ -286,9 +338,11 @@ class Reachability:
             return SESSION_FACTORIES.get(callee)
         return None
 
-    def call_result(self, module: ModuleFacts, qualified: str, depth: int = 0) -> Type | None:
+    def call_result(self, module: ModuleFacts, qualified: str, depth: int = 0, call: "Value | None" = None
+                    ) -> Type | None:
         """The type of ``qualified(...)``: an instance of a repo class, what a repo function returns,
-        a session from a session factory, or an external type."""
+        a session from a session factory, or an external type. ``call`` (the call's arguments, when
+        known) decides a factory that picks its module by a flag parameter."""
         if depth > _MAX_TYPE_DEPTH:
             return None
         cls = self.repo_class(qualified, module)
@@ -299,7 +353,7 @@ class Reachability:
             home, name = target
             function = home.functions.get(name)
             if function is not None:
-                return self.result_type(function, home, depth + 1)
+                return self.result_type(function, home, depth + 1, self._flags(function, home, call))
             if "." in name:  # Class.factory() or instance.method()
                 owner, _, method = name.rpartition(".")
                 owner_type = self.global_type(home, f"{home.module}.{owner}" if home.module else owner, depth + 1)
@@ -313,7 +367,10 @@ class Reachability:
                     if session_class is not None and "Async" in session_class.text:
                         return "sqlalchemy.ext.asyncio.AsyncSession"
                     return SESSION_FACTORIES[value.text]
-            if home.path != module.path or "." in qualified:
+            head = name.partition(".")[0]
+            shadowed = head not in home.functions and head not in home.classes and head not in home.imports \
+                and not any(home.module_level(head))  # ``azure.identity.x`` found ``web/azure.py`` by its name only
+            if (home.path != module.path or "." in qualified) and not shadowed:
                 return None  # a repo name that is not a class, function or factory
         return canonical_type(qualified)
 
@@ -332,9 +389,11 @@ class Reachability:
             return method_result(owner, method)
         return None
 
-    def result_type(self, function: Function, module: ModuleFacts, depth: int = 0) -> Type | None:
-        """What calling a repo function gives: its return annotation, else what it returns or yields."""
-        key = (module.path, function.qualname)
+    def result_type(self, function: Function, module: ModuleFacts, depth: int = 0,
+                    flags: frozenset[tuple[str, bool]] = frozenset()) -> Type | None:
+        """What calling a repo function gives: its return annotation, else what it returns or yields
+        (with ``flags``, the truth of its flag parameters in this call: see ``_chosen_import``)."""
+        key = (module.path, function.qualname, flags)
         if key in self._results:
             return self._results[key]
         if key in self._pending or depth > _MAX_TYPE_DEPTH:
@@ -349,9 +408,51 @@ class Reachability:
                 if found is not None:
                     break
                 found = self.source_type(module, source, depth + 1)
+            if flags and isinstance(found, str):
+                found = self._chosen_import(module, flags, found)
         finally:
             self._pending.discard(key)
         self._results[key] = found
+        return found
+
+    @staticmethod
+    def _flags(function: Function, module: ModuleFacts, call: "Value | None") -> frozenset[tuple[str, bool]]:
+        """The truth of a function's bool parameters in a call whose arguments are known: a literal
+        passed, else the literal default when the call does not pass it. Only worked out for a module
+        that binds a name to imports of different targets (see ``_chosen_import``); else empty."""
+        if call is None or not module.import_alternatives or any(key == "**" for key, _ in call.keywords) or \
+                any(item.kind == "other" for item in call.items):
+            return frozenset()
+        passed = dict(call.keywords)
+        found = []
+        for i, param in enumerate(p for p in function.params if p.name not in ("self", "cls")):
+            value = passed.get(param.name, call.items[i] if i < len(call.items) else None)
+            if value is None:
+                if param.flag is not None:
+                    found.append((param.name, param.flag))
+            elif value.kind == "bool":
+                found.append((param.name, value.text == "True"))
+        return frozenset(found)
+
+    @staticmethod
+    def _chosen_import(module: ModuleFacts, flags: frozenset[tuple[str, bool]], found: str) -> str:
+        """A factory that imports a module under a name by a flag (``if async_mode: import redis.asyncio
+        as redis_mod`` / ``else: import redis as redis_mod``) returns, for a call with that flag's truth
+        known, the type from the import that runs: ``found`` (named through the other one) renamed."""
+        truth = dict(flags)
+        for alternatives in module.import_alternatives.values():
+            runs, skipped = [], []
+            for target, line in alternatives:
+                guards = list(module.flag_guards(line))
+                if guards and all(truth.get(name) == when for name, when in guards):
+                    runs.append(target)
+                elif any(name in truth and truth[name] != when for name, when in guards):
+                    skipped.append(target)
+            if len(runs) != 1:
+                continue
+            named = max((t for t in runs + skipped if found.startswith(t + ".")), key=len, default=None)
+            if named is not None and named in skipped:  # named through the import that does not run
+                return canonical_type(runs[0] + found[len(named):]) or found
         return found
 
     def provider_type(self, module: ModuleFacts, target: str, depth: int = 0) -> Type | None:
@@ -406,7 +507,7 @@ class Reachability:
         kind = value.kind
         if kind == "call":
             if value.resolved:
-                return self.call_result(module, value.text, depth + 1)
+                return self.call_result(module, value.text, depth + 1, value)
             if value.text and "." in value.text and function is not None:  # session.client("s3"), self.make()
                 owner, _, method = value.text.rpartition(".")
                 owner_type = self.chain_type(module, function, owner.split("."), depth + 1)
@@ -630,8 +731,22 @@ class Reachability:
         key = (module.path, function.qualname)
         found = self._edges.get(key)
         if found is None:
-            found = self._edges[key] = tuple(self._edge(module, function, call) for call in function.calls)
+            found = self._edges[key] = tuple(self._edge(module, function, call) for call in function.calls) + \
+                tuple(edge for edge in (self._operator_edge(module, function, call) for call in function.operators)
+                      if edge.targets)  # an operator matters only when it runs a repo dunder method
         return found
+
+    def _operator_edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
+        """``d[k]``, ``k in d``...: the dunder method of the class of ``d``, an instance (the operator on a
+        class object, ``Page[int]``, is the class's own subscription, not its instances' method)."""
+        receiver = self.chain_type(module, function, call.text.rpartition(".")[0].split("."))
+        found = None
+        if isinstance(receiver, RepoClass):
+            found = self.method(receiver, call.method or "")
+            if found is None and call.method == "__bool__":  # truth falls back to the length
+                found = self.method(receiver, "__len__")
+        return Edge(call, module, receiver, (self.implementation(receiver, found),) if found else (), function) \
+            if isinstance(receiver, RepoClass) else Edge(call, module, receiver, (), function)
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
@@ -648,8 +763,9 @@ class Reachability:
             init = self.method(cls, "__init__")
             return Edge(call, module, None, (init,) if init else (), function)
         owner_text, dot, method = call.text.rpartition(".")
-        if not dot:
-            return Edge(call, module, None, (), function)
+        if not dot:  # ``token_provider()``: a local bound to what an SDK returned
+            local = self.local_type(module, function, call.text) if call.callee is None else None
+            return Edge(call, module, None, (), function, local if isinstance(local, str) else None)
         receiver = self.chain_type(module, function, owner_text.split("."))
         if receiver is None and call.callee:
             receiver = self.global_type(module, call.callee.rpartition(".")[0])
@@ -675,7 +791,7 @@ class Reachability:
             cls = receiver.cls if isinstance(receiver, ClassObject) else receiver
             found = self.method(cls, method)
             if found is not None:
-                targets = (found,)
+                targets = (self.implementation(cls, found),)
             else:
                 bases = self.external_bases(cls)  # a known one first: class User(BaseModel, UserMixin)
                 bases.sort(key=lambda base: not known_type(base))

@@ -133,6 +133,8 @@ class Parameter(NamedTuple):
     annotation_is_alias_candidate: bool = False
     #: The default when it is a string literal (``health_check_path: str = "/health"``).
     default: str | None = None
+    #: The default when it is a bool literal (``async_mode: bool = False``).
+    flag: bool | None = None
 
 
 class TypeSource(NamedTuple):
@@ -181,6 +183,11 @@ class Function:
     #: Its own body reads a request's path (``request.url.path``, ``request.url``, ``scope["path"]``,
     #: ``request.path_params``): a middleware that does may treat some paths (a health probe's) apart.
     reads_request_path: bool = False
+    #: The dunder methods its operators call on a named receiver, as calls (``obj[k]`` is
+    #: ``obj.__getitem__``, ``k in obj`` ``obj.__contains__``, ``not obj``/``if obj:`` ``obj.__bool__``,
+    #: ``len(obj)`` ``obj.__len__``): the reachability model follows one when ``obj`` is a repo class
+    #: defining it. Kept apart from ``calls``, which are the calls written as calls.
+    operators: list[CallSite] = field(default_factory=list)
 
 
 #: While a scan records what its result depends on (readycheck.engine.incremental), every read of a
@@ -350,6 +357,11 @@ class ModuleFacts:
     def flag_guards(self, line: int) -> Iterator[tuple[str, bool]]:
         return ((name, when) for first, last, name, when in self.param_guards if first <= line <= last)
 
+    #: A name bound by imports of different targets (``try: from .cloud import Client`` ``except
+    #: ImportError: from .local import Client``; ``import redis.asyncio as r`` in an ``if`` and ``import
+    #: redis as r`` in its ``else``) -> every (target, line), in source order. ``imports`` keeps one of them.
+    import_alternatives: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
 
 
 # ---------------------------------------------------------- error-handling facts
@@ -455,6 +467,12 @@ class _Extractor:
         #: fixed before the walk starts, so the answer depends only on these two; a frozenset
         #: keeps its hash, and the same scope's set is looked up by identity first.
         self._qualified: dict[frozenset[str], dict[str, tuple[str | None, bool]]] = {}
+        #: (function qualname, local name) -> the call making each element of a list of coroutines
+        #: assigned to that name (``tasks = [fetch(u) for u in urls]``), for a later ``gather(*tasks)``.
+        self._coroutine_lists: dict[tuple[str, str], ast.Call] = {}
+        #: id() of the calls whose argument summary is kept on their call site although no rule of
+        #: ``_wants_arguments`` asks for it: the values of ``self.x = call(...)`` in a method.
+        self._kept_arguments: set[int] = set()
 
     # -- name resolution -------------------------------------------------
 
@@ -643,11 +661,13 @@ class _Extractor:
         # and only the top level when no import line is indented (most modules).
         nested = _FIRST_LINE_IMPORT.match(self.source) or _NESTED_IMPORT.search(self.source)
         statements = _statements(tree.body) if nested else tree.body
+        bindings: dict[str, list[tuple[str, int]]] = {}
         for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
                         self.facts.imports[alias.asname] = alias.name
+                        bindings.setdefault(alias.asname, []).append((alias.name, node.lineno))
                     else:
                         head = alias.name.split(".")[0]
                         self.facts.imports.setdefault(head, head)
@@ -658,7 +678,12 @@ class _Extractor:
                         if base:
                             self.facts.imports["*" + base] = base + ".*"
                         continue
-                    self.facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    target = f"{base}.{alias.name}" if base else alias.name
+                    self.facts.imports[alias.asname or alias.name] = target
+                    bindings.setdefault(alias.asname or alias.name, []).append((target, node.lineno))
+        for name, found in bindings.items():
+            if len({target for target, _ in found}) > 1:
+                self.facts.import_alternatives[name] = tuple(sorted(found, key=lambda b: b[1]))
 
     def _block(self, body: list[ast.stmt], scope: str, local_names: frozenset[str], function: Function | None,
                main_guard: bool = False) -> None:
@@ -709,6 +734,8 @@ class _Extractor:
             block = stmt.body if guard == "body" else stmt.orelse if guard == "else" else None
             if block:
                 self.facts.dev_blocks.append((block[0].lineno, block[-1].end_lineno or block[-1].lineno))
+        if (cls is ast.If or cls is ast.While) and function is not None:
+            self._operator(stmt.test, "__bool__", stmt.test, function, local_names)  # ``if obj:``
         if cls is ast.If and not scope and _is_main_guard(stmt.test):
             self._block(stmt.body, scope, local_names, function, main_guard=True)
             self._block(stmt.orelse, scope, local_names, function, main_guard)
@@ -724,6 +751,9 @@ class _Extractor:
                     if type(target) is ast.Attribute and target.attr == "status_code" and function is not None:
                         self._error_facts(function).statuses.append(value)  # response.status_code = 503
                     if isinstance(target, ast.Name):
+                        if function is not None and type(value_node) in (ast.ListComp, ast.GeneratorExp) and \
+                                type(value_node.elt) is ast.Call:
+                            self._coroutine_lists[(function.qualname, target.id)] = value_node.elt
                         self.facts.assignments.append(Assignment(target.id, value, self.span(target), scope))
                         if function is not None and value.kind == "call" and value.resolved:
                             function.local_types[target.id] = value.text
@@ -832,6 +862,8 @@ class _Extractor:
             class_name, dot, method = function.qualname.partition(".")
             if dot and "." not in method and "<locals>" not in class_name:
                 self.facts.class_attrs.setdefault(class_name, {}).setdefault(target.attr, source)
+                if type(value_node) is ast.Call:  # its arguments can decide its type (a factory's flag)
+                    self._kept_arguments.add(id(value_node))
         elif type(owner) is ast.Attribute and owner.attr == "state":
             self.facts.state_attrs.setdefault(target.attr, source)
 
@@ -869,7 +901,8 @@ class _Extractor:
             if default is not None and depends is None:
                 depends = self._depends(default, outer_locals)
             literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
-            function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal))
+            flag = default.value if isinstance(default, ast.Constant) and type(default.value) is bool else None
+            function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal, flag))
         returns, _, _ = self._annotation(self._yielded(node.returns, outer_locals) if is_generator else node.returns,
                                          outer_locals)
         function.returns = returns
@@ -958,7 +991,10 @@ class _Extractor:
             if cls is ast.Await:
                 awaited_calls.add(id(current.value))
             elif cls is ast.Call:
-                self._record_call(current, id(current) in awaited_calls, local_names, function, main_guard)
+                awaited_here = id(current) in awaited_calls
+                if awaited_here and current.args:
+                    self._gathered(current, awaited_calls, local_names, function)
+                self._record_call(current, awaited_here, local_names, function, main_guard)
             elif (cls is ast.Yield or cls is ast.YieldFrom) and function is not None:
                 function.is_generator = True
             elif cls is ast.Attribute and function is not None and current.attr in _REQUEST_PATH_ATTRIBUTES:
@@ -967,6 +1003,8 @@ class _Extractor:
             elif cls is ast.Subscript and function is not None and type(current.slice) is ast.Constant \
                     and current.slice.value in _REQUEST_PATH_KEYS:
                 function.reads_request_path = True
+            elif cls in _OPERATOR_NODES and function is not None:
+                self._operators(current, function, local_names)
             fields = fields_cache.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
@@ -983,6 +1021,55 @@ class _Extractor:
                 elif type(child) not in leaves:
                     push(child)
 
+    def _operators(self, node: ast.AST, function: Function, local_names: frozenset[str]) -> None:
+        """The dunder methods an operator calls on a named receiver, recorded as calls of them
+        (``obj[k]`` -> ``obj.__getitem__``, ``k in obj`` -> ``obj.__contains__``, ``not obj`` ->
+        ``obj.__bool__``): the reachability model follows them when ``obj`` is a repo class defining one."""
+        cls = type(node)
+        if cls is ast.Subscript:
+            self._operator(node.value, _SUBSCRIPT_DUNDERS[type(node.ctx)], node, function, local_names)
+        elif cls is ast.Compare:
+            for op, right in zip(node.ops, node.comparators):
+                if type(op) is ast.In or type(op) is ast.NotIn:
+                    self._operator(right, "__contains__", right, function, local_names)
+        elif type(node.op) is ast.Not:  # ast.UnaryOp
+            self._operator(node.operand, "__bool__", node.operand, function, local_names)
+
+    def _operator(self, receiver: ast.AST, dunder: str, where: ast.AST, function: Function,
+                  local_names: frozenset[str]) -> None:
+        cls = type(receiver)
+        if cls is not ast.Name and cls is not ast.Attribute:
+            return
+        text = dotted(receiver)
+        if not text:
+            return
+        qualified, resolved = self.qualify(text, local_names)
+        if resolved and (qualified == text and text in _BUILTINS or (qualified or "").startswith(_TYPING)):
+            return  # ``list[T]``, ``Optional[T]``: a type, not an object of the repo
+        function.operators.append(CallSite(None, f"{text}.{dunder}", self.span(where), False, None, dunder, None))
+
+    def _gathered(self, node: ast.Call, awaited_calls: set[int], local_names: frozenset[str],
+                  function: Function | None) -> None:
+        """``await asyncio.gather(a(), *[b(x) for x in xs])``: the coroutines an awaited gather is given
+        run to completion right there, as if each were awaited (their calls are marked so; a list of
+        them built earlier in the function, ``await gather(*tasks)``, too)."""
+        if self.qualify(dotted(node.func), local_names)[0] not in _AWAITING_ALL:
+            return
+        for arg in node.args:
+            if type(arg) is ast.Starred:
+                arg = arg.value
+            if type(arg) is ast.Name and function is not None:
+                element = self._coroutine_lists.get((function.qualname, arg.id))
+                if element is not None:
+                    where = self.span(element.func)
+                    function.calls = [c._replace(awaited=True) if c.span == where else c for c in function.calls]
+                continue
+            if type(arg) in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
+                arg = arg.elt
+            for item in arg.elts if type(arg) in (ast.List, ast.Tuple) else (arg,):
+                if type(item) is ast.Call:
+                    awaited_calls.add(id(item))
+
     def _record_call(self, node: ast.Call, awaited: bool, local_names: frozenset[str], function: Function | None,
                      main_guard: bool) -> None:
         text = dotted(node.func) or ""
@@ -996,7 +1083,8 @@ class _Extractor:
             elif not text and type(node.func.value) is ast.Call:
                 chain = self._chain(node.func.value, local_names)
         summary = None
-        if function is None or node.keywords or _wants_arguments(node, method, text):
+        if function is None or node.keywords or id(node) in self._kept_arguments or \
+                _wants_arguments(node, method, text):
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         if function is not None and (node.keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)
@@ -1004,6 +1092,8 @@ class _Extractor:
                         summary, chain)
         if function is not None:
             function.calls.append(site)
+            if (text == "len" or text == "bool") and resolved and len(node.args) == 1 and not node.keywords:
+                self._operator(node.args[0], "__len__" if text == "len" else "__bool__", node, function, local_names)
         elif main_guard:
             self.facts.main_calls.append(site)
         else:
@@ -1300,6 +1390,12 @@ _REQUEST_PATH_KEYS = frozenset({"path", "raw_path", "route"})
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
 _TRY_OR_RAISE = frozenset({ast.Try, ast.Raise, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 #: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).
+#: Expressions that call a dunder method of an operand (see ``_operators``).
+_OPERATOR_NODES = frozenset({ast.Subscript, ast.Compare, ast.UnaryOp})
+_TYPING = ("typing.", "typing_extensions.", "collections.abc.")
+_SUBSCRIPT_DUNDERS = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}
+#: Awaited, these await every coroutine they are given.
+_AWAITING_ALL = frozenset({"asyncio.gather"})
 _OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 #: Nodes that can hold no call: never pushed on the walk's stack.
 _LEAVES = frozenset({ast.Name, ast.Constant, *(
@@ -1373,6 +1469,8 @@ def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
         return True
     for arg in node.args:
         kind = type(arg)
+        if kind is ast.Constant and type(arg.value) is bool:
+            return True  # a literal flag (``connect(url, True)``): reachability reads which branch it takes
         if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
                 (kind is ast.Name and arg.id.endswith("router")) or \
                 (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper

@@ -26,15 +26,15 @@ from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHan
 FIELDS = {
     Value: ("kind", "text", "span", "items", "keywords", "resolved"),
     CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call", "chain"),
-    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default"),
+    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default", "flag"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
-               "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path"),
+               "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path", "operators"),
     TypeSource: ("kind", "text", "scope"),
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
                   "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs",
-                  "error_handling", "dev_blocks", "fallback_blocks", "param_guards"),
+                  "error_handling", "dev_blocks", "fallback_blocks", "param_guards", "import_alternatives"),
     ErrorHandling: ("tries", "raises", "statuses"),
     TryBlock: ("body", "handlers"),
     ExceptClause: ("types", "span", "body", "raises"),
@@ -59,10 +59,10 @@ def _flat_call(c: CallSite) -> tuple:
 
 def _flat_function(f: Function) -> tuple:
     return (f.name, f.qualname, f.is_async, tuple(f.span),
-            tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5]) for p in f.params),
+            tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5], p[6]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
             tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope,
-            tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path)
+            tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path, tuple(map(_flat_call, f.operators)))
 
 
 def flatten(facts: ModuleFacts) -> tuple:
@@ -74,7 +74,8 @@ def flatten(facts: ModuleFacts) -> tuple:
             {name: {attr: tuple(source) for attr, source in attrs.items()} for name, attrs in facts.class_attrs.items()},
             facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()},
             {name: _flat_errors(e) for name, e in facts.error_handling.items()},
-            tuple(facts.dev_blocks), tuple(facts.fallback_blocks), tuple(facts.param_guards))
+            tuple(facts.dev_blocks), tuple(facts.fallback_blocks), tuple(facts.param_guards),
+            facts.import_alternatives)
 
 
 def _flat_errors(e: ErrorHandling) -> tuple:
@@ -100,19 +101,21 @@ def _call(t: tuple) -> CallSite:
 
 def _function(t: tuple) -> Function:
     (name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results,
-     declares_global, reads_request_path) = t
+     declares_global, reads_request_path, operators) = t
     return Function(name, qualname, is_async, _new(Span, span),
-                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5])) for p in params],
+                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5], p[6])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
                     list(map(_call, calls)), local_types, is_generator, returns, scope,
-                    tuple(_new(TypeSource, r) for r in results), declares_global, reads_request_path)
+                    tuple(_new(TypeSource, r) for r in results), declares_global, reads_request_path,
+                    list(map(_call, operators)))
 
 
 def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
-     class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards) = t
+     class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards,
+     import_alternatives) = t
     return ModuleFacts(path, module, imports, FunctionTable((f.qualname, f) for f in map(_function, functions)),
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
@@ -120,7 +123,7 @@ def rebuild(t: tuple) -> ModuleFacts:
                                for name, attrs in class_attrs.items()},
                        global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()},
                        {name: _errors(e) for name, e in errors.items()}, list(dev_blocks),
-                       list(fallback_blocks), list(param_guards))
+                       list(fallback_blocks), list(param_guards), import_alternatives)
 
 
 def _errors(t: tuple) -> ErrorHandling:
