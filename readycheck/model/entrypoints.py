@@ -45,8 +45,11 @@ def console_script(project: "Project", program: str) -> tuple[str, str] | None:
     """(module, attribute) of a ``[project.scripts]`` / ``[tool.poetry.scripts]`` entry."""
     for pyproject in project.pyprojects:
         data = pyproject.data
-        tables = [(data.get("project") or {}).get("scripts"),
-                  ((data.get("tool") or {}).get("poetry") or {}).get("scripts")]
+        def table(value: object) -> dict:  # hostile TOML: ``project = 1`` is the author's mistake, not a crash
+            return value if isinstance(value, dict) else {}
+
+        tables = [table(data.get("project")).get("scripts"),
+                  table(table(data.get("tool")).get("poetry")).get("scripts")]
         for table in tables:
             target = table.get(program) if isinstance(table, dict) else None
             if isinstance(target, dict):
