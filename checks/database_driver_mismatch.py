@@ -37,17 +37,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import ASYNC_DRIVERS, ASYNC_ENGINE_CONSTRUCTORS, SYNC_DRIVERS, Check, Example, Severity
+from readycheck.api import (
+    ASYNC_DRIVERS, ASYNC_URL_FOR, SYNC_DRIVERS, URL_DATABASES, URL_DRIVER_PACKAGES, Check, Example, Severity,
+)
 
 if TYPE_CHECKING:
-    from readycheck.api import Project, Value
+    from readycheck.api import Project
 
-_DATABASE = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql",
-             "sqlite": "sqlite"}
-URL_DRIVER = re.compile(r"\b(postgresql|postgres|mysql|mariadb|sqlite)\+(asyncpg|psycopg|aiomysql|asyncmy|aiosqlite)://")
-DRIVER_PACKAGES = {"asyncpg": {"asyncpg"}, "psycopg": {"psycopg", "psycopg-binary", "psycopg-c"},
-                   "aiomysql": {"aiomysql"}, "asyncmy": {"asyncmy"}, "aiosqlite": {"aiosqlite"}}
-MARKERS = (b"create_async_engine", b"+asyncpg", b"+aiomysql", b"+asyncmy", b"+aiosqlite", b"+psycopg")
+URL_DRIVER = re.compile(rf"\b({'|'.join(ASYNC_URL_FOR)})\+({'|'.join(URL_DRIVER_PACKAGES)})://")
+MARKERS = (b"+asyncpg", b"+aiomysql", b"+asyncmy", b"+aiosqlite", b"+psycopg")
 
 
 class DatabaseDriverMismatch(Check):
@@ -118,6 +116,12 @@ class DatabaseDriverMismatch(Check):
             def mysql(url):
                 return create_engine(f"mysql+pymysql://{url}")  # reports: a sync engine on purpose
             """}, title="the async engines name their databases; the sync MySQL driver serves a sync engine"),
+        Example({"requirements.txt": "sqlalchemy[asyncio]==2.0.36\npsycopg2-binary==2.9.10\n", "app/db.py": """
+            from sqlalchemy.ext.asyncio import async_engine_from_config
+
+            def make(settings):
+                return async_engine_from_config(settings, prefix="sqlalchemy.")
+            """}, expect=["requirements.txt:2"], title="async_engine_from_config is an async engine too"),
     )
 
     def run(self, project: Project):
@@ -127,19 +131,19 @@ class DatabaseDriverMismatch(Check):
         #: The databases the async engines connect to; None stands for an engine whose URL is not written out.
         async_databases: set[str | None] = set()
         urls = []
-        for facts in project.python.modules_with(*MARKERS):
+        for engine in project.engines:
+            if engine.is_async:
+                async_databases |= set(engine.url_databases) or {None}
+        for facts in project.python.modules_with(*MARKERS):  # every URL naming an async driver has one
             calls = facts.all_calls()
-            for call in calls:
-                if call.callee in ASYNC_ENGINE_CONSTRUCTORS:
-                    async_databases |= _engine_databases(call.call)
             for value in [a.value for a in facts.assignments] + [c.call for c in calls if c.call is not None]:
                 found = [(string, match) for string in value.strings(fstrings=True) if (match := URL_DRIVER.search(string.text))]
-                if len({_DATABASE[match.group(1)] for _, match in found}) > 1:
+                if len({URL_DATABASES[match.group(1)] for _, match in found}) > 1:
                     continue  # a table of databases and their drivers ({"mysql": "mysql+aiomysql://", ...}), not a URL
                 urls += [(facts.path, string, match.group(2)) for string, match in found]
         seen = set()
         for path, string, driver in urls:
-            if packages.keys() & DRIVER_PACKAGES[driver] or (path, string.span) in seen:
+            if packages.keys() & URL_DRIVER_PACKAGES[driver] or (path, string.span) in seen:
                 continue
             seen.add((path, string.span))
             yield self.finding(path, string.span,
@@ -154,15 +158,3 @@ class DatabaseDriverMismatch(Check):
                     yield self.finding(decl_path, req.span,
                                        f"the code creates an async engine but the only {database} driver is "
                                        f"`{req.text}`, a synchronous one")
-
-
-_SCHEME = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(?:\+\w+)?://")
-
-
-def _engine_databases(call: Value | None) -> set[str | None]:
-    """The databases an engine's URL argument names: ``{"postgresql"}`` for
-    ``f"postgresql+asyncpg://{host}/db"`` or ``url.replace("postgresql://", "postgresql+asyncpg://")``;
-    ``{None}`` when the URL comes from elsewhere (a variable, the environment)."""
-    url = call.arg(0, "url") if call is not None else None
-    named: set[str | None] = {_DATABASE[m.group(1)] for text in url.strings(fstrings=True) if (m := _SCHEME.match(text.text))} if url else set()
-    return named or {None}

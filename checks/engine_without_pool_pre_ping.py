@@ -1,15 +1,22 @@
 """RC602 engine-without-pool-pre-ping: a SQLAlchemy engine that never checks its pooled connections.
 
 What it does
-    Flags ``create_engine(...)`` and ``create_async_engine(...)`` (SQLAlchemy and
-    SQLModel, resolved through imports) in the service's code without
-    ``pool_pre_ping=True``. SQLite engines (a ``sqlite`` URL literal, or
+    Flags ``create_engine(...)``, ``create_async_engine(...)`` and
+    ``engine_from_config(...)`` (SQLAlchemy and SQLModel, resolved through
+    imports) in the service's code without ``pool_pre_ping=True``.
+    ``pool_pre_ping`` counts when passed, also through ``**engine_args``
+    where that is a literal dict (a module constant or the calling function's
+    local, keys added later by ``engine_args[...] = ...`` or ``.update(...)``
+    included); ``pool_pre_ping=False``, also as a setting's default, is
+    flagged. ``engine_from_config`` counts when its mapping is a literal (an
+    .ini section readycheck cannot read is not judged).
+    SQLite engines (a ``sqlite`` URL, also through a constant, or
     ``connect_args={"check_same_thread": False}``, an argument only Python's
     sqlite3 driver takes), engines with ``poolclass=NullPool``
     (no pool to go stale), alembic migration environments (``env.py``: one
     short-lived connection), test modules (``conftest.py``, ``test_*.py``,
     ``*_test.py``) and code under tests, docs and scripts are not flagged.
-    Autofix: adds ``pool_pre_ping=True`` to the call (libcst, formatting kept).
+    Autofix: adds ``pool_pre_ping=True`` to the call, formatting kept.
 
 Why is this bad
     Pooled connections die silently: a database failover, a restart, an idle
@@ -31,13 +38,14 @@ Fix safety
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import ENGINE_CONSTRUCTORS, Check, Edit, Example, Severity
+from readycheck.api import Check, Edit, Example, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project, Span
+    from readycheck.api import Engine, Project
 
 
 
@@ -65,8 +73,9 @@ class EngineWithoutPoolPrePing(Check):
             engine = create_async_engine(os.environ["DATABASE_URL"], pool_size=5)
             sync_engine = sqlmodel.create_engine(os.environ["DATABASE_URL"])
             pg = create_async_engine(os.environ["DATABASE_URL"], connect_args={"server_settings": {"jit": "off"}})
-            """}, expect=["app/db.py:5", "app/db.py:6", "app/db.py:7"],
-            title="async and SQLModel engines; connect_args of another driver"),
+            fallback = create_async_engine(os.getenv("DATABASE_URL", "sqlite+aiosqlite:///./dev.db"))
+            """}, expect=["app/db.py:5", "app/db.py:6", "app/db.py:7", "app/db.py:8"],
+            title="async and SQLModel engines; connect_args of another driver; a SQLite default the environment overrides"),
         Example({"app/db.py": """
             import os
             from sqlalchemy import create_engine
@@ -96,6 +105,60 @@ class EngineWithoutPoolPrePing(Check):
                 fixed={"db.py": 'from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    '
                                 'pool_size=5,\n    pool_pre_ping=True,\n)\n'},
                 title="autofix: one argument a line, the trailing comma kept"),
+        Example({"app/vector.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool, QueuePool
+
+
+            class Client:
+                def __init__(self, url, size):
+                    engine_kwargs = {"pool_pre_ping": True, "echo": False}
+                    if size:
+                        engine_kwargs.update({"pool_size": size, "poolclass": QueuePool})
+                    else:
+                        engine_kwargs["poolclass"] = NullPool
+                    self.engine = create_engine(url, **engine_kwargs)
+            """, "app/db.py": """
+            from sqlalchemy import create_engine
+
+            def make(url):
+                options = {"echo": True}
+                options["pool_pre_ping"] = True
+                return create_engine(url, **options)
+            """, "app/pyramid.py": """
+            from sqlalchemy import engine_from_config
+
+            def main(settings):
+                return engine_from_config(settings, "sqlalchemy.")
+            """}, title="pre-ping in a function's **engine_kwargs dict, a key added to it later; "
+                        "engine_from_config reads an .ini section readycheck does not see"),
+        Example({"app/config.py": """
+            from starlette.config import Config
+
+            config = Config(".env")
+            DATABASE_ENGINE_POOL_PING = config("DATABASE_ENGINE_POOL_PING", default=False)
+            """, "app/database.py": """
+            from sqlalchemy import create_engine, engine_from_config
+
+            from app import config
+
+
+            def create_db_engine(url):
+                kwargs = {"pool_size": 20, "pool_pre_ping": config.DATABASE_ENGINE_POOL_PING}
+                return create_engine(url, **kwargs)
+
+
+            legacy = engine_from_config({"sqlalchemy.url": "postgresql://db/app"}, prefix="sqlalchemy.")
+            """}, expect=["app/database.py:8:12 `create_engine(...)` sets pool_pre_ping=False by default (the environment "
+                          "can override it): dead pooled connections fail the next request after a database failover",
+                          "app/database.py:11:10 `engine_from_config(...)` has no pool_pre_ping=True: dead pooled "
+                          "connections fail the next request after a database failover"],
+            title="pre-ping switched off by a setting's default; a literal engine_from_config mapping"),
+        Example({"db.py": "from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5\n)\n"},
+                expect=["db.py:3"],
+                fixed={"db.py": "from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    "
+                                "pool_size=5,\n    pool_pre_ping=True\n)\n"},
+                title="autofix: one argument a line without a trailing comma"),
         Example({"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL)\n"},
                 expect=["db.py:2"],
                 fixed={"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\n"
@@ -103,72 +166,68 @@ class EngineWithoutPoolPrePing(Check):
                 title="autofix: the argument appended on one line"),
     )
     def run(self, project: Project):
-        parsed: dict[str, tuple] = {}  # path -> (libcst module, positions): each flagged file parsed once
-        for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
-            if any(target.split(".")[0] == "alembic" for target in facts.imports.values()):
+        for engine in project.engines:
+            if engine.migration:
                 continue  # a migration environment (alembic env.py): one short-lived connection
-            for call in facts.all_calls():
-                if call.callee not in ENGINE_CONSTRUCTORS or call.call is None:
-                    continue
-                summary = call.call
-                if project.reachability.keyword(facts, summary, "pool_pre_ping")[0] is not None:
-                    continue  # written, or in a literal **engine_args dict
-                url = summary.arg(0, "url")
-                if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
-                    continue
-                connect_args, _ = project.reachability.keyword(facts, summary, "connect_args")
-                if connect_args is not None and connect_args.kind == "dict" and \
-                        connect_args.kwarg("check_same_thread") is not None:
-                    continue  # a sqlite3-only connect argument: the engine is SQLite whatever the URL variable
-                poolclass = summary.kwarg("poolclass")
-                if poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool")):
-                    continue
-                yield self.finding(facts.path, call.span,
-                                   f"`{call.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
-                                   f"the next request after a database failover",
-                                   fix=partial(_add_pool_pre_ping, project, facts.path, call.span, parsed))
+            pre_ping = engine.setting("pool_pre_ping")
+            value = pre_ping.value
+            disabled = value is not None and pre_ping.certain and value.kind == "bool" and value.text == "False"
+            if (value is not None and not disabled) or (value is None and not pre_ping.certain):
+                continue  # written (also in a literal **engine_args dict), or in a mapping readycheck cannot read
+            if engine.sqlite or engine.unpooled:
+                continue  # SQLite, or no pool to go stale
+            if disabled:
+                default = " by default (the environment can override it)" if pre_ping.overridable else ""
+                yield self.finding(engine.path, engine.span,
+                                   f"`{engine.text}(...)` sets pool_pre_ping=False{default}: dead pooled connections "
+                                   f"fail the next request after a database failover")
+                continue
+            yield self.finding(engine.path, engine.span,
+                               f"`{engine.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
+                               f"the next request after a database failover",
+                               fix=partial(_add_pool_pre_ping, project, engine))
 
 
-def _add_pool_pre_ping(project: Project, path: str, span: Span, parsed: dict[str, tuple]) -> list[Edit] | None:
-    """Add ``pool_pre_ping=True`` as the last argument of the call at ``span``, keeping the file's formatting."""
-    import libcst as cst
-    import libcst.metadata  # noqa: F401  (cst.metadata below)
+#: What may stand between two arguments (a comma, spaces, line breaks, comments), and the text that opens an
+#: argument before its value (``name=``, ``*``, ``**``).
+_SEPARATOR = re.compile(r"\s*,(?:\s|#[^\n]*)*")
+_TAIL = re.compile(r"(?:\s|#[^\n]*)*(,)?(?:\s|#[^\n]*)*")
+_ARGUMENT_HEAD = re.compile(r"(?:\*\*|\*|[A-Za-z_][A-Za-z0-9_]*\s*=)\s*$")
 
-    source = project.file(path)
+
+def _add_pool_pre_ping(project: Project, engine: Engine) -> list[Edit] | None:
+    """Add ``pool_pre_ping=True`` as the last argument of the engine's call, keeping the file's formatting:
+    one argument a line with a trailing comma stays so (the new argument takes the separator the others
+    use), otherwise ``, pool_pre_ping=True`` after the last argument. Worked out from the positions the
+    parser recorded; None (no fix) for a shape it does not know (a parenthesised last argument)."""
+    source = project.file(engine.path)
     if source is None:
         return None
-    text = source.text
-    if path not in parsed:
-        module = cst.parse_module(text)
-        parsed[path] = (module, cst.metadata.MetadataWrapper(module).resolve(cst.metadata.PositionProvider))
-    module, positions = parsed[path]
-    target = None
-    for node, pos in positions.items():
-        if isinstance(node, cst.Call) and (pos.start.line, pos.start.column + 1) == (span.line, span.column):
-            target = node
-            break
-    if target is None or any(a.keyword and a.keyword.value == "pool_pre_ping" for a in target.args):
+    text, index, call = source.text, source.index, engine.call
+    close = index.offset(call.span.end_line, call.span.end_column) - 1
+    opened = text.find("(", index.offset(engine.span.end_line, engine.span.end_column))
+    if not 0 <= opened < close or text[close] != ")" or text[index.offset(engine.span.end_line,
+                                                                        engine.span.end_column):opened].strip():
         return None
-    new_arg = cst.Arg(keyword=cst.Name("pool_pre_ping"), value=cst.Name("True"),
-                      equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                            whitespace_after=cst.SimpleWhitespace("")))
-    args = list(target.args)
-    if args and isinstance(args[-1].comma, cst.Comma):
-        # One argument per line with a trailing comma: the old last argument takes the
-        # separator the others use; the new one inherits the comma that leads to ")".
-        last = args[-1]
-        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
-            else cst.Comma(whitespace_after=target.whitespace_before_args)
-        args[-1] = last.with_changes(comma=separator)
-        args.append(new_arg.with_changes(comma=last.comma))
-    elif args:
-        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new_arg)
-    else:
-        args.append(new_arg)
-    new_call = target.with_changes(args=args)
-    start = source.index.offset(span.line, span.column)
-    old_code = module.code_for_node(target)
-    if text[start:start + len(old_code)] != old_code:
+    spans = sorted([v.span for v in call.items] + [v.span for _, v in call.keywords])
+    if not spans:
+        return [Edit(source.path, close, close, "pool_pre_ping=True")]
+    starts = [index.offset(s.line, s.column) for s in spans]
+    ends = [index.offset(s.end_line, s.end_column) for s in spans]
+    tail = _TAIL.fullmatch(text, ends[-1], close)
+    if tail is None:
         return None
-    return [Edit(source.path, start, start + len(old_code), module.code_for_node(new_call))]
+    before = text[ends[-2] if len(spans) > 1 else opened + 1:starts[-1]]
+    head = _ARGUMENT_HEAD.search(before)
+    separator = before[:head.start()] if head is not None else before
+    if tail.group(1) is None:
+        # No trailing comma: one argument a line keeps that layout, otherwise ", " on the same line.
+        multiline = len(spans) > 1 and "\n" in separator and _SEPARATOR.fullmatch(separator) is not None
+        return [Edit(source.path, ends[-1], ends[-1], (separator if multiline else ", ") + "pool_pre_ping=True")]
+    if len(spans) == 1:
+        if separator.strip():
+            return None
+        separator = "," + separator
+    elif not _SEPARATOR.fullmatch(separator):
+        return None
+    return [Edit(source.path, ends[-1], ends[-1], separator + "pool_pre_ping=True")]

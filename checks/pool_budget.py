@@ -3,7 +3,8 @@
 What it does
     Adds up the connection pools of the service's engines per process
     (``pool_size + max_overflow`` of each ``create_engine``/``create_async_engine``,
-    SQLAlchemy's defaults 5 and 10 when not given; NullPool counts 0), multiplies
+    SQLAlchemy's defaults 5 and 10 when not given; NullPool, SQLite and the
+    short-lived engine of an alembic migration environment count 0), multiplies
     by the worker processes of each production start command (from its settings;
     ``cpu_count()`` formulas count as ``2 x cpu-count + 1``) and by its replicas
     (Kubernetes, compose, render, railway), and flags the engine when the total
@@ -34,7 +35,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from readycheck.api import ENGINE_CONSTRUCTORS, Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -93,6 +94,36 @@ class PoolBudget(Check):
             from sqlalchemy import create_engine
             engine = create_engine(URL, pool_size=5, max_overflow=2)
             """, "Procfile": "web: gunicorn app.main:app -w 4\n"}, title="4 x 7 = 28, under 100"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: sh -c 'alembic upgrade head && gunicorn -w 3 -k uvicorn.workers.UvicornWorker app.main:app'
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+            engine = create_async_engine(URL)
+            jobs = create_async_engine(JOBS_URL)
+            """, "alembic/env.py": """
+            from alembic import context
+            from sqlalchemy.ext.asyncio import create_async_engine
+            connectable = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
+            """}, title="3 x (15 + 15) = 90: the migration environment's engine is not one of the workers' pools"),
+        Example({"app/db.py": """
+            from sqlalchemy import create_engine
+
+            def make(url):
+                options = {"pool_size": 20, "max_overflow": 10, "pool_pre_ping": True}
+                return create_engine(url, **options)
+
+            def make_reporting(url, size):
+                options = {"pool_pre_ping": True}
+                if size:
+                    options["pool_size"] = size
+                return create_engine(url, **options)
+            """, "Procfile": "web: gunicorn app.main:app -w 4\n"}, expect=[
+                "app/db.py:5:12 gunicorn runs 4 workers (Procfile:1) x pool 20+10 per process = 120 connections, "
+                "over the limit of 100"],
+            title="pool sizes in a function's **options dict; one sized at run time is not added up"),
         Example({"recaptcha/demosite/docker-compose.yaml": """
             services:
               web:
@@ -118,26 +149,16 @@ class PoolBudget(Check):
 
     def run(self, project: Project):
         engines = []
-        for facts in project.python.modules_with(b"create_engine", b"create_async_engine"):
-            for call in facts.all_calls():
-                if call.callee not in ENGINE_CONSTRUCTORS or call.call is None:
-                    continue
-                summary = call.call
-                url = summary.arg(0, "url")
-                poolclass = summary.kwarg("poolclass")
-                if (url is not None and url.kind == "str" and url.text.startswith("sqlite")) or \
-                        (poolclass is not None and poolclass.text.endswith(("NullPool", "StaticPool"))):
-                    continue
-                # Literals, module constants, settings class defaults and **engine_args dicts.
-                (size, size_default), (overflow, overflow_default) = (
-                    project.reachability.keyword(facts, summary, name) for name in ("pool_size", "max_overflow"))
-                size_n = int(size.text) if size is not None and size.kind == "int" else (5 if size is None else None)
-                over_n = int(overflow.text) if overflow is not None and overflow.kind == "int" else \
-                    (10 if overflow is None else None)
-                if size_n is None or over_n is None:
-                    continue  # a pool sized at run time: nothing to add up
-                engines.append((facts.path, call, size_n, over_n, size is None, overflow is None,
-                                size_default or overflow_default))
+        for engine in project.engines:
+            if engine.migration or engine.sqlite or engine.unpooled:
+                continue  # a migration environment's short-lived engine, SQLite, or no pool to add up
+            # Literals, module constants, settings class defaults and **engine_args dicts.
+            size, overflow = engine.setting("pool_size"), engine.setting("max_overflow")
+            size_n, over_n = size.number(), overflow.number()
+            if size_n is None or over_n is None:
+                continue  # a pool sized at run time: nothing to add up
+            engines.append((engine.path, engine, size_n, over_n, not size.passed, not overflow.passed,
+                            size.overridable or overflow.overridable))
         if not engines:
             return
         limit = int(self.options["connection-limit"])

@@ -1,8 +1,9 @@
 """RC604 sync-url-async-engine: ``create_async_engine`` is given a synchronous driver URL.
 
 What it does
-    Flags ``create_async_engine(...)`` whose URL is a literal (directly, or a
-    module-level name assigned a literal) naming a synchronous driver:
+    Flags ``create_async_engine(...)`` (and ``async_engine_from_config``) whose
+    URL is a literal (directly, a module constant, also imported, or a settings
+    class default, said so in the message) naming a synchronous driver:
     ``postgresql://`` (psycopg2 by default), ``postgresql+psycopg2://``,
     ``mysql://``, ``mysql+pymysql://``, ``mysql+mysqldb://``, ``sqlite://``.
     URLs built at run time, like the common
@@ -26,15 +27,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readycheck.api import ASYNC_ENGINE_CONSTRUCTORS, Check, Example, Severity
+from readycheck.api import ASYNC_URL_FOR, SYNC_URL_DRIVERS, Check, Example, Severity
 
 if TYPE_CHECKING:
     from readycheck.api import Project
 
-SYNC_URL = re.compile(r"^(postgresql|postgres|mysql|mariadb|sqlite)(\+(psycopg2|psycopg2cffi|pg8000|pymysql|mysqldb|"
-                      r"mysqlconnector|pysqlite))?://")
-ASYNC_FOR = {"postgresql": "postgresql+asyncpg://", "postgres": "postgresql+asyncpg://",
-             "mysql": "mysql+aiomysql://", "mariadb": "mariadb+asyncmy://", "sqlite": "sqlite+aiosqlite://"}
+SYNC_URL = re.compile(rf"^({'|'.join(ASYNC_URL_FOR)})(\+({'|'.join(sorted(SYNC_URL_DRIVERS))}))?://")
 
 
 class SyncUrlAsyncEngine(Check):
@@ -61,23 +59,32 @@ class SyncUrlAsyncEngine(Check):
             lite = create_async_engine("sqlite+aiosqlite:///./app.db")
             sync = create_engine("postgresql://app@db/app")
             """}, title="the replace idiom, an async driver, a sync engine"),
+        Example({"app/settings.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                DATABASE_URL: str = "postgresql://app@db/app"
+
+            settings = Settings()
+            """, "app/db.py": """
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            from app.settings import settings
+
+            engine = create_async_engine(settings.DATABASE_URL)
+            """}, expect=["app/db.py:5:10 create_async_engine gets `postgresql://` by default (the environment can "
+                          "override it), a synchronous driver: use `postgresql+asyncpg://`"],
+            title="a settings class default"),
     )
 
     def run(self, project: Project):
-        for facts in project.python.modules_with(b"create_async_engine"):
-            constants = {a.name: a.value for a in facts.assignments if not a.scope and a.value.kind == "str"}
-            for call in facts.all_calls():
-                if call.callee not in ASYNC_ENGINE_CONSTRUCTORS or call.call is None:
-                    continue
-                url = call.call.arg(0, "url")
-                if url is not None and url.kind == "ref":
-                    local = url.text[len(facts.module) + 1:] if facts.module and url.text.startswith(facts.module + ".") \
-                        else url.text
-                    url = constants.get(local) if "." not in local else None
-                if url is None or url.kind != "str":
-                    continue
-                match = SYNC_URL.match(url.text)
-                if match:
-                    yield self.finding(facts.path, call.span,
-                                       f"create_async_engine gets `{match.group(0)}`, a synchronous driver: use "
-                                       f"`{ASYNC_FOR[match.group(1)]}`")
+        for engine in project.engines:
+            url = engine.url
+            if not engine.is_async or url is None or url.kind != "str":
+                continue
+            match = SYNC_URL.match(url.text)
+            if match:
+                default = " by default (the environment can override it)" if engine.url_overridable else ""
+                yield self.finding(engine.path, engine.span,
+                                   f"create_async_engine gets `{match.group(0)}`{default}, a synchronous driver: use "
+                                   f"`{ASYNC_URL_FOR[match.group(1)]}`")

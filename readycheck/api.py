@@ -28,6 +28,9 @@ _WHERE = {
     "gitignore_spec": "readycheck.engine.discovery",
     "SYNC_DRIVERS": "readycheck.knowledge.drivers", "ASYNC_DRIVERS": "readycheck.knowledge.drivers",
     "ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers", "ASYNC_ENGINE_CONSTRUCTORS": "readycheck.knowledge.drivers",
+    "ASYNC_URL_FOR": "readycheck.knowledge.drivers", "SYNC_URL_DRIVERS": "readycheck.knowledge.drivers",
+    "URL_DATABASES": "readycheck.knowledge.drivers", "URL_DRIVER_PACKAGES": "readycheck.knowledge.drivers",
+    "Engine": "readycheck.model.engines", "EngineSetting": "readycheck.model.engines",
     "database_access": "readycheck.model.dbaccess", "catches_database_error": "readycheck.model.dbaccess",
     "PATH_IO_METHODS": "readycheck.knowledge.blocking", "FILE_METADATA": "readycheck.knowledge.blocking", "blocking_function": "readycheck.knowledge.blocking",
     "blocking_callable": "readycheck.knowledge.blocking",
@@ -74,9 +77,11 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         catches_database_error as catches_database_error, database_access as database_access,
     )
     from readycheck.engine.discovery import gitignore_spec as gitignore_spec
+    from readycheck.model.engines import Engine as Engine, EngineSetting as EngineSetting
     from readycheck.knowledge.drivers import (
         ASYNC_DRIVERS as ASYNC_DRIVERS, ASYNC_ENGINE_CONSTRUCTORS as ASYNC_ENGINE_CONSTRUCTORS,
-        ENGINE_CONSTRUCTORS as ENGINE_CONSTRUCTORS, SYNC_DRIVERS as SYNC_DRIVERS,
+        ASYNC_URL_FOR as ASYNC_URL_FOR, ENGINE_CONSTRUCTORS as ENGINE_CONSTRUCTORS, SYNC_DRIVERS as SYNC_DRIVERS,
+        SYNC_URL_DRIVERS as SYNC_URL_DRIVERS, URL_DATABASES as URL_DATABASES, URL_DRIVER_PACKAGES as URL_DRIVER_PACKAGES,
     )
     from readycheck.core.findings import (
         Diagnostic as Diagnostic, Finding as Finding, Related as Related, Severity as Severity, Span as Span,
@@ -131,19 +136,20 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
-    "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "Applicability", "CallRule",
-    "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge",
-    "Edit", "Environment", "ErrorHandling", "Example", "ExceptClause", "FILE_METADATA", "FileKind", "Finding",
-    "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS", "Hit", "ImageRef", "Instruction", "LoopEntry",
-    "Migration", "MigrationModel", "ModuleFacts", "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS",
-    "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project", "PyProject", "PythonIndex", "Reachability", "Related",
-    "RepoClass", "Requirement", "RequirementsFile", "Route", "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS",
-    "Server", "Severity", "SourceFile", "Span", "Stage", "StartCommand", "Step", "Token", "Unresolved", "Value",
-    "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method", "call_label",
-    "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function", "cpu_bound_method",
-    "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command", "is_auxiliary_path",
-    "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "register_blocking",
-    "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
+    "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
+    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile",
+    "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
+    "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
+    "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
+    "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
+    "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
+    "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
+    "Stage", "StartCommand", "Step", "Token", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
+    "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
+    "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
+    "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
+    "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
+    "register_blocking", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
 ]
 
 

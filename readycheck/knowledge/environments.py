@@ -147,3 +147,14 @@ def is_auxiliary_path(path: str) -> bool:
     beside the code too), docs, examples, tutorials, benchmarks, scripts. Broader than the deployment
     folders above: a ``scripts/`` module is not served, but a ``scripts/`` Dockerfile may deploy."""
     return bool(_AUXILIARY_CODE.search(path))
+
+
+#: Calls that read an environment variable and fall back to a default when it is unset, qualified callee ->
+#: the position of the default argument (``default=`` by keyword always counts): ``os.getenv(key, default)``
+#: and ``os.environ.get(key, default)``; python-decouple's ``config(option, default=..., cast=...)``
+#: (https://github.com/HBNetwork/python-decouple#usage).
+ENV_DEFAULT_CALLS: dict[str, int | None] = {"os.getenv": 1, "os.environ.get": 1, "decouple.config": 1}
+#: Classes whose instances are such readers when called, qualified class -> the default's position:
+#: starlette's ``config = Config(".env")``; ``config(key, cast=None, default=...)``
+#: (https://www.starlette.io/config/), the default by keyword only.
+ENV_READER_CLASSES: dict[str, int | None] = {"starlette.config.Config": None}

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from readycheck.model.startcommands import ComposeService, Server, StartCommand
     from readycheck.model.probes import Probe
     from readycheck.model.migrations import MigrationModel
+    from readycheck.model.engines import Engine
     from readycheck.model.reachability import Reachability
     from readycheck.model.webapp import LoopEntry, WebModel, WebObject
     from readycheck.parsers.located import LocatedDocument
@@ -347,6 +348,14 @@ class Project:
         from readycheck.model.reachability import Reachability
 
         return Reachability(self.python)
+
+    @cached_property
+    def engines(self) -> list["Engine"]:
+        """Every SQLAlchemy/SQLModel engine the service creates, with its URL, driver and pool settings
+        (see readycheck.model.engines)."""
+        from readycheck.model.engines import build
+
+        return build(self)
 
     @cached_property
     def code_on_the_loop(self) -> list["LoopEntry"]:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
 from readycheck.knowledge.blocking import (STREAMING_RESPONSES, SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type,
                                           known_type, method_result)
+from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -671,8 +672,11 @@ class Reachability:
         kind = value.kind
         if kind in ("str", "int", "bool", "none", "dict", "list"):
             return value, False
-        if kind == "call" and value.text in ("os.getenv", "os.environ.get") and len(value.items) > 1:
-            found, _ = self.literal(module, value.items[1], depth + 1)
+        if kind == "call":
+            default = self._env_default(module, value)
+            if default is None:
+                return None, False
+            found, _ = self.literal(module, default, depth + 1)
             return found, found is not None
         if kind == "compare" and len(value.items) == 2:
             (left, over_l), (right, over_r) = (self.literal(module, v, depth + 1) for v in value.items)
@@ -708,6 +712,22 @@ class Reachability:
                 found, over = self.literal(current.module, defaults[-1], depth + 1)
                 return found, found is not None and (over or settings)
         return None, False
+
+    def _env_default(self, module: "ModuleFacts", call: "Value") -> "Value | None":
+        """The default of a call that reads the environment (``os.getenv("X", "a")``, decouple's
+        ``config("X", default=1)``, ``config("X", default=False)`` on a starlette ``Config``), else None."""
+        position = ENV_DEFAULT_CALLS.get(call.text, -1) if call.resolved or call.text.startswith("os.") else -1
+        if position == -1 and call.text and call.resolved and "." in call.text:
+            target = self.index.resolve(call.text, module)  # ``config = Config(".env")``, called
+            bindings = [a.value for a in target[0].module_level(target[1])] if target and "." not in target[1] else []
+            if len(bindings) == 1 and bindings[0].kind == "call" and bindings[0].text in ENV_READER_CLASSES:
+                position = ENV_READER_CLASSES[bindings[0].text]
+        if position == -1:
+            return None
+        found = call.kwarg("default")
+        if found is None and position is not None and position < len(call.items):
+            found = call.items[position]
+        return found
 
     def keyword(self, module: "ModuleFacts", call: "Value", name: str) -> tuple["Value | None", bool]:
         """A call's keyword argument, also from a ``**kwargs`` literal dict, resolved with ``literal``;

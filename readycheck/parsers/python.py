@@ -361,6 +361,11 @@ class ModuleFacts:
     #: ImportError: from .local import Client``; ``import redis.asyncio as r`` in an ``if`` and ``import
     #: redis as r`` in its ``else``) -> every (target, line), in source order. ``imports`` keeps one of them.
     import_alternatives: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    #: Keys added to a dict bound to a name, after its literal: ``engine_args["poolclass"] = NullPool`` and
+    #: ``engine_args.update({"pool_size": 5})`` (or ``update(pool_size=5)``), each as an assignment of the
+    #: name (its scope, as for ``assignments``) to a one-key ``dict`` summary, in source order. Flow-insensitive:
+    #: such a statement may sit in a branch (``project.engines`` treats these keys as possibly set).
+    dict_items: list[Assignment] = field(default_factory=list)
 
 
 
@@ -463,6 +468,8 @@ class _Extractor:
         self.module_level_names: set[str] = set()
         #: id(call node) -> its summary, made for an assignment and reused for the call site.
         self._summaries: dict[int, Value] = {}
+        #: (scope, name) of the names assigned a dict literal so far: the dicts whose later keys are kept.
+        self._dict_names: set[tuple[str, str]] = set()
         #: local names -> dotted text -> qualify's answer. Imports and module-level names are
         #: fixed before the walk starts, so the answer depends only on these two; a frozenset
         #: keeps its hash, and the same scope's set is looked up by identity first.
@@ -755,6 +762,8 @@ class _Extractor:
                                 type(value_node.elt) is ast.Call:
                             self._coroutine_lists[(function.qualname, target.id)] = value_node.elt
                         self.facts.assignments.append(Assignment(target.id, value, self.span(target), scope))
+                        if value.kind == "dict":
+                            self._dict_names.add((scope, target.id))
                         if function is not None and value.kind == "call" and value.resolved:
                             function.local_types[target.id] = value.text
                         elif function is not None and type(value_node) is ast.Await:
@@ -766,6 +775,14 @@ class _Extractor:
                             self.facts.type_aliases[target.id] = (main, depends)
                     elif type(target) is ast.Attribute:
                         self._attribute_assignment(target, value_node, stmt, local_names, function)
+                    elif type(target) is ast.Subscript and type(target.value) is ast.Name and \
+                            type(target.slice) is ast.Constant and type(target.slice.value) is str and \
+                            (scope, target.value.id) in self._dict_names:
+                        self.facts.dict_items.append(Assignment(target.value.id, Value(
+                            "dict", "", self.span(target), keywords=((target.slice.value, value),)),
+                            self.span(target.value), scope))
+        elif cls is ast.Expr and type(stmt.value) is ast.Call:
+            self._dict_update(stmt.value, scope, local_names)
         if cls is ast.AnnAssign:
             self._annotated_name(stmt, scope, local_names, function)
         elif function is not None and (cls is ast.Return or (cls is ast.Expr and type(stmt.value) is ast.Yield)):
@@ -819,6 +836,23 @@ class _Extractor:
                     self._block(case.body, scope, local_names, function, main_guard)
             elif type(block) is list and isinstance(block[0], ast.stmt):
                 self._block(block, scope, local_names, function, main_guard)
+
+    def _dict_update(self, call: ast.Call, scope: str, local_names: frozenset[str]) -> None:
+        """``engine_args.update({"pool_size": 5})`` or ``.update(pool_size=5)``: its literal keys (see
+        ``ModuleFacts.dict_items``)."""
+        func = call.func
+        if type(func) is not ast.Attribute or func.attr != "update" or type(func.value) is not ast.Name or \
+                (scope, func.value.id) not in self._dict_names:
+            return
+        keywords: list[tuple[str, Value]] = []
+        for arg in call.args:
+            if type(arg) is not ast.Dict:
+                return
+            keywords += self.value(arg, local_names).keywords
+        keywords += [(k.arg, self.value(k.value, local_names)) for k in call.keywords if k.arg]
+        span = self.span(func.value)
+        self.facts.dict_items.extend(Assignment(func.value.id, Value("dict", "", span, keywords=(item,)), span, scope)
+                                     for item in keywords)
 
     def _type_source(self, node: ast.AST, local_names: frozenset[str], function: Function | None
                      ) -> TypeSource | None:
@@ -1448,7 +1482,8 @@ _MAX_CHAIN = 16
 #: startup hooks, servers, engines); a call with keyword arguments is summarised anyway.
 _POSITIONAL_ARGUMENT_METHODS = {
     "include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
-    "add_event_handler", "run_sync", "replace", "run", "create_engine", "create_async_engine", "upgrade",
+    "add_event_handler", "run_sync", "replace", "run", "create_engine", "create_async_engine", "engine_from_config",
+    "async_engine_from_config", "upgrade",
     "add_task",
     "StreamingResponse", "EventSourceResponse",  # the body they stream (reachability)
     # servers started from Python (readycheck.model.entrypoints)

@@ -34,7 +34,8 @@ FIELDS = {
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
                   "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs",
-                  "error_handling", "dev_blocks", "fallback_blocks", "param_guards", "import_alternatives"),
+                  "error_handling", "dev_blocks", "fallback_blocks", "param_guards", "import_alternatives",
+                  "dict_items"),
     ErrorHandling: ("tries", "raises", "statuses"),
     TryBlock: ("body", "handlers"),
     ExceptClause: ("types", "span", "body", "raises"),
@@ -75,7 +76,8 @@ def flatten(facts: ModuleFacts) -> tuple:
             facts.global_types, {name: tuple(source) for name, source in facts.state_attrs.items()},
             {name: _flat_errors(e) for name, e in facts.error_handling.items()},
             tuple(facts.dev_blocks), tuple(facts.fallback_blocks), tuple(facts.param_guards),
-            facts.import_alternatives)
+            facts.import_alternatives,
+            tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.dict_items))
 
 
 def _flat_errors(e: ErrorHandling) -> tuple:
@@ -115,7 +117,7 @@ def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
      class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards,
-     import_alternatives) = t
+     import_alternatives, dict_items) = t
     return ModuleFacts(path, module, imports, FunctionTable((f.qualname, f) for f in map(_function, functions)),
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
@@ -123,7 +125,8 @@ def rebuild(t: tuple) -> ModuleFacts:
                                for name, attrs in class_attrs.items()},
                        global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()},
                        {name: _errors(e) for name, e in errors.items()}, list(dev_blocks),
-                       list(fallback_blocks), list(param_guards), import_alternatives)
+                       list(fallback_blocks), list(param_guards), import_alternatives,
+                       [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in dict_items])
 
 
 def _errors(t: tuple) -> ErrorHandling:

@@ -1,0 +1,263 @@
+"""The SQLAlchemy/SQLModel engines the service creates: ``project.engines``, one fact every database check asks.
+
+An engine is a call of one of the constructors of ``readycheck.knowledge.drivers`` (``create_engine``,
+``create_async_engine``, ``engine_from_config``, ``async_engine_from_config``, SQLModel's re-export), resolved
+through imports, in the service's code (not tests, docs, examples or scripts). For each: where it is; its URL,
+resolved cheaply and statically through module constants (also imported), settings class defaults and
+``os.getenv``-style defaults, with the database and driver it names; whether it is async; its pool settings
+(``pool_size``, ``max_overflow``, ``pool_pre_ping``, ``pool_recycle``, ``poolclass``, ``connect_args``) with
+SQLAlchemy's documented defaults where a setting is not passed; and whether it is in an alembic migration
+environment.
+
+Keyword arguments are read from the call and from ``**mapping`` where the mapping is a literal dict (inline, a
+module constant, or a local of the calling function) and from the keys later added to it
+(``engine_args["poolclass"] = NullPool``, ``engine_args.update({...})``); keys added that way may sit in a
+branch, so they are *possibly* set (``EngineSetting.certain`` is False). ``engine_from_config`` reads its
+settings from a mapping: when that mapping is not a literal readycheck can read, a setting not passed by
+keyword is unknown rather than SQLAlchemy's default.
+
+RC602 (pre-ping), RC604 (sync URL, async engine), RC605 (pool budget) and RC304 (driver installed) read this
+fact instead of reading calls themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from readycheck.knowledge.drivers import (
+    ASYNC_CONSTRUCTORS, ASYNC_URL_DRIVERS, CONFIG_ENGINE_CONSTRUCTORS, DEFAULT_URL_DRIVERS, ENGINE_CONSTRUCTORS,
+    ENGINE_MARKERS, POOL_DEFAULTS, UNPOOLED, URL_DATABASES,
+)
+
+if TYPE_CHECKING:
+    from readycheck.core.findings import Span
+    from readycheck.model.project import Project
+    from readycheck.model.reachability import Reachability
+    from readycheck.parsers.python import CallSite, ModuleFacts, Value
+
+#: The pool settings an engine fact carries, in this order.
+POOL_SETTINGS = ("pool_size", "max_overflow", "pool_pre_ping", "pool_recycle", "poolclass", "connect_args")
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:\+(\w+))?://")
+
+
+class EngineSetting(NamedTuple):
+    """One pool setting of an engine."""
+
+    name: str
+    #: What the call passes, resolved where static (a literal, a module constant, a settings default);
+    #: the raw summary when it cannot be resolved; None when not passed.
+    value: "Value | None"
+    #: False when the setting may be set where readycheck does not see it for sure: a key added to a
+    #: ``**`` dict by a statement that may be in a branch, or a mapping ``engine_from_config`` reads
+    #: that is not a literal.
+    certain: bool = True
+    #: The value is a settings class field's or an environment read's default: the environment can change it.
+    overridable: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.value is not None
+
+    @property
+    def is_default(self) -> bool:
+        """Not passed, and nothing else sets it: SQLAlchemy's documented default (``default``) applies."""
+        return self.value is None and self.certain
+
+    @property
+    def default(self) -> object:
+        return POOL_DEFAULTS[self.name]
+
+    def number(self) -> int | None:
+        """The setting as a whole number: the literal passed, or SQLAlchemy's default when not passed;
+        None when it is set at run time or possibly set elsewhere."""
+        if not self.certain:
+            return None
+        if self.value is None:
+            default = self.default
+            return default if isinstance(default, int) and not isinstance(default, bool) else None
+        return int(self.value.text) if self.value.kind == "int" else None
+
+
+@dataclass(frozen=True)
+class Engine:
+    path: str
+    span: "Span"  # the constructor's name, where findings point
+    text: str  # the constructor as written ("create_engine", "sqlmodel.create_engine")
+    constructor: str  # its qualified name
+    is_async: bool
+    call: "Value"  # the call's arguments, with their positions
+    module: "ModuleFacts" = field(repr=False, compare=False)
+    scope: str = ""  # the function it is called in ("" at module level)
+    #: The URL argument, resolved where static; the raw summary otherwise; None when the call passes none.
+    url: "Value | None" = None
+    #: The URL is a settings class field's or an environment read's default.
+    url_overridable: bool = False
+    #: The database the URL names ("postgresql", "mysql", "sqlite", "mssql", "oracle") and its driver
+    #: ("asyncpg", or the dialect's default driver "psycopg2" for ``postgresql://``), when static.
+    database: str | None = None
+    driver: str | None = None
+    #: Every database a string of the URL expression names (``{"postgresql"}`` for
+    #: ``url.replace("postgresql://", "postgresql+asyncpg://")``); empty when it names none.
+    url_databases: frozenset[str] = frozenset()
+    settings: tuple[EngineSetting, ...] = ()
+    #: In an alembic migration environment (the module imports alembic: its ``env.py``, or code that runs
+    #: migrations): a short-lived engine, not one of the service's pools.
+    migration: bool = False
+    #: ``engine_from_config``/``async_engine_from_config``.
+    from_config: bool = False
+    #: A ``**mapping`` readycheck could not read (a parameter, a call's result): settings may hide in it.
+    opaque_kwargs: bool = False
+
+    def setting(self, name: str) -> EngineSetting:
+        for setting in self.settings:
+            if setting.name == name:
+                return setting
+        raise KeyError(name)
+
+    @property
+    def sqlite(self) -> bool:
+        """SQLite for sure: by its URL (not a default the environment can override: ``os.getenv("DATABASE_URL",
+        "sqlite:///./app.db")`` is the developer's fallback, not what production connects to) or by
+        ``connect_args={"check_same_thread": False}`` (an argument only Python's sqlite3 driver takes)."""
+        if self.database == "sqlite" and not self.url_overridable:
+            return True
+        connect_args = self.setting("connect_args").value
+        return connect_args is not None and connect_args.kind == "dict" and \
+            connect_args.kwarg("check_same_thread") is not None
+
+    @property
+    def unpooled(self) -> bool:
+        """``poolclass=NullPool`` or ``StaticPool``, for sure: no pool of connections to go stale or add up."""
+        poolclass = self.setting("poolclass")
+        return poolclass.certain and poolclass.value is not None and poolclass.value.text.endswith(UNPOOLED)
+
+
+def build(project: "Project") -> list[Engine]:
+    """Every engine the service's modules create, in file and call order."""
+    reach = project.reachability
+    engines = []
+    for module in project.python.modules_with(*ENGINE_MARKERS):
+        migration = any(target.split(".")[0] == "alembic" for target in module.imports.values())
+        sites: list[tuple[str, CallSite]] = [("", c) for c in module.module_calls]
+        sites += [(f.qualname, c) for f in module.functions.values() for c in f.calls]
+        for scope, site in sites:
+            if site.callee in ENGINE_CONSTRUCTORS and site.call is not None:
+                engines.append(_engine(reach, module, scope, site, migration))
+    return engines
+
+
+def _engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite", migration: bool) -> Engine:
+    call = site.call
+    assert call is not None and site.callee is not None
+    from_config = site.callee in CONFIG_ENGINE_CONSTRUCTORS
+    passed: dict[str, tuple[Value, bool, bool]] = {}  # name -> (value, certain, overridable)
+    opaque = False
+    config_known = True
+    url_raw: Value | None
+    if from_config:
+        config = call.arg(0, "configuration")
+        prefix_value = call.arg(1, "prefix")
+        prefix = prefix_value.text if prefix_value is not None and prefix_value.kind == "str" else "sqlalchemy."
+        items = _mapping(reach, module, scope, config) if config is not None else None
+        config_known = items is not None
+        url_raw = None
+        for key, value, certain in items or ():
+            if key.startswith(prefix):
+                name = key[len(prefix):]
+                if name == "url":
+                    url_raw = value
+                else:
+                    passed[name] = (value, certain, False)
+    else:
+        url_raw = call.arg(0, "url")
+    for key, value in call.keywords:
+        if key == "**":
+            items = _mapping(reach, module, scope, value)
+            if items is None:
+                opaque = True
+            for name, item, certain in items or ():
+                if name not in passed or not passed[name][1]:
+                    passed[name] = (item, certain, False)
+        else:
+            passed[key] = (value, True, False)
+    settings = []
+    for name in POOL_SETTINGS:
+        if name in passed:
+            raw, certain, _ = passed[name]
+            resolved, over = reach.literal(module, raw)
+            settings.append(EngineSetting(name, resolved if resolved is not None else raw, certain, over))
+        else:
+            settings.append(EngineSetting(name, None, config_known))
+    url, url_over = (reach.literal(module, url_raw) if url_raw is not None else (None, False))
+    if url is None:
+        url = url_raw
+    database, driver = _database(url)
+    return Engine(module.path, site.span, site.text, site.callee, site.callee in ASYNC_CONSTRUCTORS, call,
+                  module, scope, url, url_over, database, driver, _named_databases(url), tuple(settings),
+                  migration, from_config, opaque)
+
+
+def _mapping(reach: "Reachability", module: "ModuleFacts", scope: str, value: "Value"
+             ) -> list[tuple[str, "Value", bool]] | None:
+    """The keys of a mapping expression as (key, value, certain): a dict literal, or a name bound once to one
+    (a local of the calling function, or a module constant, also imported) with the keys later statements add
+    (possibly in a branch: not certain); None when it is not such a mapping."""
+    if value.kind == "dict":
+        return [(k, v, True) for k, v in value.keywords]
+    if value.kind != "ref" or not value.text:
+        return None
+    home, name = module, value.text
+    local = [a for a in module.assignments if a.scope == scope and a.name == name] if scope and not value.resolved \
+        else []
+    if local:
+        bindings, added_scope = [a.value for a in local], scope
+    else:
+        if value.resolved:
+            target = reach.index.resolve(value.text, module)
+            if target is None:
+                return None
+            home, name = target
+        if "." in name:
+            return None
+        bindings, added_scope = [a.value for a in home.module_level(name)], ""
+    if len(bindings) != 1 or bindings[0].kind != "dict":
+        return None
+    items = [(k, v, True) for k, v in bindings[0].keywords]
+    items += [(k, v, False) for a in home.dict_items if a.scope == added_scope and a.name == name
+              for k, v in a.value.keywords]
+    return items
+
+
+def _parse_url(text: str) -> tuple[str, str] | None:
+    match = _SCHEME.match(text)
+    if match is None or match.group(1) not in URL_DATABASES:
+        return None
+    dialect = match.group(1)
+    return URL_DATABASES[dialect], match.group(2) or DEFAULT_URL_DRIVERS.get(dialect, "")
+
+
+def _database(url: "Value | None") -> tuple[str | None, str | None]:
+    """(database, driver) a URL names: a string, an f-string's literal start, or the result of the
+    ``url.replace("postgresql://", "postgresql+asyncpg://")`` idiom."""
+    if url is None:
+        return None, None
+    text = None
+    if url.kind in ("str", "fstring"):
+        text = url.text
+    elif url.kind == "call" and len(url.items) >= 2 and url.items[0].kind == url.items[1].kind == "str":
+        text = url.items[1].text
+    parsed = _parse_url(text) if text is not None else None
+    return (parsed[0], parsed[1] or None) if parsed else (None, None)
+
+
+def _named_databases(url: "Value | None") -> frozenset[str]:
+    if url is None:
+        return frozenset()
+    return frozenset(parsed[0] for s in url.strings(fstrings=True) if (parsed := _parse_url(s.text)))
+
+
+def is_async_driver(driver: str | None) -> bool:
+    return driver in ASYNC_URL_DRIVERS
