@@ -3,7 +3,9 @@
 What it does
     Flags ``create_engine(...)``, ``create_async_engine(...)`` and
     ``engine_from_config(...)`` (SQLAlchemy and SQLModel, resolved through
-    imports) in the service's code without ``pool_pre_ping=True``.
+    imports), and the engine fastapi-async-sqlalchemy's ``SQLAlchemyMiddleware``
+    or FastAPI-SQLAlchemy's ``DBSessionMiddleware`` creates from its
+    ``engine_args``, in the service's code without ``pool_pre_ping=True``.
     ``pool_pre_ping`` counts when passed, also through ``**engine_args``
     where that is a literal dict (a module constant or the calling function's
     local, keys added later by ``engine_args[...] = ...`` or ``.update(...)``
@@ -154,6 +156,20 @@ class EngineWithoutPoolPrePing(Check):
                           "app/database.py:11:10 `engine_from_config(...)` has no pool_pre_ping=True: dead pooled "
                           "connections fail the next request after a database failover"],
             title="pre-ping switched off by a setting's default; a literal engine_from_config mapping"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from fastapi_async_sqlalchemy import SQLAlchemyMiddleware
+            from sqlalchemy.pool import QueuePool
+
+            from app.db import engine
+
+            app = FastAPI()
+            app.add_middleware(SQLAlchemyMiddleware, db_url=URL, engine_args={"echo": False, "poolclass": QueuePool})
+            app.add_middleware(SQLAlchemyMiddleware, db_url=URL, engine_args={"pool_pre_ping": True})
+            app.add_middleware(SQLAlchemyMiddleware, custom_engine=engine)
+            """}, expect=["app/main.py:8:1 the engine `SQLAlchemyMiddleware` creates has no pool_pre_ping=True in "
+                          "engine_args: dead pooled connections fail the next request after a database failover"],
+            title="the engine a middleware creates from engine_args; one given its engine"),
         Example({"db.py": "from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    pool_size=5\n)\n"},
                 expect=["db.py:3"],
                 fixed={"db.py": "from sqlalchemy import create_engine\n\nengine = create_engine(\n    URL,\n    "
@@ -176,16 +192,18 @@ class EngineWithoutPoolPrePing(Check):
                 continue  # written (also in a literal **engine_args dict), or in a mapping readycheck cannot read
             if engine.sqlite or engine.unpooled:
                 continue  # SQLite, or no pool to go stale
+            what = f"the engine `{engine.text}` creates" if engine.wrapper else f"`{engine.text}(...)`"
+            where = " in engine_args" if engine.wrapper else ""
             if disabled:
                 default = " by default (the environment can override it)" if pre_ping.overridable else ""
                 yield self.finding(engine.path, engine.span,
-                                   f"`{engine.text}(...)` sets pool_pre_ping=False{default}: dead pooled connections "
+                                   f"{what} sets pool_pre_ping=False{where}{default}: dead pooled connections "
                                    f"fail the next request after a database failover")
                 continue
             yield self.finding(engine.path, engine.span,
-                               f"`{engine.text}(...)` has no pool_pre_ping=True: dead pooled connections fail "
+                               f"{what} has no pool_pre_ping=True{where}: dead pooled connections fail "
                                f"the next request after a database failover",
-                               fix=partial(_add_pool_pre_ping, project, engine))
+                               fix=None if engine.wrapper else partial(_add_pool_pre_ping, project, engine))
 
 
 #: What may stand between two arguments (a comma, spaces, line breaks, comments), and the text that opens an

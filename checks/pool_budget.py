@@ -108,6 +108,15 @@ class PoolBudget(Check):
             from sqlalchemy.ext.asyncio import create_async_engine
             connectable = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
             """}, title="3 x (15 + 15) = 90: the migration environment's engine is not one of the workers' pools"),
+        Example({"Procfile": "web: gunicorn app.main:app -w 4 -k uvicorn.workers.UvicornWorker\n", "app/main.py": """
+            from fastapi import FastAPI
+            from fastapi_async_sqlalchemy import SQLAlchemyMiddleware
+
+            app = FastAPI()
+            app.add_middleware(SQLAlchemyMiddleware, db_url=URL, engine_args={"pool_size": 20, "pool_pre_ping": True})
+            """}, expect=["app/main.py:5:1 gunicorn runs 4 workers (Procfile:1) x pool 20+10 per process = 120 "
+                          "connections, over the limit of 100"],
+            title="the engine a middleware creates from its engine_args"),
         Example({"app/db.py": """
             from sqlalchemy import create_engine
 

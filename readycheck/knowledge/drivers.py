@@ -43,9 +43,20 @@ CONFIG_ENGINE_CONSTRUCTORS = frozenset({"sqlalchemy.engine_from_config", "sqlalc
 ENGINE_CONSTRUCTORS = SYNC_ENGINE_CONSTRUCTORS | ASYNC_ENGINE_CONSTRUCTORS | CONFIG_ENGINE_CONSTRUCTORS
 ASYNC_CONSTRUCTORS = ASYNC_ENGINE_CONSTRUCTORS | frozenset(c for c in CONFIG_ENGINE_CONSTRUCTORS
                                                             if c.rpartition(".")[2].startswith("async_"))
+#: Libraries' middleware that creates the engine itself, from ``db_url=`` and ``engine_args=`` (a dict of
+#: create_engine keyword arguments), unless given ``custom_engine=``: qualified class -> async or not.
+#: fastapi-async-sqlalchemy's ``SQLAlchemyMiddleware`` (create_async_engine) and FastAPI-SQLAlchemy's
+#: ``DBSessionMiddleware`` (create_engine), both ``(app, db_url=None, custom_engine=None, engine_args=None, ...)``
+#: and usually registered as ``app.add_middleware(SQLAlchemyMiddleware, db_url=..., engine_args={...})``
+#: (https://github.com/h0rn3t/fastapi-async-sqlalchemy, https://github.com/mfreeborn/fastapi-sqlalchemy).
+MIDDLEWARE_ENGINES = {"fastapi_async_sqlalchemy.SQLAlchemyMiddleware": True,
+                      "fastapi_async_sqlalchemy.middleware.SQLAlchemyMiddleware": True,
+                      "fastapi_sqlalchemy.DBSessionMiddleware": False,
+                      "fastapi_sqlalchemy.middleware.DBSessionMiddleware": False}
 #: The bytes a module that calls one of them contains (its last name; ``async_engine_from_config`` contains
 #: ``engine_from_config``): the prefilter of ``project.engines``.
-ENGINE_MARKERS = tuple(sorted({c.rpartition(".")[2].removeprefix("async_").encode() for c in ENGINE_CONSTRUCTORS}))
+ENGINE_MARKERS = tuple(sorted({c.rpartition(".")[2].removeprefix("async_").encode()
+                               for c in ENGINE_CONSTRUCTORS | MIDDLEWARE_ENGINES.keys()}))
 
 #: SQLAlchemy's documented defaults of the pool settings of ``create_engine``/``create_async_engine``
 #: (SQLAlchemy 2.0, "Engine Creation API" and "Connection Pooling"): a ``QueuePool`` (for asyncio the

@@ -7,7 +7,8 @@ resolved cheaply and statically through module constants (also imported), settin
 ``os.getenv``-style defaults, with the database and driver it names; whether it is async; its pool settings
 (``pool_size``, ``max_overflow``, ``pool_pre_ping``, ``pool_recycle``, ``poolclass``, ``connect_args``) with
 SQLAlchemy's documented defaults where a setting is not passed; and whether it is in an alembic migration
-environment.
+environment. Engines that a library's middleware creates (``app.add_middleware(SQLAlchemyMiddleware,
+db_url=..., engine_args={...})``) are engines too, their settings read from ``engine_args``.
 
 Keyword arguments are read from the call and from ``**mapping`` where the mapping is a literal dict (inline, a
 module constant, or a local of the calling function) and from the keys later added to it
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from readycheck.knowledge.drivers import (
     ASYNC_CONSTRUCTORS, ASYNC_URL_DRIVERS, CONFIG_ENGINE_CONSTRUCTORS, DEFAULT_URL_DRIVERS, ENGINE_CONSTRUCTORS,
-    ENGINE_MARKERS, POOL_DEFAULTS, UNPOOLED, URL_DATABASES,
+    ENGINE_MARKERS, MIDDLEWARE_ENGINES, POOL_DEFAULTS, UNPOOLED, URL_DATABASES,
 )
 
 if TYPE_CHECKING:
@@ -110,6 +111,9 @@ class Engine:
     from_config: bool = False
     #: A ``**mapping`` readycheck could not read (a parameter, a call's result): settings may hide in it.
     opaque_kwargs: bool = False
+    #: The library middleware that creates this engine from ``db_url=``/``engine_args=`` (qualified class),
+    #: None for a constructor call of SQLAlchemy's own: the call is not an engine constructor's.
+    wrapper: str | None = None
 
     def setting(self, name: str) -> EngineSetting:
         for setting in self.settings:
@@ -144,9 +148,38 @@ def build(project: "Project") -> list[Engine]:
         sites: list[tuple[str, CallSite]] = [("", c) for c in module.module_calls]
         sites += [(f.qualname, c) for f in module.functions.values() for c in f.calls]
         for scope, site in sites:
-            if site.callee in ENGINE_CONSTRUCTORS and site.call is not None:
+            if site.call is None:
+                continue
+            if site.callee in ENGINE_CONSTRUCTORS:
                 engines.append(_engine(reach, module, scope, site, migration))
+            elif site.callee in MIDDLEWARE_ENGINES or site.method == "add_middleware":
+                found = _middleware_engine(reach, module, scope, site, migration)
+                if found is not None:
+                    engines.append(found)
     return engines
+
+
+def _middleware_engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite",
+                       migration: bool) -> Engine | None:
+    """The engine a library's middleware creates from ``db_url=`` and ``engine_args=``: registered with
+    ``app.add_middleware(SQLAlchemyMiddleware, ...)`` or built directly; None with ``custom_engine=``."""
+    call = site.call
+    assert call is not None
+    if site.callee in MIDDLEWARE_ENGINES:
+        wrapper, url_raw = site.callee, call.arg(1, "db_url")
+    else:
+        first = call.arg(0)
+        if first is None or first.kind != "ref" or first.text not in MIDDLEWARE_ENGINES:
+            return None
+        wrapper, url_raw = first.text, call.arg(1, "db_url")
+    if call.kwarg("custom_engine") is not None:
+        return None
+    engine_args = call.kwarg("engine_args")
+    items = _mapping(reach, module, scope, engine_args) if engine_args is not None else []
+    passed = {name: (value, certain) for name, value, certain in items or ()}
+    return _made(reach, module, scope, site, wrapper.rpartition(".")[2], wrapper, MIDDLEWARE_ENGINES[wrapper],
+                 url_raw, passed, items is not None, migration, from_config=False, opaque=items is None,
+                 wrapper=wrapper)
 
 
 def _engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite", migration: bool) -> Engine:
@@ -183,21 +216,29 @@ def _engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "Cal
                     passed[name] = (item, certain, False)
         else:
             passed[key] = (value, True, False)
+    return _made(reach, module, scope, site, site.text, site.callee, site.callee in ASYNC_CONSTRUCTORS, url_raw,
+                 {name: (value, certain) for name, (value, certain, _) in passed.items()}, config_known, migration,
+                 from_config, opaque)
+
+
+def _made(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite", text: str, constructor: str,
+          is_async: bool, url_raw: "Value | None", passed: dict[str, tuple["Value", bool]], known: bool,
+          migration: bool, from_config: bool, opaque: bool, wrapper: str | None = None) -> Engine:
     settings = []
     for name in POOL_SETTINGS:
         if name in passed:
-            raw, certain, _ = passed[name]
+            raw, certain = passed[name]
             resolved, over = reach.literal(module, raw)
             settings.append(EngineSetting(name, resolved if resolved is not None else raw, certain, over))
         else:
-            settings.append(EngineSetting(name, None, config_known))
+            settings.append(EngineSetting(name, None, known))
     url, url_over = (reach.literal(module, url_raw) if url_raw is not None else (None, False))
     if url is None:
         url = url_raw
     database, driver = _database(url)
-    return Engine(module.path, site.span, site.text, site.callee, site.callee in ASYNC_CONSTRUCTORS, call,
-                  module, scope, url, url_over, database, driver, _named_databases(url), tuple(settings),
-                  migration, from_config, opaque)
+    assert site.call is not None
+    return Engine(module.path, site.span, text, constructor, is_async, site.call, module, scope, url, url_over,
+                  database, driver, _named_databases(url), tuple(settings), migration, from_config, opaque, wrapper)
 
 
 def _mapping(reach: "Reachability", module: "ModuleFacts", scope: str, value: "Value"

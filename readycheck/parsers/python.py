@@ -1484,7 +1484,7 @@ _POSITIONAL_ARGUMENT_METHODS = {
     "include_router", "mount", "add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route",
     "add_event_handler", "run_sync", "replace", "run", "create_engine", "create_async_engine", "engine_from_config",
     "async_engine_from_config", "upgrade",
-    "add_task",
+    "add_task", "add_middleware",
     "StreamingResponse", "EventSourceResponse",  # the body they stream (reachability)
     # servers started from Python (readycheck.model.entrypoints)
     "Config", "Server", "Granian", "serve", "execvp", "execv", "execvpe", "execlp", "Popen", "check_call",
