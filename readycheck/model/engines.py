@@ -133,6 +133,11 @@ class Engine:
             connect_args.kwarg("check_same_thread") is not None
 
     @property
+    def async_driver(self) -> bool:
+        """The URL names an asyncio driver (``postgresql+asyncpg://``)."""
+        return self.driver in ASYNC_URL_DRIVERS
+
+    @property
     def unpooled(self) -> bool:
         """``poolclass=NullPool`` or ``StaticPool``, for sure: no pool of connections to go stale or add up."""
         poolclass = self.setting("poolclass")
@@ -140,8 +145,9 @@ class Engine:
 
 
 def build(project: "Project") -> list[Engine]:
-    """Every engine the service's modules create, in file and call order."""
-    reach = project.reachability
+    """Every engine the service's modules create: module by module, the calls made at import time first,
+    then each function's (the order ``ModuleFacts.all_calls`` gives)."""
+    builder = _Builder(project.reachability)
     engines = []
     for module in project.python.modules_with(*ENGINE_MARKERS):
         migration = any(target.split(".")[0] == "alembic" for target in module.imports.values())
@@ -151,125 +157,147 @@ def build(project: "Project") -> list[Engine]:
             if site.call is None:
                 continue
             if site.callee in ENGINE_CONSTRUCTORS:
-                engines.append(_engine(reach, module, scope, site, migration))
+                engines.append(builder.engine(module, scope, site, migration))
             elif site.callee in MIDDLEWARE_ENGINES or site.method == "add_middleware":
-                found = _middleware_engine(reach, module, scope, site, migration)
+                found = builder.middleware_engine(module, scope, site, migration)
                 if found is not None:
                     engines.append(found)
     return engines
 
 
-def _middleware_engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite",
-                       migration: bool) -> Engine | None:
-    """The engine a library's middleware creates from ``db_url=`` and ``engine_args=``: registered with
-    ``app.add_middleware(SQLAlchemyMiddleware, ...)`` or built directly; None with ``custom_engine=``."""
-    call = site.call
-    assert call is not None
-    if site.callee in MIDDLEWARE_ENGINES:
-        wrapper, url_raw = site.callee, call.arg(1, "db_url")
-    else:
-        first = call.arg(0)
-        if first is None or first.kind != "ref" or first.text not in MIDDLEWARE_ENGINES:
-            return None
-        wrapper, url_raw = first.text, call.arg(1, "db_url")
-    if call.kwarg("custom_engine") is not None:
-        return None
-    engine_args = call.kwarg("engine_args")
-    items = _mapping(reach, module, scope, engine_args) if engine_args is not None else []
-    passed = {name: (value, certain) for name, value, certain in items or ()}
-    return _made(reach, module, scope, site, wrapper.rpartition(".")[2], wrapper, MIDDLEWARE_ENGINES[wrapper],
-                 url_raw, passed, items is not None, migration, from_config=False, opaque=items is None,
-                 wrapper=wrapper)
+#: name -> (value, certain) of the keyword arguments an engine is given.
+_Passed = dict[str, tuple["Value", bool]]
 
 
-def _engine(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite", migration: bool) -> Engine:
-    call = site.call
-    assert call is not None and site.callee is not None
-    from_config = site.callee in CONFIG_ENGINE_CONSTRUCTORS
-    passed: dict[str, tuple[Value, bool, bool]] = {}  # name -> (value, certain, overridable)
-    opaque = False
-    config_known = True
-    url_raw: Value | None
-    if from_config:
-        config = call.arg(0, "configuration")
-        prefix_value = call.arg(1, "prefix")
-        prefix = prefix_value.text if prefix_value is not None and prefix_value.kind == "str" else "sqlalchemy."
-        items = _mapping(reach, module, scope, config) if config is not None else None
-        config_known = items is not None
-        url_raw = None
-        for key, value, certain in items or ():
-            if key.startswith(prefix):
-                name = key[len(prefix):]
-                if name == "url":
-                    url_raw = value
-                else:
-                    passed[name] = (value, certain, False)
-    else:
-        url_raw = call.arg(0, "url")
-    for key, value in call.keywords:
-        if key == "**":
-            items = _mapping(reach, module, scope, value)
-            if items is None:
-                opaque = True
-            for name, item, certain in items or ():
-                if name not in passed or not passed[name][1]:
-                    passed[name] = (item, certain, False)
+class _Builder:
+    def __init__(self, reach: "Reachability") -> None:
+        self.reach = reach
+        #: module path -> ((scope, name) -> values assigned, (scope, name) -> dicts of keys added later):
+        #: each module's bindings indexed once, so many engines in one module stay linear.
+        self._bindings: dict[str, tuple[dict[tuple[str, str], list["Value"]], dict[tuple[str, str], list["Value"]]]] = {}
+        self._mappings: dict[tuple[str, str, str, bool], _Passed | None] = {}
+
+    def bindings(self, module: "ModuleFacts") -> tuple[dict[tuple[str, str], list["Value"]],
+                                                      dict[tuple[str, str], list["Value"]]]:
+        found = self._bindings.get(module.path)
+        if found is None:
+            assigned: dict[tuple[str, str], list[Value]] = {}
+            added: dict[tuple[str, str], list[Value]] = {}
+            for a in module.assignments:
+                assigned.setdefault((a.scope, a.name), []).append(a.value)
+            for a in module.dict_items:
+                added.setdefault((a.scope, a.name), []).append(a.value)
+            found = self._bindings[module.path] = (assigned, added)
+        return found
+
+    def middleware_engine(self, module: "ModuleFacts", scope: str, site: "CallSite", migration: bool
+                          ) -> Engine | None:
+        """The engine a library's middleware creates from ``db_url=`` and ``engine_args=``: registered with
+        ``app.add_middleware(SQLAlchemyMiddleware, ...)`` or built directly; None with ``custom_engine=``."""
+        call = site.call
+        assert call is not None
+        if site.callee in MIDDLEWARE_ENGINES:
+            wrapper = site.callee
         else:
-            passed[key] = (value, True, False)
-    return _made(reach, module, scope, site, site.text, site.callee, site.callee in ASYNC_CONSTRUCTORS, url_raw,
-                 {name: (value, certain) for name, (value, certain, _) in passed.items()}, config_known, migration,
-                 from_config, opaque)
-
-
-def _made(reach: "Reachability", module: "ModuleFacts", scope: str, site: "CallSite", text: str, constructor: str,
-          is_async: bool, url_raw: "Value | None", passed: dict[str, tuple["Value", bool]], known: bool,
-          migration: bool, from_config: bool, opaque: bool, wrapper: str | None = None) -> Engine:
-    settings = []
-    for name in POOL_SETTINGS:
-        if name in passed:
-            raw, certain = passed[name]
-            resolved, over = reach.literal(module, raw)
-            settings.append(EngineSetting(name, resolved if resolved is not None else raw, certain, over))
-        else:
-            settings.append(EngineSetting(name, None, known))
-    url, url_over = (reach.literal(module, url_raw) if url_raw is not None else (None, False))
-    if url is None:
-        url = url_raw
-    database, driver = _database(url)
-    assert site.call is not None
-    return Engine(module.path, site.span, text, constructor, is_async, site.call, module, scope, url, url_over,
-                  database, driver, _named_databases(url), tuple(settings), migration, from_config, opaque, wrapper)
-
-
-def _mapping(reach: "Reachability", module: "ModuleFacts", scope: str, value: "Value"
-             ) -> list[tuple[str, "Value", bool]] | None:
-    """The keys of a mapping expression as (key, value, certain): a dict literal, or a name bound once to one
-    (a local of the calling function, or a module constant, also imported) with the keys later statements add
-    (possibly in a branch: not certain); None when it is not such a mapping."""
-    if value.kind == "dict":
-        return [(k, v, True) for k, v in value.keywords]
-    if value.kind != "ref" or not value.text:
-        return None
-    home, name = module, value.text
-    local = [a for a in module.assignments if a.scope == scope and a.name == name] if scope and not value.resolved \
-        else []
-    if local:
-        bindings, added_scope = [a.value for a in local], scope
-    else:
-        if value.resolved:
-            target = reach.index.resolve(value.text, module)
-            if target is None:
+            first = call.arg(0)
+            if first is None or first.kind != "ref" or first.text not in MIDDLEWARE_ENGINES:
                 return None
-            home, name = target
-        if "." in name:
+            wrapper = first.text
+        if call.kwarg("custom_engine") is not None:
             return None
-        bindings, added_scope = [a.value for a in home.module_level(name)], ""
-    if len(bindings) != 1 or bindings[0].kind != "dict":
-        return None
-    items = [(k, v, True) for k, v in bindings[0].keywords]
-    items += [(k, v, False) for a in home.dict_items if a.scope == added_scope and a.name == name
-              for k, v in a.value.keywords]
-    return items
+        engine_args = call.kwarg("engine_args")
+        mapping = self.mapping(module, scope, engine_args) if engine_args is not None else {}
+        passed = {name: mapping[name] for name in POOL_SETTINGS if mapping and name in mapping}
+        return self.made(module, scope, site, wrapper.rpartition(".")[2], wrapper, MIDDLEWARE_ENGINES[wrapper],
+                         call.arg(1, "db_url"), passed, mapping is not None, migration, False, mapping is None,
+                         wrapper)
+
+    def engine(self, module: "ModuleFacts", scope: str, site: "CallSite", migration: bool) -> Engine:
+        call = site.call
+        assert call is not None and site.callee is not None
+        from_config = site.callee in CONFIG_ENGINE_CONSTRUCTORS
+        passed: _Passed = {}
+        opaque = False
+        known = True  # False: engine_from_config's mapping cannot be read, a setting not passed is unknown
+        url_raw: Value | None
+        if from_config:
+            config = call.arg(0, "configuration")
+            prefix_value = call.arg(1, "prefix")
+            prefix = prefix_value.text if prefix_value is not None and prefix_value.kind == "str" else "sqlalchemy."
+            mapping = self.mapping(module, scope, config) if config is not None else None
+            known = mapping is not None
+            url_raw = mapping[prefix + "url"][0] if mapping and prefix + "url" in mapping else None
+            passed.update((name, mapping[prefix + name]) for name in POOL_SETTINGS if mapping and prefix + name in mapping)
+        else:
+            url_raw = call.arg(0, "url")
+        for key, value in call.keywords:
+            if key == "**":
+                mapping = self.mapping(module, scope, value)
+                if mapping is None:
+                    opaque = True
+                    continue
+                for name in POOL_SETTINGS:
+                    if name in mapping and (name not in passed or not passed[name][1]):
+                        passed[name] = mapping[name]
+            else:
+                passed[key] = (value, True)
+        return self.made(module, scope, site, site.text, site.callee, site.callee in ASYNC_CONSTRUCTORS, url_raw,
+                         passed, known, migration, from_config, opaque)
+
+    def made(self, module: "ModuleFacts", scope: str, site: "CallSite", text: str, constructor: str, is_async: bool,
+             url_raw: "Value | None", passed: _Passed, known: bool, migration: bool, from_config: bool,
+             opaque: bool, wrapper: str | None = None) -> Engine:
+        settings = []
+        for name in POOL_SETTINGS:
+            if name in passed:
+                raw, certain = passed[name]
+                resolved, over = self.reach.literal(module, raw)
+                settings.append(EngineSetting(name, resolved if resolved is not None else raw, certain, over))
+            else:
+                settings.append(EngineSetting(name, None, known))
+        url, url_over = self.reach.literal(module, url_raw) if url_raw is not None else (None, False)
+        if url is None:
+            url = url_raw
+        database, driver = _database(url)
+        assert site.call is not None
+        return Engine(module.path, site.span, text, constructor, is_async, site.call, module, scope, url, url_over,
+                      database, driver, _named_databases(url), tuple(settings), migration, from_config, opaque,
+                      wrapper)
+
+    def mapping(self, module: "ModuleFacts", scope: str, value: "Value") -> _Passed | None:
+        """The keys of a mapping expression, key -> (value, certain): a dict literal, or a name bound once to
+        one (a local of the calling function, or a module constant, also imported) with the keys later
+        statements add (possibly in a branch: not certain, a key both written and added included); None when
+        it is not such a mapping. Memoised per name: engines sharing one ``**engine_args`` read it once."""
+        if value.kind == "dict":
+            return {k: (v, True) for k, v in value.keywords}
+        if value.kind != "ref" or not value.text:
+            return None
+        key = (module.path, scope, value.text, value.resolved)
+        if key not in self._mappings:
+            self._mappings[key] = self._named_mapping(module, scope, value)
+        return self._mappings[key]
+
+    def _named_mapping(self, module: "ModuleFacts", scope: str, value: "Value") -> _Passed | None:
+        home, name, where = module, value.text, scope
+        local = self.bindings(module)[0].get((scope, name)) if scope and not value.resolved else None
+        if not local:
+            where = ""
+            if value.resolved:
+                target = self.reach.index.resolve(value.text, module)
+                if target is None:
+                    return None
+                home, name = target
+            if "." in name:
+                return None
+        assigned, added = self.bindings(home)
+        bindings = assigned.get((where, name), [])
+        if len(bindings) != 1 or bindings[0].kind != "dict":
+            return None
+        found: _Passed = {k: (v, True) for k, v in bindings[0].keywords}
+        for item in added.get((where, name), ()):
+            found.update((k, (v, False)) for k, v in item.keywords)
+        return found
 
 
 def _parse_url(text: str) -> tuple[str, str] | None:
@@ -298,7 +326,3 @@ def _named_databases(url: "Value | None") -> frozenset[str]:
     if url is None:
         return frozenset()
     return frozenset(parsed[0] for s in url.strings(fstrings=True) if (parsed := _parse_url(s.text)))
-
-
-def is_async_driver(driver: str | None) -> bool:
-    return driver in ASYNC_URL_DRIVERS
