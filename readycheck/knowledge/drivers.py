@@ -6,6 +6,11 @@ sync one) and the migration rules (is this service's database PostgreSQL?). Name
 names as ``packaging.utils.canonicalize_name`` gives them. From the drivers' own documentation: psycopg 3
 (``psycopg``) has both a sync and an async API and counts as async here; ``psycopg-c`` and ``psycopg-pool``
 are its C accelerator and connection pool.
+
+Also the one table of what makes a SQLAlchemy engine (the constructors, and the middleware that builds one),
+SQLAlchemy's pool defaults, and how a URL names its database and driver: ``project.engines``
+(readycheck.model.engines) is built from them, and RC602, RC604, RC605 and RC304 read that fact. A new
+database dialect or driver is a row here (plus an example in the check that judges it).
 """
 
 from __future__ import annotations
