@@ -77,6 +77,19 @@ READINESS_SEGMENTS = {"readyz", "ready", "readiness"}
 RESTARTING_HEALTH_CHECKS = {"Dockerfile", "compose"}
 
 
+
+def _probed_by_script(path: str) -> dict[str, str]:
+    """A Dockerfile whose HEALTHCHECK runs a script that requests ``path`` (mealie's healthcheck.py)."""
+    return {"Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+            """, "app/scripts/healthcheck.py": f"""
+            import sys, requests
+            sys.exit(0 if requests.get("http://127.0.0.1:9000{path}").ok else 1)
+            """}
+
 class LivenessTouchesDatabase(Check):
     id = "RC505"
     name = "liveness-touches-database"
@@ -232,26 +245,10 @@ class LivenessTouchesDatabase(Check):
 
             SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app", pool_pre_ping=True))
             """}, title="a middleware that does no database work; one that leaves the probe's path alone"),
-        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
-            FROM python:3.12-slim
-            USER app
-            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
-            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
-            """, "app/scripts/healthcheck.py": """
-            import sys, requests
-            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/about").ok else 1)
-            """}, expect=["app/main.py:7:2 the HEALTHCHECK requests /api/app/about (about), which touches the "
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", **_probed_by_script("/api/app/about")}, expect=["app/main.py:7:2 the HEALTHCHECK requests /api/app/about (about), which touches the "
                           "database: `session.execute()`"],
             title="the route the Dockerfile HEALTHCHECK's script requests queries the database"),
-        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", "Dockerfile": """
-            FROM python:3.12-slim
-            USER app
-            HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1
-            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
-            """, "app/scripts/healthcheck.py": """
-            import sys, requests
-            sys.exit(0 if requests.get("http://127.0.0.1:9000/api/app/version").ok else 1)
-            """}, title="the probe script requests a cheap route; the route that queries is not probed"),
+        Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", **_probed_by_script("/api/app/version")}, title="the probe script requests a cheap route; the route that queries is not probed"),
         Example({"app/main.py": """
             from fastapi import FastAPI
             from app.api import health, users

@@ -112,6 +112,24 @@ _ROUTERS = {"app/api/users.py": _ROUTER.format(name="users"), "app/api/items.py"
             "app/api/health.py": _HEALTH_ROUTER}
 
 
+
+#: An app that includes the router of each plugin whose name it reads at run time.
+_PLUGIN_MAIN = """
+            from importlib import import_module
+            from fastapi import FastAPI
+            from app.config import enabled_plugins
+
+            app = FastAPI()
+
+            @app.get("/users")
+            def users():
+                return []
+
+            for name in enabled_plugins():
+                module = import_module(f"app.plugins.{name}.api")
+                app.include_router(getattr(module, "router"))
+            """
+
 class NoLivenessEndpoint(Check):
     id = "RC501"
     name = "no-liveness-endpoint"
@@ -360,39 +378,11 @@ class NoLivenessEndpoint(Check):
             """}, expect=["app/registrar.py:5"],
             title="the app a served factory builds, with the router another factory returns (the debug app "
                   "factory nothing serves is not judged)"),
-        Example({"app/main.py": """
-            from importlib import import_module
-            from fastapi import FastAPI
-            from app.config import enabled_plugins
-
-            app = FastAPI()
-
-            @app.get("/users")
-            def users():
-                return []
-
-            for name in enabled_plugins():
-                module = import_module(f"app.plugins.{name}.api")
-                app.include_router(getattr(module, "router"))
-            """, "app/config.py": "def enabled_plugins():\n    return []\n",
+        Example({"app/main.py": _PLUGIN_MAIN, "app/config.py": "def enabled_plugins():\n    return []\n",
             "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
             "app/plugins/notes/api.py": _ROUTER.format(name="notes")}, expect=["app/main.py:5"],
             title="plugins imported by a name built at run time: none of the repo's plugin routers is a health check"),
-        Example({"app/main.py": """
-            from importlib import import_module
-            from fastapi import FastAPI
-            from app.config import enabled_plugins
-
-            app = FastAPI()
-
-            @app.get("/users")
-            def users():
-                return []
-
-            for name in enabled_plugins():
-                module = import_module(f"app.plugins.{name}.api")
-                app.include_router(getattr(module, "router"))
-            """, "app/config.py": "def enabled_plugins():\n    return []\n",
+        Example({"app/main.py": _PLUGIN_MAIN, "app/config.py": "def enabled_plugins():\n    return []\n",
             "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
             "app/plugins/notes/api.py": _ROUTER.format(name="notes"), "app/plugins/probe/__init__.py": "",
             "app/plugins/probe/api.py": _HEALTH_ROUTER},
