@@ -15,7 +15,7 @@ What it does
     liveness), in an HTTP middleware of an app on the way to it
     (``@app.middleware("http")``, a ``BaseHTTPMiddleware`` given to
     ``add_middleware``) that every request passes: one whose own code does not
-    look at the request's path, so it cannot leave the probe alone (dispatch's
+    look at the request's path or method, so it cannot leave the probe alone (dispatch's
     ``db_session_middleware`` queries the schema names for every request).
     Readiness routes (``/readyz``) are supposed to check the
     database and are not flagged. An app with no health route readycheck can
@@ -233,8 +233,16 @@ class LivenessTouchesDatabase(Check):
                         session.execute("insert into audit values (1)")
                     return await call_next(request)
 
+            class CsrfMiddleware(BaseHTTPMiddleware):
+                async def dispatch(self, request: Request, call_next):
+                    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+                        with SessionLocal() as session:
+                            session.execute("select token from csrf")
+                    return await call_next(request)
+
             app.add_middleware(TimingMiddleware)
             app.add_middleware(AuditMiddleware)
+            app.add_middleware(CsrfMiddleware)
 
             @app.get("/healthz")
             def healthz():
@@ -244,7 +252,28 @@ class LivenessTouchesDatabase(Check):
             from sqlalchemy.orm import sessionmaker
 
             SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app", pool_pre_ping=True))
-            """}, title="a middleware that does no database work; one that leaves the probe's path alone"),
+            """}, title="a middleware that does no database work; one that leaves the probe's path alone; one that "
+                  "queries only for unsafe methods (a GET probe never reaches the query)"),
+        Example({"app/main.py": """
+            from fastapi import APIRouter, Depends, FastAPI
+            from sqlalchemy.orm import Session
+            from app.config import API_PREFIX
+            from app.db import get_db
+
+            router = APIRouter()
+
+            @router.get("/healthz")
+            def healthz(db: Session = Depends(get_db)):
+                db.execute("SELECT 1")
+
+            app = FastAPI()
+            app.include_router(router, prefix="/api")
+            app.include_router(router, prefix=API_PREFIX)
+            """, "app/config.py": "import os\nAPI_PREFIX = os.environ['API_PREFIX']\n",
+            "app/db.py": "def get_db(): ...\n"},
+            expect=["app/main.py:8:2 liveness route /api/healthz (healthz) touches the database: `db.execute()`"],
+            title="one liveness route served under two prefixes, one unknown: one finding, at the route, with the "
+                  "path readycheck knows"),
         Example({"app/main.py": ABOUT_APP, "app/db.py": "def get_session(): ...\n", **_probed_by_script("/api/app/about")}, expect=["app/main.py:7:2 the HEALTHCHECK requests /api/app/about (about), which touches the "
                           "database: `session.execute()`"],
             title="the route the Dockerfile HEALTHCHECK's script requests queries the database"),
@@ -307,6 +336,8 @@ class LivenessTouchesDatabase(Check):
     )
 
     def run(self, project: Project):
+        from readycheck.api import UNKNOWN_SEGMENT  # loads the web model: only when the check runs
+
         probes = [p for p in project.probes if p.http_path and (
             p.kind == "liveness" or (p.kind == "health" and p.platform in RESTARTING_HEALTH_CHECKS))]
         for app in project.service_apps:
@@ -317,7 +348,11 @@ class LivenessTouchesDatabase(Check):
                 found = project.web.served_by([app], probe.http_path or "")
                 if found is not None:
                     probed.setdefault(id(found[1]), probe)
-            for path, route, way in app.routes_through():
+            # A route served under several prefixes is one piece of code: judged once, by its first known path.
+            reported: set[int] = set()
+            for path, route, way in sorted(app.routes_through(), key=lambda seen: UNKNOWN_SEGMENT in seen[0]):
+                if id(route) in reported:
+                    continue
                 handler = route.handler
                 health_routes += is_health_path(path)
                 last = [s for s in path.lower().split("/") if s][-1:] or [""]
@@ -345,6 +380,7 @@ class LivenessTouchesDatabase(Check):
                 if passes is not None:
                     related.insert(0, Related(home.path, registered, f"middleware `{function.qualname}` of app "
                                                                       f"`{obj.name}`, for every request"))
+                    reported.add(id(route))
                     yield self.finding(route.module.path, route.span,
                                        f"{'liveness' if liveness else 'health'} route {path} ({handler.name}) passes middleware "
                                        f"`{function.qualname}`, which touches the database for every request: "
@@ -357,6 +393,7 @@ class LivenessTouchesDatabase(Check):
                                f"{what}")
                 else:
                     message = f"liveness route {path} ({handler.name}) touches the database: {what}"
+                reported.add(id(route))
                 yield self.finding(route.module.path, route.span, message, related=related)
             unfollowed = app.cannot_follow() if not health_routes else None
             if unfollowed is not None:

@@ -61,7 +61,7 @@ _WHERE = {
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
     "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
     "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
-    "Unresolved": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
+    "Unresolved": "readycheck.model.webapp", "UNKNOWN_SEGMENT": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
     "HEALTH_SEGMENTS": "readycheck.knowledge.healthpaths",
 }
 
@@ -130,8 +130,8 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         Command as Command, Server as Server, StartCommand as StartCommand, Token as Token,
     )
     from readycheck.model.webapp import (
-        LoopEntry as LoopEntry, Route as Route, Unresolved as Unresolved, WebModel as WebModel,
-        WebObject as WebObject,
+        UNKNOWN_SEGMENT as UNKNOWN_SEGMENT, LoopEntry as LoopEntry, Route as Route, Unresolved as Unresolved,
+        WebModel as WebModel, WebObject as WebObject,
     )
 
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
@@ -144,7 +144,7 @@ __all__ = [
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
     "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
     "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
-    "Stage", "StartCommand", "Step", "Token", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
+    "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",

@@ -180,8 +180,10 @@ class Function:
     #: It declares ``global``: a lazy initialiser (``if _client is None: _client = ...``) whose work
     #: runs once per process, not on every call.
     declares_global: bool = False
-    #: Its own body reads a request's path (``request.url.path``, ``request.url``, ``scope["path"]``,
-    #: ``request.path_params``): a middleware that does may treat some paths (a health probe's) apart.
+    #: Its own body reads a request's path or method (``request.url.path``, ``request.url``,
+    #: ``scope["path"]``, ``request.path_params``, ``request.method``): a middleware that does may treat
+    #: some requests (a health probe's ``GET /health``) apart, as a CSRF check that only queries for
+    #: POST/PUT/PATCH/DELETE does.
     reads_request_path: bool = False
     #: The dunder methods its operators call on a named receiver, as calls (``obj[k]`` is
     #: ``obj.__getitem__``, ``k in obj`` ``obj.__contains__``, ``not obj``/``if obj:`` ``obj.__bool__``,
@@ -1419,8 +1421,8 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
 
 
 #: Attributes and ASGI scope keys through which code reads the path of the request it handles.
-_REQUEST_PATH_ATTRIBUTES = frozenset({"url", "path", "path_params", "raw_path"})
-_REQUEST_PATH_KEYS = frozenset({"path", "raw_path", "route"})
+_REQUEST_PATH_ATTRIBUTES = frozenset({"url", "path", "path_params", "raw_path", "method"})
+_REQUEST_PATH_KEYS = frozenset({"path", "raw_path", "route", "method"})
 _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
 _TRY_OR_RAISE = frozenset({ast.Try, ast.Raise, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 #: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).
