@@ -53,10 +53,12 @@ class AddInsteadOfCopy(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 for inst in stage.all("ADD"):
                     parts = inst.exec_form() or inst.arguments()
                     sources = parts[:-1]
                     if not sources or any("://" in s or s.startswith("git@") or s.endswith(ARCHIVES) for s in sources):
                         continue
                     yield self.finding(dockerfile.path, dockerfile.span_of(inst),
-                                       f"ADD {' '.join(sources)} copies plain local files: use COPY")
+                                       f"ADD {' '.join(sources)} copies plain local files: use COPY{environment.note}",
+                                       severity=None if environment.production else Severity.INFO)

@@ -44,6 +44,22 @@ class CopyBeforeInstall(Check):
     tags = ("dockerfile", "performance")
     examples = (
         Example({"Dockerfile": """
+            FROM python:3.12-slim AS runtime
+            WORKDIR /app
+            COPY requirements.txt .
+            RUN pip install --no-cache-dir -r requirements.txt
+            COPY . .
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+            FROM python:3.12-slim AS ci
+            COPY . .
+            RUN pip install --no-cache-dir -r requirements.txt pytest
+            """, "Makefile": "check:\n\tdocker build --target ci -t app-ci .\n"},
+            expect=["Dockerfile:9:1:info COPY of the whole context (line 9) comes before `pip install --no-cache-dir "
+                    "-r` (line 10): every code change reinstalls every dependency (development: stage ci, built "
+                    "only by Makefile)"],
+            title="a stage only `make check` builds, which starts nothing: a developer's image (info)"),
+        Example({"Dockerfile": """
             FROM python:3.12-slim
             WORKDIR /app
             COPY . .
@@ -68,6 +84,7 @@ class CopyBeforeInstall(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 whole_copy = None
                 installed_before = False
                 for inst in stage.instructions:
@@ -87,6 +104,7 @@ class CopyBeforeInstall(Check):
                                     dockerfile.path, dockerfile.span_of(whole_copy),
                                     f"{whole_copy.keyword} of the whole context (line {whole_copy.line}) comes before "
                                     f"`{' '.join(texts[:4])}` (line {dockerfile.word_span(words[0]).line}): every code "
-                                    f"change reinstalls every dependency")
+                                    f"change reinstalls every dependency{environment.note}",
+                                    severity=None if environment.production else Severity.INFO)
                                 whole_copy = None
                                 installed_before = True

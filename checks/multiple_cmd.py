@@ -56,9 +56,11 @@ class MultipleCmd(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 for keyword in ("CMD", "ENTRYPOINT"):
                     found = stage.all(keyword)
                     for inst in found[:-1]:
                         yield self.finding(dockerfile.path, dockerfile.span_of(inst),
                                            f"{keyword} on line {inst.line} is overridden by the {keyword} on line "
-                                           f"{found[-1].line}")
+                                           f"{found[-1].line}{environment.note}",
+                                           severity=None if environment.production else Severity.INFO)

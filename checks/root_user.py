@@ -106,6 +106,18 @@ class RootUserInFinalStage(Check):
             USER root
             CMD ["gunicorn", "app.main:app"]
             """}, expect=["Dockerfile:5"], title="switches back to root last"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim AS runtime
+            COPY . /app
+            CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+            FROM python:3.12-slim AS ci
+            RUN pip install --no-cache-dir pytest==8.3.3
+            """, "Makefile": "check:\n\tdocker build --target ci -t app-ci .\n"},
+            expect=["Dockerfile:1:6 the stage runtime (FROM python:3.12-slim) that starts the service (the last stage, "
+                    "ci, starts nothing and only Makefile builds it) sets no USER, so the container runs as root"],
+            title="the last stage is a CI image only `make check` builds and starts nothing: the service is the "
+                  "stage that starts something"),
         Example({"docker/Dockerfile.dev": """
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--reload"]
@@ -340,7 +352,7 @@ def _which_stage(dockerfile: Dockerfile, image: str | None = None) -> str:
     stage = dockerfile.deployed
     from_image = f" (FROM {image})" if image else ""
     return f"the final stage{from_image}" if stage is None else \
-        f"the stage {stage.name}{from_image} that {dockerfile.deployed_by} builds with --target {stage.name}"
+        f"the stage {stage.name}{from_image} {dockerfile.deployed_because}"
 
 
 def _non_root(dockerfile: Dockerfile, user_inst, owner: Stage) -> bool:

@@ -61,12 +61,14 @@ class SudoInDockerfile(Check):
         for dockerfile in project.dockerfiles:
             shipped = {s.index for s in dockerfile.shipped_stages()}
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 for inst in stage.all("RUN"):
                     for words in dockerfile.commands(inst):
                         texts = [w.text for w in words]
                         if texts and texts[0].rsplit("/", 1)[-1] == "sudo":
                             yield self.finding(dockerfile.path, dockerfile.word_span(words[0]),
-                                               f"RUN uses sudo: `{' '.join(texts[:4])}`")
+                                               f"RUN uses sudo: `{' '.join(texts[:4])}`{environment.note}",
+                                               severity=None if environment.production else Severity.INFO)
                         elif stage.index in shipped and any(t in ("install", "add") for t in texts[1:3]) \
                                 and "sudo" in texts and texts[0].rsplit("/", 1)[-1] in ("apt-get", "apt", "apk", "yum", "dnf"):
                             word = words[texts.index("sudo")]

@@ -73,6 +73,8 @@ class UnpinnedBaseImage(Check):
         for dockerfile in project.dockerfiles:
             names = set()
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
+                severity = None if environment.production else Severity.INFO
                 image = stage.resolved_image
                 if stage.name:
                     names.add(stage.name)
@@ -83,9 +85,11 @@ class UnpinnedBaseImage(Check):
                 span = dockerfile.span_of(stage.from_instruction, stage.image)
                 if digest is None and (tag is None or tag == "latest"):
                     what = "no tag (latest)" if tag is None else "the latest tag"
-                    yield self.finding(dockerfile.path, span, f"FROM {image} uses {what}: every build may get a different image")
+                    yield self.finding(dockerfile.path, span, f"FROM {image} uses {what}: every build may get a different "
+                                                              f"image{environment.note}", severity=severity)
                 elif digest is None and self.options["require-digest"]:
-                    yield self.finding(dockerfile.path, span, f"FROM {image} is not pinned by digest (require-digest)")
+                    yield self.finding(dockerfile.path, span, f"FROM {image} is not pinned by digest (require-digest)"
+                                                              f"{environment.note}", severity=severity)
             # COPY --from=<image> pulls that image at build time just like FROM does.
             for stage in dockerfile.stages:
                 for inst in stage.all("COPY"):

@@ -44,6 +44,17 @@ class UnpinnedPipInstall(Check):
     references = ("https://github.com/hadolint/hadolint/wiki/DL3013",)
     examples = (
         Example({"Dockerfile": """
+            FROM python:3.12-slim AS runtime
+            RUN pip install --no-cache-dir gunicorn==23.0.0
+            CMD ["gunicorn", "app:app"]
+
+            FROM python:3.12-slim AS test
+            RUN pip install --no-cache-dir pytest
+            """, "scripts/test.sh": "docker build --target test -t app-test . && docker run app-test pytest\n"},
+            expect=["Dockerfile:6:32:info `pytest` is installed with no version: every build may get another release "
+                    "(development: stage test)"],
+            title="a test stage nothing ships (info)"),
+        Example({"Dockerfile": """
             FROM python:3.12-slim
             RUN pip install --no-cache-dir gunicorn "uvicorn>=0.30" && \\
                 python -m pip install --no-cache-dir 'httpx~=0.27'
@@ -65,11 +76,12 @@ class UnpinnedPipInstall(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 for inst in stage.all("RUN"):
                     for words in dockerfile.commands(inst):
-                        yield from self._command(dockerfile, words)
+                        yield from self._command(dockerfile, words, environment)
 
-    def _command(self, dockerfile, words):
+    def _command(self, dockerfile, words, environment):
         from packaging.requirements import InvalidRequirement, Requirement
 
         texts = [w.text for w in words]
@@ -103,4 +115,5 @@ class UnpinnedPipInstall(Check):
                 continue
             what = f"a range ({req.specifier})" if specs else "no version"
             yield self.finding(dockerfile.path, dockerfile.word_span(word),
-                               f"`{text}` is installed with {what}: every build may get another release")
+                               f"`{text}` is installed with {what}: every build may get another release"
+                               f"{environment.note}", severity=None if environment.production else Severity.INFO)

@@ -47,6 +47,7 @@ class UseraddHighUid(Check):
     def run(self, project: Project):
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.stages:
+                environment = dockerfile.stage_environment(stage)  # a developer's stage: info
                 for inst in stage.all("RUN"):
                     for words in dockerfile.commands(inst):
                         texts = [w.text for w in words]
@@ -65,4 +66,5 @@ class UseraddHighUid(Check):
                         if uid is not None and uid.isdigit() and int(uid) > 99999:
                             yield self.finding(dockerfile.path, dockerfile.word_span(words[0]),
                                                f"useradd with UID {uid} and without -l writes a lastlog sized by the UID "
-                                               f"into the layer")
+                                               f"into the layer{environment.note}",
+                                               severity=None if environment.production else Severity.INFO)

@@ -648,6 +648,43 @@ def test_the_stage_every_production_build_names_is_the_image_that_runs(tmp_path)
     assert stages == {"api/Dockerfile": "runtime", "worker/Dockerfile": "dev"}
     start = next(s for s in project.start_commands if s.path == "api/Dockerfile")
     assert start.server is not None and start.environment.production
+
+
+def test_a_last_stage_only_a_developer_builds_that_starts_nothing_is_not_the_service(tmp_path):
+    """The last stage with no CMD/ENTRYPOINT that only a Makefile names is a developer's image: the one
+    other stage that starts something is the service, and the developer's stage is development. Two
+    stages that start something, a production build of the last stage, or a last stage nobody names
+    keep the last stage; a builder stage the service copies from is never development."""
+    from readycheck.model.deployrefs import development_stages
+
+    service_and_ci = ("FROM python:3.12-slim AS builder\nRUN pip wheel -w /w fastapi\n"
+                      "FROM python:3.12-slim AS runtime\nCOPY --from=builder /w /w\nCMD [\"uvicorn\", \"a:app\"]\n"
+                      "FROM python:3.12-slim AS ci\nRUN pip install pytest\n")
+    two_services = ("FROM python:3.12-slim AS api\nCMD [\"uvicorn\", \"a:app\"]\n"
+                    "FROM python:3.12-slim AS worker\nCMD [\"celery\", \"-A\", \"a\", \"worker\"]\n"
+                    "FROM python:3.12-slim AS ci\nRUN pip install pytest\n")
+    write_tree(tmp_path, {
+        "a/Dockerfile": service_and_ci, "b/Dockerfile": two_services, "c/Dockerfile": service_and_ci,
+        "d/Dockerfile": service_and_ci,
+        "Makefile": "ci:\n\tdocker build --target ci a\n\tdocker build --target ci b\n\tdocker build --target ci c\n",
+        "scripts/release.sh": "docker build -t app c\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    by_path = {d.path: d for d in project.dockerfiles}
+    assert {p: d.final_stage.name for p, d in by_path.items()} == {
+        "a/Dockerfile": "runtime", "b/Dockerfile": "ci", "c/Dockerfile": "ci", "d/Dockerfile": "ci"}
+    assert by_path["a/Dockerfile"].deployed_because == (
+        "that starts the service (the last stage, ci, starts nothing and only Makefile builds it)")
+    a = by_path["a/Dockerfile"]
+    assert {i: e.note for i, e in a.development_stages.items()} == {
+        2: " (development: stage ci, built only by Makefile)"}  # builder (index 0) ships its wheels
+    assert a.stage_environment(a.stages[0]).production
+    assert by_path["c/Dockerfile"].development_stages == {}  # scripts/release.sh ships the last stage
+    assert development_stages(by_path["d/Dockerfile"], []) == {}
+    (start,) = [s for s in project.start_commands if s.path == "a/Dockerfile"]
+    assert start.server is not None and start.server.name == "uvicorn"
+
+
 def test_a_templated_compose_file_is_read_with_its_expressions_blanked(tmp_path):
     """A cookiecutter's compose file is no YAML as written; blanked, it parses with every offset kept.
     One still broken after blanking keeps the parser's first error as its diagnostic."""

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from dataclasses import dataclass
 
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
-from readycheck.knowledge.environments import classify_environment
+from readycheck.knowledge.environments import Environment, classify_environment
+
+if TYPE_CHECKING:
+    from readycheck.parsers.dockerfile import Dockerfile, Stage
 
 #: ``services:`` at the start of a line: a top-level key (GitHub workflows indent theirs).
 _TOP_LEVEL_SERVICES = re.compile(rb"(?m)^services:[ \t]*(#.*)?\r?$")
@@ -221,8 +224,79 @@ def build_targets(files: list[SourceFile], load) -> list[BuildTarget]:
                 found += _action_builds(source, load) + _command_builds(source, True, f"CI {source.path}")
         elif source.kind in (FileKind.SHELL, FileKind.MAKEFILE) and b"build" in _data(source):
             production = source.kind == FileKind.SHELL and classify_environment(source.path).production
-            found += _command_builds(source, production, f"{source.kind.name.lower()} {source.path}")
+            found += _command_builds(source, production, source.path if source.kind == FileKind.MAKEFILE
+                                     else f"script {source.path}")
     return found
+
+
+def deployed_stage(dockerfile: "Dockerfile", builds: list[BuildTarget]) -> "tuple[Stage, str] | None":
+    """The stage that is the service's image when it is not the last one, and why (a phrase for
+    messages: "that CI x.yml builds with --target runtime"), or None: the last stage is the image.
+
+    Either every production build names the same stage (``production_target``), or the last stage
+    cannot be the service: it starts nothing (no CMD or ENTRYPOINT in it or the stages it is built
+    FROM), no production build makes it, and the builds that name it are a developer's (``make test``
+    running ``docker build --target test``). The service is then the one earlier stage that starts
+    something (its CMD or ENTRYPOINT, or one of the stages it is built FROM) and is not a ``dev``/``test``
+    stage nor built FROM by another such stage; with two candidates, none is chosen."""
+    stages = dockerfile.stages
+    if len(stages) < 2:
+        return None
+    chosen = production_target(builds)
+    if chosen is not None:
+        stage = next((s for s in stages if s.name == chosen.target), None)
+        if stage is None or stage is stages[-1]:
+            return None
+        return stage, f"that {chosen.where} builds with --target {stage.name}"
+    last = stages[-1]
+    naming = [b for b in builds if last.name and b.target == last.name]
+    if not naming or _starts_something(dockerfile, last) or \
+            any(b.production and b.target in ("", last.name) for b in builds):
+        return None
+    starting = [s for s in stages[:-1] if _starts_something(dockerfile, s)
+                and classify_environment(dockerfile.path, stage=s.name).production]
+    ancestors = {a.index for s in starting for a in dockerfile.ancestry(s)[:-1]}
+    leaves = [s for s in starting if s.index not in ancestors]
+    if len(leaves) != 1:  # two images that start something: which one is the service is not written here
+        return None
+    return leaves[0], (f"that starts the service (the last stage, {last.name}, starts nothing and only "
+                       f"{naming[0].where} builds it)")
+
+
+def development_stages(dockerfile: "Dockerfile", builds: list[BuildTarget]) -> dict[int, Environment]:
+    """The stages that are a developer's image and ship nothing into the service: not the deployed
+    stage nor one it is built FROM or copies from (``COPY --from``), and either named ``dev``/``test``
+    (``classify_environment``'s targets) or named only by a developer's builds (a Makefile recipe, a
+    ``--target test`` in CI). A builder stage nobody names stays production: what it installs is
+    copied into the image."""
+    if len(dockerfile.stages) < 2:
+        return {}
+    shipped = dockerfile.shipped_stages()
+    used = {s.index for s in shipped}
+    by_name = {s.name: s for s in dockerfile.stages if s.name}
+    pending = list(shipped)
+    while pending:  # COPY --from=builder, and what builder itself is built FROM or copies from
+        for inst in pending.pop().all("COPY"):
+            source = by_name.get(inst.flags().get("from", ""))
+            for stage in dockerfile.ancestry(source) if source is not None else ():
+                if stage.index not in used:
+                    used.add(stage.index)
+                    pending.append(stage)
+    found: dict[int, Environment] = {}
+    for stage in dockerfile.stages:
+        if stage.index in used or not stage.name:
+            continue
+        environment = classify_environment(dockerfile.path, stage=stage.name)
+        naming = [b for b in builds if b.target == stage.name]
+        if environment.production and naming and not any(b.production for b in naming):
+            environment = Environment("development", f"stage {stage.name}, built only by {naming[0].where}")
+        if not environment.production:
+            found[stage.index] = environment
+    return found
+
+
+def _starts_something(dockerfile: "Dockerfile", stage: "Stage") -> bool:
+    return any(s.last("CMD") is not None or s.last("ENTRYPOINT") is not None for s in dockerfile.ancestry(stage))
 
 
 def production_target(builds: list[BuildTarget]) -> BuildTarget | None:

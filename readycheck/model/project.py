@@ -188,19 +188,21 @@ class Project:
 
     def _apply_build_targets(self, dockerfiles: list["Dockerfile"]) -> None:
         """A Dockerfile every production build stops at the same stage of (compose ``target:``, CI
-        ``--target``) is judged by that stage (readycheck.model.deployrefs.build_targets)."""
+        ``--target``), or whose last stage is a developer's image that starts nothing, is judged by
+        the stage that is the service (readycheck.model.deployrefs.deployed_stage)."""
         if not any(len(d.stages) > 1 for d in dockerfiles):
             return
-        from readycheck.model.deployrefs import build_targets, production_target
+        from readycheck.model.deployrefs import build_targets, deployed_stage, development_stages
 
         by_path: dict[str, list] = {}
         for build in self._guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
             by_path.setdefault(build.dockerfile, []).append(build)
         for dockerfile in dockerfiles:
-            chosen = production_target(by_path.get(dockerfile.path, []))
-            stage = next((s for s in dockerfile.stages if chosen and s.name == chosen.target), None)
-            if chosen is not None and stage is not None and stage is not dockerfile.stages[-1]:
-                dockerfile.deployed, dockerfile.deployed_by = stage, chosen.where
+            builds = by_path.get(dockerfile.path, [])
+            found = deployed_stage(dockerfile, builds)
+            if found is not None:
+                dockerfile.deployed, dockerfile.deployed_because = found
+            dockerfile.development_stages = development_stages(dockerfile, builds)
 
     @cached_property
     def requirements_files(self) -> list["RequirementsFile"]:

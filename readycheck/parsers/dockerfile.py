@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from dockerfile_parse import DockerfileParser
 
 from readycheck.core.findings import Span
+from readycheck.knowledge.environments import PRODUCTION, Environment
 from readycheck.knowledge.images import ImageRef, parse_image_ref
 from readycheck.parsers.shell import SimpleCommand, Word, parse_commands, tokenize
 from readycheck.core.sourcefile import SourceFile
@@ -99,11 +100,17 @@ class Dockerfile:
     source: SourceFile
     stages: list[Stage]
     preamble: list[Instruction]  # ARGs and comments before the first FROM
-    #: The stage the image is built to when every production build of this Dockerfile names the same
-    #: ``--target`` (set by the project model from compose, CI and scripts), else None: the last stage.
+    #: The stage the service's image is built to when it is not the last one (set by the project model
+    #: from compose, CI, scripts and Makefiles: every production build names the same ``--target``, or
+    #: the last stage is a developer's image that starts nothing), else None: the last stage.
     deployed: Stage | None = None
-    #: Who builds it to that stage ("CI .github/workflows/release.yml"), for messages.
-    deployed_by: str = ""
+    #: Why that stage, as a phrase for messages ("that CI .github/workflows/release.yml builds with
+    #: --target runtime").
+    deployed_because: str = ""
+    #: Stage index -> why that stage is a developer's image, not the service nor a part of it (set by
+    #: the project model: a ``dev``/``test`` stage nothing ships, the last stage only ``make test``
+    #: builds). Findings in such a stage are info.
+    development_stages: dict[int, Environment] = field(default_factory=dict)
     #: (keyword, offset, value, raw value) -> an instruction's commands: a dozen checks ask
     #: for every RUN's commands, and what they are depends on nothing else.
     _commands: dict[tuple, list[list[Word]]] = field(default_factory=dict, repr=False, compare=False)
@@ -114,11 +121,16 @@ class Dockerfile:
 
     @property
     def final_stage(self) -> Stage | None:
-        """The stage whose image runs: the one production builds with ``--target`` (``deployed``),
-        else the last."""
+        """The stage whose image runs: ``deployed`` (the one production builds with ``--target``, or
+        the one that starts the service when the last is a developer's image), else the last."""
         if self.deployed is not None:
             return self.deployed
         return self.stages[-1] if self.stages else None
+
+    def stage_environment(self, stage: Stage) -> Environment:
+        """Production, or development with the reason (``.note`` is the message suffix
+        " (development: stage test, built only by Makefile)")."""
+        return self.development_stages.get(stage.index, PRODUCTION)
 
     def ancestry(self, stage: Stage | None) -> list[Stage]:
         """``stage`` and the earlier stages it is built FROM (``FROM base``, ``FROM ${BASE}`` with an
