@@ -10,8 +10,9 @@ What it does
     and ``passlib.hash.*``, argon2 ``PasswordHasher.hash``/``verify``,
     pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``), PDF parsing and rendering
     (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
-    parsing, and Pillow image processing (``resize``, ``thumbnail``,
-    ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
+    parsing, fpdf2's ``write_html``, LangChain's ``BM25Retriever.from_texts``
+    (it builds the whole index in the call), and Pillow image processing
+    (``resize``, ``thumbnail``, ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
     Work handed to ``run_in_threadpool``/``asyncio.to_thread``/
     ``run_in_executor`` is not flagged, nor is a sync ``def`` route (FastAPI
     runs it in the thread pool). Each CPU-bound call is reported once, with
@@ -192,6 +193,31 @@ class CpuBoundWorkInAsyncRoute(Check):
                           "once per process or cache key (it fills a cache), not on every request"],
             title="every CPU-bound call a helper makes, each once however many routes reach it; a hash that fills "
                   "a cache is info"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from fpdf import FPDF
+            from langchain_community.retrievers import BM25Retriever
+
+            app = FastAPI()
+
+            @app.post("/search")
+            async def search(texts: list[str], query: str):
+                return BM25Retriever.from_texts(texts).invoke(query)
+
+            @app.post("/pdf")
+            async def pdf(html: str):
+                doc = FPDF()
+                doc.add_page()
+                doc.write_html(html)
+                return bytes(doc.output())
+
+            @app.post("/sync-pdf")
+            def sync_pdf(html: str):
+                doc = FPDF()
+                doc.write_html(html)
+                return bytes(doc.output())
+            """}, expect=["app/main.py:9:12", "app/main.py:15:5"],
+            title="a BM25 index built per request, an fpdf2 HTML render; not in a sync def route"),
     )
 
     def run(self, project: Project):
