@@ -60,8 +60,7 @@ What it does
     reported with the routes it runs for as related locations. A call made
     only to fill a cache that outlives the request (the body of ``if
     self._client is None:`` or ``if key not in _CACHE:`` that stores into what
-    it tests) runs once per process or key and is info; a path that runs on
-    every request to the same call is preferred. Apps in tests, docs,
+    it tests) runs once per process or key and is info. Apps in tests, docs,
     examples and scripts are throwaway code and are not judged, unless a
     production start command serves them.
 
@@ -1685,9 +1684,7 @@ class BlockingCallInAsyncRoute(Check):
         rule = BlockingRule(frozenset(str(name) for name in self.options["extra-blocking"]))
         model = project.reachability
         seen: set[tuple[str, str]] = set()
-        # each blocking call once, with the path from the first code on the loop reaching it (a path that only
-        # fills a cache or follows a missed lookup gives way to a later one that runs on every request)
-        sites: dict = {}
+        sites: dict = {}  # each blocking call once, with the path from the first code on the loop reaching it
         entries = project.code_on_the_loop
         for entry in sorted(entries, key=lambda e: e.kind.startswith("startup hook")):  # stable: serving code first
             function, module = entry.function, entry.module
@@ -1695,9 +1692,7 @@ class BlockingCallInAsyncRoute(Check):
                 continue
             seen.add((module.path, function.qualname))
             for hit in model.hits(function, module, rule):
-                found = sites.get(hit.site)
-                if found is None or (rule.minor(found[1]) and not rule.minor(hit)
-                                     and not entry.kind.startswith("startup hook")):
+                if hit.site not in sites:
                     sites[hit.site] = (entry, hit)
         for entry, hit in sites.values():
             yield self._finding(entry, hit)

@@ -224,15 +224,14 @@ class CpuBoundWorkInAsyncRoute(Check):
         rule = CpuBoundRule()
         model = project.reachability
         seen: set[tuple[str, str]] = set()
-        sites: dict = {}  # each CPU-bound call once, with the first path reaching it that runs on every request
+        sites: dict = {}  # each CPU-bound call once, with the path from the first code on the loop reaching it
         for entry in project.code_on_the_loop:
             key = (entry.module.path, entry.function.qualname)
             if key in seen:
                 continue
             seen.add(key)
             for hit in model.hits(entry.function, entry.module, rule):
-                found = sites.get(hit.site)
-                if found is None or (found[1].fills_cache and not hit.fills_cache):
+                if hit.site not in sites:
                     sites[hit.site] = (entry, hit)
         for entry, hit in sites.values():
             first = hit.steps[0]
