@@ -57,7 +57,10 @@ What it does
     flagged: FastAPI runs it in a thread pool. Each blocking call is reported
     once, with the path from the first code on the loop that reaches it (a
     helper's every blocking call, not only its first); a dependency is
-    reported with the routes it runs for as related locations. Apps in tests, docs,
+    reported with the routes it runs for as related locations. A call made
+    only to fill a cache that outlives the request (the body of ``if
+    self._client is None:`` or ``if key not in _CACHE:`` that stores into what
+    it tests) runs once per process or key and is info. Apps in tests, docs,
     examples and scripts are throwaway code and are not judged, unless a
     production start command serves them.
 
@@ -125,7 +128,7 @@ class BlockingRule(Rule):
         return True
 
     def minor(self, hit) -> bool:
-        return on_fallback(hit)
+        return on_fallback(hit) or hit.fills_cache
 
     def hit(self, edge: "Edge") -> str | None:
         call = edge.call
@@ -836,6 +839,64 @@ class BlockingCallInAsyncRoute(Check):
             async def flags():
                 return get_settings(), load_once()
             """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
+        Example({"app/git.py": """
+            import subprocess
+            import requests
+
+            _SCHEMAS = {}
+
+            class Git:
+                def __init__(self):
+                    self._available = None
+                    self._client = None
+                    self._token = None
+
+                def check(self):
+                    if self._available is None:
+                        subprocess.run(["git", "--version"], check=True)
+                        self._available = True
+
+                def schema(self, name):
+                    if name not in _SCHEMAS:
+                        _SCHEMAS[name] = requests.get(f"https://schemas/{name}").json()
+                    return _SCHEMAS[name]
+
+                def client(self):
+                    if self._client is None:
+                        self._client = requests.Session()
+                    return self._client.get("https://git/api")
+
+                def token(self):
+                    if self._token is None:
+                        requests.post("https://git/audit")
+                    if not self._available:
+                        return requests.get("https://git/token")
+
+                def seen(self, names):
+                    done = {}
+                    for name in names:
+                        if name not in done:
+                            done[name] = requests.get(f"https://git/{name}")
+
+            git = Git()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.git import git
+
+            app = FastAPI()
+
+            @app.get("/repo")
+            async def repo():
+                git.check()
+                return git.schema("repo"), git.client(), git.token(), git.seen(["a"])
+            """}, expect=["app/main.py:8:5:info async route `repo` (GET /repo) blocks the event loop through "
+                          "`repo -> Git.check -> subprocess.run()`, which waits for a subprocess; once per process "
+                          "or cache key (it fills a cache), not on every request",
+                          "app/main.py:9:12:info", "app/main.py:9:32:error", "app/main.py:9:46:error",
+                          "app/main.py:9:46:error", "app/main.py:9:59:error"],
+            title="a call that fills a cache it tests (`if self._x is None: ... self._x = ...`, `if key not in "
+                  "_CACHE: _CACHE[key] = ...`) is info; the cached client's own call, a test of a cache the block "
+                  "does not fill, a truthy test and a fresh local dict still flag"),
         Example({"app/files.py": """
             import shutil
 
@@ -1623,7 +1684,7 @@ class BlockingCallInAsyncRoute(Check):
         rule = BlockingRule(frozenset(str(name) for name in self.options["extra-blocking"]))
         model = project.reachability
         seen: set[tuple[str, str]] = set()
-        sites: set = set()  # each blocking call once, with the path from the first code on the loop reaching it
+        sites: dict = {}  # each blocking call once, with the path from the first code on the loop reaching it
         entries = project.code_on_the_loop
         for entry in sorted(entries, key=lambda e: e.kind.startswith("startup hook")):  # stable: serving code first
             function, module = entry.function, entry.module
@@ -1632,8 +1693,9 @@ class BlockingCallInAsyncRoute(Check):
             seen.add((module.path, function.qualname))
             for hit in model.hits(function, module, rule):
                 if hit.site not in sites:
-                    sites.add(hit.site)
-                    yield self._finding(entry, hit)
+                    sites[hit.site] = (entry, hit)
+        for entry, hit in sites.values():
+            yield self._finding(entry, hit)
 
     def _finding(self, entry: "LoopEntry", hit):
         first = hit.steps[0]
@@ -1646,6 +1708,9 @@ class BlockingCallInAsyncRoute(Check):
         if entry.kind.startswith("startup hook"):
             severity = Severity.INFO
             message += "; it delays start-up (no request is served until the hook ends)"
+        elif hit.fills_cache:
+            severity = Severity.INFO
+            message += "; once per process or cache key (it fills a cache), not on every request"
         elif on_fallback(hit):
             severity = Severity.INFO
             message += ("; only when an in-memory lookup misses (it follows `if key in ...: return ...[key]`), "

@@ -10,11 +10,16 @@ What it does
     and ``passlib.hash.*``, argon2 ``PasswordHasher.hash``/``verify``,
     pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``), PDF parsing and rendering
     (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
-    parsing, and Pillow image processing (``resize``, ``thumbnail``,
-    ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
+    parsing, fpdf2's ``write_html``, LangChain's ``BM25Retriever.from_texts``
+    (it builds the whole index in the call), and Pillow image processing
+    (``resize``, ``thumbnail``, ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
     Work handed to ``run_in_threadpool``/``asyncio.to_thread``/
     ``run_in_executor`` is not flagged, nor is a sync ``def`` route (FastAPI
-    runs it in the thread pool).
+    runs it in the thread pool). Each CPU-bound call is reported once, with
+    the path from the first code on the loop that reaches it (every such call
+    a helper makes, not only its first); a call that only fills a cache
+    (``if self._key is None: self._key = hashpw(...)``) runs once per
+    process or key and is info.
 
 Why is this bad
     A coroutine only gives the loop back at an ``await``. bcrypt at its usual
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
 class CpuBoundRule(Rule):
     key = "cpu-bound"
     skip_run_once = True
+    every_site = True
 
     def hit(self, edge: "Edge") -> str | None:
         call = edge.call
@@ -145,22 +151,98 @@ class CpuBoundWorkInAsyncRoute(Check):
             def sync_login(password: str):
                 return pwd_context.verify(password, "hash")
             """}, title="offloaded hashing, a sync route, a repo class's own verify"),
+        Example({"app/media.py": """
+            import bcrypt
+            from PIL import Image
+
+            class Thumbs:
+                def __init__(self):
+                    self._salted = None
+
+                def salt(self):
+                    if self._salted is None:
+                        self._salted = bcrypt.hashpw(b"pepper", bcrypt.gensalt())
+                    return self._salted
+
+                def make(self, path):
+                    image = Image.open(path)
+                    image.thumbnail((128, 128))
+                    image.save(path + ".webp")
+
+            thumbs = Thumbs()
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.media import thumbs
+
+            app = FastAPI()
+
+            @app.post("/avatar")
+            async def avatar(path: str):
+                thumbs.make(path)
+                return thumbs.salt()
+
+            @app.post("/cover")
+            async def cover(path: str):
+                return thumbs.make(path)
+            """}, expect=["app/main.py:8:5 async route `avatar` (POST /avatar) runs `avatar -> Thumbs.make -> "
+                          "image.thumbnail()` on the event loop, which processes an image",
+                          "app/main.py:8:5 async route `avatar` (POST /avatar) runs `avatar -> Thumbs.make -> "
+                          "image.save()` on the event loop, which processes an image",
+                          "app/main.py:9:12:info async route `avatar` (POST /avatar) runs `avatar -> Thumbs.salt -> "
+                          "bcrypt.hashpw()` on the event loop, which hashes a password with bcrypt (~100 ms of CPU); "
+                          "once per process or cache key (it fills a cache), not on every request"],
+            title="every CPU-bound call a helper makes, each once however many routes reach it; a hash that fills "
+                  "a cache is info"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from fpdf import FPDF
+            from langchain_community.retrievers import BM25Retriever
+
+            app = FastAPI()
+
+            @app.post("/search")
+            async def search(texts: list[str], query: str):
+                return BM25Retriever.from_texts(texts).invoke(query)
+
+            @app.post("/pdf")
+            async def pdf(html: str):
+                doc = FPDF()
+                doc.add_page()
+                doc.write_html(html)
+                return bytes(doc.output())
+
+            @app.post("/sync-pdf")
+            def sync_pdf(html: str):
+                doc = FPDF()
+                doc.write_html(html)
+                return bytes(doc.output())
+            """}, expect=["app/main.py:9:12", "app/main.py:15:5"],
+            title="a BM25 index built per request, an fpdf2 HTML render; not in a sync def route"),
     )
 
     def run(self, project: Project):
         rule = CpuBoundRule()
         model = project.reachability
         seen: set[tuple[str, str]] = set()
+        sites: dict = {}  # each CPU-bound call once, with the path from the first code on the loop reaching it
         for entry in project.code_on_the_loop:
             key = (entry.module.path, entry.function.qualname)
             if key in seen:
                 continue
             seen.add(key)
             for hit in model.hits(entry.function, entry.module, rule):
-                first = hit.steps[0]
-                what, served = entry.describe()
-                if len(hit.steps) == 1:
-                    message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
-                else:
-                    message = f"{what} runs `{hit.chain(entry.function.name)}` on the event loop, which {hit.reason}"
-                yield self.finding(first.module.path, first.call.span, message, related=hit.related() + served)
+                if hit.site not in sites:
+                    sites[hit.site] = (entry, hit)
+        for entry, hit in sites.values():
+            first = hit.steps[0]
+            what, served = entry.describe()
+            if len(hit.steps) == 1:
+                message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
+            else:
+                message = f"{what} runs `{hit.chain(entry.function.name)}` on the event loop, which {hit.reason}"
+            severity = None
+            if hit.fills_cache:
+                severity = Severity.INFO
+                message += "; once per process or cache key (it fills a cache), not on every request"
+            yield self.finding(first.module.path, first.call.span, message, related=hit.related() + served,
+                               severity=severity)

@@ -342,6 +342,10 @@ CPU_BOUND_CALLS: dict[str, str] = {
     "pdfminer.high_level.extract_text": "parses a PDF", "pdfminer.high_level.extract_pages": "parses a PDF",
     "pdf2image.convert_from_path": "renders a PDF", "pdf2image.convert_from_bytes": "renders a PDF",
     "docx.Document": "parses a Word document", "openpyxl.load_workbook": "parses a spreadsheet",
+    # BM25Retriever.from_texts/from_documents tokenise every text and build the rank_bm25 index in the call
+    # (https://python.langchain.com/api_reference/community/retrievers/langchain_community.retrievers.bm25.BM25Retriever.html)
+    **{f"langchain_community.retrievers{sub}.BM25Retriever.{name}": "tokenises and indexes every text for BM25"
+       for sub in ("", ".bm25") for name in ("from_texts", "from_documents")},
 }
 #: Types whose methods burn CPU, and which.
 CPU_BOUND_TYPES: dict[str, frozenset[str]] = {
@@ -350,11 +354,15 @@ CPU_BOUND_TYPES: dict[str, frozenset[str]] = {
     "pwdlib.PasswordHash": frozenset({"hash", "verify", "verify_and_update"}),
     "PIL.Image.Image": frozenset({"resize", "thumbnail", "save", "convert", "rotate", "transform", "filter",
                                   "load", "transpose", "reduce", "quantize"}),
+    # fpdf2's write_html parses the HTML and lays every element out into pages
+    # (https://py-pdf.github.io/fpdf2/HTML.html)
+    "fpdf.FPDF": frozenset({"write_html"}),
 }
 _CPU_REASONS = {"passlib.context.CryptContext": "hashes or checks a password with passlib (CPU-bound by design)",
                 "argon2.PasswordHasher": "hashes or checks a password with argon2 (CPU-bound by design)",
                 "pwdlib.PasswordHash": "hashes or checks a password (CPU-bound by design)",
-                "PIL.Image.Image": "processes an image"}
+                "PIL.Image.Image": "processes an image",
+                "fpdf.FPDF": "renders HTML into a PDF"}
 
 
 def canonical_type(name: str | None) -> str | None:

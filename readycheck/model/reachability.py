@@ -89,6 +89,13 @@ class Hit(NamedTuple):
         last = self.steps[-1]
         return last.module.path, last.call.span
 
+    @property
+    def fills_cache(self) -> bool:
+        """Whether a step of the path is made only to fill a cache that outlives the call (the body of
+        ``if self._client is None: self._client = ...``, ``if key not in self._cache: ...``; see
+        ``ModuleFacts.cache_fills``): it runs once per process (or per key), not on every request."""
+        return any(s.module.in_cache_fill(s.call.span.line) for s in self.steps)
+
     def chain(self, root: str) -> str:
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
@@ -151,8 +158,8 @@ class Rule:
 
     def minor(self, hit: "Hit") -> bool:
         """Whether a path is of less weight than the others (a caller then reports another path of the
-        same function first, when there is one)."""
-        return False
+        same function first, when there is one): by default, a path that only fills a cache."""
+        return hit.fills_cache
 
 
 class Reachability:

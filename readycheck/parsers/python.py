@@ -368,6 +368,14 @@ class ModuleFacts:
     #: name (its scope, as for ``assignments``) to a one-key ``dict`` summary, in source order. Flow-insensitive:
     #: such a statement may sit in a branch (``project.engines`` treats these keys as possibly set).
     dict_items: list[Assignment] = field(default_factory=list)
+    #: (first line, last line) of the blocks of a function that run only to fill a cache that outlives the
+    #: call: the body of ``if self._client is None:``, ``if not _CACHE:``, ``if key not in self._cache:``
+    #: (also ``if cached is None or ...`` on a name read from the cache) that stores into what it tests
+    #: (``self._client = ...``, ``_CACHE[key] = ...``): once per process (or per key), not on every call.
+    cache_fills: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_cache_fill(self, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.cache_fills)
 
 
 
@@ -952,6 +960,7 @@ class _Extractor:
         function.is_generator = is_generator
         function.declares_global = declares_global
         self.facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
+        self.facts.cache_fills.extend(_cache_fills(node.body, declares_global, frozenset(a.arg for a in all_args)))
         flags = frozenset(a.arg for a in all_args) - assigned
         if flags:
             self.facts.param_guards.extend(_flag_guards(node.body, flags))
@@ -1362,6 +1371,134 @@ def _lookup_fallbacks(body: list[ast.stmt]) -> Iterator[tuple[int, int]]:
                 stack.append(stmt.body)
                 break
             stack.extend(_inner_blocks(stmt))
+
+
+def _miss_slots(test: ast.expr) -> list[ast.expr]:
+    """What a test finds empty or missing: ``x is None``, ``not x``, ``key not in x`` -> ``x``."""
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        return [test.operand]
+    if type(test) is ast.Compare and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if type(op) is ast.Is and type(right) is ast.Constant and right.value is None:
+            return [test.left]
+        if type(op) is ast.NotIn:
+            return [right]
+    return []
+
+
+#: Calls that build a fresh, empty container: a local bound to one is no cache (it dies with the call).
+_FRESH_CONTAINERS = frozenset({"dict", "list", "set", "OrderedDict", "defaultdict", "collections.OrderedDict",
+                               "collections.defaultdict", "deque", "collections.deque"})
+_LITERALS = frozenset({ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp, ast.Constant,
+                       ast.Tuple})
+
+
+_INSTANCE_NAMES = frozenset({"self", "cls"})
+
+
+def _cache_slots(body: list[ast.stmt], persistent_locals: frozenset[str], globals_declared: frozenset[str],
+                 local_names: frozenset[str]) -> set[str]:
+    """What a block stores into that outlives the call (dotted text): attributes of the instance or class
+    (``self._client = ...``), declared globals, and the containers of subscript stores (``cache[key] = ...``)
+    that are such attributes, module-level names, or locals bound from a call or attribute (a cache fetched
+    from elsewhere), not to a fresh container. An attribute of another object (``user.email = ...``,
+    ``request.session[...] = ...``) is the request's data, not a cache."""
+    found: set[str] = set()
+    for stmt in _own_statements(body):
+        targets: list[ast.expr] = list(stmt.targets) if type(stmt) is ast.Assign else \
+            [stmt.target] if type(stmt) in (ast.AnnAssign, ast.AugAssign) else []
+        for target in targets:
+            for node in ast.walk(target) if type(target) in (ast.Tuple, ast.List) else (target,):
+                subscript = type(node) is ast.Subscript  # ``cache[key] = ...``
+                if subscript:
+                    node = node.value
+                text = dotted(node) if type(node) in (ast.Attribute, ast.Name) else None
+                if not text:
+                    continue
+                head = text.partition(".")[0]
+                if head in _INSTANCE_NAMES and "." in text or text in globals_declared or (subscript and (
+                        text in persistent_locals or ("." not in text and text not in local_names))):
+                    found.add(text)
+    return found
+
+
+def _mentions(node: ast.expr, slots: set[str], aliases: dict[str, list[ast.expr]]) -> bool:
+    """Whether an expression reads one of the slots, directly or through a local bound from one."""
+    for sub in ast.walk(node):
+        cls = type(sub)
+        if cls is ast.Name or cls is ast.Attribute:
+            text = dotted(sub)
+            if text in slots:
+                return True
+            if cls is ast.Name and any(_mentions(v, slots, {}) for v in aliases.get(sub.id, ())):
+                return True
+    return False
+
+
+def _fills_its_test(test: ast.expr, slots: set[str], aliases: dict[str, list[ast.expr]]) -> bool:
+    """Whether an ``if`` test only lets its body run while the cache it fills is empty or stale: one miss test
+    of a filled slot (alone, or with anything under ``and``), or an ``or`` of such tests and other reads of
+    filled slots (``cached is None or versions.get(key) != version``)."""
+    def miss(expr: ast.expr) -> bool:
+        return any(_mentions(s, slots, aliases) for s in _miss_slots(expr))
+    if type(test) is ast.BoolOp and type(test.op) is ast.And:
+        return any(miss(v) for v in test.values)
+    if type(test) is ast.BoolOp and type(test.op) is ast.Or:
+        return any(miss(v) for v in test.values) and all(_mentions(v, slots, aliases) for v in test.values)
+    return miss(test)
+
+
+def _cache_fills(body: list[ast.stmt], declares_global: bool, params: frozenset[str]
+                 ) -> Iterator[tuple[int, int]]:
+    """The line ranges of a function's blocks that run only to fill a cache (see ``cache_fills``).
+    Nested functions and classes are their own scopes (their own ``_function``)."""
+    ifs = [s for s in _own_statements(body) if type(s) is ast.If and _miss_slots_any(s.test)]
+    if not ifs:
+        return
+    globals_declared: set[str] = set()
+    aliases: dict[str, list[ast.expr]] = {}
+    fresh: set[str] = set()
+    bound: set[str] = set()
+    direct: set[str] = set(params)  # names the function binds itself (a subscript store binds none)
+    for stmt in _own_statements(body):
+        cls = type(stmt)
+        targets = stmt.targets if cls is ast.Assign else (stmt.target,) if cls in _ONE_TARGET else \
+            [item.optional_vars for item in stmt.items if item.optional_vars is not None] if cls in _WITHS else ()
+        for target in targets:
+            for node in ast.walk(target) if type(target) in (ast.Tuple, ast.List, ast.Starred) else (target,):
+                if type(node) is ast.Name:
+                    direct.add(node.id)
+        if type(stmt) is ast.Global and declares_global:
+            globals_declared.update(stmt.names)
+        elif type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
+            name, value = stmt.targets[0].id, stmt.value
+            bound.add(name)
+            aliases.setdefault(name, []).append(value)
+            if type(value) in _LITERALS or (type(value) is ast.Call and (dotted(value.func) or "") in _FRESH_CONTAINERS):
+                fresh.add(name)
+    persistent = frozenset(bound - fresh)
+    for stmt in ifs:
+        slots = _cache_slots(stmt.body, persistent, frozenset(globals_declared), frozenset(direct))
+        if slots and _fills_its_test(stmt.test, slots, aliases):
+            yield stmt.body[0].lineno, stmt.body[-1].end_lineno or stmt.body[-1].lineno
+
+
+def _miss_slots_any(test: ast.expr) -> bool:
+    if type(test) is ast.BoolOp:
+        return any(_miss_slots(v) for v in test.values)
+    return bool(_miss_slots(test))
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a function's own body at any depth, nested functions and classes left out."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if type(stmt) in _DEFINITIONS:
+            continue
+        for block in _inner_blocks(stmt):
+            stack.extend(reversed(block))
 
 
 def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool]:

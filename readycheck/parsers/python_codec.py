@@ -35,7 +35,7 @@ FIELDS = {
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
                   "main_calls", "classes", "class_bases", "class_attrs", "global_types", "state_attrs",
                   "error_handling", "dev_blocks", "fallback_blocks", "param_guards", "import_alternatives",
-                  "dict_items"),
+                  "dict_items", "cache_fills"),
     ErrorHandling: ("tries", "raises", "statuses"),
     TryBlock: ("body", "handlers"),
     ExceptClause: ("types", "span", "body", "raises"),
@@ -77,7 +77,8 @@ def flatten(facts: ModuleFacts) -> tuple:
             {name: _flat_errors(e) for name, e in facts.error_handling.items()},
             tuple(facts.dev_blocks), tuple(facts.fallback_blocks), tuple(facts.param_guards),
             facts.import_alternatives,
-            tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.dict_items))
+            tuple((a.name, _flat_value(a.value), tuple(a.span), a.scope) for a in facts.dict_items),
+            tuple(facts.cache_fills))
 
 
 def _flat_errors(e: ErrorHandling) -> tuple:
@@ -117,7 +118,7 @@ def rebuild(t: tuple) -> ModuleFacts:
     """ModuleFacts from ``flatten``'s output."""
     (path, module, imports, functions, assignments, type_aliases, module_calls, main_calls, classes, bases,
      class_attrs, global_types, state_attrs, errors, dev_blocks, fallback_blocks, param_guards,
-     import_alternatives, dict_items) = t
+     import_alternatives, dict_items, cache_fills) = t
     return ModuleFacts(path, module, imports, FunctionTable((f.qualname, f) for f in map(_function, functions)),
                        [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in assignments],
                        type_aliases, list(map(_call, module_calls)), list(map(_call, main_calls)), set(classes),
@@ -126,7 +127,8 @@ def rebuild(t: tuple) -> ModuleFacts:
                        global_types, {name: _new(TypeSource, source) for name, source in state_attrs.items()},
                        {name: _errors(e) for name, e in errors.items()}, list(dev_blocks),
                        list(fallback_blocks), list(param_guards), import_alternatives,
-                       [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in dict_items])
+                       [Assignment(a[0], _value(a[1]), _new(Span, a[2]), a[3]) for a in dict_items],
+                       list(cache_fills))
 
 
 def _errors(t: tuple) -> ErrorHandling:
