@@ -17,8 +17,8 @@ from readycheck.core.findings import Span
 from readycheck.parsers.shell import parse_commands
 from readycheck.parsers.yamlfile import load_all
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
-from readycheck.model.startcommands import (Command, StartCommand, Token, _Expander, _ScriptResolver, _words_to_tokens,
-                                      _yaml_commands, classify_environment, finish)
+from readycheck.model.startcommands import (Command, StartCommand, Token, Expander, ScriptResolver, words_to_tokens,
+                                      yaml_commands, classify_environment, finish)
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
@@ -55,7 +55,7 @@ def _config_command(project: "Project", document: "LocatedDocument", path: tuple
     string is a shell command; a list is one argv (``list_is="argv"``: fly's ``[experimental] cmd``)
     or a list of shell commands run in turn (``"commands"``: railway's ``preDeployCommand``)."""
     source = document.source
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     value: Any = document.data
     for key in path:
         value = value[key]
@@ -71,7 +71,7 @@ def _config_command(project: "Project", document: "LocatedDocument", path: tuple
     chain: list[Command] = []
     for simple in parse_commands(value):
         if verbatim_at is not None:
-            tokens = _words_to_tokens(source, [type(w)(w.text, w.start + verbatim_at, w.end + verbatim_at, w.raw)
+            tokens = words_to_tokens(source, [type(w)(w.text, w.start + verbatim_at, w.end + verbatim_at, w.raw)
                                                for w in simple.words])
         else:
             span = document.value_span(*path) or _UNKNOWN
@@ -164,12 +164,12 @@ def from_render(project: "Project", source: SourceFile, documents: list) -> list
     services = doc.get("services") if isinstance(doc, dict) else None
     if not isinstance(services, list):
         return starts
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     for service in services:
         if not isinstance(service, dict):
             continue
         name = str(service.get("name", "service"))
-        env = _env_list(source, service.get("envVars"), "key")
+        env = env_list(source, service.get("envVars"), "key")
         replicas = service.get("numInstances")
         replicas_token = Token(str(replicas), source.path, _key_span(source, service, "numInstances")) \
             if isinstance(replicas, int) else None
@@ -177,7 +177,7 @@ def from_render(project: "Project", source: SourceFile, documents: list) -> list
             value = service.get(key)
             if value is None:
                 continue
-            chain = [c for words in _yaml_commands(source, value)
+            chain = [c for words in yaml_commands(source, value)
                      for c in expander.from_words(words, f"render.yaml {name} {key}")]
             start = _start(project, source, _key_span(source, service, key), "render.yaml", name, role, chain, env,
                            replicas=replicas_token)
@@ -190,7 +190,7 @@ def _located(source: SourceFile, value: Any) -> Span:
     return source.index.span(value.start, value.end) if hasattr(value, "start") else Span(1)
 
 
-def _env_list(source: SourceFile, items: Any, key_field: str) -> dict[str, Token]:
+def env_list(source: SourceFile, items: Any, key_field: str) -> dict[str, Token]:
     """A list of ``{<key_field>: NAME, value: VALUE}`` (render envVars, Kubernetes env) as env tokens;
     entries that take their value from a secret or another service have no literal value and are skipped."""
     env: dict[str, Token] = {}
@@ -236,8 +236,8 @@ def from_app_yaml(project: "Project", source: SourceFile, documents: list) -> li
     doc = documents[0] if documents else None
     if not isinstance(doc, dict) or "entrypoint" not in doc:
         return []
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
-    chain = [c for words in _yaml_commands(source, doc["entrypoint"])
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
+    chain = [c for words in yaml_commands(source, doc["entrypoint"])
              for c in expander.from_words(words, "app.yaml entrypoint")]
     env = {}
     for key, value in table_of(doc.get("env_variables")).items():
@@ -326,7 +326,10 @@ def _list_items(documents: list | None) -> list | None:
     return [item for doc in documents for item in (doc["items"] if _is_list(doc) else [doc])]
 
 
-def _pod_spec(doc: dict) -> tuple[dict | None, Any]:
+def pod_spec(doc: dict) -> tuple[dict | None, Any]:
+    """(pod spec, replicas) of a Kubernetes workload: a Pod's own spec, a CronJob's job template's,
+    every other kind's ``spec.template.spec``; (None, ...) when it has none. Shared by the start
+    commands, probes and declared environment of a workload."""
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     kind = doc.get("kind")
     if kind == "Pod":
@@ -340,11 +343,11 @@ def _pod_spec(doc: dict) -> tuple[dict | None, Any]:
 
 def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> list[StartCommand]:
     starts: list[StartCommand] = []
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     for doc in documents:
         if not is_workload(doc):
             continue
-        pod, replicas = _pod_spec(doc)
+        pod, replicas = pod_spec(doc)
         if pod is None:
             continue
         name = str((doc.get("metadata") or {}).get("name", doc.get("kind"))) if isinstance(doc.get("metadata"), dict) \
@@ -358,13 +361,13 @@ def from_kubernetes(project: "Project", source: SourceFile, documents: list) -> 
                     continue
                 words = []
                 for key in ("command", "args"):
-                    for argv in _yaml_commands(source, container.get(key)) if container.get(key) is not None else []:
+                    for argv in yaml_commands(source, container.get(key)) if container.get(key) is not None else []:
                         words += argv
                 if not words:
                     continue
                 cname = str(container.get("name", group))
                 chain = expander.from_words(words, f"{doc.get('kind')} {name} container {cname}")
-                env = _env_list(source, container.get("env"), "name")
+                env = env_list(source, container.get("env"), "name")
                 ports = []
                 for port in items_of(container.get("ports")):
                     if isinstance(port, dict) and isinstance(port.get("containerPort"), int):
@@ -411,11 +414,11 @@ def from_systemd(project: "Project", source: SourceFile) -> list[StartCommand]:
     main = next((e for e in entries if e.role == "boot"), None)
     if main is None:
         return []
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], main.directory or "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], main.directory or "/"))
     chain: list[Command] = []
     for entry in entries:
         for simple in parse_commands(entry.command, base=entry.offset):
-            chain += expander.from_words(_words_to_tokens(source, simple.words), f"systemd {entry.name}",
+            chain += expander.from_words(words_to_tokens(source, simple.words), f"systemd {entry.name}",
                                          {**entry.environment, **simple.env})
     span = source.index.span(main.offset, main.offset + len(main.command.split(" ", 1)[0]))
     name = source.name.rsplit(".", 1)[0]
@@ -430,7 +433,7 @@ def from_systemd(project: "Project", source: SourceFile) -> list[StartCommand]:
 def from_makefile(project: "Project", source: SourceFile) -> list[StartCommand]:
     """Recipes that start a server. Makefiles are developer tooling: always development."""
     starts: list[StartCommand] = []
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     text = source.text
     target = None
     offset = 0
@@ -447,7 +450,7 @@ def from_makefile(project: "Project", source: SourceFile) -> list[StartCommand]:
         base = line_start + (len(line) - len(body))
         chain = []
         for simple in parse_commands(body, base=base):
-            chain += expander.from_words(_words_to_tokens(source, simple.words), f"Makefile {target}", simple.env)
+            chain += expander.from_words(words_to_tokens(source, simple.words), f"Makefile {target}", simple.env)
         if chain:
             start = StartCommand(source.path, source.index.span(base, base + len(body)), "Makefile", target, "boot",
                                  classify_environment(source.path, origin="Makefile"), chain)

@@ -111,7 +111,7 @@ def collect(project: "Project") -> list[Probe]:
         for doc in platforms.kubernetes_documents(project, source) or []:
             if not platforms.is_workload(doc):
                 continue
-            pod, _ = platforms._pod_spec(doc)
+            pod, _ = platforms.pod_spec(doc)
             meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
             workload = f"{doc.get('kind')} {meta.get('name', doc.get('kind'))}"
             for container in platforms.items_of((pod or {}).get("containers")):

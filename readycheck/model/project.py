@@ -468,7 +468,7 @@ class Project:
             return []
         from readycheck.model import platforms
         from readycheck.knowledge.environments import classify_environment
-        from readycheck.model.startcommands import _compose_env, compose_environment
+        from readycheck.model.startcommands import compose_env, compose_environment
 
         out = []
         for source in self.files(FileKind.COMPOSE):
@@ -478,16 +478,16 @@ class Project:
                 if not isinstance(service, dict):
                     continue
                 dev = compose_environment(source.path, doc, service)
-                for var, token in _compose_env(source, service.get("environment")).items():
+                for var, token in compose_env(source, service.get("environment")).items():
                     out.append((f"compose service {name}", var, token, dev))
         for source in self.files(FileKind.YAML):
             for doc in platforms.kubernetes_documents(self, source) or []:
                 if not platforms.is_workload(doc):
                     continue
-                pod, _ = platforms._pod_spec(doc)
+                pod, _ = platforms.pod_spec(doc)
                 for container in platforms.items_of((pod or {}).get("containers")):
                     if isinstance(container, dict):
-                        for var, token in platforms._env_list(source, container.get("env"), "name").items():
+                        for var, token in platforms.env_list(source, container.get("env"), "name").items():
                             out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
                                         classify_environment(source.path)))
         for start in self.start_commands:
@@ -636,7 +636,7 @@ class PythonIndex:
         """Facts of every module that can define an app, router or route."""
         if self._web_modules is not None:
             return self._web_modules
-        web = _any_of(WEB_MARKERS)
+        web = any_of(WEB_MARKERS)
         wanted = [s for s in self.sources if web(self._source_bytes(s))]
         self.prefilters[("all", WEB_MARKERS)] = {s.path for s in wanted}
         self.prefetch(wanted)
@@ -675,7 +675,7 @@ class PythonIndex:
         bytes contain one of the markers: the byte prefilter every code check uses."""
         from readycheck.knowledge.environments import is_auxiliary_path
 
-        wanted_bytes = _any_of(markers)
+        wanted_bytes = any_of(markers)
         wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
                   and wanted_bytes(self._source_bytes(source))]
         self.prefilters[("service", markers)] = {source.path for source in wanted}
@@ -784,7 +784,7 @@ class PythonIndex:
 
 
 @lru_cache(maxsize=64)
-def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+def any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
     """A test for "these bytes contain one of the markers": one regex search in C per
     file instead of one ``in`` per marker (the prefilter runs over every Python file)."""
     import re
