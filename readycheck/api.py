@@ -48,7 +48,7 @@ _WHERE = {
     "ErrorHandling": "readycheck.parsers.python", "ExceptClause": "readycheck.parsers.python",
     "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
     "Value": "readycheck.parsers.python",
-    "Probe": "readycheck.model.probes",
+    "Probe": "readycheck.model.deployments.fact",
     "Migration": "readycheck.model.migrations", "MigrationModel": "readycheck.model.migrations",
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
@@ -114,7 +114,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         CallSite as CallSite, ErrorHandling as ErrorHandling, ExceptClause as ExceptClause, Function as Function,
         ModuleFacts as ModuleFacts, Parameter as Parameter, Value as Value,
     )
-    from readycheck.model.probes import Probe as Probe
+    from readycheck.model.deployments.fact import Probe as Probe
     from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
     from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,

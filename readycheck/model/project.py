@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from readycheck.core.findings import Diagnostic
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
+from readycheck.model import deployments as deployments_registry  # the registry only: readers load on first use
 
 # The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
 # first needed: a scan answered from the cache never loads them. The model does not import
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from readycheck.model.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.model.startcommands import ComposeService, Server, StartCommand
-    from readycheck.model.probes import Probe
+    from readycheck.model.deployments.fact import Deployment, Probe
     from readycheck.model.migrations import MigrationModel
     from readycheck.model.engines import Engine
     from readycheck.model.reachability import Reachability
@@ -48,7 +49,7 @@ DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, Fi
                     FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
 #: Files a start command or a health probe can come from (shell scripts are reached
 #: only through these): without any, none of their readers is loaded.
-START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
+START_COMMAND_KINDS = DEPLOYMENT_KINDS + tuple(k for k in deployments_registry.KINDS if k not in DEPLOYMENT_KINDS)
 
 
 def _load_yaml(source: SourceFile) -> list[Any]:
@@ -64,7 +65,7 @@ def _load_yaml(source: SourceFile) -> list[Any]:
     except Exception:
         if "{{" not in text:
             raise
-        from readycheck.model.platforms import helm_to_yaml
+        from readycheck.model.deployments.kubernetes import helm_to_yaml
 
         try:
             return load_all(helm_to_yaml(text))
@@ -195,7 +196,7 @@ class Project:
         from readycheck.model.deployrefs import build_targets, deployed_stage, development_stages
 
         by_path: dict[str, list] = {}
-        for build in self._guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
+        for build in self.guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
             by_path.setdefault(build.dockerfile, []).append(build)
         for dockerfile in dockerfiles:
             builds = by_path.get(dockerfile.path, [])
@@ -259,56 +260,29 @@ class Project:
             raise found
         return found
 
+    def dockerfile_at(self, path: str) -> "Dockerfile | None":
+        """The parsed Dockerfile at a path (None when it is none, or did not parse)."""
+        by_path = self.__dict__.get("_dockerfile_by_path")
+        if by_path is None:
+            by_path = self.__dict__["_dockerfile_by_path"] = {d.path: d for d in self.dockerfiles}
+        return by_path.get(path)
+
     @cached_property
-    def start_commands(self) -> list["StartCommand"]:
+    def deployments(self) -> list["Deployment"]:
+        """Every deployment file read once by its platform's reader (readycheck.model.deployments),
+        in the registry's order; the properties below aggregate them."""
         if not self.files(*START_COMMAND_KINDS):
             return []  # nothing can say how the service starts: no need to load the readers
-        from readycheck.model import startcommands
+        return deployments_registry.read_all(self)
 
-        starts: list[StartCommand] = []
-        for dockerfile in self.dockerfiles:
-            starts += self._guarded(dockerfile.path, lambda: startcommands.from_dockerfile(self, dockerfile))
-        self.__dict__["_dockerfile_starts"] = list(starts)
-        for source in self.files(FileKind.PROCFILE):
-            starts += self._guarded(source.path, lambda: startcommands.from_procfile(self, source))
-        for source in self.files(FileKind.COMPOSE):
-            documents = self.yaml_documents(source)
-            if documents is not None:
-                starts += self._guarded(source.path, lambda: startcommands.from_compose(self, source, documents))
-        starts += self._platform_start_commands()
-        return starts
+    @cached_property
+    def start_commands(self) -> list["StartCommand"]:
+        """Every process a deployment file starts (boot, one-shot and release), in the registry's order."""
+        return [start for deployment in self.deployments for start in deployment.starts]
 
-    def _platform_start_commands(self) -> list["StartCommand"]:
-        from readycheck.model import platforms
-
-        starts: list[StartCommand] = []
-        for source in self.files(FileKind.FLY):
-            starts += self._guarded(source.path, lambda: platforms.from_fly(self, source), "fly.toml")
-        # fly runs the Dockerfile beside fly.toml and proxies to its internal_port.
-        fly_ports = self._guarded("fly.toml", lambda: [platforms.fly_ports(self)])
-        for directory, ports in (fly_ports[0] if fly_ports else {}).items():
-            for start in self.__dict__.get("_dockerfile_starts", []):
-                if start.dockerfile is not None and start.dockerfile.source.directory == directory:
-                    start.ports = start.ports + ports
-        for source in self.files(FileKind.RAILWAY):
-            starts += self._guarded(source.path, lambda: platforms.from_railway(self, source), "railway config")
-        for kind, build in ((FileKind.RENDER, platforms.from_render), (FileKind.APP_YAML, platforms.from_app_yaml)):
-            for source in self.files(kind):
-                documents = self.yaml_documents(source)
-                if documents is not None:
-                    starts += self._guarded(source.path, lambda: build(self, source, documents))
-        for source in self.files(FileKind.YAML):
-            documents = platforms.kubernetes_documents(self, source)
-            if documents:
-                starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
-        for source in self.files(FileKind.MAKEFILE):
-            starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
-        for source in self.files(FileKind.SYSTEMD):
-            starts += self._guarded(source.path, lambda: platforms.from_systemd(self, source), "systemd unit")
-        return starts
-
-    def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
-        """Run a builder; unreadable or malformed input becomes a diagnostic, never a crash."""
+    def guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
+        """Run a builder (a platform reader's); unreadable or malformed input becomes a diagnostic,
+        never a crash."""
         try:
             return build()
         except UnreadableFile as exc:
@@ -383,9 +357,9 @@ class Project:
 
     def kubernetes_documents(self, source: SourceFile) -> list:
         """The Kubernetes (or Helm) documents of a YAML file, [] when it is not one."""
-        from readycheck.model import platforms
+        from readycheck.model.deployments.kubernetes import documents
 
-        return [d for d in platforms.kubernetes_documents(self, source) or [] if isinstance(d, dict)]
+        return [d for d in documents(self, source) or [] if isinstance(d, dict)]
 
     def build_context(self, dockerfile: "Dockerfile") -> str:
         """The folder a Dockerfile is most likely built from: its own folder, unless its
@@ -464,37 +438,7 @@ class Project:
         """Environment written in committed deployment config, whether or not a start command
         uses it: (where, variable, value token, the environment it is for) from compose services,
         Kubernetes containers, render envVars and App Engine env_variables."""
-        if not self.files(*START_COMMAND_KINDS):
-            return []
-        from readycheck.model import platforms
-        from readycheck.knowledge.environments import classify_environment
-        from readycheck.model.startcommands import compose_env, compose_environment
-
-        out = []
-        for source in self.files(FileKind.COMPOSE):
-            doc = (self.yaml_documents(source) or [None])[0]
-            services = doc.get("services") if isinstance(doc, dict) else None
-            for name, service in services.items() if isinstance(services, dict) else []:
-                if not isinstance(service, dict):
-                    continue
-                dev = compose_environment(source.path, doc, service)
-                for var, token in compose_env(source, service.get("environment")).items():
-                    out.append((f"compose service {name}", var, token, dev))
-        for source in self.files(FileKind.YAML):
-            for doc in platforms.kubernetes_documents(self, source) or []:
-                if not platforms.is_workload(doc):
-                    continue
-                pod, _ = platforms.pod_spec(doc)
-                for container in platforms.items_of((pod or {}).get("containers")):
-                    if isinstance(container, dict):
-                        for var, token in platforms.env_list(source, container.get("env"), "name").items():
-                            out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
-                                        classify_environment(source.path)))
-        for start in self.start_commands:
-            if start.origin in ("render.yaml", "app.yaml"):
-                out += [(start.label, var, token, start.environment) for var, token in start.env.items()
-                        if token.span.line > 0 and token.text != "$PORT"]
-        return out
+        return [(e.where, e.name, e.value, e.environment) for deployment in self.deployments for e in deployment.env]
 
     @cached_property
     def compose_services(self) -> list["ComposeService"]:
@@ -503,16 +447,13 @@ class Project:
             return []
         from readycheck.model.startcommands import compose_services
 
-        return self._guarded("compose", lambda: compose_services(self))
+        return self.guarded("compose", lambda: compose_services(self))
 
     @cached_property
     def probes(self) -> list["Probe"]:
-        """Every health check the repository declares, on any platform (see readycheck.model.probes)."""
-        if not self.files(*START_COMMAND_KINDS):
-            return []  # probes live in the same files as start commands
-        from readycheck.model.probes import collect
-
-        return collect(self)
+        """Every health check the repository declares, on any platform (see readycheck.model.deployments)."""
+        ranked = sorted(self.deployments, key=deployments_registry.probe_rank)
+        return [probe for deployment in ranked for probe in deployment.probes]
 
     def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
         """(file path, requirement) for every declaration of a package, in requirements
@@ -531,20 +472,12 @@ class Project:
     @cached_property
     def replicas_visible(self) -> bool:
         """True when the repo runs several copies of the service: a replica count above one
-        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject)."""
-        if not self.files(*START_COMMAND_KINDS):
-            return False
-        from readycheck.model import platforms
-
+        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject), or a platform
+        that runs several by default (fly.io)."""
         if any(s.replicas is not None and s.replicas.text.isdigit() and int(s.replicas.text) > 1
                for s in self.start_commands):
             return True
-        for source in self.files(FileKind.YAML):
-            for doc in platforms.kubernetes_documents(self, source) or []:
-                if isinstance(doc, dict) and doc.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
-                    return True
-        # fly.io runs an app with services on two machines by default and starts more on demand.
-        return any(platforms.fly_ports(self).values())
+        return any(deployment.scales_out for deployment in self.deployments)
 
     @property
     def deployable(self) -> bool:

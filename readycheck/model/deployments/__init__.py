@@ -1,0 +1,85 @@
+"""One reader per deployment platform, each parsing its files once into ``Deployment`` facts
+(readycheck.model.deployments.fact): the processes it starts (with env, ports, replicas, CPU limit,
+image), the release steps it runs, its health checks and the environment it writes.
+
+``Project.deployments`` reads every platform's files in ``PLATFORMS`` order; ``Project.start_commands``,
+``probes``, ``declared_env`` and ``replicas_visible`` aggregate them. A reader module exposes
+``read(project, source) -> Deployment | None`` (None: the file is not one of its kind after all).
+Adding a platform: a module here, a line in ``PLATFORMS``, the ``FileKind`` its files are
+classified as (readycheck.core.sourcefile), and examples in the checks that judge it.
+
+The readers are imported when a scan first asks for a deployment fact, never with this package.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from readycheck.core.sourcefile import FileKind
+
+if TYPE_CHECKING:
+    from readycheck.model.deployments.fact import Deployment
+    from readycheck.model.project import Project
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str  # as Deployment.platform, StartCommand.origin and Probe.platform spell it
+    kinds: tuple[FileKind, ...]  # the files its reader reads
+    module: str  # the reader: readycheck.model.deployments.<module>
+
+
+#: Every platform, in the order its start commands are listed (``readycheck inspect`` shows them so).
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("Dockerfile", (FileKind.DOCKERFILE,), "dockerfile"),
+    Platform("Procfile", (FileKind.PROCFILE,), "procfile"),
+    Platform("compose", (FileKind.COMPOSE,), "compose"),
+    Platform("fly.toml", (FileKind.FLY,), "fly"),
+    Platform("railway", (FileKind.RAILWAY,), "railway"),
+    Platform("render.yaml", (FileKind.RENDER,), "render"),
+    Platform("app.yaml", (FileKind.APP_YAML,), "appengine"),
+    Platform("Kubernetes", (FileKind.YAML,), "kubernetes"),
+    Platform("Makefile", (FileKind.MAKEFILE,), "makefile"),
+    Platform("systemd", (FileKind.SYSTEMD,), "systemd"),
+)
+#: Every kind of file a deployment fact can come from (shell scripts are reached only through these).
+KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS for kind in platform.kinds)
+#: The order ``Project.probes`` lists health checks in, as it did before the readers were one: a check
+#: that keeps the first probe requesting a route (RC503) reports that one. Platforms not named follow.
+PROBE_ORDER = ("Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml")
+
+
+def read_all(project: "Project") -> list["Deployment"]:
+    """Every deployment file of the project read once, in ``PLATFORMS`` order; then the ports a platform
+    routes to the image built beside its file (fly.toml's ``internal_port``) are added to the start
+    commands of the Dockerfiles in that folder."""
+    deployments: list[Deployment] = []
+    for platform in PLATFORMS:
+        sources = project.files(*platform.kinds)
+        if not sources:
+            continue
+        read = importlib.import_module(f"{__name__}.{platform.module}").read
+        for source in sources:
+            found = read(project, source)
+            if found is not None:
+                deployments.append(found)
+    routed: dict[str, list] = {}
+    for deployment in deployments:
+        if deployment.ports:
+            routed.setdefault(deployment.path.rsplit("/", 1)[0] if "/" in deployment.path else "", []) \
+                .extend(deployment.ports)
+    for directory, ports in routed.items():
+        for deployment in deployments:
+            if deployment.platform != "Dockerfile":
+                continue
+            for start in deployment.starts:
+                if start.dockerfile is not None and start.dockerfile.source.directory == directory:
+                    start.ports = start.ports + ports
+    return deployments
+
+
+def probe_rank(deployment: "Deployment") -> int:
+    """Where a deployment's probes go in ``Project.probes`` (see ``PROBE_ORDER``)."""
+    return PROBE_ORDER.index(deployment.platform) if deployment.platform in PROBE_ORDER else len(PROBE_ORDER)
