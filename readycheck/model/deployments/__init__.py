@@ -62,9 +62,9 @@ def read_all(project: "Project") -> list["Deployment"]:
             continue
         read = importlib.import_module(f"{__name__}.{platform.module}").read
         for source in sources:
-            found = read(project, source)
-            if found is not None:
-                deployments.append(found)
+            # Each reader guards its start commands itself; a fault in the rest (probes, env) of one
+            # file becomes that file's diagnostic, not a failure of every deployment fact.
+            deployments += [d for d in project.guarded(source.path, lambda: [read(project, source)]) if d is not None]
     routed: dict[str, list] = {}
     for deployment in deployments:
         if deployment.ports:
