@@ -9,8 +9,6 @@ facts, and the scan goes on.
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from readycheck.core.findings import Diagnostic
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
 from readycheck.model import deployments as deployments_registry  # the registry only: readers load on first use
+from readycheck.parsers.python_batch import ParseResult, parse_serially, worth_parallel
 
 # The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
 # first needed: a scan answered from the cache never loads them. The model does not import
@@ -41,6 +40,8 @@ if TYPE_CHECKING:
     from readycheck.parsers.located import LocatedDocument
 
 T = TypeVar("T")
+#: ``parse_many(items, jobs, progress, blobs=...)``: (facts, facts as bytes, error) per (path, bytes), in order.
+ParseMany = Callable[..., list[ParseResult]]
 
 #: A Python file can define an app, router or route only if it names one of these
 #: (a repo's own router class need not mention fastapi, but it routes).
@@ -75,7 +76,8 @@ def _load_yaml(source: SourceFile) -> list[Any]:
 
 
 class Project:
-    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1) -> None:
+    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1,
+                 parse_many: "ParseMany | None" = None) -> None:
         self.root = root
         self.all_files = files
         self._by_path = {f.path: f for f in files}
@@ -83,6 +85,9 @@ class Project:
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
+        #: How batches of Python files become facts: the engine's worker pool (readycheck.engine.parsepool),
+        #: or, for a project built without one, in this process.
+        self.parse_many: ParseMany = parse_many or parse_serially
         #: Called with (stage, done, total) during long work; see readycheck.engine.progress.
         self.progress: Callable[[str, int, int], None] | None = None
         #: Set by the runner after the suppression pass, for the checks that judge suppressions (RC001).
@@ -539,7 +544,7 @@ class PythonIndex:
             return
         items = [(source.path, source.raw_data()) for source, _ in todo]
         keep_blobs = cache is not None and cache.enabled
-        results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
+        results = self.project.parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
         for (source, sha), (facts, blob, error) in zip(todo, results):
             if error is not None:
                 self.project.diagnose(source.path, f"cannot parse Python: {error}",
@@ -726,155 +731,6 @@ def any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
         return lambda data: False
     search = re.compile(b"|".join(re.escape(m) for m in markers)).search
     return lambda data: search(data) is not None
-
-
-#: Below this many files a worker pool costs more than it saves.
-PARALLEL_THRESHOLD = 48
-#: ... or this many bytes of source in at least PARALLEL_MIN_FILES files: a few big
-#: modules (polar has 30 of 10 ms each) also repay the 10 to 30 ms of starting a worker.
-PARALLEL_BYTES = 256 * 1024
-PARALLEL_MIN_FILES = 4
-
-
-def worth_parallel(files: int, size: int) -> bool:
-    return files >= PARALLEL_THRESHOLD or (files >= PARALLEL_MIN_FILES and size >= PARALLEL_BYTES)
-
-
-ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
-
-
-def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list[ParseResult]:
-    """(facts, facts as bytes, error) per file. A worker process sends facts as bytes
-    (``as_blobs``, see parsers.python_codec): the parent decodes them once and can
-    store the very same bytes in the cache, instead of encoding every module again."""
-    import gc
-
-    was_enabled = gc.isenabled()
-    gc.disable()  # parsing builds only acyclic trees and facts (see cli.main)
-    try:
-        return [_parse_one(path, data, as_blobs) for path, data in items]
-    finally:
-        if was_enabled:  # a library caller of scan() gets its collector back
-            gc.enable()
-
-
-def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
-    from readycheck.parsers.python import PythonSyntaxError, parse_python
-    from readycheck.parsers.python_codec import to_bytes
-
-    try:
-        facts = parse_python(path, data)
-    except PythonSyntaxError as exc:
-        return None, None, str(exc)
-    except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
-        return None, None, f"internal error: {type(exc).__name__}: {exc}"
-    return (None, to_bytes(facts), None) if as_blobs else (facts, None, None)
-
-
-def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
-    return _parse_chunk(items, as_blobs=True)
-
-
-#: How often a worker checks that the scan that started it is still alive.
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _die_with_parent(parent: int) -> None:
-    """A parse worker's first step: watch the scan that started it, and end when it is
-    gone. A scan killed with SIGKILL runs no clean-up, and its workers would otherwise
-    wait for work forever. A parent-process check works wherever Python does (a
-    parent-death signal is Linux-only): once the parent dies the worker is re-parented."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="readycheck-parent-watch", daemon=True).start()
-
-
-def _stop_workers(pool) -> None:
-    """End a worker pool now, not after the work queued in it (shutdown(wait=True) would)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            process.terminate()
-        except Exception:
-            pass
-
-
-def parse_many(items: list[tuple[str, bytes]], jobs: int,
-               progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
-    """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
-    processes when worth it. With ``blobs``, the bytes are kept where they exist."""
-    parallel = worth_parallel(len(items), sum(len(data) for _, data in items))
-    if jobs <= 1 or not parallel:
-        if progress is None or len(items) < PARALLEL_THRESHOLD:
-            return _parse_chunk(items)
-        out: list[ParseResult] = []
-        for start in range(0, len(items), 64):
-            progress("parsing Python", start, len(items))
-            out += _parse_chunk(items[start:start + 64])
-        return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from readycheck.parsers.python_codec import from_bytes, to_bytes
-
-    # Many small interleaved chunks: they balance big and small files, and let this
-    # process take its share of the work instead of waiting for the workers.
-    count = jobs * 16
-    chunks = [items[i::count] for i in range(count)]
-    parsed: list[list[ParseResult] | None] = [None] * count
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-
-    def report() -> None:
-        if progress is not None:
-            progress("parsing Python", sum(len(c) for c in parsed if c is not None), len(items))
-
-    def decode(chunk: list[ParseResult]) -> list[ParseResult]:
-        return [(from_bytes(blob) if blob is not None else None, blob if blobs else None, error)
-                for _, blob, error in chunk]
-
-    try:
-        pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
-                                   initializer=_die_with_parent, initargs=(os.getpid(),))
-    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
-        return _parse_chunk(items)
-    try:
-        futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
-        # This process parses too: from the last chunk back, every chunk no worker has
-        # started yet (its facts need no encoding and decoding), and in between it
-        # decodes what the workers have sent. The workers go from the first chunk on.
-        for i in range(count - 1, -1, -1):
-            if not futures[i].cancel():
-                break
-            own = _parse_chunk(chunks[i])
-            if blobs:  # encoded here, for the cache, so that the split with the workers counts it
-                own = [(facts, to_bytes(facts) if facts is not None else None, error)
-                       for facts, _, error in own]
-            parsed[i] = own
-            for j, future in enumerate(futures[:i]):
-                if parsed[j] is None and future.done():
-                    parsed[j] = decode(future.result())
-            report()
-        for j, future in enumerate(futures):
-            if parsed[j] is None:
-                parsed[j] = decode(future.result())
-                report()
-    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
-        _stop_workers(pool)
-        return _parse_chunk(items)
-    except BaseException:  # --timeout, Ctrl-C: leave at once, and take the workers along
-        _stop_workers(pool)
-        raise
-    pool.shutdown(wait=True)
-    by_position: dict[int, ParseResult] = {}
-    for start, chunk in enumerate(parsed):
-        for offset, result in enumerate(chunk or ()):
-            by_position[start + offset * count] = result
-    return [by_position[i] for i in range(len(items))]
 
 
 def _defines(module: ModuleFacts, name: str) -> bool:
