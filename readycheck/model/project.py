@@ -46,11 +46,11 @@ ParseMany = Callable[..., list[ParseResult]]
 #: A Python file can define an app, router or route only if it names one of these
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
-DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                    FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
+#: Files that say how the repository is deployed (Dockerfile, Procfile, compose, PaaS files, systemd units).
+DEPLOYMENT_KINDS = deployments_registry.DEPLOYABLE_KINDS
 #: Files a start command or a health probe can come from (shell scripts are reached
 #: only through these): without any, none of their readers is loaded.
-START_COMMAND_KINDS = DEPLOYMENT_KINDS + tuple(k for k in deployments_registry.KINDS if k not in DEPLOYMENT_KINDS)
+START_COMMAND_KINDS = deployments_registry.KINDS
 
 
 def _load_yaml(source: SourceFile) -> list[Any]:

@@ -29,6 +29,9 @@ class Platform:
     name: str  # as Deployment.platform, StartCommand.origin and Probe.platform spell it
     kinds: tuple[FileKind, ...]  # the files its reader reads
     module: str  # the reader: readycheck.model.deployments.<module>
+    #: Its files alone say the repository is deployed (``Project.deployable``); a YAML file that may be a
+    #: Kubernetes manifest, or a Makefile, does not.
+    deployable: bool = True
 
 
 #: Every platform, in the order its start commands are listed (``readycheck inspect`` shows them so).
@@ -40,12 +43,15 @@ PLATFORMS: tuple[Platform, ...] = (
     Platform("railway", (FileKind.RAILWAY,), "railway"),
     Platform("render.yaml", (FileKind.RENDER,), "render"),
     Platform("app.yaml", (FileKind.APP_YAML,), "appengine"),
-    Platform("Kubernetes", (FileKind.YAML,), "kubernetes"),
-    Platform("Makefile", (FileKind.MAKEFILE,), "makefile"),
+    Platform("Kubernetes", (FileKind.YAML,), "kubernetes", deployable=False),
+    Platform("Makefile", (FileKind.MAKEFILE,), "makefile", deployable=False),
     Platform("systemd", (FileKind.SYSTEMD,), "systemd"),
 )
 #: Every kind of file a deployment fact can come from (shell scripts are reached only through these).
 KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS for kind in platform.kinds)
+#: The kinds of file that say how the repository is deployed.
+DEPLOYABLE_KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS if platform.deployable
+                                               for kind in platform.kinds)
 #: The order ``Project.probes`` lists health checks in, as it did before the readers were one: a check
 #: that keeps the first probe requesting a route (RC503) reports that one. Platforms not named follow.
 PROBE_ORDER = ("Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml")
