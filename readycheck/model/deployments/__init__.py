@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from readycheck.core.sourcefile import FileKind
 
@@ -32,18 +32,24 @@ class Platform:
     #: Its files alone say the repository is deployed (``Project.deployable``); a YAML file that may be a
     #: Kubernetes manifest, or a Makefile, does not.
     deployable: bool = True
+    #: How a person makes the platform run a command once per release, before the new version boots
+    #: (what a migration at boot should move to); "" when it has no such step.
+    release_step: str = ""
 
 
 #: Every platform, in the order its start commands are listed (``readycheck inspect`` shows them so).
 PLATFORMS: tuple[Platform, ...] = (
     Platform("Dockerfile", (FileKind.DOCKERFILE,), "dockerfile"),
-    Platform("Procfile", (FileKind.PROCFILE,), "procfile"),
-    Platform("compose", (FileKind.COMPOSE,), "compose"),
-    Platform("fly.toml", (FileKind.FLY,), "fly"),
-    Platform("railway", (FileKind.RAILWAY,), "railway"),
-    Platform("render.yaml", (FileKind.RENDER,), "render"),
+    Platform("Procfile", (FileKind.PROCFILE,), "procfile", release_step="a Procfile `release:` process"),
+    Platform("compose", (FileKind.COMPOSE,), "compose",
+             release_step="a one-shot compose service the app waits for with "
+                          "`condition: service_completed_successfully`"),
+    Platform("fly.toml", (FileKind.FLY,), "fly", release_step="fly.toml `[deploy] release_command`"),
+    Platform("railway", (FileKind.RAILWAY,), "railway", release_step="railway `deploy.preDeployCommand`"),
+    Platform("render.yaml", (FileKind.RENDER,), "render", release_step="render.yaml `preDeployCommand`"),
     Platform("app.yaml", (FileKind.APP_YAML,), "appengine"),
-    Platform("Kubernetes", (FileKind.YAML,), "kubernetes", deployable=False),
+    Platform("Kubernetes", (FileKind.YAML,), "kubernetes", deployable=False,
+             release_step="a Kubernetes Job (or an initContainer)"),
     Platform("Makefile", (FileKind.MAKEFILE,), "makefile", deployable=False),
     Platform("systemd", (FileKind.SYSTEMD,), "systemd"),
 )
@@ -55,6 +61,24 @@ DEPLOYABLE_KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS if
 #: The order ``Project.probes`` lists health checks in, as it did before the readers were one: a check
 #: that keeps the first probe requesting a route (RC503) reports that one. Platforms not named follow.
 PROBE_ORDER = ("Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml")
+#: Whose release step to name for a process that runs where there is none (a Dockerfile, App Engine,
+#: systemd): the first of these the repository deploys with, the hosted platforms first.
+RELEASE_PREFERENCE = ("fly.toml", "render.yaml", "railway", "Kubernetes", "Procfile", "compose")
+_BY_NAME = {platform.name: platform for platform in PLATFORMS}
+
+
+def release_step(origin: str, origins: Iterable[str] = ()) -> str | None:
+    """The release mechanism for a process started by ``origin`` (a ``StartCommand.origin``): its own
+    platform's, else that of the first platform in ``origins`` (the repository's other start commands)
+    that has one, in ``RELEASE_PREFERENCE`` order; None when no platform the repository uses has one."""
+    own = _BY_NAME.get(origin)
+    if own is not None and own.release_step:
+        return own.release_step
+    present = set(origins)
+    for name in RELEASE_PREFERENCE + tuple(p.name for p in PLATFORMS if p.name not in RELEASE_PREFERENCE):
+        if name in present and _BY_NAME[name].release_step:
+            return _BY_NAME[name].release_step
+    return None
 
 
 def read_all(project: "Project") -> list["Deployment"]:
