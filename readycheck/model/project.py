@@ -390,8 +390,8 @@ class Project:
                     src = src.strip("./") if src not in (".", "./") else ""
                     if not src or any(c in src for c in "*?$"):
                         continue
-                    here += self._exists(f"{own}/{src}")
-                    root += self._exists(src)
+                    here += self.exists(f"{own}/{src}")
+                    root += self.exists(src)
         if root > here:
             return [""]
         return [own] if here > root else [own, ""]
@@ -434,7 +434,8 @@ class Project:
         self.__dict__["_compose_contexts_cache"] = out
         return out
 
-    def _exists(self, path: str) -> bool:
+    def exists(self, path: str) -> bool:
+        """Whether the repository has this file, or a folder with files in it."""
         prefix = path.rstrip("/") + "/"
         return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
 
