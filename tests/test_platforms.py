@@ -738,3 +738,57 @@ def test_every_platform_reader_is_registered_and_reads_each_file_once(tmp_path, 
     docker = next(s for s in project.start_commands if s.origin == "Dockerfile")
     assert [p.text for p in docker.ports] == ["8080"]  # fly routes to the image built beside it
     assert loads == ["fly.toml"]  # parsed once for start commands, ports and checks
+
+
+def test_each_platform_file_becomes_one_deployment_fact(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "render.yaml": """
+            services:
+              - type: web
+                name: api
+                numInstances: 3
+                startCommand: uvicorn app.main:app --host 0.0.0.0 --port $PORT
+                preDeployCommand: alembic upgrade head
+                healthCheckPath: /healthz
+                envVars:
+                  - key: LOG_LEVEL
+                    value: info
+                  - key: DATABASE_URL
+                    fromDatabase: {name: db, property: connectionString}
+            """,
+        "Procfile": "web: gunicorn app.main:app\nrelease: alembic upgrade head\n",
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: web
+                      env: [{name: MODE, value: prod}]
+                      readinessProbe: {httpGet: {path: /ready, port: 8000}}
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: api}
+            """,
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    by_platform = {d.platform: d for d in project.deployments}
+    assert list(by_platform) == ["Procfile", "render.yaml", "Kubernetes"]  # the registry's order
+    render = by_platform["render.yaml"]
+    assert [(s.process, s.role) for s in render.starts] == [("api", "boot"), ("api", "release")]
+    assert [s.replicas.text for s in render.starts if s.replicas] == ["3", "3"]
+    assert [(p.kind, p.http_path, p.owner) for p in render.probes] == [("readiness", "/healthz", "api")]
+    assert {(e.name, e.value.text) for e in render.env} == {("LOG_LEVEL", "info")}  # not the database's secret
+    assert [s.process for s in by_platform["Procfile"].releases] == ["release"]
+    kubernetes = by_platform["Kubernetes"]
+    assert kubernetes.starts == ()  # the container runs its image's CMD
+    assert [(e.where, e.name) for e in kubernetes.env] == [("Deployment container web", "MODE")]
+    assert [(p.kind, p.http_path, p.owner) for p in kubernetes.probes] == [("readiness", "/ready", "Deployment api/web")]
+    assert kubernetes.scales_out and not render.scales_out
+    # The Project's properties are the aggregations, probes in their historical platform order.
+    assert [p.platform for p in project.probes] == ["Kubernetes", "render.yaml"]
+    assert [(e.where, e.name) for d in project.deployments for e in d.env] == \
+        [(where, name) for where, name, _, _ in project.declared_env]
