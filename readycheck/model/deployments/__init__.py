@@ -9,6 +9,9 @@ Adding a platform: a module here, a line in ``PLATFORMS``, the ``FileKind`` its 
 classified as (readycheck.core.sourcefile), and examples in the checks that judge it.
 
 The readers are imported when a scan first asks for a deployment fact, never with this package.
+
+May import: what ``readycheck.model`` may (core, knowledge, parsers), and ``readycheck.model.startcommands``
+(the command expansion every reader shares); ``Project`` only for type annotations.
 """
 
 from __future__ import annotations
