@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 import shlex
 
-from readycheck.api import Check, Example, Related, Rule, Severity, Span
+from readycheck.api import Check, Example, Related, Rule, Severity, Span, release_step
 
 if TYPE_CHECKING:
     from readycheck.api import CallSite, Command, ModuleFacts, Project, StartCommand
@@ -155,25 +155,11 @@ def _command_migration(call: CallSite) -> str | None:
     return None
 
 
-RELEASE_STEPS = {
-    "Procfile": "a Procfile `release:` process",
-    "fly.toml": "fly.toml `[deploy] release_command`",
-    "render.yaml": "render.yaml `preDeployCommand`",
-    "railway": "railway `deploy.preDeployCommand`",
-    "Kubernetes": "a Kubernetes Job (or an initContainer)",
-    "compose": "a one-shot compose service the app waits for with `condition: service_completed_successfully`",
-}
-
-
 def where_to_move(project: Project, start: StartCommand) -> str:
-    """The release mechanism of the platform that runs this start command."""
-    if start.origin in RELEASE_STEPS:
-        return RELEASE_STEPS[start.origin]
-    origins = {s.origin for s in project.start_commands}
-    for origin in ("fly.toml", "render.yaml", "railway", "Kubernetes", "Procfile", "compose"):
-        if origin in origins:
-            return RELEASE_STEPS[origin]
-    return "a release step of your platform or a one-shot job run once per deploy"
+    """The release mechanism of the platform that runs this start command (or of another the repository
+    deploys with), as the platform registry describes it."""
+    return release_step(start.origin, {s.origin for s in project.start_commands}) or \
+        "a release step of your platform or a one-shot job run once per deploy"
 
 
 class MigrationsAtBoot(Check):

@@ -48,7 +48,8 @@ _WHERE = {
     "ErrorHandling": "readycheck.parsers.python", "ExceptClause": "readycheck.parsers.python",
     "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
     "Value": "readycheck.parsers.python",
-    "Probe": "readycheck.model.probes",
+    "Probe": "readycheck.model.deployments.fact", "Deployment": "readycheck.model.deployments.fact",
+    "release_step": "readycheck.model.deployments",
     "Migration": "readycheck.model.migrations", "MigrationModel": "readycheck.model.migrations",
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
@@ -114,7 +115,8 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         CallSite as CallSite, ErrorHandling as ErrorHandling, ExceptClause as ExceptClause, Function as Function,
         ModuleFacts as ModuleFacts, Parameter as Parameter, Value as Value,
     )
-    from readycheck.model.probes import Probe as Probe
+    from readycheck.model.deployments import release_step as release_step
+    from readycheck.model.deployments.fact import Deployment as Deployment, Probe as Probe
     from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
     from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
@@ -137,7 +139,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
-    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Diagnostic", "Dockerfile",
+    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "Diagnostic", "Dockerfile",
     "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
@@ -149,7 +151,7 @@ __all__ = [
     "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
-    "register_blocking", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
+    "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
 ]
 
 

@@ -411,7 +411,7 @@ def test_a_tiny_repository_loads_no_start_command_or_yaml_reader(tmp_path):
     code = ("import sys\nfrom readycheck.cli import main\n"
             f"main([{str(tmp_path)!r}, '--no-cache', '--format', 'json', '-o', {str(tmp_path / 'out.json')!r}])\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'packaging', 'dockerfile_parse') "
-            "or m in ('readycheck.model.startcommands', 'readycheck.model.platforms')))")
+            "or m in ('readycheck.model.startcommands', 'readycheck.model.deployments.common')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 

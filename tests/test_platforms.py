@@ -224,9 +224,7 @@ def test_an_exec_form_healthcheck_path_is_read_without_its_json_escapes(tmp_path
                       'urllib.request.urlopen(\\"http://localhost:8000/health\\")"]\nCMD ["uvicorn", "app.main:app"]\n',
         "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
     })
-    from readycheck.model import probes
-
-    assert [p.http_path for p in probes.collect(project)] == ["/health"]
+    assert [p.http_path for p in project.probes] == ["/health"]
 
 
 def test_route_paths_bound_to_names_are_resolved_when_they_name_one_string(tmp_path):
@@ -705,3 +703,92 @@ def test_a_templated_compose_file_is_read_with_its_expressions_blanked(tmp_path)
     assert start.server is not None and start.server.name == "uvicorn"
     assert lines[start.span.line - 1].strip().startswith("command:")  # offsets kept through the blanking
     assert [d.path for d in project.diagnostics] == ["broken/docker-compose.yml"]
+
+
+def test_every_platform_reader_is_registered_and_reads_each_file_once(tmp_path, monkeypatch):
+    # A reader module under model/deployments/ that PLATFORMS does not name would silently never run.
+    import importlib
+    from pathlib import Path
+
+    from readycheck.model import deployments
+
+    folder = Path(deployments.__file__).parent
+    readers = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "fact"}
+    assert readers == {p.module for p in deployments.PLATFORMS}
+    for platform in deployments.PLATFORMS:
+        assert callable(importlib.import_module(f"readycheck.model.deployments.{platform.module}").read)
+
+    from readycheck.parsers import located
+
+    loads: list[str] = []
+    real = located.load_located
+    monkeypatch.setattr(located, "load_located", lambda source: loads.append(source.path) or real(source))
+    _, project = starts_of(tmp_path, {
+        "fly.toml": 'app = "svc"\n[deploy]\n  release_command = "alembic upgrade head"\n'
+                    '[processes]\n  app = "uvicorn app.main:app --port 8080"\n'
+                    '[http_service]\n  internal_port = 8080\n'
+                    '[[http_service.checks]]\n  path = "/healthz"\n',
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app"]\n',
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    fly = next(d for d in project.deployments if d.platform == "fly.toml")
+    assert [s.process for s in fly.releases] == ["release_command"]
+    assert [p.http_path for p in project.probes] == ["/healthz"]
+    assert fly.scales_out and project.replicas_visible
+    docker = next(s for s in project.start_commands if s.origin == "Dockerfile")
+    assert [p.text for p in docker.ports] == ["8080"]  # fly routes to the image built beside it
+    assert loads == ["fly.toml"]  # parsed once for start commands, ports and checks
+
+
+def test_each_platform_file_becomes_one_deployment_fact(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "render.yaml": """
+            services:
+              - type: web
+                name: api
+                numInstances: 3
+                startCommand: uvicorn app.main:app --host 0.0.0.0 --port $PORT
+                preDeployCommand: alembic upgrade head
+                healthCheckPath: /healthz
+                envVars:
+                  - key: LOG_LEVEL
+                    value: info
+                  - key: DATABASE_URL
+                    fromDatabase: {name: db, property: connectionString}
+            """,
+        "Procfile": "web: gunicorn app.main:app\nrelease: alembic upgrade head\n",
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: web
+                      env: [{name: MODE, value: prod}]
+                      readinessProbe: {httpGet: {path: /ready, port: 8000}}
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: api}
+            """,
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    })
+    by_platform = {d.platform: d for d in project.deployments}
+    assert list(by_platform) == ["Procfile", "render.yaml", "Kubernetes"]  # the registry's order
+    render = by_platform["render.yaml"]
+    assert [(s.process, s.role) for s in render.starts] == [("api", "boot"), ("api", "release")]
+    assert [s.replicas.text for s in render.starts if s.replicas] == ["3", "3"]
+    assert [(p.kind, p.http_path, p.owner) for p in render.probes] == [("readiness", "/healthz", "api")]
+    assert {(e.name, e.value.text) for e in render.env} == {("LOG_LEVEL", "info")}  # not the database's secret
+    assert [s.process for s in by_platform["Procfile"].releases] == ["release"]
+    kubernetes = by_platform["Kubernetes"]
+    assert kubernetes.starts == ()  # the container runs its image's CMD
+    assert [(e.where, e.name) for e in kubernetes.env] == [("Deployment container web", "MODE")]
+    assert [(p.kind, p.http_path, p.owner) for p in kubernetes.probes] == [("readiness", "/ready", "Deployment api/web")]
+    assert kubernetes.scales_out and not render.scales_out
+    # The Project's properties are the aggregations, probes in their historical platform order.
+    assert [p.platform for p in project.probes] == ["Kubernetes", "render.yaml"]
+    assert [(e.where, e.name) for d in project.deployments for e in d.env] == \
+        [(where, name) for where, name, _, _ in project.declared_env]

@@ -196,7 +196,7 @@ def _verify(deps: dict[str, Any], static: str, files: list[SourceFile], stats: l
     if deps.get("static") != static or deps.get("files") != files_key(files):
         return None
     from readycheck.knowledge.environments import is_auxiliary_path
-    from readycheck.model.project import _any_of
+    from readycheck.model.project import any_of
     from readycheck.core.sourcefile import FileKind
 
     old_stats, content, modules = deps["stats"], deps["content"], deps["modules"]
@@ -225,7 +225,7 @@ def _verify(deps: dict[str, Any], static: str, files: list[SourceFile], stats: l
         if not python:
             continue
         for (scope, markers), passed in prefilters.items():
-            if (scope == "all" or not is_auxiliary_path(path)) and _any_of(markers)(data) != (path in passed):
+            if (scope == "all" or not is_auxiliary_path(path)) and any_of(markers)(data) != (path in passed):
                 return None
         if path in failed:
             return None

@@ -17,6 +17,7 @@ from readycheck.engine.cache import Cache, digest
 from readycheck.core.check import Check
 from readycheck.engine.config import Config, selector_matches
 from readycheck.engine.discovery import RACY_SECONDS, discover, single_file
+from readycheck.engine.parsepool import parse_many
 from readycheck.knowledge.environments import classify_environment
 from readycheck.core.findings import Diagnostic, Finding, Severity, Span
 from readycheck.model.project import Project
@@ -113,7 +114,7 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
         replaced = {path: SourceFile(path, root / path, classify(path), len(data), _data=data)
                     for path, data in overlay.items()}
         files = sorted([f for f in files if f.path not in replaced] + list(replaced.values()), key=lambda f: f.path)
-    project = Project(root, files, cache=cache, jobs=jobs)
+    project = Project(root, files, cache=cache, jobs=jobs, parse_many=parse_many)
     project.progress = progress
     project.migration_mode, project.migration_since = config.migrations, config.since
     selected = selected_checks(checks, config)

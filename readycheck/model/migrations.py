@@ -269,7 +269,7 @@ def _alembic_folders(project: "Project") -> dict[str, str]:
     folders: dict[str, str] = {}
     for env in project.files_named("env.py"):
         versions = posixpath.join(env.directory, "versions") if env.directory else "versions"
-        if project._exists(versions):
+        if project.exists(versions):
             folders.setdefault(versions, env.directory)
     for ini in project.files_named("alembic.ini"):
         try:

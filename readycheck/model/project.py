@@ -9,8 +9,6 @@ facts, and the scan goes on.
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
@@ -18,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from readycheck.core.findings import Diagnostic
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
+from readycheck.model import deployments as deployments_registry  # the registry only: readers load on first use
+from readycheck.parsers.python_batch import ParseResult, parse_serially, worth_parallel
 
 # The front ends (and PyYAML, dockerfile-parse, packaging) are imported where they are
 # first needed: a scan answered from the cache never loads them. The model does not import
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from readycheck.model.startcommands import Token
     from readycheck.parsers.dockerfile import Dockerfile
     from readycheck.model.startcommands import ComposeService, Server, StartCommand
-    from readycheck.model.probes import Probe
+    from readycheck.model.deployments.fact import Deployment, Probe
     from readycheck.model.migrations import MigrationModel
     from readycheck.model.engines import Engine
     from readycheck.model.reachability import Reachability
@@ -40,15 +40,17 @@ if TYPE_CHECKING:
     from readycheck.parsers.located import LocatedDocument
 
 T = TypeVar("T")
+#: ``parse_many(items, jobs, progress, blobs=...)``: (facts, facts as bytes, error) per (path, bytes), in order.
+ParseMany = Callable[..., list[ParseResult]]
 
 #: A Python file can define an app, router or route only if it names one of these
 #: (a repo's own router class need not mention fastapi, but it routes).
 WEB_MARKERS = (b"fastapi", b"starlette", b"FastAPI", b"Starlette", b"router", b"Router", b"Route(", b"@app.")
-DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                    FileKind.RAILWAY, FileKind.APP_YAML, FileKind.SYSTEMD)
+#: Files that say how the repository is deployed (Dockerfile, Procfile, compose, PaaS files, systemd units).
+DEPLOYMENT_KINDS = deployments_registry.DEPLOYABLE_KINDS
 #: Files a start command or a health probe can come from (shell scripts are reached
 #: only through these): without any, none of their readers is loaded.
-START_COMMAND_KINDS = DEPLOYMENT_KINDS + (FileKind.YAML, FileKind.MAKEFILE)
+START_COMMAND_KINDS = deployments_registry.KINDS
 
 
 def _load_yaml(source: SourceFile) -> list[Any]:
@@ -64,7 +66,7 @@ def _load_yaml(source: SourceFile) -> list[Any]:
     except Exception:
         if "{{" not in text:
             raise
-        from readycheck.model.platforms import helm_to_yaml
+        from readycheck.model.deployments.kubernetes import helm_to_yaml
 
         try:
             return load_all(helm_to_yaml(text))
@@ -74,7 +76,8 @@ def _load_yaml(source: SourceFile) -> list[Any]:
 
 
 class Project:
-    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1) -> None:
+    def __init__(self, root: Path, files: list[SourceFile], cache: "Cache | None" = None, jobs: int = 1,
+                 parse_many: "ParseMany | None" = None) -> None:
         self.root = root
         self.all_files = files
         self._by_path = {f.path: f for f in files}
@@ -82,6 +85,9 @@ class Project:
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
+        #: How batches of Python files become facts: the engine's worker pool (readycheck.engine.parsepool),
+        #: or, for a project built without one, in this process.
+        self.parse_many: ParseMany = parse_many or parse_serially
         #: Called with (stage, done, total) during long work; see readycheck.engine.progress.
         self.progress: Callable[[str, int, int], None] | None = None
         #: Set by the runner after the suppression pass, for the checks that judge suppressions (RC001).
@@ -195,7 +201,7 @@ class Project:
         from readycheck.model.deployrefs import build_targets, deployed_stage, development_stages
 
         by_path: dict[str, list] = {}
-        for build in self._guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
+        for build in self.guarded("build targets", lambda: build_targets(self.all_files, self.yaml_documents)):
             by_path.setdefault(build.dockerfile, []).append(build)
         for dockerfile in dockerfiles:
             builds = by_path.get(dockerfile.path, [])
@@ -259,56 +265,29 @@ class Project:
             raise found
         return found
 
+    def dockerfile_at(self, path: str) -> "Dockerfile | None":
+        """The parsed Dockerfile at a path (None when it is none, or did not parse)."""
+        by_path = self.__dict__.get("_dockerfile_by_path")
+        if by_path is None:
+            by_path = self.__dict__["_dockerfile_by_path"] = {d.path: d for d in self.dockerfiles}
+        return by_path.get(path)
+
     @cached_property
-    def start_commands(self) -> list["StartCommand"]:
+    def deployments(self) -> list["Deployment"]:
+        """Every deployment file read once by its platform's reader (readycheck.model.deployments),
+        in the registry's order; the properties below aggregate them."""
         if not self.files(*START_COMMAND_KINDS):
             return []  # nothing can say how the service starts: no need to load the readers
-        from readycheck.model import startcommands
+        return deployments_registry.read_all(self)
 
-        starts: list[StartCommand] = []
-        for dockerfile in self.dockerfiles:
-            starts += self._guarded(dockerfile.path, lambda: startcommands.from_dockerfile(self, dockerfile))
-        self.__dict__["_dockerfile_starts"] = list(starts)
-        for source in self.files(FileKind.PROCFILE):
-            starts += self._guarded(source.path, lambda: startcommands.from_procfile(self, source))
-        for source in self.files(FileKind.COMPOSE):
-            documents = self.yaml_documents(source)
-            if documents is not None:
-                starts += self._guarded(source.path, lambda: startcommands.from_compose(self, source, documents))
-        starts += self._platform_start_commands()
-        return starts
+    @cached_property
+    def start_commands(self) -> list["StartCommand"]:
+        """Every process a deployment file starts (boot, one-shot and release), in the registry's order."""
+        return [start for deployment in self.deployments for start in deployment.starts]
 
-    def _platform_start_commands(self) -> list["StartCommand"]:
-        from readycheck.model import platforms
-
-        starts: list[StartCommand] = []
-        for source in self.files(FileKind.FLY):
-            starts += self._guarded(source.path, lambda: platforms.from_fly(self, source), "fly.toml")
-        # fly runs the Dockerfile beside fly.toml and proxies to its internal_port.
-        fly_ports = self._guarded("fly.toml", lambda: [platforms.fly_ports(self)])
-        for directory, ports in (fly_ports[0] if fly_ports else {}).items():
-            for start in self.__dict__.get("_dockerfile_starts", []):
-                if start.dockerfile is not None and start.dockerfile.source.directory == directory:
-                    start.ports = start.ports + ports
-        for source in self.files(FileKind.RAILWAY):
-            starts += self._guarded(source.path, lambda: platforms.from_railway(self, source), "railway config")
-        for kind, build in ((FileKind.RENDER, platforms.from_render), (FileKind.APP_YAML, platforms.from_app_yaml)):
-            for source in self.files(kind):
-                documents = self.yaml_documents(source)
-                if documents is not None:
-                    starts += self._guarded(source.path, lambda: build(self, source, documents))
-        for source in self.files(FileKind.YAML):
-            documents = platforms.kubernetes_documents(self, source)
-            if documents:
-                starts += self._guarded(source.path, lambda: platforms.from_kubernetes(self, source, documents))
-        for source in self.files(FileKind.MAKEFILE):
-            starts += self._guarded(source.path, lambda: platforms.from_makefile(self, source))
-        for source in self.files(FileKind.SYSTEMD):
-            starts += self._guarded(source.path, lambda: platforms.from_systemd(self, source), "systemd unit")
-        return starts
-
-    def _guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
-        """Run a builder; unreadable or malformed input becomes a diagnostic, never a crash."""
+    def guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
+        """Run a builder (a platform reader's); unreadable or malformed input becomes a diagnostic,
+        never a crash."""
         try:
             return build()
         except UnreadableFile as exc:
@@ -383,9 +362,9 @@ class Project:
 
     def kubernetes_documents(self, source: SourceFile) -> list:
         """The Kubernetes (or Helm) documents of a YAML file, [] when it is not one."""
-        from readycheck.model import platforms
+        from readycheck.model.deployments.kubernetes import documents
 
-        return [d for d in platforms.kubernetes_documents(self, source) or [] if isinstance(d, dict)]
+        return [d for d in documents(self, source) or [] if isinstance(d, dict)]
 
     def build_context(self, dockerfile: "Dockerfile") -> str:
         """The folder a Dockerfile is most likely built from: its own folder, unless its
@@ -411,8 +390,8 @@ class Project:
                     src = src.strip("./") if src not in (".", "./") else ""
                     if not src or any(c in src for c in "*?$"):
                         continue
-                    here += self._exists(f"{own}/{src}")
-                    root += self._exists(src)
+                    here += self.exists(f"{own}/{src}")
+                    root += self.exists(src)
         if root > here:
             return [""]
         return [own] if here > root else [own, ""]
@@ -455,7 +434,8 @@ class Project:
         self.__dict__["_compose_contexts_cache"] = out
         return out
 
-    def _exists(self, path: str) -> bool:
+    def exists(self, path: str) -> bool:
+        """Whether the repository has this file, or a folder with files in it."""
         prefix = path.rstrip("/") + "/"
         return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
 
@@ -464,37 +444,7 @@ class Project:
         """Environment written in committed deployment config, whether or not a start command
         uses it: (where, variable, value token, the environment it is for) from compose services,
         Kubernetes containers, render envVars and App Engine env_variables."""
-        if not self.files(*START_COMMAND_KINDS):
-            return []
-        from readycheck.model import platforms
-        from readycheck.knowledge.environments import classify_environment
-        from readycheck.model.startcommands import _compose_env, compose_environment
-
-        out = []
-        for source in self.files(FileKind.COMPOSE):
-            doc = (self.yaml_documents(source) or [None])[0]
-            services = doc.get("services") if isinstance(doc, dict) else None
-            for name, service in services.items() if isinstance(services, dict) else []:
-                if not isinstance(service, dict):
-                    continue
-                dev = compose_environment(source.path, doc, service)
-                for var, token in _compose_env(source, service.get("environment")).items():
-                    out.append((f"compose service {name}", var, token, dev))
-        for source in self.files(FileKind.YAML):
-            for doc in platforms.kubernetes_documents(self, source) or []:
-                if not platforms.is_workload(doc):
-                    continue
-                pod, _ = platforms._pod_spec(doc)
-                for container in platforms.items_of((pod or {}).get("containers")):
-                    if isinstance(container, dict):
-                        for var, token in platforms._env_list(source, container.get("env"), "name").items():
-                            out.append((f"{doc.get('kind')} container {container.get('name')}", var, token,
-                                        classify_environment(source.path)))
-        for start in self.start_commands:
-            if start.origin in ("render.yaml", "app.yaml"):
-                out += [(start.label, var, token, start.environment) for var, token in start.env.items()
-                        if token.span.line > 0 and token.text != "$PORT"]
-        return out
+        return [(e.where, e.name, e.value, e.environment) for deployment in self.deployments for e in deployment.env]
 
     @cached_property
     def compose_services(self) -> list["ComposeService"]:
@@ -503,16 +453,13 @@ class Project:
             return []
         from readycheck.model.startcommands import compose_services
 
-        return self._guarded("compose", lambda: compose_services(self))
+        return self.guarded("compose", lambda: compose_services(self))
 
     @cached_property
     def probes(self) -> list["Probe"]:
-        """Every health check the repository declares, on any platform (see readycheck.model.probes)."""
-        if not self.files(*START_COMMAND_KINDS):
-            return []  # probes live in the same files as start commands
-        from readycheck.model.probes import collect
-
-        return collect(self)
+        """Every health check the repository declares, on any platform (see readycheck.model.deployments)."""
+        ranked = sorted(self.deployments, key=deployments_registry.probe_rank)
+        return [probe for deployment in ranked for probe in deployment.probes]
 
     def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
         """(file path, requirement) for every declaration of a package, in requirements
@@ -531,20 +478,12 @@ class Project:
     @cached_property
     def replicas_visible(self) -> bool:
         """True when the repo runs several copies of the service: a replica count above one
-        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject)."""
-        if not self.files(*START_COMMAND_KINDS):
-            return False
-        from readycheck.model import platforms
-
+        anywhere, or an autoscaler (HorizontalPodAutoscaler, KEDA ScaledObject), or a platform
+        that runs several by default (fly.io)."""
         if any(s.replicas is not None and s.replicas.text.isdigit() and int(s.replicas.text) > 1
                for s in self.start_commands):
             return True
-        for source in self.files(FileKind.YAML):
-            for doc in platforms.kubernetes_documents(self, source) or []:
-                if isinstance(doc, dict) and doc.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
-                    return True
-        # fly.io runs an app with services on two machines by default and starts more on demand.
-        return any(platforms.fly_ports(self).values())
+        return any(deployment.scales_out for deployment in self.deployments)
 
     @property
     def deployable(self) -> bool:
@@ -606,7 +545,7 @@ class PythonIndex:
             return
         items = [(source.path, source.raw_data()) for source, _ in todo]
         keep_blobs = cache is not None and cache.enabled
-        results = parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
+        results = self.project.parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
         for (source, sha), (facts, blob, error) in zip(todo, results):
             if error is not None:
                 self.project.diagnose(source.path, f"cannot parse Python: {error}",
@@ -636,7 +575,7 @@ class PythonIndex:
         """Facts of every module that can define an app, router or route."""
         if self._web_modules is not None:
             return self._web_modules
-        web = _any_of(WEB_MARKERS)
+        web = any_of(WEB_MARKERS)
         wanted = [s for s in self.sources if web(self._source_bytes(s))]
         self.prefilters[("all", WEB_MARKERS)] = {s.path for s in wanted}
         self.prefetch(wanted)
@@ -675,7 +614,7 @@ class PythonIndex:
         bytes contain one of the markers: the byte prefilter every code check uses."""
         from readycheck.knowledge.environments import is_auxiliary_path
 
-        wanted_bytes = _any_of(markers)
+        wanted_bytes = any_of(markers)
         wanted = [source for source in self.sources if not is_auxiliary_path(source.path)
                   and wanted_bytes(self._source_bytes(source))]
         self.prefilters[("service", markers)] = {source.path for source in wanted}
@@ -784,7 +723,7 @@ class PythonIndex:
 
 
 @lru_cache(maxsize=64)
-def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+def any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
     """A test for "these bytes contain one of the markers": one regex search in C per
     file instead of one ``in`` per marker (the prefilter runs over every Python file)."""
     import re
@@ -793,155 +732,6 @@ def _any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
         return lambda data: False
     search = re.compile(b"|".join(re.escape(m) for m in markers)).search
     return lambda data: search(data) is not None
-
-
-#: Below this many files a worker pool costs more than it saves.
-PARALLEL_THRESHOLD = 48
-#: ... or this many bytes of source in at least PARALLEL_MIN_FILES files: a few big
-#: modules (polar has 30 of 10 ms each) also repay the 10 to 30 ms of starting a worker.
-PARALLEL_BYTES = 256 * 1024
-PARALLEL_MIN_FILES = 4
-
-
-def worth_parallel(files: int, size: int) -> bool:
-    return files >= PARALLEL_THRESHOLD or (files >= PARALLEL_MIN_FILES and size >= PARALLEL_BYTES)
-
-
-ParseResult = tuple["ModuleFacts | None", "bytes | None", "str | None"]
-
-
-def _parse_chunk(items: list[tuple[str, bytes]], as_blobs: bool = False) -> list[ParseResult]:
-    """(facts, facts as bytes, error) per file. A worker process sends facts as bytes
-    (``as_blobs``, see parsers.python_codec): the parent decodes them once and can
-    store the very same bytes in the cache, instead of encoding every module again."""
-    import gc
-
-    was_enabled = gc.isenabled()
-    gc.disable()  # parsing builds only acyclic trees and facts (see cli.main)
-    try:
-        return [_parse_one(path, data, as_blobs) for path, data in items]
-    finally:
-        if was_enabled:  # a library caller of scan() gets its collector back
-            gc.enable()
-
-
-def _parse_one(path: str, data: bytes, as_blobs: bool) -> ParseResult:
-    from readycheck.parsers.python import PythonSyntaxError, parse_python
-    from readycheck.parsers.python_codec import to_bytes
-
-    try:
-        facts = parse_python(path, data)
-    except PythonSyntaxError as exc:
-        return None, None, str(exc)
-    except Exception as exc:  # a readycheck bug on strange input: lose this file, not the scan
-        return None, None, f"internal error: {type(exc).__name__}: {exc}"
-    return (None, to_bytes(facts), None) if as_blobs else (facts, None, None)
-
-
-def _parse_chunk_blobs(items: list[tuple[str, bytes]]) -> list[ParseResult]:
-    return _parse_chunk(items, as_blobs=True)
-
-
-#: How often a worker checks that the scan that started it is still alive.
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _die_with_parent(parent: int) -> None:
-    """A parse worker's first step: watch the scan that started it, and end when it is
-    gone. A scan killed with SIGKILL runs no clean-up, and its workers would otherwise
-    wait for work forever. A parent-process check works wherever Python does (a
-    parent-death signal is Linux-only): once the parent dies the worker is re-parented."""
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="readycheck-parent-watch", daemon=True).start()
-
-
-def _stop_workers(pool) -> None:
-    """End a worker pool now, not after the work queued in it (shutdown(wait=True) would)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            process.terminate()
-        except Exception:
-            pass
-
-
-def parse_many(items: list[tuple[str, bytes]], jobs: int,
-               progress: Callable[[str, int, int], None] | None = None, blobs: bool = False) -> list[ParseResult]:
-    """(facts, facts as bytes or None, error) of many files, in order, across ``jobs``
-    processes when worth it. With ``blobs``, the bytes are kept where they exist."""
-    parallel = worth_parallel(len(items), sum(len(data) for _, data in items))
-    if jobs <= 1 or not parallel:
-        if progress is None or len(items) < PARALLEL_THRESHOLD:
-            return _parse_chunk(items)
-        out: list[ParseResult] = []
-        for start in range(0, len(items), 64):
-            progress("parsing Python", start, len(items))
-            out += _parse_chunk(items[start:start + 64])
-        return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from readycheck.parsers.python_codec import from_bytes, to_bytes
-
-    # Many small interleaved chunks: they balance big and small files, and let this
-    # process take its share of the work instead of waiting for the workers.
-    count = jobs * 16
-    chunks = [items[i::count] for i in range(count)]
-    parsed: list[list[ParseResult] | None] = [None] * count
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-
-    def report() -> None:
-        if progress is not None:
-            progress("parsing Python", sum(len(c) for c in parsed if c is not None), len(items))
-
-    def decode(chunk: list[ParseResult]) -> list[ParseResult]:
-        return [(from_bytes(blob) if blob is not None else None, blob if blobs else None, error)
-                for _, blob, error in chunk]
-
-    try:
-        pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
-                                   initializer=_die_with_parent, initargs=(os.getpid(),))
-    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
-        return _parse_chunk(items)
-    try:
-        futures = [pool.submit(_parse_chunk_blobs, chunk) for chunk in chunks]
-        # This process parses too: from the last chunk back, every chunk no worker has
-        # started yet (its facts need no encoding and decoding), and in between it
-        # decodes what the workers have sent. The workers go from the first chunk on.
-        for i in range(count - 1, -1, -1):
-            if not futures[i].cancel():
-                break
-            own = _parse_chunk(chunks[i])
-            if blobs:  # encoded here, for the cache, so that the split with the workers counts it
-                own = [(facts, to_bytes(facts) if facts is not None else None, error)
-                       for facts, _, error in own]
-            parsed[i] = own
-            for j, future in enumerate(futures[:i]):
-                if parsed[j] is None and future.done():
-                    parsed[j] = decode(future.result())
-            report()
-        for j, future in enumerate(futures):
-            if parsed[j] is None:
-                parsed[j] = decode(future.result())
-                report()
-    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
-        _stop_workers(pool)
-        return _parse_chunk(items)
-    except BaseException:  # --timeout, Ctrl-C: leave at once, and take the workers along
-        _stop_workers(pool)
-        raise
-    pool.shutdown(wait=True)
-    by_position: dict[int, ParseResult] = {}
-    for start, chunk in enumerate(parsed):
-        for offset, result in enumerate(chunk or ()):
-            by_position[start + offset * count] = result
-    return [by_position[i] for i in range(len(items))]
 
 
 def _defines(module: ModuleFacts, name: str) -> bool:

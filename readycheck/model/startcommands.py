@@ -285,8 +285,11 @@ def parse_server(command: Command) -> Server | None:
 # ------------------------------------------------------------------ building the model
 
 
-class _ScriptResolver:
-    """Maps a path inside the image (or the working directory) to a repo file."""
+class ScriptResolver:
+    """Maps a path inside the image (or the working directory) to a repo file.
+
+    Public because every platform reader builds one: ``ScriptResolver(project, folder, [], "/")`` for a
+    file whose commands run in the repository as it is (no COPY instructions to follow)."""
 
     def __init__(self, project: "Project", context_dir: str, copies: list[tuple[str, str]], workdir: str) -> None:
         self.project = project
@@ -294,11 +297,11 @@ class _ScriptResolver:
         self.copies = copies  # (repo source path, container destination)
         self.workdir = workdir or "/"
 
-    def at(self, workdir: str) -> "_ScriptResolver":
+    def at(self, workdir: str) -> "ScriptResolver":
         """The same image seen from another working directory (a supervisord ``directory=``)."""
         if not workdir or workdir == self.workdir or "$" in workdir or "%(" in workdir:
             return self
-        return _ScriptResolver(self.project, self.context_dir, self.copies,
+        return ScriptResolver(self.project, self.context_dir, self.copies,
                                posixpath.normpath(posixpath.join(self.workdir, workdir)))
 
     def container_path(self, arg: str) -> str:
@@ -358,12 +361,15 @@ class _ScriptResolver:
         return candidates[0] if len(candidates) == 1 else None
 
 
-class _Expander:
-    """Turns argv words into the chain of commands that really run."""
+class Expander:
+    """Turns argv words into the chain of commands that really run.
+
+    Public because every platform reader expands its commands with one (``from_words``), so that
+    ``sh -c``, scripts and process managers are followed the same way whatever file declares them."""
 
     MAX_DEPTH = 6
 
-    def __init__(self, project: "Project", resolver: _ScriptResolver, base: "BaseImage | None" = None) -> None:
+    def __init__(self, project: "Project", resolver: ScriptResolver, base: "BaseImage | None" = None) -> None:
         self.project = project
         self.resolver = resolver
         #: The well-known base image the commands run in, whose own entrypoint may be named.
@@ -495,9 +501,9 @@ class _Expander:
             entries = self._supervisord_read(source, [])[0]
             for entry in entries:
                 label = f"supervisord [program:{entry.name}]" + (f" x{entry.numprocs}" if entry.numprocs > 1 else "")
-                expander = _Expander(self.project, self.resolver.at(entry.directory))
+                expander = Expander(self.project, self.resolver.at(entry.directory))
                 for simple in parse_commands(entry.command, base=entry.offset):
-                    commands += expander.from_words(_words_to_tokens(source, simple.words), label,
+                    commands += expander.from_words(words_to_tokens(source, simple.words), label,
                                                     {**env, **entry.environment, **simple.env}, False, depth + 1,
                                                     None, stack + (source.path,))
         return commands
@@ -537,7 +543,7 @@ class _Expander:
         for entry in procfile_entries(procfile):
             if wanted and entry.name not in wanted:
                 continue
-            groups = [(_words_to_tokens(procfile, simple.words), simple.env)
+            groups = [(words_to_tokens(procfile, simple.words), simple.env)
                       for simple in parse_commands(entry.command, base=entry.offset)]
             commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
                                           depth + 1, None, stack + (procfile.path,))
@@ -630,14 +636,16 @@ def mark_shell(commands: list[Command], shell: str, program: str = "", blockers:
     return commands
 
 
-def _words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
+def words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
+    """Shell words parsed from a file's text (offsets into it) as located tokens of that file:
+    what a platform reader hands ``Expander.from_words``."""
     index = source.index
     return [Token(w.text, source.path, index.span(w.start, w.end)) for w in words]
 
 
-def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver | None" = None) -> StartCommand:
+def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | None" = None) -> StartCommand:
     """Find the server of a start command and resolve its settings."""
-    resolver = resolver or _ScriptResolver(project, posixpath.dirname(start.path), [], "/")
+    resolver = resolver or ScriptResolver(project, posixpath.dirname(start.path), [], "/")
     if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
         start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
     for command in start.chain:
@@ -672,7 +680,7 @@ def finish(project: "Project", start: StartCommand, resolver: "_ScriptResolver |
     return start
 
 
-def _settings(project: "Project", start: StartCommand, server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+def _settings(project: "Project", start: StartCommand, server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
     merged: dict[str, Setting] = {}
     if server.name == "gunicorn":
         merged.update(_gunicorn_conf(project, server, resolver))
@@ -709,7 +717,7 @@ def _env_settings(start: StartCommand, server: Server) -> dict[str, Setting]:
     return out
 
 
-def _gunicorn_conf(project: "Project", server: Server, resolver: "_ScriptResolver") -> dict[str, Setting]:
+def _gunicorn_conf(project: "Project", server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
     explicit = server.options.get("-c") or server.options.get("--config")
     if explicit is not None:
         text = explicit.text
@@ -760,7 +768,7 @@ FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers",
                      "--timeout-graceful-shutdown": "graceful_timeout"}
 
 
-def _python_main_server(project: "Project", command: Command, resolver: "_ScriptResolver") -> Server | None:
+def _python_main_server(project: "Project", command: Command, resolver: "ScriptResolver") -> Server | None:
     """``python main.py`` / ``python -m app.main`` where that module calls ``uvicorn.run(...)``
     under ``if __name__ == "__main__":``."""
     words = command.words
@@ -929,14 +937,14 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     context = project.build_context(dockerfile)
     files = stage_files(project, dockerfile, stage, context)
     copies, workdir = files.copies, files.workdir
-    expander = _Expander(project, _ScriptResolver(project, context, copies, workdir), base_image(base_ref))
+    expander = Expander(project, ScriptResolver(project, context, copies, workdir), base_image(base_ref))
     source = dockerfile.source
 
     def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
         exec_words = dockerfile.exec_words(inst)
         if exec_words is not None:
-            return [_words_to_tokens(source, exec_words)], False
-        return [_words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
+            return [words_to_tokens(source, exec_words)], False
+        return [words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
 
     if inherited is not None:
         return [finish(project, _inherited_start(project, dockerfile, shipped[0], inherited, expander),
@@ -982,7 +990,7 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
 
 
 def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, inherited: "BaseImage",
-                     expander: "_Expander") -> StartCommand:
+                     expander: "Expander") -> StartCommand:
     """The start command an image inherits from a well-known base image (images.BASE_IMAGES), its
     tokens placed on the FROM line; the base image's own script runs the app's prestart script."""
     span = dockerfile.span_of(base.from_instruction, base.image)
@@ -1019,7 +1027,7 @@ _PROCFILE_PROCESS = re.compile(r"\s*([A-Za-z0-9_-]+)\s*:\s*")
 
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     starts: list[StartCommand] = []
-    expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     text = source.text
     offset = 0
     for _line_no, line in enumerate(text.split("\n"), start=1):
@@ -1035,7 +1043,7 @@ def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
         base = line_start + m.end()
         chain: list[Command] = []
         for simple in parse_commands(command, base=base):
-            chain += expander.from_words(_words_to_tokens(source, simple.words), f"Procfile {process}", simple.env)
+            chain += expander.from_words(words_to_tokens(source, simple.words), f"Procfile {process}", simple.env)
         role = "release" if process == "release" else "boot"
         span = source.index.span(line_start + m.start(1), line_start + m.end(1))
         starts.append(finish(project, StartCommand(source.path, span, "Procfile", process, role,
@@ -1056,7 +1064,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             for name, spec in depends.items():
                 if isinstance(spec, dict) and spec.get("condition") == "service_completed_successfully":
                     oneshot.add(str(name))
-    plain = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
+    plain = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
@@ -1065,7 +1073,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         if built is not None:
             dockerfile, stage, context = built
             files = stage_files(project, dockerfile, stage, context)
-            expander = _Expander(project, _ScriptResolver(project, context, files.copies, files.workdir))
+            expander = Expander(project, ScriptResolver(project, context, files.copies, files.workdir))
             image = _external_base(dockerfile, stage).resolved_image
         chain: list[Command] = []
         declared = None
@@ -1075,7 +1083,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
                 continue
             if declared is None:
                 declared = getattr(service, "keys_at", {}).get(key)
-            for words in _yaml_commands(source, value):
+            for words in yaml_commands(source, value):
                 chain += expander.from_words(words, f"compose service {name} {key}")
         if not chain:
             continue
@@ -1083,7 +1091,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
         start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
-        start.env = _compose_env(source, service.get("environment"))
+        start.env = compose_env(source, service.get("environment"))
         replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
         if isinstance(replicas, int):
             start.replicas = Token(str(replicas), source.path, span)
@@ -1190,9 +1198,10 @@ def _external_base(dockerfile: Dockerfile, stage: Stage) -> Stage:
     return stage
 
 
-def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
+def yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
     """A compose ``command``/``entrypoint`` as argv lists: a YAML list is one argv;
-    a string is split like a shell line (operators end a command)."""
+    a string is split like a shell line (operators end a command). Every YAML platform
+    (compose, render, App Engine, Kubernetes) writes its commands this way."""
     index = source.index
     if isinstance(value, list):
         tokens = []
@@ -1218,8 +1227,9 @@ def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
     return []
 
 
-def _compose_env(source: SourceFile, environment: object) -> dict[str, Token]:
-    """compose ``environment`` as a mapping or a list of KEY=VALUE strings."""
+def compose_env(source: SourceFile, environment: object) -> dict[str, Token]:
+    """compose ``environment`` as a mapping or a list of KEY=VALUE strings, as located tokens
+    (also what ``Project.declared_env`` reports for compose services)."""
     index = source.index
     out: dict[str, Token] = {}
     if isinstance(environment, dict):

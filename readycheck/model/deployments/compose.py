@@ -1,0 +1,46 @@
+"""Docker Compose files: each service's command/entrypoint (through the image it builds, see
+readycheck.model.startcommands.from_compose), its ``environment`` (also of services that run their
+image's own command) and its ``healthcheck``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from readycheck.core.sourcefile import SourceFile
+from readycheck.model.deployments.common import located, requested_path
+from readycheck.model.deployments.fact import DeclaredEnv, Deployment, Probe
+from readycheck.model.startcommands import compose_env, compose_environment, from_compose
+
+if TYPE_CHECKING:
+    from readycheck.model.project import Project
+
+PLATFORM = "compose"
+
+
+def read(project: "Project", source: SourceFile) -> Deployment | None:
+    documents = project.yaml_documents(source)
+    if documents is None:
+        return None
+    starts = project.guarded(source.path, lambda: from_compose(project, source, documents))
+    doc = documents[0] if documents else None
+    if not isinstance(doc, dict):
+        return Deployment(PLATFORM, source.path, tuple(starts))
+    services = doc.get("services")
+    probes: list[Probe] = []
+    env: list[DeclaredEnv] = []
+    #: A service reused under another key (a YAML alias) is checked as the first key that names it.
+    first_name: dict[int, str] = {}
+    for name, service in services.items() if isinstance(services, dict) else []:
+        if not isinstance(service, dict):
+            continue
+        owner = first_name.setdefault(id(service), str(name))
+        check = service.get("healthcheck")
+        if isinstance(check, dict) and not check.get("disable") and check.get("test"):
+            test = check["test"]
+            command = " ".join(str(t) for t in test) if isinstance(test, list) else str(test)
+            probes.append(Probe(source.path, located(source, test if hasattr(test, "start") else check), PLATFORM,
+                                "health", requested_path(project, command), command, owner))
+        dev = compose_environment(source.path, doc, service)
+        env += [DeclaredEnv(f"compose service {name}", var, token, dev)
+                for var, token in compose_env(source, service.get("environment")).items()]
+    return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), tuple(env))

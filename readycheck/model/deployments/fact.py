@@ -1,0 +1,68 @@
+"""The typed facts every platform reader returns: a ``Deployment`` per deployment file, and the
+``Probe`` (health check) it declares.
+
+One shape for every platform, so that ``Project.start_commands``, ``probes``, ``declared_env`` and
+``replicas_visible`` are plain aggregations and a check never asks which file format said it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from readycheck.core.findings import Span
+
+if TYPE_CHECKING:
+    from readycheck.knowledge.environments import Environment
+    from readycheck.model.startcommands import StartCommand, Token
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str  # the file declaring it
+    span: Span
+    platform: str  # "Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml"
+    kind: str  # "liveness", "readiness", "startup" or "health" (a single, unqualified check)
+    http_path: str | None  # the URL path it requests, when it is an HTTP check
+    command: str | None = None  # the command it runs, for exec checks
+    #: The process it checks, in StartCommand.process terms ("Deployment api/web", a compose
+    #: service, a fly.toml process its service lists, a render service's name); "" when the file has
+    #: one process or the check covers all of them (Dockerfile, fly without ``processes``, railway, app.yaml).
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class DeclaredEnv:
+    """A variable written in committed deployment config, whether or not a start command uses it."""
+
+    where: str  # "compose service api", "Deployment container web", "render.yaml api"
+    name: str
+    value: "Token"
+    environment: "Environment"  # what the setting is for: production, development or auxiliary
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What one deployment file declares about how the service runs, read once by its platform's reader
+    (readycheck.model.deployments). The processes are ``StartCommand``s: each carries its own env,
+    ports, replica count, CPU limit and image; ``role`` says whether it boots the service, runs once
+    (a Job, an init container) or is the platform's release mechanism ("release": fly
+    ``release_command``, render/railway ``preDeployCommand``, a Procfile ``release:``)."""
+
+    platform: str  # the reader's name, as StartCommand.origin and Probe.platform spell it
+    path: str  # the file
+    starts: tuple["StartCommand", ...] = ()
+    probes: tuple[Probe, ...] = ()
+    #: Environment the file writes, also for processes without a command (a Kubernetes container
+    #: that runs its image's CMD).
+    env: tuple[DeclaredEnv, ...] = ()
+    #: Ports the platform routes to the image built beside the file (fly.toml's ``internal_port``s).
+    ports: tuple["Token", ...] = ()
+    #: Several copies run without a replica count saying so: an autoscaler (HorizontalPodAutoscaler,
+    #: KEDA ScaledObject), or fly.io, which runs an app with services on two machines by default.
+    scales_out: bool = False
+
+    @property
+    def releases(self) -> tuple["StartCommand", ...]:
+        """The commands the platform runs once per release, before the new version boots."""
+        return tuple(start for start in self.starts if start.role == "release")

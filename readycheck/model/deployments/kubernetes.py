@@ -1,0 +1,226 @@
+"""Kubernetes manifests and Helm templates (any YAML file with ``kind`` and ``apiVersion``).
+
+Per workload (Deployment, StatefulSet, Job, CronJob, ...): each container's command and args, env,
+container ports, CPU limit, image and liveness/readiness/startup probes, and the replica count;
+Jobs, CronJobs and initContainers run once ("oneshot"). An autoscaler in the file means several
+copies run. A Helm template is read with its ``{{ ... }}`` expressions blanked out, offsets kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from readycheck.core.sourcefile import SourceFile, UnreadableFile
+from readycheck.knowledge.environments import classify_environment
+from readycheck.model.deployments.common import (env_list, items_of, key_span, located, platform_start,
+                                                 repo_expander, requested_path, text_of)
+from readycheck.model.deployments.fact import DeclaredEnv, Deployment, Probe
+from readycheck.model.startcommands import StartCommand, Token, yaml_commands
+from readycheck.parsers.yamlfile import load_all
+
+if TYPE_CHECKING:
+    from readycheck.model.project import Project
+
+PLATFORM = "Kubernetes"
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob",
+                  "DeploymentConfig", "Rollout"}
+ONESHOT_KINDS = {"Job", "CronJob"}
+#: Kinds that run more copies of a workload on demand.
+AUTOSCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
+_HELM_EXPR = re.compile(r"\{\{-?.*?-?\}\}", re.DOTALL)
+
+
+def read(project: "Project", source: SourceFile) -> Deployment | None:
+    """The file's workloads, or None when it is no Kubernetes manifest."""
+    docs = documents(project, source)
+    if not docs:
+        return None
+    starts = project.guarded(source.path, lambda: _starts(project, source, docs))
+    probes: list[Probe] = []
+    env: list[DeclaredEnv] = []
+    for doc in docs:
+        if not is_workload(doc):
+            continue
+        pod, _ = pod_spec(doc)
+        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        workload = f"{doc.get('kind')} {meta.get('name', doc.get('kind'))}"
+        for container in items_of((pod or {}).get("containers")):
+            if not isinstance(container, dict):
+                continue
+            probes += _probes(project, source, container, readable(f"{workload}/{container.get('name', 'containers')}"))
+            env += [DeclaredEnv(f"{doc.get('kind')} container {container.get('name')}", var, token,
+                                classify_environment(source.path))
+                    for var, token in env_list(source, container.get("env"), "name").items()]
+    scales_out = any(isinstance(doc, dict) and doc.get("kind") in AUTOSCALER_KINDS for doc in docs)
+    return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), tuple(env), scales_out=scales_out)
+
+
+def _probes(project: "Project", source: SourceFile, container: dict, owner: str) -> list[Probe]:
+    probes = []
+    for key, kind in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"), ("startupProbe", "startup")):
+        probe = container.get(key)
+        if not isinstance(probe, dict):
+            continue
+        http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
+        exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
+        command = " ".join(str(c) for c in items_of(exec_.get("command"))) if exec_ else None
+        target = text_of(http.get("path")) if http else (requested_path(project, command) if command else None)
+        probes.append(Probe(source.path, located(source, target if target is not None else probe), PLATFORM, kind,
+                            str(target) if target is not None else None, command, owner))
+    return probes
+
+
+def is_workload(doc: Any) -> bool:
+    """A Kubernetes document of a kind that runs containers."""
+    return isinstance(doc, dict) and isinstance(doc.get("kind"), str) and doc["kind"] in WORKLOAD_KINDS
+
+
+def helm_to_yaml(text: str) -> str:
+    """Blank out Helm template expressions, keeping every offset: a line that is only
+    a template directive becomes empty, an inline expression becomes a placeholder
+    scalar of the same length."""
+    def replace(match: re.Match) -> str:
+        inner = match.group(0)
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line_end = len(text) if line_end < 0 else line_end
+        alone = not text[line_start:match.start()].strip() and not text[match.end():line_end].strip()
+        if alone or "\n" in inner:
+            return re.sub(r"[^\n]", " ", inner)
+        return "\u2026" * len(inner)  # "…": reads as templated, never parses as a number
+    # The first "}}" after each "{{", found with str.find: the regex "\{\{-?.*?-?\}\}" scanned
+    # to the end of the text from every "{{" that has no "}}" after it (30,000 "{{": minutes).
+    parts: list[str] = []
+    position = 0
+    while True:
+        start = text.find("{{", position)
+        if start < 0:
+            break
+        end = text.find("}}", start + 2)
+        if end < 0:
+            break
+        match = _HELM_EXPR.fullmatch(text, start, end + 2)
+        parts += [text[position:start], replace(match) if match else text[start:end + 2]]
+        position = end + 2
+    if not parts:
+        return text
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def readable(name: str) -> str:
+    """A name with Helm placeholders, as a person reads it: `{{…}}-api`."""
+    return re.sub("\u2026+", "{{\u2026}}", name)
+
+
+def is_helm_template(source: SourceFile) -> bool:
+    """Decided on the bytes: a template that is not UTF-8 is a Helm template the parser
+    reports as unreadable (a diagnostic), not an error in every check that asks."""
+    try:
+        return "/templates/" in f"/{source.path}" and b"{{" in source.data
+    except UnreadableFile:
+        return False
+
+
+def documents(project: "Project", source: SourceFile) -> list | None:
+    """Located YAML documents of a Kubernetes manifest or Helm template, or None."""
+    try:
+        data = source.data
+    except Exception:
+        return None
+    if b"kind" not in data or b"apiVersion" not in data:
+        return None
+    if is_helm_template(source):
+        cache = project.__dict__.setdefault("_helm_cache", {})
+        if source.path not in cache:
+            cache[source.path] = project.parse_one(source, lambda s: load_all(helm_to_yaml(s.text)), "Helm template")
+        return _list_items(cache[source.path])
+    return _list_items(project.yaml_documents(source))
+
+
+def _is_list(doc: Any) -> bool:
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list)
+
+
+def _list_items(docs: list | None) -> list | None:
+    """Documents with each ``kind: List`` (what ``kubectl get -o yaml`` writes, and
+    ``DeploymentList`` and the like) replaced by its items, as kubectl applies them."""
+    if not docs or not any(_is_list(doc) for doc in docs):
+        return docs
+    return [item for doc in docs for item in (doc["items"] if _is_list(doc) else [doc])]
+
+
+def pod_spec(doc: dict) -> tuple[dict | None, Any]:
+    """(pod spec, replicas) of a Kubernetes workload: a Pod's own spec, a CronJob's job template's,
+    every other kind's ``spec.template.spec``; (None, ...) when it has none."""
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    kind = doc.get("kind")
+    if kind == "Pod":
+        return spec, None
+    if kind == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec") or {}) if isinstance(spec.get("jobTemplate"), dict) else {}
+    template = spec.get("template") if isinstance(spec, dict) else None
+    pod = template.get("spec") if isinstance(template, dict) else None
+    return (pod if isinstance(pod, dict) else None), spec.get("replicas") if isinstance(spec, dict) else None
+
+
+def _starts(project: "Project", source: SourceFile, docs: list) -> list[StartCommand]:
+    starts: list[StartCommand] = []
+    expander = repo_expander(project, source)
+    for doc in docs:
+        if not is_workload(doc):
+            continue
+        pod, replicas = pod_spec(doc)
+        if pod is None:
+            continue
+        name = str((doc.get("metadata") or {}).get("name", doc.get("kind"))) if isinstance(doc.get("metadata"), dict) \
+            else str(doc.get("kind"))
+        replicas_token = Token(str(replicas), source.path, key_span(source, doc.get("spec"), "replicas")) \
+            if isinstance(replicas, int) else None
+        base_role = "oneshot" if doc.get("kind") in ONESHOT_KINDS else "boot"
+        for group, role in (("initContainers", "oneshot"), ("containers", base_role)):
+            for container in items_of(pod.get(group)):
+                if not isinstance(container, dict):
+                    continue
+                words = []
+                for key in ("command", "args"):
+                    for argv in yaml_commands(source, container.get(key)) if container.get(key) is not None else []:
+                        words += argv
+                if not words:
+                    continue
+                cname = str(container.get("name", group))
+                chain = expander.from_words(words, f"{doc.get('kind')} {name} container {cname}")
+                env = env_list(source, container.get("env"), "name")
+                ports = []
+                for port in items_of(container.get("ports")):
+                    if isinstance(port, dict) and isinstance(port.get("containerPort"), int):
+                        ports.append(Token(str(port["containerPort"]), source.path,
+                                           key_span(source, port, "containerPort")))
+                key = "command" if container.get("command") is not None else "args"
+                start = platform_start(project, source, key_span(source, container, key), PLATFORM,
+                                       readable(f"{doc.get('kind')} {name}/{cname}"), role, chain, env, ports,
+                                       replicas_token)
+                if start:
+                    start.cpu_limit = _cpu(source, container)
+                    start.image = str(container.get("image") or "")
+                    starts.append(start)
+    return starts
+
+
+def _cpu(source: SourceFile, container: dict) -> Token | None:
+    """The container's CPU limit (or request) in cores, e.g. "500m" -> "0.5"."""
+    resources = container.get("resources") if isinstance(container.get("resources"), dict) else {}
+    for section in ("limits", "requests"):
+        table = resources.get(section)
+        if isinstance(table, dict) and table.get("cpu") is not None:
+            raw = str(table["cpu"])
+            cores = float(raw[:-1]) / 1000 if raw.endswith("m") and raw[:-1].isdigit() else None
+            if cores is None:
+                try:
+                    cores = float(raw)
+                except ValueError:
+                    continue
+            return Token(str(cores), source.path, key_span(source, table, "cpu"))
+    return None
