@@ -1641,8 +1641,10 @@ def _expression_fields(cls: type) -> tuple[str, ...]:
         _EXPRESSION_FIELDS[cls] = fields
     return fields
 #: Fields that hold plain values (names, numbers, flags), never child nodes.
+#: Fields that never hold a node that can hold a call: names, flags, and the operators of ``op``/``ops``
+#: and the context of ``ctx`` (leaves that would be read and then never pushed).
 _SCALAR_FIELDS = {"id", "arg", "attr", "name", "module", "level", "ctx", "type_comment", "kind", "is_async",
-                  "conversion", "names"}
+                  "conversion", "names", "op", "ops"}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
