@@ -25,7 +25,9 @@ benchmark edits a file), and prints, per target, the median wall time over
 
 The edited module is --edit (a path inside the repository, given after its
 --repo), else the generated repository's ``app/helpers/h0.py``, else the first
-``utils.py`` or ``helpers.py`` found. Several readycheck installations can be
+``utils.py`` or ``helpers.py`` found. Every installation runs with its modules
+compiled to bytecode (under the scratch folder, ``PYTHONPYCACHEPREFIX``, after one untimed
+run), as an installed wheel is, whatever ``PYTHONDONTWRITEBYTECODE`` says. Several readycheck installations can be
 compared in the same run with --python LABEL=INTERPRETER (repeatable): their
 runs alternate, each with its own cache folder, so that the machine's load
 falls on all of them alike. Ratios are computed within the same run, never
@@ -60,6 +62,16 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) ->
     _, _, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
+
+
+def bytecode_env(folder: Path) -> dict[str, str]:
+    """The environment of a measured readycheck run: bytecode written and read under ``folder``
+    (``PYTHONPYCACHEPREFIX``: nothing is written into the installation), whatever
+    ``PYTHONDONTWRITEBYTECODE`` says. Without it every run would compile readycheck's modules
+    again (0.2 s of CPU on the development machine), which no installed wheel does."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    return env
 
 
 def tool(name: str, tools_bin: Path | None) -> str | None:
@@ -133,6 +145,7 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
     floor_input = python_files(repo)
     dockerfiles = [str(p) for p in repo.rglob("Dockerfile*") if p.is_file()]
     caches = {name: scratch / f"cache-{index}" for index, name in enumerate(pythons)}
+    bytecode = {name: bytecode_env(scratch / f"bytecode-{index}") for index, name in enumerate(pythons)}
 
     def readycheck(name: str, *extra: str) -> list[str]:
         return [pythons[name], "-m", "readycheck", str(repo), "--format", "json", "-o", os.devnull,
@@ -149,28 +162,37 @@ def bench_target(label: str, repo: Path, runs: int, tools_bin: Path | None, pyth
         # checkout's readycheck (the current folder comes first on sys.path), whichever interpreter runs it.
         cases.setdefault(case, []).append(measure(cmd, cwd=scratch, env=env))
 
+    def record_readycheck(case: str, name: str, *extra: str) -> None:
+        record(f"{case}{suffix(name)}", readycheck(name, *extra), env=bytecode[name])
+
+    # One untimed run of each installation: its modules compiled to bytecode, as pip does when it
+    # installs a wheel (an editable install compiles on first import, unless the environment says
+    # PYTHONDONTWRITEBYTECODE, which would recompile every module in every timed run).
+    for name in pythons:
+        measure(readycheck(name, "--no-cache"), cwd=scratch, env=bytecode[name])
+
     # Round by round, so that the machine's load falls on every case and installation alike.
     for _ in range(runs):
         floors.append(parse_floor(floor_input))
         for name in pythons:
             shutil.rmtree(caches[name], ignore_errors=True)
-            record(f"readycheck cold{suffix(name)}", readycheck(name))
+            record_readycheck("readycheck cold", name)
     # The file list is kept once the folders have been still for the racy window:
     # wait it out and let one run store the list, as any later rescan would find it.
     time.sleep(RACY_SECONDS)
     for name in pythons:
-        measure(readycheck(name), cwd=scratch)
+        measure(readycheck(name), cwd=scratch, env=bytecode[name])
     for _ in range(runs):
         for name in pythons:
-            record(f"readycheck warm{suffix(name)}", readycheck(name))
+            record_readycheck("readycheck warm", name)
     if edit is not None:
         for number in range(runs):
             for name in pythons:
                 append_function(edit, number * len(pythons) + list(pythons).index(name))
-                record(f"readycheck one-file edit{suffix(name)}", readycheck(name))
+                record_readycheck("readycheck one-file edit", name)
     for _ in range(runs):
         for name in pythons:
-            record(f"readycheck --no-cache -j1{suffix(name)}", readycheck(name, "--no-cache", "-j", "1"))
+            record_readycheck("readycheck --no-cache -j1", name, "--no-cache", "-j", "1")
     env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
     for _ in range(runs):
         if tool("ruff", tools_bin):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, database_access, is_auxiliary_path
+from readycheck.api import Check, Example, Severity, database_access
 
 if TYPE_CHECKING:
     from readycheck.api import Project, Route
@@ -195,17 +195,9 @@ class ReadinessWithoutDatabase(Check):
     )
 
     def run(self, project: Project):
-        uses_database = False
-        for source in project.python.sources:
-            if is_auxiliary_path(source.path):
-                continue
-            try:
-                if any(marker in source.data for marker in ENGINE_MARKERS):
-                    uses_database = True
-                    break
-            except Exception:
-                continue
-        if not uses_database:
+        # A recorded prefilter, not the modules' bytes read here: an edit of a service module that
+        # still names no engine is then answered from the last result (engine.incremental).
+        if not project.python.service_modules_mentioning(*ENGINE_MARKERS):
             return
         probed = {p.http_path.rstrip("/") for p in project.probes if p.kind == "readiness" and p.http_path}
         apps = project.service_apps

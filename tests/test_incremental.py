@@ -29,7 +29,7 @@ TREE = {
     "app/helpers.py": ("import math\n\n\ndef compute(value: int) -> float:\n    return math.sqrt(value)\n\n\n"
                        "class Store:\n    def get(self, key):\n        return key\n"),
     "app/unused.py": "VALUE = 1\n",
-    # A service with a database (RC506 reads the modules' bytes up to the first engine it finds).
+    # A service with a database (RC506 asks which service modules name an engine).
     "app/db.py": "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://db/app')\n",
 }
 
@@ -88,6 +88,29 @@ def test_a_rescan_after_an_edit_equals_a_cold_scan_of_the_edited_tree(tmp_path, 
         assert incremental != before or name == "a module-level statement added to a helper"
     # And the record it left holds for the next scan: unchanged, the result comes back as it is.
     assert _report(root, "--cache-dir", str(cache)) == incremental
+
+
+NO_DATABASE = {path: text for path, text in TREE.items() if path != "app/db.py"}
+
+
+@pytest.mark.parametrize("edit,reused", [
+    (lambda old: old + HELPER_TAIL, True),  # RC506 asks a recorded prefilter: still no engine named
+    (lambda old: "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://db/app')\n" + old,
+     False),  # an engine now: RC506's question has another answer
+], ids=["a function added to a helper", "an engine created in a helper"])
+def test_a_service_without_a_database_reuses_an_edit_that_names_no_engine(tmp_path, monkeypatch, edit, reused):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    root = write_tree(tmp_path / "repo", NO_DATABASE)
+    cache = tmp_path / "cache"
+    _report(root, "--cache-dir", str(cache))
+    helper = root / "app" / "helpers.py"
+    helper.write_text(edit(helper.read_text()))
+    runs = []
+    real = runner.run_checks
+    monkeypatch.setattr(runner, "run_checks", lambda *a, **k: runs.append(1) or real(*a, **k))
+    incremental = _report(root, "--cache-dir", str(cache))
+    assert (not runs) == reused
+    assert incremental == _report(root, "--no-cache")
 
 
 def test_a_second_edit_compares_with_the_first_edits_facts(tmp_path, monkeypatch):

@@ -624,6 +624,27 @@ class PythonIndex:
             if facts is not None:
                 yield facts
 
+    def service_modules_mentioning(self, *markers: bytes) -> list[SourceFile]:
+        """The service's modules (as ``modules_with``) whose bytes contain one of the markers, not
+        parsed: a recorded prefilter (``prefilters``), so that a rescan after an edit asks the same
+        question of the edited module alone instead of reading every module's bytes again. A module
+        that cannot be read mentions nothing here (its diagnostic is the parse's, if anything parses it)."""
+        from readycheck.knowledge.environments import is_auxiliary_path
+
+        wanted_bytes = _any_of(markers)
+        wanted = []
+        for source in self.sources:
+            if is_auxiliary_path(source.path):
+                continue
+            try:
+                data = source.raw_data()
+            except UnreadableFile:
+                continue
+            if wanted_bytes(data):
+                wanted.append(source)
+        self.prefilters[("service", markers)] = {source.path for source in wanted}
+        return wanted
+
     def modules(self) -> Iterator[ModuleFacts]:
         for source in self.sources:
             facts = self.facts(source)

@@ -459,12 +459,28 @@ def _ascii_span(node: ast.AST) -> Span:
 
 
 def dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
+    """``a.b.c`` of a name or attribute chain, None for any other expression. Exact types: the
+    parser makes no subclasses of its nodes (one of the extractor's most called functions)."""
+    cls = type(node)
+    if cls is _Name:
+        return node.id  # type: ignore[attr-defined]
+    if cls is not _Attribute:
+        return None
+    attrs = [node.attr]  # type: ignore[attr-defined]
+    node = node.value  # type: ignore[attr-defined]
+    cls = type(node)
+    while cls is _Attribute:
+        attrs.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+        cls = type(node)
+    if cls is not _Name:
+        return None
+    attrs.append(node.id)  # type: ignore[attr-defined]
+    attrs.reverse()
+    return ".".join(attrs)
+
+
+_Name, _Attribute, _Expr, _Return = ast.Name, ast.Attribute, ast.Expr, ast.Return
 
 
 class _Extractor:
@@ -541,15 +557,18 @@ class _Extractor:
         cls = type(node)
         if cls is ast.Constant:
             v = node.value
-            if isinstance(v, bool):
-                return Value("bool", str(v), span)
+            kind = type(v)
+            if kind is str:
+                return _new_tuple(Value, ("str", v, span, (), (), False))
+            if kind is bool:
+                return _new_tuple(Value, ("bool", str(v), span, (), (), False))
             if isinstance(v, int):
-                return Value("int", str(v), span)
-            if isinstance(v, str):
+                return _new_tuple(Value, ("int", str(v), span, (), (), False))
+            if isinstance(v, str):  # a str subclass: never from the parser, kept as it was
                 return _new_tuple(Value, ("str", v, span, (), (), False))
             if v is None:
-                return Value("none", "", span)
-            return Value("other", "", span)
+                return _new_tuple(Value, ("none", "", span, (), (), False))
+            return _new_tuple(Value, ("other", "", span, (), (), False))
         if cls is ast.Name or cls is ast.Attribute:
             text = dotted(node)
             if text is not None:
@@ -558,12 +577,14 @@ class _Extractor:
         if cls is ast.Call:
             callee = dotted(node.func)
             qualified, resolved = self.qualify(callee, local_names)
-            items = tuple(self.value(a, local_names, depth + 1) for a in node.args)
+            items = tuple([self.value(a, local_names, depth + 1) for a in node.args]) if node.args else ()
             # ``**engine_args`` is kept under the key "**" (its value a reference to resolve).
-            keywords = tuple((k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords)
+            keywords = tuple([(k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords]) \
+                if node.keywords else ()
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
-            return Value("list", "", span, tuple(self.value(e, local_names, depth + 1) for e in node.elts))
+            return _new_tuple(Value, ("list", "", span, tuple([self.value(e, local_names, depth + 1) for e in node.elts]),
+                                      (), False))
         if cls is ast.Dict:
             keywords = tuple((k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
                              if isinstance(k, ast.Constant) and isinstance(k.value, str))
@@ -591,7 +612,7 @@ class _Extractor:
         if cls is ast.BinOp:
             return Value("binop", type(node.op).__name__, span,
                          (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
-        return Value("other", "", span)
+        return _new_tuple(Value, ("other", "", span, (), (), False))
 
     def _fstring_fields(self, node: ast.JoinedStr, local_names: frozenset[str]) -> tuple[Value, ...]:
         """The fields of an f-string, in order, as references, when every field is a plain name or
@@ -699,7 +720,7 @@ class _Extractor:
                     self.facts.imports[alias.asname or alias.name] = target
                     bindings.setdefault(alias.asname or alias.name, []).append((target, node.lineno))
         for name, found in bindings.items():
-            if len({target for target, _ in found}) > 1:
+            if len(found) > 1 and len({target for target, _ in found}) > 1:
                 self.facts.import_alternatives[name] = tuple(sorted(found, key=lambda b: b[1]))
 
     def _block(self, body: list[ast.stmt], scope: str, local_names: frozenset[str], function: Function | None,
@@ -710,6 +731,20 @@ class _Extractor:
     def _statement(self, stmt: ast.stmt, scope: str, local_names: frozenset[str], function: Function | None,
                    main_guard: bool) -> None:
         cls = type(stmt)
+        if cls is _Expr or cls is _Return:
+            # The commonest statements, one expression each: what the general path below does
+            # for them, without its tests for every other kind of statement.
+            child = stmt.value  # type: ignore[attr-defined]
+            if cls is _Expr and self._dict_names and type(child) is ast.Call:
+                self._dict_update(child, scope, local_names)
+            elif function is not None and (cls is _Return or type(child) is ast.Yield):
+                result = child if cls is _Return else child.value
+                source = self._type_source(result, local_names, function) if result is not None else None
+                if source is not None and len(function.results) < 4 and source not in function.results:
+                    function.results += (source,)
+            if child is not None:
+                self._calls_in(child, local_names, function, main_guard)
+            return
         if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
             self._function(stmt, scope, local_names)
             return
@@ -791,7 +826,7 @@ class _Extractor:
                         self.facts.dict_items.append(Assignment(target.value.id, Value(
                             "dict", "", self.span(target), keywords=((target.slice.value, value),)),
                             self.span(target.value), scope))
-        elif cls is ast.Expr and type(stmt.value) is ast.Call:
+        elif cls is ast.Expr and self._dict_names and type(stmt.value) is ast.Call:
             self._dict_update(stmt.value, scope, local_names)
         if cls is ast.AnnAssign:
             self._annotated_name(stmt, scope, local_names, function)
@@ -932,7 +967,7 @@ class _Extractor:
         all_args = args.posonlyargs + args.args + args.kwonlyargs
         defaults: list[ast.expr | None] = [None] * (len(args.posonlyargs + args.args) - len(args.defaults)) + list(args.defaults)
         defaults += list(args.kw_defaults)
-        assigned, is_generator, declares_global = _scan_body(node)
+        assigned, is_generator, declares_global, has_if = _scan_body(node)
         local_names = outer_locals | frozenset(a.arg for a in all_args) | assigned
         if args.vararg:
             local_names |= {args.vararg.arg}
@@ -959,11 +994,13 @@ class _Extractor:
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
         function.is_generator = is_generator
         function.declares_global = declares_global
-        self.facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
-        self.facts.cache_fills.extend(_cache_fills(node.body, declares_global, frozenset(a.arg for a in all_args)))
-        flags = frozenset(a.arg for a in all_args) - assigned
-        if flags:
-            self.facts.param_guards.extend(_flag_guards(node.body, flags))
+        if has_if:  # the three read only ``if`` statements of the function's own body: none, nothing to find
+            self.facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
+            self.facts.cache_fills.extend(_cache_fills(node.body, declares_global,
+                                                       frozenset(a.arg for a in all_args)))
+            flags = frozenset(a.arg for a in all_args) - assigned
+            if flags:
+                self.facts.param_guards.extend(_flag_guards(node.body, flags))
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
@@ -1133,8 +1170,8 @@ class _Extractor:
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         if function is not None and (node.keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)
-        site = CallSite(qualified if resolved else None, text, self.span(node.func), awaited, receiver, method,
-                        summary, chain)
+        site = _new_tuple(CallSite, (qualified if resolved else None, text, self.span(node.func), awaited, receiver,
+                                     method, summary, chain))
         if function is not None:
             function.calls.append(site)
             if (text == "len" or text == "bool") and resolved and len(node.args) == 1 and not node.keywords:
@@ -1501,14 +1538,16 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             stack.extend(reversed(block))
 
 
-def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool]:
-    """Names a function binds, whether it yields and whether it declares ``global``, read from its
-    statements (nested functions and classes excluded; comprehension variables are their own scope).
+def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool, bool]:
+    """Names a function binds, whether it yields, whether it declares ``global`` and whether it has an
+    ``if`` statement, read from its statements (nested functions and classes excluded; comprehension
+    variables are their own scope).
     Exact-type dispatch and each class's block fields worked out once (``_statement_fields``)."""
     names: set[str] = set()
     add = names.add
     is_generator = False
     declares_global = False
+    has_if = False
     stack = list(func.body)
     pop, extend = stack.pop, stack.extend
     while stack:
@@ -1528,6 +1567,8 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
             names.update(h.name for h in stmt.handlers if h.name)
         elif cls is ast.Global:
             declares_global = True
+        elif cls is ast.If:
+            has_if = True
         for target in targets:
             if type(target) is ast.Name:
                 add(target.id)
@@ -1554,7 +1595,7 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
                 extend(block)
     # `x = yield` and `return (yield)` hide inside expressions: _calls_in, which visits
     # every expression of the function anyway, marks those.
-    return frozenset(names), is_generator, declares_global
+    return frozenset(names), is_generator, declares_global, has_if
 
 
 #: Attributes and ASGI scope keys through which code reads the path of the request it handles.
@@ -1600,8 +1641,10 @@ def _expression_fields(cls: type) -> tuple[str, ...]:
         _EXPRESSION_FIELDS[cls] = fields
     return fields
 #: Fields that hold plain values (names, numbers, flags), never child nodes.
+#: Fields that never hold a node that can hold a call: names, flags, and the operators of ``op``/``ops``
+#: and the context of ``ctx`` (leaves that would be read and then never pushed).
 _SCALAR_FIELDS = {"id", "arg", "attr", "name", "module", "level", "ctx", "type_comment", "kind", "is_async",
-                  "conversion", "names"}
+                  "conversion", "names", "op", "ops"}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
