@@ -631,7 +631,7 @@ class PythonIndex:
         that cannot be read mentions nothing here (its diagnostic is the parse's, if anything parses it)."""
         from readycheck.knowledge.environments import is_auxiliary_path
 
-        wanted_bytes = _any_of(markers)
+        wanted_bytes = any_of(markers)
         wanted = []
         for source in self.sources:
             if is_auxiliary_path(source.path):
