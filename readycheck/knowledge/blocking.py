@@ -324,6 +324,27 @@ PATH_IO_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_byt
 #: Responses that iterate the (async) generator they are given on the event loop while they send it.
 STREAMING_RESPONSES = frozenset({"starlette.responses.StreamingResponse", "fastapi.responses.StreamingResponse",
                                  "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse"})
+#: Methods that read state an earlier call on the same object fetched and cached: Celery's
+#: ``AsyncResult.ready()`` fetches the task's meta from the result backend and, once the task is ready,
+#: keeps it (``AsyncResult._get_task_meta`` caches a ready state; docs.celeryq.dev, "celery.result"), so
+#: ``successful()``/``failed()`` after ``ready()`` compare the cached state with no round trip.
+#: (type, method) -> the earlier method that caches what it reads.
+CACHED_AFTER = {("celery.result.AsyncResult", "successful"): "ready", ("celery.result.AsyncResult", "failed"): "ready"}
+
+
+def cached_after(receiver_type: str | None, method: str | None) -> str | None:
+    """The method whose earlier call on the same receiver makes this call read a cached state, or None."""
+    return CACHED_AFTER.get((receiver_type, method)) if receiver_type and method else None
+
+
+#: HTTP clients that run the repo's own code for every request they send, on the loop of the code that
+#: awaits the send: httpx's ``AsyncClient(transport=...)`` calls the transport's ``handle_async_request``
+#: (https://www.python-httpx.org/advanced/transports/) and awaits each ``event_hooks={"request": [...],
+#: "response": [...]}`` callback (https://www.python-httpx.org/advanced/event-hooks/: "async hooks" for an
+#: ``AsyncClient``). The client type, and the method of the transport it calls.
+CLIENT_TRANSPORTS = {"httpx.AsyncClient": "handle_async_request", "httpx._client.AsyncClient": "handle_async_request"}
+#: The keyword that gives such a client its callbacks (a dict of event name to a list of functions).
+CLIENT_HOOKS_KEYWORD = "event_hooks"
 #: Calls that hand their callable to a worker thread (what they are given is passed, not called).
 OFFLOADERS = frozenset({"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool",
                         "asyncio.to_thread", "anyio.to_thread.run_sync", "asyncer.asyncify"})

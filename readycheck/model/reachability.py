@@ -32,9 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.knowledge.blocking import (STREAMING_RESPONSES, SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type,
-                                          known_type, method_result)
-from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES
+from readycheck.knowledge.blocking import (CLIENT_HOOKS_KEYWORD, CLIENT_TRANSPORTS, STREAMING_RESPONSES,
+                                          SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, known_type,
+                                          method_result)
+from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES, is_auxiliary_path
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -118,6 +119,10 @@ class Edge:
     targets: tuple[Target, ...]  # the repo functions it runs (a constructor runs ``__init__``)
     function: "Function | None" = None  # the function making the call
     callee_type: "Type | None" = None  # the type of ``f`` in ``f()``, a local name bound to a value
+    #: The targets are callbacks the called object runs (and awaits) later, when it is used in this function
+    #: (an httpx ``AsyncClient``'s transport and event hooks): an async one is walked though this call is
+    #: not awaited.
+    callbacks: bool = False
 
 
 class Rule:
@@ -238,12 +243,16 @@ class Reachability:
     def implementation(self, cls: RepoClass, found: Target) -> Target:
         """The method that runs for an ``@abstractmethod``: a receiver annotated with an abstract base
         (``storage: StorageBackend``) runs a subclass's override. Only when the repository has exactly
-        one subclass of ``cls`` overriding it (a second one would be a guess); else the method itself."""
+        one subclass of ``cls`` overriding it (a second one would be a guess), not counting those in test
+        suites, examples and docs (for a base class outside them); else the method itself."""
         function, _ = found
         if not any(d.text.rpartition(".")[2] == "abstractmethod" for d in function.decorators):
             return found
         overrides = []
+        served = not is_auxiliary_path(cls.module.path)
         for sub in self.subclasses(cls):
+            if served and is_auxiliary_path(sub.module.path):
+                continue  # a test suite's fake (``class FakeSender(Sender)`` under tests/) never serves a request
             override = sub.module.functions.get(f"{sub.name}.{function.name}")
             if override is not None and override is not function:
                 overrides.append((override, sub.module))
@@ -777,10 +786,14 @@ class Reachability:
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
+            if call.chain == ("super", "super") and call.method:  # super().update(...): the next class's method
+                return self._super_edge(module, function, call)
             if call.chain and call.method:  # Usage.select(...).where(...).get(), inspect(engine).get_schema_names()
                 return self._method_edge(module, function, call, self.call_chain_type(module, function, call.chain),
                                          call.method)
             return Edge(call, module, None, (), function)
+        if call.callee in CLIENT_TRANSPORTS and call.call is not None:
+            return Edge(call, module, None, self._client_callbacks(module, function, call), function, callbacks=True)
         direct = self.index.function(module, call.callee or call.text, function.qualname, call.callee is not None)
         if direct is not None:
             return Edge(call, module, None, self._bindings(direct), function)
@@ -799,6 +812,43 @@ class Reachability:
         if receiver is None:
             receiver = self._task_receiver(module, function, owner_text, call)
         return self._method_edge(module, function, call, receiver, method)
+
+    def _client_callbacks(self, module: ModuleFacts, function: Function, call: CallSite) -> tuple[Target, ...]:
+        """The repo code an HTTP client built here runs for each request (``CLIENT_TRANSPORTS``): its
+        transport's method, when the transport is a repo class, and its event hooks' repo functions."""
+        assert call.call is not None and call.callee is not None
+        found: list[Target] = []
+        transport = call.call.kwarg("transport")
+        owner = self.value_type(module, function, transport) if transport is not None else None
+        if isinstance(owner, RepoClass):
+            method = self.method(owner, CLIENT_TRANSPORTS[call.callee])
+            if method is not None:
+                found.append(method)
+        hooks = call.call.kwarg(CLIENT_HOOKS_KEYWORD)
+        for _, listed in hooks.keywords if hooks is not None and hooks.kind == "dict" else ():
+            for item in listed.items if listed.kind in ("list", "tuple") else ():
+                hook = self.index.function(module, item.text, function.qualname, item.resolved) \
+                    if item.kind == "ref" and item.text else None
+                if hook is not None:
+                    found.append(hook)
+        return tuple(found)
+
+    def _super_edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
+        """``super().method(...)`` in a method of a repo class: the method of the nearest base class up the
+        repo hierarchy that defines it, else the class's external base (``super().handle_async_request()``
+        of an ``httpx.AsyncHTTPTransport`` subclass)."""
+        owner = self.owner_class(module, function)
+        if owner is None or call.method is None:
+            return Edge(call, module, None, (), function)
+        for current in self.mro(owner)[1:]:
+            found = current.module.functions.get(f"{current.name}.{call.method}")
+            if found is not None:
+                is_class = any(d.text.endswith("classmethod") for d in function.decorators)
+                receiver: Type = ClassObject(owner) if is_class else owner
+                return Edge(call, module, receiver, (self.implementation(current, (found, current.module)),), function)
+        bases = self.external_bases(owner)
+        bases.sort(key=lambda base: not known_type(base))
+        return Edge(call, module, bases[0] if bases else None, (), function)
 
     def _bindings(self, target: Target) -> tuple[Target, ...]:
         """A module-level function and, when its module also imports that name, the imported one:
@@ -920,7 +970,7 @@ class Reachability:
                 continue
             for target in edge.targets:
                 callee, callee_module = target
-                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited and not (
+                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited and not edge.callbacks and not (
                         callee.is_generator and edge.call.span[:2] in self._streamed(function)):
                     continue  # a coroutine that is created here, not run (an async generator a response streams is)
                 target_key = (callee_module.path, callee.qualname)
@@ -932,7 +982,7 @@ class Reachability:
                     inner.sort(key=rule.minor)
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
-                        else call_label(edge.call)
+                        else f"{call_label(edge.call)} hook {callee.name}" if edge.callbacks else call_label(edge.call)
                     step = Step(module, edge.call, label)
                     for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
                         yield Hit((step,) + found.steps, found.reason)
