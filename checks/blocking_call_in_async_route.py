@@ -843,16 +843,31 @@ class BlockingCallInAsyncRoute(Check):
                     with open("settings.json") as f:
                         _settings = json.load(f)
                 return _settings
+
+            FONTS = "fonts"
+
+            def render():
+                global FONTS
+                if not FONTS:
+                    FONTS = "static/fonts"
+                with open(f"{FONTS}/font.ttf", "rb") as f:
+                    return f.read()
             """, "app/main.py": """
             from fastapi import FastAPI
-            from app.config import get_settings, load_once
+            from app.config import get_settings, load_once, render
 
             app = FastAPI()
 
             @app.get("/flags")
             async def flags():
-                return get_settings(), load_once()
-            """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
+                return get_settings(), load_once(), render()
+            """}, expect=["app/main.py:8:28:info async route `flags` (GET /flags) blocks the event loop through "
+                          "`flags -> load_once -> open()`, which does file I/O on the event loop; once per process "
+                          "or cache key (it fills a cache), not on every request",
+                          "app/main.py:8:41 async route `flags` (GET /flags) blocks the event loop through "
+                          "`flags -> render -> open()`, which does file I/O on the event loop"],
+            title="work that runs once per process: an lru_cache'd settings loader is skipped, a lazy global's "
+                  "fill is info; a function that declares `global` only to fix a value runs its work every call"),
         Example({"app/git.py": """
             import subprocess
             import requests

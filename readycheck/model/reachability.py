@@ -137,8 +137,8 @@ class Rule:
     follow_dependencies = False
     #: Walk into an async function even when the call only creates the coroutine (``create_task(x())``).
     follow_unawaited = False
-    #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``, a lazy
-    #: initialiser declaring ``global``): they cost the loop at most once, not on every request.
+    #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``/
+    #: ``cached_property``): they cost the loop at most once, not on every request.
     skip_run_once = False
     #: Report every distinct hit site reached through each called function (each blocking call a
     #: helper makes, with the first path to it), not only the first path into each callee.
@@ -1052,9 +1052,11 @@ _ONCE_DECORATORS = ("lru_cache", "cache", "cached_property", "cached")
 
 def runs_once(function: "Function") -> bool:
     """Whether a function's body runs once per process (or per argument set): memoised with
-    ``functools.cache``/``lru_cache``/``cached_property``, or a lazy initialiser declaring ``global``."""
-    return function.declares_global or any(d.text.rpartition(".")[2] in _ONCE_DECORATORS
-                                           for d in function.decorators)
+    ``functools.cache``/``lru_cache``/``cached_property``. A lazy initialiser declaring ``global`` is not
+    skipped whole: the block that fills its global (``if _client is None: _client = ...``) is a cache fill
+    (``ModuleFacts.cache_fills``: its hits are info), and its other calls run on every call
+    (``global FONTS_DIR`` only to fix a path, then ``pdf.add_font(...)`` for every request)."""
+    return any(d.text.rpartition(".")[2] in _ONCE_DECORATORS for d in function.decorators)
 
 
 def type_name(found: Type | None) -> str | None:
