@@ -50,7 +50,9 @@ What it does
     inherited from repo base classes, classmethods, staticmethods and
     properties; the dunder methods operators run on a repo class's instance
     (``not d``, ``k in d``, ``d[k]``, ``d[k] = v``, ``del d[k]``, ``len(d)``);
-    ``super().method()`` (the nearest repo base class's method);
+    ``super().method()`` (the nearest repo base class's method); each element
+    of a loop over a list annotated with its element type (``for client in
+    self.clients``, ``clients: list[Client]``) or over a literal of instances;
     the one implementation in the repo of an ``@abstractmethod`` (none is
     guessed between two; a test suite's fake does not count); a class imported with an ``ImportError`` fallback
     (the module the repo has); a factory that imports ``redis`` or
@@ -1837,6 +1839,45 @@ class BlockingCallInAsyncRoute(Check):
                   "super().__init__; an httpx AsyncClient's transport and event hooks run on the loop; the one "
                   "implementation outside tests; not a test suite's fake, a harmless transport or hook, an unused "
                   "dependency, successful() after ready() (cached), nor a sync route"),
+        Example({"app/main.py": """
+            import requests
+            from fastapi import FastAPI
+
+            class Webhook:
+                def send(self, event: dict) -> None:
+                    requests.post("http://hooks/events", json=event)
+
+            class Memory:
+                def send(self, event: dict) -> None:
+                    self.last = event
+
+            class Notifier:
+                def __init__(self, targets: list[Webhook], memories: list[Memory]):
+                    self.targets = targets
+                    self.memories: list[Memory] = memories
+
+                def notify(self, event: dict) -> None:
+                    for target in self.targets:
+                        target.send(event)
+
+                def remember(self, event: dict) -> None:
+                    for memory in self.memories:
+                        memory.send(event)
+                    for other in (Memory(), Memory()):
+                        other.send(event)
+
+            notifier = Notifier([Webhook()], [Memory()])
+            app = FastAPI()
+
+            @app.post("/events")
+            async def events(event: dict):
+                notifier.notify(event)
+                notifier.remember(event)
+            """}, expect=["app/main.py:32:5 async route `events` (POST /events) blocks the event loop through "
+                          "`events -> Notifier.notify -> Webhook.send -> requests.post()`, which makes a "
+                          "synchronous HTTP request"],
+            title="each element of a loop over a list annotated with its element type; not a same-named "
+                  "method of the elements of another list"),
     )
 
     default_options = {"extra-blocking": []}

@@ -288,6 +288,11 @@ TYPE_ALIASES = {
     "azure.identity.get_bearer_token_provider": "azure.identity.BearerTokenProvider",
     "fpdf.fpdf.FPDF": "fpdf.FPDF",
 }
+#: Container annotations (last part of the qualified name) whose element type the parser keeps
+#: (``list[Client]`` as ``list[app.clients.Client]``), so a loop over one knows each element's type
+#: (``for client in self.clients: client.send()``). ``tuple`` only as ``tuple[X, ...]``.
+CONTAINER_ANNOTATIONS = frozenset({"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence",
+                                   "MutableSequence", "Iterable", "Collection", "tuple", "Tuple", "deque"})
 #: (type, attribute) -> the attribute's type; "*" for any attribute.
 ATTRIBUTE_TYPES = {
     ("pymongo", "*"): "pymongo",

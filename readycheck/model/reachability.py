@@ -32,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.knowledge.blocking import (CLIENT_HOOKS_KEYWORD, CLIENT_TRANSPORTS, STREAMING_RESPONSES,
+from readycheck.knowledge.blocking import (CONTAINER_ANNOTATIONS, CLIENT_HOOKS_KEYWORD, CLIENT_TRANSPORTS, STREAMING_RESPONSES,
                                           SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, known_type,
                                           method_result)
-from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES, is_auxiliary_path
+from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
@@ -244,40 +244,42 @@ class Reachability:
         """The method that runs for an ``@abstractmethod``: a receiver annotated with an abstract base
         (``storage: StorageBackend``) runs a subclass's override. Only when the repository has exactly
         one subclass of ``cls`` overriding it (a second one would be a guess), not counting those in test
-        suites, examples and docs (for a base class outside them); else the method itself."""
+        suites, examples and docs (``subclasses``); else the method itself."""
         function, _ = found
         if not any(d.text.rpartition(".")[2] == "abstractmethod" for d in function.decorators):
             return found
         overrides = []
-        served = not is_auxiliary_path(cls.module.path)
-        for sub in self.subclasses(cls):
-            if served and is_auxiliary_path(sub.module.path):
-                continue  # a test suite's fake (``class FakeSender(Sender)`` under tests/) never serves a request
+        for sub in self.subclasses(cls):  # the service's modules only: a test suite's fake never serves a request
             override = sub.module.functions.get(f"{sub.name}.{function.name}")
             if override is not None and override is not function:
                 overrides.append((override, sub.module))
         return overrides[0] if len(overrides) == 1 else found
 
     def subclasses(self, cls: RepoClass) -> list[RepoClass]:
-        """Every repo class below ``cls`` in the hierarchy (in path order; the class table of every module
-        is read once, the first time an abstract method is called)."""
-        if self._subclasses is None:
-            self._subclasses = {}
-            for module in self.index.modules():
-                for name, bases in sorted(module.class_bases.items()):
-                    for base in bases:
-                        parent = self.repo_class(base, module)
-                        if parent is not None:
-                            self._subclasses.setdefault(parent.key, []).append(RepoClass(module, name))
+        """Every repo class below ``cls`` in the hierarchy, nearest first. Only the modules whose bytes name
+        each class are parsed (the service's modules: a test suite's subclass is never the one that runs)."""
         found: list[RepoClass] = []
         seen = {cls.key}
         queue = [cls]
         while queue:
-            for sub in self._subclasses.get(queue.pop(0).key, ()):
+            for sub in self._direct_subclasses(queue.pop(0)):
                 if sub.key not in seen:
                     seen.add(sub.key)
                     found.append(sub)
                     queue.append(sub)
+        return found
+
+    def _direct_subclasses(self, cls: RepoClass) -> list[RepoClass]:
+        if self._subclasses is None:
+            self._subclasses = {}
+        found = self._subclasses.get(cls.key)
+        if found is None:
+            found = self._subclasses[cls.key] = []
+            for module in self.index.modules_with(cls.name.encode()):
+                for name, bases in sorted(module.class_bases.items()):
+                    if any(base.rpartition(".")[2] == cls.name and (parent := self.repo_class(base, module)) is not None
+                           and parent.key == cls.key for base in bases):
+                        found.append(RepoClass(module, name))
         return found
 
     def attribute(self, cls: RepoClass, name: str, depth: int) -> Type | None:
@@ -536,11 +538,26 @@ class Reachability:
             if value.resolved:
                 return self.global_type(module, value.text, depth + 1)
             return self.chain_type(module, function, value.text.split("."), depth + 1) if function else None
+        if kind == "each" and not value.text and value.items:  # for client in self.clients: one element
+            iterable = value.items[0]
+            if iterable.kind in ("list", "tuple", "set"):
+                for item in iterable.items:
+                    found = self.value_type(module, function, item, depth + 1)
+                    if found is not None:
+                        return found
+                return None
+            return self.element_type(module, self.value_type(module, function, iterable, depth + 1), depth + 1)
         if kind == "subscript" and value.text:
             root = self.global_type(module, value.text, depth + 1) if value.resolved else (
                 self.chain_type(module, function, value.text.split("."), depth + 1) if function else None)
             return self.member_type(root, "[]", depth + 1) if root is not None else None
         return None
+
+    def element_type(self, module: ModuleFacts, container: Type | None, depth: int = 0) -> Type | None:
+        """The type of one element of a container annotated with its element type (``list[Client]``, as the
+        parser keeps it: ``list[app.clients.Client]``)."""
+        element = container_element(container) if isinstance(container, str) else None
+        return self.named_type(module, element, False) if element and depth <= _MAX_TYPE_DEPTH else None
 
     def member_type(self, owner: Type, attribute: str, depth: int = 0) -> Type | None:
         if isinstance(owner, RepoClass):
@@ -563,7 +580,7 @@ class Reachability:
         else:
             module_for_annotation = module
         found = self.named_type(module_for_annotation, annotation, False) if annotation else None
-        if found is not None and (isinstance(found, RepoClass) or "." in found):
+        if found is not None and (isinstance(found, RepoClass) or ("." in found and container_element(found) is None)):
             return found
         if depends and depends != "<annotation>":
             provided = self.provider_type(module, depends, depth + 1)
@@ -627,7 +644,7 @@ class Reachability:
             if (module.path, "") not in self._locals:  # index every scope of the module at once
                 by_scope: dict[str, dict[str, list[Value]]] = {}
                 for assignment in module.assignments:
-                    if assignment.value.kind in ("call", "ref", "subscript"):
+                    if assignment.value.kind in ("call", "ref", "subscript", "each"):
                         by_scope.setdefault(assignment.scope, {}).setdefault(assignment.name, []).append(
                             assignment.value)
                 for scope, names in by_scope.items():
@@ -1057,6 +1074,13 @@ def runs_once(function: "Function") -> bool:
     (``ModuleFacts.cache_fills``: its hits are info), and its other calls run on every call
     (``global FONTS_DIR`` only to fix a path, then ``pdf.add_font(...)`` for every request)."""
     return any(d.text.rpartition(".")[2] in _ONCE_DECORATORS for d in function.decorators)
+
+
+def container_element(annotation: str) -> str | None:
+    """The element type of a container annotation the parser kept with it (``list[app.Client]`` ->
+    ``app.Client``), else None."""
+    base, bracket, rest = annotation.partition("[")
+    return rest[:-1] if bracket and rest.endswith("]") and base.rsplit(".", 1)[-1] in CONTAINER_ANNOTATIONS else None
 
 
 def type_name(found: Type | None) -> str | None:

@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
+from readycheck.knowledge.blocking import CONTAINER_ANNOTATIONS
 from readycheck.knowledge.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
 from readycheck.core.findings import Span
 
@@ -626,6 +627,11 @@ class _Extractor:
                 return main, depends, alias
             if base in ("typing.Optional", "Optional") and elts:
                 return self._annotation(elts[0], local_names)
+            if base and base.rsplit(".", 1)[-1] in CONTAINER_ANNOTATIONS and elts and \
+                    (len(elts) == 1 or (len(elts) == 2 and type(elts[1]) is ast.Constant and elts[1].value is ...)):
+                element = self._annotation(elts[0], local_names)[0]  # list[Client]: "list[app.clients.Client]"
+                if element and "[" not in element:
+                    return f"{base}[{element}]", None, False
             return base, None, False
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # Session | None
             left = self._annotation(node.left, local_names)
