@@ -50,7 +50,9 @@ What it does
     inherited from repo base classes, classmethods, staticmethods and
     properties; the dunder methods operators run on a repo class's instance
     (``not d``, ``k in d``, ``d[k]``, ``d[k] = v``, ``del d[k]``, ``len(d)``);
-    ``super().method()`` (the nearest repo base class's method); each element
+    ``super().method()`` (the nearest repo base class's method); an
+    unannotated ``__init__`` parameter, typed by what every construction of
+    the class passes for it (all must agree); each element
     of a loop over a list annotated with its element type (``for client in
     self.clients``, ``clients: list[Client]``) or over a literal of instances;
     the one implementation in the repo of an ``@abstractmethod`` (none is
@@ -1878,6 +1880,56 @@ class BlockingCallInAsyncRoute(Check):
                           "synchronous HTTP request"],
             title="each element of a loop over a list annotated with its element type; not a same-named "
                   "method of the elements of another list"),
+        Example({"app/limiter.py": """
+            import redis
+            import redis.asyncio as aredis
+
+            class Limiter:
+                def __init__(self, client, limit: int):
+                    self.r = client
+                    self.limit = limit
+
+                def hit(self, key: str) -> bool:
+                    return self.r.incr(key) > self.limit
+
+            class AsyncLimiter:
+                def __init__(self, client):
+                    self.r = client
+
+                async def hit(self, key: str) -> int:
+                    return await self.r.incr(key)
+
+            class Mixed:
+                def __init__(self, client):
+                    self.r = client
+
+                def hit(self, key: str) -> int:
+                    return self.r.incr(key)
+
+            def get_client():
+                return redis.Redis()
+
+            limiter = Limiter(client=get_client(), limit=5)
+            async_limiter = AsyncLimiter(aredis.Redis())
+            either = Mixed(client=redis.Redis())
+            other = Mixed(client=aredis.Redis())
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.limiter import async_limiter, either, limiter
+
+            app = FastAPI()
+
+            @app.post("/login")
+            async def login(user: str):
+                if limiter.hit(user):
+                    return {"limited": True}
+                await async_limiter.hit(user)
+                either.hit(user)
+                return {}
+            """}, expect=["app/main.py:8:8 async route `login` (POST /login) blocks the event loop through "
+                          "`login -> Limiter.hit -> self.r.incr()`, which is a synchronous `Redis` call"],
+            title="an unannotated __init__ parameter has the type every construction passes (a sync redis client); "
+                  "not an async one, nor one constructed with a sync and an async client"),
     )
 
     default_options = {"extra-blocking": []}

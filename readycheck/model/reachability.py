@@ -69,6 +69,9 @@ SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
                      "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.AsyncSession",
                      "sqlalchemy.ext.asyncio.async_scoped_session": "sqlalchemy.ext.asyncio.AsyncSession"}
 _TASK_DECORATORS = ("task", "shared_task")
+#: Argument summaries that stand for one argument each (a ``*args`` or an unknown expression may not).
+_ARGUMENT_KINDS = frozenset({"call", "ref", "subscript", "str", "int", "bool", "none", "dict", "list", "fstring",
+                             "compare"})
 _MAX_TYPE_DEPTH = 24  # type inference through names, not a call walk: only a guard against pathological chains
 
 
@@ -181,6 +184,7 @@ class Reachability:
         self._state_homes: dict[str, ModuleFacts] = {}
         self._pending: set = set()
         self._subclasses: dict[tuple[str, str], list[RepoClass]] | None = None
+        self._constructed: dict[tuple[str, str], list[tuple[ModuleFacts, Function | None, Value | None]]] = {}
 
     # ------------------------------------------------------------------ classes
 
@@ -617,7 +621,13 @@ class Reachability:
                 return ClassObject(owner) if is_class else owner
         for param in function.params:
             if param.name == name:
-                return self.parameter_type(module, function, param, depth + 1)
+                found = self.parameter_type(module, function, param, depth + 1)
+                if found is None and param.annotation is None and param.depends is None and \
+                        function.name == "__init__":
+                    owner = self.owner_class(module, function)
+                    if owner is not None:
+                        found = self.argument_type(owner, function, param, depth + 1)
+                return found
         constructor = function.local_types.get(name)
         if constructor:
             found = self.call_result(module, constructor, depth + 1)
@@ -651,6 +661,45 @@ class Reachability:
                     self._locals[(module.path, scope)] = names
                 self._locals.setdefault((module.path, ""), {})
             found = self._locals.setdefault(key, {})
+        return found
+
+    def argument_type(self, cls: RepoClass, init: Function, param: Parameter, depth: int = 0) -> Type | None:
+        """The type of an unannotated ``__init__`` parameter: what every construction of the class in the
+        service passes for it (``RateLimiter(redis_client=get_redis_client(), ...)`` gives ``self.r =
+        redis_client`` a sync redis client), when each construction's argument is seen and typed and all
+        agree; else None (a construction that passes it positionally without kept arguments, by
+        ``*args``/``**kwargs``, or not at all, leaves it unknown)."""
+        names = [p.name for p in init.params if p.name not in ("self", "cls")]
+        if param.name not in names or depth > _MAX_TYPE_DEPTH:
+            return None
+        position = names.index(param.name)
+        found: Type | None = None
+        for module, function, call in self._constructions(cls):
+            if call is None or any(key == "**" for key, _ in call.keywords) or \
+                    any(item.kind not in _ARGUMENT_KINDS for item in call.items[:position + 1]):
+                return None
+            value = call.kwarg(param.name) or (call.items[position] if position < len(call.items) else None)
+            passed = self.value_type(module, function, value, depth + 1) if value is not None else None
+            if passed is None or (found is not None and passed != found):
+                return None
+            found = passed
+        return found
+
+    def _constructions(self, cls: RepoClass) -> list[tuple[ModuleFacts, "Function | None", "Value | None"]]:
+        """Every call of the class in the service's modules that name it: (module, function making the
+        call or None at import, the call's arguments when the parser kept them)."""
+        key = cls.key
+        found = self._constructed.get(key)
+        if found is None:
+            found = self._constructed[key] = []
+            for module in self.index.modules_with(cls.name.encode()):
+                scopes: list[tuple[Function | None, list[CallSite]]] = [(None, module.module_calls)]
+                scopes += [(function, function.calls) for function in module.functions.values()]
+                for function, calls in scopes:
+                    for site in calls:
+                        if site.callee and site.callee.rpartition(".")[2] == cls.name and \
+                                (target := self.repo_class(site.callee, module)) is not None and target.key == key:
+                            found.append((module, function, site.call))
         return found
 
     def owner_class(self, module: ModuleFacts, function: Function) -> RepoClass | None:
