@@ -273,6 +273,8 @@ TYPE_ALIASES = {
     "passlib.context.CryptContext": "passlib.context.CryptContext", "argon2.PasswordHasher": "argon2.PasswordHasher",
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     "PIL.Image.open": "PIL.Image.Image", "PIL.Image.new": "PIL.Image.Image",
+    # ``from PIL import Image`` then ``def crop(img: Image)``: the module named as the type of its ``Image`` class
+    "PIL.Image": "PIL.Image.Image",
     "playhouse.signals.Model": PEEWEE_MODEL,
     **{name: "peewee.Database" for name in (
         "peewee.SqliteDatabase", "peewee.PostgresqlDatabase", "peewee.MySQLDatabase", "peewee.DatabaseProxy",
@@ -319,6 +321,10 @@ METHOD_RESULTS = {
     **{(PEEWEE_MODEL, name): PEEWEE_MODEL for name in ("get", "get_or_none", "get_by_id", "create")},
     (PEEWEE_QUERY, "get"): PEEWEE_MODEL, (PEEWEE_QUERY, "get_or_none"): PEEWEE_MODEL,
     (PEEWEE_QUERY, "first"): PEEWEE_MODEL,
+    # Pillow's Image methods that return a new Image (https://pillow.readthedocs.io/en/stable/reference/Image.html)
+    **{("PIL.Image.Image", name): "PIL.Image.Image" for name in ("crop", "resize", "convert", "rotate", "transpose",
+                                                                 "copy", "filter", "quantize", "reduce",
+                                                                 "transform", "point")},
     ("pathlib.Path", "joinpath"): "pathlib.Path", ("pathlib.Path", "with_suffix"): "pathlib.Path",
     ("pathlib.Path", "resolve"): "pathlib.Path", ("pathlib.Path", "absolute"): "pathlib.Path",
     ("pathlib.Path", "expanduser"): "pathlib.Path", ("pathlib.Path", "with_name"): "pathlib.Path",

@@ -349,6 +349,11 @@ class Reachability:
         if kind == "local-call":
             function = module.functions.get(scope)
             return self.called_type(self.local_type(module, function, text, depth + 1)) if function else None
+        if kind == "method-call":  # ``return img.crop(...)``: what that method of the receiver's type gives
+            function = module.functions.get(scope)
+            owner, _, method = text.rpartition(".")
+            receiver = self.chain_type(module, function, owner.split("."), depth + 1) if function else None
+            return self._method_result(receiver, method, depth + 1)
         return None
 
     @staticmethod

@@ -146,7 +146,8 @@ class TypeSource(NamedTuple):
     qualified module-level name it is bound to), "local" (a local name or
     parameter of the function ``scope``), "depends" (the qualified provider of a
     ``Depends(...)`` parameter), "local-call" (a call of such a local: ``session()``
-    where ``session = scoped_session(...)``).
+    where ``session = scoped_session(...)``), "method-call" (a method called on such a local or
+    its attribute: ``img.crop(...)``, ``self.repo.get(...)``).
     """
 
     kind: str
@@ -884,6 +885,8 @@ class _Extractor:
                 return TypeSource("call", qualified)
             if text and function is not None and "." not in text and text in local_names:
                 return TypeSource("local-call", text, function.qualname)
+            if text and function is not None and "." in text and text.partition(".")[0] in local_names:
+                return TypeSource("method-call", text, function.qualname)  # return img.crop(...)
             return None
         if type(node) is ast.Name or type(node) is ast.Attribute:
             text = dotted(node)
