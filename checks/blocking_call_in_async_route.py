@@ -4,11 +4,13 @@ What it does
     For the code FastAPI/Starlette runs on the event loop (async route and
     websocket handlers, async dependencies at every level: a parameter's
     ``Depends``, ``Annotated`` aliases, the route decorator's, the router's,
-    the app's and ``include_router``'s ``dependencies=[...]`` and
+    the app's and ``include_router``'s ``dependencies=[...]`` (also those a
+    repo ``APIRouter`` subclass passes to ``super().__init__``) and
     sub-dependencies, even of sync routes; ``@app.middleware`` functions and
     ``BaseHTTPMiddleware.dispatch``; async lifespan and startup hooks; async
     background tasks; an async generator a ``StreamingResponse`` or
-    ``EventSourceResponse`` iterates), flags the calls that block (in a lifespan or startup
+    ``EventSourceResponse`` iterates; the transport and event hooks of an
+    httpx ``AsyncClient`` built there), flags the calls that block (in a lifespan or startup
     hook as info: the server accepts no connection until start-up ends, so it
     delays start-up and stalls no request), written there or reached
     through the repo's own functions and methods, across modules, with the
@@ -25,7 +27,8 @@ What it does
     base model), sync redis and PyMongo clients, and third-party SDKs (Stripe,
     Twilio, SendGrid, Resend, boto3, MinIO, google-auth's token verification,
     ``smtplib``, Celery's ``delay``/``apply_async``/``send_task``,
-    ``AsyncResult.ready``/``get`` and ``control.revoke``, pandas
+    ``AsyncResult.ready``/``get`` (not ``successful()``/``failed()`` after
+    ``ready()``: the state is cached by then) and ``control.revoke``, pandas
     ``read_sql``, reads of an upload's ``.file``, azure-identity's sync
     credentials and the token provider ``get_bearer_token_provider`` returns,
     fpdf2's ``add_font``). Async variants are not in it (``redis.asyncio``,
@@ -47,8 +50,13 @@ What it does
     inherited from repo base classes, classmethods, staticmethods and
     properties; the dunder methods operators run on a repo class's instance
     (``not d``, ``k in d``, ``d[k]``, ``d[k] = v``, ``del d[k]``, ``len(d)``);
+    ``super().method()`` (the nearest repo base class's method); an
+    unannotated ``__init__`` parameter, typed by what every construction of
+    the class passes for it (all must agree); each element
+    of a loop over a list annotated with its element type (``for client in
+    self.clients``, ``clients: list[Client]``) or over a literal of instances;
     the one implementation in the repo of an ``@abstractmethod`` (none is
-    guessed between two); a class imported with an ``ImportError`` fallback
+    guessed between two; a test suite's fake does not count); a class imported with an ``ImportError`` fallback
     (the module the repo has); a factory that imports ``redis`` or
     ``redis.asyncio`` under one name by a flag parameter (the one its call's
     flag, or the flag's default, picks); coroutines an awaited
@@ -91,7 +99,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.api import (FILE_METADATA, PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
-                            blocking_callable, blocking_function, blocking_method, type_name)
+                            blocking_callable, blocking_function, blocking_method, cached_after, type_name)
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, LoopEntry, Project
@@ -140,7 +148,7 @@ class BlockingRule(Rule):
         receiver = edge.receiver_type
         if isinstance(receiver, str):
             why = blocking_method(receiver, call.method)
-            if why:
+            if why and not cached_before(edge, cached_after(receiver, call.method)):
                 return why
         if self.extra and receiver is not None and call.method and \
                 f"{type_name(receiver)}.{call.method}" in self.extra:
@@ -148,6 +156,16 @@ class BlockingRule(Rule):
         if call.method in PATH_IO_METHODS and not edge.targets and not isinstance(receiver, (RepoClass, ClassObject)):
             return "does file I/O on the event loop"
         return None
+
+
+def cached_before(edge: "Edge", earlier: str | None) -> bool:
+    """Whether the function calls ``earlier`` on the same receiver before this call (``r.ready()`` before
+    ``r.successful()``: the state is cached by then; see ``cached_after``)."""
+    call = edge.call
+    if earlier is None or edge.function is None or not call.text or "." not in call.text:
+        return False
+    wanted = f"{call.text.rpartition('.')[0]}.{earlier}"
+    return any(other.text == wanted and other.span[:2] < call.span[:2] for other in edge.function.calls)
 
 
 def on_fallback(hit) -> bool:
@@ -829,16 +847,31 @@ class BlockingCallInAsyncRoute(Check):
                     with open("settings.json") as f:
                         _settings = json.load(f)
                 return _settings
+
+            FONTS = "fonts"
+
+            def render():
+                global FONTS
+                if not FONTS:
+                    FONTS = "static/fonts"
+                with open(f"{FONTS}/font.ttf", "rb") as f:
+                    return f.read()
             """, "app/main.py": """
             from fastapi import FastAPI
-            from app.config import get_settings, load_once
+            from app.config import get_settings, load_once, render
 
             app = FastAPI()
 
             @app.get("/flags")
             async def flags():
-                return get_settings(), load_once()
-            """}, title="work that runs once per process: an lru_cache'd settings loader, a lazy global"),
+                return get_settings(), load_once(), render()
+            """}, expect=["app/main.py:8:28:info async route `flags` (GET /flags) blocks the event loop through "
+                          "`flags -> load_once -> open()`, which does file I/O on the event loop; once per process "
+                          "or cache key (it fills a cache), not on every request",
+                          "app/main.py:8:41 async route `flags` (GET /flags) blocks the event loop through "
+                          "`flags -> render -> open()`, which does file I/O on the event loop"],
+            title="work that runs once per process: an lru_cache'd settings loader is skipped, a lazy global's "
+                  "fill is info; a function that declares `global` only to fix a value runs its work every call"),
         Example({"app/git.py": """
             import subprocess
             import requests
@@ -1676,6 +1709,227 @@ class BlockingCallInAsyncRoute(Check):
             title="a class imported with an ImportError fallback is the one the repo has; an abstract method "
                   "with one implementation in the repo runs it; gathered coroutines run; not a guess between two "
                   "implementations"),
+        Example({"app/mail.py": """
+            import smtplib
+            from abc import ABC, abstractmethod
+
+            class Sender(ABC):
+                @abstractmethod
+                def send(self, to: str) -> bool: ...
+
+            class SmtpSender(Sender):
+                def send(self, to: str) -> bool:
+                    with smtplib.SMTP("mail", 25) as server:
+                        server.noop()
+                    return True
+            """, "tests/test_mail.py": """
+            from app.mail import Sender
+
+            class FakeSender(Sender):
+                def send(self, to: str) -> bool:
+                    return True
+            """, "app/repos.py": """
+            import requests
+
+            class BaseRepo:
+                def fetch(self, key):
+                    return requests.get(f"http://store/{key}")
+
+                def name(self):
+                    return "base"
+
+            class UserRepo(BaseRepo):
+                def fetch(self, key):
+                    return super().fetch(key)
+
+                def name(self):
+                    return super().name()
+            """, "app/main.py": """
+            import socket
+            import time
+            import httpx
+            from celery.result import AsyncResult
+            from fastapi import APIRouter, Depends, FastAPI
+            from app.mail import Sender, SmtpSender
+            from app.repos import UserRepo
+
+            async def check_user():
+                time.sleep(1)
+
+            async def never_used():
+                time.sleep(1)
+
+            class UserAPIRouter(APIRouter):
+                def __init__(self, prefix: str = "", **kwargs):
+                    super().__init__(prefix=prefix, dependencies=[Depends(check_user)], **kwargs)
+
+            class SafeTransport(httpx.AsyncHTTPTransport):
+                async def handle_async_request(self, request):
+                    socket.gethostbyname(request.url.host)
+                    return await super().handle_async_request(request)
+
+            class PlainTransport(httpx.AsyncHTTPTransport):
+                async def handle_async_request(self, request):
+                    return await super().handle_async_request(request)
+
+            async def slow_hook(request):
+                time.sleep(0.1)
+
+            async def quick_hook(request):
+                return None
+
+            class Notifier:
+                def __init__(self, sender: Sender | None = None):
+                    self.sender: Sender = sender or SmtpSender()
+
+                def notify(self, to: str) -> bool:
+                    return self.sender.send(to)
+
+            router = UserAPIRouter(prefix="/users")
+            app = FastAPI()
+
+            @router.get("/me")
+            def me():
+                return {"name": UserRepo().name()}
+
+            @app.get("/users/{key}")
+            async def user(key: str):
+                return UserRepo().fetch(key).json()
+
+            @app.post("/mail")
+            async def mail(to: str):
+                return Notifier().notify(to)
+
+            @app.get("/fetch")
+            async def fetch(url: str):
+                async with httpx.AsyncClient(transport=SafeTransport(), event_hooks={"request": [slow_hook]}) as c:
+                    first = await c.get(url)
+                async with httpx.AsyncClient(transport=PlainTransport(), event_hooks={"request": [quick_hook]}) as c:
+                    second = await c.get(url)
+                return first.text + second.text
+
+            @app.get("/tasks/{task_id}")
+            async def task(task_id: str):
+                found = AsyncResult(task_id)
+                if found.ready():
+                    return {"ok": found.successful()}
+                return {}
+
+            @app.get("/names")
+            async def names():
+                return {"name": UserRepo().name()}
+
+            app.include_router(router)
+            """}, expect=["app/main.py:10:5 async dependency `check_user` (runs for 1 route) calls `time.sleep()`, which "
+                          "sleeps the whole event loop, on the event loop",
+                          "app/main.py:50:12 async route `user` (GET /users/{key}) blocks the event loop through "
+                          "`user -> UserRepo.fetch -> BaseRepo.fetch -> requests.get()`, which makes a synchronous "
+                          "HTTP request",
+                          "app/main.py:54:12 async route `mail` (POST /mail) blocks the event loop through `mail -> "
+                          "Notifier.notify -> SmtpSender.send -> smtplib.SMTP()`, which connects to an SMTP server "
+                          "synchronously",
+                          "app/main.py:54:12 async route `mail` (POST /mail) blocks the event loop through `mail -> "
+                          "Notifier.notify -> SmtpSender.send -> server.noop()`, which is a synchronous `SMTP` call",
+                          "app/main.py:58:16 async route `fetch` (GET /fetch) blocks the event loop through `fetch -> "
+                          "SafeTransport.handle_async_request -> socket.gethostbyname()`, which resolves a host name "
+                          "synchronously",
+                          "app/main.py:58:16 async route `fetch` (GET /fetch) blocks the event loop through `fetch -> "
+                          "httpx.AsyncClient hook slow_hook -> time.sleep()`, which sleeps the whole event loop",
+                          "app/main.py:67:8 async route `task` (GET /tasks/{task_id}) calls `found.ready()`, which "
+                          "waits for a Celery result synchronously, on the event loop"],
+            title="super().method() runs the base class's method; dependencies a repo APIRouter subclass passes to "
+                  "super().__init__; an httpx AsyncClient's transport and event hooks run on the loop; the one "
+                  "implementation outside tests; not a test suite's fake, a harmless transport or hook, an unused "
+                  "dependency, successful() after ready() (cached), nor a sync route"),
+        Example({"app/main.py": """
+            import requests
+            from fastapi import FastAPI
+
+            class Webhook:
+                def send(self, event: dict) -> None:
+                    requests.post("http://hooks/events", json=event)
+
+            class Memory:
+                def send(self, event: dict) -> None:
+                    self.last = event
+
+            class Notifier:
+                def __init__(self, targets: list[Webhook], memories: list[Memory]):
+                    self.targets = targets
+                    self.memories: list[Memory] = memories
+
+                def notify(self, event: dict) -> None:
+                    for target in self.targets:
+                        target.send(event)
+
+                def remember(self, event: dict) -> None:
+                    for memory in self.memories:
+                        memory.send(event)
+                    for other in (Memory(), Memory()):
+                        other.send(event)
+
+            notifier = Notifier([Webhook()], [Memory()])
+            app = FastAPI()
+
+            @app.post("/events")
+            async def events(event: dict):
+                notifier.notify(event)
+                notifier.remember(event)
+            """}, expect=["app/main.py:32:5 async route `events` (POST /events) blocks the event loop through "
+                          "`events -> Notifier.notify -> Webhook.send -> requests.post()`, which makes a "
+                          "synchronous HTTP request"],
+            title="each element of a loop over a list annotated with its element type; not a same-named "
+                  "method of the elements of another list"),
+        Example({"app/limiter.py": """
+            import redis
+            import redis.asyncio as aredis
+
+            class Limiter:
+                def __init__(self, client, limit: int):
+                    self.r = client
+                    self.limit = limit
+
+                def hit(self, key: str) -> bool:
+                    return self.r.incr(key) > self.limit
+
+            class AsyncLimiter:
+                def __init__(self, client):
+                    self.r = client
+
+                async def hit(self, key: str) -> int:
+                    return await self.r.incr(key)
+
+            class Mixed:
+                def __init__(self, client):
+                    self.r = client
+
+                def hit(self, key: str) -> int:
+                    return self.r.incr(key)
+
+            def get_client():
+                return redis.Redis()
+
+            limiter = Limiter(client=get_client(), limit=5)
+            async_limiter = AsyncLimiter(aredis.Redis())
+            either = Mixed(client=redis.Redis())
+            other = Mixed(client=aredis.Redis())
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.limiter import async_limiter, either, limiter
+
+            app = FastAPI()
+
+            @app.post("/login")
+            async def login(user: str):
+                if limiter.hit(user):
+                    return {"limited": True}
+                await async_limiter.hit(user)
+                either.hit(user)
+                return {}
+            """}, expect=["app/main.py:8:8 async route `login` (POST /login) blocks the event loop through "
+                          "`login -> Limiter.hit -> self.r.incr()`, which is a synchronous `Redis` call"],
+            title="an unannotated __init__ parameter has the type every construction passes (a sync redis client); "
+                  "not an async one, nor one constructed with a sync and an async client"),
     )
 
     default_options = {"extra-blocking": []}

@@ -12,7 +12,8 @@ What it does
     (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
     parsing, fpdf2's ``write_html``, LangChain's ``BM25Retriever.from_texts``
     (it builds the whole index in the call), and Pillow image processing
-    (``resize``, ``thumbnail``, ``save``...). The names live in the shared table ``readycheck.knowledge.blocking``.
+    (``resize``, ``thumbnail``, ``save``..., also on an image a helper
+    returns from ``img.crop(...)``). The names live in the shared table ``readycheck.knowledge.blocking``.
     Work handed to ``run_in_threadpool``/``asyncio.to_thread``/
     ``run_in_executor`` is not flagged, nor is a sync ``def`` route (FastAPI
     runs it in the thread pool). Each CPU-bound call is reported once, with
@@ -218,6 +219,43 @@ class CpuBoundWorkInAsyncRoute(Check):
                 return bytes(doc.output())
             """}, expect=["app/main.py:9:12", "app/main.py:15:5"],
             title="a BM25 index built per request, an fpdf2 HTML render; not in a sync def route"),
+        Example({"app/images.py": """
+            from PIL import Image
+
+            class Minifier:
+                @staticmethod
+                def crop_center(img: Image, size: int = 300):
+                    return img.crop((0, 0, size, size))
+
+                @staticmethod
+                def bands(img: Image):
+                    return img.getbands()
+
+                def tiny(self, path: str, dest: str) -> None:
+                    tiny = Minifier.crop_center(Image.open(path))
+                    tiny.save(dest, "WEBP", quality=70)
+
+                def names(self, path: str) -> list:
+                    names = Minifier.bands(Image.open(path))
+                    return names.count("R")
+            """, "app/main.py": """
+            from fastapi import FastAPI
+            from app.images import Minifier
+
+            app = FastAPI()
+
+            @app.post("/images")
+            async def images(path: str):
+                Minifier().tiny(path, "tiny.webp")
+                return Minifier().names(path)
+
+            @app.post("/sync-images")
+            def sync_images(path: str):
+                Minifier().tiny(path, "tiny.webp")
+            """}, expect=["app/main.py:8:5 async route `images` (POST /images) runs `images -> Minifier.tiny -> "
+                          "tiny.save()` on the event loop, which processes an image"],
+            title="an image a helper returns from a method of Pillow's Image (`img.crop(...)`, the `Image` module "
+                  "named as the type); not what another method returns, nor in a sync def route"),
     )
 
     def run(self, project: Project):

@@ -33,7 +33,7 @@ _WHERE = {
     "Engine": "readycheck.model.engines", "EngineSetting": "readycheck.model.engines",
     "database_access": "readycheck.model.dbaccess", "catches_database_error": "readycheck.model.dbaccess",
     "PATH_IO_METHODS": "readycheck.knowledge.blocking", "FILE_METADATA": "readycheck.knowledge.blocking", "blocking_function": "readycheck.knowledge.blocking",
-    "blocking_callable": "readycheck.knowledge.blocking",
+    "blocking_callable": "readycheck.knowledge.blocking", "cached_after": "readycheck.knowledge.blocking",
     "blocking_method": "readycheck.knowledge.blocking", "cpu_bound_function": "readycheck.knowledge.blocking",
     "cpu_bound_method": "readycheck.knowledge.blocking", "register_blocking": "readycheck.knowledge.blocking",
     "CallRule": "readycheck.model.reachability", "ClassObject": "readycheck.model.reachability", "Edge": "readycheck.model.reachability",
@@ -69,7 +69,7 @@ _WHERE = {
 if TYPE_CHECKING:  # what type checkers see: the real classes and functions, each from its module
     from readycheck.knowledge.blocking import (
         FILE_METADATA as FILE_METADATA, PATH_IO_METHODS as PATH_IO_METHODS, blocking_function as blocking_function,
-        blocking_callable as blocking_callable,
+        blocking_callable as blocking_callable, cached_after as cached_after,
         blocking_method as blocking_method, cpu_bound_function as cpu_bound_function,
         cpu_bound_method as cpu_bound_method, register_blocking as register_blocking,
     )
@@ -148,7 +148,7 @@ __all__ = [
     "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
     "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
-    "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
+    "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
     "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",

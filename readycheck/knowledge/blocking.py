@@ -273,6 +273,8 @@ TYPE_ALIASES = {
     "passlib.context.CryptContext": "passlib.context.CryptContext", "argon2.PasswordHasher": "argon2.PasswordHasher",
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     "PIL.Image.open": "PIL.Image.Image", "PIL.Image.new": "PIL.Image.Image",
+    # ``from PIL import Image`` then ``def crop(img: Image)``: the module named as the type of its ``Image`` class
+    "PIL.Image": "PIL.Image.Image",
     "playhouse.signals.Model": PEEWEE_MODEL,
     **{name: "peewee.Database" for name in (
         "peewee.SqliteDatabase", "peewee.PostgresqlDatabase", "peewee.MySQLDatabase", "peewee.DatabaseProxy",
@@ -288,6 +290,11 @@ TYPE_ALIASES = {
     "azure.identity.get_bearer_token_provider": "azure.identity.BearerTokenProvider",
     "fpdf.fpdf.FPDF": "fpdf.FPDF",
 }
+#: Container annotations (last part of the qualified name) whose element type the parser keeps
+#: (``list[Client]`` as ``list[app.clients.Client]``), so a loop over one knows each element's type
+#: (``for client in self.clients: client.send()``). ``tuple`` only as ``tuple[X, ...]``.
+CONTAINER_ANNOTATIONS = frozenset({"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence",
+                                   "MutableSequence", "Iterable", "Collection", "tuple", "Tuple", "deque"})
 #: (type, attribute) -> the attribute's type; "*" for any attribute.
 ATTRIBUTE_TYPES = {
     ("pymongo", "*"): "pymongo",
@@ -314,6 +321,10 @@ METHOD_RESULTS = {
     **{(PEEWEE_MODEL, name): PEEWEE_MODEL for name in ("get", "get_or_none", "get_by_id", "create")},
     (PEEWEE_QUERY, "get"): PEEWEE_MODEL, (PEEWEE_QUERY, "get_or_none"): PEEWEE_MODEL,
     (PEEWEE_QUERY, "first"): PEEWEE_MODEL,
+    # Pillow's Image methods that return a new Image (https://pillow.readthedocs.io/en/stable/reference/Image.html)
+    **{("PIL.Image.Image", name): "PIL.Image.Image" for name in ("crop", "resize", "convert", "rotate", "transpose",
+                                                                 "copy", "filter", "quantize", "reduce",
+                                                                 "transform", "point")},
     ("pathlib.Path", "joinpath"): "pathlib.Path", ("pathlib.Path", "with_suffix"): "pathlib.Path",
     ("pathlib.Path", "resolve"): "pathlib.Path", ("pathlib.Path", "absolute"): "pathlib.Path",
     ("pathlib.Path", "expanduser"): "pathlib.Path", ("pathlib.Path", "with_name"): "pathlib.Path",
@@ -324,6 +335,27 @@ PATH_IO_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_byt
 #: Responses that iterate the (async) generator they are given on the event loop while they send it.
 STREAMING_RESPONSES = frozenset({"starlette.responses.StreamingResponse", "fastapi.responses.StreamingResponse",
                                  "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse"})
+#: Methods that read state an earlier call on the same object fetched and cached: Celery's
+#: ``AsyncResult.ready()`` fetches the task's meta from the result backend and, once the task is ready,
+#: keeps it (``AsyncResult._get_task_meta`` caches a ready state; docs.celeryq.dev, "celery.result"), so
+#: ``successful()``/``failed()`` after ``ready()`` compare the cached state with no round trip.
+#: (type, method) -> the earlier method that caches what it reads.
+CACHED_AFTER = {("celery.result.AsyncResult", "successful"): "ready", ("celery.result.AsyncResult", "failed"): "ready"}
+
+
+def cached_after(receiver_type: str | None, method: str | None) -> str | None:
+    """The method whose earlier call on the same receiver makes this call read a cached state, or None."""
+    return CACHED_AFTER.get((receiver_type, method)) if receiver_type and method else None
+
+
+#: HTTP clients that run the repo's own code for every request they send, on the loop of the code that
+#: awaits the send: httpx's ``AsyncClient(transport=...)`` calls the transport's ``handle_async_request``
+#: (https://www.python-httpx.org/advanced/transports/) and awaits each ``event_hooks={"request": [...],
+#: "response": [...]}`` callback (https://www.python-httpx.org/advanced/event-hooks/: "async hooks" for an
+#: ``AsyncClient``). The client type, and the method of the transport it calls.
+CLIENT_TRANSPORTS = {"httpx.AsyncClient": "handle_async_request", "httpx._client.AsyncClient": "handle_async_request"}
+#: The keyword that gives such a client its callbacks (a dict of event name to a list of functions).
+CLIENT_HOOKS_KEYWORD = "event_hooks"
 #: Calls that hand their callable to a worker thread (what they are given is passed, not called).
 OFFLOADERS = frozenset({"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool",
                         "asyncio.to_thread", "anyio.to_thread.run_sync", "asyncer.asyncify"})

@@ -32,8 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
 
-from readycheck.knowledge.blocking import (STREAMING_RESPONSES, SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type,
-                                          known_type, method_result)
+from readycheck.knowledge.blocking import (CONTAINER_ANNOTATIONS, CLIENT_HOOKS_KEYWORD, CLIENT_TRANSPORTS, STREAMING_RESPONSES,
+                                          SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, known_type,
+                                          method_result)
 from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLASSES
 
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
@@ -68,6 +69,9 @@ SESSION_FACTORIES = {"sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
                      "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.AsyncSession",
                      "sqlalchemy.ext.asyncio.async_scoped_session": "sqlalchemy.ext.asyncio.AsyncSession"}
 _TASK_DECORATORS = ("task", "shared_task")
+#: Argument summaries that stand for one argument each (a ``*args`` or an unknown expression may not).
+_ARGUMENT_KINDS = frozenset({"call", "ref", "subscript", "str", "int", "bool", "none", "dict", "list", "fstring",
+                             "compare"})
 _MAX_TYPE_DEPTH = 24  # type inference through names, not a call walk: only a guard against pathological chains
 
 
@@ -118,6 +122,10 @@ class Edge:
     targets: tuple[Target, ...]  # the repo functions it runs (a constructor runs ``__init__``)
     function: "Function | None" = None  # the function making the call
     callee_type: "Type | None" = None  # the type of ``f`` in ``f()``, a local name bound to a value
+    #: The targets are callbacks the called object runs (and awaits) later, when it is used in this function
+    #: (an httpx ``AsyncClient``'s transport and event hooks): an async one is walked though this call is
+    #: not awaited.
+    callbacks: bool = False
 
 
 class Rule:
@@ -132,8 +140,8 @@ class Rule:
     follow_dependencies = False
     #: Walk into an async function even when the call only creates the coroutine (``create_task(x())``).
     follow_unawaited = False
-    #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``, a lazy
-    #: initialiser declaring ``global``): they cost the loop at most once, not on every request.
+    #: Do not walk into functions whose work runs once per process (``@lru_cache``/``@cache``/
+    #: ``cached_property``): they cost the loop at most once, not on every request.
     skip_run_once = False
     #: Report every distinct hit site reached through each called function (each blocking call a
     #: helper makes, with the first path to it), not only the first path into each callee.
@@ -176,6 +184,7 @@ class Reachability:
         self._state_homes: dict[str, ModuleFacts] = {}
         self._pending: set = set()
         self._subclasses: dict[tuple[str, str], list[RepoClass]] | None = None
+        self._constructed: dict[tuple[str, str], list[tuple[ModuleFacts, Function | None, Value | None]]] = {}
 
     # ------------------------------------------------------------------ classes
 
@@ -238,37 +247,43 @@ class Reachability:
     def implementation(self, cls: RepoClass, found: Target) -> Target:
         """The method that runs for an ``@abstractmethod``: a receiver annotated with an abstract base
         (``storage: StorageBackend``) runs a subclass's override. Only when the repository has exactly
-        one subclass of ``cls`` overriding it (a second one would be a guess); else the method itself."""
+        one subclass of ``cls`` overriding it (a second one would be a guess), not counting those in test
+        suites, examples and docs (``subclasses``); else the method itself."""
         function, _ = found
         if not any(d.text.rpartition(".")[2] == "abstractmethod" for d in function.decorators):
             return found
         overrides = []
-        for sub in self.subclasses(cls):
+        for sub in self.subclasses(cls):  # the service's modules only: a test suite's fake never serves a request
             override = sub.module.functions.get(f"{sub.name}.{function.name}")
             if override is not None and override is not function:
                 overrides.append((override, sub.module))
         return overrides[0] if len(overrides) == 1 else found
 
     def subclasses(self, cls: RepoClass) -> list[RepoClass]:
-        """Every repo class below ``cls`` in the hierarchy (in path order; the class table of every module
-        is read once, the first time an abstract method is called)."""
-        if self._subclasses is None:
-            self._subclasses = {}
-            for module in self.index.modules():
-                for name, bases in sorted(module.class_bases.items()):
-                    for base in bases:
-                        parent = self.repo_class(base, module)
-                        if parent is not None:
-                            self._subclasses.setdefault(parent.key, []).append(RepoClass(module, name))
+        """Every repo class below ``cls`` in the hierarchy, nearest first. Only the modules whose bytes name
+        each class are parsed (the service's modules: a test suite's subclass is never the one that runs)."""
         found: list[RepoClass] = []
         seen = {cls.key}
         queue = [cls]
         while queue:
-            for sub in self._subclasses.get(queue.pop(0).key, ()):
+            for sub in self._direct_subclasses(queue.pop(0)):
                 if sub.key not in seen:
                     seen.add(sub.key)
                     found.append(sub)
                     queue.append(sub)
+        return found
+
+    def _direct_subclasses(self, cls: RepoClass) -> list[RepoClass]:
+        if self._subclasses is None:
+            self._subclasses = {}
+        found = self._subclasses.get(cls.key)
+        if found is None:
+            found = self._subclasses[cls.key] = []
+            for module in self.index.modules_with(cls.name.encode()):
+                for name, bases in sorted(module.class_bases.items()):
+                    if any(base.rpartition(".")[2] == cls.name and (parent := self.repo_class(base, module)) is not None
+                           and parent.key == cls.key for base in bases):
+                        found.append(RepoClass(module, name))
         return found
 
     def attribute(self, cls: RepoClass, name: str, depth: int) -> Type | None:
@@ -334,6 +349,11 @@ class Reachability:
         if kind == "local-call":
             function = module.functions.get(scope)
             return self.called_type(self.local_type(module, function, text, depth + 1)) if function else None
+        if kind == "method-call":  # ``return img.crop(...)``: what that method of the receiver's type gives
+            function = module.functions.get(scope)
+            owner, _, method = text.rpartition(".")
+            receiver = self.chain_type(module, function, owner.split("."), depth + 1) if function else None
+            return self._method_result(receiver, method, depth + 1)
         return None
 
     @staticmethod
@@ -527,11 +547,26 @@ class Reachability:
             if value.resolved:
                 return self.global_type(module, value.text, depth + 1)
             return self.chain_type(module, function, value.text.split("."), depth + 1) if function else None
+        if kind == "each" and not value.text and value.items:  # for client in self.clients: one element
+            iterable = value.items[0]
+            if iterable.kind in ("list", "tuple", "set"):
+                for item in iterable.items:
+                    found = self.value_type(module, function, item, depth + 1)
+                    if found is not None:
+                        return found
+                return None
+            return self.element_type(module, self.value_type(module, function, iterable, depth + 1), depth + 1)
         if kind == "subscript" and value.text:
             root = self.global_type(module, value.text, depth + 1) if value.resolved else (
                 self.chain_type(module, function, value.text.split("."), depth + 1) if function else None)
             return self.member_type(root, "[]", depth + 1) if root is not None else None
         return None
+
+    def element_type(self, module: ModuleFacts, container: Type | None, depth: int = 0) -> Type | None:
+        """The type of one element of a container annotated with its element type (``list[Client]``, as the
+        parser keeps it: ``list[app.clients.Client]``)."""
+        element = container_element(container) if isinstance(container, str) else None
+        return self.named_type(module, element, False) if element and depth <= _MAX_TYPE_DEPTH else None
 
     def member_type(self, owner: Type, attribute: str, depth: int = 0) -> Type | None:
         if isinstance(owner, RepoClass):
@@ -554,7 +589,7 @@ class Reachability:
         else:
             module_for_annotation = module
         found = self.named_type(module_for_annotation, annotation, False) if annotation else None
-        if found is not None and (isinstance(found, RepoClass) or "." in found):
+        if found is not None and (isinstance(found, RepoClass) or ("." in found and container_element(found) is None)):
             return found
         if depends and depends != "<annotation>":
             provided = self.provider_type(module, depends, depth + 1)
@@ -591,7 +626,13 @@ class Reachability:
                 return ClassObject(owner) if is_class else owner
         for param in function.params:
             if param.name == name:
-                return self.parameter_type(module, function, param, depth + 1)
+                found = self.parameter_type(module, function, param, depth + 1)
+                if found is None and param.annotation is None and param.depends is None and \
+                        function.name == "__init__":
+                    owner = self.owner_class(module, function)
+                    if owner is not None:
+                        found = self.argument_type(owner, function, param, depth + 1)
+                return found
         constructor = function.local_types.get(name)
         if constructor:
             found = self.call_result(module, constructor, depth + 1)
@@ -618,13 +659,52 @@ class Reachability:
             if (module.path, "") not in self._locals:  # index every scope of the module at once
                 by_scope: dict[str, dict[str, list[Value]]] = {}
                 for assignment in module.assignments:
-                    if assignment.value.kind in ("call", "ref", "subscript"):
+                    if assignment.value.kind in ("call", "ref", "subscript", "each"):
                         by_scope.setdefault(assignment.scope, {}).setdefault(assignment.name, []).append(
                             assignment.value)
                 for scope, names in by_scope.items():
                     self._locals[(module.path, scope)] = names
                 self._locals.setdefault((module.path, ""), {})
             found = self._locals.setdefault(key, {})
+        return found
+
+    def argument_type(self, cls: RepoClass, init: Function, param: Parameter, depth: int = 0) -> Type | None:
+        """The type of an unannotated ``__init__`` parameter: what every construction of the class in the
+        service passes for it (``RateLimiter(redis_client=get_redis_client(), ...)`` gives ``self.r =
+        redis_client`` a sync redis client), when each construction's argument is seen and typed and all
+        agree; else None (a construction that passes it positionally without kept arguments, by
+        ``*args``/``**kwargs``, or not at all, leaves it unknown)."""
+        names = [p.name for p in init.params if p.name not in ("self", "cls")]
+        if param.name not in names or depth > _MAX_TYPE_DEPTH:
+            return None
+        position = names.index(param.name)
+        found: Type | None = None
+        for module, function, call in self._constructions(cls):
+            if call is None or any(key == "**" for key, _ in call.keywords) or \
+                    any(item.kind not in _ARGUMENT_KINDS for item in call.items[:position + 1]):
+                return None
+            value = call.kwarg(param.name) or (call.items[position] if position < len(call.items) else None)
+            passed = self.value_type(module, function, value, depth + 1) if value is not None else None
+            if passed is None or (found is not None and passed != found):
+                return None
+            found = passed
+        return found
+
+    def _constructions(self, cls: RepoClass) -> list[tuple[ModuleFacts, "Function | None", "Value | None"]]:
+        """Every call of the class in the service's modules that name it: (module, function making the
+        call or None at import, the call's arguments when the parser kept them)."""
+        key = cls.key
+        found = self._constructed.get(key)
+        if found is None:
+            found = self._constructed[key] = []
+            for module in self.index.modules_with(cls.name.encode()):
+                scopes: list[tuple[Function | None, list[CallSite]]] = [(None, module.module_calls)]
+                scopes += [(function, function.calls) for function in module.functions.values()]
+                for function, calls in scopes:
+                    for site in calls:
+                        if site.callee and site.callee.rpartition(".")[2] == cls.name and \
+                                (target := self.repo_class(site.callee, module)) is not None and target.key == key:
+                            found.append((module, function, site.call))
         return found
 
     def owner_class(self, module: ModuleFacts, function: Function) -> RepoClass | None:
@@ -777,10 +857,14 @@ class Reachability:
 
     def _edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
         if not call.text:
+            if call.chain == ("super", "super") and call.method:  # super().update(...): the next class's method
+                return self._super_edge(module, function, call)
             if call.chain and call.method:  # Usage.select(...).where(...).get(), inspect(engine).get_schema_names()
                 return self._method_edge(module, function, call, self.call_chain_type(module, function, call.chain),
                                          call.method)
             return Edge(call, module, None, (), function)
+        if call.callee in CLIENT_TRANSPORTS and call.call is not None:
+            return Edge(call, module, None, self._client_callbacks(module, function, call), function, callbacks=True)
         direct = self.index.function(module, call.callee or call.text, function.qualname, call.callee is not None)
         if direct is not None:
             return Edge(call, module, None, self._bindings(direct), function)
@@ -799,6 +883,43 @@ class Reachability:
         if receiver is None:
             receiver = self._task_receiver(module, function, owner_text, call)
         return self._method_edge(module, function, call, receiver, method)
+
+    def _client_callbacks(self, module: ModuleFacts, function: Function, call: CallSite) -> tuple[Target, ...]:
+        """The repo code an HTTP client built here runs for each request (``CLIENT_TRANSPORTS``): its
+        transport's method, when the transport is a repo class, and its event hooks' repo functions."""
+        assert call.call is not None and call.callee is not None
+        found: list[Target] = []
+        transport = call.call.kwarg("transport")
+        owner = self.value_type(module, function, transport) if transport is not None else None
+        if isinstance(owner, RepoClass):
+            method = self.method(owner, CLIENT_TRANSPORTS[call.callee])
+            if method is not None:
+                found.append(method)
+        hooks = call.call.kwarg(CLIENT_HOOKS_KEYWORD)
+        for _, listed in hooks.keywords if hooks is not None and hooks.kind == "dict" else ():
+            for item in listed.items if listed.kind in ("list", "tuple") else ():
+                hook = self.index.function(module, item.text, function.qualname, item.resolved) \
+                    if item.kind == "ref" and item.text else None
+                if hook is not None:
+                    found.append(hook)
+        return tuple(found)
+
+    def _super_edge(self, module: ModuleFacts, function: Function, call: CallSite) -> Edge:
+        """``super().method(...)`` in a method of a repo class: the method of the nearest base class up the
+        repo hierarchy that defines it, else the class's external base (``super().handle_async_request()``
+        of an ``httpx.AsyncHTTPTransport`` subclass)."""
+        owner = self.owner_class(module, function)
+        if owner is None or call.method is None:
+            return Edge(call, module, None, (), function)
+        for current in self.mro(owner)[1:]:
+            found = current.module.functions.get(f"{current.name}.{call.method}")
+            if found is not None:
+                is_class = any(d.text.endswith("classmethod") for d in function.decorators)
+                receiver: Type = ClassObject(owner) if is_class else owner
+                return Edge(call, module, receiver, (self.implementation(current, (found, current.module)),), function)
+        bases = self.external_bases(owner)
+        bases.sort(key=lambda base: not known_type(base))
+        return Edge(call, module, bases[0] if bases else None, (), function)
 
     def _bindings(self, target: Target) -> tuple[Target, ...]:
         """A module-level function and, when its module also imports that name, the imported one:
@@ -920,7 +1041,7 @@ class Reachability:
                 continue
             for target in edge.targets:
                 callee, callee_module = target
-                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited and not (
+                if callee.is_async and not edge.call.awaited and not rule.follow_unawaited and not edge.callbacks and not (
                         callee.is_generator and edge.call.span[:2] in self._streamed(function)):
                     continue  # a coroutine that is created here, not run (an async generator a response streams is)
                 target_key = (callee_module.path, callee.qualname)
@@ -932,7 +1053,7 @@ class Reachability:
                     inner.sort(key=rule.minor)
                     reported.add(target_key)
                     label = callee.qualname if "." in callee.qualname and "<locals>" not in callee.qualname \
-                        else call_label(edge.call)
+                        else f"{call_label(edge.call)} hook {callee.name}" if edge.callbacks else call_label(edge.call)
                     step = Step(module, edge.call, label)
                     for found in self._new_sites(inner, sites) if rule.every_site else inner[:1]:
                         yield Hit((step,) + found.steps, found.reason)
@@ -1002,9 +1123,18 @@ _ONCE_DECORATORS = ("lru_cache", "cache", "cached_property", "cached")
 
 def runs_once(function: "Function") -> bool:
     """Whether a function's body runs once per process (or per argument set): memoised with
-    ``functools.cache``/``lru_cache``/``cached_property``, or a lazy initialiser declaring ``global``."""
-    return function.declares_global or any(d.text.rpartition(".")[2] in _ONCE_DECORATORS
-                                           for d in function.decorators)
+    ``functools.cache``/``lru_cache``/``cached_property``. A lazy initialiser declaring ``global`` is not
+    skipped whole: the block that fills its global (``if _client is None: _client = ...``) is a cache fill
+    (``ModuleFacts.cache_fills``: its hits are info), and its other calls run on every call
+    (``global FONTS_DIR`` only to fix a path, then ``pdf.add_font(...)`` for every request)."""
+    return any(d.text.rpartition(".")[2] in _ONCE_DECORATORS for d in function.decorators)
+
+
+def container_element(annotation: str) -> str | None:
+    """The element type of a container annotation the parser kept with it (``list[app.Client]`` ->
+    ``app.Client``), else None."""
+    base, bracket, rest = annotation.partition("[")
+    return rest[:-1] if bracket and rest.endswith("]") and base.rsplit(".", 1)[-1] in CONTAINER_ANNOTATIONS else None
 
 
 def type_name(found: Type | None) -> str | None:

@@ -1287,6 +1287,28 @@ def _dependency_refs(call: Value | None) -> list[Value]:
             if item.kind == "call" and item.text.rsplit(".", 1)[-1] in ("Depends", "Security")]
 
 
+def _subclass_dependency_refs(index: "PythonIndex", call: Value | None, near: ModuleFacts
+                              ) -> Iterator[tuple[list[Value], ModuleFacts]]:
+    """The ``dependencies=[...]`` an app or router built from a repo subclass passes up in its ``__init__``
+    (``class UserAPIRouter(APIRouter)`` whose ``__init__`` calls ``super().__init__(dependencies=[...])``),
+    at every level of the repo hierarchy, each with the module the ``Depends`` values are written in."""
+    if call is None or not call.text or call.text in APP_CONSTRUCTORS:
+        return
+    target = (near, call.text) if call.text in near.classes else index.resolve(call.text, near)
+    seen: set[tuple[str, str]] = set()
+    while target is not None and target[1] in target[0].classes and (target[0].path, target[1]) not in seen:
+        module, name = target
+        seen.add((module.path, name))
+        init = module.functions.get(f"{name}.__init__")
+        for site in init.calls if init is not None else ():
+            if site.chain == ("super", "super") and site.method == "__init__":
+                refs = _dependency_refs(site.call)
+                if refs:
+                    yield refs, module
+        bases = module.class_bases.get(name, ())
+        target = index.resolve(bases[0], module) if bases and bases[0] not in APP_CONSTRUCTORS else None
+
+
 def code_on_the_loop(project) -> list[LoopEntry]:
     """What runs on the event loop in the deployed service: async route and websocket handlers,
     async dependencies at every level (a parameter's ``Depends``, through ``Annotated`` aliases, the
@@ -1338,6 +1360,8 @@ def code_on_the_loop(project) -> list[LoopEntry]:
         if is_auxiliary_path(obj.module.path) and obj.module.path not in service_modules:
             continue
         add_dependency_values(_dependency_refs(obj.call), obj.module, routes_of.get(id(obj), []))
+        for refs, home in _subclass_dependency_refs(project.python, obj.call, obj.module):
+            add_dependency_values(refs, home, routes_of.get(id(obj), []))
         for function, module in obj.startup:
             if function.is_async:
                 entries.append(LoopEntry(f"startup hook `{function.name}` of app `{obj.name}`", function, module))

@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
+from readycheck.knowledge.blocking import CONTAINER_ANNOTATIONS
 from readycheck.knowledge.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
 from readycheck.core.findings import Span
 
@@ -145,7 +146,8 @@ class TypeSource(NamedTuple):
     qualified module-level name it is bound to), "local" (a local name or
     parameter of the function ``scope``), "depends" (the qualified provider of a
     ``Depends(...)`` parameter), "local-call" (a call of such a local: ``session()``
-    where ``session = scoped_session(...)``).
+    where ``session = scoped_session(...)``), "method-call" (a method called on such a local or
+    its attribute: ``img.crop(...)``, ``self.repo.get(...)``).
     """
 
     kind: str
@@ -647,6 +649,11 @@ class _Extractor:
                 return main, depends, alias
             if base in ("typing.Optional", "Optional") and elts:
                 return self._annotation(elts[0], local_names)
+            if base and base.rsplit(".", 1)[-1] in CONTAINER_ANNOTATIONS and elts and \
+                    (len(elts) == 1 or (len(elts) == 2 and type(elts[1]) is ast.Constant and elts[1].value is ...)):
+                element = self._annotation(elts[0], local_names)[0]  # list[Client]: "list[app.clients.Client]"
+                if element and "[" not in element:
+                    return f"{base}[{element}]", None, False
             return base, None, False
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # Session | None
             left = self._annotation(node.left, local_names)
@@ -913,6 +920,8 @@ class _Extractor:
                 return TypeSource("call", qualified)
             if text and function is not None and "." not in text and text in local_names:
                 return TypeSource("local-call", text, function.qualname)
+            if text and function is not None and "." in text and text.partition(".")[0] in local_names:
+                return TypeSource("method-call", text, function.qualname)  # return img.crop(...)
             return None
         if type(node) is ast.Name or type(node) is ast.Attribute:
             text = dotted(node)
