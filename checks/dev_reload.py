@@ -188,6 +188,63 @@ class DevReloadInProduction(Check):
             """}, title="reload from a module constant that is off"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
+            COPY deploy/ /etc/supervisor/conf.d/
+            CMD ["supervisord", "-n"]
+            """, "deploy/web.conf": """
+            [program:web]
+            command=gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:%(ENV_PORT)s --reload
+            process_name=%(program_name)s_%(process_num)02d
+            """, "deploy/worker.conf": """
+            [program:worker]
+            command=celery -A app.tasks worker --hostname=%(program_name)s@%%h
+            """}, expect=["deploy/web.conf:2:91 gunicorn with auto-reload in the start command of Dockerfile CMD "
+                          "(run by Dockerfile CMD in Dockerfile)"],
+            title="supervisord's %(ENV_PORT)s expansion does not hide the --reload after it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY deploy/web.conf /etc/supervisor/conf.d/web.conf
+            CMD ["supervisord", "-n"]
+            """, "deploy/web.conf": """
+            [program:web]
+            command=uvicorn app.main:app --host 0.0.0.0 --port %(ENV_PORT)s --workers 2
+            """}, title="a supervisord program with an expansion and no reload"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "app"]
+            """, "app/__init__.py": "", "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                ENV: str = "local"
+
+            settings = Settings()
+            """, "app/__main__.py": """
+            import uvicorn
+            from app.config import settings
+
+            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
+            """}, expect=["app/__main__.py:4:62 uvicorn with auto-reload (from uvicorn.run() in app/__main__.py, the "
+                          "default of a setting the environment can override) in the start command of Dockerfile CMD "
+                          "(run by Dockerfile CMD in Dockerfile)"],
+            title="python -m app runs the top level of app/__main__.py, unguarded; reload from a settings default"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "app"]
+            """, "app/__init__.py": "", "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                ENV: str = "production"
+
+            settings = Settings()
+            """, "app/__main__.py": """
+            import uvicorn
+            from app.config import settings
+
+            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
+            """}, title="the same __main__.py whose setting defaults to production"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
             CMD ["fastapi", "run", "app/main.py"]
             """, "app/main.py": """
             from fastapi import FastAPI

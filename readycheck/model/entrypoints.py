@@ -152,18 +152,27 @@ def entry_functions(project: "Project", module: "ModuleFacts", attribute: str, a
     """The functions an entry runs first (the entry function, the command a Typer/Click group
     dispatches to, what ``if __name__ == "__main__":`` calls), and an external server CLI the
     arguments reach instead, if any."""
-    names = [attribute] if attribute else [c.callee or c.text for c in module.main_calls]
+    top = run_as_script(module) if not attribute else []
+    names = [attribute] if attribute else [c.callee or c.text for c in top]
     out: list[tuple["Function", "ModuleFacts"]] = []
-    if not attribute and module.main_calls:  # the main block itself runs first, as a function would
+    if top:  # the module's top level and main block run first, as a function would
         from readycheck.parsers.python import Function
 
-        out.append((Function("__main__", "<main block>", False, Span(1), calls=list(module.main_calls)), module))
+        out.append((Function("__main__", "<main block>", False, Span(1), calls=top), module))
     for name in names:
         found, external = _entry_target(project, module, name, args)
         out += found
         if external is not None:
             return out, external
     return out, None
+
+
+def run_as_script(module: "ModuleFacts") -> list["CallSite"]:
+    """The calls a module makes when it runs as the program (``python -m pkg`` runs
+    ``pkg/__main__.py``, ``python main.py`` runs main.py): its top-level calls and those under
+    ``if __name__ == "__main__":``, in the order they are written. A ``__main__.py`` often calls
+    ``main()`` or ``uvicorn.run(...)`` at its top level, without the guard."""
+    return sorted([*module.module_calls, *module.main_calls], key=lambda c: (c.span.line, c.span.column))
 
 
 def _entry_target(project: "Project", module: "ModuleFacts", name: str, args: list[str]
@@ -301,10 +310,17 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
             for key, value in values.keywords:
                 setting = KEYWORD_SETTINGS.get(key)
                 if setting:
+                    source = f"{where.text}() in {home.path}"
+                    # reload=settings.ENV == "local": module constants and settings defaults, resolved.
+                    resolved, overridable = project.reachability.literal(home, value)
+                    if resolved is not None and resolved.kind in ("bool", "int", "str") and \
+                            value.kind in ("ref", "compare"):
+                        source += ", the default of a setting the environment can override" if overridable else \
+                            ", from a module constant"
+                        value = resolved._replace(span=value.span)
                     text, number, cpu = evaluate(value)
                     text = text.lower() if value.kind == "bool" else text
-                    server.settings[setting] = Setting(text, home.path, value.span,
-                                                       f"{where.text}() in {home.path}", number, cpu)
+                    server.settings[setting] = Setting(text, home.path, value.span, source, number, cpu)
         return server, before
     return None
 
