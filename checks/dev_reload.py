@@ -66,6 +66,23 @@ def _dev_switches(server: Server) -> list[tuple[Token, str]]:
     return found
 
 
+
+_CLICK_CLI = """
+    import click
+    import uvicorn
+
+    @click.group()
+    def cli():
+        pass
+
+    @cli.command()
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--reload/--no-reload", default=False)
+    def run(host, reload):
+        uvicorn.run("svc.web:app", host=host, port=8000, reload=reload, workers=2)
+    """
+_CLICK_PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:cli'\n"
+
 class DevReloadInProduction(Check):
     id = "RC201"
     name = "dev-reload"
@@ -243,6 +260,27 @@ class DevReloadInProduction(Check):
 
             uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
             """}, title="the same __main__.py whose setting defaults to production"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"--host\", \"0.0.0.0\", \"--reload\"]\n",
+                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
+                expect=["Dockerfile:2:41 uvicorn with auto-reload (from --reload of run() in svc/cli.py) in the start "
+                        "command of Dockerfile CMD"],
+                title="a console script's Click command given --reload in the CMD passes it on to uvicorn.run()"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"serve\"]\n",
+                 "pyproject.toml": "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:app'\n",
+                 "svc/__init__.py": "", "svc/cli.py": """
+            import typer
+            import uvicorn
+
+            app = typer.Typer()
+
+            @app.command()
+            def serve(host: str = "0.0.0.0", reload: bool = False):
+                uvicorn.run("svc.web:app", host=host, reload=reload)
+
+            @app.command()
+            def dev():
+                uvicorn.run("svc.web:app", reload=True)
+            """}, title="a Typer command whose --reload defaults to off; the dev command is not the one run"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["fastapi", "run", "app/main.py"]

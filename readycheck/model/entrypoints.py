@@ -310,7 +310,17 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
             for key, value in values.keywords:
                 setting = KEYWORD_SETTINGS.get(key)
                 if setting:
-                    source = f"{where.text}() in {home.path}"
+                    source, path = f"{where.text}() in {home.path}", home.path
+                    option = _command_option(function, value, args) if (function, home) in functions else None
+                    if option is not None:  # host=host of `def serve(host: str = "0.0.0.0")`
+                        flag = "--" + value.text.replace("_", "-")
+                        value, at = option
+                        if at is None:
+                            source = f"the default of {flag} of {function.name}() in {home.path}"
+                        else:  # given on the command line: point there
+                            token = command.argv[command.program_index() + 1 + at]
+                            source, path = f"{flag} of {function.name}() in {home.path}", token.path
+                            value = value._replace(span=token.span)
                     # reload=settings.ENV == "local": module constants and settings defaults, resolved.
                     resolved, overridable = project.reachability.literal(home, value)
                     if resolved is not None and resolved.kind in ("bool", "int", "str") and \
@@ -320,9 +330,51 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
                         value = resolved._replace(span=value.span)
                     text, number, cpu = evaluate(value)
                     text = text.lower() if value.kind == "bool" else text
-                    server.settings[setting] = Setting(text, home.path, value.span, source, number, cpu)
+                    server.settings[setting] = Setting(text, path, value.span, source, number, cpu)
         return server, before
     return None
+
+
+def _command_option(function: "Function", value: "Value", args: list[str]) -> tuple["Value", int | None] | None:
+    """What a parameter of the Typer/Click command the arguments run holds, when a server call passes
+    it on (``uvicorn.run(app, host=host, reload=reload)``): the ``--host``/``--reload`` the start
+    command gives, else the parameter's default (``host: str = "0.0.0.0"``, ``reload: bool = False``,
+    ``@click.option("--host", default="0.0.0.0")``), with the index in ``args`` of the word that gave it
+    (None for a default). None when the value is not such a parameter."""
+    from readycheck.parsers.python import Value
+
+    if value.kind != "ref" or value.resolved or not any(p.name == value.text for p in function.params):
+        return None
+    param = next(p for p in function.params if p.name == value.text)
+    flag = "--" + param.name.replace("_", "-")
+    default: Value | None = None
+    is_flag = param.flag is not None
+    if param.default is not None:
+        default = Value("str", param.default, param.span)
+    elif param.flag is not None:
+        default = Value("bool", str(param.flag), param.span)
+    for decorator in function.decorators:  # @click.option("--host", "-h", default="0.0.0.0", is_flag=...)
+        call = decorator.call
+        if call is None or not decorator.text.endswith(".option") or \
+                not any(v.kind == "str" and v.text.split("/")[0] == flag for v in call.items):
+            continue
+        given = call.kwarg("default")
+        default = given if given is not None and given.kind in ("str", "int", "bool") else default
+        is_flag = is_flag or (call.kwarg("is_flag") is not None and call.kwarg("is_flag").text == "True") or \
+            (given is not None and given.kind == "bool")
+    for at, arg in enumerate(args):
+        if arg == flag:
+            if is_flag:
+                return Value("bool", "True", param.span), at
+            if at + 1 < len(args):
+                return Value("str", args[at + 1], param.span), at + 1
+        if arg == "--no-" + flag[2:] and is_flag:
+            return Value("bool", "False", param.span), at
+        if arg.startswith(flag + "="):
+            return Value("str", arg.split("=", 1)[1], param.span), at
+    if default is None:
+        return None
+    return default, None
 
 
 def _argv_of(call: "CallSite") -> list[str] | None:
