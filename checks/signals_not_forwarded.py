@@ -203,6 +203,25 @@ class SignalsNotForwarded(Check):
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
                           "uvicorn never receives SIGTERM"],
             title="a server only started in the background, the script waiting for it"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                image: python:3.12-slim
+                command: >
+                  /bin/sh -c "alembic upgrade head &&
+                  echo \\"Starting\\" &&
+                  uvicorn app.main:app --host 0.0.0.0 --port 8080"
+              worker:
+                image: python:3.12-slim
+                command:
+                  - /bin/sh
+                  - -c
+                  - |
+                    alembic upgrade head
+                    exec uvicorn app.main:app --host 0.0.0.0
+            """}, expect=["docker-compose.yml:7:7 `sh -c` runs uvicorn without `exec`: the shell stays PID 1 and uvicorn "
+                          "never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)"],
+            title="a folded YAML command is reported at the server's own line; a literal block that execs it is fine"),
         Example({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"}, expect=["Dockerfile:2"],
                 fixed={"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'},
                 title="autofix (unsafe): exec-form ENTRYPOINT"),

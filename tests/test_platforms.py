@@ -744,3 +744,18 @@ def test_a_templated_compose_file_is_read_with_its_expressions_blanked(tmp_path)
     assert start.server is not None and start.server.name == "uvicorn"
     assert lines[start.span.line - 1].strip().startswith("command:")  # offsets kept through the blanking
     assert [d.path for d in project.diagnostics] == ["broken/docker-compose.yml"]
+
+
+def test_align_maps_folded_and_unquoted_text_back_to_the_file():
+    from readycheck.model.startcommands import align
+
+    raw = '>\n  /bin/sh -c "a &&\n  echo \\"x\\" && b"\n'
+    value = '/bin/sh -c "a && echo \\"x\\" && b"\n'
+    offsets = align(value, raw)
+    assert offsets is not None and raw[offsets[value.index("echo")]:][:4] == "echo"
+    inner = 'a && echo "x" && b'  # the -c word after the shell removed its quotes
+    word = '"a &&\n  echo \\"x\\" && b"'
+    at = align(inner, word)
+    assert at is not None and word[at[inner.index("b")]] == "b" and word[at[inner.index("x")]] == "x"
+    assert align("abc", "abd") is None and align("abc", "a-bc") is None  # nothing but what YAML/sh drop
+    assert align("", "") == []

@@ -580,6 +580,10 @@ class _Expander:
             body = raw[quote_len:len(raw) - quote_len] if quote_len else raw
             if body == outer.text:
                 return Token(inner.text, outer.path, index.span(start + quote_len + inner.start, start + quote_len + inner.end))
+        # Folded by YAML (``command: >``, ``- |``) or unquoted by the shell (``\"``): each character found.
+        offsets = align(outer.text, raw)
+        if offsets is not None and inner.end > inner.start and inner.end <= len(offsets):
+            return Token(inner.text, outer.path, index.span(start + offsets[inner.start], start + offsets[inner.end - 1] + 1))
         return Token(inner.text, outer.path, outer.span)
 
     def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
@@ -617,6 +621,41 @@ class _Expander:
                 command.exec_ = True
             return commands
         return mark_shell(commands, script.path)
+
+
+#: What a text in a file may have around and between the characters of the value it stands for:
+#: a YAML block scalar's header and indentation, folded line breaks, quotes and backslashes that
+#: YAML or the shell removed.
+_SKIPPABLE = frozenset(" \t\r\n\"'\\")
+_BLOCK_HEADER = frozenset(">|+-0123456789")
+
+
+def align(value: str, raw: str) -> list[int] | None:
+    """For each character of ``value``, its offset in ``raw``, the file text it was read from
+    (a folded or literal YAML scalar, a shell word with quotes): every character of ``raw`` is
+    either matched in order or one of the characters YAML and the shell drop (whitespace,
+    quotes, backslashes, a block scalar's ``>``/``|`` header). None when they do not line up,
+    so a caller keeps the outer position rather than guess. Linear in both texts."""
+    offsets: list[int] = []
+    j = 0
+    if raw[:1] in (">", "|"):
+        while j < len(raw) and raw[j] in _BLOCK_HEADER:
+            j += 1
+    for char in value:
+        if char in " \t\n":
+            if j < len(raw) and raw[j] in " \t\r\n":
+                offsets.append(j)
+                j += 1
+            else:
+                offsets.append(max(j - 1, 0))
+            continue
+        while j < len(raw) and raw[j] != char and raw[j] in _SKIPPABLE:
+            j += 1
+        if j >= len(raw) or raw[j] != char:
+            return None
+        offsets.append(j)
+        j += 1
+    return offsets
 
 
 def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> list[Token]:
@@ -1228,11 +1267,14 @@ def _yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
     if isinstance(value, str) and hasattr(value, "start"):
         verbatim = getattr(value, "verbatim_at", None)
         commands = []
+        offsets = align(str(value), index.text[value.start:value.end]) if verbatim is None else None
         for simple in parse_commands(str(value)):
             tokens = []
             for word in simple.words:
                 if verbatim is not None:
                     span = index.span(verbatim + word.start, verbatim + word.end)
+                elif offsets is not None and word.end <= len(offsets) and word.end > word.start:
+                    span = index.span(value.start + offsets[word.start], value.start + offsets[word.end - 1] + 1)
                 else:
                     span = index.span(value.start, value.start + 1)
                 tokens.append(Token(word.text, source.path, span))
