@@ -153,7 +153,11 @@ def entry_functions(project: "Project", module: "ModuleFacts", attribute: str, a
     dispatches to, what ``if __name__ == "__main__":`` calls), and an external server CLI the
     arguments reach instead, if any."""
     top = run_as_script(module) if not attribute else []
-    names = [attribute] if attribute else [c.callee or c.text for c in top]
+    # What a Typer/Click group may dispatch from: the main block's calls, and the plain-name calls of
+    # the top level (``cli()``, ``app()``, ``main()``), not every ``app.include_router(...)`` of an app module.
+    main_block = set(map(id, module.main_calls))
+    names = [attribute] if attribute else list(dict.fromkeys(
+        c.callee or c.text for c in top if id(c) in main_block or (c.text and "." not in c.text)))
     out: list[tuple["Function", "ModuleFacts"]] = []
     if top:  # the module's top level and main block run first, as a function would
         from readycheck.parsers.python import Function
