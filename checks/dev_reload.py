@@ -283,6 +283,16 @@ class DevReloadInProduction(Check):
             """}, title="a Typer command whose --reload defaults to off; the dev command is not the one run"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
+            COPY Procfile.docker ./
+            CMD ["honcho", "start", "-f", "Procfile.docker"]
+            """, "Procfile.docker": "web: uvicorn app.main:app --host 0.0.0.0 --reload\nworker: celery -A app worker\n",
+            "Procfile": "web: uvicorn app.main:app --host 0.0.0.0 --port $PORT --reload\n"},
+            expect=["Procfile.docker:1:42 uvicorn with auto-reload in the start command of Dockerfile CMD (run by "
+                    "Dockerfile CMD in Dockerfile)", "Procfile:1:55 uvicorn with auto-reload in the start command of "
+                                                     "Procfile web"],
+            title="a Procfile.docker honcho runs in the image is judged once, as the image's; Heroku's Procfile too"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
             CMD ["fastapi", "run", "app/main.py"]
             """, "app/main.py": """
             from fastapi import FastAPI

@@ -1079,8 +1079,24 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
 _PROCFILE_PROCESS = re.compile(r"\s*([A-Za-z0-9_-]+)\s*:\s*")
 
 
+def run_by_image(project: "Project", source: SourceFile) -> bool:
+    """A ``Procfile.<x>`` (which no platform reads: Heroku and Dokku read ``Procfile``) that a
+    Dockerfile's CMD/ENTRYPOINT hands to honcho/foreman/overmind: its lines are start commands of
+    that image (read there), not of a platform, so they are not judged twice."""
+    if source.name == "Procfile":
+        return False
+    for dockerfile in project.dockerfiles:
+        for inst in _start_instructions(dockerfile):
+            words = [posixpath.basename(w) for w in (inst.exec_form() or inst.arguments())] if inst else []
+            if any(w in PROCFILE_RUNNERS for w in words) and source.name in words:
+                return True
+    return False
+
+
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     starts: list[StartCommand] = []
+    if run_by_image(project, source):
+        return starts
     expander = _Expander(project, _ScriptResolver(project, source.directory, [], "/"))
     text = source.text
     offset = 0
