@@ -352,6 +352,8 @@ def test_supervisord_expansions_become_variables_located_in_the_conf(tmp_path):
     assert locate(at, at + len("0.0.0.0:${PORT}")) == (10 + text.index("0.0.0.0"), 10 + text.index(" --reload"))
     at = expanded.index("--reload")
     assert locate(at, at + 8) == (10 + text.index("--reload"), 10 + text.index("--reload") + 8)
+    hostile = "%(x)" + "0" * 100_000 + "q"  # flags and width in one class: linear, no backtracking
+    assert supervisord_expand(hostile, "web", "")[0] == hostile
     starts, _ = starts_of(tmp_path, {
         "Dockerfile": """
             FROM python:3.12-slim

@@ -93,7 +93,8 @@ def _section_key_offsets(text: str) -> dict[tuple[str, str], int]:
 
 #: supervisord's Python-style expansions in ``command=`` and ``environment=``: ``%(ENV_PORT)s``,
 #: ``%(program_name)s``, ``%(process_num)02d``, ``%(here)s`` (its documented names).
-_EXPANSION = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0 +]*\d*(?:\.\d+)?[sdr]")
+#: One character class for the flags and width (``02``), so a long run of digits cannot backtrack.
+_EXPANSION = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0-9 +]*(?:\.\d+)?[sdr]")
 
 
 def supervisord_expand(text: str, program: str, here: str, base: int = 0
