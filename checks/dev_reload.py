@@ -66,6 +66,23 @@ def _dev_switches(server: Server) -> list[tuple[Token, str]]:
     return found
 
 
+
+_CLICK_CLI = """
+    import click
+    import uvicorn
+
+    @click.group()
+    def cli():
+        pass
+
+    @cli.command()
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--reload/--no-reload", default=False)
+    def run(host, reload):
+        uvicorn.run("svc.web:app", host=host, port=8000, reload=reload, workers=2)
+    """
+_CLICK_PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:cli'\n"
+
 class DevReloadInProduction(Check):
     id = "RC201"
     name = "dev-reload"
@@ -186,6 +203,94 @@ class DevReloadInProduction(Check):
             if __name__ == "__main__":
                 uvicorn.run("app.main:app", host="0.0.0.0", reload=RELOAD)
             """}, title="reload from a module constant that is off"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY deploy/ /etc/supervisor/conf.d/
+            CMD ["supervisord", "-n"]
+            """, "deploy/web.conf": """
+            [program:web]
+            command=gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:%(ENV_PORT)s --reload
+            process_name=%(program_name)s_%(process_num)02d
+            """, "deploy/worker.conf": """
+            [program:worker]
+            command=celery -A app.tasks worker --hostname=%(program_name)s@%%h
+            """}, expect=["deploy/web.conf:2:91 gunicorn with auto-reload in the start command of Dockerfile CMD "
+                          "(run by Dockerfile CMD in Dockerfile)"],
+            title="supervisord's %(ENV_PORT)s expansion does not hide the --reload after it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY deploy/web.conf /etc/supervisor/conf.d/web.conf
+            CMD ["supervisord", "-n"]
+            """, "deploy/web.conf": """
+            [program:web]
+            command=uvicorn app.main:app --host 0.0.0.0 --port %(ENV_PORT)s --workers 2
+            """}, title="a supervisord program with an expansion and no reload"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "app"]
+            """, "app/__init__.py": "", "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                ENV: str = "local"
+
+            settings = Settings()
+            """, "app/__main__.py": """
+            import uvicorn
+            from app.config import settings
+
+            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
+            """}, expect=["app/__main__.py:4:62 uvicorn with auto-reload (from uvicorn.run() in app/__main__.py, the "
+                          "default of a setting the environment can override) in the start command of Dockerfile CMD "
+                          "(run by Dockerfile CMD in Dockerfile)"],
+            title="python -m app runs the top level of app/__main__.py, unguarded; reload from a settings default"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["python", "-m", "app"]
+            """, "app/__init__.py": "", "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                ENV: str = "production"
+
+            settings = Settings()
+            """, "app/__main__.py": """
+            import uvicorn
+            from app.config import settings
+
+            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
+            """}, title="the same __main__.py whose setting defaults to production"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"--host\", \"0.0.0.0\", \"--reload\"]\n",
+                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
+                expect=["Dockerfile:2:41 uvicorn with auto-reload (from --reload of run() in svc/cli.py) in the start "
+                        "command of Dockerfile CMD"],
+                title="a console script's Click command given --reload in the CMD passes it on to uvicorn.run()"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"serve\"]\n",
+                 "pyproject.toml": "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:app'\n",
+                 "svc/__init__.py": "", "svc/cli.py": """
+            import typer
+            import uvicorn
+
+            app = typer.Typer()
+
+            @app.command()
+            def serve(host: str = "0.0.0.0", reload: bool = False):
+                uvicorn.run("svc.web:app", host=host, reload=reload)
+
+            @app.command()
+            def dev():
+                uvicorn.run("svc.web:app", reload=True)
+            """}, title="a Typer command whose --reload defaults to off; the dev command is not the one run"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY Procfile.docker ./
+            CMD ["honcho", "start", "-f", "Procfile.docker"]
+            """, "Procfile.docker": "web: uvicorn app.main:app --host 0.0.0.0 --reload\nworker: celery -A app worker\n",
+            "Procfile": "web: uvicorn app.main:app --host 0.0.0.0 --port $PORT --reload\n"},
+            expect=["Procfile.docker:1:42 uvicorn with auto-reload in the start command of Dockerfile CMD (run by "
+                    "Dockerfile CMD in Dockerfile)", "Procfile:1:55 uvicorn with auto-reload in the start command of "
+                                                     "Procfile web"],
+            title="a Procfile.docker honcho runs in the image is judged once, as the image's; Heroku's Procfile too"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["fastapi", "run", "app/main.py"]

@@ -12,7 +12,10 @@ What it does
     not). Names like ``*_KEY_FILE``/``*_PATH`` and ENV values that are file
     paths (where a secret is, not what it is), ``USERNAME``, and front-end
     variables published on purpose (``VITE_*``, ``NEXT_PUBLIC_*``,
-    ``REACT_APP_*``) pass.
+    ``REACT_APP_*``) pass. A password equal to the user or database name set beside it
+    (``POSTGRES_USER=app`` ``POSTGRES_PASSWORD=app``) is a template's placeholder that every
+    reader of the repository knows, not a secret kept from them: info, since it is weak if
+    nothing sets a real one at run time.
 
 Why is this bad
     ENV values are stored in the image config and ARG values in its history:
@@ -86,6 +89,22 @@ ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tpl", "e
                          "template.env")
 
 
+#: Last words of the names that hold who logs in or which database: a password equal to one of
+#: these values (``POSTGRES_USER=app`` ``POSTGRES_PASSWORD=app``) is the placeholder of a template.
+_USER_WORDS = frozenset({"USER", "USERNAME", "LOGIN", "DB", "DATABASE", "DBNAME"})
+
+
+def _user_values(assignments: list[tuple[str, str]]) -> dict[str, str]:
+    """value (lower-cased) -> the name of a user/database variable that holds it."""
+    out: dict[str, str] = {}
+    for name, value in assignments:
+        words = [w for w in _NAME_WORDS.split(name.upper()) if w]
+        literal = value.strip("\"'")
+        if words and words[-1] in _USER_WORDS and literal and "$" not in literal:
+            out.setdefault(literal.lower(), name)
+    return out
+
+
 def secret_name(name: str) -> bool:
     """Whether a variable's name says it holds a secret, word by word."""
     if NOT_SECRET.search(name) or name.upper().startswith(PUBLIC_PREFIXES):
@@ -153,6 +172,17 @@ class SecretsInImage(Check):
             ENV GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json
             """}, title="words that only contain a secret word, and a path to where a secret is"),
         Example({"Dockerfile": """
+            FROM pgvector/pgvector:pg16
+            ENV POSTGRES_USER=app \\
+                POSTGRES_PASSWORD=app \\
+                POSTGRES_DB=app
+            ENV MYSQL_USER=shop MYSQL_PASSWORD=Shop \\
+                REDIS_PASSWORD=q8Zr2vLk9
+            """}, expect=["Dockerfile:3:23:info", "Dockerfile:5:36:info ENV MYSQL_PASSWORD repeats MYSQL_USER: a "
+                          "placeholder default, not a secret, but weak if nothing sets a real one at run time",
+                          "Dockerfile:6:20"],
+            title="a password equal to its user name is a template's placeholder (info); another is a secret"),
+        Example({"Dockerfile": """
             FROM python:3.12-slim
             ENV SENTRY_DSN=https://abc123@o1.ingest.sentry.io/42
             ARG ALERTS_WEBHOOK_URL=https://hooks.slack.com/services/T000/B000/XXXXXXXX
@@ -200,6 +230,8 @@ class SecretsInImage(Check):
                      or f.name.endswith(".env") and f.name[:-4] in ("example", "sample", "template")]
         for dockerfile in project.dockerfiles:
             for stage in dockerfile.shipped_stages():
+                users = _user_values([(n, v) for inst in stage.instructions if inst.keyword in ("ENV", "ARG")
+                                      for n, v, _ in dockerfile.assignments(inst)])
                 for inst in stage.instructions:
                     if inst.keyword == "RUN" and "type=secret" in inst.flags().get("mount", "") and \
                             secret_written_to_file(inst.raw_value):
@@ -218,6 +250,13 @@ class SecretsInImage(Check):
                             yield self.finding(dockerfile.path, span,
                                                f"ARG {name} looks like a secret: build arguments are kept in the "
                                                f"image history")
+                        elif secret and literal and literal.lower() in users:
+                            # user=password (app/app, postgres/postgres): a template's placeholder that every
+                            # reader of the repository knows, not a secret someone keeps; weak if used as is.
+                            yield self.finding(dockerfile.path, span,
+                                               f"ENV {name} repeats {users[literal.lower()]}: a placeholder "
+                                               f"default, not a secret, but weak if nothing sets a real one at "
+                                               f"run time", severity=Severity.INFO)
                         elif secret and literal and not PATH_VALUE.match(literal):
                             yield self.finding(dockerfile.path, span,
                                                f"ENV {name} puts a secret value into the image configuration")

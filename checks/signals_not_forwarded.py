@@ -177,6 +177,51 @@ class SignalsNotForwarded(Check):
                 command: ["bash", "-c", "wait-for-it db:5432\\nsupervisord -n\\nsupervisorctl restart"]
             """}, expect=["docker-compose.yml:7"],
             title="supervisord starts the server: exec supervisord is fine, a bash that stays in front of it is not"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["bash", "/start.sh"]
+            """, "start.sh": """
+            #!/usr/bin/env bash
+            if [ -n "$ADMIN_EMAIL" ]; then
+              uvicorn app.main:app --port "$PORT" &
+              pid=$!
+              python register_admin.py && kill "$pid"
+            fi
+            PYTHON_CMD=$(command -v python3 || command -v python)
+            exec env APP_ENV=prod "$PYTHON_CMD" -m uvicorn app.main:app --host 0.0.0.0 --port "$PORT"
+            """}, title="a bootstrap server started in the background and killed; the service is exec'd at the end"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/sh
+            celery -A app.tasks worker &
+            uvicorn app.main:app --host 0.0.0.0 &
+            wait
+            """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM"],
+            title="a server only started in the background, the script waiting for it"),
+        Example({"docker-compose.yml": """
+            services:
+              api:
+                image: python:3.12-slim
+                command: >
+                  /bin/sh -c "alembic upgrade head &&
+                  echo \\"Starting\\" &&
+                  uvicorn app.main:app --host 0.0.0.0 --port 8080"
+              worker:
+                image: python:3.12-slim
+                command:
+                  - /bin/sh
+                  - -c
+                  - |
+                    alembic upgrade head
+                    exec uvicorn app.main:app --host 0.0.0.0
+            """}, expect=["docker-compose.yml:7:7 `sh -c` runs uvicorn without `exec`: the shell stays PID 1 and uvicorn "
+                          "never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)"],
+            title="a folded YAML command is reported at the server's own line; a literal block that execs it is fine"),
         Example({"Dockerfile": "FROM python:3.12-slim\nENTRYPOINT gunicorn app:app\n"}, expect=["Dockerfile:2"],
                 fixed={"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["gunicorn", "app:app"]\n'},
                 title="autofix (unsafe): exec-form ENTRYPOINT"),

@@ -338,6 +338,47 @@ def test_supervisord_programs_through_include_and_copy(tmp_path):
     assert step["via"] == "supervisord [program:web] x2" and step["path"] == "deploy/web.conf" and step["line"] == 5
 
 
+def test_supervisord_expansions_become_variables_located_in_the_conf(tmp_path):
+    """``%(ENV_PORT)s`` is supervisord's expansion of its own environment: read as ``${PORT}`` (which
+    the image's ENV resolves), located at the expansion, the words after it kept."""
+    from readycheck.parsers.processmanagers import supervisord_expand
+
+    text = "gunicorn app:app -b 0.0.0.0:%(ENV_PORT)s --reload -n %(program_name)s_%(process_num)02d %(bogus)s"
+    expanded, locate = supervisord_expand(text, "web", "/etc", base=10)
+    assert expanded == "gunicorn app:app -b 0.0.0.0:${PORT} --reload -n web_00 %(bogus)s"
+    at = expanded.index("0.0.0.0")
+    assert locate(at, at + len("0.0.0.0:${PORT}")) == (10 + text.index("0.0.0.0"), 10 + text.index(" --reload"))
+    at = expanded.index("--reload")
+    assert locate(at, at + 8) == (10 + text.index("--reload"), 10 + text.index("--reload") + 8)
+    hostile = "%(x)" + "0" * 100_000 + "q"  # flags and width in one class: linear, no backtracking
+    assert supervisord_expand(hostile, "web", "")[0] == hostile
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim
+            ENV PORT=8080
+            COPY web.conf /etc/supervisor/conf.d/web.conf
+            CMD ["supervisord", "-n"]
+            """,
+        "web.conf": "[program:web]\nenvironment=APP_PORT=\"%(ENV_PORT)s\"\n"
+                    "command=gunicorn app:app -b 0.0.0.0:%(ENV_PORT)s --reload\n",
+    })
+    server = starts[("Dockerfile", "CMD", "boot")].server
+    assert server.settings["reload"].value == "true" and server.settings["reload"].span.column == 50
+    assert server.settings["bind"].value == "0.0.0.0:${PORT}"
+    assert server.command.env["APP_PORT"] == "${PORT}"
+
+
+def test_background_server_before_a_foreground_one(tmp_path):
+    """A server started with ``&`` and a later one in the foreground: the later one is the service."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
+        "start.sh": "#!/bin/sh\nuvicorn boot:app --port 9 &\nsleep 1 && kill $!\nexec gunicorn app:app -w 2\n",
+    })
+    start = starts[("Dockerfile", "CMD", "boot")]
+    assert [c.background for c in start.chain] == [True, False, False, False]
+    assert start.server.name == "gunicorn" and start.server.command.exec_
+
+
 def _inspect_json(root) -> str:
     import io
     from contextlib import redirect_stdout
@@ -792,3 +833,18 @@ def test_each_platform_file_becomes_one_deployment_fact(tmp_path):
     assert [p.platform for p in project.probes] == ["Kubernetes", "render.yaml"]
     assert [(e.where, e.name) for d in project.deployments for e in d.env] == \
         [(where, name) for where, name, _, _ in project.declared_env]
+
+
+def test_align_maps_folded_and_unquoted_text_back_to_the_file():
+    from readycheck.model.startcommands import align
+
+    raw = '>\n  /bin/sh -c "a &&\n  echo \\"x\\" && b"\n'
+    value = '/bin/sh -c "a && echo \\"x\\" && b"\n'
+    offsets = align(value, raw)
+    assert offsets is not None and raw[offsets[value.index("echo")]:][:4] == "echo"
+    inner = 'a && echo "x" && b'  # the -c word after the shell removed its quotes
+    word = '"a &&\n  echo \\"x\\" && b"'
+    at = align(inner, word)
+    assert at is not None and word[at[inner.index("b")]] == "b" and word[at[inner.index("x")]] == "x"
+    assert align("abc", "abd") is None and align("abc", "a-bc") is None  # nothing but what YAML/sh drop
+    assert align("", "") == []

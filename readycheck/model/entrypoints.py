@@ -152,18 +152,31 @@ def entry_functions(project: "Project", module: "ModuleFacts", attribute: str, a
     """The functions an entry runs first (the entry function, the command a Typer/Click group
     dispatches to, what ``if __name__ == "__main__":`` calls), and an external server CLI the
     arguments reach instead, if any."""
-    names = [attribute] if attribute else [c.callee or c.text for c in module.main_calls]
+    top = run_as_script(module) if not attribute else []
+    # What a Typer/Click group may dispatch from: the main block's calls, and the plain-name calls of
+    # the top level (``cli()``, ``app()``, ``main()``), not every ``app.include_router(...)`` of an app module.
+    main_block = set(map(id, module.main_calls))
+    names = [attribute] if attribute else list(dict.fromkeys(
+        c.callee or c.text for c in top if id(c) in main_block or (c.text and "." not in c.text)))
     out: list[tuple["Function", "ModuleFacts"]] = []
-    if not attribute and module.main_calls:  # the main block itself runs first, as a function would
+    if top:  # the module's top level and main block run first, as a function would
         from readycheck.parsers.python import Function
 
-        out.append((Function("__main__", "<main block>", False, Span(1), calls=list(module.main_calls)), module))
+        out.append((Function("__main__", "<main block>", False, Span(1), calls=top), module))
     for name in names:
         found, external = _entry_target(project, module, name, args)
         out += found
         if external is not None:
             return out, external
     return out, None
+
+
+def run_as_script(module: "ModuleFacts") -> list["CallSite"]:
+    """The calls a module makes when it runs as the program (``python -m pkg`` runs
+    ``pkg/__main__.py``, ``python main.py`` runs main.py): its top-level calls and those under
+    ``if __name__ == "__main__":``, in the order they are written. A ``__main__.py`` often calls
+    ``main()`` or ``uvicorn.run(...)`` at its top level, without the guard."""
+    return sorted([*module.module_calls, *module.main_calls], key=lambda c: (c.span.line, c.span.column))
 
 
 def _entry_target(project: "Project", module: "ModuleFacts", name: str, args: list[str]
@@ -301,12 +314,71 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
             for key, value in values.keywords:
                 setting = KEYWORD_SETTINGS.get(key)
                 if setting:
+                    source, path = f"{where.text}() in {home.path}", home.path
+                    option = _command_option(function, value, args) if (function, home) in functions else None
+                    if option is not None:  # host=host of `def serve(host: str = "0.0.0.0")`
+                        flag = "--" + value.text.replace("_", "-")
+                        value, at = option
+                        if at is None:
+                            source = f"the default of {flag} of {function.name}() in {home.path}"
+                        else:  # given on the command line: point there
+                            token = command.argv[command.program_index() + 1 + at]
+                            source, path = f"{flag} of {function.name}() in {home.path}", token.path
+                            value = value._replace(span=token.span)
+                    # reload=settings.ENV == "local": module constants and settings defaults, resolved.
+                    resolved, overridable = project.reachability.literal(home, value)
+                    if resolved is not None and resolved.kind in ("bool", "int", "str") and \
+                            value.kind in ("ref", "compare"):
+                        source += ", the default of a setting the environment can override" if overridable else \
+                            ", from a module constant"
+                        value = resolved._replace(span=value.span)
                     text, number, cpu = evaluate(value)
                     text = text.lower() if value.kind == "bool" else text
-                    server.settings[setting] = Setting(text, home.path, value.span,
-                                                       f"{where.text}() in {home.path}", number, cpu)
+                    server.settings[setting] = Setting(text, path, value.span, source, number, cpu)
         return server, before
     return None
+
+
+def _command_option(function: "Function", value: "Value", args: list[str]) -> tuple["Value", int | None] | None:
+    """What a parameter of the Typer/Click command the arguments run holds, when a server call passes
+    it on (``uvicorn.run(app, host=host, reload=reload)``): the ``--host``/``--reload`` the start
+    command gives, else the parameter's default (``host: str = "0.0.0.0"``, ``reload: bool = False``,
+    ``@click.option("--host", default="0.0.0.0")``), with the index in ``args`` of the word that gave it
+    (None for a default). None when the value is not such a parameter."""
+    from readycheck.parsers.python import Value
+
+    if value.kind != "ref" or value.resolved or not any(p.name == value.text for p in function.params):
+        return None
+    param = next(p for p in function.params if p.name == value.text)
+    flag = "--" + param.name.replace("_", "-")
+    default: Value | None = None
+    is_flag = param.flag is not None
+    if param.default is not None:
+        default = Value("str", param.default, param.span)
+    elif param.flag is not None:
+        default = Value("bool", str(param.flag), param.span)
+    for decorator in function.decorators:  # @click.option("--host", "-h", default="0.0.0.0", is_flag=...)
+        call = decorator.call
+        if call is None or not decorator.text.endswith(".option") or \
+                not any(v.kind == "str" and v.text.split("/")[0] == flag for v in call.items):
+            continue
+        given = call.kwarg("default")
+        default = given if given is not None and given.kind in ("str", "int", "bool") else default
+        is_flag = is_flag or (call.kwarg("is_flag") is not None and call.kwarg("is_flag").text == "True") or \
+            (given is not None and given.kind == "bool")
+    for at, arg in enumerate(args):
+        if arg == flag:
+            if is_flag:
+                return Value("bool", "True", param.span), at
+            if at + 1 < len(args):
+                return Value("str", args[at + 1], param.span), at + 1
+        if arg == "--no-" + flag[2:] and is_flag:
+            return Value("bool", "False", param.span), at
+        if arg.startswith(flag + "="):
+            return Value("str", arg.split("=", 1)[1], param.span), at
+    if default is None:
+        return None
+    return default, None
 
 
 def _argv_of(call: "CallSite") -> list[str] | None:

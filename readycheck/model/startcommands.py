@@ -29,7 +29,8 @@ from readycheck.knowledge.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNIC
                                      settings_from_flags, split_bind)
 from readycheck.parsers.shell import Word, exec_blockers, parse_commands
 from readycheck.parsers.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
-                                        SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf)
+                                        SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf,
+                                        supervisord_expand)
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ _WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "tini": 0, "dumb-init": 0, "catat
              "opentelemetry-instrument": 0, "doppler": 1, "infisical": 1, "wait-for-it": 0}
 _RUNNERS = {"poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run", "hatch": "run", "rye": "run"}
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
+#: A variable holding the interpreter: ``"$PYTHON_CMD" -m uvicorn`` after ``PYTHON_CMD=$(command -v python3)``.
+_PYTHON_VARIABLE = re.compile(r"^\$\{?[A-Za-z_]*PYTHON[A-Za-z0-9_]*\}?$", re.IGNORECASE)
 #: Flags that take no value, per server; every other ``--flag`` takes the next word.
 BOOLEAN_FLAGS = {
     "uvicorn": {"--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--use-colors", "--no-use-colors",
@@ -91,6 +94,8 @@ class Command:
     managed_by: str = ""
     #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
     shell_word: Token | None = None
+    #: Started in the background (``cmd &``) by a script or ``-c`` string that goes on to other commands.
+    background: bool = False
 
     @property
     def words(self) -> list[str]:
@@ -117,7 +122,7 @@ class Command:
                 while i < len(words) and words[i].startswith("-"):
                     i += 1
                 continue
-            if _PYTHON.match(name):
+            if _PYTHON.match(name) or _PYTHON_VARIABLE.match(words[i]):
                 j = i + 1
                 while j < len(words) and words[j].startswith("-") and words[j] != "-m":
                     j += 1
@@ -430,19 +435,21 @@ class Expander:
                     stack: tuple[str, ...], program: str = "sh") -> list[Command]:
         """The string of ``sh -c "..."``, parsed as a script, positions mapped into the file."""
         source = self.project.file(word.path)
-        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env)
+        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env, simple.background)
                   for simple in parse_commands(word.text)]
         return self.shell_string(groups, word.text, via, env, depth, rest, stack, program)
 
-    def shell_string(self, groups: list[tuple[list[Token], dict[str, str]]], text: str, via: str,
+    def shell_string(self, groups: list[tuple[list[Token], dict[str, str], bool]], text: str, via: str,
                      env: dict[str, str], depth: int, rest: list[Token] | None, stack: tuple[str, ...],
                      program: str = "sh", shell: str = "sh -c") -> list[Command]:
         """The commands of a string a shell runs with ``-c``, marked with that shell, whether each is
         the string's last command and what could keep the shell from exec-ing it."""
         commands: list[Command] = []
         last: list[Command] = []
-        for tokens, own_env in groups:
+        for tokens, own_env, background in groups:
             last = self.from_words(tokens, via, {**env, **own_env}, False, depth, rest, stack)
+            for command in last if background else ():
+                command.background = True
             commands += last
         mark_shell(commands, shell, program, frozenset(exec_blockers(text)), last)
         return commands
@@ -477,9 +484,11 @@ class Expander:
                 conf_path = candidate
                 break
         confs: list[SourceFile] = []
+        folders: dict[str, str] = {}  # conf path in the repo -> its folder in the image (supervisord's %(here)s)
         includes: list[tuple[str, str, str]] = []  # (glob, its folder in the image, the conf's folder in the repo)
         if conf is not None:
             confs.append(conf)
+            folders[conf.path] = posixpath.dirname(self.resolver.container_path(conf_path))
             includes += [(g, posixpath.dirname(self.resolver.container_path(conf_path)), conf.directory)
                          for g in self._supervisord_read(conf, [])[1]]
         else:  # the distribution's own supervisord.conf, which includes conf.d
@@ -493,7 +502,10 @@ class Expander:
                 repo_glob = posixpath.normpath(posixpath.join(repo_folder, pattern))
                 matched = [(f.path, f) for f in self.project.files_below(posixpath.dirname(repo_glob))
                            if fnmatch.fnmatchcase(f.path, repo_glob)]
-            confs += [found for _, found in matched if found not in confs]
+            for _, found in matched:
+                if found not in confs:
+                    confs.append(found)
+                    folders[found.path] = posixpath.dirname(container_glob)
         commands: list[Command] = []
         for source in confs:
             if source.path in stack:
@@ -502,7 +514,9 @@ class Expander:
             for entry in entries:
                 label = f"supervisord [program:{entry.name}]" + (f" x{entry.numprocs}" if entry.numprocs > 1 else "")
                 expander = Expander(self.project, self.resolver.at(entry.directory))
-                for simple in parse_commands(entry.command, base=entry.offset):
+                text, locate = supervisord_expand(entry.command, entry.name, folders.get(source.path, ""),
+                                                  entry.offset)
+                for simple in parse_commands(text, locate=locate):
                     commands += expander.from_words(words_to_tokens(source, simple.words), label,
                                                     {**env, **entry.environment, **simple.env}, False, depth + 1,
                                                     None, stack + (source.path,))
@@ -543,7 +557,7 @@ class Expander:
         for entry in procfile_entries(procfile):
             if wanted and entry.name not in wanted:
                 continue
-            groups = [(words_to_tokens(procfile, simple.words), simple.env)
+            groups = [(words_to_tokens(procfile, simple.words), simple.env, simple.background)
                       for simple in parse_commands(entry.command, base=entry.offset)]
             commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
                                           depth + 1, None, stack + (procfile.path,))
@@ -572,6 +586,10 @@ class Expander:
             body = raw[quote_len:len(raw) - quote_len] if quote_len else raw
             if body == outer.text:
                 return Token(inner.text, outer.path, index.span(start + quote_len + inner.start, start + quote_len + inner.end))
+        # Folded by YAML (``command: >``, ``- |``) or unquoted by the shell (``\"``): each character found.
+        offsets = align(outer.text, raw)
+        if offsets is not None and inner.end > inner.start and inner.end <= len(offsets):
+            return Token(inner.text, outer.path, index.span(start + offsets[inner.start], start + offsets[inner.end - 1] + 1))
         return Token(inner.text, outer.path, outer.span)
 
     def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
@@ -599,13 +617,51 @@ class Expander:
                 continue
             tokens = [Token(w.text, script.path, script.index.span(w.start, w.end)) for w in simple.words]
             tokens = _expand_command_variable(tokens, assigned)
-            commands += self.from_words(tokens, via, {**env, **simple.env}, False, depth + 1,
-                                        args, stack + (script.path,))
+            started = self.from_words(tokens, via, {**env, **simple.env}, False, depth + 1, args,
+                                      stack + (script.path,))
+            for command in started if simple.background else ():
+                command.background = True
+            commands += started
         if "execlineb" in shebang:  # execline chain-loads: every command replaces the one before
             for command in commands:
                 command.exec_ = True
             return commands
         return mark_shell(commands, script.path)
+
+
+#: What a text in a file may have around and between the characters of the value it stands for:
+#: a YAML block scalar's header and indentation, folded line breaks, quotes and backslashes that
+#: YAML or the shell removed.
+_SKIPPABLE = frozenset(" \t\r\n\"'\\")
+_BLOCK_HEADER = frozenset(">|+-0123456789")
+
+
+def align(value: str, raw: str) -> list[int] | None:
+    """For each character of ``value``, its offset in ``raw``, the file text it was read from
+    (a folded or literal YAML scalar, a shell word with quotes): every character of ``raw`` is
+    either matched in order or one of the characters YAML and the shell drop (whitespace,
+    quotes, backslashes, a block scalar's ``>``/``|`` header). None when they do not line up,
+    so a caller keeps the outer position rather than guess. Linear in both texts."""
+    offsets: list[int] = []
+    j = 0
+    if raw[:1] in (">", "|"):
+        while j < len(raw) and raw[j] in _BLOCK_HEADER:
+            j += 1
+    for char in value:
+        if char in " \t\n":
+            if j < len(raw) and raw[j] in " \t\r\n":
+                offsets.append(j)
+                j += 1
+            else:
+                offsets.append(max(j - 1, 0))
+            continue
+        while j < len(raw) and raw[j] != char and raw[j] in _SKIPPABLE:
+            j += 1
+        if j >= len(raw) or raw[j] != char:
+            return None
+        offsets.append(j)
+        j += 1
+    return offsets
 
 
 def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> list[Token]:
@@ -648,7 +704,11 @@ def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | 
     resolver = resolver or ScriptResolver(project, posixpath.dirname(start.path), [], "/")
     if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
         start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
-    for command in start.chain:
+    # A server started in the background while the chain goes on to start one in the foreground
+    # is a side or temporary process (a bootstrap instance killed before the real one): the
+    # foreground one is the service.
+    chain = sorted(start.chain, key=lambda c: c.background)
+    for command in chain:
         server = parse_server(command)
         if server is not None:
             start.server = server
@@ -770,7 +830,7 @@ FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers",
 
 def _python_main_server(project: "Project", command: Command, resolver: "ScriptResolver") -> Server | None:
     """``python main.py`` / ``python -m app.main`` where that module calls ``uvicorn.run(...)``
-    under ``if __name__ == "__main__":``."""
+    (under ``if __name__ == "__main__":`` or at its top level)."""
     words = command.words
     index = command.program_index()
     if not 0 < index < len(words) or not any(_PYTHON.match(posixpath.basename(w)) for w in words[:index]):
@@ -785,7 +845,9 @@ def _python_main_server(project: "Project", command: Command, resolver: "ScriptR
     facts = project.python.facts(source)
     if facts is None:
         return None
-    for call in facts.main_calls:
+    from readycheck.model.entrypoints import run_as_script
+
+    for call in run_as_script(facts):  # the top level runs too, guarded or not
         if call.callee not in ("uvicorn.run", "hypercorn.run", "granian.Granian") or call.call is None:
             continue
         name = call.callee.split(".")[0]
@@ -1025,8 +1087,24 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
 _PROCFILE_PROCESS = re.compile(r"\s*([A-Za-z0-9_-]+)\s*:\s*")
 
 
+def run_by_image(project: "Project", source: SourceFile) -> bool:
+    """A ``Procfile.<x>`` (which no platform reads: Heroku and Dokku read ``Procfile``) that a
+    Dockerfile's CMD/ENTRYPOINT hands to honcho/foreman/overmind: its lines are start commands of
+    that image (read there), not of a platform, so they are not judged twice."""
+    if source.name == "Procfile":
+        return False
+    for dockerfile in project.dockerfiles:
+        for inst in _start_instructions(dockerfile):
+            words = [posixpath.basename(w) for w in (inst.exec_form() or inst.arguments())] if inst else []
+            if any(w in PROCFILE_RUNNERS for w in words) and source.name in words:
+                return True
+    return False
+
+
 def from_procfile(project: "Project", source: SourceFile) -> list[StartCommand]:
     starts: list[StartCommand] = []
+    if run_by_image(project, source):
+        return starts
     expander = Expander(project, ScriptResolver(project, source.directory, [], "/"))
     text = source.text
     offset = 0
@@ -1214,11 +1292,14 @@ def yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
     if isinstance(value, str) and hasattr(value, "start"):
         verbatim = getattr(value, "verbatim_at", None)
         commands = []
+        offsets = align(str(value), index.text[value.start:value.end]) if verbatim is None else None
         for simple in parse_commands(str(value)):
             tokens = []
             for word in simple.words:
                 if verbatim is not None:
                     span = index.span(verbatim + word.start, verbatim + word.end)
+                elif offsets is not None and word.end <= len(offsets) and word.end > word.start:
+                    span = index.span(value.start + offsets[word.start], value.start + offsets[word.end - 1] + 1)
                 else:
                     span = index.span(value.start, value.start + 1)
                 tokens.append(Token(word.text, source.path, span))

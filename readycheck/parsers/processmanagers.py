@@ -10,8 +10,10 @@ script; ``honcho start`` runs every line of a Procfile.
 
 from __future__ import annotations
 
+import bisect
 import configparser
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from readycheck.core.sourcefile import SourceFile
@@ -63,7 +65,8 @@ def supervisord_conf(source: SourceFile) -> tuple[list[Entry], list[str]]:
         for item in re.split(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)", table.get("environment", "")):
             key, eq, value = item.strip().partition("=")
             if eq and key.strip().isidentifier():
-                environment[key.strip()] = value.strip().strip("\"'")
+                environment[key.strip()] = supervisord_expand(value.strip().strip("\"'"), section.split(":", 1)[1],
+                                                              "")[0]
         numprocs = table.get("numprocs", "1")
         entries.append(Entry(section.split(":", 1)[1], first_line, offset, source.index.span(offset, offset).line,
                              table.get("directory", ""), environment, int(numprocs) if numprocs.isdigit() else 1))
@@ -86,6 +89,59 @@ def _section_key_offsets(text: str) -> dict[tuple[str, str], int]:
                 out.setdefault((section, m.group(1).lower()), offset + m.end())
         offset += len(line) + 1
     return out
+
+
+#: supervisord's Python-style expansions in ``command=`` and ``environment=``: ``%(ENV_PORT)s``,
+#: ``%(program_name)s``, ``%(process_num)02d``, ``%(here)s`` (its documented names).
+#: One character class for the flags and width (``02``), so a long run of digits cannot backtrack.
+_EXPANSION = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0-9 +]*(?:\.\d+)?[sdr]")
+
+
+def supervisord_expand(text: str, program: str, here: str, base: int = 0
+                       ) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
+    """``text`` with supervisord's expansions replaced as supervisord replaces them before it splits
+    the command: ``%(ENV_PORT)s`` becomes ``${PORT}`` (the variable of the environment supervisord
+    runs in, which the start command's environment resolves later), ``%(program_name)s`` the
+    program's name, ``%(process_num)02d`` the first process's number, ``%(here)s`` the conf's folder
+    (in the image). Also a function mapping offsets of the new text to offsets of the file (``base``
+    is where ``text`` starts in it): a word made of an expansion points at the whole expansion.
+    Without this, ``--bind 0.0.0.0:%(ENV_PORT)s --reload`` split at the parenthesis and lost its flags."""
+    known = {"program_name": program, "group_name": program, "process_num": "0", "numprocs": "1",
+             "here": here or ".", "host_node_name": "localhost"}
+    pieces: list[str] = []
+    #: (offset in the new text, offset in the old text, length of the replacement, length replaced)
+    marks: list[tuple[int, int, int, int]] = []
+    at = new_at = 0
+    for match in _EXPANSION.finditer(text):
+        name = match.group(1)
+        if name.startswith("ENV_"):
+            value = "${" + name[4:] + "}"
+        elif name in known:
+            value = known[name].zfill(2) if name == "process_num" and "02" in match.group(0) else known[name]
+        else:
+            continue
+        pieces.append(text[at:match.start()])
+        new_at += match.start() - at
+        marks.append((new_at, match.start(), len(value), match.end() - match.start()))
+        pieces.append(value)
+        new_at += len(value)
+        at = match.end()
+    pieces.append(text[at:])
+    starts = [m[0] for m in marks]
+
+    def old(offset: int, end: bool) -> int:
+        i = bisect.bisect_right(starts, offset - 1 if end else offset) - 1
+        if i < 0:
+            return offset
+        new_start, old_start, new_len, old_len = marks[i]
+        if offset < new_start + new_len or (end and offset == new_start + new_len):
+            return old_start + (old_len if end else 0)  # inside the expansion: all of it
+        return offset - new_start - new_len + old_start + old_len
+
+    def locate(start: int, stop: int) -> tuple[int, int]:
+        return base + old(start, False), base + old(stop, True)
+
+    return "".join(pieces), locate
 
 
 # ------------------------------------------------------------------ systemd

@@ -41,6 +41,8 @@ class SimpleCommand:
     env: dict[str, str] = field(default_factory=dict)
     #: The operator that joins this command to the one before ('' for the first).
     joined_by: str = ""
+    #: Ended by ``&``: the shell starts it in the background and goes on without waiting.
+    background: bool = False
 
     @property
     def argv(self) -> list[str]:
@@ -241,6 +243,7 @@ def parse_commands(src: str, base: int = 0, locate: Locate | None = None) -> lis
             words.clear()
         if words or current.env:
             current.joined_by = joined_by
+            current.background = op == "&"
             commands.append(current)
         current = SimpleCommand([])
         joined_by = op
