@@ -2,8 +2,8 @@
 Pipfile) with nothing that locks them.
 
 What it does
-    For a package that is deployed (a Dockerfile, Procfile, compose file or
-    PaaS config sits in its folder or below it), flags a ``pyproject.toml`` whose dependencies
+    For a package that is deployed (a Dockerfile, Procfile, compose file,
+    PaaS config or systemd unit sits in its folder or below it), flags a ``pyproject.toml`` whose dependencies
     (PEP 621 ``[project] dependencies``, Poetry's, or the requirements file
     setuptools reads them from: ``[tool.setuptools.dynamic]``) are not all pinned with
     ``==`` and that has no lockfile (``uv.lock``, ``poetry.lock``, ``pdm.lock``,
@@ -44,10 +44,6 @@ if TYPE_CHECKING:
     from readycheck.api import Project
 
 LOCKFILE_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
-
-
-DEPLOYMENT_KINDS = (FileKind.DOCKERFILE, FileKind.PROCFILE, FileKind.COMPOSE, FileKind.FLY, FileKind.RENDER,
-                    FileKind.RAILWAY, FileKind.APP_YAML)
 
 
 LOCK_AWARE = {"uv", "poetry", "pdm", "pipenv"}
@@ -95,6 +91,13 @@ class MissingLockfile(Check):
             python = "^3.12"
             fastapi = "^0.115"
             """, "Procfile": "web: uvicorn app:app\n"}, expect=["pyproject.toml:4"], title="Poetry without poetry.lock"),
+        Example({"pyproject.toml": """
+            [project]
+            name = "svc"
+            version = "1.0"
+            dependencies = ["fastapi>=0.110"]
+            """, "deploy/svc.service": "[Service]\nExecStart=/opt/svc/bin/uvicorn app:app\n"},
+            expect=["pyproject.toml:4"], title="deployed by a systemd unit"),
         Example({"Pipfile": """
             [packages]
             fastapi = "*"
@@ -191,7 +194,7 @@ class MissingLockfile(Check):
 
     def run(self, project: Project):
         # A Dockerfile under examples/ or tests/ deploys nothing: readycheck's own examples/fastapi-bad.
-        deploy_dirs = {f.directory for f in project.files(*DEPLOYMENT_KINDS) if not is_development_path(f.path)}
+        deploy_dirs = {f.directory for f in project.deployment_files if not is_development_path(f.path)}
         lock_dirs = {f.directory for f in project.lockfiles}
         pinned_dirs = {r.source.directory for r in project.requirements_files
                        if r.requirements and not r.path.endswith(".in") and all(q.pinned for q in r.requirements)}

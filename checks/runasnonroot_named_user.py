@@ -23,15 +23,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, FileKind, Related, Severity
+from readycheck.api import Check, Example, Related, Severity
 
 if TYPE_CHECKING:
-    from readycheck.api import Project
+    from readycheck.api import Project, RunAs
 
 
-def _security(spec: object) -> dict:
-    value = spec.get("securityContext") if isinstance(spec, dict) else None
-    return value if isinstance(value, dict) else {}
+def _judged(run_as: RunAs) -> bool:
+    """The containers this rule has always judged: a pod template's ``containers``, of every kind but a
+    CronJob. An initContainer, or a CronJob's pod (under ``jobTemplate``), fails to start the same way,
+    but judging them would change findings: not yet."""
+    return not run_as.init and run_as.kind != "CronJob"
 
 
 class RunAsNonRootNamedUser(Check):
@@ -54,6 +56,20 @@ class RunAsNonRootNamedUser(Check):
                     - name: api
                       image: registry.example.com/api:1.0
             """}, expect=["k8s/deploy.yaml:7:9 runAsNonRoot: true without a numeric runAsUser, and the image's USER is `app`: the kubelet cannot verify it and will not start the pod"], title="named USER, runAsNonRoot"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/service.yaml": """
+            apiVersion: serving.knative.dev/v1
+            kind: Service
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  securityContext: {runAsNonRoot: false}
+                  containers:
+                    - name: api
+                      securityContext: {runAsNonRoot: true}
+            """}, expect=["k8s/service.yaml:10:29 runAsNonRoot: true without a numeric runAsUser, and the image's USER "
+                          "is `app`: the kubelet cannot verify it and will not start the pod"],
+            title="a Knative Service's container sets it, over its pod's"),
         Example({"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/deploy.yaml": """
             apiVersion: apps/v1
             kind: Deployment
@@ -82,25 +98,16 @@ class RunAsNonRootNamedUser(Check):
             named.append((dockerfile, user, name))
         if not named:
             return
-        for source in project.files(FileKind.YAML):
-            for doc in project.kubernetes_documents(source):
-                spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
-                template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
-                pod = template.get("spec") or (spec if doc.get("kind") == "Pod" else None)
-                if not isinstance(pod, dict):
+        for deployment in project.deployments:
+            if deployment.platform != "Kubernetes":
+                continue
+            for run_as in deployment.run_as:
+                non_root = run_as.non_root
+                if not _judged(run_as) or non_root is None or non_root.value is not True or \
+                        (run_as.user is not None and isinstance(run_as.user.value, int)):
                     continue
-                pod_ctx = _security(pod)
-                for container in pod.get("containers") if isinstance(pod.get("containers"), list) else []:
-                    if not isinstance(container, dict):
-                        continue
-                    ctx = {**pod_ctx, **_security(container)}
-                    if ctx.get("runAsNonRoot") is not True or isinstance(ctx.get("runAsUser"), int):
-                        continue
-                    flag = _security(container) if "runAsNonRoot" in _security(container) else pod_ctx
-                    located = getattr(flag, "keys_at", {}).get("runAsNonRoot")
-                    span = source.index.span(located.start, located.end) if hasattr(located, "start") else None
-                    dockerfile, user, name = named[0]
-                    yield self.finding(source.path, span or dockerfile.span_of(user),
-                                       f"runAsNonRoot: true without a numeric runAsUser, and the image's USER is "
-                                       f"`{name}`: the kubelet cannot verify it and will not start the pod",
-                                       related=[Related(d.path, d.span_of(u), f"USER {n}") for d, u, n in named])
+                dockerfile, user, name = named[0]
+                yield self.finding(deployment.path, non_root.span or dockerfile.span_of(user),
+                                   f"runAsNonRoot: true without a numeric runAsUser, and the image's USER is "
+                                   f"`{name}`: the kubelet cannot verify it and will not start the pod",
+                                   related=[Related(d.path, d.span_of(u), f"USER {n}") for d, u, n in named])

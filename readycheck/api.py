@@ -49,6 +49,7 @@ _WHERE = {
     "ModuleFacts": "readycheck.parsers.python", "Parameter": "readycheck.parsers.python",
     "Value": "readycheck.parsers.python",
     "Probe": "readycheck.model.deployments.fact", "Deployment": "readycheck.model.deployments.fact",
+    "DeploymentSetting": "readycheck.model.deployments.fact", "RunAs": "readycheck.model.deployments.fact",
     "release_step": "readycheck.model.deployments",
     "Migration": "readycheck.model.migrations", "MigrationModel": "readycheck.model.migrations",
     "removal_findings": "readycheck.model.migrations",
@@ -116,7 +117,9 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         ModuleFacts as ModuleFacts, Parameter as Parameter, Value as Value,
     )
     from readycheck.model.deployments import release_step as release_step
-    from readycheck.model.deployments.fact import Deployment as Deployment, Probe as Probe
+    from readycheck.model.deployments.fact import (
+        Deployment as Deployment, DeploymentSetting as DeploymentSetting, Probe as Probe, RunAs as RunAs,
+    )
     from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
     from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
@@ -139,13 +142,13 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
-    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "Diagnostic", "Dockerfile",
-    "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
+    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
+    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
     "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
-    "Rule", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
+    "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
     "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",

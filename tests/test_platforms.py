@@ -848,3 +848,71 @@ def test_align_maps_folded_and_unquoted_text_back_to_the_file():
     assert at is not None and word[at[inner.index("b")]] == "b" and word[at[inner.index("x")]] == "x"
     assert align("abc", "abd") is None and align("abc", "a-bc") is None  # nothing but what YAML/sh drop
     assert align("", "") == []
+
+
+def test_whom_each_container_runs_as_is_part_of_the_deployment_fact(tmp_path):
+    _, project = starts_of(tmp_path, {
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000}
+                  initContainers:
+                    - name: migrate
+                  containers:
+                    - name: web
+                      securityContext: {runAsUser: null}
+                    - name: sidecar
+                      securityContext: {runAsUser: "2000", runAsNonRoot: false}
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: nightly}
+            spec:
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      containers: [{name: job, securityContext: {runAsUser: 7}}]
+            ---
+            apiVersion: serving.knative.dev/v1
+            kind: Service
+            metadata: {name: fn}
+            spec:
+              template:
+                spec:
+                  containers: [{name: fn, securityContext: {runAsNonRoot: true}}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: plain}
+            spec: {ports: [{port: 80}]}
+            """,
+        "docker-compose.yml": """
+            services:
+              api: {image: app, user: "1000:1000"}
+              worker: {image: app, user: 1001}
+              db: {image: postgres}
+            """,
+    })
+    by_platform = {d.platform: d for d in project.deployments}
+
+    def settings(run_as):
+        return tuple(None if s is None else (s.value, s.level, s.span.line if s.span else None)
+                     for s in (run_as.user, run_as.group, run_as.non_root))
+
+    assert [(r.owner, r.kind, r.init, settings(r)) for r in by_platform["Kubernetes"].run_as] == [
+        # The pod's settings, each overridden by a key the container sets (even to null, even to a string).
+        ("Deployment api/migrate", "Deployment", True, ((1000, "pod", 7), (3000, "pod", 7), (True, "pod", 7))),
+        ("Deployment api/web", "Deployment", False, ((None, "container", 12), (3000, "pod", 7), (True, "pod", 7))),
+        ("Deployment api/sidecar", "Deployment", False,
+         (("2000", "container", 14), (3000, "pod", 7), (False, "container", 14))),
+        ("CronJob nightly/job", "CronJob", False, ((7, "container", 24), None, None)),  # its jobTemplate's pod
+        ("Service fn/fn", "Service", False, (None, None, (True, "container", 32))),  # a Knative Service's template
+    ]
+    compose = [(r.owner, r.kind, settings(r)) for r in by_platform["compose"].run_as]
+    assert compose == [("api", "service", (("1000", "service", 2), ("1000", "service", 2), None)),
+                       ("worker", "service", ((1001, "service", 3), None, None))]

@@ -486,9 +486,15 @@ class Project:
         return any(deployment.scales_out for deployment in self.deployments)
 
     @property
+    def deployment_files(self) -> list[SourceFile]:
+        """The files that say how the repository is deployed: those of every platform the registry
+        (readycheck.model.deployments.PLATFORMS) marks deployable, development ones included."""
+        return self.files(*DEPLOYMENT_KINDS)
+
+    @property
     def deployable(self) -> bool:
         """True when the repo says how it is deployed (a Dockerfile, Procfile, compose, PaaS file)."""
-        return bool(self.files(*DEPLOYMENT_KINDS))
+        return bool(self.deployment_files)
 
 
 class PythonIndex:

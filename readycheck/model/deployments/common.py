@@ -47,8 +47,13 @@ def located(source: SourceFile, value: Any) -> Span:
 
 def key_span(source: SourceFile, mapping: Any, key: str) -> Span:
     """The span of a key of a located YAML mapping (line 1 when it carries no position)."""
+    return key_position(source, mapping, key) or Span(1)
+
+
+def key_position(source: SourceFile, mapping: Any, key: str) -> Span | None:
+    """The span of a key of a located YAML mapping, None when it carries no position."""
     found = getattr(mapping, "keys_at", {}).get(key)
-    return source.index.span(found.start, found.end) if hasattr(found, "start") else Span(1)
+    return source.index.span(found.start, found.end) if hasattr(found, "start") else None
 
 
 def env_list(source: SourceFile, items: Any, key_field: str) -> dict[str, Token]:

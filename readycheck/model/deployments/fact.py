@@ -1,5 +1,5 @@
-"""The typed facts every platform reader returns: a ``Deployment`` per deployment file, and the
-``Probe`` (health check) it declares.
+"""The typed facts every platform reader returns: a ``Deployment`` per deployment file, the
+``Probe`` (health check) it declares and whom its containers run as (``RunAs``).
 
 One shape for every platform, so that ``Project.start_commands``, ``probes``, ``declared_env`` and
 ``replicas_visible`` are plain aggregations and a check never asks which file format said it.
@@ -42,6 +42,35 @@ class DeclaredEnv:
 
 
 @dataclass(frozen=True)
+class DeploymentSetting:
+    """One value of a deployment file, as written (an int, a bool, a string...: the reader does not
+    coerce, so a check can tell ``runAsUser: 1000`` from ``runAsUser: "1000"``), with where it is."""
+
+    value: object
+    span: Span | None  # its key; None when the parser kept no position
+    level: str  # where it was set: "pod" or "container" (Kubernetes), "service" (compose)
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """Whom one container runs as, as its deployment file says (a setting not written is None: the
+    image's ``USER`` decides). Kubernetes: ``securityContext`` ``runAsUser``, ``runAsGroup`` and
+    ``runAsNonRoot``, a container's own key overriding its pod's. Compose: ``user: uid[:gid]``.
+
+    Every container of every pod template is listed, whatever the document's kind, so that a check
+    picks the ones it judges by ``kind`` and ``init``."""
+
+    owner: str  # the container, in StartCommand.process terms: "Deployment api/web", a compose service
+    #: The Kubernetes document's kind ("Deployment", "CronJob", "Pod", a Knative "Service"...); "service"
+    #: for compose.
+    kind: str
+    init: bool = False  # an initContainer
+    user: DeploymentSetting | None = None
+    group: DeploymentSetting | None = None
+    non_root: DeploymentSetting | None = None  # Kubernetes runAsNonRoot
+
+
+@dataclass(frozen=True)
 class Deployment:
     """What one deployment file declares about how the service runs, read once by its platform's reader
     (readycheck.model.deployments). The processes are ``StartCommand``s: each carries its own env,
@@ -61,6 +90,8 @@ class Deployment:
     #: Several copies run without a replica count saying so: an autoscaler (HorizontalPodAutoscaler,
     #: KEDA ScaledObject), or fly.io, which runs an app with services on two machines by default.
     scales_out: bool = False
+    #: Whom each container runs as (Kubernetes securityContext, compose ``user:``).
+    run_as: tuple[RunAs, ...] = ()
 
     @property
     def releases(self) -> tuple["StartCommand", ...]:

@@ -3,7 +3,8 @@
 Per workload (Deployment, StatefulSet, Job, CronJob, ...): each container's command and args, env,
 container ports, CPU limit, image and liveness/readiness/startup probes, and the replica count;
 Jobs, CronJobs and initContainers run once ("oneshot"). An autoscaler in the file means several
-copies run. A Helm template is read with its ``{{ ... }}`` expressions blanked out, offsets kept.
+copies run. Whom each container runs as (``securityContext``) is read from every pod template,
+also of kinds that are no workload here (a Knative Service). A Helm template is read with its ``{{ ... }}`` expressions blanked out, offsets kept.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from readycheck.core.sourcefile import SourceFile, UnreadableFile
 from readycheck.knowledge.environments import classify_environment
-from readycheck.model.deployments.common import (env_list, items_of, key_span, located, platform_start,
-                                                 repo_expander, requested_path, text_of)
-from readycheck.model.deployments.fact import DeclaredEnv, Deployment, Probe
+from readycheck.model.deployments.common import (env_list, items_of, key_position, key_span, located,
+                                                 platform_start, repo_expander, requested_path, table_of, text_of)
+from readycheck.model.deployments.fact import DeclaredEnv, Deployment, DeploymentSetting, Probe, RunAs
 from readycheck.model.startcommands import StartCommand, Token, yaml_commands
 from readycheck.parsers.yamlfile import load_all
 
@@ -53,7 +54,47 @@ def read(project: "Project", source: SourceFile) -> Deployment | None:
                                 classify_environment(source.path))
                     for var, token in env_list(source, container.get("env"), "name").items()]
     scales_out = any(isinstance(doc, dict) and doc.get("kind") in AUTOSCALER_KINDS for doc in docs)
-    return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), tuple(env), scales_out=scales_out)
+    return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), tuple(env), scales_out=scales_out,
+                      run_as=tuple(_run_as(source, docs)))
+
+
+#: The ``securityContext`` keys that say whom a container runs as (``RunAs.user``, ``group``, ``non_root``).
+_RUN_AS_KEYS = ("runAsUser", "runAsGroup", "runAsNonRoot")
+
+
+def _run_as(source: SourceFile, docs: list) -> list[RunAs]:
+    """Whom every container of every pod template runs as: a workload's pod (``pod_spec``), or the
+    ``spec.template.spec`` of any other kind that has one (a Knative Service)."""
+    found: list[RunAs] = []
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        if is_workload(doc):
+            pod, _ = pod_spec(doc)
+        else:
+            pod = table_of(table_of(table_of(doc.get("spec")).get("template")).get("spec")) or None
+        if pod is None:
+            continue
+        kind = str(doc.get("kind"))
+        meta = doc.get("metadata")
+        name = str(meta.get("name", kind)) if isinstance(meta, dict) else kind
+        pod_ctx = table_of(pod.get("securityContext"))
+        for group in ("initContainers", "containers"):
+            for container in items_of(pod.get(group)):
+                if not isinstance(container, dict):
+                    continue
+                ctx = table_of(container.get("securityContext"))
+                user, run_group, non_root = (_effective(source, key, pod_ctx, ctx) for key in _RUN_AS_KEYS)
+                owner = readable(f"{kind} {name}/{container.get('name', group)}")
+                found.append(RunAs(owner, kind, group == "initContainers", user, run_group, non_root))
+    return found
+
+
+def _effective(source: SourceFile, key: str, pod_ctx: dict, ctx: dict) -> DeploymentSetting | None:
+    """A ``securityContext`` key as Kubernetes merges them: the container's, when it sets the key (even
+    to null), else the pod's; None when neither does."""
+    where, level = (ctx, "container") if key in ctx else (pod_ctx, "pod")
+    return DeploymentSetting(where[key], key_position(source, where, key), level) if key in where else None
 
 
 def _probes(project: "Project", source: SourceFile, container: dict, owner: str) -> list[Probe]:
