@@ -9,6 +9,8 @@ budget, so a "billion laughs" document becomes a diagnostic, not an outage.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 MAX_NODES = 200_000
@@ -111,3 +113,66 @@ def load_all(text: str) -> list[object]:
         return documents
     finally:
         loader.dispose()
+
+
+def helm_to_yaml(text: str) -> str:
+    """Blank out Helm template expressions, keeping the offset of every character that is not
+    template: an inline expression becomes a placeholder scalar of the same length; a line that
+    holds only template actions (``{{- if .Values.x }}``, ``{{- end }}``, ``{{- toYaml . | nindent 8 }}``,
+    several on one line, a comment over several lines) becomes empty, as Helm's ``{{-`` trims it, so
+    a command written inside an ``if``/``with``/``range`` block is read as declared, also inside a
+    ``|`` block scalar (a line of spaces there is content, or an indentation error before its first
+    line). Its characters become trailing spaces of the line before, so what follows keeps its offset."""
+    actions = _actions(text)
+    if not actions:
+        return text
+    # Every action character becomes NUL (newlines kept): YAML forbids NUL, so none is the file's own.
+    parts: list[str] = []
+    position = 0
+    for start, end in actions:
+        parts += [text[position:start], re.sub(r"[^\n]", "\0", text[start:end])]
+        position = end
+    parts.append(text[position:])
+    lines = "".join(parts).split("\n")
+    pads = [0] * len(lines)
+    last_content = -1
+    for number, line in enumerate(lines):
+        if "\0" in line and not line.replace("\0", "").strip():
+            if last_content < 0:
+                lines[number] = " " * len(line)
+            else:
+                pads[last_content] += len(line)
+                lines[number] = ""
+        else:
+            if "\0" in line:
+                lines[number] = line.replace("\0", "\u2026")  # "…": reads as templated, never as a number
+            if line.strip():
+                last_content = number
+    return "\n".join(_padded(line, pad) for line, pad in zip(lines, pads))
+
+
+def _padded(line: str, pad: int) -> str:
+    """``line`` with ``pad`` trailing spaces, before its carriage return (one more line break to YAML)."""
+    if not pad:
+        return line
+    if line.endswith("\r"):
+        return line[:-1] + " " * pad + "\r"
+    return line + " " * pad
+
+
+def _actions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``{{ ... }}`` action: the first "}}" after each "{{", found with str.find
+    (the regex "\\{\\{-?.*?-?\\}\\}" scanned to the end of the text from every "{{" that has no "}}"
+    after it: 30,000 "{{" took minutes). An unclosed "{{" and what follows stay as written."""
+    found: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        start = text.find("{{", position)
+        if start < 0:
+            break
+        end = text.find("}}", start + 2)
+        if end < 0:
+            break
+        found.append((start, end + 2))
+        position = end + 2
+    return found
