@@ -126,29 +126,48 @@ def helm_to_yaml(text: str) -> str:
     actions = _actions(text)
     if not actions:
         return text
-    # Every action character becomes NUL (newlines kept): YAML forbids NUL, so none is the file's own.
+    # Every action character becomes NUL, or SOH for an action that renders nothing (newlines kept):
+    # YAML forbids both, so none is the file's own.
     parts: list[str] = []
     position = 0
     for start, end in actions:
-        parts += [text[position:start], re.sub(r"[^\n]", "\0", text[start:end])]
+        mark = "\1" if _renders_nothing(text, start, end) else "\0"
+        parts += [text[position:start], re.sub(r"[^\n]", mark, text[start:end])]
         position = end
     parts.append(text[position:])
     lines = "".join(parts).split("\n")
     pads = [0] * len(lines)
     last_content = -1
     for number, line in enumerate(lines):
-        if "\0" in line and not line.replace("\0", "").strip():
+        if ("\0" in line or "\1" in line) and not line.replace("\0", "").replace("\1", "").strip():
             if last_content < 0:
                 lines[number] = " " * len(line)
             else:
                 pads[last_content] += len(line)
                 lines[number] = ""
-        else:
-            if "\0" in line:
-                lines[number] = line.replace("\0", "\u2026")  # "…": reads as templated, never as a number
-            if line.strip():
-                last_content = number
+            continue
+        if "\0" in line or "\1" in line:
+            # "…": reads as templated, never as a number
+            lines[number] = line.replace("\0", "\u2026").replace("\1", " ")
+        if line.strip():
+            last_content = number
     return "\n".join(_padded(line, pad) for line, pad in zip(lines, pads))
+
+
+#: Actions that write nothing where they stand: control structure, comments, variable assignments.
+_SILENT_ACTION = re.compile(r"\{\{-?\s*(?:(?:if|else|end|with|range|define|break|continue)\b|/\*|\$\w*\s*:?=)")
+
+
+def _renders_nothing(text: str, start: int, end: int) -> bool:
+    """A control action (``{{ if .Values.dev }}``, ``{{ end }}``) written next to whitespace inside a line:
+    it becomes spaces, so ``--port {{ .Values.port }}{{ if .Values.dev }} --reload{{ end }}`` reads as
+    ``--reload``, declared. Glued to text on both sides (``--workers={{ if .x }}4``) it stays a
+    placeholder, one word."""
+    if not _SILENT_ACTION.match(text, start, min(end, start + 40)):
+        return False
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return before.isspace() or after.isspace()
 
 
 def _padded(line: str, pad: int) -> str:
