@@ -657,6 +657,10 @@ _BACKSLASHES = "\\\\" * 10  # ten escaped backslashes, written \\ in TOML and JS
 SCALING = {
     "procfile": lambda n: {"Procfile": "web: x" + " " * (n * 20) + "y\n"},
     "helm": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\na: " + "{{" * (n * 4) + "\n"},
+    # a long sh -c script in a block scalar: aligned with the file once, not once per word (was quadratic)
+    "helm-script": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                              "    - name: a\n      command:\n        - sh\n        - -c\n        - |\n"
+                              + "          true &&\n" * n + "          uvicorn app:app --port {{ .Values.p }}\n"},
     # control blocks inside a block scalar and around env entries: every directive-only line is dropped
     "helm-blocks": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
                               "    - name: a\n      command:\n        - sh\n        - -c\n        - |\n"

@@ -436,7 +436,8 @@ class Expander:
                     stack: tuple[str, ...], program: str = "sh") -> list[Command]:
         """The string of ``sh -c "..."``, parsed as a script, positions mapped into the file."""
         source = self.project.file(word.path)
-        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env, simple.background)
+        aligned: dict[str, list[int] | None] = {}  # the outer word aligned once, not once per inner word
+        groups = [([self._inner_token(word, w, source, aligned) for w in simple.words], simple.env, simple.background)
                   for simple in parse_commands(word.text)]
         return self.shell_string(groups, word.text, via, env, depth, rest, stack, program)
 
@@ -575,7 +576,8 @@ class Expander:
         return commands
 
     @staticmethod
-    def _inner_token(outer: Token, inner: Word, source: SourceFile | None) -> Token:
+    def _inner_token(outer: Token, inner: Word, source: SourceFile | None,
+                     aligned: dict[str, list[int] | None] | None = None) -> Token:
         if source is None:
             return Token(inner.text, outer.path, outer.span)
         index = source.index
@@ -588,7 +590,11 @@ class Expander:
             if body == outer.text:
                 return Token(inner.text, outer.path, index.span(start + quote_len + inner.start, start + quote_len + inner.end))
         # Folded by YAML (``command: >``, ``- |``) or unquoted by the shell (``\"``): each character found.
-        offsets = align_template(outer.text, raw)
+        if aligned is None:
+            aligned = {}
+        if "offsets" not in aligned:
+            aligned["offsets"] = align_template(outer.text, raw)
+        offsets = aligned["offsets"]
         if offsets is not None and inner.end > inner.start and inner.end <= len(offsets):
             return Token(inner.text, outer.path, index.span(start + offsets[inner.start], start + offsets[inner.end - 1] + 1))
         return Token(inner.text, outer.path, outer.span)
