@@ -129,6 +129,32 @@ class DevReloadInProduction(Check):
                       image: registry.example.com/api:1.4.2
                       command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
             """}, expect=["deploy/manifests.yaml:14"], title="a Deployment inside a kind: List (kubectl get -o yaml)"),
+        Example({"chart/templates/api.yaml": """
+            {{- if .Values.api.enabled }}
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {{ include "app.fullname" . }}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                      {{- with .Values.api.command }}
+                      command:
+                        - /bin/sh
+                        - -c
+                        - |
+                          {{- if .Values.api.migrate }}
+                          alembic upgrade head &&
+                          {{- end }}
+                          exec uvicorn app.main:app --port {{ .Values.port }}{{ if .Values.dev }} --reload{{ end }}
+                      {{- end }}
+            {{- end }}
+            """}, expect=["chart/templates/api.yaml:20:87 uvicorn with auto-reload in the start command of Kubernetes "
+                          "Deployment {{\u2026}}/api"],
+                title="a Helm template: the command inside if/with blocks is declared, so is an {{ if }} --reload"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             COPY start.sh /start.sh
@@ -400,6 +426,30 @@ class DevReloadInProduction(Check):
                 fixed={"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port $PORT\n",
                        "gunicorn.conf.py": "workers = 4\nreload = False\n"},
                 title="autofix: a shell word with the blank before it; reload = True in a config file"),
+        Example({"chart/templates/api.yaml": """
+            {{- if .Values.api.enabled }}
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api
+            spec:
+              replicas: 3
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: registry.example.com/api:1.4.2
+                      command:
+                        - /bin/sh
+                        - -c
+                        - |
+                          {{- /* local development: add --reload */}}
+                          {{- if .Values.api.migrate }}
+                          alembic upgrade head &&
+                          {{- end }}
+                          exec gunicorn app.main:app -k uvicorn_worker.UvicornWorker --workers {{ .Values.workers }}
+            {{- end }}
+            """}, title="a Helm template: --reload only in a template comment"),
     )
 
     def run(self, project: Project):

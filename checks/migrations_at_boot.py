@@ -590,6 +590,68 @@ class MigrationsAtBoot(Check):
                     - name: migrate
                       command: ["shop", "migrate"]
             """}, title="the migrate command runs in a Job; serve only serves"),
+        Example({"chart/templates/api.yaml": """
+            {{- if gt (int .Values.api.replicaCount) 0 }}
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {{ include "app.fullname" . }}-api
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                      command:
+                        - "/bin/sh"
+                        - "-c"
+                        - |
+                          {{- if .Values.api.runStartupMigrations }}
+                          alembic upgrade head &&
+                          {{- end }}
+                          exec uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.api.port }}
+            {{- end }}
+            """}, expect=["chart/templates/api.yaml:17:15"],
+                title="a Helm template: migrations inside an {{- if }} block run at boot when it is on"),
+        Example({"chart/templates/migrate.yaml": """
+            {{- if .Values.migrations.enabled }}
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: {{ .Release.Name }}-migrate
+              annotations:
+                "helm.sh/hook": pre-upgrade
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: migrate
+                      image: "{{ .Values.image.repository }}"
+                      command:
+                        - sh
+                        - -c
+                        - |
+                          {{- range .Values.migrations.waitFor }}
+                          until nc -z {{ . }} 5432; do sleep 1; done
+                          {{- end }}
+                          alembic upgrade head
+            {{- end }}
+            """, "chart/templates/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: "{{ .Values.image.repository }}"
+                      {{- with .Values.api.args }}
+                      command: ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
+                      {{- end }}
+            """}, title="a Helm template: the Job under {{- if }} migrates once, the Deployment only serves"),
     )
 
     def run(self, project: Project):

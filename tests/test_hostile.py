@@ -382,6 +382,48 @@ def test_invalid_byte_in_a_helm_template(world, capsys):
     _no_internal(capsys.readouterr().out)
 
 
+def test_unbalanced_helm_blocks_are_read_as_written(world, capsys):
+    """An {{- if }} without its {{- end }}, an {{- end }} without its if, a "{{" never closed and a stray
+    "}}": no crash, and the commands around them are still read and judged."""
+    repo, _ = world
+    write_tree(repo, {"chart/templates/api.yaml": """
+        {{- if .Values.api.enabled }}
+        {{- end }}{{- end }}
+        apiVersion: apps/v1
+        kind: Deployment
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  command:
+                    - sh
+                    - -c
+                    - |
+                      {{- if .Values.migrate }}
+                      {{- range .Values.x }}
+                      alembic upgrade head &&
+                      }}
+                      uvicorn app.main:app --reload
+        """, "chart/templates/worker.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        spec:
+          template:
+            spec:
+              containers:
+                - name: worker
+                  command: ["celery", "-A", "app", "worker"]
+                  args: ["{{ .Values.queue"]
+        """})
+    assert run(".", "--no-cache", "--select", "RC201,RC601") == 1
+    out = capsys.readouterr().out
+    _no_internal(out)
+    assert "16:15  warning RC601" in out and "18:36  error   RC201" in out
+    assert run("inspect", ".") == 0
+    _no_internal(capsys.readouterr().out)
+
+
 def test_dockerignore_line_ending_in_a_backslash(world, capsys):
     repo, _ = world
     write_tree(repo, {"Dockerfile": 'FROM python:3.12-slim\nUSER app\nCOPY . .\nCMD ["gunicorn","app:app"]\n',
@@ -615,6 +657,16 @@ _BACKSLASHES = "\\\\" * 10  # ten escaped backslashes, written \\ in TOML and JS
 SCALING = {
     "procfile": lambda n: {"Procfile": "web: x" + " " * (n * 20) + "y\n"},
     "helm": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\na: " + "{{" * (n * 4) + "\n"},
+    # a long sh -c script in a block scalar: aligned with the file once, not once per word (was quadratic)
+    "helm-script": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                              "    - name: a\n      command:\n        - sh\n        - -c\n        - |\n"
+                              + "          true &&\n" * n + "          uvicorn app:app --port {{ .Values.p }}\n"},
+    # control blocks inside a block scalar and around env entries: every directive-only line is dropped
+    "helm-blocks": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                              "    - name: a\n      command:\n        - sh\n        - -c\n        - |\n"
+                              + "          {{- if .Values.x }}{{ end }}\n          {{- end }}\n" * n
+                              + "          uvicorn app:app --port {{ .Values.p }}\n      env:\n"
+                              + "      {{- if .Values.y }}\n        - name: A\n          value: x\n      {{- end }}\n" * n},
     "dockerfile": lambda n: {"Dockerfile": "FROM python:3.12-slim\nRUN " + "apt " * (n * 4) + "\nUSER app\n"
                              "HEALTHCHECK CMD curl -f http://localhost/\nCMD [\"gunicorn\",\"app:app\"]\n"},
     "pyproject": lambda n: {"pyproject.toml": '[project]\nname = "x"\n' + "\n" * (n * 20)

@@ -58,7 +58,7 @@ def _load_yaml(source: SourceFile) -> list[Any]:
     copier or Jinja project: ``- {{cookiecutter.port}}:80`` is no YAML) and does not parse as it is
     is read with each expression blanked out, every offset kept (as Helm templates are); if that
     does not parse either, the first error is the one reported."""
-    from readycheck.parsers.yamlfile import load_all
+    from readycheck.parsers.yamlfile import helm_to_yaml, load_all
 
     text = source.text
     try:
@@ -66,8 +66,6 @@ def _load_yaml(source: SourceFile) -> list[Any]:
     except Exception:
         if "{{" not in text:
             raise
-        from readycheck.model.deployments.kubernetes import helm_to_yaml
-
         try:
             return load_all(helm_to_yaml(text))
         except Exception:

@@ -31,6 +31,7 @@ from readycheck.parsers.shell import Word, exec_blockers, parse_commands
 from readycheck.parsers.processmanagers import (PROCFILE_RUNNERS, S6_SERVICE_DIRS, SUPERVISORD_DEFAULT_CONFS,
                                         SUPERVISORD_PACKAGED_INCLUDES, procfile_entries, supervisord_conf,
                                         supervisord_expand)
+from readycheck.parsers.yamlfile import helm_to_yaml
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
@@ -435,7 +436,8 @@ class Expander:
                     stack: tuple[str, ...], program: str = "sh") -> list[Command]:
         """The string of ``sh -c "..."``, parsed as a script, positions mapped into the file."""
         source = self.project.file(word.path)
-        groups = [([self._inner_token(word, w, source) for w in simple.words], simple.env, simple.background)
+        aligned: dict[str, list[int] | None] = {}  # the outer word aligned once, not once per inner word
+        groups = [([self._inner_token(word, w, source, aligned) for w in simple.words], simple.env, simple.background)
                   for simple in parse_commands(word.text)]
         return self.shell_string(groups, word.text, via, env, depth, rest, stack, program)
 
@@ -574,7 +576,8 @@ class Expander:
         return commands
 
     @staticmethod
-    def _inner_token(outer: Token, inner: Word, source: SourceFile | None) -> Token:
+    def _inner_token(outer: Token, inner: Word, source: SourceFile | None,
+                     aligned: dict[str, list[int] | None] | None = None) -> Token:
         if source is None:
             return Token(inner.text, outer.path, outer.span)
         index = source.index
@@ -587,7 +590,11 @@ class Expander:
             if body == outer.text:
                 return Token(inner.text, outer.path, index.span(start + quote_len + inner.start, start + quote_len + inner.end))
         # Folded by YAML (``command: >``, ``- |``) or unquoted by the shell (``\"``): each character found.
-        offsets = align(outer.text, raw)
+        if aligned is None:
+            aligned = {}
+        if "offsets" not in aligned:
+            aligned["offsets"] = align_template(outer.text, raw)
+        offsets = aligned["offsets"]
         if offsets is not None and inner.end > inner.start and inner.end <= len(offsets):
             return Token(inner.text, outer.path, index.span(start + offsets[inner.start], start + offsets[inner.end - 1] + 1))
         return Token(inner.text, outer.path, outer.span)
@@ -661,6 +668,17 @@ def align(value: str, raw: str) -> list[int] | None:
             return None
         offsets.append(j)
         j += 1
+    return offsets
+
+
+def align_template(value: str, raw: str) -> list[int] | None:
+    """``align``, and for a value read from a template (a Helm block scalar whose ``{{- if }}`` lines
+    YAML never saw, ``{{ .Values.x }}`` read as a placeholder) against the text as it was read, with
+    its expressions blanked (every offset kept). The file's own text first: ``{{.State}}`` of a
+    ``docker inspect --format`` in a compose command is text of the value."""
+    offsets = align(value, raw)
+    if offsets is None and "{{" in raw:
+        offsets = align(value, helm_to_yaml(raw))
     return offsets
 
 
@@ -1292,7 +1310,7 @@ def yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:
     if isinstance(value, str) and hasattr(value, "start"):
         verbatim = getattr(value, "verbatim_at", None)
         commands = []
-        offsets = align(str(value), index.text[value.start:value.end]) if verbatim is None else None
+        offsets = align_template(str(value), index.text[value.start:value.end]) if verbatim is None else None
         for simple in parse_commands(str(value)):
             tokens = []
             for word in simple.words:

@@ -18,7 +18,7 @@ from readycheck.model.deployments.common import (env_list, items_of, key_positio
                                                  platform_start, repo_expander, requested_path, table_of, text_of)
 from readycheck.model.deployments.fact import DeclaredEnv, Deployment, DeploymentSetting, Probe, RunAs
 from readycheck.model.startcommands import StartCommand, Token, yaml_commands
-from readycheck.parsers.yamlfile import load_all
+from readycheck.parsers.yamlfile import helm_to_yaml, load_all
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
@@ -29,7 +29,6 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod",
 ONESHOT_KINDS = {"Job", "CronJob"}
 #: Kinds that run more copies of a workload on demand.
 AUTOSCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
-_HELM_EXPR = re.compile(r"\{\{-?.*?-?\}\}", re.DOTALL)
 
 
 def read(project: "Project", source: SourceFile) -> Deployment | None:
@@ -115,39 +114,6 @@ def _probes(project: "Project", source: SourceFile, container: dict, owner: str)
 def is_workload(doc: Any) -> bool:
     """A Kubernetes document of a kind that runs containers."""
     return isinstance(doc, dict) and isinstance(doc.get("kind"), str) and doc["kind"] in WORKLOAD_KINDS
-
-
-def helm_to_yaml(text: str) -> str:
-    """Blank out Helm template expressions, keeping every offset: a line that is only
-    a template directive becomes empty, an inline expression becomes a placeholder
-    scalar of the same length."""
-    def replace(match: re.Match) -> str:
-        inner = match.group(0)
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
-        line_end = len(text) if line_end < 0 else line_end
-        alone = not text[line_start:match.start()].strip() and not text[match.end():line_end].strip()
-        if alone or "\n" in inner:
-            return re.sub(r"[^\n]", " ", inner)
-        return "\u2026" * len(inner)  # "…": reads as templated, never parses as a number
-    # The first "}}" after each "{{", found with str.find: the regex "\{\{-?.*?-?\}\}" scanned
-    # to the end of the text from every "{{" that has no "}}" after it (30,000 "{{": minutes).
-    parts: list[str] = []
-    position = 0
-    while True:
-        start = text.find("{{", position)
-        if start < 0:
-            break
-        end = text.find("}}", start + 2)
-        if end < 0:
-            break
-        match = _HELM_EXPR.fullmatch(text, start, end + 2)
-        parts += [text[position:start], replace(match) if match else text[start:end + 2]]
-        position = end + 2
-    if not parts:
-        return text
-    parts.append(text[position:])
-    return "".join(parts)
 
 
 def readable(name: str) -> str:
