@@ -33,13 +33,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _stop_workers(pool) -> None:
-    """End a worker pool now, not after the work queued in it (shutdown(wait=True) would)."""
+    """Leave a worker pool now: the chunks no worker has started are cancelled, and each worker
+    ends once its current chunk (a 1/16th share of one batch) is done, or when this process is
+    gone (``_die_with_parent``). Terminating them instead makes the pool's manager thread fail
+    on the futures this process cancelled to parse their chunks itself (InvalidStateError, in
+    CPython 3.11); and reading ``pool._processes`` after ``shutdown``, as this did, raised
+    AttributeError (shutdown sets it to None) in place of the Ctrl-C or --timeout."""
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            process.terminate()
-        except Exception:
-            pass
 
 
 def parse_many(items: list[tuple[str, bytes]], jobs: int,
