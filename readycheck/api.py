@@ -61,6 +61,7 @@ _WHERE = {
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
+    "SHELLS": "readycheck.model.startcommands", "ARGV_WRAPPERS": "readycheck.model.startcommands",
     "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
     "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
     "Unresolved": "readycheck.model.webapp", "UNKNOWN_SEGMENT": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
@@ -132,7 +133,8 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile
     from readycheck.model.startcommands import (
-        Command as Command, Server as Server, StartCommand as StartCommand, Token as Token,
+        ARGV_WRAPPERS as ARGV_WRAPPERS, SHELLS as SHELLS, Command as Command, Server as Server,
+        StartCommand as StartCommand, Token as Token,
     )
     from readycheck.model.webapp import (
         UNKNOWN_SEGMENT as UNKNOWN_SEGMENT, LoopEntry as LoopEntry, Route as Route, Unresolved as Unresolved,
@@ -141,14 +143,14 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
-    "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
+    "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ARGV_WRAPPERS", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
     "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
     "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
     "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
-    "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
+    "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SHELLS", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
     "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",

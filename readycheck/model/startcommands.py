@@ -44,6 +44,9 @@ SERVERS = {"uvicorn", "gunicorn", "hypercorn", "granian", "daphne", "fastapi", "
 _WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "tini": 0, "dumb-init": 0, "catatonit": 0, "gosu": 1,
              "su-exec": 1, "setpriv": 0, "chpst": 0, "stdbuf": 0, "newrelic-admin": 1, "ddtrace-run": 0,
              "opentelemetry-instrument": 0, "doppler": 1, "infisical": 1, "wait-for-it": 0}
+#: Programs that run the command line after them as the argument vector they were given (no shell
+#: between): an exec-form ``ENTRYPOINT ["tini", "--"]`` hands CMD's words on exactly as written.
+ARGV_WRAPPERS = frozenset(_WRAPPERS) - {"exec"}
 _RUNNERS = {"poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run", "hatch": "run", "rye": "run"}
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 #: A variable holding the interpreter: ``"$PYTHON_CMD" -m uvicorn`` after ``PYTHON_CMD=$(command -v python3)``.
