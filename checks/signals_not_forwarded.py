@@ -6,7 +6,10 @@ What it does
     wrapper script (``entrypoint.sh``, ``start.sh``, followed from the CMD or
     Procfile) that starts the server without ``exec``, or an ``sh -c`` string
     that runs other commands before the server without ``exec``. ``exec server``,
-    exec-form commands and ``dumb-init``/``tini -g`` in front are fine.
+    exec-form commands and ``dumb-init``/``tini -g`` in front are fine. A Procfile
+    line that honcho runs in the image is judged by how honcho is started: honcho
+    sends SIGTERM to the whole process group of each line (measured with honcho
+    2.0.0: ``web: true && python3 srv.py``, the server's handler ran).
 
 Why is this bad
     On every deploy the orchestrator sends SIGTERM to PID 1 and waits. When PID 1
@@ -146,6 +149,18 @@ class SignalsNotForwarded(Check):
             """}, title="exec, exec in a script, dumb-init, Procfile"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
+            CMD ["honcho", "start", "-f", "Procfile.docker"]
+            """, "Procfile.docker": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n"},
+            title="honcho signals the process group of each line: no exec needed behind it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD honcho start -f Procfile.docker
+            """, "Procfile.docker": "web: exec uvicorn app.main:app --host 0.0.0.0\n"},
+            expect=["Dockerfile:2:1 CMD is in shell form: /bin/sh is PID 1 and uvicorn never receives SIGTERM "
+                    "(dash is /bin/sh in python:3.12-slim and does not exec it)"],
+            title="honcho itself behind a shell-form CMD"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
             CMD ["sh", "-c", "uvicorn app.main:app --host 0.0.0.0"]
             """}, expect=["Dockerfile:2"], title="sh -c of one command on a Debian image: dash does not exec it"),
         Example({"Dockerfile": """
@@ -277,6 +292,8 @@ class SignalsNotForwarded(Check):
     )
 
     def run(self, project: Project):
+        from readycheck.api import SIGNALS_PROCESS_GROUP  # the parsers' table, imported only when a scan runs
+
         for start in project.start_commands:
             server = start.server
             if server is None or start.role != "boot":
@@ -288,7 +305,9 @@ class SignalsNotForwarded(Check):
             if command.managed_by:  # supervisord/honcho start the server: judge what starts the manager
                 at = next((i for i, c in enumerate(start.chain) if c is command), 0)
                 manager = next((c for c in reversed(start.chain[:at]) if c.program == command.managed_by), None)
-                command = manager if manager is not None and not command.shell else command
+                # honcho signals the process group of each line it starts: only how honcho is started matters
+                if manager is not None and (not command.shell or command.managed_by in SIGNALS_PROCESS_GROUP):
+                    command = manager
             if command.exec_ or not command.shell:
                 continue
             if any(_forwarding_init(c.words) for c in start.chain):

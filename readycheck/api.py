@@ -61,7 +61,7 @@ _WHERE = {
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
-    "SHELLS": "readycheck.model.startcommands", "ARGV_WRAPPERS": "readycheck.model.startcommands",
+    "SHELLS": "readycheck.model.startcommands", "SIGNALS_PROCESS_GROUP": "readycheck.parsers.processmanagers", "ARGV_WRAPPERS": "readycheck.model.startcommands",
     "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
     "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
     "Unresolved": "readycheck.model.webapp", "UNKNOWN_SEGMENT": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
@@ -132,6 +132,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         is_auxiliary_path as is_auxiliary_path, is_development_path as is_development_path,
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile
+    from readycheck.parsers.processmanagers import SIGNALS_PROCESS_GROUP as SIGNALS_PROCESS_GROUP
     from readycheck.model.startcommands import (
         ARGV_WRAPPERS as ARGV_WRAPPERS, SHELLS as SHELLS, Command as Command, Server as Server,
         StartCommand as StartCommand, Token as Token,
@@ -150,7 +151,7 @@ __all__ = [
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
     "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
-    "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SHELLS", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
+    "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SHELLS", "SIGNALS_PROCESS_GROUP", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
     "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",

@@ -216,6 +216,12 @@ def procfile_entries(source: SourceFile) -> list[Entry]:
 
 #: Programs that run a Procfile: name -> the flag that names another Procfile.
 PROCFILE_RUNNERS = {"honcho": "-f", "foreman": "-f", "overmind": "-f", "hivemind": ""}
+#: Process managers that stop a process by signalling its whole process group, so a server behind
+#: their ``sh -c`` gets SIGTERM whether or not that shell execs it. honcho starts every process in a
+#: new session and terminates it with ``os.killpg(pid, SIGTERM)`` (honcho/process.py, honcho/compat.py);
+#: seen here with honcho 2.0.0: ``web: true && python3 srv.py``, SIGTERM to honcho -> the server's
+#: handler ran. foreman, overmind and hivemind are not listed: not verified.
+SIGNALS_PROCESS_GROUP = frozenset({"honcho"})
 
 #: Where s6-overlay looks for services: v2's services.d, v3's s6-rc.d (each service a folder
 #: with a ``run`` script, or an ``up`` for a oneshot).
