@@ -669,6 +669,9 @@ SCALING = {
                               + "      {{- if .Values.y }}\n        - name: A\n          value: x\n      {{- end }}\n" * n},
     "dockerfile": lambda n: {"Dockerfile": "FROM python:3.12-slim\nRUN " + "apt " * (n * 4) + "\nUSER app\n"
                              "HEALTHCHECK CMD curl -f http://localhost/\nCMD [\"gunicorn\",\"app:app\"]\n"},
+    # a word that names PYTHON again and again (a starred pattern around PYTHON backtracked per copy)
+    "python-variable": lambda n: {"Dockerfile": 'FROM python:3.12-slim\nUSER app\nCMD ["$' + "PYTHON" * n
+                                  + '!", "app.py"]\n'},
     "pyproject": lambda n: {"pyproject.toml": '[project]\nname = "x"\n' + "\n" * (n * 20)
                             + 'version = "1"\ndependencies = ["fastapi==1.0"]\n'},
     # the located TOML/JSON reader: many tables and keys, strings full of escaped backslashes

@@ -50,7 +50,15 @@ ARGV_WRAPPERS = frozenset(_WRAPPERS) - {"exec"}
 _RUNNERS = {"poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run", "hatch": "run", "rye": "run"}
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 #: A variable holding the interpreter: ``"$PYTHON_CMD" -m uvicorn`` after ``PYTHON_CMD=$(command -v python3)``.
-_PYTHON_VARIABLE = re.compile(r"^\$\{?[A-Za-z_]*PYTHON[A-Za-z0-9_]*\}?$", re.IGNORECASE)
+_VARIABLE_WORD = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def _is_python_variable(word: str) -> bool:
+    """``$PYTHON_CMD``/``${PYTHON}``: one variable whose name says it holds the interpreter. A name
+    test after one linear match (a pattern with ``PYTHON`` between two starred classes backtracks
+    once per ``PYTHON`` in a hostile word)."""
+    match = _VARIABLE_WORD.fullmatch(word)
+    return match is not None and "PYTHON" in match.group(1).upper()
 #: Flags that take no value, per server; every other ``--flag`` takes the next word.
 BOOLEAN_FLAGS = {
     "uvicorn": {"--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--use-colors", "--no-use-colors",
@@ -126,7 +134,7 @@ class Command:
                 while i < len(words) and words[i].startswith("-"):
                     i += 1
                 continue
-            if _PYTHON.match(name) or _PYTHON_VARIABLE.match(words[i]):
+            if _PYTHON.match(name) or _is_python_variable(words[i]):
                 j = i + 1
                 while j < len(words) and words[j].startswith("-") and words[j] != "-m":
                     j += 1
