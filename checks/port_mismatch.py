@@ -39,6 +39,28 @@ def _port(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+
+_TYPER_PYPROJECT = """
+    [project]
+    name = "svc"
+    version = "1"
+    dependencies = ["typer==0.12.0", "uvicorn==0.30.0", "fastapi==0.110.0"]
+    [project.scripts]
+    svc = "svc.cli:app"
+    """
+_TYPER_CLI = """
+    import typer
+    import uvicorn
+
+    app = typer.Typer()
+
+
+    @app.command()
+    def serve(host: str = "0.0.0.0", port: int = 8000):
+        uvicorn.run("svc.main:api", host=host, port=port)
+    """
+_TYPER_APP = "from fastapi import FastAPI\napi = FastAPI()\n"
+
 class PortMismatch(Check):
     id = "RC206"
     name = "port-mismatch"
@@ -81,6 +103,13 @@ class PortMismatch(Check):
             """}, expect=["Dockerfile:3"], title="ENV PORT ignored by the server"),
         Example({"Procfile": "web: uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}\n"},
                 title="$PORT with a local default"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nEXPOSE 8080\nCMD [\"svc\", \"serve\"]\n",
+                 "pyproject.toml": _TYPER_PYPROJECT, "svc/cli.py": _TYPER_CLI, "svc/main.py": _TYPER_APP},
+                expect=["svc/cli.py:8:34 uvicorn listens on port 8000 but Dockerfile CMD declares 8080"],
+                title="a console script's Typer command passes its int default on to uvicorn.run"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nEXPOSE 8080\nCMD [\"svc\", \"serve\", \"--port\", \"8080\"]\n",
+                 "pyproject.toml": _TYPER_PYPROJECT, "svc/cli.py": _TYPER_CLI, "svc/main.py": _TYPER_APP},
+                title="the CMD gives the option the EXPOSE names"),
     )
 
     def run(self, project: Project):

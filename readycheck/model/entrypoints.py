@@ -357,6 +357,8 @@ def _command_option(function: "Function", value: "Value", args: list[str]) -> tu
         default = Value("str", param.default, param.span)
     elif param.flag is not None:
         default = Value("bool", str(param.flag), param.span)
+    elif param.number is not None:
+        default = Value("int", str(param.number), param.span)
     for decorator in function.decorators:  # @click.option("--host", "-h", default="0.0.0.0", is_flag=...)
         call = decorator.call
         if call is None or not decorator.text.endswith(".option") or \

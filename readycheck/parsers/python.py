@@ -136,6 +136,8 @@ class Parameter(NamedTuple):
     default: str | None = None
     #: The default when it is a bool literal (``async_mode: bool = False``).
     flag: bool | None = None
+    #: The default when it is an int literal (``port: int = 8000``, a Typer command's option).
+    number: int | None = None
 
 
 class TypeSource(NamedTuple):
@@ -990,7 +992,8 @@ class _Extractor:
                 depends = self._depends(default, outer_locals)
             literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
             flag = default.value if isinstance(default, ast.Constant) and type(default.value) is bool else None
-            function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal, flag))
+            number = default.value if isinstance(default, ast.Constant) and type(default.value) is int else None
+            function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal, flag, number))
         returns, _, _ = self._annotation(self._yielded(node.returns, outer_locals) if is_generator else node.returns,
                                          outer_locals)
         function.returns = returns

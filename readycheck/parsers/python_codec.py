@@ -26,7 +26,7 @@ from readycheck.parsers.python import (Assignment, CallSite, Decorator, ErrorHan
 FIELDS = {
     Value: ("kind", "text", "span", "items", "keywords", "resolved"),
     CallSite: ("callee", "text", "span", "awaited", "receiver", "method", "call", "chain"),
-    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default", "flag"),
+    Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default", "flag", "number"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
                "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path", "operators"),
@@ -60,7 +60,7 @@ def _flat_call(c: CallSite) -> tuple:
 
 def _flat_function(f: Function) -> tuple:
     return (f.name, f.qualname, f.is_async, tuple(f.span),
-            tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5], p[6]) for p in f.params),
+            tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5], p[6], p[7]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
             tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope,
             tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path, tuple(map(_flat_call, f.operators)))
@@ -106,7 +106,7 @@ def _function(t: tuple) -> Function:
     (name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results,
      declares_global, reads_request_path, operators) = t
     return Function(name, qualname, is_async, _new(Span, span),
-                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5], p[6])) for p in params],
+                    [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5], p[6], p[7])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
                     list(map(_call, calls)), local_types, is_generator, returns, scope,
