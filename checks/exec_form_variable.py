@@ -47,27 +47,42 @@ def _program(word: str) -> str:
     return posixpath.basename(word)
 
 
-def _runs_a_shell(words: list[str]) -> bool:
-    """``sh -c ...`` (after any wrappers): the shell expands what follows."""
-    from readycheck.api import ARGV_WRAPPERS, SHELLS  # the start-command model, imported only when a scan runs
+def _command_words(words: list[str]) -> list[str]:
+    """The words from the program on: wrappers (``tini --``, ``gosu app``), ``env`` and its
+    ``NAME=value`` assignments, and options before the program left out."""
+    from readycheck.api import ARGV_WRAPPERS  # the start-command model, imported only when a scan runs
 
-    for word in words:
+    i = 0
+    while i < len(words):
+        name = _program(words[i])
+        if name in ARGV_WRAPPERS:
+            i += 1 + ARGV_WRAPPERS[name]
+        elif name == "env" or words[i].startswith("-") or ("=" in words[i] and not words[i].startswith("$")):
+            i += 1
+        else:
+            break
+    return words[i:]
+
+
+def _expands(words: list[str]) -> bool:
+    """Whether something may expand the words before they reach the server: a shell with ``-c``
+    (``sh -c``, ``bash -lc``, behind any wrapper or runner: ``uv run sh -c``), or a script
+    (``./start.sh``, ``/docker-entrypoint.sh``), which may ``eval "$@"``."""
+    from readycheck.api import SHELLS
+
+    for at, word in enumerate(words):
         name = _program(word)
-        if name in SHELLS:
+        if name in SHELLS and any(w.startswith("-") and "c" in w for w in words[at + 1:at + 3]):
             return True
-        if name not in ARGV_WRAPPERS and not word.startswith("-"):
-            return False
+        if name.endswith((".sh", ".bash")) or word.startswith("./"):
+            return True
     return False
 
 
 def _passes_words_on(entrypoint: list[str] | None) -> bool:
     """Whether CMD's words reach the program unchanged behind this ENTRYPOINT: none at all, or
     only wrappers (``["tini", "--"]``). A script or a shell may expand them (``eval "$@"``)."""
-    from readycheck.api import ARGV_WRAPPERS
-
-    if entrypoint is None:
-        return True
-    return all(_program(w) in ARGV_WRAPPERS or w.startswith("-") for w in entrypoint)
+    return entrypoint is None or not _command_words(entrypoint)
 
 
 class ExecFormVariable(Check):
@@ -118,6 +133,32 @@ class ExecFormVariable(Check):
             FROM python:3.12-slim
             CMD ["uvicorn", "app.main:app", "--port", "8000", "--header", "x-cost:$5"]
             """}, title="a dollar sign that is no variable"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["uvicorn", "app.main:app", "--port", "$PORT"]
+            COPY docker-entrypoint.sh /
+            ENTRYPOINT ["/docker-entrypoint.sh"]
+            """, "docker-entrypoint.sh": "#!/bin/sh\neval \"exec $*\"\n"},
+            title="the ENTRYPOINT Docker runs is the stage's last, even below the CMD"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gosu", "app", "sh", "-c", "exec uvicorn app.main:app --port $PORT"]
+            """}, title="a shell behind a wrapper that takes an argument"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["env", "PYTHONPATH=/app", "uv", "run", "sh", "-c", "exec uvicorn app.main:app --port $PORT"]
+            """}, title="a shell behind env and a runner"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /
+            CMD ["/start.sh", "uvicorn", "app.main:app", "--port", "$PORT"]
+            """, "start.sh": "#!/bin/sh\neval \"exec $*\"\n"}, title="a script that may expand its arguments"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            CMD ["gosu", "app", "gunicorn", "app.main:app", "--bind", "0.0.0.0:${PORT}"]
+            """}, expect=["Dockerfile:2:68 exec-form CMD passes `${PORT}` to gunicorn as written: Docker runs the "
+                          "exec form without a shell, so no variable is expanded"],
+            title="gosu hands the words on"),
     )
 
     def run(self, project: Project):
@@ -126,24 +167,23 @@ class ExecFormVariable(Check):
                 yield from self._judge_stage(dockerfile, stage)
 
     def _judge_stage(self, dockerfile: Dockerfile, stage: Stage):
+        """The stage's last ENTRYPOINT and last CMD (the ones Docker runs), against the ENTRYPOINT the
+        stage ends with, its own or inherited."""
         entrypoint: list[str] | None = None
-        for ancestor in dockerfile.ancestry(stage)[:-1]:  # what the stage inherits
-            for inst in ancestor.instructions:
+        for layer in dockerfile.ancestry(stage):
+            for inst in layer.instructions:
                 if inst.keyword == "ENTRYPOINT":
                     entrypoint = inst.exec_form() or [inst.value]
         environment = dockerfile.stage_environment(stage)
-        for inst in stage.instructions:
-            if inst.keyword == "ENTRYPOINT":
-                entrypoint = inst.exec_form() or [inst.value]
-            if inst.keyword not in ("CMD", "ENTRYPOINT"):
+        for keyword in ("ENTRYPOINT", "CMD"):
+            found = stage.all(keyword)
+            if not found:
                 continue
+            inst = found[-1]
             words = inst.exec_form()
-            if not words or _runs_a_shell(words):
+            if not words or _expands(words) or (keyword == "CMD" and not _passes_words_on(entrypoint)):
                 continue
-            if inst.keyword == "CMD" and not _passes_words_on(entrypoint):
-                continue
-            program = next((_program(w) for w in words if not _passes_words_on([w])
-                            and not w.startswith("-")), _program(words[0]))
+            program = _program((_command_words(words) or words)[0])
             yield from self._variables(dockerfile, inst, words, program, environment)
 
     def _variables(self, dockerfile: Dockerfile, inst: Instruction, words: list[str], program: str, environment):

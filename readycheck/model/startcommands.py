@@ -46,7 +46,8 @@ _WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "tini": 0, "dumb-init": 0, "catat
              "opentelemetry-instrument": 0, "doppler": 1, "infisical": 1, "wait-for-it": 0}
 #: Programs that run the command line after them as the argument vector they were given (no shell
 #: between): an exec-form ``ENTRYPOINT ["tini", "--"]`` hands CMD's words on exactly as written.
-ARGV_WRAPPERS = frozenset(_WRAPPERS) - {"exec"}
+#: Name -> how many arguments of its own follow it (``gosu app``).
+ARGV_WRAPPERS: dict[str, int] = {name: count for name, count in _WRAPPERS.items() if name != "exec"}
 _RUNNERS = {"poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run", "hatch": "run", "rye": "run"}
 _PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 #: A variable holding the interpreter: ``"$PYTHON_CMD" -m uvicorn`` after ``PYTHON_CMD=$(command -v python3)``.
