@@ -101,6 +101,10 @@ class BindLocalhost(Check):
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"--host\", \"0.0.0.0\"]\n",
                  "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
                 title="the same command given --host 0.0.0.0 in the CMD"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"-h\", \"0.0.0.0\"]\n",
+                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "",
+                 "svc/cli.py": _CLICK_CLI.replace('"--host",', '"--host", "-h",')},
+                title="the option's short name given in the CMD: not the default"),
     )
 
     def run(self, project: Project):

@@ -359,16 +359,20 @@ def _command_option(function: "Function", value: "Value", args: list[str]) -> tu
         default = Value("bool", str(param.flag), param.span)
     elif param.number is not None:
         default = Value("int", str(param.number), param.span)
+    names = {flag}
     for decorator in function.decorators:  # @click.option("--host", "-h", default="0.0.0.0", is_flag=...)
         call = decorator.call
         if call is None or not decorator.text.endswith(".option") or \
                 not any(v.kind == "str" and v.text.split("/")[0] == flag for v in call.items):
             continue
+        names |= {v.text.split("/")[0] for v in call.items if v.kind == "str" and v.text.startswith("-")}
         given = call.kwarg("default")
         default = given if given is not None and given.kind in ("str", "int", "bool") else default
         is_flag = is_flag or (call.kwarg("is_flag") is not None and call.kwarg("is_flag").text == "True") or \
             (given is not None and given.kind == "bool")
     for at, arg in enumerate(args):
+        if arg in names - {flag} or any(arg.startswith(n) and n[1:2] != "-" and len(arg) > len(n) for n in names):
+            return None  # a short name (``-h 0.0.0.0``, ``-h0.0.0.0``): given, but not read here
         if arg == flag:
             if is_flag:
                 return Value("bool", "True", param.span), at
