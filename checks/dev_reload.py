@@ -450,6 +450,28 @@ class DevReloadInProduction(Check):
                           exec gunicorn app.main:app -k uvicorn_worker.UvicornWorker --workers {{ .Values.workers }}
             {{- end }}
             """}, title="a Helm template: --reload only in a template comment"),
+        Example({"chart/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+                 "chart/templates/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {{ include "api.fullname" . }}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: registry.example.com/api:1.4.2
+                      command:
+                        - /bin/sh
+                        - -c
+                        - |
+                          {{- if .Values.dev }}
+                          uvicorn app.main:app --host 0.0.0.0 --reload
+                          {{- else }}
+                          exec gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000
+                          {{- end }}
+            """}, title="a Helm template: --reload only in the if branch of an if/else, read as its else"),
     )
 
     def run(self, project: Project):

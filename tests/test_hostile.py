@@ -667,6 +667,12 @@ SCALING = {
                               + "          {{- if .Values.x }}{{ end }}\n          {{- end }}\n" * n
                               + "          uvicorn app:app --port {{ .Values.p }}\n      env:\n"
                               + "      {{- if .Values.y }}\n        - name: A\n          value: x\n      {{- end }}\n" * n},
+    # if/else blocks: the if branch of each is dropped, in one pass however many there are
+    "helm-else": lambda n: {"chart/templates/x.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+                            "    - name: a\n      command:\n        - sh\n        - -c\n        - |\n"
+                            + "          {{- if .Values.x }}\n          a &&\n          {{- else }}\n"
+                              "          b &&\n          {{- end }}\n" * n
+                            + "          uvicorn app:app --port {{ .Values.p }}\n"},
     "dockerfile": lambda n: {"Dockerfile": "FROM python:3.12-slim\nRUN " + "apt " * (n * 4) + "\nUSER app\n"
                              "HEALTHCHECK CMD curl -f http://localhost/\nCMD [\"gunicorn\",\"app:app\"]\n"},
     # a word that names PYTHON again and again (a starred pattern around PYTHON backtracked per copy)

@@ -135,7 +135,12 @@ def helm_to_yaml(text: str) -> str:
         parts += [text[position:start], re.sub(r"[^\n]", mark, text[start:end])]
         position = end
     parts.append(text[position:])
-    lines = "".join(parts).split("\n")
+    marked = "".join(parts)
+    pieces, position = [], 0
+    for start, end in _unrendered_branches(text, actions):
+        pieces += [marked[position:start], re.sub(r"[^\n]", "\1", marked[start:end])]
+        position = end
+    lines = ("".join(pieces) + marked[position:]).split("\n")
     pads = [0] * len(lines)
     last_content = -1
     for number, line in enumerate(lines):
@@ -152,6 +157,43 @@ def helm_to_yaml(text: str) -> str:
         if line.strip():
             last_content = number
     return "\n".join(_padded(line, pad) for line, pad in zip(lines, pads))
+
+
+_CONTROL = re.compile(r"\{\{-?\s*(if|else|end|with|range|define|block)\b")
+
+
+def _unrendered_branches(text: str, actions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text Helm renders only when a condition holds, where an ``else`` offers the other case:
+    of ``{{ if A }} x {{ else }} y {{ end }}`` (or ``else if`` chains), everything before the last
+    ``else``, so that the two cases are not read as one command (``uvicorn --reload`` then ``exec
+    gunicorn``). The ``else`` case is kept: it is what an unset value renders (``.Values.dev``
+    false). An ``if`` without ``else`` is read as declared. The ranges returned are sorted and do
+    not overlap (nested ones merged), so marking them costs one pass over the text."""
+    stack: list[list] = []  # [keyword, end of the opening action, start of the last else]
+    branches: list[tuple[int, int]] = []
+    for start, end in actions:
+        match = _CONTROL.match(text, start, min(end, start + 40))
+        if match is None:
+            continue
+        keyword = match.group(1)
+        if keyword == "end":
+            if stack:
+                opened, body, last_else = stack.pop()
+                if opened == "if" and last_else is not None:
+                    branches.append((body, last_else))
+        elif keyword == "else":
+            if stack:
+                stack[-1][2] = start
+        else:
+            stack.append([keyword, end, None])
+    branches.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in branches:  # an inner if/else inside a branch already blanked adds nothing
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 #: Actions that write nothing where they stand: control structure, comments, variable assignments.
