@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -35,21 +35,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 
-_CLICK_CLI = """
-    import click
-    import uvicorn
-
-    @click.group()
-    def cli():
-        pass
-
-    @cli.command()
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--reload/--no-reload", default=False)
-    def run(host, reload):
-        uvicorn.run("svc.web:app", host=host, port=8000, reload=reload, workers=2)
-    """
-_CLICK_PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:cli'\n"
 
 class BindLocalhost(Check):
     id = "RC205"
@@ -93,17 +78,15 @@ class BindLocalhost(Check):
             export GUNICORN_CONF=${GUNICORN_CONF:-$DEFAULT_CONF}
             exec gunicorn -k uvicorn_worker.UvicornWorker -c "$GUNICORN_CONF" app.main:app
             """}, title="a config file readycheck cannot find may set the bind"),
-        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\"]\n", "pyproject.toml": _CLICK_PYPROJECT,
-                 "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\"]\n", **click_cli_repo()},
                 expect=["svc/cli.py:9:33 uvicorn listens on 127.0.0.1 (Dockerfile CMD): nothing outside the "
                         "container can reach it"],
                 title="a console script's Click command passes its --host default on to uvicorn.run()"),
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"--host\", \"0.0.0.0\"]\n",
-                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
+                 **click_cli_repo()},
                 title="the same command given --host 0.0.0.0 in the CMD"),
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"-h\", \"0.0.0.0\"]\n",
-                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "",
-                 "svc/cli.py": _CLICK_CLI.replace('"--host",', '"--host", "-h",')},
+                 **click_cli_repo(CLICK_CLI.replace('"--host",', '"--host", "-h",'))},
                 title="the option's short name given in the CMD: not the default"),
     )
 

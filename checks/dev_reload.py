@@ -38,7 +38,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, is_development_path
+from readycheck.api import Check, Example, Related, Severity, click_cli_repo, is_development_path
 
 if TYPE_CHECKING:
     from readycheck.api import Edit, Project, Server, Span, Token
@@ -67,21 +67,27 @@ def _dev_switches(server: Server) -> list[tuple[Token, str]]:
 
 
 
-_CLICK_CLI = """
-    import click
-    import uvicorn
 
-    @click.group()
-    def cli():
-        pass
 
-    @cli.command()
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--reload/--no-reload", default=False)
-    def run(host, reload):
-        uvicorn.run("svc.web:app", host=host, port=8000, reload=reload, workers=2)
-    """
-_CLICK_PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = 'svc.cli:cli'\n"
+def _python_m_app(env_default: str) -> dict[str, str]:
+    """``python -m app`` whose ``__main__.py`` starts uvicorn with ``reload=settings.ENV == "local"``, the
+    setting defaulting to ``env_default``."""
+    return {"Dockerfile": """
+        FROM python:3.12-slim
+        CMD ["python", "-m", "app"]
+        """, "app/__init__.py": "", "app/config.py": """
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            ENV: str = "DEFAULT"
+
+        settings = Settings()
+        """.replace("DEFAULT", env_default), "app/__main__.py": """
+        import uvicorn
+        from app.config import settings
+
+        uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
+        """}
 
 class DevReloadInProduction(Check):
     id = "RC201"
@@ -251,43 +257,14 @@ class DevReloadInProduction(Check):
             [program:web]
             command=uvicorn app.main:app --host 0.0.0.0 --port %(ENV_PORT)s --workers 2
             """}, title="a supervisord program with an expansion and no reload"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["python", "-m", "app"]
-            """, "app/__init__.py": "", "app/config.py": """
-            from pydantic_settings import BaseSettings
-
-            class Settings(BaseSettings):
-                ENV: str = "local"
-
-            settings = Settings()
-            """, "app/__main__.py": """
-            import uvicorn
-            from app.config import settings
-
-            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
-            """}, expect=["app/__main__.py:4:62 uvicorn with auto-reload (from uvicorn.run() in app/__main__.py, the "
-                          "default of a setting the environment can override) in the start command of Dockerfile CMD "
-                          "(run by Dockerfile CMD in Dockerfile)"],
-            title="python -m app runs the top level of app/__main__.py, unguarded; reload from a settings default"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["python", "-m", "app"]
-            """, "app/__init__.py": "", "app/config.py": """
-            from pydantic_settings import BaseSettings
-
-            class Settings(BaseSettings):
-                ENV: str = "production"
-
-            settings = Settings()
-            """, "app/__main__.py": """
-            import uvicorn
-            from app.config import settings
-
-            uvicorn.run("app.web:app", host="0.0.0.0", port=8000, reload=settings.ENV == "local")
-            """}, title="the same __main__.py whose setting defaults to production"),
+        Example(_python_m_app("local"),
+                expect=["app/__main__.py:4:62 uvicorn with auto-reload (from uvicorn.run() in app/__main__.py, the "
+                        "default of a setting the environment can override) in the start command of Dockerfile CMD "
+                        "(run by Dockerfile CMD in Dockerfile)"],
+                title="python -m app runs the top level of app/__main__.py, unguarded; reload from a settings default"),
+        Example(_python_m_app("production"), title="the same __main__.py whose setting defaults to production"),
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"--host\", \"0.0.0.0\", \"--reload\"]\n",
-                 "pyproject.toml": _CLICK_PYPROJECT, "svc/__init__.py": "", "svc/cli.py": _CLICK_CLI},
+                 **click_cli_repo()},
                 expect=["Dockerfile:2:41 uvicorn with auto-reload (from --reload of run() in svc/cli.py) in the start "
                         "command of Dockerfile CMD"],
                 title="a console script's Click command given --reload in the CMD passes it on to uvicorn.run()"),

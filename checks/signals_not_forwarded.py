@@ -94,6 +94,30 @@ def _forwarding_init(words: list[str]) -> bool:
     return False
 
 
+
+def _helm_script(last_line: str) -> dict[str, str]:
+    """A Helm chart whose container runs an ``sh -c`` script with an ``{{- if }}`` block, then ``last_line``."""
+    return {"chart/templates/api.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ include "app.fullname" . }}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: python:3.12-slim
+                  command:
+                    - /bin/sh
+                    - -c
+                    - |
+                      {{- if .Values.customCA }}
+                      update-ca-certificates &&
+                      {{- end }}
+                      LAST
+        """.replace("LAST", last_line)}
+
 class SignalsNotForwarded(Check):
     id = "RC204"
     name = "signals-not-forwarded"
@@ -248,47 +272,11 @@ class SignalsNotForwarded(Check):
                 expect=["Dockerfile:2"],
                 fixed={"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app --bind 0.0.0.0:$PORT\n"},
                 title="no autofix: $PORT needs the shell"),
-        Example({"chart/templates/api.yaml": """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: {{ include "app.fullname" . }}
-            spec:
-              template:
-                spec:
-                  containers:
-                    - name: api
-                      image: python:3.12-slim
-                      command:
-                        - /bin/sh
-                        - -c
-                        - |
-                          {{- if .Values.customCA }}
-                          update-ca-certificates &&
-                          {{- end }}
-                          uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.port }}
-            """}, expect=["chart/templates/api.yaml:18:15"],
-            title="a Helm template: the sh -c script read through its {{- if }} block"),
-        Example({"chart/templates/api.yaml": """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: {{ include "app.fullname" . }}
-            spec:
-              template:
-                spec:
-                  containers:
-                    - name: api
-                      image: python:3.12-slim
-                      command:
-                        - /bin/sh
-                        - -c
-                        - |
-                          {{- if .Values.customCA }}
-                          update-ca-certificates &&
-                          {{- end }}
-                          exec uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.port }}
-            """}, title="a Helm template: exec after the {{- if }} block"),
+        Example(_helm_script("uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.port }}"),
+                expect=["chart/templates/api.yaml:18:15"],
+                title="a Helm template: the sh -c script read through its {{- if }} block"),
+        Example(_helm_script("exec uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.port }}"),
+                title="a Helm template: exec after the {{- if }} block"),
     )
 
     def run(self, project: Project):

@@ -54,7 +54,8 @@ _WHERE = {
     "Migration": "readycheck.model.migrations", "MigrationModel": "readycheck.model.migrations",
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
-    "alembic_repo": "readycheck.core.migration_examples", "sql_repo": "readycheck.core.migration_examples",
+    "alembic_repo": "readycheck.core.migration_examples", "click_cli_repo": "readycheck.core.start_examples",
+    "CLICK_CLI": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
     "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         ALEMBIC_BODY_LINE as ALEMBIC_BODY_LINE, ALEMBIC_HEAD as ALEMBIC_HEAD, alembic_repo as alembic_repo,
         sql_repo as sql_repo,
     )
+    from readycheck.core.start_examples import CLICK_CLI as CLICK_CLI, click_cli_repo as click_cli_repo
     from readycheck.model.migrations import (
         Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
     )
@@ -145,7 +147,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 #: The public names, written out for type checkers and readers (a test keeps it equal to ``_WHERE``).
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ARGV_WRAPPERS", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
-    "Applicability", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
+    "Applicability", "CLICK_CLI", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
     "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
@@ -154,7 +156,7 @@ __all__ = [
     "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SHELLS", "SIGNALS_PROCESS_GROUP", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
     "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
-    "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "cpu_bound_function",
+    "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
     "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
