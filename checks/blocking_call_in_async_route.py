@@ -1930,6 +1930,53 @@ class BlockingCallInAsyncRoute(Check):
                           "`login -> Limiter.hit -> self.r.incr()`, which is a synchronous `Redis` call"],
             title="an unannotated __init__ parameter has the type every construction passes (a sync redis client); "
                   "not an async one, nor one constructed with a sync and an async client"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from app.routes import oauth_test
+
+            app = FastAPI()
+            app.include_router(oauth_test.router)
+            """, "app/routes/oauth_test.py": """
+            import requests
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.get("/oauth/test")
+            async def try_login():
+                return requests.get("https://idp.example.com/.well-known/openid-configuration").json()
+            """}, expect=["app/routes/oauth_test.py:8:12"],
+            title="a route module named like a test (oauth_test.py) that the service's app includes is judged"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+            """, "tests/test_api.py": """
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/slow")
+            async def slow():
+                return requests.get("https://example.com").json()
+            """}, expect=[], title="an app a test builds is throwaway code, not the service"),
+        Example({"tests/mock_idp.py": """
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/token")
+            async def token():
+                return requests.get("https://example.com").json()
+            """, "docker-compose.yml": """
+            services:
+              idp:
+                build: .
+                command: uvicorn tests.mock_idp:app --host 0.0.0.0
+            """}, expect=["tests/mock_idp.py:8:12"],
+            title="a test module that a start command serves is the service"),
     )
 
     default_options = {"extra-blocking": []}

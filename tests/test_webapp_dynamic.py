@@ -221,3 +221,44 @@ def test_a_factory_returning_a_router_it_imports(tmp_path, capsys):
             """})
     (app,) = data["apps"]
     assert _paths(app) == ["/v1/users/"] and app["unresolved"] == []
+
+
+def test_apps_in_tests_and_docs_are_not_modeled_unless_served_or_included(tmp_path, capsys):
+    """Throwaway apps (a test's, a tutorial's) are neither parsed nor listed; a test module that a
+    start command serves, and a route module named like a test that the service includes, are."""
+    app = """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/")
+        async def root():
+            return {}
+        """
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import users, smoke_test
+
+            app = FastAPI()
+            app.include_router(users.router)
+            app.include_router(smoke_test.router)
+            """,
+        "app/api/smoke_test.py": ROUTER.format(name="smoke"),
+        "tests/test_main.py": app,
+        "docs_src/tutorial001.py": app,
+        "tests/mock_server.py": app,
+        "docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: uvicorn app.main:app --host 0.0.0.0
+              mock:
+                build: .
+                command: uvicorn tests.mock_server:app --host 0.0.0.0
+            """,
+    })
+    apps = {a["path"]: a for a in data["apps"]}
+    assert sorted(apps) == ["app/main.py", "tests/mock_server.py"]
+    assert "/smoke/" in _paths(apps["app/main.py"])
+    assert apps["tests/mock_server.py"]["service"]
