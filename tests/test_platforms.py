@@ -916,3 +916,82 @@ def test_whom_each_container_runs_as_is_part_of_the_deployment_fact(tmp_path):
     compose = [(r.owner, r.kind, settings(r)) for r in by_platform["compose"].run_as]
     assert compose == [("api", "service", (("1000", "service", 2), ("1000", "service", 2), None)),
                        ("worker", "service", ((1001, "service", 3), None, None))]
+
+
+def test_ecs_task_definitions_in_cloudformation_and_task_definition_files(tmp_path):
+    starts, project = starts_of(tmp_path, {
+        "infra/api.yaml": """
+            Resources:
+              Service:
+                Type: AWS::ECS::Service
+                Properties:
+                  TaskDefinition: !Ref ApiTask
+                  DesiredCount: 3
+              Scaling:
+                Type: AWS::ApplicationAutoScaling::ScalableTarget
+              ApiTask:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: api
+                      Image: example/api:1.2
+                      EntryPoint: ["gunicorn"]
+                      Command: ["-k", "uvicorn.workers.UvicornWorker", "app.main:app", "--bind", "0.0.0.0:8080"]
+                      PortMappings:
+                        - ContainerPort: 8080
+                      Environment:
+                        - Name: WEB_CONCURRENCY
+                          Value: "4"
+                        - Name: DATABASE_URL
+                          Value: !Sub "postgresql://${DbHost}/app"
+                      Secrets:
+                        - Name: DB_PASSWORD
+                          ValueFrom: arn:aws:secretsmanager:eu-west-1:1:secret:db
+                      HealthCheck:
+                        Command: ["CMD-SHELL", "curl -f http://localhost:8080/healthz || exit 1"]
+              Nightly:
+                Type: AWS::Events::Rule
+                Properties:
+                  Targets:
+                    - EcsParameters:
+                        TaskDefinitionArn: !Ref CleanupTask
+              CleanupTask:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: cleanup
+                      Command: ["python", "-m", "app.cleanup"]
+            """,
+        "deploy/task-definition.json": """
+            {"family": "worker", "containerDefinitions": [
+              {"name": "migrate", "command": ["alembic", "upgrade", "head"], "essential": false},
+              {"name": "web", "command": ["uvicorn", "app.main:app", "--port", "9000"],
+               "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}]}]}
+            """,
+        "infra/not-ecs.yaml": "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+    })
+    api = starts[("infra/api.yaml", "ApiTask/api", "boot")]
+    assert api.server.name == "gunicorn" and api.server.program.span.line == 15
+    assert api.server.settings["workers"].number == 4
+    assert api.replicas.text == "3" and [t.text for t in api.ports] == ["8080"]
+    assert api.image == "example/api:1.2"
+    assert set(api.env) == {"WEB_CONCURRENCY", "DATABASE_URL"}  # a secret has no literal value
+    assert ("infra/api.yaml", "CleanupTask/cleanup", "oneshot") in starts  # run by a schedule, not a service
+    assert starts[("deploy/task-definition.json", "worker/migrate", "oneshot")].server is None
+    web = starts[("deploy/task-definition.json", "worker/web", "boot")]
+    assert web.server.name == "uvicorn" and web.server.program.span.line == 3
+    ecs = [d for d in project.deployments if d.platform == "ECS"]
+    assert [d.path for d in ecs] == ["deploy/task-definition.json", "infra/api.yaml"]
+    assert ecs[1].scales_out and not ecs[0].scales_out
+    probe, = ecs[1].probes
+    assert (probe.kind, probe.http_path, probe.owner) == ("health", "/healthz", "ApiTask/api")
+
+
+def test_a_plain_yaml_file_does_not_make_a_package_deployed(tmp_path):
+    """ECS reads every YAML file for CloudFormation templates, as Kubernetes does for manifests: neither makes
+    YAML a deployment file by its kind (polar's SDK template has a workflow YAML and is a library)."""
+    _, project = starts_of(tmp_path, {"sdk/.github/workflows/test.yml": "on: push\njobs: {}\n",
+                                      "sdk/pyproject.toml": "[project]\nname = 'sdk'\ndependencies = ['httpx>=0.28']\n"})
+    assert not project.deployable
+    _, project = starts_of(tmp_path / "svc", {"task-definition.json": '{"containerDefinitions": []}'})
+    assert project.deployable

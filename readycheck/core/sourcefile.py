@@ -42,6 +42,7 @@ class FileKind(enum.Enum):
     PYTHON = "python"
     MAKEFILE = "makefile"
     SYSTEMD = "systemd"  # a systemd unit (``myapp.service``)
+    ECS = "ecs"  # an Amazon ECS task definition file (``task-definition.json``)
     OTHER = "other"
 
 
@@ -50,6 +51,9 @@ _COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$", re.IGNORECAS
 _REQUIREMENTS = re.compile(r"(^|[._-])(requirements|constraints|reqs)([._-][\w.-]*)?\.(txt|in)$", re.IGNORECASE)
 
 
+#: Words in the name of an ECS task definition file (``task-definition.json``, ``taskdef.prod.json``, the names
+#: the AWS docs and the ``amazon-ecs-render-task-definition`` action use).
+_ECS_TASK_WORDS = ("task-definition", "task_definition", "taskdefinition", "taskdef")
 _NOT_PLAIN_PYTHON = ("gunicorn.conf.py", "gunicorn_conf.py", "gunicorn_config.py", "gunicorn.config.py")
 #: Extensions of code and documents: ``dockerfile.py`` (a parser module) and ``Dockerfile.md`` are not
 #: Dockerfiles, and ``Procfile.sh`` is not a Procfile, whatever their names start with.
@@ -93,6 +97,8 @@ def classify(relpath: str) -> FileKind:
         return FileKind.REQUIREMENTS
     if lower.endswith(".py"):
         return FileKind.PYTHON
+    if lower.endswith(".json") and any(word in lower for word in _ECS_TASK_WORDS):
+        return FileKind.ECS
     if lower.endswith((".sh", ".bash")):
         return FileKind.SHELL
     if lower.endswith((".yml", ".yaml")):

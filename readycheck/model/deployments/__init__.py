@@ -33,7 +33,7 @@ class Platform:
     kinds: tuple[FileKind, ...]  # the files its reader reads
     module: str  # the reader: readycheck.model.deployments.<module>
     #: Its files alone say the repository is deployed (``Project.deployable``); a YAML file that may be a
-    #: Kubernetes manifest, or a Makefile, does not.
+    #: Kubernetes manifest or a CloudFormation template, or a Makefile, does not.
     deployable: bool = True
     #: How a person makes the platform run a command once per release, before the new version boots
     #: (what a migration at boot should move to); "" when it has no such step.
@@ -55,12 +55,16 @@ PLATFORMS: tuple[Platform, ...] = (
              release_step="a Kubernetes Job (or an initContainer)"),
     Platform("Makefile", (FileKind.MAKEFILE,), "makefile", deployable=False),
     Platform("systemd", (FileKind.SYSTEMD,), "systemd"),
+    Platform("ECS", (FileKind.YAML, FileKind.ECS), "ecs",
+             release_step="a one-off ECS task (`aws ecs run-task` with a command override) before the service "
+                           "is updated"),
 )
 #: Every kind of file a deployment fact can come from (shell scripts are reached only through these).
 KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS for kind in platform.kinds)
-#: The kinds of file that say how the repository is deployed.
+#: The kinds of file that say how the repository is deployed. A plain YAML file may be any YAML (it is a
+#: Kubernetes manifest or an ECS CloudFormation template only when its content says so): never by its kind.
 DEPLOYABLE_KINDS: tuple[FileKind, ...] = tuple(kind for platform in PLATFORMS if platform.deployable
-                                               for kind in platform.kinds)
+                                               for kind in platform.kinds if kind is not FileKind.YAML)
 #: The order ``Project.probes`` lists health checks in, as it did before the readers were one: a check
 #: that keeps the first probe requesting a route (RC503) reports that one. Platforms not named follow.
 PROBE_ORDER = ("Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml")

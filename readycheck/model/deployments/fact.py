@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Probe:
     path: str  # the file declaring it
     span: Span
-    platform: str  # "Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "railway", "app.yaml"
+    platform: str  # a PLATFORMS name: "Dockerfile", "compose", "Kubernetes", "fly.toml", "render.yaml", "ECS"...
     kind: str  # "liveness", "readiness", "startup" or "health" (a single, unqualified check)
     http_path: str | None  # the URL path it requests, when it is an HTTP check
     command: str | None = None  # the command it runs, for exec checks
