@@ -29,6 +29,8 @@ TREE = {
     "app/helpers.py": ("import math\n\n\ndef compute(value: int) -> float:\n    return math.sqrt(value)\n\n\n"
                        "class Store:\n    def get(self, key):\n        return key\n"),
     "app/unused.py": "VALUE = 1\n",
+    # A test's own app: throwaway code the web model does not read, unless a start command serves it.
+    "tests/test_api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/t')\nasync def t():\n    return 1\n",
     # A service with a database (RC506 asks which service modules name an engine).
     "app/db.py": "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://db/app')\n",
 }
@@ -58,6 +60,11 @@ EDITS = [
      {"Dockerfile": lambda old: old.replace("FROM python:3.12-slim", "FROM python:3.12-slim  # readycheck: ignore")},
      False),
     ("a syntax error in a helper", {"app/helpers.py": lambda old: old + "\ndef broken(:\n"}, False),
+    ("a test's app gets a blocking route", {"tests/test_api.py": lambda old: "import time\n" + old.replace(
+        "    return 1", "    time.sleep(1)\n    return 1")}, True),
+    ("a start command now serves the test's app, whose route then blocks",
+     {"tests/test_api.py": lambda old: "import time\n" + old.replace("    return 1", "    time.sleep(1)\n    return 1"),
+      "Dockerfile": lambda old: old.replace("app.main:app", "tests.test_api:app")}, False),
 ]
 
 
