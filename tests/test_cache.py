@@ -151,3 +151,21 @@ def test_a_file_list_made_while_folders_were_changing_is_not_kept(tmp_path):
     _listing(tmp_path, cache)
     assert cache.discovery([str(tmp_path.resolve()), []]) is not None
     assert cache.discovery([str(tmp_path.resolve()), ["svc/"]]) is None  # other excludes, other list
+
+
+def test_tests_and_docs_modules_are_never_read_unless_something_asks(tmp_path, monkeypatch):
+    """A scan reads the service's modules; a test's or a tutorial's own app is not read, neither by the web
+    model nor to keep the facts cache (its entry, if any, is kept as it is)."""
+    from readycheck.core.sourcefile import SourceFile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / "home-cache"))
+    app = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\nasync def root():\n    return 1\n"
+    write_tree(tmp_path, {**BAD, "tests/test_app.py": app, "docs_src/tutorial001.py": app})
+    from readycheck.engine import runner
+    monkeypatch.setattr(runner, "RACY_SECONDS", 0.0)  # files not changed just now: the result key does not hash them
+    loaded: list[str] = []
+    real = SourceFile._load
+    monkeypatch.setattr(SourceFile, "_load", lambda self: loaded.append(self.path) or real(self))
+    scan(tmp_path, Config(), CHECKS, cache=Cache(tmp_path / CACHE_DIR))
+    assert "app.py" in loaded
+    assert "tests/test_app.py" not in loaded and "docs_src/tutorial001.py" not in loaded

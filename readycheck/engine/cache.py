@@ -40,7 +40,7 @@ import pickle
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, AbstractSet, Any
 
 from readycheck import __version__
 from readycheck.core.safefs import RootDir
@@ -241,13 +241,14 @@ class Cache:
             self._facts_table()[f"{path}\0{sha}"] = blob
             self._facts_dirty = True
 
-    def flush(self, live_keys: set[str] | None = None) -> None:
-        """Write the facts table, keeping only entries of files that still exist as they are."""
+    def flush(self, live_keys: set[str] | None = None, unread_paths: AbstractSet[str] = frozenset()) -> None:
+        """Write the facts table, keeping only entries of files that still exist as they are (``live_keys``),
+        and those of the files the scan did not read (``unread_paths``: not known to be stale)."""
         if not self.enabled or not self._facts_dirty:
             return
         table = self._facts_table()
         if live_keys is not None:
-            table = {k: v for k, v in table.items() if k in live_keys}
+            table = {k: v for k, v in table.items() if k in live_keys or k.partition("\0")[0] in unread_paths}
         self._write("python-facts.bin", {"facts": table})
         self._facts_dirty = False
 

@@ -133,7 +133,7 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
     else:
         result = run_checks(project, config, checks, progress, budget)
         if key and cache is not None:
-            cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
+            cache.flush(*_live_facts(project))
             if not result.internal_errors:
                 cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
     if whole_root and targets is not None:
@@ -159,7 +159,7 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
                           len(files), project)
     with incremental.recording() as reads:
         result = run_checks(project, config, checks, progress, budget)
-    cache.flush({f"{path}\0{sha}" for path, sha in _python_digests(project)})
+    cache.flush(*_live_facts(project))
     if not result.internal_errors:
         cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
         if reads is not None:
@@ -186,17 +186,16 @@ def report_only(result: ScanResult, prefixes: list[str]) -> None:
     result.diagnostics = [d for d in result.diagnostics if d.path.startswith("<") or _under(d.path, prefixes)]
 
 
-def _python_digests(project: Project):
+def _live_facts(project: Project) -> tuple[set[str], set[str]]:
+    """What the facts table keeps: the entries (``path\0sha``) of the modules this scan looked for, and
+    every entry of the Python files it never read (a test module no check asks for: reading and hashing
+    every one of them only to keep its entry would cost more than the scan of FastAPI's repository; an
+    unread file gains no new entry, so what is kept stays bounded by what an earlier scan stored)."""
     index = project.__dict__.get("python")
     known = index.digests if index is not None else {}
-    for source in project.python.sources:
-        if source.path in known:
-            yield source.path, known[source.path]
-            continue
-        try:
-            yield source.path, digest(source.raw_data())
-        except UnreadableFile:
-            continue
+    live = {f"{path}\0{sha}" for path, sha in known.items()}
+    unread = {source.path for source in project.files(FileKind.PYTHON) if source.path not in known}
+    return live, unread
 
 
 def result_key(files: list[SourceFile], config: Config, checks: list[type[Check]],
