@@ -690,6 +690,12 @@ SCALING = {
                                  'U = "postgresql://u:p@h/db"\nX = "' + "a." * (n * 4) + '"\n'},
     "compose": lambda n: {"docker-compose.yml": "services:\n" + "".join(
         f'  s{i}: {{environment: {{DATABASE_URL: "postgresql://u:p@db/x"}}}}\n' for i in range(n))},
+    # an ECS CloudFormation template: many task definitions and schedules (roles found in one pass)
+    "ecs-cloudformation": lambda n: {"infra/tasks.yaml": "Resources:\n" + "".join(
+        f"  Task{i}:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n"
+        f"        - Name: c\n          Command: [python, -m, job{i}]\n"
+        f"  Rule{i}:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n"
+        f"        - EcsParameters: {{TaskDefinitionArn: !Ref Task{i}}}\n" for i in range(n // 10))},
     "gitignore-glob": lambda n: {".gitignore": "*a*a*a*a*a*a*a*a*b\n", **{f"d{i}/" + "a" * 60: "" for i in range(n // 40)}},
     "gitignore-size": lambda n: {".gitignore": "x" * (n * 100), "a.py": ""},
 }

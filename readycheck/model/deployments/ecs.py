@@ -19,7 +19,7 @@ intrinsic function (``Fn::Sub`` mapping) is not a literal and is left out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from readycheck.core.sourcefile import FileKind, SourceFile
 from readycheck.model.deployments.common import (declared_env, items_of, key_span, located, platform_start,
@@ -94,43 +94,47 @@ def _containers(task: dict) -> list[dict]:
     return [c for c in items_of(_field(task, "containerDefinitions")) if isinstance(c, dict)]
 
 
-def _refers_to(value: Any, name: str) -> bool:
-    """Whether a CloudFormation value names a logical id: ``!Ref Name`` (read as the scalar), ``{"Ref": Name}``,
-    ``!GetAtt Name.Arn`` or ``{"Fn::GetAtt": [Name, ...]}``."""
-    if isinstance(value, str):
-        return value == name or value.startswith(name + ".")
-    if isinstance(value, dict):
-        return any(_refers_to(v, name) for v in value.values())
-    if isinstance(value, list):
-        return bool(value) and _refers_to(value[0], name)
-    return False
+def _names(value: Any) -> Iterator[str]:
+    """Every logical id a CloudFormation value may refer to: each string in it (``!Ref Name`` is read as
+    the scalar ``Name``, ``{"Ref": Name}`` and ``{"Fn::GetAtt": [Name, "Arn"]}`` hold it), and the part
+    before a dot (``!GetAtt Name.Arn``). Walked with a stack: a deep document costs no recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+            yield item.partition(".")[0]
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
-def _task_role(doc: dict, name: str) -> tuple[str, dict | None]:
-    """("boot" or "oneshot", the service that runs it or None) of a template's task definition."""
-    resources = [r for r in _resources(doc).values() if isinstance(r, dict)]
-    serving = [table_of(r.get("Properties")) for r in resources if r.get("Type") == SERVICE
-               and _refers_to(table_of(r.get("Properties")).get("TaskDefinition"), name)]
-    if serving:
-        return "boot", serving[0]
-    scheduled = any(r.get("Type") in SCHEDULERS and _mentions(r.get("Properties"), name) for r in resources)
-    return ("oneshot" if scheduled else "boot"), None
-
-
-def _mentions(value: Any, name: str) -> bool:
-    """Whether a logical id is referred to anywhere inside a value (a schedule's targets)."""
-    if isinstance(value, dict):
-        return any(_mentions(v, name) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions(v, name) for v in value)
-    return _refers_to(value, name)
+def _roles(doc: dict) -> tuple[dict[str, dict], set[str]]:
+    """Of a template's resources: the task definitions a service runs (logical id -> the first such
+    service's properties), and the logical ids a schedule names. One pass over the resources: a
+    template with thousands of tasks and schedules costs what it holds, not their product."""
+    served: dict[str, dict] = {}
+    scheduled: set[str] = set()
+    for resource in _resources(doc).values():
+        if not isinstance(resource, dict):
+            continue
+        properties = table_of(resource.get("Properties"))
+        if resource.get("Type") == SERVICE:
+            for name in _names(properties.get("TaskDefinition")):
+                served.setdefault(name, properties)
+        elif resource.get("Type") in SCHEDULERS:
+            scheduled.update(_names(properties))
+    return served, scheduled
 
 
 def _starts(project: "Project", source: SourceFile, doc: dict, tasks: list[tuple[str, dict]]) -> list[StartCommand]:
     starts: list[StartCommand] = []
     expander = repo_expander(project, source)
+    served, scheduled = _roles(doc)
     for name, task in tasks:
-        role, service = _task_role(doc, name) if "Resources" in doc else ("boot", None)
+        service = served.get(name)
+        role = "oneshot" if service is None and name in scheduled else "boot"
         desired = (service or {}).get("DesiredCount")
         replicas = Token(str(desired), source.path, key_span(source, service, "DesiredCount")) \
             if isinstance(desired, int) else None
