@@ -23,7 +23,8 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from operator import attrgetter
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from readycheck.knowledge.blocking import CONTAINER_ANNOTATIONS
 from readycheck.knowledge.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
@@ -427,11 +428,25 @@ class _Columns:
     def __init__(self, source: bytes) -> None:
         self.ascii = source.isascii()
         self.lines = source.split(b"\n")
+        #: Of a non-ASCII source, each line's length when the line is ASCII, -1 when not: most lines
+        #: of such a module are, and their byte columns are character columns (no slice, no decoding).
+        #: Worked out for a line when a column on it is first asked for (None until then).
+        self.ascii_lengths: list[int | None] = [] if self.ascii else [None] * len(self.lines)
 
     def col(self, line: int, byte_col: int) -> int:
-        if self.ascii or line - 1 >= len(self.lines):
+        if self.ascii:
             return byte_col + 1
-        prefix = self.lines[line - 1][:byte_col]
+        index = line - 1
+        if 0 <= index < len(self.ascii_lengths) and byte_col >= 0:
+            length = self.ascii_lengths[index]
+            if length is None:
+                raw = self.lines[index]
+                length = self.ascii_lengths[index] = len(raw) if raw.isascii() else -1
+            if length >= 0:  # what the slice below gives for an ASCII line
+                return (byte_col if byte_col < length else length) + 1
+        if index >= len(self.lines):
+            return byte_col + 1
+        prefix = self.lines[index][:byte_col]
         if prefix.isascii():  # most lines of a non-ASCII module: no decoding, the same length
             return len(prefix) + 1
         return len(prefix.decode("utf-8", "replace")) + 1
@@ -447,7 +462,10 @@ class _Columns:
                 # (a module makes thousands of spans; Span.__new__ is Python code).
                 return _new_tuple(Span, (line, start + 1, end_line, end + 1))
             return Span(line, start + 1, end_line, end + 1)
-        return Span(line, self.col(line, start), end_line, self.col(end_line, end))
+        column, end_column = self.col(line, start), self.col(end_line, end)
+        if end_line > line or (end_line == line and end_column >= column):  # as above
+            return _new_tuple(Span, (line, column, end_line, end_column))
+        return Span(line, column, end_line, end_column)
 
 
 def _ascii_span(node: ast.AST) -> Span:
@@ -473,6 +491,8 @@ def dotted(node: ast.AST) -> str | None:
     attrs = [node.attr]  # type: ignore[attr-defined]
     node = node.value  # type: ignore[attr-defined]
     cls = type(node)
+    if cls is _Name:  # ``a.b``, the commonest chain
+        return f"{node.id}.{attrs[0]}"  # type: ignore[attr-defined]
     while cls is _Attribute:
         attrs.append(node.attr)  # type: ignore[attr-defined]
         node = node.value  # type: ignore[attr-defined]
@@ -485,6 +505,7 @@ def dotted(node: ast.AST) -> str | None:
 
 
 _Name, _Attribute, _Expr, _Return, _Assign = ast.Name, ast.Attribute, ast.Expr, ast.Return, ast.Assign
+_ARG_NAME = attrgetter("arg")
 
 
 class _Extractor:
@@ -494,6 +515,7 @@ class _Extractor:
         self.cols = _Columns(source)
         #: A span of a node: the plain function for an ASCII source (most), no method dispatch.
         self.span = _ascii_span if self.cols.ascii else self.cols.span
+        self.ascii = self.cols.ascii
         self.is_package = path.endswith("__init__.py")
         self.module_level_names: set[str] = set()
         #: id(call node) -> its summary, made for an assignment and reused for the call site.
@@ -555,7 +577,17 @@ class _Extractor:
     def value(self, node: ast.AST | None, local_names: frozenset[str] = frozenset(), depth: int = 0) -> Value:
         if node is None:
             return Value("none")
-        span = self.span(node)
+        if self.ascii:  # what _ascii_span does, inline: a value is made for most expressions
+            try:
+                line, end_line, start, end = \
+                    node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
+            except AttributeError:
+                span = _ascii_span(node)
+            else:
+                span = _new_tuple(Span, (line, start + 1, end_line, end + 1)) \
+                    if end_line > line or (end_line == line and end >= start) else Span(line, start + 1, end_line, end + 1)
+        else:
+            span = self.cols.span(node)
         if depth > 12:
             return Value("other", span=span)
         cls = type(node)
@@ -592,9 +624,14 @@ class _Extractor:
             else:
                 items = tuple([value(a, local_names, depth) for a in args])
             # ``**engine_args`` is kept under the key "**" (its value a reference to resolve).
-            keywords: tuple[tuple[str, Value], ...] = \
-                tuple([(k.arg or "**", value(k.value, local_names, depth)) for k in node.keywords]) \
-                if node.keywords else ()
+            given = node.keywords
+            if not given:
+                keywords: tuple[tuple[str, Value], ...] = ()
+            elif len(given) == 1:
+                keyword = given[0]
+                keywords = ((keyword.arg or "**", value(keyword.value, local_names, depth)),)
+            else:
+                keywords = tuple([(k.arg or "**", value(k.value, local_names, depth)) for k in given])
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
             return _new_tuple(Value, ("list", "", span, tuple([self.value(e, local_names, depth + 1) for e in node.elts]),
@@ -646,6 +683,8 @@ class _Extractor:
         """(main type, Depends target, alias candidate) of an annotation."""
         if node is None:
             return None, None, False
+        if type(node) is _Name:  # the commonest (``int``, ``Session``): what the last lines below give
+            return self.qualify(node.id, local_names)[0], None, True  # type: ignore[attr-defined]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
                 node = ast.parse(node.value, mode="eval").body
@@ -657,7 +696,13 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             if base in ("typing.Annotated", "typing_extensions.Annotated", "Annotated") and elts:
                 main, _, alias = self._annotation(elts[0], local_names)
-                depends = next((d for d in (self._depends(e, local_names) for e in elts[1:]) if d), None)
+                depends = None
+                for extra in elts[1:]:  # the first Depends(...) among the metadata
+                    depends = self._depends(extra, local_names)
+                    if depends:
+                        break
+                else:
+                    depends = None
                 return main, depends, alias
             if base in ("typing.Optional", "Optional") and elts:
                 return self._annotation(elts[0], local_names)
@@ -1038,7 +1083,7 @@ class _Extractor:
         if args.kw_defaults:
             defaults += args.kw_defaults
         assigned, is_generator, declares_global, has_if = _scan_body(node)
-        arg_names = frozenset([a.arg for a in all_args])
+        arg_names = frozenset(map(_ARG_NAME, all_args))
         local_names = outer_locals | arg_names | assigned
         if args.vararg:
             local_names |= {args.vararg.arg}
@@ -1139,7 +1184,7 @@ class _Extractor:
             text = raw.decode("utf-8", "replace")
             at = text.find(node.name, self.cols.col(line, node.col_offset) - 1)
         col = at + 1 if at >= 0 else 1
-        return Span(line, col, line, col + len(node.name))
+        return _new_tuple(Span, (line, col, line, col + len(node.name)))  # what Span() makes of these
 
     def _calls_in(self, node: ast.AST, local_names: frozenset[str], function: Function | None, main_guard: bool,
                   awaited: bool = False) -> None:
@@ -1415,17 +1460,26 @@ def _bound_names(stmt: ast.stmt) -> Iterator[str]:
         yield stmt.target.id
 
 
-def _inner_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+def _inner_blocks(stmt: ast.stmt) -> Sequence[list[ast.stmt]]:
     """The statement blocks directly inside a statement, in source order: its body, else and finally
     blocks, each except handler's and each match case's body (a function's or class's body included)."""
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(stmt, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            yield block
-    for handler in getattr(stmt, "handlers", None) or []:
-        yield handler.body
-    for case in getattr(stmt, "cases", None) or []:
-        yield case.body
+    names = _STATEMENT_FIELDS.get(type(stmt))
+    if names is None:
+        names = _statement_fields(type(stmt))
+    if not names[1]:  # most statements (an expression, an assignment, a return) hold no block
+        return ()
+    blocks = []
+    for name in names[1]:  # body, orelse, finalbody, handlers, cases: the order of the fields' names
+        block = getattr(stmt, name)
+        if not block:
+            continue
+        if name == "handlers":
+            blocks.extend([handler.body for handler in block])
+        elif name == "cases":
+            blocks.extend([case.body for case in block])
+        elif type(block) is list and isinstance(block[0], ast.stmt):
+            blocks.append(block)
+    return blocks
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
