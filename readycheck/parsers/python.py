@@ -505,6 +505,7 @@ def dotted(node: ast.AST) -> str | None:
 
 
 _Name, _Attribute, _Expr, _Return, _Assign = ast.Name, ast.Attribute, ast.Expr, ast.Return, ast.Assign
+_Call, _keyword = ast.Call, ast.keyword
 _ARG_NAME = attrgetter("arg")
 
 
@@ -526,6 +527,8 @@ class _Extractor:
         #: fixed before the walk starts, so the answer depends only on these two; a frozenset
         #: keeps its hash, and the same scope's set is looked up by identity first.
         self._qualified: dict[frozenset[str], dict[str, tuple[str | None, bool]]] = {}
+        self._memo_names: frozenset[str] | None = None
+        self._memo: dict[str, tuple[str | None, bool]] = {}
         #: (function qualname, local name) -> the call making each element of a list of coroutines
         #: assigned to that name (``tasks = [fetch(u) for u in urls]``), for a later ``gather(*tasks)``.
         self._coroutine_lists: dict[tuple[str, str], ast.Call] = {}
@@ -550,9 +553,13 @@ class _Extractor:
         """Qualified name of a dotted expression, and whether it was resolved (memoised per scope)."""
         if not text:
             return None, False
-        memo = self._qualified.get(local_names)
-        if memo is None:
-            memo = self._qualified[local_names] = {}
+        if local_names is self._memo_names:  # the scope of the previous call: most calls
+            memo = self._memo
+        else:
+            memo = self._qualified.get(local_names)
+            if memo is None:
+                memo = self._qualified[local_names] = {}
+            self._memo_names, self._memo = local_names, memo
         found = memo.get(text)
         if found is None:
             found = memo[text] = self._qualify(text, local_names)
@@ -1200,13 +1207,12 @@ class _Extractor:
         leaves = _LEAVES
         in_function = function is not None
         record_call = self._record_call
-        Call, Attribute, keyword, Name = ast.Call, ast.Attribute, ast.keyword, ast.Name
         while stack:
             current = pop()
             cls = type(current)
             # The three commonest nodes first, their children pushed in the order of their fields
             # as the general loop below would (a call's function, its arguments, its keywords).
-            if cls is Call:
+            if cls is _Call:
                 awaited_here = id(current) in awaited_calls
                 if awaited_here and current.args:
                     self._gathered(current, awaited_calls, local_names, function)
@@ -1220,15 +1226,15 @@ class _Extractor:
                 for child in current.keywords:
                     push(child)
                 continue
-            if cls is Attribute:
+            if cls is _Attribute:
                 if in_function and current.attr in _REQUEST_PATH_ATTRIBUTES:
-                    if current.attr != "path" or type(current.value) is not Name or current.value.id not in ("os", "sys"):
+                    if current.attr != "path" or type(current.value) is not _Name or current.value.id not in ("os", "sys"):
                         function.reads_request_path = True  # type: ignore[union-attr]
                 child = current.value
                 if type(child) not in leaves:
                     push(child)
                 continue
-            if cls is keyword:
+            if cls is _keyword:
                 child = current.value
                 if type(child) not in leaves:
                     push(child)
@@ -1343,7 +1349,18 @@ class _Extractor:
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         if function is not None and (keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)
-        site = _new_tuple(CallSite, (qualified if resolved else None, text, self.span(func), awaited, receiver,
+        if self.ascii:  # _ascii_span inline, as in value()
+            try:
+                line, end_line, start, end = \
+                    func.lineno, func.end_lineno or func.lineno, func.col_offset, func.end_col_offset or 0
+            except AttributeError:
+                span = _ascii_span(func)
+            else:
+                span = _new_tuple(Span, (line, start + 1, end_line, end + 1)) \
+                    if end_line > line or (end_line == line and end >= start) else Span(line, start + 1, end_line, end + 1)
+        else:
+            span = self.cols.span(func)
+        site = _new_tuple(CallSite, (qualified if resolved else None, text, span, awaited, receiver,
                                      method, summary, chain))
         if function is not None:
             function.calls.append(site)
@@ -1740,6 +1757,13 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
     while stack:
         stmt = pop()
         cls = type(stmt)
+        if cls is _Expr or cls is _Return:  # the commonest: no target, no block, only a value to test
+            if not is_generator:
+                value = stmt.value  # type: ignore[attr-defined]
+                kind = type(value)
+                if kind in _YIELDS or (kind is ast.Await and type(value.value) in _YIELDS):
+                    is_generator = True
+            continue
         if cls in _DEFINITIONS:
             add(stmt.name)
             continue
