@@ -644,14 +644,14 @@ class _Extractor:
             return _new_tuple(Value, ("list", "", span, tuple([self.value(e, local_names, depth + 1) for e in node.elts]),
                                       (), False))
         if cls is ast.Dict:
-            keywords = tuple((k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
-                             if isinstance(k, ast.Constant) and isinstance(k.value, str))
-            return Value("dict", "", span, keywords=keywords)
+            keywords = tuple([(k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
+                              if type(k) is ast.Constant and isinstance(k.value, str)])  # type: ignore[attr-defined]
+            return _new_tuple(Value, ("dict", "", span, (), keywords, False))
         if cls is ast.JoinedStr:
             # f"postgresql+asyncpg://{host}/db": its literal parts, "{}" for each field.
             template = "".join(part.value if type(part) is ast.Constant and type(part.value) is str else "{}"
                                for part in node.values)
-            return Value("fstring", template, span, self._fstring_fields(node, local_names))
+            return _new_tuple(Value, ("fstring", template, span, self._fstring_fields(node, local_names), (), False))
         if cls is ast.Subscript:
             root = node.value
             while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
@@ -660,16 +660,17 @@ class _Extractor:
             qualified, resolved = self.qualify(base, local_names)
             inner = node.slice
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-            return Value("subscript", qualified or "", span,
-                         tuple(self.value(e, local_names, depth + 1) for e in elts), resolved=resolved)
+            return _new_tuple(Value, ("subscript", qualified or "", span,
+                                      tuple([self.value(e, local_names, depth + 1) for e in elts]), (), resolved))
         if cls is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq):
             # reload=settings.ENV == "local": resolved from settings defaults by the reachability model
-            return Value("compare", type(node.ops[0]).__name__, span,
-                         (self.value(node.left, local_names, depth + 1),
-                          self.value(node.comparators[0], local_names, depth + 1)))
+            return _new_tuple(Value, ("compare", type(node.ops[0]).__name__, span,
+                                      (self.value(node.left, local_names, depth + 1),
+                                       self.value(node.comparators[0], local_names, depth + 1)), (), False))
         if cls is ast.BinOp:
-            return Value("binop", type(node.op).__name__, span,
-                         (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
+            return _new_tuple(Value, ("binop", type(node.op).__name__, span,
+                                      (self.value(node.left, local_names, depth + 1),
+                                       self.value(node.right, local_names, depth + 1)), (), False))
         return _new_tuple(Value, ("other", "", span, (), (), False))
 
     def _fstring_fields(self, node: ast.JoinedStr, local_names: frozenset[str]) -> tuple[Value, ...]:
@@ -1898,17 +1899,22 @@ _APP_NAMES = ("app", "application", "api")
 
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
     """Whether the positional arguments of a call without keyword arguments are read by a fact."""
-    if (method or text.rpartition(".")[2]) in _POSITIONAL_ARGUMENT_METHODS:
+    # The last name of the callee: its method, or (no method) a plain name's text, which has no dot.
+    if (method or text) in _POSITIONAL_ARGUMENT_METHODS:
         return True
     for arg in node.args:
         kind = type(arg)
-        if kind is ast.Constant and type(arg.value) is bool:
-            return True  # a literal flag (``connect(url, True)``): reachability reads which branch it takes
-        if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
-                (kind is ast.Name and arg.id.endswith("router")) or \
-                (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper
-            return True
-        if kind is ast.Name and arg.id.endswith(_APP_NAMES):  # an app handed to a registrar function
+        if kind is ast.Constant:
+            constant = arg.value  # type: ignore[attr-defined]
+            # a literal flag (``connect(url, True)``): reachability reads which branch it takes; a URL
+            if type(constant) is bool or (type(constant) is str and "://" in constant):
+                return True
+        elif kind is _Name:
+            name = arg.id  # type: ignore[attr-defined]
+            # a router handed to a helper, an app handed to a registrar function
+            if name.endswith("router") or name.endswith(_APP_NAMES):
+                return True
+        elif kind is _Attribute and arg.attr.endswith("router"):  # type: ignore[attr-defined]
             return True
     return False
 
