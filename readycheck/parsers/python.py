@@ -759,7 +759,7 @@ class _Extractor:
     def run(self, tree: ast.Module) -> ModuleFacts:
         self._collect_imports(tree)
         add = self.module_level_names.add
-        for stmt in tree.body:  # the names ``_bound_names`` gives, inline: once per module statement
+        for stmt in tree.body:  # the names a module statement binds: definitions, plain assignments
             cls = type(stmt)
             if cls in _DEFINITIONS:
                 add(stmt.name)  # type: ignore[attr-defined]
@@ -1465,17 +1465,6 @@ def _dev_guard(test: ast.expr) -> str | None:
     if values <= _PROD_VALUES:
         return "else" if type(op) in (ast.Eq, ast.In) else "body" if type(op) in (ast.NotEq, ast.NotIn) else None
     return None
-
-
-def _bound_names(stmt: ast.stmt) -> Iterator[str]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield stmt.name
-    elif isinstance(stmt, ast.Assign):
-        for target in stmt.targets:
-            if isinstance(target, ast.Name):
-                yield target.id
-    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-        yield stmt.target.id
 
 
 def _inner_blocks(stmt: ast.stmt) -> Sequence[list[ast.stmt]]:
