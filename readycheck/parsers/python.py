@@ -23,7 +23,8 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from operator import attrgetter
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from readycheck.knowledge.blocking import CONTAINER_ANNOTATIONS
 from readycheck.knowledge.environments import DEVELOPMENT_FLAGS, DEVELOPMENT_VALUES, ENVIRONMENT_SETTINGS, PRODUCTION_VALUES
@@ -427,11 +428,25 @@ class _Columns:
     def __init__(self, source: bytes) -> None:
         self.ascii = source.isascii()
         self.lines = source.split(b"\n")
+        #: Of a non-ASCII source, each line's length when the line is ASCII, -1 when not: most lines
+        #: of such a module are, and their byte columns are character columns (no slice, no decoding).
+        #: Worked out for a line when a column on it is first asked for (None until then).
+        self.ascii_lengths: list[int | None] = [] if self.ascii else [None] * len(self.lines)
 
     def col(self, line: int, byte_col: int) -> int:
-        if self.ascii or line - 1 >= len(self.lines):
+        if self.ascii:
             return byte_col + 1
-        prefix = self.lines[line - 1][:byte_col]
+        index = line - 1
+        if 0 <= index < len(self.ascii_lengths) and byte_col >= 0:
+            length = self.ascii_lengths[index]
+            if length is None:
+                raw = self.lines[index]
+                length = self.ascii_lengths[index] = len(raw) if raw.isascii() else -1
+            if length >= 0:  # what the slice below gives for an ASCII line
+                return (byte_col if byte_col < length else length) + 1
+        if index >= len(self.lines):
+            return byte_col + 1
+        prefix = self.lines[index][:byte_col]
         if prefix.isascii():  # most lines of a non-ASCII module: no decoding, the same length
             return len(prefix) + 1
         return len(prefix.decode("utf-8", "replace")) + 1
@@ -447,7 +462,10 @@ class _Columns:
                 # (a module makes thousands of spans; Span.__new__ is Python code).
                 return _new_tuple(Span, (line, start + 1, end_line, end + 1))
             return Span(line, start + 1, end_line, end + 1)
-        return Span(line, self.col(line, start), end_line, self.col(end_line, end))
+        column, end_column = self.col(line, start), self.col(end_line, end)
+        if end_line > line or (end_line == line and end_column >= column):  # as above
+            return _new_tuple(Span, (line, column, end_line, end_column))
+        return Span(line, column, end_line, end_column)
 
 
 def _ascii_span(node: ast.AST) -> Span:
@@ -473,6 +491,8 @@ def dotted(node: ast.AST) -> str | None:
     attrs = [node.attr]  # type: ignore[attr-defined]
     node = node.value  # type: ignore[attr-defined]
     cls = type(node)
+    if cls is _Name:  # ``a.b``, the commonest chain
+        return f"{node.id}.{attrs[0]}"  # type: ignore[attr-defined]
     while cls is _Attribute:
         attrs.append(node.attr)  # type: ignore[attr-defined]
         node = node.value  # type: ignore[attr-defined]
@@ -484,7 +504,9 @@ def dotted(node: ast.AST) -> str | None:
     return ".".join(attrs)
 
 
-_Name, _Attribute, _Expr, _Return = ast.Name, ast.Attribute, ast.Expr, ast.Return
+_Name, _Attribute, _Expr, _Return, _Assign = ast.Name, ast.Attribute, ast.Expr, ast.Return, ast.Assign
+_Call, _keyword = ast.Call, ast.keyword
+_ARG_NAME = attrgetter("arg")
 
 
 class _Extractor:
@@ -494,6 +516,7 @@ class _Extractor:
         self.cols = _Columns(source)
         #: A span of a node: the plain function for an ASCII source (most), no method dispatch.
         self.span = _ascii_span if self.cols.ascii else self.cols.span
+        self.ascii = self.cols.ascii
         self.is_package = path.endswith("__init__.py")
         self.module_level_names: set[str] = set()
         #: id(call node) -> its summary, made for an assignment and reused for the call site.
@@ -504,6 +527,8 @@ class _Extractor:
         #: fixed before the walk starts, so the answer depends only on these two; a frozenset
         #: keeps its hash, and the same scope's set is looked up by identity first.
         self._qualified: dict[frozenset[str], dict[str, tuple[str | None, bool]]] = {}
+        self._memo_names: frozenset[str] | None = None
+        self._memo: dict[str, tuple[str | None, bool]] = {}
         #: (function qualname, local name) -> the call making each element of a list of coroutines
         #: assigned to that name (``tasks = [fetch(u) for u in urls]``), for a later ``gather(*tasks)``.
         self._coroutine_lists: dict[tuple[str, str], ast.Call] = {}
@@ -528,9 +553,13 @@ class _Extractor:
         """Qualified name of a dotted expression, and whether it was resolved (memoised per scope)."""
         if not text:
             return None, False
-        memo = self._qualified.get(local_names)
-        if memo is None:
-            memo = self._qualified[local_names] = {}
+        if local_names is self._memo_names:  # the scope of the previous call: most calls
+            memo = self._memo
+        else:
+            memo = self._qualified.get(local_names)
+            if memo is None:
+                memo = self._qualified[local_names] = {}
+            self._memo_names, self._memo = local_names, memo
         found = memo.get(text)
         if found is None:
             found = memo[text] = self._qualify(text, local_names)
@@ -555,7 +584,17 @@ class _Extractor:
     def value(self, node: ast.AST | None, local_names: frozenset[str] = frozenset(), depth: int = 0) -> Value:
         if node is None:
             return Value("none")
-        span = self.span(node)
+        if self.ascii:  # what _ascii_span does, inline: a value is made for most expressions
+            try:
+                line, end_line, start, end = \
+                    node.lineno, node.end_lineno or node.lineno, node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
+            except AttributeError:
+                span = _ascii_span(node)
+            else:
+                span = _new_tuple(Span, (line, start + 1, end_line, end + 1)) \
+                    if end_line > line or (end_line == line and end >= start) else Span(line, start + 1, end_line, end + 1)
+        else:
+            span = self.cols.span(node)
         if depth > 12:
             return Value("other", span=span)
         cls = type(node)
@@ -579,25 +618,40 @@ class _Extractor:
                 qualified, resolved = self.qualify(text, local_names)
                 return _new_tuple(Value, ("ref", qualified or text, span, (), (), resolved))
         if cls is ast.Call:
-            callee = dotted(node.func)
+            func = node.func
+            callee = func.id if type(func) is _Name else dotted(func)
             qualified, resolved = self.qualify(callee, local_names)
-            items = tuple([self.value(a, local_names, depth + 1) for a in node.args]) if node.args else ()
+            value = self.value
+            depth += 1
+            args = node.args
+            if not args:
+                items: tuple[Value, ...] = ()
+            elif len(args) == 1:  # the commonest: no list comprehension's frame to build
+                items = (value(args[0], local_names, depth),)
+            else:
+                items = tuple([value(a, local_names, depth) for a in args])
             # ``**engine_args`` is kept under the key "**" (its value a reference to resolve).
-            keywords = tuple([(k.arg or "**", self.value(k.value, local_names, depth + 1)) for k in node.keywords]) \
-                if node.keywords else ()
+            given = node.keywords
+            if not given:
+                keywords: tuple[tuple[str, Value], ...] = ()
+            elif len(given) == 1:
+                keyword = given[0]
+                keywords = ((keyword.arg or "**", value(keyword.value, local_names, depth)),)
+            else:
+                keywords = tuple([(k.arg or "**", value(k.value, local_names, depth)) for k in given])
             return _new_tuple(Value, ("call", qualified or "", span, items, keywords, resolved))
         if cls is ast.List or cls is ast.Tuple or cls is ast.Set:
             return _new_tuple(Value, ("list", "", span, tuple([self.value(e, local_names, depth + 1) for e in node.elts]),
                                       (), False))
         if cls is ast.Dict:
-            keywords = tuple((k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
-                             if isinstance(k, ast.Constant) and isinstance(k.value, str))
-            return Value("dict", "", span, keywords=keywords)
+            keywords = tuple([(k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
+                              if type(k) is ast.Constant and isinstance(k.value, str)])  # type: ignore[attr-defined]
+            return _new_tuple(Value, ("dict", "", span, (), keywords, False))
         if cls is ast.JoinedStr:
             # f"postgresql+asyncpg://{host}/db": its literal parts, "{}" for each field.
             template = "".join(part.value if type(part) is ast.Constant and type(part.value) is str else "{}"
                                for part in node.values)
-            return Value("fstring", template, span, self._fstring_fields(node, local_names))
+            return _new_tuple(Value, ("fstring", template, span, self._fstring_fields(node, local_names), (), False))
         if cls is ast.Subscript:
             root = node.value
             while isinstance(root, ast.Subscript):  # client["app"]["users"]: the chain's root name
@@ -606,16 +660,17 @@ class _Extractor:
             qualified, resolved = self.qualify(base, local_names)
             inner = node.slice
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-            return Value("subscript", qualified or "", span,
-                         tuple(self.value(e, local_names, depth + 1) for e in elts), resolved=resolved)
+            return _new_tuple(Value, ("subscript", qualified or "", span,
+                                      tuple([self.value(e, local_names, depth + 1) for e in elts]), (), resolved))
         if cls is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq):
             # reload=settings.ENV == "local": resolved from settings defaults by the reachability model
-            return Value("compare", type(node.ops[0]).__name__, span,
-                         (self.value(node.left, local_names, depth + 1),
-                          self.value(node.comparators[0], local_names, depth + 1)))
+            return _new_tuple(Value, ("compare", type(node.ops[0]).__name__, span,
+                                      (self.value(node.left, local_names, depth + 1),
+                                       self.value(node.comparators[0], local_names, depth + 1)), (), False))
         if cls is ast.BinOp:
-            return Value("binop", type(node.op).__name__, span,
-                         (self.value(node.left, local_names, depth + 1), self.value(node.right, local_names, depth + 1)))
+            return _new_tuple(Value, ("binop", type(node.op).__name__, span,
+                                      (self.value(node.left, local_names, depth + 1),
+                                       self.value(node.right, local_names, depth + 1)), (), False))
         return _new_tuple(Value, ("other", "", span, (), (), False))
 
     def _fstring_fields(self, node: ast.JoinedStr, local_names: frozenset[str]) -> tuple[Value, ...]:
@@ -636,6 +691,8 @@ class _Extractor:
         """(main type, Depends target, alias candidate) of an annotation."""
         if node is None:
             return None, None, False
+        if type(node) is _Name:  # the commonest (``int``, ``Session``): what the last lines below give
+            return self.qualify(node.id, local_names)[0], None, True  # type: ignore[attr-defined]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
                 node = ast.parse(node.value, mode="eval").body
@@ -647,7 +704,13 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             if base in ("typing.Annotated", "typing_extensions.Annotated", "Annotated") and elts:
                 main, _, alias = self._annotation(elts[0], local_names)
-                depends = next((d for d in (self._depends(e, local_names) for e in elts[1:]) if d), None)
+                depends = None
+                for extra in elts[1:]:  # the first Depends(...) among the metadata
+                    depends = self._depends(extra, local_names)
+                    if depends:
+                        break
+                else:
+                    depends = None
                 return main, depends, alias
             if base in ("typing.Optional", "Optional") and elts:
                 return self._annotation(elts[0], local_names)
@@ -695,9 +758,17 @@ class _Extractor:
 
     def run(self, tree: ast.Module) -> ModuleFacts:
         self._collect_imports(tree)
-        for stmt in tree.body:
-            for name in _bound_names(stmt):
-                self.module_level_names.add(name)
+        add = self.module_level_names.add
+        for stmt in tree.body:  # the names a module statement binds: definitions, plain assignments
+            cls = type(stmt)
+            if cls in _DEFINITIONS:
+                add(stmt.name)  # type: ignore[attr-defined]
+            elif cls is ast.Assign:
+                for target in stmt.targets:  # type: ignore[attr-defined]
+                    if type(target) is ast.Name:
+                        add(target.id)
+            elif cls is ast.AnnAssign and type(stmt.target) is ast.Name:  # type: ignore[attr-defined]
+                add(stmt.target.id)  # type: ignore[attr-defined]
         self._block(tree.body, scope="", local_names=frozenset(), function=None)
         return self.facts
 
@@ -708,34 +779,54 @@ class _Extractor:
         # and only the top level when no import line is indented (most modules).
         nested = _FIRST_LINE_IMPORT.match(self.source) or _NESTED_IMPORT.search(self.source)
         statements = _statements(tree.body) if nested else tree.body
-        bindings: dict[str, list[tuple[str, int]]] = {}
+        imports = self.facts.imports
+        #: name -> its first binding (target, line); the names bound more than once -> every binding.
+        first: dict[str, tuple[str, int]] = {}
+        again: dict[str, list[tuple[str, int]]] = {}
         for node in statements:
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.facts.imports[alias.asname] = alias.name
-                        bindings.setdefault(alias.asname, []).append((alias.name, node.lineno))
+            cls = type(node)
+            if cls is ast.Import:
+                for alias in node.names:  # type: ignore[attr-defined]
+                    name = alias.asname
+                    if name:
+                        imports[name] = alias.name
+                        binding = (alias.name, node.lineno)
+                        if name in first:
+                            again.setdefault(name, [first[name]]).append(binding)
+                        else:
+                            first[name] = binding
                     else:
                         head = alias.name.split(".")[0]
-                        self.facts.imports.setdefault(head, head)
-            elif isinstance(node, ast.ImportFrom):
-                base = self._resolve_relative(node.module, node.level) if node.level else (node.module or "")
-                for alias in node.names:
-                    if alias.name == "*":  # every public name of base: "*base" -> "base.*"
+                        imports.setdefault(head, head)
+            elif cls is ast.ImportFrom:
+                level = node.level  # type: ignore[attr-defined]
+                base = self._resolve_relative(node.module, level) if level else (node.module or "")  # type: ignore[attr-defined]
+                for alias in node.names:  # type: ignore[attr-defined]
+                    imported = alias.name
+                    if imported == "*":  # every public name of base: "*base" -> "base.*"
                         if base:
-                            self.facts.imports["*" + base] = base + ".*"
+                            imports["*" + base] = base + ".*"
                         continue
-                    target = f"{base}.{alias.name}" if base else alias.name
-                    self.facts.imports[alias.asname or alias.name] = target
-                    bindings.setdefault(alias.asname or alias.name, []).append((target, node.lineno))
-        for name, found in bindings.items():
-            if len(found) > 1 and len({target for target, _ in found}) > 1:
-                self.facts.import_alternatives[name] = tuple(sorted(found, key=lambda b: b[1]))
+                    target = f"{base}.{imported}" if base else imported
+                    name = alias.asname or imported
+                    imports[name] = target
+                    binding = (target, node.lineno)
+                    if name in first:
+                        again.setdefault(name, [first[name]]).append(binding)
+                    else:
+                        first[name] = binding
+        if again:
+            for name in first:  # in the order of the names' first bindings
+                found = again.get(name)
+                if found is not None and len({target for target, _ in found}) > 1:
+                    self.facts.import_alternatives[name] = tuple(sorted(found, key=lambda b: b[1]))
 
     def _block(self, body: list[ast.stmt], scope: str, local_names: frozenset[str], function: Function | None,
                main_guard: bool = False) -> None:
+        statement, inert = self._statement, _INERT_STATEMENTS
         for stmt in body:
-            self._statement(stmt, scope, local_names, function, main_guard)
+            if type(stmt) not in inert:
+                statement(stmt, scope, local_names, function, main_guard)
 
     def _statement(self, stmt: ast.stmt, scope: str, local_names: frozenset[str], function: Function | None,
                    main_guard: bool) -> None:
@@ -751,7 +842,19 @@ class _Extractor:
                 source = self._type_source(result, local_names, function) if result is not None else None
                 if source is not None and len(function.results) < 4 and source not in function.results:
                     function.results += (source,)
-            if child is not None:
+            if child is not None and type(child) not in _LEAVES:  # a docstring, a bare name: no call in it
+                self._calls_in(child, local_names, function, main_guard)
+            return
+        if cls is _Assign:
+            # The next commonest: what the general path below does for it (its targets, then the
+            # calls in its targets and its value), without the tests for other kinds of statement.
+            targets = stmt.targets  # type: ignore[attr-defined]
+            self._assignment(stmt, targets, scope, local_names, function)  # type: ignore[arg-type]
+            for target in targets:
+                if type(target) not in _LEAVES:
+                    self._calls_in(target, local_names, function, main_guard)
+            child = stmt.value  # type: ignore[attr-defined]
+            if type(child) not in _LEAVES:
                 self._calls_in(child, local_names, function, main_guard)
             return
         if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
@@ -802,39 +905,8 @@ class _Extractor:
             self._block(stmt.orelse, scope, local_names, function, main_guard)
             return
         if cls is ast.Assign or cls is ast.AnnAssign:
-            targets = stmt.targets if cls is ast.Assign else [stmt.target]
-            value_node = stmt.value
-            if value_node is not None:
-                value = self.value(value_node, local_names)
-                if type(value_node) is ast.Call:
-                    self._summaries[id(value_node)] = value
-                for target in targets:
-                    if type(target) is ast.Attribute and target.attr == "status_code" and function is not None:
-                        self._error_facts(function).statuses.append(value)  # response.status_code = 503
-                    if isinstance(target, ast.Name):
-                        if function is not None and type(value_node) in (ast.ListComp, ast.GeneratorExp) and \
-                                type(value_node.elt) is ast.Call:
-                            self._coroutine_lists[(function.qualname, target.id)] = value_node.elt
-                        self.facts.assignments.append(Assignment(target.id, value, self.span(target), scope))
-                        if value.kind == "dict":
-                            self._dict_names.add((scope, target.id))
-                        if function is not None and value.kind == "call" and value.resolved:
-                            function.local_types[target.id] = value.text
-                        elif function is not None and type(value_node) is ast.Await:
-                            awaited = self._type_source(value_node, local_names, function)
-                            if awaited is not None and awaited.kind == "call":  # x = await make_client()
-                                function.local_types.setdefault(target.id, awaited.text)
-                        if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
-                            main, depends, _ = self._annotation(value_node, local_names)
-                            self.facts.type_aliases[target.id] = (main, depends)
-                    elif type(target) is ast.Attribute:
-                        self._attribute_assignment(target, value_node, stmt, local_names, function)
-                    elif type(target) is ast.Subscript and type(target.value) is ast.Name and \
-                            type(target.slice) is ast.Constant and type(target.slice.value) is str and \
-                            (scope, target.value.id) in self._dict_names:
-                        self.facts.dict_items.append(Assignment(target.value.id, Value(
-                            "dict", "", self.span(target), keywords=((target.slice.value, value),)),
-                            self.span(target.value), scope))
+            self._assignment(stmt, stmt.targets if cls is ast.Assign else [stmt.target], scope, local_names,
+                             function)
         elif cls is ast.Expr and self._dict_names and type(stmt.value) is ast.Call:
             self._dict_update(stmt.value, scope, local_names)
         if cls is ast.AnnAssign:
@@ -890,6 +962,43 @@ class _Extractor:
                     self._block(case.body, scope, local_names, function, main_guard)
             elif type(block) is list and isinstance(block[0], ast.stmt):
                 self._block(block, scope, local_names, function, main_guard)
+
+    def _assignment(self, stmt: ast.Assign | ast.AnnAssign, targets: list[ast.expr], scope: str,
+                    local_names: frozenset[str], function: Function | None) -> None:
+        """The names, attributes and dict keys an assignment binds, and what to, in the order of its targets."""
+        value_node = stmt.value
+        if value_node is not None:
+            value = self.value(value_node, local_names)
+            if type(value_node) is ast.Call:
+                self._summaries[id(value_node)] = value
+            for target in targets:
+                kind = type(target)
+                if kind is _Attribute and target.attr == "status_code" and function is not None:  # type: ignore[attr-defined]
+                    self._error_facts(function).statuses.append(value)  # response.status_code = 503
+                if kind is _Name:
+                    if function is not None and type(value_node) in (ast.ListComp, ast.GeneratorExp) and \
+                            type(value_node.elt) is ast.Call:
+                        self._coroutine_lists[(function.qualname, target.id)] = value_node.elt
+                    self.facts.assignments.append(Assignment(target.id, value, self.span(target), scope))
+                    if value.kind == "dict":
+                        self._dict_names.add((scope, target.id))
+                    if function is not None and value.kind == "call" and value.resolved:
+                        function.local_types[target.id] = value.text
+                    elif function is not None and type(value_node) is ast.Await:
+                        awaited = self._type_source(value_node, local_names, function)
+                        if awaited is not None and awaited.kind == "call":  # x = await make_client()
+                            function.local_types.setdefault(target.id, awaited.text)
+                    if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
+                        main, depends, _ = self._annotation(value_node, local_names)
+                        self.facts.type_aliases[target.id] = (main, depends)
+                elif kind is _Attribute:
+                    self._attribute_assignment(target, value_node, stmt, local_names, function)  # type: ignore[arg-type]
+                elif kind is ast.Subscript and type(target.value) is ast.Name and \
+                        type(target.slice) is ast.Constant and type(target.slice.value) is str and \
+                        (scope, target.value.id) in self._dict_names:
+                    self.facts.dict_items.append(Assignment(target.value.id, Value(
+                        "dict", "", self.span(target), keywords=((target.slice.value, value),)),
+                        self.span(target.value), scope))
 
     def _dict_update(self, call: ast.Call, scope: str, local_names: frozenset[str]) -> None:
         """``engine_args.update({"pool_size": 5})`` or ``.update(pool_size=5)``: its literal keys (see
@@ -975,44 +1084,64 @@ class _Extractor:
         base = f"{scope}.<locals>." if scope else ""
         qualname = f"{base}{class_name}.{node.name}" if class_name else f"{base}{node.name}"
         args = node.args
-        all_args = args.posonlyargs + args.args + args.kwonlyargs
-        defaults: list[ast.expr | None] = [None] * (len(args.posonlyargs + args.args) - len(args.defaults)) + list(args.defaults)
-        defaults += list(args.kw_defaults)
+        positional = args.posonlyargs + args.args if args.posonlyargs else args.args
+        all_args = positional + args.kwonlyargs if args.kwonlyargs else positional
+        arg_defaults = args.defaults
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arg_defaults)) + arg_defaults
+        if args.kw_defaults:
+            defaults += args.kw_defaults
         assigned, is_generator, declares_global, has_if = _scan_body(node)
-        local_names = outer_locals | frozenset(a.arg for a in all_args) | assigned
+        arg_names = frozenset(map(_ARG_NAME, all_args))
+        local_names = outer_locals | arg_names | assigned
         if args.vararg:
             local_names |= {args.vararg.arg}
         if args.kwarg:
             local_names |= {args.kwarg.arg}
-        function = Function(node.name, qualname, isinstance(node, ast.AsyncFunctionDef), self._name_span(node),
-                            scope=scope)
+        span = self.span
+        params = []
         for arg, default in zip(all_args, defaults):
-            main, depends, alias = self._annotation(arg.annotation, outer_locals)
-            if default is not None and depends is None:
-                depends = self._depends(default, outer_locals)
-            literal = default.value if isinstance(default, ast.Constant) and type(default.value) is str else None
-            flag = default.value if isinstance(default, ast.Constant) and type(default.value) is bool else None
-            number = default.value if isinstance(default, ast.Constant) and type(default.value) is int else None
-            function.params.append(Parameter(arg.arg, main, depends, self.span(arg), alias, literal, flag, number))
-        returns, _, _ = self._annotation(self._yielded(node.returns, outer_locals) if is_generator else node.returns,
-                                         outer_locals)
-        function.returns = returns
+            annotation = arg.annotation
+            if annotation is None:
+                main = depends = None
+                alias = False
+            else:
+                main, depends, alias = self._annotation(annotation, outer_locals)
+            literal = flag = number = None
+            if default is not None:
+                kind = type(default)
+                if depends is None and kind is ast.Call:
+                    depends = self._depends(default, outer_locals)
+                elif kind is ast.Constant:  # the parser makes exact node types
+                    constant = default.value
+                    kind = type(constant)
+                    if kind is str:
+                        literal = constant
+                    elif kind is bool:
+                        flag = constant
+                    elif kind is int:
+                        number = constant
+            params.append(_new_tuple(Parameter, (arg.arg, main, depends, span(arg), alias, literal, flag, number)))
+        returns = node.returns
+        if returns is not None or is_generator:
+            returns = self._annotation(self._yielded(returns, outer_locals) if is_generator else returns,
+                                       outer_locals)[0]
+        decorators = []
         for deco in node.decorator_list:
-            target = deco.func if isinstance(deco, ast.Call) else deco
-            text = dotted(target) or ""
+            called = type(deco) is ast.Call
+            text = dotted(deco.func if called else deco) or ""  # type: ignore[attr-defined]
             qualified, resolved = self.qualify(text, outer_locals)
-            call = self.value(deco, outer_locals) if isinstance(deco, ast.Call) else None
-            function.decorators.append(Decorator(text, qualified if resolved else None, self.span(deco), call))
+            call = self.value(deco, outer_locals) if called else None
+            decorators.append(_new_tuple(Decorator, (text, qualified if resolved else None, span(deco), call)))
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
-        function.is_generator = is_generator
-        function.declares_global = declares_global
+        function = Function(node.name, qualname, type(node) is ast.AsyncFunctionDef, self._name_span(node), params,
+                            decorators, [], {}, is_generator, returns, scope, (), declares_global, False, [])
         if has_if:  # the three read only ``if`` statements of the function's own body: none, nothing to find
-            self.facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
-            self.facts.cache_fills.extend(_cache_fills(node.body, declares_global,
-                                                       frozenset(a.arg for a in all_args)))
-            flags = frozenset(a.arg for a in all_args) - assigned
+            facts = self.facts
+            facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
+            facts.cache_fills.extend(_cache_fills(node.body, declares_global, arg_names))
+            flags = arg_names - assigned
             if flags:
-                self.facts.param_guards.extend(_flag_guards(node.body, flags))
+                facts.param_guards.extend(_flag_guards(node.body, flags))
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
 
@@ -1063,7 +1192,7 @@ class _Extractor:
             text = raw.decode("utf-8", "replace")
             at = text.find(node.name, self.cols.col(line, node.col_offset) - 1)
         col = at + 1 if at >= 0 else 1
-        return Span(line, col, line, col + len(node.name))
+        return _new_tuple(Span, (line, col, line, col + len(node.name)))  # what Span() makes of these
 
     def _calls_in(self, node: ast.AST, local_names: frozenset[str], function: Function | None, main_guard: bool,
                   awaited: bool = False) -> None:
@@ -1077,28 +1206,56 @@ class _Extractor:
         awaited_calls: set[int] = {id(node)} if awaited else set()
         fields_cache = _FIELDS_CACHE
         leaves = _LEAVES
+        in_function = function is not None
+        record_call = self._record_call
         while stack:
             current = pop()
             cls = type(current)
-            if cls in _OPAQUE:
-                continue
-            if cls is ast.Await:
-                awaited_calls.add(id(current.value))
-            elif cls is ast.Call:
+            # The three commonest nodes first, their children pushed in the order of their fields
+            # as the general loop below would (a call's function, its arguments, its keywords).
+            if cls is _Call:
                 awaited_here = id(current) in awaited_calls
                 if awaited_here and current.args:
                     self._gathered(current, awaited_calls, local_names, function)
-                self._record_call(current, awaited_here, local_names, function, main_guard)
-            elif (cls is ast.Yield or cls is ast.YieldFrom) and function is not None:
-                function.is_generator = True
-            elif cls is ast.Attribute and function is not None and current.attr in _REQUEST_PATH_ATTRIBUTES:
-                if current.attr != "path" or type(current.value) is not ast.Name or current.value.id not in ("os", "sys"):
-                    function.reads_request_path = True
-            elif cls is ast.Subscript and function is not None and type(current.slice) is ast.Constant \
-                    and current.slice.value in _REQUEST_PATH_KEYS:
-                function.reads_request_path = True
-            elif cls in _OPERATOR_NODES and function is not None:
-                self._operators(current, function, local_names)
+                record_call(current, awaited_here, local_names, function, main_guard)
+                child = current.func
+                if type(child) not in leaves:
+                    push(child)
+                for child in current.args:
+                    if type(child) not in leaves:
+                        push(child)
+                for child in current.keywords:
+                    push(child)
+                continue
+            if cls is _Attribute:
+                if in_function and current.attr in _REQUEST_PATH_ATTRIBUTES:
+                    if current.attr != "path" or type(current.value) is not _Name or current.value.id not in ("os", "sys"):
+                        function.reads_request_path = True  # type: ignore[union-attr]
+                child = current.value
+                if type(child) not in leaves:
+                    push(child)
+                continue
+            if cls is _keyword:
+                child = current.value
+                if type(child) not in leaves:
+                    push(child)
+                continue
+            if cls is ast.Await:
+                awaited_calls.add(id(current.value))
+            elif cls is ast.Subscript:
+                if in_function:
+                    if type(current.slice) is ast.Constant and current.slice.value in _REQUEST_PATH_KEYS:
+                        function.reads_request_path = True  # type: ignore[union-attr]
+                    else:
+                        self._operators(current, function, local_names)  # type: ignore[arg-type]
+            elif cls is ast.Compare or cls is ast.UnaryOp:
+                if in_function:
+                    self._operators(current, function, local_names)  # type: ignore[arg-type]
+            elif cls is ast.Yield or cls is ast.YieldFrom:
+                if in_function:
+                    function.is_generator = True  # type: ignore[union-attr]
+            elif cls in _OPAQUE:
+                continue
             fields = fields_cache.get(cls)
             if fields is None:
                 fields = _child_fields(cls)
@@ -1166,27 +1323,49 @@ class _Extractor:
 
     def _record_call(self, node: ast.Call, awaited: bool, local_names: frozenset[str], function: Function | None,
                      main_guard: bool) -> None:
-        text = dotted(node.func) or ""
-        qualified, resolved = self.qualify(text, local_names)
+        func = node.func
         receiver = method = None
         chain: tuple[str, ...] = ()
-        if isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            if isinstance(node.func.value, ast.Name):
-                receiver = node.func.value.id
-            elif not text and type(node.func.value) is ast.Call:
-                chain = self._chain(node.func.value, local_names)
+        kind = type(func)
+        if kind is _Name:
+            text = func.id  # type: ignore[attr-defined]
+        elif kind is _Attribute:
+            text = dotted(func) or ""
+            method = func.attr  # type: ignore[attr-defined]
+            owner = func.value  # type: ignore[attr-defined]
+            if type(owner) is _Name:
+                receiver = owner.id
+            elif not text and type(owner) is ast.Call:
+                chain = self._chain(owner, local_names)
+        else:
+            text = ""
+        if text:
+            qualified, resolved = self.qualify(text, local_names)
+        else:
+            qualified, resolved = None, False
         summary = None
-        if function is None or node.keywords or id(node) in self._kept_arguments or \
+        keywords = node.keywords
+        if function is None or keywords or id(node) in self._kept_arguments or \
                 _wants_arguments(node, method, text):
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
-        if function is not None and (node.keywords or len(node.args) > 1):
+        if function is not None and (keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)
-        site = _new_tuple(CallSite, (qualified if resolved else None, text, self.span(node.func), awaited, receiver,
+        if self.ascii:  # _ascii_span inline, as in value()
+            try:
+                line, end_line, start, end = \
+                    func.lineno, func.end_lineno or func.lineno, func.col_offset, func.end_col_offset or 0
+            except AttributeError:
+                span = _ascii_span(func)
+            else:
+                span = _new_tuple(Span, (line, start + 1, end_line, end + 1)) \
+                    if end_line > line or (end_line == line and end >= start) else Span(line, start + 1, end_line, end + 1)
+        else:
+            span = self.cols.span(func)
+        site = _new_tuple(CallSite, (qualified if resolved else None, text, span, awaited, receiver,
                                      method, summary, chain))
         if function is not None:
             function.calls.append(site)
-            if (text == "len" or text == "bool") and resolved and len(node.args) == 1 and not node.keywords:
+            if (text == "len" or text == "bool") and resolved and len(node.args) == 1 and not keywords:
                 self._operator(node.args[0], "__len__" if text == "len" else "__bool__", node, function, local_names)
         elif main_guard:
             self.facts.main_calls.append(site)
@@ -1288,28 +1467,26 @@ def _dev_guard(test: ast.expr) -> str | None:
     return None
 
 
-def _bound_names(stmt: ast.stmt) -> Iterator[str]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield stmt.name
-    elif isinstance(stmt, ast.Assign):
-        for target in stmt.targets:
-            if isinstance(target, ast.Name):
-                yield target.id
-    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-        yield stmt.target.id
-
-
-def _inner_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+def _inner_blocks(stmt: ast.stmt) -> Sequence[list[ast.stmt]]:
     """The statement blocks directly inside a statement, in source order: its body, else and finally
     blocks, each except handler's and each match case's body (a function's or class's body included)."""
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(stmt, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            yield block
-    for handler in getattr(stmt, "handlers", None) or []:
-        yield handler.body
-    for case in getattr(stmt, "cases", None) or []:
-        yield case.body
+    names = _STATEMENT_FIELDS.get(type(stmt))
+    if names is None:
+        names = _statement_fields(type(stmt))
+    if not names[1]:  # most statements (an expression, an assignment, a return) hold no block
+        return ()
+    blocks = []
+    for name in names[1]:  # body, orelse, finalbody, handlers, cases: the order of the fields' names
+        block = getattr(stmt, name)
+        if not block:
+            continue
+        if name == "handlers":
+            blocks.extend([handler.body for handler in block])
+        elif name == "cases":
+            blocks.extend([case.body for case in block])
+        elif type(block) is list and isinstance(block[0], ast.stmt):
+            blocks.append(block)
+    return blocks
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -1323,6 +1500,11 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 _DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: Statements from which ``_statement`` takes nothing: no expression that can hold a call, no
+#: nested block (imports are read before the walk, by ``_collect_imports``). A third of the
+#: statements of a module of routes are imports.
+_INERT_STATEMENTS = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue, ast.Global,
+                               ast.Nonlocal})
 _ONE_TARGET = frozenset({ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor})
 _WITHS = frozenset({ast.With, ast.AsyncWith})
 _TRIES = frozenset({ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
@@ -1565,6 +1747,13 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
     while stack:
         stmt = pop()
         cls = type(stmt)
+        if cls is _Expr or cls is _Return:  # the commonest: no target, no block, only a value to test
+            if not is_generator:
+                value = stmt.value  # type: ignore[attr-defined]
+                kind = type(value)
+                if kind in _YIELDS or (kind is ast.Await and type(value.value) in _YIELDS):
+                    is_generator = True
+            continue
         if cls in _DEFINITIONS:
             add(stmt.name)
             continue
@@ -1582,18 +1771,24 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
         elif cls is ast.If:
             has_if = True
         for target in targets:
-            if type(target) is ast.Name:
+            kind = type(target)
+            if kind is ast.Name:
                 add(target.id)
+                continue
+            if kind is ast.Attribute and type(target.value) is ast.Name:  # ``self.x = ...``: what ast.walk finds
+                add(target.value.id)
                 continue
             for node in ast.walk(target):
                 if type(node) is ast.Name:
                     add(node.id)
-        value = getattr(stmt, "value", None)
-        if value is not None and not is_generator:
-            kind = type(value)
-            if kind in _YIELDS or (kind is ast.Await and type(value.value) in _YIELDS):
-                is_generator = True
-        for block_name in _statement_fields(cls)[1]:
+        if not is_generator:
+            value = getattr(stmt, "value", None)
+            if value is not None:
+                kind = type(value)
+                if kind in _YIELDS or (kind is ast.Await and type(value.value) in _YIELDS):
+                    is_generator = True
+        blocks = _STATEMENT_FIELDS.get(cls)
+        for block_name in (blocks or _statement_fields(cls))[1]:
             block = getattr(stmt, block_name)
             if not block:
                 continue
@@ -1617,7 +1812,6 @@ _FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
 _TRY_OR_RAISE = frozenset({ast.Try, ast.Raise, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 #: Nodes whose subtree runs later or elsewhere (not when the enclosing code runs).
 #: Expressions that call a dunder method of an operand (see ``_operators``).
-_OPERATOR_NODES = frozenset({ast.Subscript, ast.Compare, ast.UnaryOp})
 _TYPING = ("typing.", "typing_extensions.", "collections.abc.")
 _SUBSCRIPT_DUNDERS = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}
 #: Awaited, these await every coroutine they are given.
@@ -1694,17 +1888,22 @@ _APP_NAMES = ("app", "application", "api")
 
 def _wants_arguments(node: ast.Call, method: str | None, text: str) -> bool:
     """Whether the positional arguments of a call without keyword arguments are read by a fact."""
-    if (method or text.rpartition(".")[2]) in _POSITIONAL_ARGUMENT_METHODS:
+    # The last name of the callee: its method, or (no method) a plain name's text, which has no dot.
+    if (method or text) in _POSITIONAL_ARGUMENT_METHODS:
         return True
     for arg in node.args:
         kind = type(arg)
-        if kind is ast.Constant and type(arg.value) is bool:
-            return True  # a literal flag (``connect(url, True)``): reachability reads which branch it takes
-        if (kind is ast.Constant and type(arg.value) is str and "://" in arg.value) or \
-                (kind is ast.Name and arg.id.endswith("router")) or \
-                (kind is ast.Attribute and arg.attr.endswith("router")):  # a router handed to a helper
-            return True
-        if kind is ast.Name and arg.id.endswith(_APP_NAMES):  # an app handed to a registrar function
+        if kind is ast.Constant:
+            constant = arg.value  # type: ignore[attr-defined]
+            # a literal flag (``connect(url, True)``): reachability reads which branch it takes; a URL
+            if type(constant) is bool or (type(constant) is str and "://" in constant):
+                return True
+        elif kind is _Name:
+            name = arg.id  # type: ignore[attr-defined]
+            # a router handed to a helper, an app handed to a registrar function
+            if name.endswith("router") or name.endswith(_APP_NAMES):
+                return True
+        elif kind is _Attribute and arg.attr.endswith("router"):  # type: ignore[attr-defined]
             return True
     return False
 
