@@ -368,6 +368,22 @@ def test_supervisord_expansions_become_variables_located_in_the_conf(tmp_path):
     assert server.command.env["APP_PORT"] == "${PORT}"
 
 
+def test_supervisord_command_on_continuation_lines(tmp_path):
+    """supervisord splits ``command=`` like a shell line after configparser joined its indented
+    continuation lines: the words there are the program's (was: only the first line was read, so
+    ``--reload`` went unseen), located on their own lines; comment lines and inline comments are not words."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY web.conf /etc/supervisor/conf.d/web.conf\nCMD [\"supervisord\", \"-n\"]\n",
+        "web.conf": "[program:web]\r\ncommand=uvicorn app.main:app\r\n  --host 0.0.0.0 ; the bind\r\n"
+                    "  ; a comment line\r\n  --reload\r\n\r\n[program:x]\r\ncommand=true\r\n",
+    })
+    start = starts[("Dockerfile", "CMD", "boot")]
+    assert start.chain[1].words == ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
+    reload = start.server.settings["reload"]
+    assert (reload.value, reload.path, reload.span.line, reload.span.column) == ("true", "web.conf", 5, 3)
+    assert start.chain[2].words == ["true"]
+
+
 def test_background_server_before_a_foreground_one(tmp_path):
     """A server started with ``&`` and a later one in the foreground: the later one is the service."""
     starts, _ = starts_of(tmp_path, {
@@ -420,6 +436,27 @@ def test_systemd_unit_runs_exec_start_pre_first(tmp_path):
     assert start.chain[0].argv[0].span.column == 15  # after the "-" prefix
     assert start.server.settings["workers"].number == 4
     assert len(starts) == 1
+
+
+def test_systemd_continuation_lines_and_quoted_environment(tmp_path):
+    """A line ending in a backslash continues on the next (systemd.syntax): the words there are the
+    command's (was: cut at the first line, so ``--reload`` and ``upgrade head`` were lost), each
+    located on its own line; ``Environment="A=b c"`` is one assignment."""
+    starts, _ = starts_of(tmp_path, {"deploy/api.service": """
+        [Service]
+        Environment="OPTS=--log-level info" WEB_CONCURRENCY=2
+        ExecStartPre=/srv/api/.venv/bin/alembic \\
+            upgrade head
+        ExecStart=/srv/api/.venv/bin/uvicorn \\
+            app.main:app --host 0.0.0.0 \\
+            --reload
+        Restart=always
+        """})
+    start = starts[("deploy/api.service", "api", "boot")]
+    assert [c.words[1:] for c in start.chain] == [["upgrade", "head"], ["app.main:app", "--host", "0.0.0.0", "--reload"]]
+    assert start.chain[0].env["OPTS"] == "--log-level info" and start.chain[0].env["WEB_CONCURRENCY"] == "2"
+    assert start.chain[0].argv[0].span.line == 3
+    assert start.server.settings["reload"].value == "true" and start.server.settings["reload"].span.line == 7
 
 
 def test_s6_services_and_honcho(tmp_path):
