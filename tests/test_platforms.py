@@ -384,6 +384,36 @@ def test_supervisord_command_on_continuation_lines(tmp_path):
     assert start.chain[2].words == ["true"]
 
 
+def test_shell_and_script_behind_an_init_or_user_switch_are_followed(tmp_path):
+    """``ENTRYPOINT ["tini", "--"]`` with a ``bash -lc`` CMD, ``gosu app ./start.sh``: the wrapper runs
+    the rest of its argument vector, so the shell string and the script are read (was: the whole line
+    one command, the server, its --reload and the migration before it unseen). A plain command behind
+    a wrapper stays one line."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim
+            ENTRYPOINT ["tini", "-g", "--"]
+            CMD ["/bin/bash", "-lc", "alembic upgrade head && exec uvicorn app.main:app --reload"]
+            """,
+        "worker/Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["gosu", "app", "/start.sh"]
+            """,
+        "worker/start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 2\n",
+        "plain/Dockerfile": "FROM python:3.12-slim\nCMD [\"dumb-init\", \"uvicorn\", \"app:app\"]\n",
+    })
+    start = starts[("Dockerfile", "ENTRYPOINT", "boot")]
+    assert [c.words for c in start.chain] == [["tini", "-g", "--"], ["alembic", "upgrade", "head"],
+                                              ["uvicorn", "app.main:app", "--reload"]]
+    assert start.server.settings["reload"].span.line == 3 and start.server.command.exec_
+    worker = starts[("worker/Dockerfile", "CMD", "boot")]
+    assert worker.chain[0].words == ["gosu", "app"] and worker.server.command.exec_
+    assert worker.server.command.argv[0].path == "worker/start.sh"
+    plain = starts[("plain/Dockerfile", "CMD", "boot")]
+    assert [c.words for c in plain.chain] == [["dumb-init", "uvicorn", "app:app"]]
+
+
 def test_background_server_before_a_foreground_one(tmp_path):
     """A server started with ``&`` and a later one in the foreground: the later one is the service."""
     starts, _ = starts_of(tmp_path, {
