@@ -983,3 +983,15 @@ def test_whom_each_container_runs_as_is_part_of_the_deployment_fact(tmp_path):
     compose = [(r.owner, r.kind, settings(r)) for r in by_platform["compose"].run_as]
     assert compose == [("api", "service", (("1000", "service", 2), ("1000", "service", 2), None)),
                        ("worker", "service", ((1001, "service", 3), None, None))]
+
+
+def test_inspect_text_says_unknown_host_and_port_plainly(tmp_path, capsys):
+    """gunicorn -c with a config file that is not in the repository: where it listens is not known,
+    printed as ``?`` (was ``listens None:None``); JSON keeps null."""
+    write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\", \"-c\", \"/etc/g.py\"]\n"})
+    assert main(["inspect", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "server: gunicorn app:app  listens ?:?" in text and "None" not in text
+    assert main(["inspect", str(tmp_path), "--format", "json"]) == 0
+    server = json.loads(capsys.readouterr().out)["start_commands"][0]["server"]
+    assert server["host"] is None and server["port"] is None
