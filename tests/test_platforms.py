@@ -995,3 +995,28 @@ def test_inspect_text_says_unknown_host_and_port_plainly(tmp_path, capsys):
     assert main(["inspect", str(tmp_path), "--format", "json"]) == 0
     server = json.loads(capsys.readouterr().out)["start_commands"][0]["server"]
     assert server["host"] is None and server["port"] is None
+
+
+def test_kubernetes_manifest_named_app_yaml(tmp_path):
+    """``k8s/app.yaml`` (or a chart's ``templates/app.yaml``) holding Kubernetes objects is a manifest,
+    not App Engine's app.yaml (was: read as App Engine's, no entrypoint, its workloads lost)."""
+    starts, project = starts_of(tmp_path, {
+        "k8s/app.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: cfg}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      command: ["uvicorn", "app.main:app", "--reload"]
+            """,
+        "gae/app.yaml": "runtime: python312\nentrypoint: gunicorn -b :$PORT app.main:app\n",
+    })
+    assert starts[("k8s/app.yaml", "Deployment api/api", "boot")].server.settings["reload"].value == "true"
+    assert starts[("gae/app.yaml", "entrypoint", "boot")].server.name == "gunicorn"
