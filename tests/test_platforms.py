@@ -1020,3 +1020,12 @@ def test_kubernetes_manifest_named_app_yaml(tmp_path):
     })
     assert starts[("k8s/app.yaml", "Deployment api/api", "boot")].server.settings["reload"].value == "true"
     assert starts[("gae/app.yaml", "entrypoint", "boot")].server.name == "gunicorn"
+
+
+def test_makefile_recipe_on_continuation_lines(tmp_path):
+    """A recipe line ending in a backslash goes on with the next (make hands both to the shell): the
+    flags there are the command's (was: cut at the first line)."""
+    starts, _ = starts_of(tmp_path, {"Makefile": "prod:\n\tgunicorn app.main:app \\\n\t  -w 4 --reload\nother:\n\ttrue\n"})
+    start = starts[("Makefile", "prod", "boot")]
+    assert start.chain[0].words == ["gunicorn", "app.main:app", "-w", "4", "--reload"]
+    assert start.server.settings["reload"].span.line == 3 and start.server.settings["workers"].number == 4
