@@ -1029,3 +1029,26 @@ def test_makefile_recipe_on_continuation_lines(tmp_path):
     start = starts[("Makefile", "prod", "boot")]
     assert start.chain[0].words == ["gunicorn", "app.main:app", "-w", "4", "--reload"]
     assert start.server.settings["reload"].span.line == 3 and start.server.settings["workers"].number == 4
+
+
+def test_compose_entrypoint_runs_the_command_as_its_arguments(tmp_path):
+    """compose runs ``entrypoint`` with ``command`` as its arguments, one argument vector: an
+    ``entrypoint: ["sh", "-c"]`` runs the command's string (was: two commands, the server in that
+    string never found)."""
+    starts, _ = starts_of(tmp_path, {"docker-compose.yml": """
+        services:
+          api:
+            image: app:1
+            entrypoint: ["sh", "-c"]
+            command:
+              - "alembic upgrade head && exec uvicorn app.main:app --reload"
+          worker:
+            image: app:1
+            entrypoint: ["dumb-init", "--"]
+            command: celery -A app worker
+        """})
+    api = starts[("docker-compose.yml", "api", "boot")]
+    assert [c.words for c in api.chain] == [["alembic", "upgrade", "head"], ["uvicorn", "app.main:app", "--reload"]]
+    assert api.server.settings["reload"].span.line == 6 and api.server.command.exec_
+    assert [c.words for c in starts[("docker-compose.yml", "worker", "boot")].chain] == [
+        ["dumb-init", "--", "celery", "-A", "app", "worker"]]

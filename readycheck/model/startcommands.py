@@ -1206,13 +1206,16 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             image = _external_base(dockerfile, stage).resolved_image
         chain: list[Command] = []
         declared = None
-        for key in ("entrypoint", "command"):
-            value = service.get(key)
-            if value is None:
-                continue
+        argvs = {key: yaml_commands(source, service[key]) for key in ("entrypoint", "command")
+                 if service.get(key) is not None}
+        if len(argvs.get("entrypoint", ())) == 1 and len(argvs.get("command", ())) == 1:
+            # compose runs the entrypoint with the command as its arguments: one argument vector
+            # (was: two commands, so 'entrypoint: ["sh", "-c"]' never saw the string it runs)
+            argvs = {"entrypoint": [argvs["entrypoint"][0] + argvs["command"][0]]}
+        for key, commands in argvs.items():
             if declared is None:
                 declared = getattr(service, "keys_at", {}).get(key)
-            for words in yaml_commands(source, value):
+            for words in commands:
                 chain += expander.from_words(words, f"compose service {name} {key}")
         if not chain:
             continue
