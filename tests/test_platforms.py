@@ -371,16 +371,17 @@ def test_supervisord_expansions_become_variables_located_in_the_conf(tmp_path):
 def test_supervisord_command_on_continuation_lines(tmp_path):
     """supervisord splits ``command=`` like a shell line after configparser joined its indented
     continuation lines: the words there are the program's (was: only the first line was read, so
-    ``--reload`` went unseen), located on their own lines; comment lines and inline comments are not words."""
+    ``--reload`` went unseen), located on their own lines, also after a blank line (configparser keeps
+    it in the value when more indented lines follow); comment lines and inline comments are not words."""
     starts, _ = starts_of(tmp_path, {
         "Dockerfile": "FROM python:3.12-slim\nCOPY web.conf /etc/supervisor/conf.d/web.conf\nCMD [\"supervisord\", \"-n\"]\n",
         "web.conf": "[program:web]\r\ncommand=uvicorn app.main:app\r\n  --host 0.0.0.0 ; the bind\r\n"
-                    "  ; a comment line\r\n  --reload\r\n\r\n[program:x]\r\ncommand=true\r\n",
+                    "  ; a comment line\r\n\r\n  --reload\r\n\r\n[program:x]\r\ncommand=true\r\n",
     })
     start = starts[("Dockerfile", "CMD", "boot")]
     assert start.chain[1].words == ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
     reload = start.server.settings["reload"]
-    assert (reload.value, reload.path, reload.span.line, reload.span.column) == ("true", "web.conf", 5, 3)
+    assert (reload.value, reload.path, reload.span.line, reload.span.column) == ("true", "web.conf", 6, 3)
     assert start.chain[2].words == ["true"]
 
 

@@ -86,13 +86,17 @@ def _continued(text: str, offset: int) -> str:
     its offset in the file."""
     end = text.find("\n", offset)
     end = len(text) if end < 0 else end
-    while end < len(text):
-        following = text.find("\n", end + 1)
+    at = end
+    while at < len(text):
+        following = text.find("\n", at + 1)
         following = len(text) if following < 0 else following
-        line = text[end + 1:following]
-        if not line.strip() or not line[0].isspace():
+        line = text[at + 1:following]
+        if not line.strip():  # a blank line inside the value (configparser keeps it when more follows)
+            at = following
+            continue
+        if not line[0].isspace():
             break
-        end = following
+        end = at = following
     pieces = []
     for line in text[offset:end].split("\n"):
         line = line.replace("\r", " ")
