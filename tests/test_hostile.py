@@ -382,6 +382,22 @@ def test_invalid_byte_in_a_helm_template(world, capsys):
     _no_internal(capsys.readouterr().out)
 
 
+def test_compose_file_past_the_node_limit_is_a_diagnostic(world, capsys):
+    """hostile-repos.sh big-compose-not-judged: a compose file of 26,000 plain services (no aliases)
+    expands past the YAML node limit: the file is reported as not read, in bounded time, and the
+    scan finishes without a crash or a finding from it."""
+    repo, _ = world
+    services = "".join(f"  svc{i}:\n    image: python:3.12\n    command: uvicorn app.main:app\n    restart: always\n"
+                       for i in range(26000))
+    write_tree(repo, {"docker-compose.yml": "services:\n" + services}, dedent=False)
+    started = time.monotonic()
+    assert run(".", "--no-cache", "--format", "gnu") == 0
+    out = capsys.readouterr().out
+    _no_internal(out)
+    assert "docker-compose.yml:1:1: not judged: cannot parse YAML: YAML expands to more than 200,000 nodes" in out
+    assert "RC2" not in out and time.monotonic() - started < 60
+
+
 def test_unbalanced_helm_blocks_are_read_as_written(world, capsys):
     """An {{- if }} without its {{- end }}, an {{- end }} without its if, a "{{" never closed and a stray
     "}}": no crash, and the commands around them are still read and judged."""

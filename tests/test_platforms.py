@@ -368,6 +368,53 @@ def test_supervisord_expansions_become_variables_located_in_the_conf(tmp_path):
     assert server.command.env["APP_PORT"] == "${PORT}"
 
 
+def test_supervisord_command_on_continuation_lines(tmp_path):
+    """supervisord splits ``command=`` like a shell line after configparser joined its indented
+    continuation lines: the words there are the program's (was: only the first line was read, so
+    ``--reload`` went unseen), located on their own lines, also after a blank line (configparser keeps
+    it in the value when more indented lines follow); comment lines and inline comments are not words."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY web.conf /etc/supervisor/conf.d/web.conf\nCMD [\"supervisord\", \"-n\"]\n",
+        "web.conf": "[program:web]\r\ncommand=uvicorn app.main:app\r\n  --host 0.0.0.0 ; the bind\r\n"
+                    "  ; a comment line\r\n\r\n  --reload\r\n\r\n[program:x]\r\ncommand=true\r\n",
+    })
+    start = starts[("Dockerfile", "CMD", "boot")]
+    assert start.chain[1].words == ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]
+    reload = start.server.settings["reload"]
+    assert (reload.value, reload.path, reload.span.line, reload.span.column) == ("true", "web.conf", 6, 3)
+    assert start.chain[2].words == ["true"]
+
+
+def test_shell_and_script_behind_an_init_or_user_switch_are_followed(tmp_path):
+    """``ENTRYPOINT ["tini", "--"]`` with a ``bash -lc`` CMD, ``gosu app ./start.sh``: the wrapper runs
+    the rest of its argument vector, so the shell string and the script are read (was: the whole line
+    one command, the server, its --reload and the migration before it unseen). A plain command behind
+    a wrapper stays one line."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM python:3.12-slim
+            ENTRYPOINT ["tini", "-g", "--"]
+            CMD ["/bin/bash", "-lc", "alembic upgrade head && exec uvicorn app.main:app --reload"]
+            """,
+        "worker/Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["gosu", "app", "/start.sh"]
+            """,
+        "worker/start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 2\n",
+        "plain/Dockerfile": "FROM python:3.12-slim\nCMD [\"dumb-init\", \"uvicorn\", \"app:app\"]\n",
+    })
+    start = starts[("Dockerfile", "ENTRYPOINT", "boot")]
+    assert [c.words for c in start.chain] == [["tini", "-g", "--"], ["alembic", "upgrade", "head"],
+                                              ["uvicorn", "app.main:app", "--reload"]]
+    assert start.server.settings["reload"].span.line == 3 and start.server.command.exec_
+    worker = starts[("worker/Dockerfile", "CMD", "boot")]
+    assert worker.chain[0].words == ["gosu", "app"] and worker.server.command.exec_
+    assert worker.server.command.argv[0].path == "worker/start.sh"
+    plain = starts[("plain/Dockerfile", "CMD", "boot")]
+    assert [c.words for c in plain.chain] == [["dumb-init", "uvicorn", "app:app"]]
+
+
 def test_background_server_before_a_foreground_one(tmp_path):
     """A server started with ``&`` and a later one in the foreground: the later one is the service."""
     starts, _ = starts_of(tmp_path, {
@@ -420,6 +467,27 @@ def test_systemd_unit_runs_exec_start_pre_first(tmp_path):
     assert start.chain[0].argv[0].span.column == 15  # after the "-" prefix
     assert start.server.settings["workers"].number == 4
     assert len(starts) == 1
+
+
+def test_systemd_continuation_lines_and_quoted_environment(tmp_path):
+    """A line ending in a backslash continues on the next (systemd.syntax): the words there are the
+    command's (was: cut at the first line, so ``--reload`` and ``upgrade head`` were lost), each
+    located on its own line; ``Environment="A=b c"`` is one assignment."""
+    starts, _ = starts_of(tmp_path, {"deploy/api.service": """
+        [Service]
+        Environment="OPTS=--log-level info" WEB_CONCURRENCY=2
+        ExecStartPre=/srv/api/.venv/bin/alembic \\
+            upgrade head
+        ExecStart=/srv/api/.venv/bin/uvicorn \\
+            app.main:app --host 0.0.0.0 \\
+            --reload
+        Restart=always
+        """})
+    start = starts[("deploy/api.service", "api", "boot")]
+    assert [c.words[1:] for c in start.chain] == [["upgrade", "head"], ["app.main:app", "--host", "0.0.0.0", "--reload"]]
+    assert start.chain[0].env["OPTS"] == "--log-level info" and start.chain[0].env["WEB_CONCURRENCY"] == "2"
+    assert start.chain[0].argv[0].span.line == 3
+    assert start.server.settings["reload"].value == "true" and start.server.settings["reload"].span.line == 7
 
 
 def test_s6_services_and_honcho(tmp_path):
@@ -995,3 +1063,72 @@ def test_a_plain_yaml_file_does_not_make_a_package_deployed(tmp_path):
     assert not project.deployable
     _, project = starts_of(tmp_path / "svc", {"task-definition.json": '{"containerDefinitions": []}'})
     assert project.deployable
+
+
+def test_inspect_text_says_unknown_host_and_port_plainly(tmp_path, capsys):
+    """gunicorn -c with a config file that is not in the repository: where it listens is not known,
+    printed as ``?`` (was ``listens None:None``); JSON keeps null."""
+    write_tree(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\", \"-c\", \"/etc/g.py\"]\n"})
+    assert main(["inspect", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "server: gunicorn app:app  listens ?:?" in text and "None" not in text
+    assert main(["inspect", str(tmp_path), "--format", "json"]) == 0
+    server = json.loads(capsys.readouterr().out)["start_commands"][0]["server"]
+    assert server["host"] is None and server["port"] is None
+
+
+def test_kubernetes_manifest_named_app_yaml(tmp_path):
+    """``k8s/app.yaml`` (or a chart's ``templates/app.yaml``) holding Kubernetes objects is a manifest,
+    not App Engine's app.yaml (was: read as App Engine's, no entrypoint, its workloads lost)."""
+    starts, project = starts_of(tmp_path, {
+        "k8s/app.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: cfg}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      command: ["uvicorn", "app.main:app", "--reload"]
+            """,
+        "gae/app.yaml": "runtime: python312\nentrypoint: gunicorn -b :$PORT app.main:app\n",
+    })
+    assert starts[("k8s/app.yaml", "Deployment api/api", "boot")].server.settings["reload"].value == "true"
+    assert starts[("gae/app.yaml", "entrypoint", "boot")].server.name == "gunicorn"
+
+
+def test_makefile_recipe_on_continuation_lines(tmp_path):
+    """A recipe line ending in a backslash goes on with the next (make hands both to the shell): the
+    flags there are the command's (was: cut at the first line)."""
+    starts, _ = starts_of(tmp_path, {"Makefile": "prod:\n\tgunicorn app.main:app \\\n\t  -w 4 --reload\nother:\n\ttrue\n"})
+    start = starts[("Makefile", "prod", "boot")]
+    assert start.chain[0].words == ["gunicorn", "app.main:app", "-w", "4", "--reload"]
+    assert start.server.settings["reload"].span.line == 3 and start.server.settings["workers"].number == 4
+
+
+def test_compose_entrypoint_runs_the_command_as_its_arguments(tmp_path):
+    """compose runs ``entrypoint`` with ``command`` as its arguments, one argument vector: an
+    ``entrypoint: ["sh", "-c"]`` runs the command's string (was: two commands, the server in that
+    string never found)."""
+    starts, _ = starts_of(tmp_path, {"docker-compose.yml": """
+        services:
+          api:
+            image: app:1
+            entrypoint: ["sh", "-c"]
+            command:
+              - "alembic upgrade head && exec uvicorn app.main:app --reload"
+          worker:
+            image: app:1
+            entrypoint: ["dumb-init", "--"]
+            command: celery -A app worker
+        """})
+    api = starts[("docker-compose.yml", "api", "boot")]
+    assert [c.words for c in api.chain] == [["alembic", "upgrade", "head"], ["uvicorn", "app.main:app", "--reload"]]
+    assert api.server.settings["reload"].span.line == 6 and api.server.command.exec_
+    assert [c.words for c in starts[("docker-compose.yml", "worker", "boot")].chain] == [
+        ["dumb-init", "--", "celery", "-A", "app", "worker"]]

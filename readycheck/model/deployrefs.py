@@ -35,6 +35,9 @@ _FILE_OPTION = re.compile(r"(?:^|\s)(-f|--file|-c|--compose-file)(?:=|\s+)(['\"]
 _COMPOSE_COMMAND = re.compile(r"\b(?:docker[ -]compose|podman[ -]compose|docker\s+stack\s+deploy)\b")
 _BUILD_COMMAND = re.compile(r"\b(?:docker|podman)\s+(?:buildx\s+)?build\b")
 _SERVICE_KEYS = ("image", "build", "command")
+#: The two top-level keys of every Kubernetes object (App Engine's app.yaml has neither).
+_API_VERSION = re.compile(rb"(?m)^apiVersion:")
+_KIND = re.compile(rb"(?m)^kind:")
 _TARGET_OPTION = re.compile(r"(?:^|\s)--target(?:=|\s+)(['\"]?)([A-Za-z0-9_.-]+)\1")
 _CONTEXT_ARGUMENT = re.compile(r"\s(['\"]?)([^\s'\"-][^\s'\";|&)]*)\1\s*(?:$|[;|&)])")
 _BUILD_PUSH_ACTION = "docker/build-push-action"
@@ -92,7 +95,7 @@ def looks_like_compose(source: SourceFile, load) -> bool:
 
 
 def reclassify(files: list[SourceFile], by_path: dict[str, SourceFile], load) -> None:
-    """Correct the kind of compose files and Dockerfiles named otherwise (in place)."""
+    """Correct the kind of compose files, Dockerfiles and Kubernetes manifests named otherwise (in place)."""
     for source in files:
         if source.kind in (FileKind.MAKEFILE, FileKind.SHELL) or (source.kind == FileKind.YAML and
                                                                  _is_ci_file(source.path)):
@@ -105,6 +108,10 @@ def reclassify(files: list[SourceFile], by_path: dict[str, SourceFile], load) ->
                         target.kind = kind
                         break
     for source in files:
+        # k8s/app.yaml, chart/templates/app.yaml: named like App Engine's file, a Kubernetes manifest
+        # by content (was: read as App Engine's, which found no entrypoint, so its workloads were lost)
+        if source.kind == FileKind.APP_YAML and _API_VERSION.search(data := _data(source)) and _KIND.search(data):
+            source.kind = FileKind.YAML
         if source.kind == FileKind.YAML and not _is_ci_file(source.path) and "/templates/" not in f"/{source.path}" \
                 and looks_like_compose(source, load):
             source.kind = FileKind.COMPOSE

@@ -138,7 +138,7 @@ class Project:
         """Compose files and Dockerfiles known by their content or by the commands that use them
         (readycheck.model.deployrefs), before any reader asks for files by kind."""
         self._kinds_settled = True
-        if not any(f.kind in (FileKind.YAML, FileKind.OTHER) for f in self.all_files):
+        if not any(f.kind in (FileKind.YAML, FileKind.OTHER, FileKind.APP_YAML) for f in self.all_files):
             return
         from readycheck.model.deployrefs import reclassify
 

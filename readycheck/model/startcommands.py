@@ -407,6 +407,10 @@ class Expander:
         program = posixpath.basename(words[0].text)
         if words[0].text in ('$@', '${@}') and rest is not None:
             return self.from_words(rest + words[1:], via, env, exec_, depth + 1, None, stack)
+        if program in ARGV_WRAPPERS:
+            wrapped = self._behind_wrapper(words, program, via, env, exec_, depth, rest, stack)
+            if wrapped is not None:
+                return wrapped
         if program in SHELLS:
             flags = [w for w in words[1:] if w.text.startswith("-")]
             if any("c" in f.text.lstrip("-") for f in flags):
@@ -443,6 +447,23 @@ class Expander:
                 command.managed_by = command.managed_by or program
             return [Command(words, env, via, exec_)] + managed
         return [Command(words, env, via, exec_)]
+
+    def _behind_wrapper(self, words: list[Token], program: str, via: str, env: dict[str, str], exec_: bool,
+                        depth: int, rest: list[Token] | None, stack: tuple[str, ...]) -> list[Command] | None:
+        """``tini -- sh -c "..."``, ``dumb-init ./start.sh``, ``gosu app /entrypoint.sh``: the wrapper
+        runs the rest of its argument vector, so a shell, script or process manager there is read as
+        if it stood first (was: the whole line was one command, the server inside never found). The
+        wrapper stays in the chain as its own command (an init in front matters to RC204). None when
+        what follows is one plain command: that line is kept as written."""
+        at = 1 + ARGV_WRAPPERS[program]
+        while at < len(words) and words[at].text.startswith("-"):
+            at += 1
+            if words[at - 1].text == "--":
+                break
+        inner = self.from_words(words[at:], via, env, exec_, depth + 1, rest, stack) if at < len(words) else []
+        if not inner or (len(inner) == 1 and inner[0].argv == words[at:]):
+            return None
+        return [Command(words[:at], env, via, exec_)] + inner
 
     def from_string(self, word: Token, via: str, env: dict[str, str], depth: int, rest: list[Token] | None,
                     stack: tuple[str, ...], program: str = "sh") -> list[Command]:
@@ -1185,13 +1206,16 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             image = _external_base(dockerfile, stage).resolved_image
         chain: list[Command] = []
         declared = None
-        for key in ("entrypoint", "command"):
-            value = service.get(key)
-            if value is None:
-                continue
+        argvs = {key: yaml_commands(source, service[key]) for key in ("entrypoint", "command")
+                 if service.get(key) is not None}
+        if len(argvs.get("entrypoint", ())) == 1 and len(argvs.get("command", ())) == 1:
+            # compose runs the entrypoint with the command as its arguments: one argument vector
+            # (was: two commands, so 'entrypoint: ["sh", "-c"]' never saw the string it runs)
+            argvs = {"entrypoint": [argvs["entrypoint"][0] + argvs["command"][0]]}
+        for key, commands in argvs.items():
             if declared is None:
                 declared = getattr(service, "keys_at", {}).get(key)
-            for words in yaml_commands(source, value):
+            for words in commands:
                 chain += expander.from_words(words, f"compose service {name} {key}")
         if not chain:
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import configparser
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,8 +60,8 @@ def supervisord_conf(source: SourceFile) -> tuple[list[Entry], list[str]]:
         command = table.get("command")
         if not command:
             continue
-        first_line = command.split("\n", 1)[0]
         offset = positions.get((section, "command"), 0)
+        first_line = command.split("\n", 1)[0] if "\n" not in command else _continued(source.text, offset)
         environment = {}
         for item in re.split(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)", table.get("environment", "")):
             key, eq, value = item.strip().partition("=")
@@ -72,6 +73,38 @@ def supervisord_conf(source: SourceFile) -> tuple[list[Entry], list[str]]:
                              table.get("directory", ""), environment, int(numprocs) if numprocs.isdigit() else 1))
     includes = parser.get("include", "files", fallback="").split() if parser.has_section("include") else []
     return entries, includes
+
+
+_INLINE_COMMENT = re.compile(r"\s;.*")
+
+
+def _continued(text: str, offset: int) -> str:
+    """The value at ``offset`` with its continuation lines (indented lines after it, which
+    configparser joins and supervisord splits like a shell line: ``command=uvicorn app:app`` then
+    ``  --reload`` on the next line runs ``uvicorn app:app --reload``), read from the file with each
+    line break, comment line and inline comment as spaces: the same length, so each word keeps
+    its offset in the file."""
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    at = end
+    while at < len(text):
+        following = text.find("\n", at + 1)
+        following = len(text) if following < 0 else following
+        line = text[at + 1:following]
+        if not line.strip():  # a blank line inside the value (configparser keeps it when more follows)
+            at = following
+            continue
+        if not line[0].isspace():
+            break
+        end = at = following
+    pieces = []
+    for line in text[offset:end].split("\n"):
+        line = line.replace("\r", " ")
+        if line.lstrip().startswith((";", "#")):
+            line = " " * len(line)
+        cut = _INLINE_COMMENT.search(line)
+        pieces.append(line[:cut.start()].ljust(len(line)) if cut else line)
+    return " ".join(pieces).rstrip()
 
 
 def _section_key_offsets(text: str) -> dict[tuple[str, str], int]:
@@ -158,9 +191,19 @@ def systemd_unit(source: SourceFile) -> list[Entry]:
     offset = 0
     directory = ""
     environment: dict[str, str] = {}
-    for number, line in enumerate(source.text.split("\n"), start=1):
-        line_start = offset
+    lines = source.text.split("\n")
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        line_start, number_at = offset, number
         offset += len(line) + 1
+        # a line ending in a backslash continues on the next (systemd.syntax): the value is the
+        # file's text up to the last continued line, so words keep their own offsets
+        while line.rstrip("\r").endswith("\\") and number < len(lines):
+            line += "\n" + lines[number]
+            offset += len(lines[number]) + 1
+            number += 1
         stripped = line.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             section = stripped[1:-1]
@@ -175,13 +218,17 @@ def systemd_unit(source: SourceFile) -> list[Entry]:
         if key == "WorkingDirectory":
             directory = value.lstrip("-")
         elif key == "Environment":
-            for item in value.split():
+            try:  # systemd quotes assignments with spaces: Environment="OPTS=--log-level info"
+                items = shlex.split(value)
+            except ValueError:
+                items = value.split()
+            for item in items:
                 name, eq, val = item.strip("\"'").partition("=")
                 if eq:
                     environment[name] = val
         elif key in ("ExecStart", "ExecStartPre") and value:
             prefix = _EXEC_PREFIX.match(value).end()
-            entries.append(Entry(key, value[prefix:].rstrip("\\").strip(), value_at + lead + prefix, number,
+            entries.append(Entry(key, value[prefix:].rstrip("\\").rstrip(), value_at + lead + prefix, number_at,
                                  role="pre" if key == "ExecStartPre" else "boot"))
     for entry in entries:
         entry.directory, entry.environment = directory, dict(environment)

@@ -23,6 +23,12 @@ from readycheck.model.project import Project
 _MANAGED = re.compile(r"^(supervisord |systemd |s6 service |honcho |foreman |overmind |hivemind )|\(base image: ")
 
 
+def _known(value: object) -> str:
+    """A host or port as the text report prints it: ``?`` where the repository does not say (a
+    config file that is not in it), not Python's ``None``."""
+    return "?" if value is None else str(value)
+
+
 def _where(path: str, span: Span) -> dict:
     return {"path": path, "line": span.line, "column": span.column}
 
@@ -139,7 +145,8 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
             lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}{started_by}")
         server = start["server"]
         if server:
-            lines.append(f"    server: {server['name']} {server['target'] or ''}  listens {server['host']}:{server['port']}")
+            lines.append(f"    server: {server['name']} {server['target'] or ''}  listens "
+                         f"{_known(server['host'])}:{_known(server['port'])}")
             if server["entry"]:
                 entry = server["entry"]
                 lines.append(f"      started by {entry['call']} at {entry['path']}:{entry['line']}  ({entry['via']})")

@@ -30,9 +30,19 @@ def _starts(project: "Project", source: SourceFile) -> list[StartCommand]:
     text = source.text
     target = None
     offset = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
         line_start = offset
         offset += len(line) + 1
+        # a recipe line ending in a backslash goes on with the next: make hands both to the shell,
+        # which joins them (was: cut at the first line, the flags after it lost)
+        while line.startswith("\t") and line.rstrip("\r").endswith("\\") and number < len(lines):
+            line += "\n" + lines[number]
+            offset += len(lines[number]) + 1
+            number += 1
         m = _TARGET.match(line)
         if m:
             target = m.group(1)
