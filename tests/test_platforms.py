@@ -494,6 +494,60 @@ def test_inherited_cmd_and_known_base_images(tmp_path):
         "uvicorn.workers.UvicornWorker"
     assert tiangolo.chain[-1].argv[0].span.line == 1  # placed on the FROM line
     assert tiangolo.image.startswith("tiangolo/")
+    # the image's own /gunicorn_conf.py: 0.0.0.0:80, workers per core, its timeouts
+    assert tiangolo.server.host_port()[:2] == ("0.0.0.0", 80)
+    workers = tiangolo.server.settings["workers"]
+    assert workers.cpu_based and workers.number is None and workers.value == "max(2, 1 x cores)"
+    assert tiangolo.server.settings["graceful_timeout"].number == 120
+    assert tiangolo.server.settings["timeout"].number == 120
+
+
+def test_tiangolo_image_reads_its_settings_from_the_environment(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM tiangolo/uvicorn-gunicorn:python3.11-slim
+            ENV PORT=8080 MAX_WORKERS=3 APP_MODULE=svc.web:api
+            COPY . .
+            """,
+        "main.py": "",
+        "deploy/gunicorn_conf.py": "workers = 4\n",  # /app/deploy/: not one that start.sh looks for
+        "docker-compose.yml": """
+            services:
+              dev:
+                build: .
+                command: /start-reload.sh
+                environment:
+                  HOST: 127.0.0.1
+        """,
+    })
+    image = starts[("Dockerfile", "FROM tiangolo/uvicorn-gunicorn:python3.11-slim", "boot")]
+    server = image.server
+    assert server.target.text == "svc.web:api" and server.target.span.line == 2
+    assert server.host_port()[:2] == ("0.0.0.0", 8080)
+    assert server.settings["port"].span.line == 2 and "PORT" in server.settings["port"].source
+    assert server.settings["workers"].value == "max(2, 1 x cores), at most 3" and server.settings["workers"].cpu_based
+    reload = starts[("docker-compose.yml", "dev", "boot")].server
+    assert reload.name == "uvicorn" and "--reload" in reload.options
+    assert reload.host_port()[:2] == ("127.0.0.1", 8080)  # compose's HOST, the image's ENV PORT
+    assert reload.target.text == "svc.web:api"
+    assert reload.command.via.endswith("(base image: /start-reload.sh)")
+
+
+def test_tiangolo_image_uses_the_apps_gunicorn_conf_and_main(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM tiangolo/uvicorn-gunicorn-fastapi
+            COPY . /app
+            CMD ["/start.sh"]
+            """,
+        "main.py": "",
+        "gunicorn_conf.py": "bind = '0.0.0.0:9000'\nworkers = 4\n",
+        "start.sh": "#!/bin/sh\nexec uvicorn main:app --reload\n",  # not /start.sh in the image
+    })
+    server = starts[("Dockerfile", "CMD", "boot")].server
+    assert server.name == "gunicorn" and server.target.text == "main:app"
+    assert server.options["-c"].text == "/app/gunicorn_conf.py"
+    assert server.host_port()[:2] == ("0.0.0.0", 9000) and server.settings["workers"].number == 4
 
 
 def test_compose_service_runs_in_the_image_its_build_makes(tmp_path):

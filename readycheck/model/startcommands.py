@@ -19,11 +19,11 @@ import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from readycheck.knowledge.environments import Environment, classify_environment
 from readycheck.core.findings import Span
-from readycheck.knowledge.images import BaseImage, base_image
+from readycheck.knowledge.images import BaseImage, ImageConfig, ImageScript, ImageVariable, base_image
 from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
 from readycheck.knowledge.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
@@ -348,6 +348,28 @@ class ScriptResolver:
     def resolve(self, arg: str) -> SourceFile | None:
         if not arg or "$" in arg:
             return None
+        copied = self.copied(arg)
+        if copied is not None:
+            return copied
+        # Not through a COPY: a path relative to the context, then a unique file of that name.
+        direct = self.project.file(posixpath.normpath(posixpath.join(self.context_dir, arg.lstrip("/"))))
+        if direct is not None:
+            return direct
+        base = posixpath.basename(arg)
+        if "." not in base and not base.endswith(("entrypoint", "start", "run")):
+            return None
+        named = self.project.files_named(base)
+        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
+        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
+        # a name unique in the whole repo is still the script.
+        candidates = in_context or named
+        return candidates[0] if len(candidates) == 1 else None
+
+    def copied(self, arg: str) -> SourceFile | None:
+        """The repo file a COPY puts at this path of the image, and nothing guessed: what decides
+        whether the image's own file there (a base image's /start.sh) is replaced."""
+        if not arg or "$" in arg:
+            return None
         container = arg if arg.startswith("/") else posixpath.normpath(posixpath.join(self.workdir, arg))
         for src, dest in reversed(self.copies):
             dest_dir = dest.endswith("/")
@@ -364,19 +386,7 @@ class ScriptResolver:
                     found = self.project.file(posixpath.normpath(posixpath.join(src, rel)) if src not in ("", ".") else rel)
                     if found is not None:
                         return found
-        # Not through a COPY: a path relative to the context, then a unique file of that name.
-        direct = self.project.file(posixpath.normpath(posixpath.join(self.context_dir, arg.lstrip("/"))))
-        if direct is not None:
-            return direct
-        base = posixpath.basename(arg)
-        if "." not in base and not base.endswith(("entrypoint", "start", "run")):
-            return None
-        named = self.project.files_named(base)
-        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
-        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
-        # a name unique in the whole repo is still the script.
-        candidates = in_context or named
-        return candidates[0] if len(candidates) == 1 else None
+        return None
 
 
 class Expander:
@@ -387,11 +397,15 @@ class Expander:
 
     MAX_DEPTH = 6
 
-    def __init__(self, project: "Project", resolver: ScriptResolver, base: "BaseImage | None" = None) -> None:
+    def __init__(self, project: "Project", resolver: ScriptResolver, base: "BaseImage | None" = None,
+                 env: dict[str, Token] | None = None) -> None:
         self.project = project
         self.resolver = resolver
-        #: The well-known base image the commands run in, whose own entrypoint may be named.
+        #: The well-known base image the commands run in, whose own entrypoint or scripts may be named.
         self.base = base
+        #: The environment the image gets (Dockerfile ENV, compose environment): what the base
+        #: image's own scripts read their settings from.
+        self.env = env or {}
 
     def from_words(self, words: list[Token], via: str, env: dict[str, str] | None = None, exec_: bool = False,
                    depth: int = 0, rest: list[Token] | None = None, stack: tuple[str, ...] = ()) -> list[Command]:
@@ -613,8 +627,30 @@ class Expander:
 
     def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
                stack: tuple[str, ...]) -> list[Command] | None:
+        own = self.base.script(self.resolver.container_path(script_word.text)) if self.base is not None else None
+        if own is not None and self.resolver.copied(script_word.text) is None:
+            return self.image_script(own, script_word, via, env, depth, stack)
         script = self.resolver.resolve(script_word.text)
         return self.follow_source(script, script.path, env, depth, args, stack) if script is not None else None
+
+    def image_script(self, script: ImageScript, word: Token, via: str, env: dict[str, str], depth: int,
+                     stack: tuple[str, ...]) -> list[Command]:
+        """A start script the base image ships (tiangolo's ``/start.sh``), as images.BASE_IMAGES says it
+        runs: its variables from the environment the image gets, else their defaults (placed at the
+        word naming the script); the app's prestart script it sources, when the image has it; then
+        the server it execs."""
+        given = {**self.env, **{k: Token(v, word.path, word.span) for k, v in env.items()}}
+        values = image_variables(script.variables, given, word, lambda path: self.resolver.copied(path) is not None)
+        commands: list[Command] = []
+        prestart = values.get(script.prestart)
+        found = self.resolver.copied(prestart.text) if prestart is not None else None
+        if found is not None:
+            commands += self.follow_source(found, found.path, env, depth, None, stack) or []
+        argv = [values.get(w[1:], Token(w, word.path, word.span)) if w.startswith("$") else Token(w, word.path, word.span)
+                for w in script.argv]
+        shown = via if "(base image" in via else f"{via} (base image: {script.path})"
+        commands.append(Command(argv, dict(env), shown, exec_=True))
+        return commands
 
     def follow_source(self, script: SourceFile, via: str, env: dict[str, str], depth: int,
                       args: list[Token] | None, stack: tuple[str, ...]) -> list[Command] | None:
@@ -706,6 +742,40 @@ def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> l
     return tokens
 
 
+def image_variables(variables: Iterable[ImageVariable], given: dict[str, Token], where: Token,
+                    has_file: Callable[[str], bool]) -> dict[str, Token]:
+    """The values a base image's script or config file gives its variables, in order: the one the
+    environment gives (its token, where the user set it), else the value of the first file it looks
+    for that the image has, else its default with earlier variables substituted."""
+    values: dict[str, Token] = {}
+    for variable in variables:
+        token = given.get(variable.name)
+        if token is not None and not token.text.startswith("$"):
+            values[variable.name] = token
+            continue
+        default = next((value for path, value in variable.files if has_file(path)), variable.default)
+        values[variable.name] = substitute(default, values, where)
+    return values
+
+
+def substitute(template: str, values: dict[str, Token], where: Token) -> Token:
+    """``$HOST:$PORT`` with each variable's value; placed at the last one the environment set (what
+    the user changes), else at ``where``. A variable with no value stays written as ``$NAME``."""
+    at = where
+
+    def value(match: re.Match) -> str:
+        nonlocal at
+        token = values.get(match.group(1))
+        if token is None or not token.text:
+            return match.group(0)
+        if (token.path, token.span) != (where.path, where.span):
+            at = token
+        return token.text
+
+    text = re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", value, template)
+    return Token(text, at.path, at.span)
+
+
 def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
                last: list[Command] | None = None) -> list[Command]:
     """Record which shell runs commands (the innermost wins) and how many it runs; for a
@@ -773,10 +843,10 @@ def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | 
 def _settings(project: "Project", start: StartCommand, server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
     merged: dict[str, Setting] = {}
     if server.name == "gunicorn":
-        merged.update(_gunicorn_conf(project, server, resolver))
+        merged.update(_gunicorn_conf(project, start, server, resolver))
     merged.update(_env_settings(start, server))
     merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, "command line"))
-    if server.name == "gunicorn" and "bind" not in merged and "PORT" in start.env:
+    if server.name == "gunicorn" and not {"bind", "host", "port"} & set(merged) and "PORT" in start.env:
         port = start.env["PORT"]
         merged["bind"] = Setting(f"0.0.0.0:{port.text}", port.path, port.span, "PORT (gunicorn binds 0.0.0.0:$PORT)")
     return merged
@@ -807,8 +877,13 @@ def _env_settings(start: StartCommand, server: Server) -> dict[str, Setting]:
     return out
 
 
-def _gunicorn_conf(project: "Project", server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
+def _gunicorn_conf(project: "Project", start: StartCommand, server: Server,
+                   resolver: "ScriptResolver") -> dict[str, Setting]:
     explicit = server.options.get("-c") or server.options.get("--config")
+    known = base_image(start.image) if start.image else None
+    own = known.config(resolver.container_path(explicit.text)) if known is not None and explicit is not None else None
+    if own is not None and explicit is not None and resolver.copied(explicit.text) is None:
+        return image_config_settings(own, start.env, explicit)
     if explicit is not None:
         text = explicit.text
         if text.startswith("python:"):
@@ -837,6 +912,33 @@ def _gunicorn_conf(project: "Project", server: Server, resolver: "ScriptResolver
             continue
         out[name] = Setting(text, source.path, assignment.value.span, source.path, number, cpu)
     return out
+
+
+def image_config_settings(config: ImageConfig, env: dict[str, Token], where: Token) -> dict[str, Setting]:
+    """The settings a base image's own server config file computes (images.ImageConfig) from the
+    environment the process gets; a default is placed at ``where`` (the ``-c`` word naming the file),
+    a value the environment gives at its ENV/``environment:`` entry."""
+    values = image_variables(config.variables, env, where, lambda _path: False)
+    out: dict[str, Setting] = {}
+    replaced: set[str] = set()
+    for item in config.settings:
+        given = env.get(item.env)
+        if given is not None and not given.text.startswith("$"):
+            out[item.setting] = Setting(given.text, given.path, given.span,
+                                        f"{item.env}, read by the base image's {config.path}", as_int(given.text))
+            replaced.update(item.replaces)
+            continue
+        if not item.default:
+            continue
+        value = substitute(item.default, values, where)
+        cap = env.get(item.cap) if item.cap else None
+        if cap is not None and not cap.text.startswith("$"):
+            value = Token(f"{value.text}, at most {cap.text}", cap.path, cap.span)
+        source = f"the base image's {config.path}" + \
+            ("" if (value.path, value.span) == (where.path, where.span) else ", from the environment")
+        out[item.setting] = Setting(value.text, value.path, value.span, source,
+                                    None if item.per_core else as_int(value.text), item.per_core)
+    return {name: setting for name, setting in out.items() if name not in replaced}
 
 
 #: Platforms that run the process with a PORT environment variable set.
@@ -942,7 +1044,9 @@ def stage_files(project: "Project", dockerfile: Dockerfile, stage: Stage, contex
         return memo[stage.index]
     parent = stage_parent(dockerfile, stage)
     memo[stage.index] = _StageFiles()  # a cycle (never valid) reads as an empty stage
-    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else _StageFiles()
+    known = base_image(stage.resolved_image) if parent is None else None
+    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else \
+        _StageFiles(workdir=known.workdir if known is not None and known.workdir else "/")
     state = _StageFiles(list(base.copies), base.workdir, dict(base.env))
     by_name = {s.name: s for s in dockerfile.stages if s.name}
     for inst in stage.instructions:
@@ -1029,7 +1133,8 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     context = project.build_context(dockerfile)
     files = stage_files(project, dockerfile, stage, context)
     copies, workdir = files.copies, files.workdir
-    expander = Expander(project, ScriptResolver(project, context, copies, workdir), base_image(base_ref))
+    env, ports = dockerfile_env_and_ports(dockerfile)
+    expander = Expander(project, ScriptResolver(project, context, copies, workdir), base_image(base_ref), env)
     source = dockerfile.source
 
     def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
@@ -1077,7 +1182,7 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
                          process, "boot", classify_environment(dockerfile.path, stage=stage.name), chain,
                          shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
-    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    start.env, start.ports = env, ports
     return [finish(project, start, expander.resolver)]
 
 
@@ -1088,29 +1193,14 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
     span = dockerfile.span_of(base.from_instruction, base.image)
     where = lambda text: Token(text, dockerfile.path, span)  # noqa: E731
     via = f"{base.image} (base image: {inherited.does})"
-    chain: list[Command] = []
-    if inherited.prestart:
-        prestart = expander.resolver.resolve(inherited.prestart)
-        if prestart is not None:
-            chain += expander.follow_source(prestart, prestart.path, {}, 0, None, ()) or []
-    if inherited.entrypoint or inherited.cmd:
-        words = [where(w) for w in inherited.entrypoint + inherited.cmd]
-        if inherited.prestart:  # tiangolo's /start.sh: exec gunicorn -k ... -c /gunicorn_conf.py $APP_MODULE
-            words = [where(w) for w in ("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", "/gunicorn_conf.py",
-                                        "$APP_MODULE")]
-        chain.append(Command(words, {}, via, exec_=True))
+    if inherited.scripts:  # the image's own start script (tiangolo's /start.sh), followed as images.py says
+        chain = expander.from_words([where(w) for w in inherited.entrypoint + inherited.cmd], via)
+    else:
+        chain = [Command([where(w) for w in inherited.entrypoint + inherited.cmd], {}, via, exec_=True)]
     start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
                          classify_environment(dockerfile.path), chain, dockerfile=dockerfile,
                          image=base.resolved_image)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
-    if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
-        worker_class = start.env.get("WORKER_CLASS")
-        if worker_class is not None:
-            chain[-1].argv[2] = worker_class
-        module = start.env.get("APP_MODULE")
-        if module is None:
-            module = where("app.main:app" if expander.resolver.resolve("/app/app/main.py") else "main:app")
-        chain[-1].argv[-1] = module
     return start
 
 
@@ -1177,12 +1267,17 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         if not isinstance(service, dict):
             continue
         built = compose_build(project, source, service)
-        expander, image = plain, str(service.get("image") or "")
+        resolver, image = plain.resolver, str(service.get("image") or "")
+        env = compose_env(source, service.get("environment"))
+        image_env = env
         if built is not None:
             dockerfile, stage, context = built
             files = stage_files(project, dockerfile, stage, context)
-            expander = Expander(project, ScriptResolver(project, context, files.copies, files.workdir))
+            resolver = ScriptResolver(project, context, files.copies, files.workdir)
             image = _external_base(dockerfile, stage).resolved_image
+            image_env = {**dockerfile_env_and_ports(dockerfile)[0], **env}
+        # the image's own scripts (a base image's /start-reload.sh) read the image's ENV and the service's
+        expander = Expander(project, resolver, base_image(image) if image else None, image_env)
         chain: list[Command] = []
         declared = None
         for key in ("entrypoint", "command"):
@@ -1199,7 +1294,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
         start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
-        start.env = compose_env(source, service.get("environment"))
+        start.env = env
         replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
         if isinstance(replicas, int):
             start.replicas = Token(str(replicas), source.path, span)

@@ -135,7 +135,7 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
         lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
         for step in start["chain"]:
             marker = "exec " if step["exec"] else ""
-            started_by = f"  [{step['via']}]" if _MANAGED.match(step["via"] or "") else ""
+            started_by = f"  [{step['via']}]" if _MANAGED.search(step["via"] or "") else ""
             lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}{started_by}")
         server = start["server"]
         if server:
