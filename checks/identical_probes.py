@@ -71,7 +71,7 @@ class IdenticalProbes(Check):
         for probe in project.probes:
             if probe.platform == "Kubernetes" and probe.kind in ("liveness", "readiness"):
                 by_owner.setdefault((probe.path, probe.owner), {})[probe.kind] = probe
-        for (path, owner), kinds in sorted(by_owner.items()):
+        for (_path, owner), kinds in sorted(by_owner.items()):
             live, ready = kinds.get("liveness"), kinds.get("readiness")
             if live is None or ready is None:
                 continue
@@ -79,6 +79,6 @@ class IdenticalProbes(Check):
                    (live.command is not None and live.command == ready.command)
             if same:
                 what = live.http_path or live.command
-                yield self.finding(path, ready.span,
+                yield self.finding(ready.file, ready.span,
                                    f"{owner}: readinessProbe and livenessProbe both check {what}",
-                                   related=[Related(path, live.span, "livenessProbe")])
+                                   related=[Related(live.file, live.span, "livenessProbe")])

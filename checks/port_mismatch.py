@@ -114,6 +114,12 @@ class PortMismatch(Check):
                 expect=["Dockerfile:1:6 gunicorn listens on port 80 but Dockerfile FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 declares 8000"],
                 title="tiangolo's image listens on $PORT, 80 unless set; EXPOSE says 8000"),
         Example(tiangolo_repo("ENV PORT=8000", "EXPOSE 8000"), title="tiangolo's image given PORT=8000"),
+        Example({"backend/Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.10-slim\nWORKDIR /code\n"
+                                       "COPY app /code\nEXPOSE 8000\n",
+                 "backend/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                 "docker-compose.yml": "services:\n  api:\n    image: acme/api:1\n    command: gunicorn main:app "
+                                       "-k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000\n"},
+                title="tiangolo's image with the app in /code: its /start.sh finds no app, the command is compose's"),
     )
 
     def run(self, project: Project):

@@ -533,6 +533,17 @@ def test_tiangolo_image_reads_its_settings_from_the_environment(tmp_path):
     assert reload.command.via.endswith("(base image: /start-reload.sh)")
 
 
+def test_tiangolo_image_whose_start_finds_no_app_is_no_start(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi\nWORKDIR /code\nCOPY . /code\n",
+        "main.py": "",
+        "env/Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi\nENV MODULE_NAME=svc.web\n",
+    })
+    assert [path for path, _, _ in starts] == ["env/Dockerfile"]  # /app/main.py, /app/app/main.py: neither
+    assert starts[("env/Dockerfile", "FROM tiangolo/uvicorn-gunicorn-fastapi", "boot")].server.target.text == \
+        "svc.web:app"
+
+
 def test_tiangolo_image_uses_the_apps_gunicorn_conf_and_main(tmp_path):
     starts, _ = starts_of(tmp_path, {
         "Dockerfile": """
@@ -970,3 +981,45 @@ def test_whom_each_container_runs_as_is_part_of_the_deployment_fact(tmp_path):
     compose = [(r.owner, r.kind, settings(r)) for r in by_platform["compose"].run_as]
     assert compose == [("api", "service", (("1000", "service", 2), ("1000", "service", 2), None)),
                        ("worker", "service", ((1001, "service", 3), None, None))]
+
+
+def test_helm_probes_are_what_values_yaml_sets(tmp_path):
+    template = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          command: ["uvicorn", "app:app", "--host", "0.0.0.0"]
+          livenessProbe:
+            {{- toYaml .Values.api.livenessProbe | nindent 12 }}
+          {{- with .Values.api.readinessProbe }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .Values.api.startupProbe }}
+          startupProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+        - name: side
+          command: ["gunicorn", "side:app"]
+          livenessProbe:
+            {{ .Values.side.livenessProbe | toYaml | nindent 12 }}
+"""
+    write_tree(tmp_path, {
+        "charts/svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 1.0.0\n",
+        "charts/svc/templates/api.yaml": template,
+        "charts/svc/values.yaml": "api:\n  livenessProbe: {}\n  readinessProbe:\n    httpGet:\n      path: /ready\n"
+                                  "      port: 8000\nside:\n  livenessProbe:\n    httpGet: {path: /live, port: 80}\n",
+        "other/templates/api.yaml": template,  # no values.yaml: nothing known
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    probes = [(p.path, p.file, p.kind, p.http_path, p.span.line) for p in project.probes]
+    assert probes == [("charts/svc/templates/api.yaml", "charts/svc/values.yaml", "readiness", "/ready", 5),
+                      ("charts/svc/templates/api.yaml", "charts/svc/values.yaml", "liveness", "/live", 9)]
+    unset = [(p.file, p.kind, p.span.line, p.owner) for p in project.unset_probes]
+    assert unset == [("charts/svc/values.yaml", "liveness", 2, "Deployment {{…}}/api")]  # startupProbe: omitted

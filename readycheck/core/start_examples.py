@@ -1,7 +1,8 @@
 """Mini-repositories for the start-command rules' examples: a console script whose Click command
 starts uvicorn, so that RC201 (its ``--reload``) and RC205 (its ``--host`` default) show the same
 command line once; and a FastAPI app on tiangolo's uvicorn-gunicorn image (``tiangolo_repo``), whose
-inherited /start.sh the bind, port, worker, reload and migration rules judge.
+inherited /start.sh the bind, port, worker, reload and migration rules judge; and a Helm chart whose
+probes come from its values.yaml (``helm_chart_repo``), for the probe rules.
 
 ``click_cli_repo()`` gives ``pyproject.toml`` (``[project.scripts] svc = "svc.cli:cli"``) and the
 package ``svc``; the ``uvicorn.run`` call is on line 9 of ``svc/cli.py``. ``cli`` replaces that file.
@@ -45,3 +46,33 @@ def tiangolo_repo(*lines: str, prestart: str = "") -> dict[str, str]:
     if prestart:
         files["prestart.sh"] = prestart
     return files
+
+
+_CHART_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "api.fullname" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          command: ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000"]
+          livenessProbe:
+            {{- toYaml .Values.livenessProbe | nindent 12 }}
+          {{- with .Values.readinessProbe }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+"""
+
+
+def helm_chart_repo(values: str) -> dict[str, str]:
+    """A Helm chart whose Deployment renders its probes from ``values`` (chart/values.yaml): the
+    liveness probe by ``toYaml .Values.livenessProbe`` after the key, the readiness probe inside
+    ``with .Values.readinessProbe``; the app serves GET /health."""
+    return {"chart/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n", "chart/values.yaml": values,
+            "chart/templates/deployment.yaml": _CHART_DEPLOYMENT, "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n"
+                           "    return {}\n"}

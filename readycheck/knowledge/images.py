@@ -39,7 +39,10 @@ class ImageSetting:
     env: str
     default: str
     per_core: bool = False
-    #: The variable that caps a per-core default, when the environment sets it.
+    #: For a per-core default: the variable holding the factor, the floor, and the variable that caps
+    #: it when the environment sets it.
+    factor: str = ""
+    minimum: int = 0
     cap: str = ""
     #: Settings this one replaces when it is set (gunicorn_conf.py's BIND wins over HOST and PORT).
     replaces: tuple[str, ...] = ()
@@ -128,7 +131,8 @@ _TIANGOLO_CONF = ImageConfig(
     (ImageVariable("WORKERS_PER_CORE", "1"),),
     (ImageSetting("bind", "BIND", "", replaces=("host", "port")), ImageSetting("host", "HOST", "0.0.0.0"),
      ImageSetting("port", "PORT", "80"),
-     ImageSetting("workers", "WEB_CONCURRENCY", "max(2, $WORKERS_PER_CORE x cores)", per_core=True, cap="MAX_WORKERS"),
+     ImageSetting("workers", "WEB_CONCURRENCY", "max(2, $WORKERS_PER_CORE x cores)", per_core=True,
+                  factor="WORKERS_PER_CORE", minimum=2, cap="MAX_WORKERS"),
      ImageSetting("timeout", "TIMEOUT", "120"), ImageSetting("graceful_timeout", "GRACEFUL_TIMEOUT", "120"),
      ImageSetting("keepalive", "KEEP_ALIVE", "5"), ImageSetting("loglevel", "LOG_LEVEL", "info")))
 _TIANGOLO = BaseImage((), ("/start.sh",),

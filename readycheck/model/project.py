@@ -459,6 +459,11 @@ class Project:
         ranked = sorted(self.deployments, key=deployments_registry.probe_rank)
         return [probe for deployment in ranked for probe in deployment.probes]
 
+    @cached_property
+    def unset_probes(self) -> list["Probe"]:
+        """Probe slots a Helm chart's values.yaml leaves empty (``livenessProbe: {}``), where one is set."""
+        return [probe for deployment in self.deployments for probe in deployment.unset_probes]
+
     def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
         """(file path, requirement) for every declaration of a package, in requirements
         files and pyproject.toml (all groups), in path order."""

@@ -936,9 +936,18 @@ def image_config_settings(config: ImageConfig, env: dict[str, Token], where: Tok
             value = Token(f"{value.text}, at most {cap.text}", cap.path, cap.span)
         source = f"the base image's {config.path}" + \
             ("" if (value.path, value.span) == (where.path, where.span) else ", from the environment")
+        factor = _float(values[item.factor].text) if item.factor in values else None
         out[item.setting] = Setting(value.text, value.path, value.span, source,
-                                    None if item.per_core else as_int(value.text), item.per_core)
+                                    None if item.per_core else as_int(value.text), item.per_core,
+                                    factor, item.minimum, as_int(cap.text) if cap is not None else None)
     return {name: setting for name, setting in out.items() if name not in replaced}
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.strip().strip("\"'"))
+    except ValueError:
+        return None
 
 
 #: Platforms that run the process with a PORT environment variable set.
@@ -1144,8 +1153,8 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
         return [words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
 
     if inherited is not None:
-        return [finish(project, _inherited_start(project, dockerfile, shipped[0], inherited, expander),
-                       expander.resolver)]
+        start = _inherited_start(project, dockerfile, shipped[0], inherited, expander)
+        return [finish(project, start, expander.resolver)] if start is not None else []
     declaring = entrypoint or cmd
     assert declaring is not None
     chain: list[Command] = []
@@ -1187,7 +1196,7 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
 
 
 def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, inherited: "BaseImage",
-                     expander: "Expander") -> StartCommand:
+                     expander: "Expander") -> StartCommand | None:
     """The start command an image inherits from a well-known base image (images.BASE_IMAGES), its
     tokens placed on the FROM line; the base image's own script runs the app's prestart script."""
     span = dockerfile.span_of(base.from_instruction, base.image)
@@ -1195,6 +1204,10 @@ def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, in
     via = f"{base.image} (base image: {inherited.does})"
     if inherited.scripts:  # the image's own start script (tiangolo's /start.sh), followed as images.py says
         chain = expander.from_words([where(w) for w in inherited.entrypoint + inherited.cmd], via)
+        if chain and "$" in chain[-1].argv[-1].text:
+            # no app where the script looks (/app/main.py, /app/app/main.py) and no APP_MODULE: the
+            # image's own start serves nothing of this repository (its command is given elsewhere)
+            return None
     else:
         chain = [Command([where(w) for w in inherited.entrypoint + inherited.cmd], {}, via, exec_=True)]
     start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
