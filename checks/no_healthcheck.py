@@ -250,8 +250,9 @@ class NoHealthcheck(Check):
                             flagged.add((service.path, service.name))
                             yield self._service_finding(service, start.server.label, start.dockerfile)
                     continue
-                if platform_wide or kubernetes:
-                    continue
+                if platform_wide or kubernetes or (start.path, str(start.span)) in flagged:
+                    continue  # (an image whose supervisord runs two servers is one image: flagged once)
+                flagged.add((start.path, str(start.span)))
                 yield self.finding(start.path, start.span,
                                    f"the image starts {start.server.label} but has no HEALTHCHECK, and the repository "
                                    f"declares no health probe", related=[self._final_from(start.dockerfile)])

@@ -1023,3 +1023,26 @@ spec:
                       ("charts/svc/templates/api.yaml", "charts/svc/values.yaml", "liveness", "/live", 9)]
     unset = [(p.file, p.kind, p.span.line, p.owner) for p in project.unset_probes]
     assert unset == [("charts/svc/values.yaml", "liveness", 2, "Deployment {{…}}/api")]  # startupProbe: omitted
+
+
+def test_supervisord_programs_that_run_servers_are_start_commands_of_their_own(tmp_path):
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY deploy/ /etc/supervisor/conf.d/\n"
+                      "CMD sh -c \"alembic upgrade head && exec supervisord -n\"\n",
+        "deploy/web.conf": "[program:api]\ncommand=uvicorn app.main:app --host 0.0.0.0 --workers 2\n"
+                           "[program:worker]\ncommand=celery -A app.tasks worker\n"
+                           "[program:admin]\ncommand=gunicorn admin:app --reload\n",
+        "one/Dockerfile": "FROM python:3.12-slim\nCOPY one.conf /etc/supervisord.conf\nCMD [\"supervisord\"]\n",
+        "one/one.conf": "[program:api]\ncommand=uvicorn app.main:app\n[program:worker]\ncommand=celery worker\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    starts = [s for s in project.start_commands if s.path == "Dockerfile"]
+    assert [(s.program, s.server.name) for s in starts] == [("supervisord [program:api]", "uvicorn"),
+                                                            ("supervisord [program:admin]", "gunicorn")]
+    api, admin = starts
+    assert [c.program for c in api.chain] == ["alembic", "supervisord", "uvicorn"]
+    assert [c.program for c in admin.chain] == ["supervisord", "gunicorn"]  # what runs first: judged once
+    assert admin.label == "Dockerfile CMD supervisord [program:admin]" and "reload" in admin.server.settings
+    assert api.server.settings["workers"].number == 2 and api.chain[1] is admin.chain[0]
+    one = [s for s in project.start_commands if s.path == "one/Dockerfile"]
+    assert [(s.program, s.server.name) for s in one] == [("", "uvicorn")]  # one server: the image's start as before

@@ -2,7 +2,8 @@
 starts uvicorn, so that RC201 (its ``--reload``) and RC205 (its ``--host`` default) show the same
 command line once; and a FastAPI app on tiangolo's uvicorn-gunicorn image (``tiangolo_repo``), whose
 inherited /start.sh the bind, port, worker, reload and migration rules judge; and a Helm chart whose
-probes come from its values.yaml (``helm_chart_repo``), for the probe rules.
+probes come from its values.yaml (``helm_chart_repo``), for the probe rules; an image whose supervisord
+runs two web programs (``supervisord_repo``), each judged on its own.
 
 ``click_cli_repo()`` gives ``pyproject.toml`` (``[project.scripts] svc = "svc.cli:cli"``) and the
 package ``svc``; the ``uvicorn.run`` call is on line 9 of ``svc/cli.py``. ``cli`` replaces that file.
@@ -76,3 +77,15 @@ def helm_chart_repo(values: str) -> dict[str, str]:
             "chart/templates/deployment.yaml": _CHART_DEPLOYMENT, "app/__init__.py": "",
             "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n"
                            "    return {}\n"}
+
+
+def supervisord_repo(api: str, admin: str) -> dict[str, str]:
+    """An image whose CMD is supervisord running two programs (supervisord.conf: ``[program:api]``
+    with ``command=`` ``api`` on line 5, ``[program:admin]`` with ``command=`` ``admin`` on line 8)."""
+    conf = f"[supervisord]\nnodaemon=true\n\n[program:api]\ncommand={api}\n\n[program:admin]\ncommand={admin}\n"
+    return {"Dockerfile": "FROM python:3.12-slim\nCOPY supervisord.conf /etc/supervisor/conf.d/app.conf\n"
+                          "COPY . /app\nWORKDIR /app\n"
+                          'CMD ["supervisord", "-c", "/etc/supervisor/conf.d/app.conf"]\n',
+            "supervisord.conf": conf, "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "app/admin.py": "from fastapi import FastAPI\napp = FastAPI()\n"}

@@ -18,7 +18,7 @@ import configparser
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from readycheck.knowledge.environments import Environment, classify_environment
@@ -105,6 +105,9 @@ class Command:
     #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
     #: around the manager, so no shell of that string stands in front of it.
     managed_by: str = ""
+    #: The process manager's entry that starts it (``supervisord [program:admin]``, ``s6 service api``,
+    #: ``honcho Procfile web``): the commands of one entry are one process of the image.
+    managed_as: str = ""
     #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
     shell_word: Token | None = None
     #: Started in the background (``cmd &``) by a script or ``-c`` string that goes on to other commands.
@@ -229,10 +232,24 @@ class StartCommand:
     #: The image the process runs in, when known: the Dockerfile's external base image, a compose
     #: service's or a container's ``image`` (what decides which shell ``/bin/sh`` is).
     image: str = ""
+    #: The process-manager entry this start is (``supervisord [program:admin]``), when the manager
+    #: starts several servers: each is then its own start command, judged on its own.
+    program: str = ""
+    #: For the image's start whose manager starts several servers: (entry, its chain, its server) of each,
+    #: found by ``finish``; ``Project.start_commands`` lists them as starts of their own (``per_program``).
+    programs: list[tuple[str, list["Command"], "Server | None"]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        return f"{self.origin} {self.process}".strip()
+        return f"{self.origin} {self.process} {self.program}".strip()
+
+    def per_program(self) -> list["StartCommand"]:
+        """This start as one start command per process-manager entry that runs a server (itself when its
+        manager starts at most one): the chain up to the manager, then that entry's commands."""
+        if not self.programs:
+            return [self]
+        return [replace(self, chain=chain, server=server, program=entry, programs=[])
+                for entry, chain, server in self.programs]
 
     @property
     def development(self) -> bool:
@@ -545,9 +562,9 @@ class Expander:
                 text, locate = supervisord_expand(entry.command, entry.name, folders.get(source.path, ""),
                                                   entry.offset)
                 for simple in parse_commands(text, locate=locate):
-                    commands += expander.from_words(words_to_tokens(source, simple.words), label,
-                                                    {**env, **entry.environment, **simple.env}, False, depth + 1,
-                                                    None, stack + (source.path,))
+                    commands += _managed_as(label, expander.from_words(
+                        words_to_tokens(source, simple.words), label, {**env, **entry.environment, **simple.env},
+                        False, depth + 1, None, stack + (source.path,)))
         return commands
 
     def _supervisord_read(self, source: SourceFile, default: list) -> tuple[list, list[str]]:
@@ -587,8 +604,9 @@ class Expander:
                 continue
             groups = [(words_to_tokens(procfile, simple.words), simple.env, simple.background)
                       for simple in parse_commands(entry.command, base=entry.offset)]
-            commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
-                                          depth + 1, None, stack + (procfile.path,))
+            label = f"{program} {procfile.path} {entry.name}"
+            commands += _managed_as(label, self.shell_string(groups, entry.command, label, env, depth + 1, None,
+                                                             stack + (procfile.path,)))
         return commands
 
     def s6_services(self, env: dict[str, str], depth: int, stack: tuple[str, ...]) -> list[Command]:
@@ -597,8 +615,8 @@ class Expander:
         for folder in S6_SERVICE_DIRS:
             for path, script in sorted(self.resolver.files_in(folder).items()):
                 if path.count("/") == folder.count("/") + 2 and path.endswith("/run"):
-                    commands += self.follow_source(script, f"s6 service {path.split('/')[-2]}", env, depth, None,
-                                                   stack) or []
+                    label = f"s6 service {path.split('/')[-2]}"
+                    commands += _managed_as(label, self.follow_source(script, label, env, depth, None, stack) or [])
         return commands
 
     @staticmethod
@@ -776,6 +794,13 @@ def substitute(template: str, values: dict[str, Token], where: Token) -> Token:
     return Token(text, at.path, at.span)
 
 
+def _managed_as(entry: str, commands: list[Command]) -> list[Command]:
+    """Mark the commands a process manager's entry starts (the innermost manager's entry wins)."""
+    for command in commands:
+        command.managed_as = command.managed_as or entry
+    return commands
+
+
 def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
                last: list[Command] | None = None) -> list[Command]:
     """Record which shell runs commands (the innermost wins) and how many it runs; for a
@@ -800,10 +825,35 @@ def words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
 
 
 def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | None" = None) -> StartCommand:
-    """Find the server of a start command and resolve its settings."""
+    """Find the server of a start command and resolve its settings; when a process manager in its chain
+    starts several servers (two supervisord programs), each entry's server too (``StartCommand.programs``)."""
     resolver = resolver or ScriptResolver(project, posixpath.dirname(start.path), [], "/")
     if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
         start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
+    _find_server(project, start, resolver)
+    entries: dict[str, list[Command]] = {}
+    for command in start.chain:
+        if command.managed_as:
+            entries.setdefault(command.managed_as, []).append(command)
+    if len(entries) < 2:
+        return start
+    managers = {c.managed_by for c in start.chain if c.managed_by}
+    own = [c for c in start.chain if not c.managed_as]  # what runs before the manager, and the manager
+    programs: list[tuple[str, list[Command], Server | None]] = []
+    for entry, commands in entries.items():
+        # the commands before the manager go with the first entry only: judged once, not once per program
+        prefix = own if not programs else [c for c in own if c.program in managers]
+        piece = replace(start, chain=prefix + commands, server=None, programs=[])
+        _find_server(project, piece, resolver)
+        if piece.server is not None:
+            programs.append((entry, piece.chain, piece.server))
+    if len(programs) > 1:
+        start.programs = programs
+    return start
+
+
+def _find_server(project: "Project", start: StartCommand, resolver: "ScriptResolver") -> StartCommand:
+    """The server of a start command's chain, with its settings."""
     # A server started in the background while the chain goes on to start one in the foreground
     # is a side or temporary process (a bootstrap instance killed before the real one): the
     # foreground one is the service.

@@ -33,7 +33,7 @@ def model(project: Project, root_label: str) -> dict:
         server = start.server
         entry = {
             **_where(start.path, start.span),
-            "origin": start.origin, "process": start.process, "role": start.role,
+            "origin": start.origin, "process": start.process, "program": start.program or None, "role": start.role,
             "development": start.development, "shell_form": start.shell_form,
             "replicas": start.replicas.text if start.replicas else None,
             "ports": [t.text for t in start.ports],
@@ -158,7 +158,9 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
     for start in data["start_commands"]:
         flags = [start["role"]] + (["development"] if start["development"] else []) + \
                 ([f"replicas={start['replicas']}"] if start["replicas"] else [])
-        lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
+        program = f" {start['program']}" if start["program"] else ""
+        lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}{program}  "
+                     f"({', '.join(flags)})")
         for step in start["chain"]:
             marker = "exec " if step["exec"] else ""
             started_by = f"  [{step['via']}]" if _MANAGED.search(step["via"] or "") else ""
