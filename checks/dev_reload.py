@@ -450,7 +450,8 @@ class DevReloadInProduction(Check):
                           {{- end }}
             """}, title="a Helm template: --reload only in the if branch of an if/else, read as its else"),
         Example(tiangolo_repo('CMD ["/start-reload.sh"]'),
-                expect=["Dockerfile:2:6 uvicorn with auto-reload in the start command of Dockerfile CMD"],
+                expect=["Dockerfile:2:6 uvicorn with auto-reload (from the base image's start script) in the start "
+                        "command of Dockerfile CMD"],
                 title="tiangolo's image told to run its development script /start-reload.sh (uvicorn --reload)"),
         Example(tiangolo_repo(), title="tiangolo's image with its own /start.sh: gunicorn, no reload"),
         Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "gunicorn app.admin:app -k uvicorn_worker.UvicornWorker --reload"),

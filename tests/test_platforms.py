@@ -518,6 +518,9 @@ def test_tiangolo_image_reads_its_settings_from_the_environment(tmp_path):
                 command: /start-reload.sh
                 environment:
                   HOST: 127.0.0.1
+              prod:
+                build: .
+                command: /start.sh
         """,
     })
     image = starts[("Dockerfile", "FROM tiangolo/uvicorn-gunicorn:python3.11-slim", "boot")]
@@ -531,6 +534,8 @@ def test_tiangolo_image_reads_its_settings_from_the_environment(tmp_path):
     assert reload.host_port()[:2] == ("127.0.0.1", 8080)  # compose's HOST, the image's ENV PORT
     assert reload.target.text == "svc.web:api"
     assert reload.command.via.endswith("(base image: /start-reload.sh)")
+    prod = starts[("docker-compose.yml", "prod", "boot")].server  # the image's ENV PORT read by its gunicorn_conf.py
+    assert prod.name == "gunicorn" and prod.host_port()[:2] == ("0.0.0.0", 8080)
 
 
 def test_tiangolo_image_whose_start_finds_no_app_is_no_start(tmp_path):

@@ -232,6 +232,9 @@ class StartCommand:
     #: The image the process runs in, when known: the Dockerfile's external base image, a compose
     #: service's or a container's ``image`` (what decides which shell ``/bin/sh`` is).
     image: str = ""
+    #: The ENV of the image a compose service builds, under its own ``environment``: what a base image's
+    #: own config file reads too (``env`` holds what the platform file sets).
+    image_env: dict[str, Token] = field(default_factory=dict)
     #: The process-manager entry this start is (``supervisord [program:admin]``), when the manager
     #: starts several servers: each is then its own start command, judged on its own.
     program: str = ""
@@ -895,7 +898,9 @@ def _settings(project: "Project", start: StartCommand, server: Server, resolver:
     if server.name == "gunicorn":
         merged.update(_gunicorn_conf(project, start, server, resolver))
     merged.update(_env_settings(start, server))
-    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, "command line"))
+    # a base image's own start script (tiangolo's /start.sh) writes the flags, not the user
+    flags = "the base image's start script" if "(base image" in server.command.via else "command line"
+    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, flags))
     if server.name == "gunicorn" and not {"bind", "host", "port"} & set(merged) and "PORT" in start.env:
         port = start.env["PORT"]
         merged["bind"] = Setting(f"0.0.0.0:{port.text}", port.path, port.span, "PORT (gunicorn binds 0.0.0.0:$PORT)")
@@ -933,7 +938,7 @@ def _gunicorn_conf(project: "Project", start: StartCommand, server: Server,
     known = base_image(start.image) if start.image else None
     own = known.config(resolver.container_path(explicit.text)) if known is not None and explicit is not None else None
     if own is not None and explicit is not None and resolver.copied(explicit.text) is None:
-        return image_config_settings(own, start.env, explicit)
+        return image_config_settings(own, {**start.image_env, **start.env}, explicit)
     if explicit is not None:
         text = explicit.text
         if text.startswith("python:"):
@@ -1357,7 +1362,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
         start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
-        start.env = env
+        start.env, start.image_env = env, image_env
         replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
         if isinstance(replicas, int):
             start.replicas = Token(str(replicas), source.path, span)

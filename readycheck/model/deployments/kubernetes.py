@@ -268,6 +268,9 @@ _PIPED_TO_YAML = re.compile(r"\{\{-?\s*(?:" + _PATH + r"|(\.))\s*\|\s*toYaml\b[^
 #: ``{{- with .Values.x }}`` opening the block the key is in.
 _WITH = re.compile(r"\{\{-?\s*with\s+" + _PATH + r"\s*-?\}\}")
 _END = re.compile(r"\{\{-?\s*end\s*-?\}\}")
+#: How far from the key the template's toYaml and with are looked for, at most (a hostile one-line
+#: template with many keys is not scanned once per key).
+_WINDOW = 400
 #: The chart's default values, beside Chart.yaml (above templates/).
 VALUES_FILES = ("values.yaml", "values.yml")
 
@@ -312,7 +315,7 @@ def templated_value(project: "Project", template: SourceFile, mapping: Any, key:
         return None
     after = text.find("\n", found.end)
     after = text.find("\n", after + 1) if after >= 0 else -1
-    end = after if after >= 0 else len(text)
+    end = min(after if after >= 0 else len(text), found.end + _WINDOW)
     match = _TO_YAML.search(text, found.end, end) or _PIPED_TO_YAML.search(text, found.end, end)
     if match is None:
         return None
@@ -323,6 +326,7 @@ def templated_value(project: "Project", template: SourceFile, mapping: Any, key:
         line = text.rfind("\n", 0, found.start)
         start = max(text.rfind("\n", 0, max(line, 0)), 0)
         start = max(text.rfind("\n", 0, start), 0) if start else 0
+        start = max(start, found.start - _WINDOW)
         opening = None
         for candidate in _WITH.finditer(text, start, found.start):
             opening = candidate
