@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, helm_chart_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Probe, Project
@@ -64,6 +64,14 @@ class IdenticalProbes(Check):
                     - name: worker
                       livenessProbe: {exec: {command: [cat, /tmp/alive]}}
             """}, title="separate endpoints; a container with one probe"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet: {path: /health, port: 8000}\n"),
+                expect=["chart/values.yaml:4:19 Deployment {{\u2026}}/api: readinessProbe and livenessProbe both check "
+                        "/health"],
+                title="a Helm chart's probes, both set in its values.yaml"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet: {path: /ready, port: 8000}\n"),
+                title="the chart's values.yaml probes two paths"),
     )
 
     def run(self, project: Project):
