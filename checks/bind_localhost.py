@@ -9,6 +9,8 @@ What it does
     ``PORT`` is set, as on Heroku, Render and Railway; ``fastapi run`` binds
     0.0.0.0). No default is assumed when gunicorn is given a config file that
     readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind.
+    A well-known base image's own start script and config file are known
+    (tiangolo's uvicorn-gunicorn images bind ``$HOST:$PORT``, 0.0.0.0:80).
 
 Why is this bad
     Inside a container, 127.0.0.1 is the container itself: the port mapping,
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo
+from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -88,6 +90,11 @@ class BindLocalhost(Check):
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"-h\", \"0.0.0.0\"]\n",
                  **click_cli_repo(CLICK_CLI.replace('"--host",', '"--host", "-h",'))},
                 title="the option's short name given in the CMD: not the default"),
+        Example(tiangolo_repo("ENV HOST=127.0.0.1"),
+                expect=["Dockerfile:2:10 gunicorn listens on 127.0.0.1 (Dockerfile FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11): "
+                        "nothing outside the container can reach it"],
+                title="tiangolo's image binds $HOST:$PORT, and the Dockerfile sets HOST to the loopback"),
+        Example(tiangolo_repo(), title="tiangolo's image with no CMD: its /gunicorn_conf.py binds 0.0.0.0:80"),
     )
 
     def run(self, project: Project):

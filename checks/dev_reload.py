@@ -38,7 +38,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, click_cli_repo, is_development_path
+from readycheck.api import Check, Example, Related, Severity, click_cli_repo, is_development_path, supervisord_repo, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Edit, Project, Server, Span, Token
@@ -449,6 +449,17 @@ class DevReloadInProduction(Check):
                           exec gunicorn app.main:app -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000
                           {{- end }}
             """}, title="a Helm template: --reload only in the if branch of an if/else, read as its else"),
+        Example(tiangolo_repo('CMD ["/start-reload.sh"]'),
+                expect=["Dockerfile:2:6 uvicorn with auto-reload (from the base image's start script) in the start "
+                        "command of Dockerfile CMD"],
+                title="tiangolo's image told to run its development script /start-reload.sh (uvicorn --reload)"),
+        Example(tiangolo_repo(), title="tiangolo's image with its own /start.sh: gunicorn, no reload"),
+        Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "gunicorn app.admin:app -k uvicorn_worker.UvicornWorker --reload"),
+                expect=["supervisord.conf:8:64 gunicorn with auto-reload in the start command of Dockerfile CMD "
+                        "supervisord [program:admin] (run by Dockerfile CMD supervisord [program:admin] in Dockerfile)"],
+                title="supervisord's second program reloads: each program is a start command of the image"),
+        Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "gunicorn app.admin:app -k uvicorn_worker.UvicornWorker"),
+                title="supervisord running two production servers"),
     )
 
     def run(self, project: Project):

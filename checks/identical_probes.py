@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, helm_chart_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Probe, Project
@@ -64,6 +64,14 @@ class IdenticalProbes(Check):
                     - name: worker
                       livenessProbe: {exec: {command: [cat, /tmp/alive]}}
             """}, title="separate endpoints; a container with one probe"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet: {path: /health, port: 8000}\n"),
+                expect=["chart/values.yaml:4:19 Deployment {{\u2026}}/api: readinessProbe and livenessProbe both check "
+                        "/health"],
+                title="a Helm chart's probes, both set in its values.yaml"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet: {path: /ready, port: 8000}\n"),
+                title="the chart's values.yaml probes two paths"),
     )
 
     def run(self, project: Project):
@@ -71,7 +79,7 @@ class IdenticalProbes(Check):
         for probe in project.probes:
             if probe.platform == "Kubernetes" and probe.kind in ("liveness", "readiness"):
                 by_owner.setdefault((probe.path, probe.owner), {})[probe.kind] = probe
-        for (path, owner), kinds in sorted(by_owner.items()):
+        for (_path, owner), kinds in sorted(by_owner.items()):
             live, ready = kinds.get("liveness"), kinds.get("readiness")
             if live is None or ready is None:
                 continue
@@ -79,6 +87,6 @@ class IdenticalProbes(Check):
                    (live.command is not None and live.command == ready.command)
             if same:
                 what = live.http_path or live.command
-                yield self.finding(path, ready.span,
+                yield self.finding(ready.file, ready.span,
                                    f"{owner}: readinessProbe and livenessProbe both check {what}",
-                                   related=[Related(path, live.span, "livenessProbe")])
+                                   related=[Related(live.file, live.span, "livenessProbe")])

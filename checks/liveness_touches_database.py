@@ -388,7 +388,7 @@ class LivenessTouchesDatabase(Check):
                     continue
                 if probe is not None and last[0] not in LIVENESS_SEGMENTS:
                     check = "HEALTHCHECK" if probe.platform == "Dockerfile" else f"{probe.platform} health check"
-                    related.append(Related(probe.path, probe.span, f"the {check} that requests {path}"))
+                    related.append(Related(probe.file, probe.span, f"the {check} that requests {path}"))
                     message = (f"the {check} requests {path} ({handler.name}), which touches the database: "
                                f"{what}")
                 else:

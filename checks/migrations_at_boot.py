@@ -7,7 +7,9 @@ What it does
       ``flask db upgrade``, ``prisma migrate deploy``, ``aerich upgrade``) in
       the start chain of a server: before uvicorn/gunicorn in a Dockerfile
       CMD/ENTRYPOINT, in ``sh -c "alembic upgrade head && uvicorn ..."``, in
-      the script the CMD runs or a script it sources, in a Procfile ``web:``
+      the script the CMD runs or a script it sources (also the app's
+      ``/app/prestart.sh`` that tiangolo's uvicorn-gunicorn images source
+      before gunicorn), in a Procfile ``web:``
       process or a compose ``command``;
     * ``metadata.create_all()`` (also via ``run_sync``/``to_thread``),
       ``alembic.command.upgrade()``, peewee's ``database.create_tables()``,
@@ -56,7 +58,7 @@ from typing import TYPE_CHECKING
 
 import shlex
 
-from readycheck.api import Check, Example, Related, Rule, Severity, Span, release_step
+from readycheck.api import Check, Example, Related, Rule, Severity, Span, release_step, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import CallSite, Command, ModuleFacts, Project, StartCommand
@@ -191,6 +193,13 @@ class MigrationsAtBoot(Check):
             """, "scripts/prestart.sh": """
             python -m alembic upgrade head
             """}, expect=["scripts/prestart.sh:1"], title="sourced prestart script before exec \"$@\""),
+        Example(tiangolo_repo("COPY prestart.sh /app/prestart.sh", prestart="#!/bin/sh\nalembic upgrade head\n"),
+                expect=["prestart.sh:2:1 `alembic upgrade head` in prestart.sh runs in the start chain of Dockerfile "
+                        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 before gunicorn: every replica migrates "
+                        "at boot; move it to a release step of your platform or a one-shot job run once per deploy"],
+                title="tiangolo's image sources /app/prestart.sh before gunicorn"),
+        Example(tiangolo_repo(prestart="#!/bin/sh\nalembic upgrade head\n"),
+                title="a prestart.sh the image never gets (only ./app is copied): nothing runs it"),
         Example({"app/main.py": """
             from contextlib import asynccontextmanager
             from fastapi import FastAPI

@@ -10,7 +10,10 @@ What it does
     render/railway health-check paths, App Engine checks), which readycheck
     cannot tie to one image. A compose service or Kubernetes container whose
     own command runs a server is flagged when it has no health check of its
-    own and its image has none. Each fly.toml process and each render.yaml
+    own and its image has none (a Helm chart's probe is what its values.yaml
+    sets; one left empty, ``livenessProbe: {}``, is reported at that line of
+    values.yaml, where the user sets it: the template already renders it).
+    Each fly.toml process and each render.yaml
     web service that starts a server is judged on its own: a fly check covers
     the processes its service lists (``processes = ["web"]``; a top-level
     ``[checks]`` entry or a service without ``processes`` covers all), a
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, helm_chart_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -217,6 +220,12 @@ class NoHealthcheck(Check):
             web: gunicorn app.main:app -k uvicorn_worker.UvicornWorker
             admin: uvicorn admin.main:app --host 0.0.0.0 --port $PORT
             """}, title="Procfile processes: Heroku has no health check to declare, so none is asked for"),
+        Example(helm_chart_repo("replicaCount: 2\nlivenessProbe: {}\nreadinessProbe: {}\n"),
+                expect=["chart/values.yaml:2:1 Kubernetes Deployment {{\u2026}}/api starts gunicorn without a liveness or "
+                        "readiness probe: chart/values.yaml leaves its livenessProbe empty"],
+                title="a Helm chart that renders its probes from values.yaml, which leaves them empty"),
+        Example(helm_chart_repo("readinessProbe:\n  httpGet: {path: /health, port: 8000}\n"),
+                title="the same chart with a readiness probe set in values.yaml"),
     )
 
     def run(self, project: Project):
@@ -241,8 +250,9 @@ class NoHealthcheck(Check):
                             flagged.add((service.path, service.name))
                             yield self._service_finding(service, start.server.label, start.dockerfile)
                     continue
-                if platform_wide or kubernetes:
-                    continue
+                if platform_wide or kubernetes or (start.path, str(start.span)) in flagged:
+                    continue  # (an image whose supervisord runs two servers is one image: flagged once)
+                flagged.add((start.path, str(start.span)))
                 yield self.finding(start.path, start.span,
                                    f"the image starts {start.server.label} but has no HEALTHCHECK, and the repository "
                                    f"declares no health probe", related=[self._final_from(start.dockerfile)])
@@ -262,9 +272,25 @@ class NoHealthcheck(Check):
             elif start.origin == "Kubernetes":
                 owner = start.process
                 if (start.path, owner) not in kubernetes and not in_image and not platform_wide:
-                    yield self.finding(start.path, start.span,
-                                       f"{start.label} starts {start.server.label} without a liveness or readiness "
-                                       f"probe")
+                    yield self._kubernetes_finding(project, start)
+
+    def _kubernetes_finding(self, project: Project, start):
+        """A container without probes, reported where the user adds one: the values.yaml line that leaves
+        the chart's probe empty (``livenessProbe: {}``, the liveness one first), since the template
+        already renders whatever values.yaml gives; else the container's command."""
+        unset = [p for p in project.unset_probes if (p.path, p.owner) == (start.path, start.process)
+                 and p.kind in ("liveness", "readiness")]
+        unset.sort(key=lambda p: p.kind != "liveness")
+        message = f"{start.label} starts {start.server.label} without a liveness or readiness probe"
+        if not unset:
+            return self.finding(start.path, start.span, message)
+        container = [Related(start.path, unset[0].container, "the container the chart renders it for")] \
+            if unset[0].container is not None else []
+        return self.finding(unset[0].file, unset[0].span,
+                            f"{message}: {unset[0].file} leaves its {unset[0].kind}Probe empty",
+                            related=container + [Related(start.path, start.span, f"{start.label} starts "
+                                                                                  f"{start.server.label}")]
+                            + [Related(p.file, p.span, f"{p.kind}Probe, empty") for p in unset[1:]])
 
     def _platform_process(self, project: Project, start, probes):
         """A fly.toml process or render.yaml web service that starts a server, judged on its own: the

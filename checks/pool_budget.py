@@ -6,7 +6,8 @@ What it does
     SQLAlchemy's defaults 5 and 10 when not given; NullPool, SQLite and the
     short-lived engine of an alembic migration environment count 0), multiplies
     by the worker processes of each production start command (from its settings;
-    ``cpu_count()`` formulas count as ``2 x cpu-count + 1``) and by its replicas
+    ``cpu_count()`` formulas count as ``2 x cpu-count + 1``, a base image's known
+    formula as it computes: tiangolo's ``max(2, WORKERS_PER_CORE x cpu-count)``) and by its replicas
     (Kubernetes, compose, render, railway), and flags the engine when the total
     exceeds the database's connection limit (option ``connection-limit``, 100 by
     default: PostgreSQL's default ``max_connections``). The message shows the
@@ -35,7 +36,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -154,6 +155,12 @@ class PoolBudget(Check):
             engine = create_engine(URL, pool_size=50, max_overflow=50)
             """}, expect=["services/api/api/db.py:2"],
             title="its own service's engine counts, the worker's beside it does not"),
+        Example({**tiangolo_repo("ENV WORKERS_PER_CORE=4"), "app/db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL, pool_size=20, max_overflow=10)\n"},
+                expect=["app/db.py:2:10 gunicorn runs 8 workers (Dockerfile:2, cpu-count 2) x pool 20+10 per process = "
+                        "240 connections, over the limit of 100"],
+                title="tiangolo's image runs WORKERS_PER_CORE x cores workers"),
+        Example({**tiangolo_repo(), "app/db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(URL, pool_size=20, max_overflow=10)\n"},
+                title="tiangolo's image by default: max(2, 1 x cores) = 2 workers x 30 = 60 connections"),
     )
 
     def run(self, project: Project):
@@ -181,7 +188,9 @@ class PoolBudget(Check):
             elif workers.number is not None:
                 count, where = workers.number, f"{workers.path}:{workers.span.line}"
             elif workers.cpu_based:
-                count = 2 * int(self.options["cpu-count"]) + 1
+                cores = int(self.options["cpu-count"])
+                known = workers.for_cores(cores)  # a formula readycheck knows (a base image's), else 2 x cores + 1
+                count = known if known is not None else 2 * cores + 1
                 where = f"{workers.path}:{workers.span.line}, cpu-count {self.options['cpu-count']}"
             else:
                 continue

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -110,6 +110,16 @@ class PortMismatch(Check):
         Example({"Dockerfile": "FROM python:3.12-slim\nEXPOSE 8080\nCMD [\"svc\", \"serve\", \"--port\", \"8080\"]\n",
                  "pyproject.toml": _TYPER_PYPROJECT, "svc/cli.py": _TYPER_CLI, "svc/main.py": _TYPER_APP},
                 title="the CMD gives the option the EXPOSE names"),
+        Example(tiangolo_repo("EXPOSE 8000"),
+                expect=["Dockerfile:1:6 gunicorn listens on port 80 but Dockerfile FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 declares 8000"],
+                title="tiangolo's image listens on $PORT, 80 unless set; EXPOSE says 8000"),
+        Example(tiangolo_repo("ENV PORT=8000", "EXPOSE 8000"), title="tiangolo's image given PORT=8000"),
+        Example({"backend/Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.10-slim\nWORKDIR /code\n"
+                                       "COPY app /code\nEXPOSE 8000\n",
+                 "backend/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                 "docker-compose.yml": "services:\n  api:\n    image: acme/api:1\n    command: gunicorn main:app "
+                                       "-k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000\n"},
+                title="tiangolo's image with the app in /code: its /start.sh finds no app, the command is compose's"),
     )
 
     def run(self, project: Project):

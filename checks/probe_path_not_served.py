@@ -9,7 +9,9 @@ What it does
     mounts). Flags the probe when no route matches its path (path parameters
     match any segment; a trailing slash is tolerated, FastAPI redirects it).
     When some prefix or path is not a literal, or the path falls under a mounted
-    app readycheck cannot see into, nothing is claimed.
+    app readycheck cannot see into, nothing is claimed. A Helm template's probe
+    rendered from values.yaml (``{{- toYaml .Values.readinessProbe | nindent 12 }}``)
+    is the one values.yaml sets, reported at its ``path:`` there.
 
 Why is this bad
     A probe on a path that does not exist gets 404 forever: the orchestrator
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity
+from readycheck.api import Check, Example, Related, Severity, helm_chart_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project, StartCommand
@@ -124,6 +126,14 @@ class ProbePathNotServed(Check):
                   command: ["envoy"]
                   livenessProbe: {httpGet: {path: /ready, port: 9901}}
             """}, title="served paths, path parameters, a mounted static folder, another container"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet:\n    path: /ready\n    port: 8000\n"),
+                expect=["chart/values.yaml:5:11 Kubernetes readiness check requests /ready, which no route of the "
+                        "app serves; health routes are /health"],
+                title="a Helm chart's probes set in values.yaml: the readiness path there is not served"),
+        Example(helm_chart_repo("livenessProbe:\n  httpGet: {path: /health, port: 8000}\nreadinessProbe:\n"
+                                "  httpGet: {path: /health, port: 8000}\n"),
+                title="the same chart whose values.yaml probes a served path"),
     )
 
     def run(self, project: Project):
@@ -151,7 +161,7 @@ class ProbePathNotServed(Check):
                 routes = sorted({p for a in probed for p, _ in a.all_routes()})
                 health = [p for p in routes if any(w in p.lower() for w in ("health", "live", "ready", "ping"))]
                 hint = f"; health routes are {', '.join(health[:3])}" if health else ""
-                yield self.finding(probe.path, probe.span,
+                yield self.finding(probe.file, probe.span,
                                    f"{probe.platform} {probe.kind} check requests {probe.http_path}, which no route "
                                    f"of the app serves{hint}",
                                    related=[Related(a.module.path, a.span, f"app `{a.name}`") for a in probed])

@@ -316,6 +316,7 @@ class SignalsNotForwarded(Check):
     def run(self, project: Project):
         from readycheck.api import SIGNALS_PROCESS_GROUP  # the parsers' table, imported only when a scan runs
 
+        judged: set[int] = set()
         for start in project.start_commands:
             server = start.server
             if server is None or start.role != "boot":
@@ -330,8 +331,9 @@ class SignalsNotForwarded(Check):
                 # honcho signals the process group of each line it starts: only how honcho is started matters
                 if manager is not None and (not command.shell or command.managed_by in SIGNALS_PROCESS_GROUP):
                     command = manager
-            if command.exec_ or not command.shell:
+            if command.exec_ or not command.shell or id(command) in judged:
                 continue
+            judged.add(id(command))  # a manager shared by the start commands of its programs: judged once
             if any(_forwarding_init(c.words) for c in start.chain):
                 continue
             severity = Severity.INFO if start.development else None

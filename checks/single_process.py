@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, supervisord_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -66,6 +66,12 @@ class SingleProcess(Check):
             spec:
               minReplicas: 2
             """}, title="an autoscaler runs replicas"),
+        Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "uvicorn app.admin:app --host 0.0.0.0 --port 8001"),
+                expect=["supervisord.conf:8:9 uvicorn runs a single process (no workers, no replicas in the "
+                        "repository) in Dockerfile CMD supervisord [program:admin]: one crash is an outage"],
+                title="supervisord's second program runs one process, whatever the first runs"),
+        Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "uvicorn app.admin:app --host 0.0.0.0 --port 8001 --workers 2"),
+                title="both supervisord programs run workers"),
     )
 
     def run(self, project: Project):

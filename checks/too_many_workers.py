@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, tiangolo_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -73,6 +73,12 @@ class TooManyWorkers(Check):
             """, "Procfile": "web: gunicorn app:app -w 12\n"}, title="within 2 x cores + 1, and under the default cap"),
         Example({"Procfile": "web: gunicorn app:app -w 12\n"}, options={"max-workers": 8}, expect=["Procfile:1"],
                 title="a lower cap from options"),
+        Example(tiangolo_repo("ENV WEB_CONCURRENCY=32"),
+                expect=["Dockerfile:2:21 gunicorn runs 32 workers (WEB_CONCURRENCY) in Dockerfile FROM "
+                        "tiangolo/uvicorn-gunicorn-fastapi:python3.11: above the max-workers cap of 16"],
+                title="tiangolo's image given WEB_CONCURRENCY"),
+        Example(tiangolo_repo("ENV WORKERS_PER_CORE=4 MAX_WORKERS=64"),
+                title="tiangolo's image sizing workers per core (capped at MAX_WORKERS): counted from the CPUs"),
     )
 
     def run(self, project: Project):

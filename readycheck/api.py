@@ -55,7 +55,9 @@ _WHERE = {
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
     "alembic_repo": "readycheck.core.migration_examples", "click_cli_repo": "readycheck.core.start_examples",
-    "CLICK_CLI": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
+    "CLICK_CLI": "readycheck.core.start_examples", "tiangolo_repo": "readycheck.core.start_examples",
+    "helm_chart_repo": "readycheck.core.start_examples", "supervisord_repo": "readycheck.core.start_examples",
+    "TIANGOLO_FROM": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
     "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
@@ -102,7 +104,10 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         ALEMBIC_BODY_LINE as ALEMBIC_BODY_LINE, ALEMBIC_HEAD as ALEMBIC_HEAD, alembic_repo as alembic_repo,
         sql_repo as sql_repo,
     )
-    from readycheck.core.start_examples import CLICK_CLI as CLICK_CLI, click_cli_repo as click_cli_repo
+    from readycheck.core.start_examples import (
+        CLICK_CLI as CLICK_CLI, TIANGOLO_FROM as TIANGOLO_FROM, click_cli_repo as click_cli_repo,
+        helm_chart_repo as helm_chart_repo, supervisord_repo as supervisord_repo, tiangolo_repo as tiangolo_repo,
+    )
     from readycheck.model.migrations import (
         Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
     )
@@ -154,12 +159,12 @@ __all__ = [
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
     "PyProject", "PythonIndex", "Reachability", "Related", "RepoClass", "Requirement", "RequirementsFile", "Route",
     "Rule", "RunAs", "SELF_DROPPING_IMAGES", "SHELLS", "SIGNALS_PROCESS_GROUP", "SYNC_DRIVERS", "SYNC_URL_DRIVERS", "Server", "Severity", "SourceFile", "Span",
-    "Stage", "StartCommand", "Step", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
+    "Stage", "StartCommand", "Step", "TIANGOLO_FROM", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
-    "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
+    "cpu_bound_method", "database_access", "gitignore_spec", "helm_chart_repo", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
-    "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
+    "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
 ]
 
 

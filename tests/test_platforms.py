@@ -562,6 +562,76 @@ def test_inherited_cmd_and_known_base_images(tmp_path):
         "uvicorn.workers.UvicornWorker"
     assert tiangolo.chain[-1].argv[0].span.line == 1  # placed on the FROM line
     assert tiangolo.image.startswith("tiangolo/")
+    # the image's own /gunicorn_conf.py: 0.0.0.0:80, workers per core, its timeouts
+    assert tiangolo.server.host_port()[:2] == ("0.0.0.0", 80)
+    workers = tiangolo.server.settings["workers"]
+    assert workers.cpu_based and workers.number is None and workers.value == "max(2, 1 x cores)"
+    assert tiangolo.server.settings["graceful_timeout"].number == 120
+    assert tiangolo.server.settings["timeout"].number == 120
+
+
+def test_tiangolo_image_reads_its_settings_from_the_environment(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM tiangolo/uvicorn-gunicorn:python3.11-slim
+            ENV PORT=8080 MAX_WORKERS=3 APP_MODULE=svc.web:api
+            COPY . .
+            """,
+        "main.py": "",
+        "deploy/gunicorn_conf.py": "workers = 4\n",  # /app/deploy/: not one that start.sh looks for
+        "docker-compose.yml": """
+            services:
+              dev:
+                build: .
+                command: /start-reload.sh
+                environment:
+                  HOST: 127.0.0.1
+              prod:
+                build: .
+                command: /start.sh
+        """,
+    })
+    image = starts[("Dockerfile", "FROM tiangolo/uvicorn-gunicorn:python3.11-slim", "boot")]
+    server = image.server
+    assert server.target.text == "svc.web:api" and server.target.span.line == 2
+    assert server.host_port()[:2] == ("0.0.0.0", 8080)
+    assert server.settings["port"].span.line == 2 and "PORT" in server.settings["port"].source
+    assert server.settings["workers"].value == "max(2, 1 x cores), at most 3" and server.settings["workers"].cpu_based
+    reload = starts[("docker-compose.yml", "dev", "boot")].server
+    assert reload.name == "uvicorn" and "--reload" in reload.options
+    assert reload.host_port()[:2] == ("127.0.0.1", 8080)  # compose's HOST, the image's ENV PORT
+    assert reload.target.text == "svc.web:api"
+    assert reload.command.via.endswith("(base image: /start-reload.sh)")
+    prod = starts[("docker-compose.yml", "prod", "boot")].server  # the image's ENV PORT read by its gunicorn_conf.py
+    assert prod.name == "gunicorn" and prod.host_port()[:2] == ("0.0.0.0", 8080)
+
+
+def test_tiangolo_image_whose_start_finds_no_app_is_no_start(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi\nWORKDIR /code\nCOPY . /code\n",
+        "main.py": "",
+        "env/Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi\nENV MODULE_NAME=svc.web\n",
+    })
+    assert [path for path, _, _ in starts] == ["env/Dockerfile"]  # /app/main.py, /app/app/main.py: neither
+    assert starts[("env/Dockerfile", "FROM tiangolo/uvicorn-gunicorn-fastapi", "boot")].server.target.text == \
+        "svc.web:app"
+
+
+def test_tiangolo_image_uses_the_apps_gunicorn_conf_and_main(tmp_path):
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": """
+            FROM tiangolo/uvicorn-gunicorn-fastapi
+            COPY . /app
+            CMD ["/start.sh"]
+            """,
+        "main.py": "",
+        "gunicorn_conf.py": "bind = '0.0.0.0:9000'\nworkers = 4\n",
+        "start.sh": "#!/bin/sh\nexec uvicorn main:app --reload\n",  # not /start.sh in the image
+    })
+    server = starts[("Dockerfile", "CMD", "boot")].server
+    assert server.name == "gunicorn" and server.target.text == "main:app"
+    assert server.options["-c"].text == "/app/gunicorn_conf.py"
+    assert server.host_port()[:2] == ("0.0.0.0", 9000) and server.settings["workers"].number == 4
 
 
 def test_compose_service_runs_in_the_image_its_build_makes(tmp_path):
@@ -1132,3 +1202,68 @@ def test_compose_entrypoint_runs_the_command_as_its_arguments(tmp_path):
     assert api.server.settings["reload"].span.line == 6 and api.server.command.exec_
     assert [c.words for c in starts[("docker-compose.yml", "worker", "boot")].chain] == [
         ["dumb-init", "--", "celery", "-A", "app", "worker"]]
+
+
+def test_helm_probes_are_what_values_yaml_sets(tmp_path):
+    template = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          command: ["uvicorn", "app:app", "--host", "0.0.0.0"]
+          livenessProbe:
+            {{- toYaml .Values.api.livenessProbe | nindent 12 }}
+          {{- with .Values.api.readinessProbe }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .Values.api.startupProbe }}
+          startupProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+        - name: side
+          command: ["gunicorn", "side:app"]
+          livenessProbe:
+            {{ .Values.side.livenessProbe | toYaml | nindent 12 }}
+"""
+    write_tree(tmp_path, {
+        "charts/svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 1.0.0\n",
+        "charts/svc/templates/api.yaml": template,
+        "charts/svc/values.yaml": "api:\n  livenessProbe: {}\n  readinessProbe:\n    httpGet:\n      path: /ready\n"
+                                  "      port: 8000\nside:\n  livenessProbe:\n    httpGet: {path: /live, port: 80}\n",
+        "other/templates/api.yaml": template,  # no values.yaml: nothing known
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    probes = [(p.path, p.file, p.kind, p.http_path, p.span.line) for p in project.probes]
+    assert probes == [("charts/svc/templates/api.yaml", "charts/svc/values.yaml", "readiness", "/ready", 5),
+                      ("charts/svc/templates/api.yaml", "charts/svc/values.yaml", "liveness", "/live", 9)]
+    unset = [(p.file, p.kind, p.span.line, p.owner) for p in project.unset_probes]
+    assert unset == [("charts/svc/values.yaml", "liveness", 2, "Deployment {{…}}/api")]  # startupProbe: omitted
+
+
+def test_supervisord_programs_that_run_servers_are_start_commands_of_their_own(tmp_path):
+    write_tree(tmp_path, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY deploy/ /etc/supervisor/conf.d/\n"
+                      "CMD sh -c \"alembic upgrade head && exec supervisord -n\"\n",
+        "deploy/web.conf": "[program:api]\ncommand=uvicorn app.main:app --host 0.0.0.0 --workers 2\n"
+                           "[program:worker]\ncommand=celery -A app.tasks worker\n"
+                           "[program:admin]\ncommand=gunicorn admin:app --reload\n",
+        "one/Dockerfile": "FROM python:3.12-slim\nCOPY one.conf /etc/supervisord.conf\nCMD [\"supervisord\"]\n",
+        "one/one.conf": "[program:api]\ncommand=uvicorn app.main:app\n[program:worker]\ncommand=celery worker\n",
+    })
+    project = Project(tmp_path, discover(tmp_path))
+    starts = [s for s in project.start_commands if s.path == "Dockerfile"]
+    assert [(s.program, s.server.name) for s in starts] == [("supervisord [program:api]", "uvicorn"),
+                                                            ("supervisord [program:admin]", "gunicorn")]
+    api, admin = starts
+    assert [c.program for c in api.chain] == ["alembic", "supervisord", "uvicorn"]
+    assert [c.program for c in admin.chain] == ["supervisord", "gunicorn"]  # what runs first: judged once
+    assert admin.label == "Dockerfile CMD supervisord [program:admin]" and "reload" in admin.server.settings
+    assert api.server.settings["workers"].number == 2 and api.chain[1] is admin.chain[0]
+    one = [s for s in project.start_commands if s.path == "one/Dockerfile"]
+    assert [(s.program, s.server.name) for s in one] == [("", "uvicorn")]  # one server: the image's start as before

@@ -1,6 +1,9 @@
 """Mini-repositories for the start-command rules' examples: a console script whose Click command
 starts uvicorn, so that RC201 (its ``--reload``) and RC205 (its ``--host`` default) show the same
-command line once.
+command line once; and a FastAPI app on tiangolo's uvicorn-gunicorn image (``tiangolo_repo``), whose
+inherited /start.sh the bind, port, worker, reload and migration rules judge; and a Helm chart whose
+probes come from its values.yaml (``helm_chart_repo``), for the probe rules; an image whose supervisord
+runs two web programs (``supervisord_repo``), each judged on its own.
 
 ``click_cli_repo()`` gives ``pyproject.toml`` (``[project.scripts] svc = "svc.cli:cli"``) and the
 package ``svc``; the ``uvicorn.run`` call is on line 9 of ``svc/cli.py``. ``cli`` replaces that file.
@@ -28,3 +31,61 @@ _PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = '
 def click_cli_repo(cli: str = CLICK_CLI) -> dict[str, str]:
     """The files of the console-script repository, ``svc/cli.py`` being ``cli``."""
     return {"pyproject.toml": _PYPROJECT, "svc/__init__.py": "", "svc/cli.py": cli}
+
+
+#: The FROM line of the tiangolo example repository (line 1 of its Dockerfile).
+TIANGOLO_FROM = "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11"
+
+
+def tiangolo_repo(*lines: str, prestart: str = "") -> dict[str, str]:
+    """A FastAPI app on tiangolo's uvicorn-gunicorn image: a Dockerfile of ``TIANGOLO_FROM`` then
+    ``lines`` (line 2 on) then ``COPY ./app /app/app`` (so the image's /start.sh serves app.main:app);
+    ``prestart``, when given, is the repo's ``prestart.sh``, which a line may copy to /app/prestart.sh."""
+    dockerfile = "\n".join((TIANGOLO_FROM, *lines, "COPY ./app /app/app")) + "\n"
+    files = {"Dockerfile": dockerfile, "app/__init__.py": "",
+             "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+    if prestart:
+        files["prestart.sh"] = prestart
+    return files
+
+
+_CHART_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "api.fullname" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          command: ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000"]
+          livenessProbe:
+            {{- toYaml .Values.livenessProbe | nindent 12 }}
+          {{- with .Values.readinessProbe }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+"""
+
+
+def helm_chart_repo(values: str) -> dict[str, str]:
+    """A Helm chart whose Deployment renders its probes from ``values`` (chart/values.yaml): the
+    liveness probe by ``toYaml .Values.livenessProbe`` after the key, the readiness probe inside
+    ``with .Values.readinessProbe``; the app serves GET /health."""
+    return {"chart/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n", "chart/values.yaml": values,
+            "chart/templates/deployment.yaml": _CHART_DEPLOYMENT, "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n"
+                           "    return {}\n"}
+
+
+def supervisord_repo(api: str, admin: str) -> dict[str, str]:
+    """An image whose CMD is supervisord running two programs (supervisord.conf: ``[program:api]``
+    with ``command=`` ``api`` on line 5, ``[program:admin]`` with ``command=`` ``admin`` on line 8)."""
+    conf = f"[supervisord]\nnodaemon=true\n\n[program:api]\ncommand={api}\n\n[program:admin]\ncommand={admin}\n"
+    return {"Dockerfile": "FROM python:3.12-slim\nCOPY supervisord.conf /etc/supervisor/conf.d/app.conf\n"
+                          "COPY . /app\nWORKDIR /app\n"
+                          'CMD ["supervisord", "-c", "/etc/supervisor/conf.d/app.conf"]\n',
+            "supervisord.conf": conf, "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "app/admin.py": "from fastapi import FastAPI\napp = FastAPI()\n"}

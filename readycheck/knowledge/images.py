@@ -18,6 +18,57 @@ DATABASE_IMAGES = ("postgres", "pgvector/pgvector", "ankane/pgvector", "postgis/
 
 
 @dataclass(frozen=True)
+class ImageVariable:
+    """A variable a base image's start script or config file sets when the environment does not:
+    ``default`` (other variables written ``$NAME``), or the value of the first of ``files`` the
+    image has (``[ -f /app/app/main.py ]``), else ``default``."""
+
+    name: str
+    default: str = ""
+    files: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageSetting:
+    """A server setting (readycheck.knowledge.serverconfig's vocabulary) that a base image's config
+    file takes from ``env``, else ``default`` (``$NAME`` of the config's variables; "": not set);
+    ``per_core``: the
+    default scales with the CPU count (at most ``cap``'s value, when set)."""
+
+    setting: str
+    env: str
+    default: str
+    per_core: bool = False
+    #: For a per-core default: the variable holding the factor, the floor, and the variable that caps
+    #: it when the environment sets it.
+    factor: str = ""
+    minimum: int = 0
+    cap: str = ""
+    #: Settings this one replaces when it is set (gunicorn_conf.py's BIND wins over HOST and PORT).
+    replaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageScript:
+    """A start script a base image ships: what it sets, the app's script it sources first (the
+    variable naming it), and the server command it then execs (``$NAME`` words are its variables)."""
+
+    path: str
+    variables: tuple[ImageVariable, ...]
+    argv: tuple[str, ...]
+    prestart: str = ""
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """A server config file a base image ships, as the settings it computes from the environment."""
+
+    path: str
+    variables: tuple[ImageVariable, ...]
+    settings: tuple[ImageSetting, ...]
+
+
+@dataclass(frozen=True)
 class BaseImage:
     """What an image built FROM this one runs when its Dockerfile declares no ENTRYPOINT/CMD."""
 
@@ -25,9 +76,12 @@ class BaseImage:
     cmd: tuple[str, ...]
     #: What the inherited command does, for ``readycheck inspect`` and messages.
     does: str
-    #: The shell script the inherited entrypoint runs first from the app's files, if any
-    #: (tiangolo's images source ``/app/prestart.sh`` before the server).
-    prestart: str = ""
+    #: The image's WORKDIR, where a relative COPY destination lands ("" for /).
+    workdir: str = ""
+    #: The start scripts the image ships (tiangolo's ``/start.sh``, ``/start-reload.sh``), which its
+    #: CMD or the app's CMD names, and the server config files they use.
+    scripts: tuple[ImageScript, ...] = ()
+    configs: tuple[ImageConfig, ...] = ()
     #: The entrypoint runs any other command it is given as is (``exec "$@"``): the official
     #: database images' docker-entrypoint.sh starts the server only when given its name or flags.
     passes_through: bool = False
@@ -38,11 +92,53 @@ class BaseImage:
         return self.passes_through and program.rsplit("/", 1)[-1] in names and bool(first_arg) and \
             not first_arg.startswith("-") and first_arg not in self.cmd
 
+    def script(self, path: str) -> ImageScript | None:
+        """The image's own start script at ``path`` (a path in the image), if it ships one."""
+        return next((s for s in self.scripts if s.path == path), None)
 
+    def config(self, path: str) -> ImageConfig | None:
+        """The image's own server config file at ``path``, if it ships one."""
+        return next((c for c in self.configs if c.path == path), None)
+
+
+#: tiangolo/uvicorn-gunicorn(-fastapi, -starlette), as the image's docker-images/start.sh,
+#: start-reload.sh and gunicorn_conf.py say (https://github.com/tiangolo/uvicorn-gunicorn-docker):
+#: start.sh serves $APP_MODULE (else $MODULE_NAME:$VARIABLE_NAME: app.main when /app/app/main.py
+#: exists, else main, and app) with gunicorn and $WORKER_CLASS (the uvicorn worker), reading
+#: $GUNICORN_CONF (else /app/gunicorn_conf.py, /app/app/gunicorn_conf.py or the image's own
+#: /gunicorn_conf.py), after sourcing $PRE_START_PATH (/app/prestart.sh) when it exists;
+#: start-reload.sh (the README's development script) runs uvicorn --reload alone on $HOST:$PORT.
+#: The image's gunicorn_conf.py binds $BIND, else $HOST:$PORT (0.0.0.0:80), runs $WEB_CONCURRENCY
+#: workers, else max(2, $WORKERS_PER_CORE (1) x cores) capped by $MAX_WORKERS, with a 120 s timeout
+#: and graceful timeout, 5 s keep-alive and $LOG_LEVEL (info).
+_TIANGOLO_APP = (ImageVariable("MODULE_NAME", "", (("/app/app/main.py", "app.main"), ("/app/main.py", "main"))),
+                 ImageVariable("VARIABLE_NAME", "app"), ImageVariable("APP_MODULE", "$MODULE_NAME:$VARIABLE_NAME"),
+                 ImageVariable("PRE_START_PATH", "/app/prestart.sh"))
+_TIANGOLO_START = ImageScript(
+    "/start.sh",
+    _TIANGOLO_APP + (ImageVariable("GUNICORN_CONF", "/gunicorn_conf.py",
+                                   (("/app/gunicorn_conf.py", "/app/gunicorn_conf.py"),
+                                    ("/app/app/gunicorn_conf.py", "/app/app/gunicorn_conf.py"))),
+                     ImageVariable("WORKER_CLASS", "uvicorn.workers.UvicornWorker")),
+    ("gunicorn", "-k", "$WORKER_CLASS", "-c", "$GUNICORN_CONF", "$APP_MODULE"), prestart="PRE_START_PATH")
+_TIANGOLO_RELOAD = ImageScript(
+    "/start-reload.sh",
+    _TIANGOLO_APP + (ImageVariable("HOST", "0.0.0.0"), ImageVariable("PORT", "80"), ImageVariable("LOG_LEVEL", "info")),
+    ("uvicorn", "--reload", "--host", "$HOST", "--port", "$PORT", "--log-level", "$LOG_LEVEL", "$APP_MODULE"),
+    prestart="PRE_START_PATH")
+_TIANGOLO_CONF = ImageConfig(
+    "/gunicorn_conf.py",
+    (ImageVariable("WORKERS_PER_CORE", "1"),),
+    (ImageSetting("bind", "BIND", "", replaces=("host", "port")), ImageSetting("host", "HOST", "0.0.0.0"),
+     ImageSetting("port", "PORT", "80"),
+     ImageSetting("workers", "WEB_CONCURRENCY", "max(2, $WORKERS_PER_CORE x cores)", per_core=True,
+                  factor="WORKERS_PER_CORE", minimum=2, cap="MAX_WORKERS"),
+     ImageSetting("timeout", "TIMEOUT", "120"), ImageSetting("graceful_timeout", "GRACEFUL_TIMEOUT", "120"),
+     ImageSetting("keepalive", "KEEP_ALIVE", "5"), ImageSetting("loglevel", "LOG_LEVEL", "info")))
 _TIANGOLO = BaseImage((), ("/start.sh",),
                       "runs /app/prestart.sh if present, then exec gunicorn -k uvicorn.workers.UvicornWorker "
-                      "-c /gunicorn_conf.py $APP_MODULE (WEB_CONCURRENCY or 1 per core workers)",
-                      prestart="/app/prestart.sh")
+                      "-c /gunicorn_conf.py $APP_MODULE (0.0.0.0:80; WEB_CONCURRENCY, else 1 worker per core)",
+                      workdir="/app", scripts=(_TIANGOLO_START, _TIANGOLO_RELOAD), configs=(_TIANGOLO_CONF,))
 _POSTGRES = BaseImage(("docker-entrypoint.sh",), ("postgres",),
                       "docker-entrypoint.sh initialises the data directory, runs /docker-entrypoint-initdb.d/*, "
                       "then exec postgres; any other command it execs as given", passes_through=True)

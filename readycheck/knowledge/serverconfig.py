@@ -53,6 +53,20 @@ class Setting:
     number: int | None = None
     #: True when the value scales with the machine's CPU count.
     cpu_based: bool = False
+    #: For a count known as a formula of the CPU count (tiangolo's gunicorn_conf.py:
+    #: max(2, WORKERS_PER_CORE x cores), at most MAX_WORKERS): its factor, floor and cap.
+    per_core: float | None = None
+    minimum: int = 0
+    maximum: int | None = None
+
+    def for_cores(self, cores: int) -> int | None:
+        """The count on a machine of ``cores`` CPUs, when the formula is known (None otherwise)."""
+        if self.number is not None:
+            return self.number
+        if self.per_core is None:
+            return None
+        count = max(self.minimum, int(self.per_core * cores))
+        return min(count, self.maximum) if self.maximum is not None else count
 
 
 def as_int(text: str) -> int | None:

@@ -280,8 +280,9 @@ class Project:
 
     @cached_property
     def start_commands(self) -> list["StartCommand"]:
-        """Every process a deployment file starts (boot, one-shot and release), in the registry's order."""
-        return [start for deployment in self.deployments for start in deployment.starts]
+        """Every process a deployment file starts (boot, one-shot and release), in the registry's order;
+        an image whose process manager runs several servers, once per server (StartCommand.per_program)."""
+        return [each for deployment in self.deployments for start in deployment.starts for each in start.per_program()]
 
     def guarded(self, path: str, build: Callable[[], list[T]], what: str | None = None) -> list[T]:
         """Run a builder (a platform reader's); unreadable or malformed input becomes a diagnostic,
@@ -458,6 +459,11 @@ class Project:
         """Every health check the repository declares, on any platform (see readycheck.model.deployments)."""
         ranked = sorted(self.deployments, key=deployments_registry.probe_rank)
         return [probe for deployment in ranked for probe in deployment.probes]
+
+    @cached_property
+    def unset_probes(self) -> list["Probe"]:
+        """Probe slots a Helm chart's values.yaml leaves empty (``livenessProbe: {}``), where one is set."""
+        return [probe for deployment in self.deployments for probe in deployment.unset_probes]
 
     def requirement_declarations(self, name: str) -> list[tuple[str, "Requirement"]]:
         """(file path, requirement) for every declaration of a package, in requirements

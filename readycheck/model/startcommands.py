@@ -18,12 +18,12 @@ import configparser
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from readycheck.knowledge.environments import Environment, classify_environment
 from readycheck.core.findings import Span
-from readycheck.knowledge.images import BaseImage, base_image
+from readycheck.knowledge.images import BaseImage, ImageConfig, ImageScript, ImageVariable, base_image
 from readycheck.parsers.dockerfile import Dockerfile, Instruction, Stage
 from readycheck.knowledge.serverconfig import (DEFAULT_HOST, DEFAULT_PORT, GUNICORN_CONF_KEYS, Setting, as_int, evaluate,
                                      settings_from_flags, split_bind)
@@ -105,6 +105,9 @@ class Command:
     #: The process manager that starts this command itself (supervisord, honcho, s6): not the shell
     #: around the manager, so no shell of that string stands in front of it.
     managed_by: str = ""
+    #: The process manager's entry that starts it (``supervisord [program:admin]``, ``s6 service api``,
+    #: ``honcho Procfile web``): the commands of one entry are one process of the image.
+    managed_as: str = ""
     #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
     shell_word: Token | None = None
     #: Started in the background (``cmd &``) by a script or ``-c`` string that goes on to other commands.
@@ -229,10 +232,27 @@ class StartCommand:
     #: The image the process runs in, when known: the Dockerfile's external base image, a compose
     #: service's or a container's ``image`` (what decides which shell ``/bin/sh`` is).
     image: str = ""
+    #: The ENV of the image a compose service builds, under its own ``environment``: what a base image's
+    #: own config file reads too (``env`` holds what the platform file sets).
+    image_env: dict[str, Token] = field(default_factory=dict)
+    #: The process-manager entry this start is (``supervisord [program:admin]``), when the manager
+    #: starts several servers: each is then its own start command, judged on its own.
+    program: str = ""
+    #: For the image's start whose manager starts several servers: (entry, its chain, its server) of each,
+    #: found by ``finish``; ``Project.start_commands`` lists them as starts of their own (``per_program``).
+    programs: list[tuple[str, list["Command"], "Server | None"]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        return f"{self.origin} {self.process}".strip()
+        return f"{self.origin} {self.process} {self.program}".strip()
+
+    def per_program(self) -> list["StartCommand"]:
+        """This start as one start command per process-manager entry that runs a server (itself when its
+        manager starts at most one): the chain up to the manager, then that entry's commands."""
+        if not self.programs:
+            return [self]
+        return [replace(self, chain=chain, server=server, program=entry, programs=[])
+                for entry, chain, server in self.programs]
 
     @property
     def development(self) -> bool:
@@ -348,6 +368,28 @@ class ScriptResolver:
     def resolve(self, arg: str) -> SourceFile | None:
         if not arg or "$" in arg:
             return None
+        copied = self.copied(arg)
+        if copied is not None:
+            return copied
+        # Not through a COPY: a path relative to the context, then a unique file of that name.
+        direct = self.project.file(posixpath.normpath(posixpath.join(self.context_dir, arg.lstrip("/"))))
+        if direct is not None:
+            return direct
+        base = posixpath.basename(arg)
+        if "." not in base and not base.endswith(("entrypoint", "start", "run")):
+            return None
+        named = self.project.files_named(base)
+        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
+        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
+        # a name unique in the whole repo is still the script.
+        candidates = in_context or named
+        return candidates[0] if len(candidates) == 1 else None
+
+    def copied(self, arg: str) -> SourceFile | None:
+        """The repo file a COPY puts at this path of the image, and nothing guessed: what decides
+        whether the image's own file there (a base image's /start.sh) is replaced."""
+        if not arg or "$" in arg:
+            return None
         container = arg if arg.startswith("/") else posixpath.normpath(posixpath.join(self.workdir, arg))
         for src, dest in reversed(self.copies):
             dest_dir = dest.endswith("/")
@@ -364,19 +406,7 @@ class ScriptResolver:
                     found = self.project.file(posixpath.normpath(posixpath.join(src, rel)) if src not in ("", ".") else rel)
                     if found is not None:
                         return found
-        # Not through a COPY: a path relative to the context, then a unique file of that name.
-        direct = self.project.file(posixpath.normpath(posixpath.join(self.context_dir, arg.lstrip("/"))))
-        if direct is not None:
-            return direct
-        base = posixpath.basename(arg)
-        if "." not in base and not base.endswith(("entrypoint", "start", "run")):
-            return None
-        named = self.project.files_named(base)
-        in_context = [f for f in named if not self.context_dir or f.path.startswith(self.context_dir + "/")]
-        # The build context may be the repo root (set in compose or CI), not the Dockerfile's folder:
-        # a name unique in the whole repo is still the script.
-        candidates = in_context or named
-        return candidates[0] if len(candidates) == 1 else None
+        return None
 
 
 class Expander:
@@ -387,11 +417,15 @@ class Expander:
 
     MAX_DEPTH = 6
 
-    def __init__(self, project: "Project", resolver: ScriptResolver, base: "BaseImage | None" = None) -> None:
+    def __init__(self, project: "Project", resolver: ScriptResolver, base: "BaseImage | None" = None,
+                 env: dict[str, Token] | None = None) -> None:
         self.project = project
         self.resolver = resolver
-        #: The well-known base image the commands run in, whose own entrypoint may be named.
+        #: The well-known base image the commands run in, whose own entrypoint or scripts may be named.
         self.base = base
+        #: The environment the image gets (Dockerfile ENV, compose environment): what the base
+        #: image's own scripts read their settings from.
+        self.env = env or {}
 
     def from_words(self, words: list[Token], via: str, env: dict[str, str] | None = None, exec_: bool = False,
                    depth: int = 0, rest: list[Token] | None = None, stack: tuple[str, ...] = ()) -> list[Command]:
@@ -552,9 +586,9 @@ class Expander:
                 text, locate = supervisord_expand(entry.command, entry.name, folders.get(source.path, ""),
                                                   entry.offset)
                 for simple in parse_commands(text, locate=locate):
-                    commands += expander.from_words(words_to_tokens(source, simple.words), label,
-                                                    {**env, **entry.environment, **simple.env}, False, depth + 1,
-                                                    None, stack + (source.path,))
+                    commands += _managed_as(label, expander.from_words(
+                        words_to_tokens(source, simple.words), label, {**env, **entry.environment, **simple.env},
+                        False, depth + 1, None, stack + (source.path,)))
         return commands
 
     def _supervisord_read(self, source: SourceFile, default: list) -> tuple[list, list[str]]:
@@ -594,8 +628,9 @@ class Expander:
                 continue
             groups = [(words_to_tokens(procfile, simple.words), simple.env, simple.background)
                       for simple in parse_commands(entry.command, base=entry.offset)]
-            commands += self.shell_string(groups, entry.command, f"{program} {procfile.path} {entry.name}", env,
-                                          depth + 1, None, stack + (procfile.path,))
+            label = f"{program} {procfile.path} {entry.name}"
+            commands += _managed_as(label, self.shell_string(groups, entry.command, label, env, depth + 1, None,
+                                                             stack + (procfile.path,)))
         return commands
 
     def s6_services(self, env: dict[str, str], depth: int, stack: tuple[str, ...]) -> list[Command]:
@@ -604,8 +639,8 @@ class Expander:
         for folder in S6_SERVICE_DIRS:
             for path, script in sorted(self.resolver.files_in(folder).items()):
                 if path.count("/") == folder.count("/") + 2 and path.endswith("/run"):
-                    commands += self.follow_source(script, f"s6 service {path.split('/')[-2]}", env, depth, None,
-                                                   stack) or []
+                    label = f"s6 service {path.split('/')[-2]}"
+                    commands += _managed_as(label, self.follow_source(script, label, env, depth, None, stack) or [])
         return commands
 
     @staticmethod
@@ -634,8 +669,30 @@ class Expander:
 
     def follow(self, script_word: Token, via: str, env: dict[str, str], depth: int, args: list[Token] | None,
                stack: tuple[str, ...]) -> list[Command] | None:
+        own = self.base.script(self.resolver.container_path(script_word.text)) if self.base is not None else None
+        if own is not None and self.resolver.copied(script_word.text) is None:
+            return self.image_script(own, script_word, via, env, depth, stack)
         script = self.resolver.resolve(script_word.text)
         return self.follow_source(script, script.path, env, depth, args, stack) if script is not None else None
+
+    def image_script(self, script: ImageScript, word: Token, via: str, env: dict[str, str], depth: int,
+                     stack: tuple[str, ...]) -> list[Command]:
+        """A start script the base image ships (tiangolo's ``/start.sh``), as images.BASE_IMAGES says it
+        runs: its variables from the environment the image gets, else their defaults (placed at the
+        word naming the script); the app's prestart script it sources, when the image has it; then
+        the server it execs."""
+        given = {**self.env, **{k: Token(v, word.path, word.span) for k, v in env.items()}}
+        values = image_variables(script.variables, given, word, lambda path: self.resolver.copied(path) is not None)
+        commands: list[Command] = []
+        prestart = values.get(script.prestart)
+        found = self.resolver.copied(prestart.text) if prestart is not None else None
+        if found is not None:
+            commands += self.follow_source(found, found.path, env, depth, None, stack) or []
+        argv = [values.get(w[1:], Token(w, word.path, word.span)) if w.startswith("$") else Token(w, word.path, word.span)
+                for w in script.argv]
+        shown = via if "(base image" in via else f"{via} (base image: {script.path})"
+        commands.append(Command(argv, dict(env), shown, exec_=True))
+        return commands
 
     def follow_source(self, script: SourceFile, via: str, env: dict[str, str], depth: int,
                       args: list[Token] | None, stack: tuple[str, ...]) -> list[Command] | None:
@@ -727,6 +784,47 @@ def _expand_command_variable(tokens: list[Token], assigned: dict[str, str]) -> l
     return tokens
 
 
+def image_variables(variables: Iterable[ImageVariable], given: dict[str, Token], where: Token,
+                    has_file: Callable[[str], bool]) -> dict[str, Token]:
+    """The values a base image's script or config file gives its variables, in order: the one the
+    environment gives (its token, where the user set it), else the value of the first file it looks
+    for that the image has, else its default with earlier variables substituted."""
+    values: dict[str, Token] = {}
+    for variable in variables:
+        token = given.get(variable.name)
+        if token is not None and not token.text.startswith("$"):
+            values[variable.name] = token
+            continue
+        default = next((value for path, value in variable.files if has_file(path)), variable.default)
+        values[variable.name] = substitute(default, values, where)
+    return values
+
+
+def substitute(template: str, values: dict[str, Token], where: Token) -> Token:
+    """``$HOST:$PORT`` with each variable's value; placed at the last one the environment set (what
+    the user changes), else at ``where``. A variable with no value stays written as ``$NAME``."""
+    at = where
+
+    def value(match: re.Match) -> str:
+        nonlocal at
+        token = values.get(match.group(1))
+        if token is None or not token.text:
+            return match.group(0)
+        if (token.path, token.span) != (where.path, where.span):
+            at = token
+        return token.text
+
+    text = re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", value, template)
+    return Token(text, at.path, at.span)
+
+
+def _managed_as(entry: str, commands: list[Command]) -> list[Command]:
+    """Mark the commands a process manager's entry starts (the innermost manager's entry wins)."""
+    for command in commands:
+        command.managed_as = command.managed_as or entry
+    return commands
+
+
 def mark_shell(commands: list[Command], shell: str, program: str = "", blockers: frozenset[str] = frozenset(),
                last: list[Command] | None = None) -> list[Command]:
     """Record which shell runs commands (the innermost wins) and how many it runs; for a
@@ -751,10 +849,35 @@ def words_to_tokens(source: SourceFile, words: Iterable[Word]) -> list[Token]:
 
 
 def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | None" = None) -> StartCommand:
-    """Find the server of a start command and resolve its settings."""
+    """Find the server of a start command and resolve its settings; when a process manager in its chain
+    starts several servers (two supervisord programs), each entry's server too (``StartCommand.programs``)."""
     resolver = resolver or ScriptResolver(project, posixpath.dirname(start.path), [], "/")
     if start.origin in PORT_PLATFORMS and "PORT" not in start.env:
         start.env["PORT"] = Token("$PORT", start.path, start.span)  # the platform sets it
+    _find_server(project, start, resolver)
+    entries: dict[str, list[Command]] = {}
+    for command in start.chain:
+        if command.managed_as:
+            entries.setdefault(command.managed_as, []).append(command)
+    if len(entries) < 2:
+        return start
+    managers = {c.managed_by for c in start.chain if c.managed_by}
+    own = [c for c in start.chain if not c.managed_as]  # what runs before the manager, and the manager
+    programs: list[tuple[str, list[Command], Server | None]] = []
+    for entry, commands in entries.items():
+        # the commands before the manager go with the first entry only: judged once, not once per program
+        prefix = own if not programs else [c for c in own if c.program in managers]
+        piece = replace(start, chain=prefix + commands, server=None, programs=[])
+        _find_server(project, piece, resolver)
+        if piece.server is not None:
+            programs.append((entry, piece.chain, piece.server))
+    if len(programs) > 1:
+        start.programs = programs
+    return start
+
+
+def _find_server(project: "Project", start: StartCommand, resolver: "ScriptResolver") -> StartCommand:
+    """The server of a start command's chain, with its settings."""
     # A server started in the background while the chain goes on to start one in the foreground
     # is a side or temporary process (a bootstrap instance killed before the real one): the
     # foreground one is the service.
@@ -794,10 +917,12 @@ def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | 
 def _settings(project: "Project", start: StartCommand, server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
     merged: dict[str, Setting] = {}
     if server.name == "gunicorn":
-        merged.update(_gunicorn_conf(project, server, resolver))
+        merged.update(_gunicorn_conf(project, start, server, resolver))
     merged.update(_env_settings(start, server))
-    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, "command line"))
-    if server.name == "gunicorn" and "bind" not in merged and "PORT" in start.env:
+    # a base image's own start script (tiangolo's /start.sh) writes the flags, not the user
+    flags = "the base image's start script" if "(base image" in server.command.via else "command line"
+    merged.update(settings_from_flags(server.name, server.options, server.flag_tokens, flags))
+    if server.name == "gunicorn" and not {"bind", "host", "port"} & set(merged) and "PORT" in start.env:
         port = start.env["PORT"]
         merged["bind"] = Setting(f"0.0.0.0:{port.text}", port.path, port.span, "PORT (gunicorn binds 0.0.0.0:$PORT)")
     return merged
@@ -828,8 +953,13 @@ def _env_settings(start: StartCommand, server: Server) -> dict[str, Setting]:
     return out
 
 
-def _gunicorn_conf(project: "Project", server: Server, resolver: "ScriptResolver") -> dict[str, Setting]:
+def _gunicorn_conf(project: "Project", start: StartCommand, server: Server,
+                   resolver: "ScriptResolver") -> dict[str, Setting]:
     explicit = server.options.get("-c") or server.options.get("--config")
+    known = base_image(start.image) if start.image else None
+    own = known.config(resolver.container_path(explicit.text)) if known is not None and explicit is not None else None
+    if own is not None and explicit is not None and resolver.copied(explicit.text) is None:
+        return image_config_settings(own, {**start.image_env, **start.env}, explicit)
     if explicit is not None:
         text = explicit.text
         if text.startswith("python:"):
@@ -858,6 +988,42 @@ def _gunicorn_conf(project: "Project", server: Server, resolver: "ScriptResolver
             continue
         out[name] = Setting(text, source.path, assignment.value.span, source.path, number, cpu)
     return out
+
+
+def image_config_settings(config: ImageConfig, env: dict[str, Token], where: Token) -> dict[str, Setting]:
+    """The settings a base image's own server config file computes (images.ImageConfig) from the
+    environment the process gets; a default is placed at ``where`` (the ``-c`` word naming the file),
+    a value the environment gives at its ENV/``environment:`` entry."""
+    values = image_variables(config.variables, env, where, lambda _path: False)
+    out: dict[str, Setting] = {}
+    replaced: set[str] = set()
+    for item in config.settings:
+        given = env.get(item.env)
+        if given is not None and not given.text.startswith("$"):
+            out[item.setting] = Setting(given.text, given.path, given.span,
+                                        f"{item.env}, read by the base image's {config.path}", as_int(given.text))
+            replaced.update(item.replaces)
+            continue
+        if not item.default:
+            continue
+        value = substitute(item.default, values, where)
+        cap = env.get(item.cap) if item.cap else None
+        if cap is not None and not cap.text.startswith("$"):
+            value = Token(f"{value.text}, at most {cap.text}", cap.path, cap.span)
+        source = f"the base image's {config.path}" + \
+            ("" if (value.path, value.span) == (where.path, where.span) else ", from the environment")
+        factor = _float(values[item.factor].text) if item.factor in values else None
+        out[item.setting] = Setting(value.text, value.path, value.span, source,
+                                    None if item.per_core else as_int(value.text), item.per_core,
+                                    factor, item.minimum, as_int(cap.text) if cap is not None else None)
+    return {name: setting for name, setting in out.items() if name not in replaced}
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.strip().strip("\"'"))
+    except ValueError:
+        return None
 
 
 #: Platforms that run the process with a PORT environment variable set.
@@ -963,7 +1129,9 @@ def stage_files(project: "Project", dockerfile: Dockerfile, stage: Stage, contex
         return memo[stage.index]
     parent = stage_parent(dockerfile, stage)
     memo[stage.index] = _StageFiles()  # a cycle (never valid) reads as an empty stage
-    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else _StageFiles()
+    known = base_image(stage.resolved_image) if parent is None else None
+    base = stage_files(project, dockerfile, parent, context, memo) if parent is not None else \
+        _StageFiles(workdir=known.workdir if known is not None and known.workdir else "/")
     state = _StageFiles(list(base.copies), base.workdir, dict(base.env))
     by_name = {s.name: s for s in dockerfile.stages if s.name}
     for inst in stage.instructions:
@@ -1050,7 +1218,8 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     context = project.build_context(dockerfile)
     files = stage_files(project, dockerfile, stage, context)
     copies, workdir = files.copies, files.workdir
-    expander = Expander(project, ScriptResolver(project, context, copies, workdir), base_image(base_ref))
+    env, ports = dockerfile_env_and_ports(dockerfile)
+    expander = Expander(project, ScriptResolver(project, context, copies, workdir), base_image(base_ref), env)
     source = dockerfile.source
 
     def words_of(inst: Instruction) -> tuple[list[list[Token]], bool]:
@@ -1060,8 +1229,8 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
         return [words_to_tokens(source, c.words) for c in dockerfile.shell_commands(inst)], True
 
     if inherited is not None:
-        return [finish(project, _inherited_start(project, dockerfile, shipped[0], inherited, expander),
-                       expander.resolver)]
+        start = _inherited_start(project, dockerfile, shipped[0], inherited, expander)
+        return [finish(project, start, expander.resolver)] if start is not None else []
     declaring = entrypoint or cmd
     assert declaring is not None
     chain: list[Command] = []
@@ -1098,40 +1267,29 @@ def from_dockerfile(project: "Project", dockerfile: Dockerfile) -> list[StartCom
     start = StartCommand(dockerfile.path, dockerfile.span_of(declaring), "Dockerfile",
                          process, "boot", classify_environment(dockerfile.path, stage=stage.name), chain,
                          shell_form=shell_form, dockerfile=dockerfile, image=base_ref)
-    start.env, start.ports = dockerfile_env_and_ports(dockerfile)
+    start.env, start.ports = env, ports
     return [finish(project, start, expander.resolver)]
 
 
 def _inherited_start(project: "Project", dockerfile: Dockerfile, base: Stage, inherited: "BaseImage",
-                     expander: "Expander") -> StartCommand:
+                     expander: "Expander") -> StartCommand | None:
     """The start command an image inherits from a well-known base image (images.BASE_IMAGES), its
     tokens placed on the FROM line; the base image's own script runs the app's prestart script."""
     span = dockerfile.span_of(base.from_instruction, base.image)
     where = lambda text: Token(text, dockerfile.path, span)  # noqa: E731
     via = f"{base.image} (base image: {inherited.does})"
-    chain: list[Command] = []
-    if inherited.prestart:
-        prestart = expander.resolver.resolve(inherited.prestart)
-        if prestart is not None:
-            chain += expander.follow_source(prestart, prestart.path, {}, 0, None, ()) or []
-    if inherited.entrypoint or inherited.cmd:
-        words = [where(w) for w in inherited.entrypoint + inherited.cmd]
-        if inherited.prestart:  # tiangolo's /start.sh: exec gunicorn -k ... -c /gunicorn_conf.py $APP_MODULE
-            words = [where(w) for w in ("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", "/gunicorn_conf.py",
-                                        "$APP_MODULE")]
-        chain.append(Command(words, {}, via, exec_=True))
+    if inherited.scripts:  # the image's own start script (tiangolo's /start.sh), followed as images.py says
+        chain = expander.from_words([where(w) for w in inherited.entrypoint + inherited.cmd], via)
+        if chain and "$" in chain[-1].argv[-1].text:
+            # no app where the script looks (/app/main.py, /app/app/main.py) and no APP_MODULE: the
+            # image's own start serves nothing of this repository (its command is given elsewhere)
+            return None
+    else:
+        chain = [Command([where(w) for w in inherited.entrypoint + inherited.cmd], {}, via, exec_=True)]
     start = StartCommand(dockerfile.path, span, "Dockerfile", f"FROM {base.image}", "boot",
                          classify_environment(dockerfile.path), chain, dockerfile=dockerfile,
                          image=base.resolved_image)
     start.env, start.ports = dockerfile_env_and_ports(dockerfile)
-    if inherited.prestart:  # start.sh serves $APP_MODULE, else app/main.py's app, else main.py's
-        worker_class = start.env.get("WORKER_CLASS")
-        if worker_class is not None:
-            chain[-1].argv[2] = worker_class
-        module = start.env.get("APP_MODULE")
-        if module is None:
-            module = where("app.main:app" if expander.resolver.resolve("/app/app/main.py") else "main:app")
-        chain[-1].argv[-1] = module
     return start
 
 
@@ -1198,12 +1356,17 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         if not isinstance(service, dict):
             continue
         built = compose_build(project, source, service)
-        expander, image = plain, str(service.get("image") or "")
+        resolver, image = plain.resolver, str(service.get("image") or "")
+        env = compose_env(source, service.get("environment"))
+        image_env = env
         if built is not None:
             dockerfile, stage, context = built
             files = stage_files(project, dockerfile, stage, context)
-            expander = Expander(project, ScriptResolver(project, context, files.copies, files.workdir))
+            resolver = ScriptResolver(project, context, files.copies, files.workdir)
             image = _external_base(dockerfile, stage).resolved_image
+            image_env = {**dockerfile_env_and_ports(dockerfile)[0], **env}
+        # the image's own scripts (a base image's /start-reload.sh) read the image's ENV and the service's
+        expander = Expander(project, resolver, base_image(image) if image else None, image_env)
         chain: list[Command] = []
         declared = None
         argvs = {key: yaml_commands(source, service[key]) for key in ("entrypoint", "command")
@@ -1223,7 +1386,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
         span = source.index.span(declared.start, declared.end) if hasattr(declared, "start") else Span(1)
         role = "oneshot" if str(name) in oneshot or service.get("restart") == "no" else "boot"
         start = StartCommand(source.path, span, "compose", str(name), role, dev, chain, image=image)
-        start.env = compose_env(source, service.get("environment"))
+        start.env, start.image_env = env, image_env
         replicas = (service.get("deploy") or {}).get("replicas") if isinstance(service.get("deploy"), dict) else None
         if isinstance(replicas, int):
             start.replicas = Token(str(replicas), source.path, span)

@@ -3,7 +3,8 @@ honcho/foreman start, each entry with the offset of its command in the file.
 
 The start-command model (readycheck.model.startcommands) follows these: a
 ``supervisord -c conf`` in a Dockerfile runs every ``[program:x]`` of that conf
-and of the files it includes; a systemd unit runs its ``ExecStartPre=`` lines
+and of the files it includes (each program that runs a server is then a start command of the image
+of its own, judged on its own: StartCommand.per_program); a systemd unit runs its ``ExecStartPre=`` lines
 before ``ExecStart=``; ``/init`` of s6-overlay runs every service's ``run``
 script; ``honcho start`` runs every line of a Procfile.
 """

@@ -39,7 +39,7 @@ def model(project: Project, root_label: str) -> dict:
         server = start.server
         entry = {
             **_where(start.path, start.span),
-            "origin": start.origin, "process": start.process, "role": start.role,
+            "origin": start.origin, "process": start.process, "program": start.program or None, "role": start.role,
             "development": start.development, "shell_form": start.shell_form,
             "replicas": start.replicas.text if start.replicas else None,
             "ports": [t.text for t in start.ports],
@@ -79,8 +79,34 @@ def model(project: Project, root_label: str) -> dict:
                      "service": app.key in service, "mounted": app.included, "routes": routes,
                      "unresolved": unresolved})
     return {"schema_version": 1, "tool": {"name": "readycheck", "version": __version__}, "root": root_label,
-            "start_commands": starts, "apps": apps, "migrations": migrations(project),
+            "start_commands": starts, "health_checks": health_checks(project), "apps": apps,
+            "migrations": migrations(project),
             "diagnostics": [{"path": d.path, "line": d.line, "message": d.message} for d in project.diagnostics]}
+
+
+def health_checks(project: Project) -> list[dict]:
+    """Every health check the platforms declare, where it is written (a Helm chart's values.yaml for a
+    probe its template renders from there), and the probes a values.yaml leaves empty."""
+    out = [{"platform": p.platform, "kind": p.kind, "owner": p.owner or None, "http_path": p.http_path,
+            "command": p.command, "declared_in": p.path, "empty": False, **_where(p.file, p.span)}
+           for p in project.probes]
+    out += [{"platform": p.platform, "kind": p.kind, "owner": p.owner or None, "http_path": None, "command": None,
+             "declared_in": p.path, "empty": True, **_where(p.file, p.span)} for p in project.unset_probes]
+    return out
+
+
+def _health_lines(checks: list[dict]) -> list[str]:
+    if not checks:
+        return []
+    lines = ["", f"Health checks ({len(checks)}):"]
+    for check in checks:
+        what = "empty: no probe" if check["empty"] else (f"GET {check['http_path']}" if check["http_path"] else
+                                                         check["command"] or "(no path)")
+        owner = f" {check['owner']}" if check["owner"] else ""
+        rendered = f"  (rendered by {check['declared_in']})" if check["declared_in"] != check["path"] else ""
+        lines.append(f"  {check['path']}:{check['line']}  {check['platform']}{owner} {check['kind']}: {what}"
+                     f"{rendered}")
+    return lines
 
 
 def migrations(project: Project) -> dict:
@@ -138,10 +164,12 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
     for start in data["start_commands"]:
         flags = [start["role"]] + (["development"] if start["development"] else []) + \
                 ([f"replicas={start['replicas']}"] if start["replicas"] else [])
-        lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}  ({', '.join(flags)})")
+        program = f" {start['program']}" if start["program"] else ""
+        lines.append(f"  {start['path']}:{start['line']}  {start['origin']} {start['process']}{program}  "
+                     f"({', '.join(flags)})")
         for step in start["chain"]:
             marker = "exec " if step["exec"] else ""
-            started_by = f"  [{step['via']}]" if _MANAGED.match(step["via"] or "") else ""
+            started_by = f"  [{step['via']}]" if _MANAGED.search(step["via"] or "") else ""
             lines.append(f"    {step['path']}:{step['line']}  {marker}{' '.join(step['argv'])}{started_by}")
         server = start["server"]
         if server:
@@ -153,6 +181,7 @@ def write(project: Project, out: IO[str], root_label: str, fmt: str) -> None:
             for name, setting in server["settings"].items():
                 lines.append(f"      {name} = {setting['value']}  ({setting['source']}, "
                              f"{setting['path']}:{setting['line']})")
+    lines += _health_lines(data["health_checks"])
     lines.append("")
     lines.append(f"Web apps ({len(data['apps'])}):")
     for app in data["apps"]:

@@ -29,6 +29,16 @@ class Probe:
     #: service, a fly.toml process its service lists, a render service's name); "" when the file has
     #: one process or the check covers all of them (Dockerfile, fly without ``processes``, railway, app.yaml).
     owner: str = ""
+    #: The file ``span`` is in when it is not ``path``: a Helm chart's values.yaml, when the template
+    #: renders the probe from there (``{{- toYaml .Values.livenessProbe | nindent 12 }}``).
+    values_path: str = ""
+    #: For a probe rendered from values.yaml: the container of the template (in ``path``) it is for.
+    container: Span | None = None
+
+    @property
+    def file(self) -> str:
+        """The file where the probe is written (what a finding about it points at)."""
+        return self.values_path or self.path
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,9 @@ class Deployment:
     scales_out: bool = False
     #: Whom each container runs as (Kubernetes securityContext, compose ``user:``).
     run_as: tuple[RunAs, ...] = ()
+    #: Probes a Helm template renders from values.yaml where values.yaml leaves them empty
+    #: (``livenessProbe: {}``): no probe, but the line where one is set (``http_path`` None).
+    unset_probes: tuple[Probe, ...] = ()
 
     @property
     def releases(self) -> tuple["StartCommand", ...]:

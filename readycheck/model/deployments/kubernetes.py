@@ -4,12 +4,15 @@ Per workload (Deployment, StatefulSet, Job, CronJob, ...): each container's comm
 container ports, CPU limit, image and liveness/readiness/startup probes, and the replica count;
 Jobs, CronJobs and initContainers run once ("oneshot"). An autoscaler in the file means several
 copies run. Whom each container runs as (``securityContext``) is read from every pod template,
-also of kinds that are no workload here (a Knative Service). A Helm template is read with its ``{{ ... }}`` expressions blanked out, offsets kept.
+also of kinds that are no workload here (a Knative Service). A Helm template is read with its ``{{ ... }}`` expressions blanked out, offsets kept;
+a probe it renders from the chart's values.yaml is the one values.yaml sets (``templated_value``).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from readycheck.core.sourcefile import SourceFile, UnreadableFile
@@ -38,6 +41,7 @@ def read(project: "Project", source: SourceFile) -> Deployment | None:
         return None
     starts = project.guarded(source.path, lambda: _starts(project, source, docs))
     probes: list[Probe] = []
+    unset: list[Probe] = []
     env: list[DeclaredEnv] = []
     for doc in docs:
         if not is_workload(doc):
@@ -48,13 +52,14 @@ def read(project: "Project", source: SourceFile) -> Deployment | None:
         for container in items_of((pod or {}).get("containers")):
             if not isinstance(container, dict):
                 continue
-            probes += _probes(project, source, container, readable(f"{workload}/{container.get('name', 'containers')}"))
+            probes += _probes(project, source, container, readable(f"{workload}/{container.get('name', 'containers')}"),
+                              unset)
             env += [DeclaredEnv(f"{doc.get('kind')} container {container.get('name')}", var, token,
                                 classify_environment(source.path))
                     for var, token in env_list(source, container.get("env"), "name").items()]
     scales_out = any(isinstance(doc, dict) and doc.get("kind") in AUTOSCALER_KINDS for doc in docs)
     return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), tuple(env), scales_out=scales_out,
-                      run_as=tuple(_run_as(source, docs)))
+                      run_as=tuple(_run_as(source, docs)), unset_probes=tuple(unset))
 
 
 #: The ``securityContext`` keys that say whom a container runs as (``RunAs.user``, ``group``, ``non_root``).
@@ -96,18 +101,32 @@ def _effective(source: SourceFile, key: str, pod_ctx: dict, ctx: dict) -> Deploy
     return DeploymentSetting(where[key], key_position(source, where, key), level) if key in where else None
 
 
-def _probes(project: "Project", source: SourceFile, container: dict, owner: str) -> list[Probe]:
+def _probes(project: "Project", source: SourceFile, container: dict, owner: str,
+            unset: list[Probe] | None = None) -> list[Probe]:
+    """The container's probes. A Helm template's probe rendered from values.yaml (``livenessProbe:``
+    then ``{{- toYaml .Values.livenessProbe | nindent 12 }}``, or in ``{{- with .Values.x }}``) is
+    what values.yaml says, located there; one values.yaml leaves empty (``{}``, null) is no probe
+    and goes to ``unset`` (where the user sets one)."""
     probes = []
+    helm = is_helm_template(source)
     for key, kind in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"), ("startupProbe", "startup")):
         probe = container.get(key)
+        where, values_path = source, ""
+        if helm and not isinstance(probe, dict) and key in container:
+            filled = templated_value(project, source, container, key)
+            if filled is not None and isinstance(filled.value, dict) and filled.value:
+                probe, where, values_path = filled.value, filled.source, filled.source.path
+            elif filled is not None and unset is not None and filled.key is not None:
+                unset.append(Probe(source.path, located(filled.source, filled.key), PLATFORM, kind, None,
+                                   owner=owner, values_path=filled.source.path, container=located(source, container)))
         if not isinstance(probe, dict):
             continue
         http = probe.get("httpGet") if isinstance(probe.get("httpGet"), dict) else None
         exec_ = probe.get("exec") if isinstance(probe.get("exec"), dict) else None
         command = " ".join(str(c) for c in items_of(exec_.get("command"))) if exec_ else None
         target = text_of(http.get("path")) if http else (requested_path(project, command) if command else None)
-        probes.append(Probe(source.path, located(source, target if target is not None else probe), PLATFORM, kind,
-                            str(target) if target is not None else None, command, owner))
+        probes.append(Probe(source.path, located(where, target if target is not None else probe), PLATFORM, kind,
+                            str(target) if target is not None else None, command, owner, values_path))
     return probes
 
 
@@ -231,3 +250,96 @@ def _cpu(source: SourceFile, container: dict) -> Token | None:
                     continue
             return Token(str(cores), source.path, key_span(source, table, "cpu"))
     return None
+
+
+# ------------------------------------------------------------------ Helm values
+# A chart writes a container's probe (or any block) as ``livenessProbe:`` followed by
+# ``{{- toYaml .Values.livenessProbe | nindent 12 }}``, or inside ``{{- with .Values.api.readinessProbe }}``
+# as ``readinessProbe:`` then ``{{- toYaml . | nindent 12 }}``. The template read with its expressions
+# blanked (parsers.yamlfile.helm_to_yaml) has the key with no value; the value is the one values.yaml
+# gives that path, located in values.yaml. Only the chart's own default values are read (``helm install
+# -f``/``--set`` values are not in the repository).
+
+_PATH = r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)"
+#: ``{{- toYaml .Values.x.y | nindent 12 }}`` or ``{{ toYaml . | indent 4 }}``.
+_TO_YAML = re.compile(r"\{\{-?\s*toYaml\s+(?:" + _PATH + r"|(\.))\s*(?:\|[^{}]*)?-?\}\}")
+#: The same as a pipeline: ``{{ .Values.x | toYaml | nindent 12 }}``, ``{{ . | toYaml }}``.
+_PIPED_TO_YAML = re.compile(r"\{\{-?\s*(?:" + _PATH + r"|(\.))\s*\|\s*toYaml\b[^{}]*\}\}")
+#: ``{{- with .Values.x }}`` opening the block the key is in.
+_WITH = re.compile(r"\{\{-?\s*with\s+" + _PATH + r"\s*-?\}\}")
+_END = re.compile(r"\{\{-?\s*end\s*-?\}\}")
+#: How far from the key the template's toYaml and with are looked for, at most (a hostile one-line
+#: template with many keys is not scanned once per key).
+_WINDOW = 400
+#: The chart's default values, beside Chart.yaml (above templates/).
+VALUES_FILES = ("values.yaml", "values.yml")
+
+
+@dataclass(frozen=True)
+class HelmValue:
+    """The value values.yaml gives a templated key: ``value`` (a located YAML value, None when
+    values.yaml does not set the path or sets it to null), the values file and the dotted path read."""
+
+    value: Any
+    source: SourceFile
+    path: str
+    #: The last key of the path in values.yaml (a located string), None when values.yaml lacks it.
+    key: Any = None
+
+
+def values_file(project: "Project", template: SourceFile) -> SourceFile | None:
+    """The values.yaml of the chart a template belongs to (the folder above ``templates/``)."""
+    marker = f"/{template.path}".rfind("/templates/")
+    if marker < 0:
+        return None
+    chart = posixpath.dirname(f"/{template.path}"[:marker + 1]).lstrip("/")
+    for name in VALUES_FILES:
+        found = project.file(posixpath.join(chart, name) if chart else name)
+        if found is not None:
+            return found
+    return None
+
+
+def templated_value(project: "Project", template: SourceFile, mapping: Any, key: str) -> HelmValue | None:
+    """What values.yaml fills ``key`` of ``mapping`` (a mapping of the blanked template) with, when the
+    template renders it from values: the ``toYaml`` right after the key (on its line or the next),
+    of ``.Values.x`` or of ``.`` inside the ``with .Values.x`` block opened on one of the two lines
+    above the key. None when the
+    key is not filled from values.yaml (or the chart has none)."""
+    found = getattr(mapping, "keys_at", {}).get(key)
+    if not hasattr(found, "end"):
+        return None
+    try:
+        text = template.text
+    except UnreadableFile:
+        return None
+    after = text.find("\n", found.end)
+    after = text.find("\n", after + 1) if after >= 0 else -1
+    end = min(after if after >= 0 else len(text), found.end + _WINDOW)
+    match = _TO_YAML.search(text, found.end, end) or _PIPED_TO_YAML.search(text, found.end, end)
+    if match is None:
+        return None
+    dotted = match.group(1)
+    if dotted is None:  # toYaml . : the with block's value
+        # the with block opens on one of the two lines above the key (a bounded look back: the
+        # template's text is not scanned again for each key)
+        line = text.rfind("\n", 0, found.start)
+        start = max(text.rfind("\n", 0, max(line, 0)), 0)
+        start = max(text.rfind("\n", 0, start), 0) if start else 0
+        start = max(start, found.start - _WINDOW)
+        opening = None
+        for candidate in _WITH.finditer(text, start, found.start):
+            opening = candidate
+        if opening is None or _END.search(text, opening.end(), found.start):
+            return None
+        dotted = opening.group(1)
+    values = values_file(project, template)
+    if values is None:
+        return None
+    documents = project.yaml_documents(values) or [None]
+    value: Any = documents[0]
+    key_at = None
+    for part in dotted.strip(".").split("."):
+        key_at = getattr(value, "keys_at", {}).get(part) if isinstance(value, dict) else None
+        value = value.get(part) if isinstance(value, dict) else None
+    return HelmValue(value, values, dotted.strip("."), key_at)
