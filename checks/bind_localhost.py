@@ -8,7 +8,8 @@ What it does
     127.0.0.1 unless told otherwise (gunicorn binds ``0.0.0.0:$PORT`` when
     ``PORT`` is set, as on Heroku, Render and Railway; ``fastapi run`` binds
     0.0.0.0). No default is assumed when gunicorn is given a config file that
-    readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind.
+    readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind; nor when
+    ``uvicorn.run(app, **options)`` passes a mapping whose keys readycheck cannot read.
 
 Why is this bad
     Inside a container, 127.0.0.1 is the container itself: the port mapping,
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo
+from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo, python_m_app_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -88,6 +89,21 @@ class BindLocalhost(Check):
         Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"run\", \"-h\", \"0.0.0.0\"]\n",
                  **click_cli_repo(CLICK_CLI.replace('"--host",', '"--host", "-h",'))},
                 title="the option's short name given in the CMD: not the default"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            def get_host():
+                return "127.0.0.1"
+
+            uvicorn.run("app.web:app", host=get_host(), port=8000)
+            """), expect=["app/__main__.py:4:12 uvicorn listens on 127.0.0.1 (Dockerfile CMD): nothing outside the "
+                          "container can reach it"], title="the host a helper returns"),
+        Example(python_m_app_repo("""
+            import uvicorn
+            from app.config import server_options
+
+            uvicorn.run("app.web:app", **server_options())
+            """), title="options readycheck cannot read (**server_options() of an unknown module) may set the host"),
     )
 
     def run(self, project: Project):

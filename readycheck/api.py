@@ -55,7 +55,8 @@ _WHERE = {
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
     "alembic_repo": "readycheck.core.migration_examples", "click_cli_repo": "readycheck.core.start_examples",
-    "CLICK_CLI": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
+    "CLICK_CLI": "readycheck.core.start_examples", "python_m_app_repo": "readycheck.core.start_examples",
+    "sql_repo": "readycheck.core.migration_examples",
     "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
@@ -103,6 +104,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         sql_repo as sql_repo,
     )
     from readycheck.core.start_examples import CLICK_CLI as CLICK_CLI, click_cli_repo as click_cli_repo
+    from readycheck.core.start_examples import python_m_app_repo as python_m_app_repo
     from readycheck.model.migrations import (
         Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
     )
@@ -158,7 +160,7 @@ __all__ = [
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "image_shell", "install_arguments", "install_command",
-    "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
+    "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
     "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "type_name",
 ]
 

@@ -4,6 +4,9 @@ command line once.
 
 ``click_cli_repo()`` gives ``pyproject.toml`` (``[project.scripts] svc = "svc.cli:cli"``) and the
 package ``svc``; the ``uvicorn.run`` call is on line 9 of ``svc/cli.py``. ``cli`` replaces that file.
+
+``python_m_app_repo(main)`` gives a Dockerfile running ``python -m app`` and the package ``app`` whose
+``app/__main__.py`` is ``main`` (a server started from Python, its options through helpers).
 """
 
 from __future__ import annotations
@@ -28,3 +31,9 @@ _PYPROJECT = "[project]\nname = 'svc'\nversion = '1'\n[project.scripts]\nsvc = '
 def click_cli_repo(cli: str = CLICK_CLI) -> dict[str, str]:
     """The files of the console-script repository, ``svc/cli.py`` being ``cli``."""
     return {"pyproject.toml": _PYPROJECT, "svc/__init__.py": "", "svc/cli.py": cli}
+
+
+def python_m_app_repo(main: str) -> dict[str, str]:
+    """A Dockerfile whose CMD is ``python -m app``, and ``app/__main__.py`` being ``main``."""
+    return {"Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n', "app/__init__.py": "",
+            "app/__main__.py": main}

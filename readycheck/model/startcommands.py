@@ -888,19 +888,12 @@ def _python_main_server(project: "Project", command: Command, resolver: "ScriptR
         elif app is not None and app.kind == "ref":
             target = Token(f"{facts.module}:{app.text.rsplit('.', 1)[-1]}", source.path, app.span)
         server = Server(name, command, target)
-        for key, value in call.call.keywords:
-            setting = FLAGS_FOR_UVICORN.get("--" + key.replace("_", "-"))
-            if setting:
-                # reload=settings.ENV == "local": module constants and settings defaults, resolved.
-                resolved, overridable = project.reachability.literal(facts, value)
-                where = f"{call.text}() in {source.path}"
-                if resolved is not None and resolved.kind in ("bool", "int", "str") and value.kind in ("ref", "compare"):
-                    where += ", the default of a setting the environment can override" if overridable else \
-                        ", from a module constant"
-                    value = resolved._replace(span=value.span)
-                text, number, cpu = evaluate(value)
-                text = text.lower() if value.kind == "bool" else text
-                server.settings[setting] = Setting(text, source.path, value.span, where, number, cpu)
+        from readycheck.model.callvalues import CallValues, Frame, server_settings
+        from readycheck.parsers.python import Function
+
+        top = Frame(Function("__main__", "<main block>", False, Span(1)), facts)  # the module's top level
+        server.settings, server.settings_complete = server_settings(
+            CallValues(project), top, call.call, f"{call.text}() in {source.path}")
         return server
     return None
 
