@@ -63,7 +63,8 @@ _WHERE = {
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
-    "SHELLS": "readycheck.model.startcommands", "SIGNALS_PROCESS_GROUP": "readycheck.parsers.processmanagers", "ARGV_WRAPPERS": "readycheck.model.startcommands",
+    "SHELLS": "readycheck.model.startcommands", "SIGNALS_PROCESS_GROUP": "readycheck.parsers.processmanagers",
+    "EXECS_PLAIN_LINES": "readycheck.parsers.processmanagers", "ARGV_WRAPPERS": "readycheck.model.startcommands",
     "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
     "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
     "Unresolved": "readycheck.model.webapp", "UNKNOWN_SEGMENT": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
@@ -137,6 +138,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile
     from readycheck.parsers.processmanagers import SIGNALS_PROCESS_GROUP as SIGNALS_PROCESS_GROUP
+    from readycheck.parsers.processmanagers import EXECS_PLAIN_LINES as EXECS_PLAIN_LINES
     from readycheck.model.startcommands import (
         ARGV_WRAPPERS as ARGV_WRAPPERS, SHELLS as SHELLS, Command as Command, Server as Server,
         StartCommand as StartCommand, Token as Token,
@@ -150,7 +152,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ARGV_WRAPPERS", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
     "Applicability", "CLICK_CLI", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
-    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
+    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "EXECS_PLAIN_LINES", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",

@@ -475,6 +475,8 @@ class Expander:
             return self.supervisord(words, via, env, depth, stack)
         if program in PROCFILE_RUNNERS and any(w.text == "start" for w in words[1:3]):
             return self.procfile_runner(words, program, env, depth, stack)
+        if program == "hivemind":  # hivemind [options] [procfile]: no subcommand
+            return self.procfile_runner(words, program, env, depth, stack)
         if words[0].text == "/init":  # s6-overlay
             return self.s6_services(env, depth, stack) + self.from_words(words[1:], via, env, False, depth + 1,
                                                                         None, stack)
@@ -547,9 +549,11 @@ class Expander:
                         stack: tuple[str, ...]) -> list[Command]:
         """``honcho start [-f Procfile] [process ...]``: every line of the Procfile, each run by ``sh -c``."""
         texts = [w.text for w in words]
-        path, wanted = "Procfile", []
+        path, wanted = "Procfile", list[str]()
+        if program == "hivemind":
+            path, wanted = _hivemind_arguments(texts)
         i = 1
-        while i < len(texts):
+        while i < len(texts) and program != "hivemind":
             text = texts[i]
             if text in ("-f", "--procfile") and i + 1 < len(texts):
                 path = texts[i + 1]
@@ -852,6 +856,30 @@ def _fastapi_entrypoint(project: "Project") -> Token | None:
             span = pyproject.source.index.span(at, at + len(entry)) if at >= 0 else Span(1)
             return Token(entry, pyproject.path, span)
     return None
+
+
+#: hivemind's options that take a value (hivemind v1.1.0 main.go: title, processes, port, port-step, root, timeout).
+_HIVEMIND_VALUED = {"-w", "--title", "-l", "--processes", "-p", "--port", "-P", "--port-step", "-d", "--root",
+                    "-t", "--timeout"}
+
+
+def _hivemind_arguments(texts: list[str]) -> tuple[str, list[str]]:
+    """(Procfile path, the processes ``-l web,worker`` names) of ``hivemind [options] [procfile]``."""
+    path, wanted = "Procfile", list[str]()
+    i = 1
+    while i < len(texts):
+        text, value = texts[i], texts[i + 1] if i + 1 < len(texts) else ""
+        name, eq, inline = text.partition("=")
+        if name in ("-l", "--processes"):
+            wanted = (inline if eq else value).split(",")
+        if text in _HIVEMIND_VALUED:
+            i += 2
+            continue
+        if not text.startswith("-"):
+            path = text
+            break
+        i += 1
+    return path, [w for w in wanted if w]
 
 
 FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
