@@ -110,6 +110,12 @@ def _forwarding_init(words: list[str]) -> bool:
 
 
 
+def _runner_repo(cmd: str, procfile: str = "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n",
+                 **more: str) -> dict[str, str]:
+    """A python:3.12-slim image whose exec-form CMD ``cmd`` runs a Procfile runner on ``Procfile.docker``."""
+    return {"Dockerfile": f"FROM python:3.12-slim\nCMD {cmd}\n", "Procfile.docker": procfile, **more}
+
+
 def _helm_script(last_line: str) -> dict[str, str]:
     """A Helm chart whose container runs an ``sh -c`` script with an ``{{- if }}`` block, then ``last_line``."""
     return {"chart/templates/api.yaml": """
@@ -186,10 +192,7 @@ class SignalsNotForwarded(Check):
               worker:
                 command: ["dumb-init", "sh", "-c", "sleep 1; uvicorn app.main:app"]
             """}, title="exec, exec in a script, dumb-init, Procfile"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["honcho", "start", "-f", "Procfile.docker"]
-            """, "Procfile.docker": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n"},
+        Example(_runner_repo('["honcho", "start", "-f", "Procfile.docker"]'),
             title="honcho signals the process group of each line: no exec needed behind it"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
@@ -198,27 +201,16 @@ class SignalsNotForwarded(Check):
             expect=["Dockerfile:2:1 CMD is in shell form: /bin/sh is PID 1 and uvicorn never receives SIGTERM "
                     "(dash is /bin/sh in python:3.12-slim and does not exec it)"],
             title="honcho itself behind a shell-form CMD"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["overmind", "start", "-f", "Procfile.docker"]
-            """, "Procfile.docker": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n",
-            "worker/Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["hivemind", "-l", "web", "Procfile.docker"]
-            """},
+        Example(_runner_repo('["overmind", "start", "-f", "Procfile.docker"]', **{
+            "worker/Dockerfile": 'FROM python:3.12-slim\nCMD ["hivemind", "-l", "web", "Procfile.docker"]\n'}),
             title="overmind and hivemind signal the process group of each line too: no exec needed behind them"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["foreman", "start", "-f", "Procfile.docker"]
-            """, "Procfile.docker": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n"},
+        Example(_runner_repo('["foreman", "start", "-f", "Procfile.docker"]'),
             expect=["Procfile.docker:1:30 `sh -c` runs uvicorn without `exec`: foreman signals only the shell and "
                     "uvicorn never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)"],
             title="foreman signals only the line's shell, which dash does not replace with the server"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["foreman", "start", "-f", "Procfile.docker"]
-            """, "Procfile.docker": "web: alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0\n"
-                                    "api: uvicorn app.api:app --host 0.0.0.0\n"},
+        Example(_runner_repo('["foreman", "start", "-f", "Procfile.docker"]',
+                             "web: alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0\n"
+                             "api: uvicorn app.api:app --host 0.0.0.0\n"),
             title="foreman: exec in the line; a line of one plain command, which Ruby's spawn execs with no shell"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
