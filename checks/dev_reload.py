@@ -7,7 +7,8 @@ What it does
     uvicorn, gunicorn, hypercorn and granian, ``fastapi dev``, ``flask run``
     with ``--reload``/``--debug``, ``hypercorn --debug``, Django's ``runserver``,
     ``reload = True`` in a gunicorn config file, ``UVICORN_RELOAD``,
-    ``uvicorn.run(..., reload=True)`` in the module a production command runs,
+    ``uvicorn.run(..., reload=True)`` in the module a production command runs (or in the
+    functions its ``main()`` calls: ``python run.py``, ``python -m app``, a console script),
     and ``FastAPI(debug=True)`` on the app it serves. The value of ``reload=`` is followed as far as
     it is certain: a local assigned once, a ``**`` mapping (a dict literal, ``dict(...)``, a local or a
     helper's returned dict), a helper without parameters whose every return agrees (``is_dev()``), a
@@ -484,6 +485,26 @@ class DevReloadInProduction(Check):
                 _run("0.0.0.0", reload)
             """)}, expect=["Dockerfile:2:13 uvicorn with auto-reload (from --reload of cli() in svc/cli.py) in the start command of Dockerfile CMD"],
             title="the command's --reload passed on positionally to a helper that starts uvicorn"),
+        Example({"Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nWORKDIR /srv\nCMD ["python", "run.py"]\n',
+                 "run.py": """
+            import uvicorn
+
+            def main():
+                uvicorn.run("app.web:app", host="0.0.0.0", reload=True)
+
+            if __name__ == "__main__":
+                main()
+            """, "scripts/run.py": """
+            import uvicorn
+
+            def main():
+                uvicorn.run("app.web:app", host="0.0.0.0", workers=2)
+
+            if __name__ == "__main__":
+                main()
+            """}, expect=["run.py:4:55 uvicorn with auto-reload (from uvicorn.run() in run.py) in the start command of "
+                          "Dockerfile CMD (run by Dockerfile CMD in Dockerfile)"],
+            title="python run.py runs main(), which starts uvicorn with reload (the other run.py is not the one run)"),
         Example(python_m_app_repo("""
             import os
             import uvicorn

@@ -247,12 +247,15 @@ def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]) 
         yield from visit(Frame(function, module), 0)
 
 
-def server_from_entry(project: "Project", command: "Command") -> tuple["Server", list["Command"]] | None:
-    """The server an entry point starts, and the commands it runs before (as located commands)."""
+def server_from_entry(project: "Project", command: "Command",
+                      entry: "tuple[ModuleFacts, str, list[str], str] | None" = None
+                      ) -> tuple["Server", list["Command"]] | None:
+    """The server an entry point starts, and the commands it runs before (as located commands);
+    ``entry`` as ``entry_of`` gives it, when the caller found the module (``python run.py``)."""
     from readycheck.model.callvalues import CallValues, server_settings
     from readycheck.model.startcommands import Command, Server, Token, parse_server
 
-    entry = entry_of(project, command)
+    entry = entry or entry_of(project, command)
     if entry is None:
         return None
     module, attribute, args, how = entry

@@ -36,6 +36,7 @@ from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
+    from readycheck.parsers.python import ModuleFacts
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh"}
 SERVERS = {"uvicorn", "gunicorn", "hypercorn", "granian", "daphne", "fastapi", "flask", "uwsgi", "waitress-serve",
@@ -756,11 +757,12 @@ def finish(project: "Project", start: StartCommand, resolver: "ScriptResolver | 
             start.server = server
             server.settings = {**_env_settings(start, server), **server.settings}
             return start
-    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain):
+    scripts = {id(c): _python_file_entry(project, c, resolver) for c in start.chain}
+    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain) or any(scripts.values()):
         from readycheck.model.entrypoints import server_from_entry
 
         for at, command in enumerate(start.chain):
-            found = server_from_entry(project, command)
+            found = server_from_entry(project, command, scripts[id(command)])
             if found is None:
                 continue
             server, before = found
@@ -884,6 +886,22 @@ def _hivemind_arguments(texts: list[str]) -> tuple[str, list[str]]:
 
 FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
                      "--timeout-graceful-shutdown": "graceful_timeout"}
+
+
+def _python_file_entry(project: "Project", command: Command, resolver: "ScriptResolver"
+                       ) -> "tuple[ModuleFacts, str, list[str], str] | None":
+    """``python run.py ...``: the module the interpreter runs as ``__main__``, for the entry-point walk
+    (readycheck.model.entrypoints), which follows ``main()`` and the functions it calls to the server."""
+    words = command.words
+    index = command.program_index()
+    if not 0 < index < len(words) or words[index - 1] == "-m" or not words[index].endswith(".py") or \
+            not any(_PYTHON.match(posixpath.basename(w)) for w in words[:index]):
+        return None
+    source = resolver.resolve(words[index])
+    facts = project.python.facts(source) if source is not None else None
+    if source is None or facts is None:
+        return None
+    return facts, "", words[index + 1:], f"python {words[index]} runs {source.path}"
 
 
 def _python_main_server(project: "Project", command: Command, resolver: "ScriptResolver") -> Server | None:
