@@ -109,3 +109,25 @@ def test_options_through_helpers(tmp_path, name):
     assert start.server is not None and start.server.name == "uvicorn"
     assert {k: v.value for k, v in start.server.settings.items()} == expected
     assert start.server.settings_complete is complete
+
+
+def test_helpers_calling_helpers_stay_bounded(tmp_path):
+    """Forty helpers of four returns each calling the next: 4**depth paths, followed within a fixed
+    budget of steps (time linear in the input), and the value stays unknown."""
+    from readycheck.core.findings import Span
+    from readycheck.model.callvalues import CallValues, Frame
+    from readycheck.parsers.python import Function
+
+    helpers = "\n".join(f"def h{i}():\n    if x:\n        return h{i + 1}()\n    if y:\n        return h{i + 1}()\n"
+                        f"    if z:\n        return h{i + 1}()\n    return h{i + 1}()\n" for i in range(40))
+    main = f"import uvicorn\nx = y = z = 1\n{helpers}\ndef h40():\n    return True\n" \
+           f"uvicorn.run('app.web:app', reload=h0())\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/__main__.py": main}, dedent=False)
+    project = Project(tmp_path, discover(tmp_path))
+    module = project.python.module("app.__main__")
+    (call,) = [c for c in module.module_calls if c.callee == "uvicorn.run"]
+    values = CallValues(project)
+    resolved, _ = values.value(Frame(Function("__main__", "<main block>", False, Span(1)), module),
+                               call.call.kwarg("reload"))
+    assert resolved.value.kind == "call"  # not followed to a literal: four different paths
+    assert values.steps < 4000  # MAX_STEPS is 2000; unbounded, 4**9 paths: about 260,000 steps

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 #: How deep a value is followed (locals, helpers, callers, mappings).
 MAX_DEPTH = 8
+#: How many steps one resolver takes at most: helpers with several returns that call helpers with
+#: several returns would otherwise multiply (time stays linear in the input, whatever it holds).
+MAX_STEPS = 2000
 #: Methods that read a dict without changing it: any other method called on a mapping may change its keys.
 _READS = frozenset({"get", "copy", "items", "keys", "values"})
 
@@ -71,6 +74,7 @@ class CallValues:
     def __init__(self, project: "Project", entry_parameter: EntryParameter | None = None) -> None:
         self.project = project
         self.entry_parameter = entry_parameter
+        self.steps = 0
 
     def keywords(self, frame: Frame, call: "Value") -> tuple[list[tuple[str, Resolved, str | None]], bool]:
         """(keyword, resolved value, source override or None) of every option a call passes, the
@@ -96,7 +100,8 @@ class CallValues:
         """The value as far as it can be followed, and a source that replaces the call's own (for a
         command-line option of the entry function), else None."""
         path = frame.module.path
-        if depth > MAX_DEPTH:
+        self.steps += 1
+        if depth > MAX_DEPTH or self.steps > MAX_STEPS:
             return Resolved(value, path), None
         kind = value.kind
         if kind == "ref" and not value.resolved and "." not in value.text:
@@ -161,7 +166,8 @@ class CallValues:
                 ) -> tuple[list[tuple[str, "Value"]], bool, Frame, str] | None:
         """(items, every key known, the frame the items are written in, note) of a ``**`` argument,
         or None when nothing of it is known."""
-        if depth > MAX_DEPTH:
+        self.steps += 1
+        if depth > MAX_DEPTH or self.steps > MAX_STEPS:
             return None
         kind = value.kind
         if kind == "dict":
