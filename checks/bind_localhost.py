@@ -8,7 +8,8 @@ What it does
     127.0.0.1 unless told otherwise (gunicorn binds ``0.0.0.0:$PORT`` when
     ``PORT`` is set, as on Heroku, Render and Railway; ``fastapi run`` binds
     0.0.0.0). No default is assumed when gunicorn is given a config file that
-    readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind.
+    readycheck cannot find (``-c "$GUNICORN_CONF"``): it may set the bind; nor when
+    ``uvicorn.run(app, **options)`` passes a mapping whose keys readycheck cannot read.
     A well-known base image's own start script and config file are known
     (tiangolo's uvicorn-gunicorn images bind ``$HOST:$PORT``, 0.0.0.0:80).
 
@@ -28,7 +29,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import CLICK_CLI, Check, Example, Severity, click_cli_repo, tiangolo_repo
+from readycheck.api import (CLICK_CLI, Check, Example, Severity, click_cli_repo, python_m_app_repo,
+                            tiangolo_repo)
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -95,6 +97,21 @@ class BindLocalhost(Check):
                         "nothing outside the container can reach it"],
                 title="tiangolo's image binds $HOST:$PORT, and the Dockerfile sets HOST to the loopback"),
         Example(tiangolo_repo(), title="tiangolo's image with no CMD: its /gunicorn_conf.py binds 0.0.0.0:80"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            def get_host():
+                return "127.0.0.1"
+
+            uvicorn.run("app.web:app", host=get_host(), port=8000)
+            """), expect=["app/__main__.py:4:12 uvicorn listens on 127.0.0.1 (Dockerfile CMD): nothing outside the "
+                          "container can reach it"], title="the host a helper returns"),
+        Example(python_m_app_repo("""
+            import uvicorn
+            from app.config import server_options
+
+            uvicorn.run("app.web:app", **server_options())
+            """), title="options readycheck cannot read (**server_options() of an unknown module) may set the host"),
     )
 
     def run(self, project: Project):

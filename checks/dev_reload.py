@@ -7,8 +7,15 @@ What it does
     uvicorn, gunicorn, hypercorn and granian, ``fastapi dev``, ``flask run``
     with ``--reload``/``--debug``, ``hypercorn --debug``, Django's ``runserver``,
     ``reload = True`` in a gunicorn config file, ``UVICORN_RELOAD``,
-    ``uvicorn.run(..., reload=True)`` in the module a production command runs,
-    and ``FastAPI(debug=True)`` on the app it serves. Files that are
+    ``uvicorn.run(..., reload=True)`` in the module a production command runs (or in the
+    functions its ``main()`` calls: ``python run.py``, ``python -m app``, a console script),
+    and ``FastAPI(debug=True)`` on the app it serves. The value of ``reload=`` is followed as far as
+    it is certain: a local assigned once, a ``**`` mapping (a dict literal, ``dict(...)``, a local or a
+    helper's returned dict), a helper without parameters whose every return agrees (``is_dev()``), a
+    parameter from the argument its caller passed, up to the command-line option of the Typer/Click
+    command (``_run(reload)`` from ``serve(reload: bool = False)``), module constants, settings
+    defaults and ``os.getenv`` defaults. Anything else (a key set only in a branch,
+    ``reload=settings.DEBUG`` whose default is False) is not a finding. Files that are
     development by convention (``docker-compose.override.yml``, ``*.dev.yml``,
     ``compose.local.yaml``, ``Dockerfile.dev``, ``Procfile.dev``, anything under
     ``.devcontainer/``, ``tests/`` or ``dev/``), compose services in a ``dev``/``debug``/``testing`` profile
@@ -38,7 +45,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, click_cli_repo, is_development_path, supervisord_repo, tiangolo_repo
+from readycheck.api import (Check, Example, Related, Severity, click_cli_repo, is_development_path, python_m_app_repo,
+                            supervisord_repo, tiangolo_repo)
 
 if TYPE_CHECKING:
     from readycheck.api import Edit, Project, Server, Span, Token
@@ -460,6 +468,73 @@ class DevReloadInProduction(Check):
                 title="supervisord's second program reloads: each program is a start command of the image"),
         Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "gunicorn app.admin:app -k uvicorn_worker.UvicornWorker"),
                 title="supervisord running two production servers"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            def server_options():
+                return {"host": "0.0.0.0", "reload": True}
+
+            uvicorn.run("app.web:app", **server_options())
+            """), expect=["app/__main__.py:4:42 uvicorn with auto-reload (from uvicorn.run() in app/__main__.py, from the "
+                          "mapping server_options() returns) in the start command of Dockerfile CMD (run by Dockerfile "
+                          "CMD in Dockerfile)"],
+            title="reload=True in the mapping a helper returns, passed as **server_options()"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            uvicorn.run("app.web:app", host="0.0.0.0", **{"reload": True})
+            """), expect=["app/__main__.py:3"], title="**{\"reload\": True}"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"--reload\"]\n", **click_cli_repo("""
+            import click
+            import uvicorn
+
+            def _run(host, reload):
+                uvicorn.run("svc.web:app", host=host, reload=reload)
+
+            @click.command()
+            @click.option("--reload/--no-reload", default=False)
+            def cli(reload):
+                _run("0.0.0.0", reload)
+            """)}, expect=["Dockerfile:2:13 uvicorn with auto-reload (from --reload of cli() in svc/cli.py) in the start command of Dockerfile CMD"],
+            title="the command's --reload passed on positionally to a helper that starts uvicorn"),
+        Example({"Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nWORKDIR /srv\nCMD ["python", "run.py"]\n',
+                 "run.py": """
+            import uvicorn
+
+            def main():
+                uvicorn.run("app.web:app", host="0.0.0.0", reload=True)
+
+            if __name__ == "__main__":
+                main()
+            """, "scripts/run.py": """
+            import uvicorn
+
+            def main():
+                uvicorn.run("app.web:app", host="0.0.0.0", workers=2)
+
+            if __name__ == "__main__":
+                main()
+            """}, expect=["run.py:4:55 uvicorn with auto-reload (from uvicorn.run() in run.py) in the start command of "
+                          "Dockerfile CMD (run by Dockerfile CMD in Dockerfile)"],
+            title="python run.py runs main(), which starts uvicorn with reload (the other run.py is not the one run)"),
+        Example(python_m_app_repo("""
+            import os
+            import uvicorn
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                DEBUG: bool = False
+
+            settings = Settings()
+
+            def main():
+                options = {"host": "0.0.0.0"}
+                if os.getenv("DEV"):
+                    options["reload"] = True
+                uvicorn.run("app.web:app", reload=settings.DEBUG, **options)
+
+            main()
+            """), title="reload from a setting that defaults to False; a key set only in a branch is not known"),
     )
 
     def run(self, project: Project):

@@ -4,7 +4,8 @@ What it does
     Flags a production uvicorn command with no graceful-shutdown timeout
     (``--timeout-graceful-shutdown``, ``UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN`` or
     ``uvicorn.run(timeout_graceful_shutdown=...)``). gunicorn (30 s by default)
-    and hypercorn (3 s) have one.
+    and hypercorn (3 s) have one. A ``uvicorn.run(app, **options)`` whose mapping
+    readycheck cannot read is not flagged: it may set the timeout.
 
 Why is this bad
     Without it uvicorn waits on SIGTERM for every open connection, keep-alive
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity
+from readycheck.api import Check, Example, Severity, python_m_app_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -49,14 +50,25 @@ class NoGracefulTimeout(Check):
             CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--timeout-graceful-shutdown", "20"]
             """, "Procfile": "web: gunicorn app:app -k uvicorn_worker.UvicornWorker\n"},
             title="a timeout; gunicorn has its own default"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            uvicorn.run("app.web:app", host="0.0.0.0", **{"workers": 2})
+            """), expect=["Dockerfile:2"], title="uvicorn.run() with a literal mapping that sets no timeout"),
+        Example(python_m_app_repo("""
+            import uvicorn
+            from app.config import load
+
+            uvicorn.run("app.web:app", host="0.0.0.0", **load())
+            """), title="options readycheck cannot read may set the timeout"),
     )
 
     def run(self, project: Project):
         for start, server in project.production_servers():
             if server.name != "uvicorn":
                 continue
-            if "graceful_timeout" in server.settings:
-                continue
+            if "graceful_timeout" in server.settings or not server.settings_complete:
+                continue  # set, or perhaps set by options readycheck cannot read (uvicorn.run(app, **options))
             token = server.program
             yield self.finding(token.path, token.span,
                                f"uvicorn has no --timeout-graceful-shutdown in {start.label}: on SIGTERM it waits "

@@ -7,9 +7,10 @@ What it does
     Procfile) that starts the server without ``exec``, or an ``sh -c`` string
     that runs other commands before the server without ``exec``. ``exec server``,
     exec-form commands and ``dumb-init``/``tini -g`` in front are fine. A Procfile
-    line that honcho runs in the image is judged by how honcho is started: honcho
-    sends SIGTERM to the whole process group of each line (measured with honcho
-    2.0.0: ``web: true && python3 srv.py``, the server's handler ran).
+    line that honcho, overmind or hivemind runs in the image is judged by how the
+    manager is started: each signals the whole process group of each line. A line
+    foreman runs is judged by its own shell: foreman signals only that shell (see
+    Details for the sources read).
 
 Why is this bad
     On every deploy the orchestrator sends SIGTERM to PID 1 and waits. When PID 1
@@ -49,6 +50,20 @@ Details
     flagged on `python:3.12-slim`, even for a lone command; `bash -c` is fine when it ends in a
     plain command. With an image readycheck does not know, only a string of several commands
     is flagged. Wrapper scripts always need `exec`.
+
+    Procfile runners in the image, read in their sources (readycheck.parsers.processmanagers):
+
+    | runner | stops a line by signalling | so `web: alembic upgrade head && uvicorn ...` without `exec` | read in |
+    |--------|------|------|------|
+    | honcho 2.0.0 | its process group (SIGTERM) | fine | honcho/process.py, honcho/compat.py `os.killpg`; also measured |
+    | overmind v2.5.1 | its process group (SIGINT by default) | fine | start/process.go:153-155 `syscall.Kill(-pid, s)` of the tmux pane pid; start/procfile.go:50 |
+    | hivemind v1.1.0 | its process group (SIGINT) | fine | process.go:43-50 `os.FindProcess(-pid)`, output.go:37 `Setsid` |
+    | foreman 0.90.0 | its own pid only (SIGTERM) | flagged unless `/bin/sh` execs the last command | lib/foreman/engine.rb:201 `Process.kill signal, *pids` |
+
+    foreman starts a line with Ruby's `Process.spawn(env, line)` (lib/foreman/process.rb:54): a line
+    with shell metacharacters runs under `/bin/sh -c`, a line of one plain command is exec'd without
+    a shell. readycheck does not judge a foreman line of one command (whether it has a shell depends
+    on characters such as `$PORT` that foreman may substitute first).
 
 Fix safety
     Safe for ``CMD``: a shell-form ``CMD`` of one literal command (no variables, quoting,
@@ -93,6 +108,12 @@ def _forwarding_init(words: list[str]) -> bool:
             return True
     return False
 
+
+
+def _runner_repo(cmd: str, procfile: str = "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n",
+                 **more: str) -> dict[str, str]:
+    """A python:3.12-slim image whose exec-form CMD ``cmd`` runs a Procfile runner on ``Procfile.docker``."""
+    return {"Dockerfile": f"FROM python:3.12-slim\nCMD {cmd}\n", "Procfile.docker": procfile, **more}
 
 
 def _helm_script(last_line: str) -> dict[str, str]:
@@ -171,10 +192,7 @@ class SignalsNotForwarded(Check):
               worker:
                 command: ["dumb-init", "sh", "-c", "sleep 1; uvicorn app.main:app"]
             """}, title="exec, exec in a script, dumb-init, Procfile"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            CMD ["honcho", "start", "-f", "Procfile.docker"]
-            """, "Procfile.docker": "web: alembic upgrade head && uvicorn app.main:app --host 0.0.0.0\n"},
+        Example(_runner_repo('["honcho", "start", "-f", "Procfile.docker"]'),
             title="honcho signals the process group of each line: no exec needed behind it"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
@@ -183,6 +201,17 @@ class SignalsNotForwarded(Check):
             expect=["Dockerfile:2:1 CMD is in shell form: /bin/sh is PID 1 and uvicorn never receives SIGTERM "
                     "(dash is /bin/sh in python:3.12-slim and does not exec it)"],
             title="honcho itself behind a shell-form CMD"),
+        Example(_runner_repo('["overmind", "start", "-f", "Procfile.docker"]', **{
+            "worker/Dockerfile": 'FROM python:3.12-slim\nCMD ["hivemind", "-l", "web", "Procfile.docker"]\n'}),
+            title="overmind and hivemind signal the process group of each line too: no exec needed behind them"),
+        Example(_runner_repo('["foreman", "start", "-f", "Procfile.docker"]'),
+            expect=["Procfile.docker:1:30 `sh -c` runs uvicorn without `exec`: foreman signals only the shell and "
+                    "uvicorn never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)"],
+            title="foreman signals only the line's shell, which dash does not replace with the server"),
+        Example(_runner_repo('["foreman", "start", "-f", "Procfile.docker"]',
+                             "web: alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0\n"
+                             "api: uvicorn app.api:app --host 0.0.0.0\n"),
+            title="foreman: exec in the line; a line of one plain command, which Ruby's spawn execs with no shell"),
         Example({"Dockerfile": """
             FROM python:3.12-slim
             CMD ["sh", "-c", "uvicorn app.main:app --host 0.0.0.0"]
@@ -314,7 +343,8 @@ class SignalsNotForwarded(Check):
     )
 
     def run(self, project: Project):
-        from readycheck.api import SIGNALS_PROCESS_GROUP  # the parsers' table, imported only when a scan runs
+        # the parsers' tables, imported only when a scan runs
+        from readycheck.api import EXECS_PLAIN_LINES, SIGNALS_PROCESS_GROUP
 
         judged: set[int] = set()
         for start in project.start_commands:
@@ -333,6 +363,8 @@ class SignalsNotForwarded(Check):
                     command = manager
             if command.exec_ or not command.shell or id(command) in judged:
                 continue
+            if command.managed_by in EXECS_PLAIN_LINES and command is not manager and command.shell_commands == 1:
+                continue  # foreman execs a line of one plain command itself, with no shell in front of it
             judged.add(id(command))  # a manager shared by the start commands of its programs: judged once
             if any(_forwarding_init(c.words) for c in start.chain):
                 continue
@@ -355,9 +387,12 @@ class SignalsNotForwarded(Check):
                 token = command.argv[command.program_index()] if command is manager else server.program
                 related = [Related(command.shell_word.path, command.shell_word.span, "the shell that stays PID 1")] \
                     if command.shell_word is not None else []
+                # a Procfile line of a runner that signals only the line's own process (foreman)
+                stays = f"{command.managed_by} signals only the shell" if command.managed_by in EXECS_PLAIN_LINES \
+                    and command is not manager else "the shell stays PID 1"
                 yield self.finding(token.path, token.span,
-                                   f"`{command.shell_program or 'sh'} -c` runs {runs} without `exec`: the "
-                                   f"shell stays PID 1 and {server.name} never receives SIGTERM{measured}{note}",
+                                   f"`{command.shell_program or 'sh'} -c` runs {runs} without `exec`: {stays} "
+                                   f"and {server.name} never receives SIGTERM{measured}{note}",
                                    severity=severity, related=related)
             elif command.shell != "sh -c":
                 yield self.finding(server.program.path, server.program.span,

@@ -7,7 +7,8 @@ What it does
     other copies of it either: no Kubernetes/compose/render/railway replica
     count above one, no autoscaler (HorizontalPodAutoscaler, KEDA) and no
     fly.toml service (fly runs two machines by default and starts more on demand).
-    gunicorn is a process manager and is not flagged.
+    gunicorn is a process manager and is not flagged, nor a ``uvicorn.run(app, **options)``
+    whose mapping readycheck cannot read (it may set ``workers``).
 
 Why is this bad
     One process uses one CPU core, and when it crashes or hangs the service is
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Severity, supervisord_repo
+from readycheck.api import Check, Example, Severity, python_m_app_repo, supervisord_repo
 
 if TYPE_CHECKING:
     from readycheck.api import Project
@@ -72,6 +73,21 @@ class SingleProcess(Check):
                 title="supervisord's second program runs one process, whatever the first runs"),
         Example(supervisord_repo("uvicorn app.main:app --host 0.0.0.0 --workers 2", "uvicorn app.admin:app --host 0.0.0.0 --port 8001 --workers 2"),
                 title="both supervisord programs run workers"),
+        Example(python_m_app_repo("""
+            import uvicorn
+
+            def main():
+                options = {"host": "0.0.0.0"}
+                uvicorn.run("app.web:app", **options)
+
+            main()
+            """), expect=["Dockerfile:2"], title="uvicorn.run(**options) whose mapping sets no workers"),
+        Example(python_m_app_repo("""
+            import uvicorn
+            from app.config import load
+
+            uvicorn.run("app.web:app", host="0.0.0.0", **load())
+            """), title="options readycheck cannot read may set workers"),
     )
 
     def run(self, project: Project):
@@ -81,6 +97,8 @@ class SingleProcess(Check):
             if server.label not in SINGLE_PROCESS_SERVERS:
                 continue
             workers = server.settings.get("workers")
+            if workers is None and not server.settings_complete:
+                continue  # uvicorn.run(app, **options) with options readycheck cannot read: may set workers
             if workers is not None and (workers.cpu_based or workers.number is None or workers.number > 1):
                 continue
             token = server.program

@@ -57,14 +57,16 @@ _WHERE = {
     "alembic_repo": "readycheck.core.migration_examples", "click_cli_repo": "readycheck.core.start_examples",
     "CLICK_CLI": "readycheck.core.start_examples", "tiangolo_repo": "readycheck.core.start_examples",
     "helm_chart_repo": "readycheck.core.start_examples", "supervisord_repo": "readycheck.core.start_examples",
-    "TIANGOLO_FROM": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
+    "TIANGOLO_FROM": "readycheck.core.start_examples",
+    "python_m_app_repo": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
     "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
-    "SHELLS": "readycheck.model.startcommands", "SIGNALS_PROCESS_GROUP": "readycheck.parsers.processmanagers", "ARGV_WRAPPERS": "readycheck.model.startcommands",
+    "SHELLS": "readycheck.model.startcommands", "SIGNALS_PROCESS_GROUP": "readycheck.parsers.processmanagers",
+    "EXECS_PLAIN_LINES": "readycheck.parsers.processmanagers", "ARGV_WRAPPERS": "readycheck.model.startcommands",
     "StartCommand": "readycheck.model.startcommands", "Token": "readycheck.model.startcommands",
     "LoopEntry": "readycheck.model.webapp", "Route": "readycheck.model.webapp", "WebModel": "readycheck.model.webapp", "WebObject": "readycheck.model.webapp",
     "Unresolved": "readycheck.model.webapp", "UNKNOWN_SEGMENT": "readycheck.model.webapp", "is_health_path": "readycheck.knowledge.healthpaths",
@@ -108,6 +110,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         CLICK_CLI as CLICK_CLI, TIANGOLO_FROM as TIANGOLO_FROM, click_cli_repo as click_cli_repo,
         helm_chart_repo as helm_chart_repo, supervisord_repo as supervisord_repo, tiangolo_repo as tiangolo_repo,
     )
+    from readycheck.core.start_examples import python_m_app_repo as python_m_app_repo
     from readycheck.model.migrations import (
         Migration as Migration, MigrationModel as MigrationModel, removal_findings as removal_findings,
     )
@@ -140,6 +143,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile
     from readycheck.parsers.processmanagers import SIGNALS_PROCESS_GROUP as SIGNALS_PROCESS_GROUP
+    from readycheck.parsers.processmanagers import EXECS_PLAIN_LINES as EXECS_PLAIN_LINES
     from readycheck.model.startcommands import (
         ARGV_WRAPPERS as ARGV_WRAPPERS, SHELLS as SHELLS, Command as Command, Server as Server,
         StartCommand as StartCommand, Token as Token,
@@ -153,7 +157,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ARGV_WRAPPERS", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
     "Applicability", "CLICK_CLI", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
-    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
+    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "EXECS_PLAIN_LINES", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",
@@ -163,7 +167,7 @@ __all__ = [
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "helm_chart_repo", "image_shell", "install_arguments", "install_command",
-    "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref",
+    "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
     "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
 ]
 

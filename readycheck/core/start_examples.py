@@ -7,6 +7,9 @@ runs two web programs (``supervisord_repo``), each judged on its own.
 
 ``click_cli_repo()`` gives ``pyproject.toml`` (``[project.scripts] svc = "svc.cli:cli"``) and the
 package ``svc``; the ``uvicorn.run`` call is on line 9 of ``svc/cli.py``. ``cli`` replaces that file.
+
+``python_m_app_repo(main)`` gives a Dockerfile running ``python -m app`` and the package ``app`` whose
+``app/__main__.py`` is ``main`` (a server started from Python, its options through helpers).
 """
 
 from __future__ import annotations
@@ -89,3 +92,9 @@ def supervisord_repo(api: str, admin: str) -> dict[str, str]:
             "supervisord.conf": conf, "app/__init__.py": "",
             "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
             "app/admin.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+
+
+def python_m_app_repo(main: str) -> dict[str, str]:
+    """A Dockerfile whose CMD is ``python -m app``, and ``app/__main__.py`` being ``main``."""
+    return {"Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n', "app/__init__.py": "",
+            "app/__main__.py": main}

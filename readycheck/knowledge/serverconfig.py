@@ -38,6 +38,10 @@ DEFAULT_HOST = {"uvicorn": "127.0.0.1", "gunicorn": "127.0.0.1", "hypercorn": "1
                 "manage.py": "127.0.0.1"}
 DEFAULT_PORT = {"uvicorn": 8000, "gunicorn": 8000, "hypercorn": 8000, "granian": 8000, "daphne": 8000, "flask": 5000,
                 "fastapi": 8000, "manage.py": 8000}
+#: Keyword arguments of the servers' Python APIs (``uvicorn.run``/``uvicorn.Config``, ``granian.Granian``)
+#: -> setting names.
+PYTHON_KEYWORDS = {"host": "host", "port": "port", "workers": "workers", "reload": "reload",
+                   "timeout_graceful_shutdown": "graceful_timeout", "address": "host"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 GUNICORN_CONF_KEYS = {"workers": "workers", "worker_class": "worker_class", "bind": "bind", "timeout": "timeout",
                       "graceful_timeout": "graceful_timeout", "reload": "reload", "wsgi_app": "target"}

@@ -18,11 +18,12 @@ module's own: the model knows calls, not command-line dispatch.
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from readycheck.core.findings import Span
 
 if TYPE_CHECKING:
+    from readycheck.model.callvalues import Frame
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Value
     from readycheck.model.project import Project
     from readycheck.model.startcommands import Command, Server
@@ -35,9 +36,6 @@ SERVER_CALLS = {"uvicorn.run": "uvicorn", "uvicorn.main": "uvicorn", "uvicorn.Se
 EXEC_CALLS = {"os.execvp", "os.execv", "os.execvpe", "os.execlp", "subprocess.run", "subprocess.call",
               "subprocess.check_call", "subprocess.Popen"}
 GUNICORN_BASE = "gunicorn.app.base.BaseApplication"
-#: Keyword arguments of uvicorn.run/uvicorn.Config and granian.Granian -> setting names.
-KEYWORD_SETTINGS = {"host": "host", "port": "port", "workers": "workers", "reload": "reload",
-                    "timeout_graceful_shutdown": "graceful_timeout", "address": "host"}
 MAX_DEPTH = 4
 
 
@@ -225,32 +223,39 @@ def _repo_server_class(project: "Project", module: "ModuleFacts", call: "CallSit
     return None
 
 
-def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]):
-    """(module, function, call) for the calls of the entry functions and the repository functions
-    they call, depth first in call order (what runs first comes first)."""
+def walk(project: "Project", functions: list[tuple["Function", "ModuleFacts"]]) -> Iterator[tuple["ModuleFacts", "Function", "CallSite", "Frame"]]:
+    """(module, function, call, frame) for the calls of the entry functions and the repository
+    functions they call, depth first in call order (what runs first comes first); the frame says
+    which call entered the function, for the values of its parameters (readycheck.model.callvalues)."""
+    from readycheck.model.callvalues import Frame
+
     seen: set[tuple[str, str]] = set()
     model = project.reachability
 
-    def visit(function: "Function", module: "ModuleFacts", depth: int):
+    def visit(frame: Frame, depth: int) -> Iterator[tuple["ModuleFacts", "Function", "CallSite", Frame]]:
+        function, module = frame.function, frame.module
         key = (module.path, function.qualname)
         if key in seen or depth > MAX_DEPTH:
             return
         seen.add(key)
         for edge in model.edges(function, module):  # calls in order, with the repo functions each runs
-            yield module, function, edge.call
+            yield module, function, edge.call, frame
             for target in edge.targets:
-                yield from visit(target[0], target[1], depth + 1)
+                yield from visit(Frame(target[0], target[1], edge.call, frame), depth + 1)
 
     for function, module in functions:
-        yield from visit(function, module, 0)
+        yield from visit(Frame(function, module), 0)
 
 
-def server_from_entry(project: "Project", command: "Command") -> tuple["Server", list["Command"]] | None:
-    """The server an entry point starts, and the commands it runs before (as located commands)."""
-    from readycheck.knowledge.serverconfig import Setting, evaluate
+def server_from_entry(project: "Project", command: "Command",
+                      entry: "tuple[ModuleFacts, str, list[str], str] | None" = None
+                      ) -> tuple["Server", list["Command"]] | None:
+    """The server an entry point starts, and the commands it runs before (as located commands);
+    ``entry`` as ``entry_of`` gives it, when the caller found the module (``python run.py``)."""
+    from readycheck.model.callvalues import CallValues, server_settings
     from readycheck.model.startcommands import Command, Server, Token, parse_server
 
-    entry = entry_of(project, command)
+    entry = entry or entry_of(project, command)
     if entry is None:
         return None
     module, attribute, args, how = entry
@@ -269,11 +274,27 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
     before: list[Command] = []
     config: "Value | None" = None
     config_call: "CallSite | None" = None
-    for home, function, call in walk(project, functions):
+    config_frame: "Frame | None" = None
+
+    def entry_parameter(frame: "Frame", value: "Value") -> "tuple[Value, str, str] | None":
+        """host=host of ``def serve(host: str = "0.0.0.0")``: the option the start command gives, or its default."""
+        function, home = frame.function, frame.module
+        option = _command_option(function, value, args)
+        if option is None:
+            return None
+        flag = "--" + value.text.replace("_", "-")
+        found, at = option
+        if at is None:
+            return found, f"the default of {flag} of {function.name}() in {home.path}", home.path
+        token = command.argv[command.program_index() + 1 + at]  # given on the command line: point there
+        return found._replace(span=token.span), f"{flag} of {function.name}() in {home.path}", token.path
+
+    values_of = CallValues(project, entry_parameter)
+    for home, function, call, frame in walk(project, functions):
         callee = call.callee or ""
         via = f"{how}: {function.qualname}() in {home.path}"
         if callee == "uvicorn.Config" and call.call is not None:
-            config, config_call = call.call, call
+            config, config_call, config_frame = call.call, call, frame
             continue
         name = SERVER_CALLS.get(callee) or _repo_server_class(project, home, call)
         argv = _argv_of(call) if callee in EXEC_CALLS else None
@@ -298,12 +319,13 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
         nested = next((v for v in (call.call.items if call.call is not None else ())
                        if v.kind == "call" and v.text in ("uvicorn.Config", "uvicorn.config.Config")), None)
         if nested is not None:  # uvicorn.Server(uvicorn.Config(...)): the Config holds the settings
-            config, config_call = nested, call
+            config, config_call, config_frame = nested, call, frame
         via_config = name == "uvicorn" and callee != "uvicorn.run" and config is not None
         values = config if via_config else call.call
         where = config_call if via_config and config_call is not None else call
+        where_frame = config_frame if via_config and config_frame is not None else frame
         server = Server(name, command, None)  # the process is still the one the start command runs
-        server.entry = Token(f"{where.text}()", home.path, where.span)
+        server.entry = Token(f"{where.text}()", where_frame.module.path, where.span)
         server.entry_via = via
         if values is not None:
             app = values.arg(0, "app" if name != "granian" else "target")
@@ -311,30 +333,8 @@ def server_from_entry(project: "Project", command: "Command") -> tuple["Server",
                 server.target = Token(app.text, home.path, app.span)
             elif app is not None and app.kind == "ref":
                 server.target = Token(f"{home.module}:{app.text.rsplit('.', 1)[-1]}", home.path, app.span)
-            for key, value in values.keywords:
-                setting = KEYWORD_SETTINGS.get(key)
-                if setting:
-                    source, path = f"{where.text}() in {home.path}", home.path
-                    option = _command_option(function, value, args) if (function, home) in functions else None
-                    if option is not None:  # host=host of `def serve(host: str = "0.0.0.0")`
-                        flag = "--" + value.text.replace("_", "-")
-                        value, at = option
-                        if at is None:
-                            source = f"the default of {flag} of {function.name}() in {home.path}"
-                        else:  # given on the command line: point there
-                            token = command.argv[command.program_index() + 1 + at]
-                            source, path = f"{flag} of {function.name}() in {home.path}", token.path
-                            value = value._replace(span=token.span)
-                    # reload=settings.ENV == "local": module constants and settings defaults, resolved.
-                    resolved, overridable = project.reachability.literal(home, value)
-                    if resolved is not None and resolved.kind in ("bool", "int", "str") and \
-                            value.kind in ("ref", "compare"):
-                        source += ", the default of a setting the environment can override" if overridable else \
-                            ", from a module constant"
-                        value = resolved._replace(span=value.span)
-                    text, number, cpu = evaluate(value)
-                    text = text.lower() if value.kind == "bool" else text
-                    server.settings[setting] = Setting(text, path, value.span, source, number, cpu)
+            server.settings, server.settings_complete = server_settings(
+                values_of, where_frame, values, f"{where.text}() in {where_frame.module.path}")
         return server, before
     return None
 

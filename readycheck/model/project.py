@@ -246,6 +246,21 @@ class Project:
             cache[source.path] = self.parse_one(source, _load_yaml, "YAML")
         return cache[source.path]
 
+    def helm_documents(self, source: SourceFile) -> list[Any] | None:
+        """Located YAML documents of a Helm template read with its ``{{ ... }}`` blanked out, offsets
+        kept (readycheck.parsers.yamlfile.helm_to_yaml), parsed once for every reader."""
+        cache = self._helm_documents
+        if source.path not in cache:
+            from readycheck.parsers.yamlfile import helm_to_yaml, load_all
+
+            cache[source.path] = self.parse_one(source, lambda s: load_all(helm_to_yaml(s.text)), "Helm template")
+        return cache[source.path]
+
+    @cached_property
+    def _helm_documents(self) -> dict[str, list[Any] | None]:
+        """Path -> what ``helm_documents`` parsed (None for a template that did not parse)."""
+        return {}
+
     def config_document(self, source: SourceFile) -> "LocatedDocument":
         """A TOML or JSON deployment file (fly.toml, railway.json/toml) with the positions of its keys
         and values, parsed once for every reader; a syntax error is raised again to each caller,

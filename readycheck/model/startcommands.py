@@ -36,6 +36,7 @@ from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
+    from readycheck.parsers.python import ModuleFacts
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh"}
 SERVERS = {"uvicorn", "gunicorn", "hypercorn", "granian", "daphne", "fastapi", "flask", "uwsgi", "waitress-serve",
@@ -530,6 +531,8 @@ class Expander:
             return self.supervisord(words, via, env, depth, stack)
         if program in PROCFILE_RUNNERS and any(w.text == "start" for w in words[1:3]):
             return self.procfile_runner(words, program, env, depth, stack)
+        if program == "hivemind":  # hivemind [options] [procfile]: no subcommand
+            return self.procfile_runner(words, program, env, depth, stack)
         if words[0].text == "/init":  # s6-overlay
             return self.s6_services(env, depth, stack) + self.from_words(words[1:], via, env, False, depth + 1,
                                                                         None, stack)
@@ -602,9 +605,11 @@ class Expander:
                         stack: tuple[str, ...]) -> list[Command]:
         """``honcho start [-f Procfile] [process ...]``: every line of the Procfile, each run by ``sh -c``."""
         texts = [w.text for w in words]
-        path, wanted = "Procfile", []
+        path, wanted = "Procfile", list[str]()
+        if program == "hivemind":
+            path, wanted = _hivemind_arguments(texts)
         i = 1
-        while i < len(texts):
+        while i < len(texts) and program != "hivemind":
             text = texts[i]
             if text in ("-f", "--procfile") and i + 1 < len(texts):
                 path = texts[i + 1]
@@ -896,11 +901,12 @@ def _find_server(project: "Project", start: StartCommand, resolver: "ScriptResol
             start.server = server
             server.settings = {**_env_settings(start, server), **server.settings}
             return start
-    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain):
+    scripts = {id(c): _python_file_entry(project, c, resolver) for c in start.chain}
+    if project.files(FileKind.PYPROJECT) or any("-m" in c.words for c in start.chain) or any(scripts.values()):
         from readycheck.model.entrypoints import server_from_entry
 
         for at, command in enumerate(start.chain):
-            found = server_from_entry(project, command)
+            found = server_from_entry(project, command, scripts[id(command)])
             if found is None:
                 continue
             server, before = found
@@ -1041,8 +1047,48 @@ def _fastapi_entrypoint(project: "Project") -> Token | None:
     return None
 
 
+#: hivemind's options that take a value (hivemind v1.1.0 main.go: title, processes, port, port-step, root, timeout).
+_HIVEMIND_VALUED = {"-w", "--title", "-l", "--processes", "-p", "--port", "-P", "--port-step", "-d", "--root",
+                    "-t", "--timeout"}
+
+
+def _hivemind_arguments(texts: list[str]) -> tuple[str, list[str]]:
+    """(Procfile path, the processes ``-l web,worker`` names) of ``hivemind [options] [procfile]``."""
+    path, wanted = "Procfile", list[str]()
+    i = 1
+    while i < len(texts):
+        text, value = texts[i], texts[i + 1] if i + 1 < len(texts) else ""
+        name, eq, inline = text.partition("=")
+        if name in ("-l", "--processes"):
+            wanted = (inline if eq else value).split(",")
+        if text in _HIVEMIND_VALUED:
+            i += 2
+            continue
+        if not text.startswith("-"):
+            path = text
+            break
+        i += 1
+    return path, [w for w in wanted if w]
+
+
 FLAGS_FOR_UVICORN = {"--host": "host", "--port": "port", "--workers": "workers", "--reload": "reload",
                      "--timeout-graceful-shutdown": "graceful_timeout"}
+
+
+def _python_file_entry(project: "Project", command: Command, resolver: "ScriptResolver"
+                       ) -> "tuple[ModuleFacts, str, list[str], str] | None":
+    """``python run.py ...``: the module the interpreter runs as ``__main__``, for the entry-point walk
+    (readycheck.model.entrypoints), which follows ``main()`` and the functions it calls to the server."""
+    words = command.words
+    index = command.program_index()
+    if not 0 < index < len(words) or words[index - 1] == "-m" or not words[index].endswith(".py") or \
+            not any(_PYTHON.match(posixpath.basename(w)) for w in words[:index]):
+        return None
+    source = resolver.resolve(words[index])
+    facts = project.python.facts(source) if source is not None else None
+    if source is None or facts is None:
+        return None
+    return facts, "", words[index + 1:], f"python {words[index]} runs {source.path}"
 
 
 def _python_main_server(project: "Project", command: Command, resolver: "ScriptResolver") -> Server | None:
@@ -1075,19 +1121,12 @@ def _python_main_server(project: "Project", command: Command, resolver: "ScriptR
         elif app is not None and app.kind == "ref":
             target = Token(f"{facts.module}:{app.text.rsplit('.', 1)[-1]}", source.path, app.span)
         server = Server(name, command, target)
-        for key, value in call.call.keywords:
-            setting = FLAGS_FOR_UVICORN.get("--" + key.replace("_", "-"))
-            if setting:
-                # reload=settings.ENV == "local": module constants and settings defaults, resolved.
-                resolved, overridable = project.reachability.literal(facts, value)
-                where = f"{call.text}() in {source.path}"
-                if resolved is not None and resolved.kind in ("bool", "int", "str") and value.kind in ("ref", "compare"):
-                    where += ", the default of a setting the environment can override" if overridable else \
-                        ", from a module constant"
-                    value = resolved._replace(span=value.span)
-                text, number, cpu = evaluate(value)
-                text = text.lower() if value.kind == "bool" else text
-                server.settings[setting] = Setting(text, source.path, value.span, where, number, cpu)
+        from readycheck.model.callvalues import CallValues, Frame, server_settings
+        from readycheck.parsers.python import Function
+
+        top = Frame(Function("__main__", "<main block>", False, Span(1)), facts)  # the module's top level
+        server.settings, server.settings_complete = server_settings(
+            CallValues(project), top, call.call, f"{call.text}() in {source.path}")
         return server
     return None
 

@@ -264,12 +264,33 @@ def procfile_entries(source: SourceFile) -> list[Entry]:
 
 #: Programs that run a Procfile: name -> the flag that names another Procfile.
 PROCFILE_RUNNERS = {"honcho": "-f", "foreman": "-f", "overmind": "-f", "hivemind": ""}
-#: Process managers that stop a process by signalling its whole process group, so a server behind
-#: their ``sh -c`` gets SIGTERM whether or not that shell execs it. honcho starts every process in a
-#: new session and terminates it with ``os.killpg(pid, SIGTERM)`` (honcho/process.py, honcho/compat.py);
-#: seen here with honcho 2.0.0: ``web: true && python3 srv.py``, SIGTERM to honcho -> the server's
-#: handler ran. foreman, overmind and hivemind are not listed: not verified.
-SIGNALS_PROCESS_GROUP = frozenset({"honcho"})
+#: How each Procfile runner stops the lines it started, read in its source (or measured): "group" sends
+#: the stop signal to the line's whole process group, so a server behind its ``sh -c`` gets it whether
+#: or not that shell execs it; "child" signals the line's own process only, so a shell that does not
+#: exec the server keeps the signal from it.
+#:
+#: - honcho 2.0.0: every process in a new session, stopped with ``os.killpg(pid, SIGTERM)``
+#:   (honcho/process.py, honcho/compat.py); measured here: ``web: true && python3 srv.py``, SIGTERM to
+#:   honcho -> the server's handler ran.
+#: - overmind v2.5.1: each line runs in a tmux pane (the pane's process leads its own group);
+#:   ``groupSignal`` is ``syscall.Kill(-pid, s)`` of that pane pid (start/process.go:153-155,
+#:   ``#{pane_pid}`` in start/tmux.go:25), sent on SIGTERM/SIGINT to overmind (start/command.go:212,
+#:   ``proc.Stop`` -> start/process.go:114) with the line's stop signal, SIGINT by default
+#:   (start/procfile.go:50), which uvicorn, gunicorn and hypercorn handle as they do SIGTERM.
+#: - hivemind v1.1.0: each line is ``/bin/sh -c <line>`` (process.go:21) started with ``Setsid``
+#:   (output.go:37) and stopped with ``os.FindProcess(-pid)`` + ``Signal(SIGINT)`` (process.go:43-50,
+#:   77), on SIGTERM/SIGINT to hivemind (hivemind.go:106).
+#: - foreman 0.90.0: ``kill_children`` sends the signal to each child's pid, not its group
+#:   (lib/foreman/engine.rb:201 ``Process.kill signal, *pids``, from ``terminate_gracefully``,
+#:   engine.rb:473); a child is ``Process.spawn(env, command)`` (lib/foreman/process.rb:54), which
+#:   Ruby runs with ``/bin/sh -c`` only when the line has shell metacharacters (``&&``, ``;``, ``$``,
+#:   quotes...) and otherwise execs directly (Ruby's Process.spawn: command_line vs exe_path).
+PROCESS_MANAGER_STOP = {"honcho": "group", "overmind": "group", "hivemind": "group", "foreman": "child"}
+SIGNALS_PROCESS_GROUP = frozenset(name for name, how in PROCESS_MANAGER_STOP.items() if how == "group")
+#: Runners that exec a line of one plain command without a shell (foreman, through Ruby's spawn):
+#: whether such a line has a shell in front of the server depends on characters readycheck does not
+#: keep, so it is not judged.
+EXECS_PLAIN_LINES = frozenset({"foreman"})
 
 #: Where s6-overlay looks for services: v2's services.d, v3's s6-rc.d (each service a folder
 #: with a ``run`` script, or an ``up`` for a oneshot).

@@ -58,7 +58,8 @@ class Value(NamedTuple):
     kind: "str", "int", "bool", "none", "ref" (a name, ``text`` is its qualified
     name or the local name), "call" (``text`` = qualified callee; a ``**kwargs``
     argument is the keyword ``"**"``), "list",
-    "dict", "each" (a ``for`` loop's name: each element of ``items[0]`` in
+    "dict" (``text`` is "" when every key is a string literal, else "**" and how many of the kept
+    keys come before the last ``**other`` or computed key, which may replace them), "each" (a ``for`` loop's name: each element of ``items[0]`` in
     turn), "fstring" (``text`` is its literal parts with ``{}`` for each
     field), "other".
     """
@@ -195,6 +196,12 @@ class Function:
     #: ``len(obj)`` ``obj.__len__``): the reachability model follows one when ``obj`` is a repo class
     #: defining it. Kept apart from ``calls``, which are the calls written as calls.
     operators: list[CallSite] = field(default_factory=list)
+    #: What a function without parameters returns (``def get_host(): return "0.0.0.0"``,
+    #: ``def server_kwargs(): return {"reload": True}``): every ``return`` expression's summary, and a
+    #: ``none`` summary when the body may end without one, so that a server option taken from such a
+    #: helper is known only when every return agrees (readycheck.model.callvalues). Empty for functions
+    #: with parameters, async functions and generators, and for more than four returns (unknown).
+    returned: tuple[Value, ...] = ()
 
 
 #: While a scan records what its result depends on (readycheck.engine.incremental), every read of a
@@ -535,6 +542,11 @@ class _Extractor:
         #: id() of the calls whose argument summary is kept on their call site although no rule of
         #: ``_wants_arguments`` asks for it: the values of ``self.x = call(...)`` in a method.
         self._kept_arguments: set[int] = set()
+        #: Qualnames of the functions whose returns are summarised (``Function.returned``).
+        self._literal_returns: set[str] = set()
+        #: Qualnames of the Click/Typer commands: every call they make keeps its arguments, so that a
+        #: command's option passed on positionally (``_run(reload)``) is followed to the server call.
+        self._commands: set[str] = set()
 
     # -- name resolution -------------------------------------------------
 
@@ -646,7 +658,12 @@ class _Extractor:
         if cls is ast.Dict:
             keywords = tuple([(k.value, self.value(v, local_names, depth + 1)) for k, v in zip(node.keys, node.values)
                               if type(k) is ast.Constant and isinstance(k.value, str)])  # type: ignore[attr-defined]
-            return _new_tuple(Value, ("dict", "", span, (), keywords, False))
+            text = ""
+            if len(keywords) < len(node.keys):  # a ``**other`` or computed key, left out: "**" and how many
+                last = max(i for i, k in enumerate(node.keys) if not (type(k) is ast.Constant and
+                                                                      isinstance(k.value, str)))  # type: ignore[attr-defined]
+                text = f"**{sum(1 for k in node.keys[:last] if type(k) is ast.Constant and isinstance(k.value, str))}"  # type: ignore[attr-defined]
+            return _new_tuple(Value, ("dict", text, span, (), keywords, False))
         if cls is ast.JoinedStr:
             # f"postgresql+asyncpg://{host}/db": its literal parts, "{}" for each field.
             template = "".join(part.value if type(part) is ast.Constant and type(part.value) is str else "{}"
@@ -672,6 +689,14 @@ class _Extractor:
                                       (self.value(node.left, local_names, depth + 1),
                                        self.value(node.right, local_names, depth + 1)), (), False))
         return _new_tuple(Value, ("other", "", span, (), (), False))
+
+    def _returned(self, function: Function, node: ast.AST | None, local_names: frozenset[str]) -> None:
+        """Add a ``return`` expression to ``Function.returned`` (five or more: the last is "other")."""
+        if len(function.returned) >= 4:
+            function.returned = function.returned[:4] + (Value("other"),)
+            self._literal_returns.discard(function.qualname)
+            return
+        function.returned += (self.value(node, local_names),)
 
     def _fstring_fields(self, node: ast.JoinedStr, local_names: frozenset[str]) -> tuple[Value, ...]:
         """The fields of an f-string, in order, as references, when every field is a plain name or
@@ -838,6 +863,8 @@ class _Extractor:
             if cls is _Expr and self._dict_names and type(child) is ast.Call:
                 self._dict_update(child, scope, local_names)
             elif function is not None and (cls is _Return or type(child) is ast.Yield):
+                if cls is _Return and function.qualname in self._literal_returns:
+                    self._returned(function, child, local_names)
                 result = child if cls is _Return else child.value
                 source = self._type_source(result, local_names, function) if result is not None else None
                 if source is not None and len(function.results) < 4 and source not in function.results:
@@ -1135,6 +1162,14 @@ class _Extractor:
             # Calls inside decorator arguments run at definition time, in the enclosing scope.
         function = Function(node.name, qualname, type(node) is ast.AsyncFunctionDef, self._name_span(node), params,
                             decorators, [], {}, is_generator, returns, scope, (), declares_global, False, [])
+        if not all_args and not args.vararg and not args.kwarg and not is_generator and \
+                type(node) is ast.FunctionDef:
+            self._literal_returns.add(qualname)
+            last = node.body[-1]
+            if type(last) is not ast.Return and type(last) is not ast.Raise:  # may end without a return
+                function.returned = (Value("none", "", self.span(last)),)
+        if decorators and any(d.text.endswith((".command", ".callback")) for d in decorators):
+            self._commands.add(qualname)
         if has_if:  # the three read only ``if`` statements of the function's own body: none, nothing to find
             facts = self.facts
             facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
@@ -1346,7 +1381,7 @@ class _Extractor:
         summary = None
         keywords = node.keywords
         if function is None or keywords or id(node) in self._kept_arguments or \
-                _wants_arguments(node, method, text):
+                _wants_arguments(node, method, text) or (node.args and function.qualname in self._commands):
             summary = self._summaries.pop(id(node), None) or self.value(node, local_names)
         if function is not None and (keywords or len(node.args) > 1):
             self._statuses_in(node, text, function, local_names)

@@ -29,7 +29,8 @@ FIELDS = {
     Parameter: ("name", "annotation", "depends", "span", "annotation_is_alias_candidate", "default", "flag", "number"),
     Decorator: ("text", "qualified", "span", "call"),
     Function: ("name", "qualname", "is_async", "span", "params", "decorators", "calls", "local_types",
-               "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path", "operators"),
+               "is_generator", "returns", "scope", "results", "declares_global", "reads_request_path", "operators",
+               "returned"),
     TypeSource: ("kind", "text", "scope"),
     Assignment: ("name", "value", "span", "scope"),
     ModuleFacts: ("path", "module", "imports", "functions", "assignments", "type_aliases", "module_calls",
@@ -63,7 +64,8 @@ def _flat_function(f: Function) -> tuple:
             tuple((p[0], p[1], p[2], tuple(p[3]), p[4], p[5], p[6], p[7]) for p in f.params),
             tuple((d[0], d[1], tuple(d[2]), None if d[3] is None else _flat_value(d[3])) for d in f.decorators),
             tuple(map(_flat_call, f.calls)), f.local_types, f.is_generator, f.returns, f.scope,
-            tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path, tuple(map(_flat_call, f.operators)))
+            tuple(map(tuple, f.results)), f.declares_global, f.reads_request_path, tuple(map(_flat_call, f.operators)),
+            tuple(map(_flat_value, f.returned)))
 
 
 def flatten(facts: ModuleFacts) -> tuple:
@@ -104,14 +106,14 @@ def _call(t: tuple) -> CallSite:
 
 def _function(t: tuple) -> Function:
     (name, qualname, is_async, span, params, decorators, calls, local_types, is_generator, returns, scope, results,
-     declares_global, reads_request_path, operators) = t
+     declares_global, reads_request_path, operators, returned) = t
     return Function(name, qualname, is_async, _new(Span, span),
                     [_new(Parameter, (p[0], p[1], p[2], _new(Span, p[3]), p[4], p[5], p[6], p[7])) for p in params],
                     [_new(Decorator, (d[0], d[1], _new(Span, d[2]), None if d[3] is None else _value(d[3])))
                      for d in decorators],
                     list(map(_call, calls)), local_types, is_generator, returns, scope,
                     tuple(_new(TypeSource, r) for r in results), declares_global, reads_request_path,
-                    list(map(_call, operators)))
+                    list(map(_call, operators)), tuple(map(_value, returned)))
 
 
 def rebuild(t: tuple) -> ModuleFacts:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from readycheck.core.findings import Span
 from readycheck.core.sourcefile import SourceFile, UnreadableFile
@@ -71,6 +71,19 @@ def declared_env(starts: list[StartCommand]) -> tuple[DeclaredEnv, ...]:
     (not the ``$PORT`` the platform sets, nor a value without a position)."""
     return tuple(DeclaredEnv(start.label, var, token, start.environment) for start in starts
                  for var, token in start.env.items() if token.span.line > 0 and token.text != "$PORT")
+
+
+def yaml_platform(project: "Project", source: SourceFile, starts_of: Callable[[list], list[StartCommand]]
+                  ) -> tuple[list[StartCommand], Any] | None:
+    """What a YAML platform reader (app.yaml, render.yaml, compose) does first: the file's located
+    documents, parsed once (None when they did not parse), its start commands read from them under
+    ``project.guarded`` (a reader's error is a diagnostic of the file, not a crash), and its first
+    document (None for an empty file)."""
+    documents = project.yaml_documents(source)
+    if documents is None:
+        return None
+    starts = project.guarded(source.path, lambda: starts_of(documents))
+    return starts, (documents[0] if documents else None)
 
 
 def repo_expander(project: "Project", source: SourceFile, workdir: str = "/") -> Expander:

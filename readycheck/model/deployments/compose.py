@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.core.sourcefile import SourceFile
-from readycheck.model.deployments.common import key_position, located, requested_path
+from readycheck.model.deployments.common import key_position, located, requested_path, yaml_platform
 from readycheck.model.deployments.fact import DeclaredEnv, Deployment, DeploymentSetting, Probe, RunAs
 from readycheck.model.startcommands import compose_env, compose_environment, from_compose
 
@@ -18,11 +18,10 @@ PLATFORM = "compose"
 
 
 def read(project: "Project", source: SourceFile) -> Deployment | None:
-    documents = project.yaml_documents(source)
-    if documents is None:
+    read_first = yaml_platform(project, source, lambda documents: from_compose(project, source, documents))
+    if read_first is None:
         return None
-    starts = project.guarded(source.path, lambda: from_compose(project, source, documents))
-    doc = documents[0] if documents else None
+    starts, doc = read_first
     if not isinstance(doc, dict):
         return Deployment(PLATFORM, source.path, tuple(starts))
     services = doc.get("services")

@@ -21,7 +21,6 @@ from readycheck.model.deployments.common import (env_list, items_of, key_positio
                                                  platform_start, repo_expander, requested_path, table_of, text_of)
 from readycheck.model.deployments.fact import DeclaredEnv, Deployment, DeploymentSetting, Probe, RunAs
 from readycheck.model.startcommands import StartCommand, Token, yaml_commands
-from readycheck.parsers.yamlfile import helm_to_yaml, load_all
 
 if TYPE_CHECKING:
     from readycheck.model.project import Project
@@ -157,12 +156,7 @@ def documents(project: "Project", source: SourceFile) -> list | None:
         return None
     if b"kind" not in data or b"apiVersion" not in data:
         return None
-    if is_helm_template(source):
-        cache = project.__dict__.setdefault("_helm_cache", {})
-        if source.path not in cache:
-            cache[source.path] = project.parse_one(source, lambda s: load_all(helm_to_yaml(s.text)), "Helm template")
-        return _list_items(cache[source.path])
-    return _list_items(project.yaml_documents(source))
+    return _list_items(project.helm_documents(source) if is_helm_template(source) else project.yaml_documents(source))
 
 
 def _is_list(doc: Any) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.core.sourcefile import SourceFile
-from readycheck.model.deployments.common import (declared_env, env_list, items_of, key_span, located,
-                                                 platform_start, repo_expander, text_of)
+from readycheck.model.deployments.common import (declared_env, env_list, items_of, key_span, located, platform_start,
+                                                 repo_expander, text_of, yaml_platform)
 from readycheck.model.deployments.fact import Deployment, Probe
 from readycheck.model.startcommands import StartCommand, Token, yaml_commands
 
@@ -18,11 +18,10 @@ PLATFORM = "render.yaml"
 
 
 def read(project: "Project", source: SourceFile) -> Deployment | None:
-    documents = project.yaml_documents(source)
-    if documents is None:
+    read_first = yaml_platform(project, source, lambda documents: _starts(project, source, documents))
+    if read_first is None:
         return None
-    starts = project.guarded(source.path, lambda: _starts(project, source, documents))
-    doc = documents[0] if documents else None
+    starts, doc = read_first
     probes = [Probe(source.path, located(source, service["healthCheckPath"]), PLATFORM, "readiness",
                     str(service["healthCheckPath"]), owner=str(service.get("name", "service")))
               for service in (items_of(doc.get("services")) if isinstance(doc, dict) else [])
