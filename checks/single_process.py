@@ -88,6 +88,13 @@ class SingleProcess(Check):
 
             uvicorn.run("app.web:app", host="0.0.0.0", **load())
             """), title="options readycheck cannot read may set workers"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\n"
+                               'CMD ["supervisord", "-c", "/app/supervisord.conf"]\n',
+                 "supervisord.conf": "[supervisord]\nnodaemon=true\n\n[program:api]\nnumprocs=4\n"
+                                     "process_name=%(program_name)s_%(process_num)02d\n"
+                                     "command=uvicorn app.main:app --host 0.0.0.0 --port 80%(process_num)02d\n",
+                 "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+                title="supervisord runs four copies of the server (numprocs=4)"),
     )
 
     def run(self, project: Project):
@@ -96,6 +103,8 @@ class SingleProcess(Check):
         for start, server in project.production_servers():
             if server.label not in SINGLE_PROCESS_SERVERS:
                 continue
+            if server.command.copies > 1:
+                continue  # supervisord runs numprocs copies of it: one crash leaves the others serving
             workers = server.settings.get("workers")
             if workers is None and not server.settings_complete:
                 continue  # uvicorn.run(app, **options) with options readycheck cannot read: may set workers

@@ -1267,3 +1267,38 @@ def test_supervisord_programs_that_run_servers_are_start_commands_of_their_own(t
     assert api.server.settings["workers"].number == 2 and api.chain[1] is admin.chain[0]
     one = [s for s in project.start_commands if s.path == "one/Dockerfile"]
     assert [(s.program, s.server.name) for s in one] == [("", "uvicorn")]  # one server: the image's start as before
+
+
+def test_supervisord_percent_signs_and_numprocs(tmp_path):
+    """``%%`` is supervisord's literal percent sign (onyx's celery ``--hostname=primary@%%n``), and ``numprocs``
+    copies of a program are counted on its commands."""
+    starts, _ = starts_of(tmp_path, {
+        "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["supervisord", "-c", "/app/supervisord.conf"]\n',
+        "supervisord.conf": "[program:worker]\nnumprocs=2\nprocess_name=w%(process_num)d\n"
+                            "command=celery -A app worker --hostname=primary@%%n\n"})
+    start, = starts.values()
+    worker = start.chain[-1]
+    assert worker.words == ["celery", "-A", "app", "worker", "--hostname=primary@%n"]
+    assert worker.copies == 2
+
+
+def test_compose_double_dollar_is_a_literal_dollar_for_the_container(tmp_path):
+    starts, _ = starts_of(tmp_path, {"docker-compose.yml": """
+        services:
+          api:
+            image: python:3.12-slim
+            command: ["sh", "-c", "exec uvicorn app:app --host 0.0.0.0 --port $${PORT:-8000}"]
+          worker:
+            image: python:3.12-slim
+            entrypoint: /bin/bash
+            command:
+              - -c
+              - |
+                rm -rf $${HOME}/.cache
+                exec celery -A app worker --hostname=w@$${HOSTNAME}
+        """})
+    api = starts[("docker-compose.yml", "api", "boot")]
+    assert api.chain[-1].words[-1] == "${PORT:-8000}"
+    rm, celery = starts[("docker-compose.yml", "worker", "boot")].chain[-2:]
+    assert rm.words == ["rm", "-rf", "${HOME}/.cache"] and celery.words[-1] == "--hostname=w@${HOSTNAME}"
+    assert (rm.argv[0].span.line, celery.argv[0].span.line) == (11, 12)  # each at its own line, as written

@@ -109,6 +109,8 @@ class Command:
     #: The process manager's entry that starts it (``supervisord [program:admin]``, ``s6 service api``,
     #: ``honcho Procfile web``): the commands of one entry are one process of the image.
     managed_as: str = ""
+    #: How many copies of it the process manager runs (supervisord's ``numprocs``).
+    copies: int = 1
     #: The shell program's own word (``bash`` of ``bash -c "..."``), when the string was written after one.
     shell_word: Token | None = None
     #: Started in the background (``cmd &``) by a script or ``-c`` string that goes on to other commands.
@@ -591,7 +593,7 @@ class Expander:
                 for simple in parse_commands(text, locate=locate):
                     commands += _managed_as(label, expander.from_words(
                         words_to_tokens(source, simple.words), label, {**env, **entry.environment, **simple.env},
-                        False, depth + 1, None, stack + (source.path,)))
+                        False, depth + 1, None, stack + (source.path,)), entry.numprocs)
         return commands
 
     def _supervisord_read(self, source: SourceFile, default: list) -> tuple[list, list[str]]:
@@ -738,12 +740,13 @@ _SKIPPABLE = frozenset(" \t\r\n\"'\\")
 _BLOCK_HEADER = frozenset(">|+-0123456789")
 
 
-def align(value: str, raw: str) -> list[int] | None:
+def align(value: str, raw: str, escaped_dollars: bool = False) -> list[int] | None:
     """For each character of ``value``, its offset in ``raw``, the file text it was read from
     (a folded or literal YAML scalar, a shell word with quotes): every character of ``raw`` is
     either matched in order or one of the characters YAML and the shell drop (whitespace,
     quotes, backslashes, a block scalar's ``>``/``|`` header). None when they do not line up,
-    so a caller keeps the outer position rather than guess. Linear in both texts."""
+    so a caller keeps the outer position rather than guess. Linear in both texts. With
+    ``escaped_dollars``, a ``$`` of the value may be written ``$$`` (compose's escape of it)."""
     offsets: list[int] = []
     j = 0
     if raw[:1] in (">", "|"):
@@ -762,7 +765,7 @@ def align(value: str, raw: str) -> list[int] | None:
         if j >= len(raw) or raw[j] != char:
             return None
         offsets.append(j)
-        j += 1
+        j += 2 if escaped_dollars and char == "$" and raw.startswith("$$", j) else 1
     return offsets
 
 
@@ -774,6 +777,8 @@ def align_template(value: str, raw: str) -> list[int] | None:
     offsets = align(value, raw)
     if offsets is None and "{{" in raw:
         offsets = align(value, helm_to_yaml(raw))
+    if offsets is None and "$$" in raw:  # a compose command's ``$$``, read as the ``$`` the container sees
+        offsets = align(value, raw, escaped_dollars=True)
     return offsets
 
 
@@ -823,10 +828,12 @@ def substitute(template: str, values: dict[str, Token], where: Token) -> Token:
     return Token(text, at.path, at.span)
 
 
-def _managed_as(entry: str, commands: list[Command]) -> list[Command]:
-    """Mark the commands a process manager's entry starts (the innermost manager's entry wins)."""
+def _managed_as(entry: str, commands: list[Command], copies: int = 1) -> list[Command]:
+    """Mark the commands a process manager's entry starts (the innermost manager's entry wins), and
+    how many copies of the entry it runs."""
     for command in commands:
-        command.managed_as = command.managed_as or entry
+        if not command.managed_as:
+            command.managed_as, command.copies = entry, copies
     return commands
 
 
@@ -1418,7 +1425,7 @@ def from_compose(project: "Project", source: SourceFile, documents: list) -> lis
             if declared is None:
                 declared = getattr(service, "keys_at", {}).get(key)
             for words in commands:
-                chain += expander.from_words(words, f"compose service {name} {key}")
+                chain += expander.from_words(_compose_escapes(words), f"compose service {name} {key}")
         if not chain:
             continue
         dev = compose_environment(source.path, doc, service)
@@ -1530,6 +1537,12 @@ def _external_base(dockerfile: Dockerfile, stage: Stage) -> Stage:
             break
         stage = parent
     return stage
+
+
+def _compose_escapes(words: list[Token]) -> list[Token]:
+    """Compose's own interpolation of a command: ``$$`` is a literal ``$`` that the container's shell
+    then sees (``sh -c "echo $${HOME}"`` runs ``echo ${HOME}`` there); the span stays the written text's."""
+    return [Token(w.text.replace("$$", "$"), w.path, w.span) if "$$" in w.text else w for w in words]
 
 
 def yaml_commands(source: SourceFile, value: object) -> list[list[Token]]:

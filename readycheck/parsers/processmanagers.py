@@ -128,7 +128,7 @@ def _section_key_offsets(text: str) -> dict[tuple[str, str], int]:
 #: supervisord's Python-style expansions in ``command=`` and ``environment=``: ``%(ENV_PORT)s``,
 #: ``%(program_name)s``, ``%(process_num)02d``, ``%(here)s`` (its documented names).
 #: One character class for the flags and width (``02``), so a long run of digits cannot backtrack.
-_EXPANSION = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0-9 +]*(?:\.\d+)?[sdr]")
+_EXPANSION = re.compile(r"%%|%\(([A-Za-z_][A-Za-z0-9_]*)\)[-#0-9 +]*(?:\.\d+)?[sdr]")
 
 
 def supervisord_expand(text: str, program: str, here: str, base: int = 0
@@ -137,7 +137,8 @@ def supervisord_expand(text: str, program: str, here: str, base: int = 0
     the command: ``%(ENV_PORT)s`` becomes ``${PORT}`` (the variable of the environment supervisord
     runs in, which the start command's environment resolves later), ``%(program_name)s`` the
     program's name, ``%(process_num)02d`` the first process's number, ``%(here)s`` the conf's folder
-    (in the image). Also a function mapping offsets of the new text to offsets of the file (``base``
+    (in the image), ``%%`` a percent sign. Also a function mapping offsets of the new text to offsets of
+    the file (``base``
     is where ``text`` starts in it): a word made of an expansion points at the whole expansion.
     Without this, ``--bind 0.0.0.0:%(ENV_PORT)s --reload`` split at the parenthesis and lost its flags."""
     known = {"program_name": program, "group_name": program, "process_num": "0", "numprocs": "1",
@@ -148,7 +149,9 @@ def supervisord_expand(text: str, program: str, here: str, base: int = 0
     at = new_at = 0
     for match in _EXPANSION.finditer(text):
         name = match.group(1)
-        if name.startswith("ENV_"):
+        if name is None:  # ``%%``: a literal percent sign
+            value = "%"
+        elif name.startswith("ENV_"):
             value = "${" + name[4:] + "}"
         elif name in known:
             value = known[name].zfill(2) if name == "process_num" and "02" in match.group(0) else known[name]
