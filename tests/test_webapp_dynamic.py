@@ -262,3 +262,34 @@ def test_apps_in_tests_and_docs_are_not_modeled_unless_served_or_included(tmp_pa
     assert sorted(apps) == ["app/main.py", "tests/mock_server.py"]
     assert "/smoke/" in _paths(apps["app/main.py"])
     assert apps["tests/mock_server.py"]["service"]
+
+
+def test_test_and_docs_apps_served_by_a_path_target_are_modeled(tmp_path, capsys):
+    """A start command may name a test's or a tutorial's app by path: ``./docs/main.py`` (as the
+    fastapi CLI takes it), an absolute path in the image, hypercorn's ``tests/mock:app``. Each is the
+    service and is read (they were matched by dotted name only, so never parsed: no finding there)."""
+    app = """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/")
+        async def root():
+            return {}
+        """
+    data = _inspect(tmp_path, capsys, {
+        "docs/main.py": app, "tests/mock.py": app, "examples/api.py": app, "examples/unserved.py": app,
+        "docker-compose.yml": """
+            services:
+              docs:
+                build: .
+                command: fastapi run ./docs/main.py
+              mock:
+                build: .
+                command: hypercorn tests/mock:app --bind 0.0.0.0:8000
+              example:
+                build: .
+                command: fastapi run /srv/examples/api.py
+            """,
+    })
+    assert sorted(a["path"] for a in data["apps"]) == ["docs/main.py", "examples/api.py", "tests/mock.py"]

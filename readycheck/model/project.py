@@ -653,19 +653,19 @@ class PythonIndex:
         """Whether a module is one that a start command serves: its server's target
         (``tests.mock:app``, ``loadtest/app.py``), matched by dotted name or name suffix as
         ``WebModel.apps_for_target`` matches it."""
+        from readycheck.model.webapp import start_target, target_names_module
         from readycheck.parsers.python import module_name
 
         targets = set()
         for start in self.project.start_commands:
             target = start.server.target if start.server is not None else None
             if target is not None:
-                text = target.text
-                targets.add(text[:-3].replace("/", ".") if text.endswith(".py") else text.partition(":")[0])
-        targets.discard("")
+                targets.add(start_target(target.text)[0])
+        targets -= {"", "/"}
 
         def started(source: SourceFile) -> bool:
             dotted = module_name(source.path)
-            return any(dotted == t or dotted.endswith("." + t) for t in targets)
+            return any(target_names_module(t, dotted) for t in targets)
 
         return started
 

@@ -387,16 +387,37 @@ def _start_targets(start_commands: Iterable["StartCommand"]) -> Iterator[tuple[s
 
 def _start_targets_of(targets: Iterable[str]) -> Iterator[tuple[str, str | None]]:
     for text in targets:
-        if text.endswith(".py"):
-            yield text[:-3].replace("/", "."), None
-            continue
-        module, _, attr = text.partition(":")
-        yield module, attr.split("(")[0] or None
+        yield start_target(text)
+
+
+def start_target(text: str) -> tuple[str, str | None]:
+    """(module, attribute or None) a server's target names: ``app.main:app``, a factory
+    ``tests.app:create_app()``, a file (``fastapi run ./docs/main.py``) or a path-style module
+    (hypercorn's ``tests/main:app``, Flask's ``--app scripts/app.py:app``). An absolute path
+    (``/srv/docs/main.py``, relative to no folder readycheck knows) keeps its leading ``/``."""
+    module, colon, attr = text.strip().partition(":")
+    absolute = module.startswith("/")
+    while module.startswith("./"):
+        module = module[2:]
+    if module.endswith(".py"):
+        module = module[:-3]
+    module = module.strip("/").replace("/", ".")
+    return ("/" + module if absolute else module), (attr.split("(")[0] or None) if colon else None
+
+
+def target_names_module(module: str, dotted: str) -> bool:
+    """Whether a start target's module (``start_target``) names the repo module of this dotted name:
+    itself or a name suffix of it (``main`` names ``src/main.py`` run with ``--app-dir src``); an
+    absolute path names the modules whose names end it (``/app/docs/main`` names ``docs.main``)."""
+    if module.startswith("/"):
+        module = module[1:]
+        return dotted == module or module.endswith("." + dotted) or dotted.endswith("." + module)
+    return dotted == module or dotted.endswith("." + module)
 
 
 def _serves(app: WebObject, module: str, attr: str | None) -> bool:
     dotted = app.module.module
-    if not (dotted == module or dotted.endswith("." + module)):
+    if not target_names_module(module, dotted):
         return False
     if attr is None or attr == app.name or "<locals>" in app.key:
         return True
