@@ -293,3 +293,35 @@ def test_test_and_docs_apps_served_by_a_path_target_are_modeled(tmp_path, capsys
             """,
     })
     assert sorted(a["path"] for a in data["apps"]) == ["docs/main.py", "examples/api.py", "tests/mock.py"]
+
+
+def test_a_docs_router_reexported_by_a_module_without_web_markers_is_modeled(tmp_path, capsys):
+    """The service's app includes routers a package ``__init__`` gathers (``all_apis = [docs_api]``,
+    no router or FastAPI word in it) from a folder named like docs: that router is the service's.
+    Only web modules' imports were followed into such folders, so its routes were lost."""
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import all_apis
+
+            app = FastAPI()
+            for r in all_apis:
+                app.include_router(r)
+            """,
+        "app/api/__init__.py": """
+            from app.api.docs.views import r as docs_api
+
+            all_apis = [docs_api]
+            """,
+        "app/api/docs/views.py": """
+            from fastapi import APIRouter
+
+            r = APIRouter()
+
+            @r.get("/docs-list")
+            async def docs_list():
+                return []
+            """,
+    })
+    apps = {a["path"]: a for a in data["apps"]}
+    assert "/docs-list" in _paths(apps["app/main.py"])

@@ -625,9 +625,18 @@ class PythonIndex:
             started = self._started_module()
             queue = [s for s in auxiliary.values() if started(s)]
             newly = found
+            passed: set[str] = set()  # service modules without a web marker, read for their imports
             while queue or newly:
-                queue += [home for facts in newly for target in facts.imports.values()
-                          for home in self._homes_of(target) if home.path in auxiliary]
+                through = []
+                for facts in newly:
+                    for target in facts.imports.values():
+                        for home in self._homes_of(target):
+                            if home.path in auxiliary:
+                                queue.append(home)
+                            elif home.path not in chosen and home.path not in passed:
+                                passed.add(home.path)  # a re-export (``api/__init__.py``) of a docs/ router
+                                through.append(home)
+                self.prefetch(through)
                 batch = []
                 for source in queue:
                     if source.path in chosen:
@@ -641,7 +650,7 @@ class PythonIndex:
                     if web(data):
                         batch.append(source)
                 self.prefetch(batch)
-                newly = [f for f in (self._facts.get(s.path) for s in batch) if f is not None]
+                newly = [f for f in (self._facts.get(s.path) for s in batch + through) if f is not None]
                 queue = []
             found = [f for f in (self._facts.get(s.path) for s in self.sources if s.path in chosen)
                      if f is not None]
