@@ -97,6 +97,53 @@ CASES = {
             _run(*sys.argv[1:], reload=False)
         main()
         """, {"host": "<dynamic>", "reload": "false"}, True),
+    # Review: names bound again other than by ``name = value`` were taken for a local assigned once.
+    "locals rebound by unpacking, an augmented assignment, a with": ("""
+        import uvicorn
+        from app import conf
+        def main():
+            reload = True
+            reload, extra = conf.values()
+            workers = 4
+            workers += conf.more()
+            host = "127.0.0.1"
+            with conf.bind() as host:
+                pass
+            uvicorn.run("app.web:app", host=host, reload=reload, workers=workers)
+        main()
+        """, {"host": "<dynamic>", "reload": "<dynamic>", "workers": "<dynamic>"}, True),
+    "a module constant rebound by unpacking": ("""
+        import uvicorn
+        from app import conf
+        RELOAD = True
+        RELOAD, HOST = conf.values()
+        uvicorn.run("app.web:app", reload=RELOAD)
+        """, {"reload": "<dynamic>"}, True),
+    "a mapping changed by del": ("""
+        import uvicorn
+        def main():
+            kwargs = {"reload": True, "host": "0.0.0.0"}
+            del kwargs["reload"]
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {}, False),
+    "a mapping changed by |=": ("""
+        import uvicorn
+        def main():
+            kwargs = {"reload": True}
+            kwargs |= {"reload": False}
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {}, False),
+    "a mapping handed to a function": ("""
+        import uvicorn
+        from app import conf
+        def main():
+            kwargs = {"reload": True}
+            conf.tweak(kwargs)
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {}, False),
 }
 
 

@@ -862,6 +862,9 @@ class _Extractor:
             child = stmt.value  # type: ignore[attr-defined]
             if cls is _Expr and self._dict_names and type(child) is ast.Call:
                 self._dict_update(child, scope, local_names)
+                # ``configure(kwargs)``: a dict handed to a function may come back with any key changed.
+                self._rebound([a for a in [*child.args, *(k.value for k in child.keywords if k.arg)]
+                               if type(a) is _Name and (scope, a.id) in self._dict_names], scope)
             elif function is not None and (cls is _Return or type(child) is ast.Yield):
                 if cls is _Return and function.qualname in self._literal_returns:
                     self._returned(function, child, local_names)
@@ -934,6 +937,10 @@ class _Extractor:
         if cls is ast.Assign or cls is ast.AnnAssign:
             self._assignment(stmt, stmt.targets if cls is ast.Assign else [stmt.target], scope, local_names,
                              function)
+        elif cls is ast.AugAssign or cls is ast.Delete:
+            self._rebound(stmt.targets if cls is ast.Delete else [stmt.target], scope)
+        elif (cls is ast.With or cls is ast.AsyncWith) and any(i.optional_vars is not None for i in stmt.items):
+            self._rebound([i.optional_vars for i in stmt.items if i.optional_vars is not None], scope)
         elif cls is ast.Expr and self._dict_names and type(stmt.value) is ast.Call:
             self._dict_update(stmt.value, scope, local_names)
         if cls is ast.AnnAssign:
@@ -1018,6 +1025,8 @@ class _Extractor:
                     if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
                         main, depends, _ = self._annotation(value_node, local_names)
                         self.facts.type_aliases[target.id] = (main, depends)
+                elif kind is ast.Tuple or kind is ast.List or kind is ast.Starred:
+                    self._rebound([target], scope)
                 elif kind is _Attribute:
                     self._attribute_assignment(target, value_node, stmt, local_names, function)  # type: ignore[arg-type]
                 elif kind is ast.Subscript and type(target.value) is ast.Name and \
@@ -1026,6 +1035,23 @@ class _Extractor:
                     self.facts.dict_items.append(Assignment(target.value.id, Value(
                         "dict", "", self.span(target), keywords=((target.slice.value, value),)),
                         self.span(target.value), scope))
+
+    def _rebound(self, targets: list[ast.expr], scope: str) -> None:
+        """Names (and dicts) bound or changed other than by ``name = value``: ``host, port = parse()``,
+        ``reload |= dev``, ``with open(p) as f``, ``del kwargs["reload"]``. Each is one more binding of
+        unknown value (``other``), so that a name is never taken for a local assigned once (or a module
+        constant) holding its one literal (readycheck.model.callvalues, the reachability model's literals)."""
+        stack = list(targets)
+        while stack:
+            target = stack.pop()
+            kind = type(target)
+            if kind is _Name:
+                span = self.span(target)
+                self.facts.assignments.append(Assignment(target.id, Value("other", "", span), span, scope))  # type: ignore[attr-defined]
+            elif kind is ast.Tuple or kind is ast.List:
+                stack.extend(target.elts)  # type: ignore[attr-defined]
+            elif kind is ast.Starred or kind is ast.Subscript:
+                stack.append(target.value)  # type: ignore[attr-defined]  # ``del kwargs["reload"]``: kwargs changes
 
     def _dict_update(self, call: ast.Call, scope: str, local_names: frozenset[str]) -> None:
         """``engine_args.update({"pool_size": 5})`` or ``.update(pool_size=5)``: its literal keys (see
