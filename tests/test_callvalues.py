@@ -126,7 +126,7 @@ CASES = {
             del kwargs["reload"]
             uvicorn.run("app.web:app", **kwargs)
         main()
-        """, {}, False),
+        """, {"reload": "<dynamic>", "host": "0.0.0.0"}, True),
     "a mapping changed by |=": ("""
         import uvicorn
         def main():
@@ -134,16 +134,27 @@ CASES = {
             kwargs |= {"reload": False}
             uvicorn.run("app.web:app", **kwargs)
         main()
-        """, {}, False),
-    "a mapping handed to a function": ("""
+        """, {"reload": "<dynamic>"}, True),
+    "keys of a mapping assigned by unpacking": ("""
         import uvicorn
         from app import conf
         def main():
-            kwargs = {"reload": True}
-            conf.tweak(kwargs)
+            kwargs = {"reload": True, "host": "0.0.0.0"}
+            (kwargs["reload"], kwargs["workers"]) = conf.values()
             uvicorn.run("app.web:app", **kwargs)
         main()
-        """, {}, False),
+        """, {"reload": "<dynamic>", "host": "0.0.0.0", "workers": "<dynamic>"}, True),
+    "a local or a parameter named like a module helper": ("""
+        import uvicorn
+        def get_reload():
+            return True
+        def get_host():
+            return "0.0.0.0"
+        def main(get_host=None):
+            get_reload = lambda: False
+            uvicorn.run("app.web:app", host=get_host(), reload=get_reload())
+        main()
+        """, {"host": "<dynamic>", "reload": "<dynamic>"}, True),
 }
 
 

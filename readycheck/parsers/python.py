@@ -862,9 +862,6 @@ class _Extractor:
             child = stmt.value  # type: ignore[attr-defined]
             if cls is _Expr and self._dict_names and type(child) is ast.Call:
                 self._dict_update(child, scope, local_names)
-                # ``configure(kwargs)``: a dict handed to a function may come back with any key changed.
-                self._rebound([a for a in [*child.args, *(k.value for k in child.keywords if k.arg)]
-                               if type(a) is _Name and (scope, a.id) in self._dict_names], scope)
             elif function is not None and (cls is _Return or type(child) is ast.Yield):
                 if cls is _Return and function.qualname in self._literal_returns:
                     self._returned(function, child, local_names)
@@ -937,6 +934,11 @@ class _Extractor:
         if cls is ast.Assign or cls is ast.AnnAssign:
             self._assignment(stmt, stmt.targets if cls is ast.Assign else [stmt.target], scope, local_names,
                              function)
+        elif cls is ast.AugAssign and type(stmt.target) is _Name and (scope, stmt.target.id) in self._dict_names \
+                and type(stmt.value) is ast.Dict and None not in stmt.value.keys:
+            span = self.span(stmt.target)  # ``kwargs |= {"reload": False}``: as kwargs.update({...})
+            self.facts.dict_items.extend(Assignment(stmt.target.id, Value("dict", "", span, keywords=(item,)), span, scope)
+                                         for item in self.value(stmt.value, local_names).keywords)
         elif cls is ast.AugAssign or cls is ast.Delete:
             self._rebound(stmt.targets if cls is ast.Delete else [stmt.target], scope)
         elif (cls is ast.With or cls is ast.AsyncWith) and any(i.optional_vars is not None for i in stmt.items):
@@ -1037,10 +1039,12 @@ class _Extractor:
                         self.span(target.value), scope))
 
     def _rebound(self, targets: list[ast.expr], scope: str) -> None:
-        """Names (and dicts) bound or changed other than by ``name = value``: ``host, port = parse()``,
-        ``reload |= dev``, ``with open(p) as f``, ``del kwargs["reload"]``. Each is one more binding of
-        unknown value (``other``), so that a name is never taken for a local assigned once (or a module
-        constant) holding its one literal (readycheck.model.callvalues, the reachability model's literals)."""
+        """Names bound or changed other than by ``name = value``: ``host, port = parse()``, ``reload |= dev``,
+        ``with open(p) as f``, ``del host``. Each is one more binding of unknown value (``other``), so that a
+        name is never taken for a local assigned once (or a module constant) holding its one literal
+        (readycheck.model.callvalues, the reachability model's literals). A dict's key so changed
+        (``del kwargs["reload"]``) is a key added with an unknown value (``dict_items``), as
+        ``kwargs["reload"] = ...`` in a branch is: the dict's other keys stay known."""
         stack = list(targets)
         while stack:
             target = stack.pop()
@@ -1050,8 +1054,15 @@ class _Extractor:
                 self.facts.assignments.append(Assignment(target.id, Value("other", "", span), span, scope))  # type: ignore[attr-defined]
             elif kind is ast.Tuple or kind is ast.List:
                 stack.extend(target.elts)  # type: ignore[attr-defined]
-            elif kind is ast.Starred or kind is ast.Subscript:
-                stack.append(target.value)  # type: ignore[attr-defined]  # ``del kwargs["reload"]``: kwargs changes
+            elif kind is ast.Starred:
+                stack.append(target.value)  # type: ignore[attr-defined]
+            elif kind is ast.Subscript and type(target.value) is _Name and type(target.slice) is ast.Constant \
+                    and type(target.slice.value) is str and (scope, target.value.id) in self._dict_names:  # type: ignore[attr-defined]
+                # ``del kwargs["reload"]``, ``(kwargs["a"], kwargs["b"]) = ...``: that key, its value unknown
+                span = self.span(target)
+                self.facts.dict_items.append(Assignment(target.value.id, Value(  # type: ignore[attr-defined]
+                    "dict", "", span, keywords=((target.slice.value, Value("other", "", span)),)),  # type: ignore[attr-defined]
+                    self.span(target.value), scope))  # type: ignore[attr-defined]
 
     def _dict_update(self, call: ast.Call, scope: str, local_names: frozenset[str]) -> None:
         """``engine_args.update({"pool_size": 5})`` or ``.update(pool_size=5)``: its literal keys (see
