@@ -325,3 +325,30 @@ def test_a_docs_router_reexported_by_a_module_without_web_markers_is_modeled(tmp
     })
     apps = {a["path"]: a for a in data["apps"]}
     assert "/docs-list" in _paths(apps["app/main.py"])
+
+
+def test_a_scripts_module_started_by_python_serves_the_app_it_imports(tmp_path, capsys):
+    """``python scripts/serve.py`` runs ``uvicorn.run(app)`` with an app it imports from another scripts
+    module: the started module has no web word, so it was not read, nor the app it imports (lost); and
+    the target ``scripts.serve:app`` names the imported app, which is the service."""
+    data = _inspect(tmp_path, capsys, {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "scripts/serve.py"]\n',
+        "scripts/serve.py": """
+            import uvicorn
+            from scripts.web_impl import app
+
+            if __name__ == "__main__":
+                uvicorn.run(app, host="0.0.0.0", port=8000)
+            """,
+        "scripts/web_impl.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/items")
+            async def items():
+                return []
+            """,
+    })
+    apps = {a["path"]: a for a in data["apps"]}
+    assert list(apps) == ["scripts/web_impl.py"] and apps["scripts/web_impl.py"]["service"]

@@ -636,7 +636,6 @@ class PythonIndex:
                             elif home.path not in chosen and home.path not in passed:
                                 passed.add(home.path)  # a re-export (``api/__init__.py``) of a docs/ router
                                 through.append(home)
-                self.prefetch(through)
                 batch = []
                 for source in queue:
                     if source.path in chosen:
@@ -649,11 +648,14 @@ class PythonIndex:
                         continue
                     if web(data):
                         batch.append(source)
-                self.prefetch(batch)
+                    elif started(source):  # ``python scripts/serve.py`` importing its app: read for its imports
+                        passed.add(source.path)
+                        through.append(source)
+                self.prefetch(batch + through)  # one parallel batch
                 newly = [f for f in (self._facts.get(s.path) for s in batch + through) if f is not None]
                 queue = []
-            found = [f for f in (self._facts.get(s.path) for s in self.sources if s.path in chosen)
-                     if f is not None]
+            found = [f for f in (self._facts.get(s.path) for s in self.sources
+                                 if s.path in chosen and s.path not in passed) if f is not None]
         self._prefetch_imported_by(found)
         self._web_modules = found
         return found

@@ -272,6 +272,10 @@ class WebModel:
             linker = self._linker
             for source in linker.index.sources_named(module) if linker is not None else ():
                 facts = linker.index.facts(source) if linker is not None else None
+                imported = facts.imports.get(attr) if facts is not None else None
+                if imported:  # ``from app.web import app`` in the module served (``python serve.py``)
+                    found += [o for o in self.objects if o.kind == "app" and "<locals>" not in o.key
+                              and f"{o.module.module}.{o.name}" == imported]
                 bound = list(facts.module_level(attr)) if facts is not None else []
                 if linker is None or facts is None or len(bound) != 1 or bound[0].value.kind != "call":
                     continue
