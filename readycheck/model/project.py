@@ -630,11 +630,15 @@ class PythonIndex:
                 through = []
                 for facts in newly:
                     for target in facts.imports.values():
-                        for home in self._homes_of(target):
+                        homes = self._homes_of(target)
+                        for home in homes:
                             if home.path in auxiliary:
                                 queue.append(home)
-                            elif home.path not in chosen and home.path not in passed:
-                                passed.add(home.path)  # a re-export (``api/__init__.py``) of a docs/ router
+                            elif len(homes) == 1 and home.path not in chosen and home.path not in passed:
+                                # A re-export (``api/__init__.py``) of a docs/ router: the one module the
+                                # import names (an ambiguous name is not parsed on the chance: a
+                                # generator's template ``polar/version/__init__.py`` is not Python).
+                                passed.add(home.path)
                                 through.append(home)
                 batch = []
                 for source in queue:
