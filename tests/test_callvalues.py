@@ -97,6 +97,64 @@ CASES = {
             _run(*sys.argv[1:], reload=False)
         main()
         """, {"host": "<dynamic>", "reload": "false"}, True),
+    # Review: names bound again other than by ``name = value`` were taken for a local assigned once.
+    "locals rebound by unpacking, an augmented assignment, a with": ("""
+        import uvicorn
+        from app import conf
+        def main():
+            reload = True
+            reload, extra = conf.values()
+            workers = 4
+            workers += conf.more()
+            host = "127.0.0.1"
+            with conf.bind() as host:
+                pass
+            uvicorn.run("app.web:app", host=host, reload=reload, workers=workers)
+        main()
+        """, {"host": "<dynamic>", "reload": "<dynamic>", "workers": "<dynamic>"}, True),
+    "a module constant rebound by unpacking": ("""
+        import uvicorn
+        from app import conf
+        RELOAD = True
+        RELOAD, HOST = conf.values()
+        uvicorn.run("app.web:app", reload=RELOAD)
+        """, {"reload": "<dynamic>"}, True),
+    "a mapping changed by del": ("""
+        import uvicorn
+        def main():
+            kwargs = {"reload": True, "host": "0.0.0.0"}
+            del kwargs["reload"]
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {"reload": "<dynamic>", "host": "0.0.0.0"}, True),
+    "a mapping changed by |=": ("""
+        import uvicorn
+        def main():
+            kwargs = {"reload": True}
+            kwargs |= {"reload": False}
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {"reload": "<dynamic>"}, True),
+    "keys of a mapping assigned by unpacking": ("""
+        import uvicorn
+        from app import conf
+        def main():
+            kwargs = {"reload": True, "host": "0.0.0.0"}
+            (kwargs["reload"], kwargs["workers"]) = conf.values()
+            uvicorn.run("app.web:app", **kwargs)
+        main()
+        """, {"reload": "<dynamic>", "host": "0.0.0.0", "workers": "<dynamic>"}, True),
+    "a local or a parameter named like a module helper": ("""
+        import uvicorn
+        def get_reload():
+            return True
+        def get_host():
+            return "0.0.0.0"
+        def main(get_host=None):
+            get_reload = lambda: False
+            uvicorn.run("app.web:app", host=get_host(), reload=get_reload())
+        main()
+        """, {"host": "<dynamic>", "reload": "<dynamic>"}, True),
 }
 
 

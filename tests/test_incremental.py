@@ -5,6 +5,7 @@ another module)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -31,6 +32,9 @@ TREE = {
     "app/unused.py": "VALUE = 1\n",
     # A test's own app: throwaway code the web model does not read, unless a start command serves it.
     "tests/test_api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/t')\nasync def t():\n    return 1\n",
+    # A router in a folder named like examples that nothing includes yet (not read).
+    "app/examples/slow.py": "import time\nfrom fastapi import APIRouter\n\nr = APIRouter()\n\n\n"
+                            "@r.get('/slow')\nasync def slow():\n    time.sleep(1)\n",
     # A service with a database (RC506 asks which service modules name an engine).
     "app/db.py": "from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://db/app')\n",
 }
@@ -65,6 +69,11 @@ EDITS = [
     ("a start command now serves the test's app, whose route then blocks",
      {"tests/test_api.py": lambda old: "import time\n" + old.replace("    return 1", "    time.sleep(1)\n    return 1"),
       "Dockerfile": lambda old: old.replace("app.main:app", "tests.test_api:app")}, False),
+    ("a package module without web words now gathers the examples/ router the app includes",
+     {"app/helpers.py": lambda old: old + "\nfrom app.examples.slow import r as slow_api\n\nEXTRA = [slow_api]\n",
+      "app/main.py": lambda old: old.replace("from app.routers import items", "from app.helpers import EXTRA\n"
+                                             "from app.routers import items")
+      + "for extra in EXTRA:\n    app.include_router(extra)\n"}, False),
 ]
 
 
@@ -174,3 +183,17 @@ def test_one_recording_scan_at_a_time():
     with incremental.recording() as outer:
         with incremental.recording() as inner:
             assert outer is not None and inner is None
+
+
+def test_a_rescan_finds_the_blocking_route_of_an_examples_router_a_package_module_now_gathers(tmp_path, monkeypatch):
+    """The web model reads an examples/ router once a service module without web words re-exports it
+    to the app: a rescan after that edit runs and reports the route's blocking call, as a cold scan does."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    root = write_tree(tmp_path / "repo", TREE)
+    cache = tmp_path / "cache"
+    assert b"app/examples/slow.py" not in _report(root, "--cache-dir", str(cache))
+    name, edit, _ = next(e for e in EDITS if e[0].startswith("a package module without web words"))
+    for path, change in edit.items():
+        (root / path).write_text(change((root / path).read_text()))
+    data = json.loads(_report(root, "--cache-dir", str(cache)))
+    assert any(f["path"] == "app/examples/slow.py" and f["rule_id"] == "RC401" for f in data["findings"]), name

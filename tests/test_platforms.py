@@ -1125,6 +1125,26 @@ def test_ecs_task_definitions_in_cloudformation_and_task_definition_files(tmp_pa
     assert (probe.kind, probe.http_path, probe.owner) == ("health", "/healthz", "ApiTask/api")
 
 
+def test_ecs_booleans_are_not_counts_or_ports(tmp_path):
+    """``DesiredCount: true`` and ``containerPort: true`` are the author's mistake, not 1 replica or port 1
+    (bool is an int in Python: inspect printed ``replicas=True``)."""
+    starts, _ = starts_of(tmp_path, {"infra/api.yaml": """
+        Resources:
+          Service:
+            Type: AWS::ECS::Service
+            Properties: {TaskDefinition: !Ref Task, DesiredCount: true}
+          Task:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+                - Name: api
+                  Command: ["uvicorn", "app.main:app"]
+                  PortMappings: [{ContainerPort: true}, {ContainerPort: 8000}]
+        """})
+    api = starts[("infra/api.yaml", "Task/api", "boot")]
+    assert api.replicas is None and [t.text for t in api.ports] == ["8000"]
+
+
 def test_a_plain_yaml_file_does_not_make_a_package_deployed(tmp_path):
     """ECS reads every YAML file for CloudFormation templates, as Kubernetes does for manifests: neither makes
     YAML a deployment file by its kind (polar's SDK template has a workflow YAML and is a library)."""

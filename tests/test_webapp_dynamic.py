@@ -262,3 +262,93 @@ def test_apps_in_tests_and_docs_are_not_modeled_unless_served_or_included(tmp_pa
     assert sorted(apps) == ["app/main.py", "tests/mock_server.py"]
     assert "/smoke/" in _paths(apps["app/main.py"])
     assert apps["tests/mock_server.py"]["service"]
+
+
+def test_test_and_docs_apps_served_by_a_path_target_are_modeled(tmp_path, capsys):
+    """A start command may name a test's or a tutorial's app by path: ``./docs/main.py`` (as the
+    fastapi CLI takes it), an absolute path in the image, hypercorn's ``tests/mock:app``. Each is the
+    service and is read (they were matched by dotted name only, so never parsed: no finding there)."""
+    app = """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/")
+        async def root():
+            return {}
+        """
+    data = _inspect(tmp_path, capsys, {
+        "docs/main.py": app, "tests/mock.py": app, "examples/api.py": app, "examples/unserved.py": app,
+        "docker-compose.yml": """
+            services:
+              docs:
+                build: .
+                command: fastapi run ./docs/main.py
+              mock:
+                build: .
+                command: hypercorn tests/mock:app --bind 0.0.0.0:8000
+              example:
+                build: .
+                command: fastapi run /srv/examples/api.py
+            """,
+    })
+    assert sorted(a["path"] for a in data["apps"]) == ["docs/main.py", "examples/api.py", "tests/mock.py"]
+
+
+def test_a_docs_router_reexported_by_a_module_without_web_markers_is_modeled(tmp_path, capsys):
+    """The service's app includes routers a package ``__init__`` gathers (``all_apis = [docs_api]``,
+    no router or FastAPI word in it) from a folder named like docs: that router is the service's.
+    Only web modules' imports were followed into such folders, so its routes were lost."""
+    data = _inspect(tmp_path, capsys, {
+        "app/main.py": """
+            from fastapi import FastAPI
+            from app.api import all_apis
+
+            app = FastAPI()
+            for r in all_apis:
+                app.include_router(r)
+            """,
+        "app/api/__init__.py": """
+            from app.api.docs.views import r as docs_api
+
+            all_apis = [docs_api]
+            """,
+        "app/api/docs/views.py": """
+            from fastapi import APIRouter
+
+            r = APIRouter()
+
+            @r.get("/docs-list")
+            async def docs_list():
+                return []
+            """,
+    })
+    apps = {a["path"]: a for a in data["apps"]}
+    assert "/docs-list" in _paths(apps["app/main.py"])
+
+
+def test_a_scripts_module_started_by_python_serves_the_app_it_imports(tmp_path, capsys):
+    """``python scripts/serve.py`` runs ``uvicorn.run(app)`` with an app it imports from another scripts
+    module: the started module has no web word, so it was not read, nor the app it imports (lost); and
+    the target ``scripts.serve:app`` names the imported app, which is the service."""
+    data = _inspect(tmp_path, capsys, {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "scripts/serve.py"]\n',
+        "scripts/serve.py": """
+            import uvicorn
+            from scripts.web_impl import app
+
+            if __name__ == "__main__":
+                uvicorn.run(app, host="0.0.0.0", port=8000)
+            """,
+        "scripts/web_impl.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.get("/items")
+            async def items():
+                return []
+            """,
+    })
+    apps = {a["path"]: a for a in data["apps"]}
+    assert list(apps) == ["scripts/web_impl.py"] and apps["scripts/web_impl.py"]["service"]

@@ -234,6 +234,11 @@ class CallValues:
         """The repository function a call without arguments runs, when it records its returns."""
         if value.items or value.keywords or not value.text:
             return None
+        name = value.text
+        if not value.resolved and "." not in name and frame.scope and (
+                any(p.name == name for p in frame.function.params) or
+                any(a.scope == frame.scope and a.name == name for a in frame.module.assignments)):
+            return None  # a parameter or a local (``get_host = lambda: ...``) hides the module's function
         found = self.project.python.function(frame.module, value.text, frame.scope, value.resolved)
         if found is None or not found[0].returned:
             return None

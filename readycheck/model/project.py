@@ -625,9 +625,21 @@ class PythonIndex:
             started = self._started_module()
             queue = [s for s in auxiliary.values() if started(s)]
             newly = found
+            passed: set[str] = set()  # service modules without a web marker, read for their imports
             while queue or newly:
-                queue += [home for facts in newly for target in facts.imports.values()
-                          for home in self._homes_of(target) if home.path in auxiliary]
+                through = []
+                for facts in newly:
+                    for target in facts.imports.values():
+                        homes = self._homes_of(target)
+                        for home in homes:
+                            if home.path in auxiliary:
+                                queue.append(home)
+                            elif len(homes) == 1 and home.path not in chosen and home.path not in passed:
+                                # A re-export (``api/__init__.py``) of a docs/ router: the one module the
+                                # import names (an ambiguous name is not parsed on the chance: a
+                                # generator's template ``polar/version/__init__.py`` is not Python).
+                                passed.add(home.path)
+                                through.append(home)
                 batch = []
                 for source in queue:
                     if source.path in chosen:
@@ -640,11 +652,14 @@ class PythonIndex:
                         continue
                     if web(data):
                         batch.append(source)
-                self.prefetch(batch)
-                newly = [f for f in (self._facts.get(s.path) for s in batch) if f is not None]
+                    elif started(source):  # ``python scripts/serve.py`` importing its app: read for its imports
+                        passed.add(source.path)
+                        through.append(source)
+                self.prefetch(batch + through)  # one parallel batch
+                newly = [f for f in (self._facts.get(s.path) for s in batch + through) if f is not None]
                 queue = []
-            found = [f for f in (self._facts.get(s.path) for s in self.sources if s.path in chosen)
-                     if f is not None]
+            found = [f for f in (self._facts.get(s.path) for s in self.sources
+                                 if s.path in chosen and s.path not in passed) if f is not None]
         self._prefetch_imported_by(found)
         self._web_modules = found
         return found
@@ -653,19 +668,19 @@ class PythonIndex:
         """Whether a module is one that a start command serves: its server's target
         (``tests.mock:app``, ``loadtest/app.py``), matched by dotted name or name suffix as
         ``WebModel.apps_for_target`` matches it."""
+        from readycheck.model.webapp import start_target, target_names_module
         from readycheck.parsers.python import module_name
 
         targets = set()
         for start in self.project.start_commands:
             target = start.server.target if start.server is not None else None
             if target is not None:
-                text = target.text
-                targets.add(text[:-3].replace("/", ".") if text.endswith(".py") else text.partition(":")[0])
-        targets.discard("")
+                targets.add(start_target(target.text)[0])
+        targets -= {"", "/"}
 
         def started(source: SourceFile) -> bool:
             dotted = module_name(source.path)
-            return any(dotted == t or dotted.endswith("." + t) for t in targets)
+            return any(target_names_module(t, dotted) for t in targets)
 
         return started
 

@@ -272,6 +272,10 @@ class WebModel:
             linker = self._linker
             for source in linker.index.sources_named(module) if linker is not None else ():
                 facts = linker.index.facts(source) if linker is not None else None
+                imported = facts.imports.get(attr) if facts is not None else None
+                if imported:  # ``from app.web import app`` in the module served (``python serve.py``)
+                    found += [o for o in self.objects if o.kind == "app" and "<locals>" not in o.key
+                              and f"{o.module.module}.{o.name}" == imported]
                 bound = list(facts.module_level(attr)) if facts is not None else []
                 if linker is None or facts is None or len(bound) != 1 or bound[0].value.kind != "call":
                     continue
@@ -387,16 +391,37 @@ def _start_targets(start_commands: Iterable["StartCommand"]) -> Iterator[tuple[s
 
 def _start_targets_of(targets: Iterable[str]) -> Iterator[tuple[str, str | None]]:
     for text in targets:
-        if text.endswith(".py"):
-            yield text[:-3].replace("/", "."), None
-            continue
-        module, _, attr = text.partition(":")
-        yield module, attr.split("(")[0] or None
+        yield start_target(text)
+
+
+def start_target(text: str) -> tuple[str, str | None]:
+    """(module, attribute or None) a server's target names: ``app.main:app``, a factory
+    ``tests.app:create_app()``, a file (``fastapi run ./docs/main.py``) or a path-style module
+    (hypercorn's ``tests/main:app``, Flask's ``--app scripts/app.py:app``). An absolute path
+    (``/srv/docs/main.py``, relative to no folder readycheck knows) keeps its leading ``/``."""
+    module, colon, attr = text.strip().partition(":")
+    absolute = module.startswith("/")
+    while module.startswith("./"):
+        module = module[2:]
+    if module.endswith(".py"):
+        module = module[:-3]
+    module = module.strip("/").replace("/", ".")
+    return ("/" + module if absolute else module), (attr.split("(")[0] or None) if colon else None
+
+
+def target_names_module(module: str, dotted: str) -> bool:
+    """Whether a start target's module (``start_target``) names the repo module of this dotted name:
+    itself or a name suffix of it (``main`` names ``src/main.py`` run with ``--app-dir src``); an
+    absolute path names the modules whose names end it (``/app/docs/main`` names ``docs.main``)."""
+    if module.startswith("/"):
+        module = module[1:]
+        return dotted == module or module.endswith("." + dotted) or dotted.endswith("." + module)
+    return dotted == module or dotted.endswith("." + module)
 
 
 def _serves(app: WebObject, module: str, attr: str | None) -> bool:
     dotted = app.module.module
-    if not (dotted == module or dotted.endswith("." + module)):
+    if not target_names_module(module, dotted):
         return False
     if attr is None or attr == app.name or "<locals>" in app.key:
         return True

@@ -934,6 +934,15 @@ class _Extractor:
         if cls is ast.Assign or cls is ast.AnnAssign:
             self._assignment(stmt, stmt.targets if cls is ast.Assign else [stmt.target], scope, local_names,
                              function)
+        elif cls is ast.AugAssign and type(stmt.target) is _Name and (scope, stmt.target.id) in self._dict_names \
+                and type(stmt.value) is ast.Dict and None not in stmt.value.keys:
+            span = self.span(stmt.target)  # ``kwargs |= {"reload": False}``: as kwargs.update({...})
+            self.facts.dict_items.extend(Assignment(stmt.target.id, Value("dict", "", span, keywords=(item,)), span, scope)
+                                         for item in self.value(stmt.value, local_names).keywords)
+        elif cls is ast.AugAssign or cls is ast.Delete:
+            self._rebound(stmt.targets if cls is ast.Delete else [stmt.target], scope)
+        elif (cls is ast.With or cls is ast.AsyncWith) and any(i.optional_vars is not None for i in stmt.items):
+            self._rebound([i.optional_vars for i in stmt.items if i.optional_vars is not None], scope)
         elif cls is ast.Expr and self._dict_names and type(stmt.value) is ast.Call:
             self._dict_update(stmt.value, scope, local_names)
         if cls is ast.AnnAssign:
@@ -1018,6 +1027,8 @@ class _Extractor:
                     if not scope and value.kind == "subscript" and value.text.rsplit(".", 1)[-1] == "Annotated":
                         main, depends, _ = self._annotation(value_node, local_names)
                         self.facts.type_aliases[target.id] = (main, depends)
+                elif kind is ast.Tuple or kind is ast.List or kind is ast.Starred:
+                    self._rebound([target], scope)
                 elif kind is _Attribute:
                     self._attribute_assignment(target, value_node, stmt, local_names, function)  # type: ignore[arg-type]
                 elif kind is ast.Subscript and type(target.value) is ast.Name and \
@@ -1026,6 +1037,32 @@ class _Extractor:
                     self.facts.dict_items.append(Assignment(target.value.id, Value(
                         "dict", "", self.span(target), keywords=((target.slice.value, value),)),
                         self.span(target.value), scope))
+
+    def _rebound(self, targets: list[ast.expr], scope: str) -> None:
+        """Names bound or changed other than by ``name = value``: ``host, port = parse()``, ``reload |= dev``,
+        ``with open(p) as f``, ``del host``. Each is one more binding of unknown value (``other``), so that a
+        name is never taken for a local assigned once (or a module constant) holding its one literal
+        (readycheck.model.callvalues, the reachability model's literals). A dict's key so changed
+        (``del kwargs["reload"]``) is a key added with an unknown value (``dict_items``), as
+        ``kwargs["reload"] = ...`` in a branch is: the dict's other keys stay known."""
+        stack = list(targets)
+        while stack:
+            target = stack.pop()
+            kind = type(target)
+            if kind is _Name:
+                span = self.span(target)
+                self.facts.assignments.append(Assignment(target.id, Value("other", "", span), span, scope))  # type: ignore[attr-defined]
+            elif kind is ast.Tuple or kind is ast.List:
+                stack.extend(target.elts)  # type: ignore[attr-defined]
+            elif kind is ast.Starred:
+                stack.append(target.value)  # type: ignore[attr-defined]
+            elif kind is ast.Subscript and type(target.value) is _Name and type(target.slice) is ast.Constant \
+                    and type(target.slice.value) is str and (scope, target.value.id) in self._dict_names:  # type: ignore[attr-defined]
+                # ``del kwargs["reload"]``, ``(kwargs["a"], kwargs["b"]) = ...``: that key, its value unknown
+                span = self.span(target)
+                self.facts.dict_items.append(Assignment(target.value.id, Value(  # type: ignore[attr-defined]
+                    "dict", "", span, keywords=((target.slice.value, Value("other", "", span)),)),  # type: ignore[attr-defined]
+                    self.span(target.value), scope))  # type: ignore[attr-defined]
 
     def _dict_update(self, call: ast.Call, scope: str, local_names: frozenset[str]) -> None:
         """``engine_args.update({"pool_size": 5})`` or ``.update(pool_size=5)``: its literal keys (see

@@ -137,7 +137,7 @@ def _starts(project: "Project", source: SourceFile, doc: dict, tasks: list[tuple
         role = "oneshot" if service is None and name in scheduled else "boot"
         desired = (service or {}).get("DesiredCount")
         replicas = Token(str(desired), source.path, key_span(source, service, "DesiredCount")) \
-            if isinstance(desired, int) else None
+            if isinstance(desired, int) and not isinstance(desired, bool) else None
         containers = _containers(task)
         waited_for = {str(_field(dep, "containerName")) for c in containers
                       for dep in items_of(_field(c, "dependsOn"))
@@ -153,7 +153,8 @@ def _starts(project: "Project", source: SourceFile, doc: dict, tasks: list[tuple
             ports = [Token(str(_field(port, "containerPort")), source.path,
                            key_span(source, port, _key(port, "containerPort")))
                      for port in items_of(_field(container, "portMappings"))
-                     if isinstance(port, dict) and isinstance(_field(port, "containerPort"), int)]
+                     if isinstance(port, dict) and isinstance(_field(port, "containerPort"), int)
+                     and not isinstance(_field(port, "containerPort"), bool)]
             key = _key(container, "entryPoint" if _field(container, "entryPoint") is not None else "command")
             start = platform_start(project, source, key_span(source, container, key), PLATFORM, f"{name}/{cname}",
                                    "oneshot" if cname in waited_for else role, chain, env, ports, replicas)
