@@ -720,9 +720,13 @@ SCALING = {
 @pytest.mark.parametrize("front_end", sorted(SCALING))
 def test_time_grows_linearly(tmp_path, front_end):
     """Four times the input takes about four times as long (a quadratic front end takes 16x):
-    a ratio, with room for a busy machine (the best of three runs each, under 10x)."""
+    a ratio, with room for a busy machine (the best of three runs each, under 10x; measured once
+    more, keeping the best of each size, when a load spike on a shared runner made it fail)."""
     build = SCALING[front_end]
     small, large = _seconds(tmp_path, build(1000)), _seconds(tmp_path, build(4000))
+    if not (large < 0.2 or large / max(small, 0.02) < 10):  # a load spike on a shared runner: measure again
+        small = min(small, _seconds(tmp_path, build(1000)))
+        large = min(large, _seconds(tmp_path, build(4000)))
     assert large < 0.2 or large / max(small, 0.02) < 10, f"{front_end}: {small:.3f}s -> {large:.3f}s for 4x the input"
 
 
