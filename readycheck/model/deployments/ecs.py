@@ -1,7 +1,9 @@
-"""Amazon ECS: the container definitions of a task definition, in a CloudFormation template (YAML or
-JSON, ``Type: AWS::ECS::TaskDefinition`` with ``Properties.ContainerDefinitions``) or in a task
+"""Amazon ECS: the container definitions of a task definition, in a CloudFormation template written in
+YAML (``Type: AWS::ECS::TaskDefinition`` with ``Properties.ContainerDefinitions``) or in a task
 definition file (``task-definition.json``, what ``aws ecs register-task-definition --cli-input-json``
-and the ``amazon-ecs-render-task-definition`` action read: ``containerDefinitions``).
+and the ``amazon-ecs-render-task-definition`` action read: ``containerDefinitions``). A template written
+in JSON is not read: its names (``template.json``, ``stack.json``) say nothing, and a JSON file is not
+read for its content (every ``package.json`` would be).
 
 A container's ``EntryPoint`` and ``Command`` are Docker's ENTRYPOINT and CMD in exec form (lists of
 words), so ``["/bin/sh", "-c", "alembic upgrade head && uvicorn ..."]`` is a shell that runs the
