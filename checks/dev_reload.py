@@ -535,6 +535,29 @@ class DevReloadInProduction(Check):
 
             main()
             """), title="reload from a setting that defaults to False; a key set only in a branch is not known"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"serve\", \"--reload\"]\n",
+                 **click_cli_repo("""
+            import typer
+            import uvicorn
+
+            cli = typer.Typer()
+
+            @cli.command()
+            def serve(host: str = typer.Option("0.0.0.0", "--host"), reload: bool = typer.Option(False, "--reload")):
+                uvicorn.run("svc.web:app", host=host, reload=reload)
+            """)}, expect=["Dockerfile:2:22 uvicorn with auto-reload (from --reload of serve() in svc/cli.py) in the "
+                           "start command of Dockerfile CMD"],
+            title="a Typer option declared typer.Option(False, \"--reload\"), given --reload in the CMD"),
+        Example({"Dockerfile": "FROM python:3.12-slim\nCMD [\"svc\", \"serve\"]\n", **click_cli_repo("""
+            import typer
+            import uvicorn
+
+            cli = typer.Typer()
+
+            @cli.command()
+            def serve(reload: bool = typer.Option(False, "--reload"), workers: int = typer.Option(default=2)):
+                uvicorn.run("svc.web:app", host="0.0.0.0", reload=reload, workers=workers)
+            """)}, title="the same option not given: typer.Option(False) is off"),
     )
 
     def run(self, project: Project):

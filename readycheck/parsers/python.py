@@ -690,6 +690,18 @@ class _Extractor:
                                        self.value(node.right, local_names, depth + 1)), (), False))
         return _new_tuple(Value, ("other", "", span, (), (), False))
 
+    def _option_default(self, call: ast.Call, local_names: frozenset[str]) -> ast.expr | None:
+        """The default a Typer parameter written ``typer.Option(False, "--reload")`` or ``typer.Argument(...)``
+        gets when the command line does not give it: the call's first argument, or its ``default=``
+        (``...`` is a required option: no default). None for any other call."""
+        qualified, resolved = self.qualify(dotted(call.func) or "", local_names)
+        if not resolved or not qualified.startswith("typer.") or not qualified.endswith((".Option", ".Argument")):
+            return None
+        for keyword in call.keywords:
+            if keyword.arg == "default":
+                return keyword.value
+        return call.args[0] if call.args else None
+
     def _returned(self, function: Function, node: ast.AST | None, local_names: frozenset[str]) -> None:
         """Add a ``return`` expression to ``Function.returned`` (five or more: the last is "other")."""
         if len(function.returned) >= 4:
@@ -1173,9 +1185,13 @@ class _Extractor:
             literal = flag = number = None
             if default is not None:
                 kind = type(default)
-                if depends is None and kind is ast.Call:
-                    depends = self._depends(default, outer_locals)
-                elif kind is ast.Constant:  # the parser makes exact node types
+                if kind is ast.Call:
+                    if depends is None:
+                        depends = self._depends(default, outer_locals)
+                    if depends is None:  # ``reload: bool = typer.Option(False, "--reload")``: its default
+                        default = self._option_default(default, outer_locals)  # type: ignore[arg-type]
+                        kind = type(default)
+                if kind is ast.Constant:  # the parser makes exact node types
                     constant = default.value
                     kind = type(constant)
                     if kind is str:
