@@ -1322,3 +1322,17 @@ def test_compose_double_dollar_is_a_literal_dollar_for_the_container(tmp_path):
     rm, celery = starts[("docker-compose.yml", "worker", "boot")].chain[-2:]
     assert rm.words == ["rm", "-rf", "${HOME}/.cache"] and celery.words[-1] == "--hostname=w@${HOSTNAME}"
     assert (rm.argv[0].span.line, celery.argv[0].span.line) == (11, 12)  # each at its own line, as written
+
+
+def test_ecs_values_of_the_wrong_type_name_nothing(tmp_path):
+    """A task definition file is anyone's JSON: a name that is a list, a health check made of numbers, an
+    environment entry without a string name are not read as text (review: ``ECS ['x']/{'a': 1}``)."""
+    starts, project = starts_of(tmp_path, {"task-definition.json": """
+        {"family": ["x"], "containerDefinitions": [
+          {"name": {"a": 1}, "command": ["uvicorn", "app:app"], "environment": [{"name": 1, "value": "v"}],
+           "healthCheck": {"command": [1, ["CMD"], null]}}]}
+        """})
+    (start,) = starts.values()
+    assert start.process == "task-definition/container" and start.env == {}
+    (ecs,) = [d for d in project.deployments if d.platform == "ECS"]
+    assert ecs.probes == ()

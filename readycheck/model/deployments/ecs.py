@@ -52,7 +52,8 @@ def read(project: "Project", source: SourceFile) -> Deployment | None:
         return None
     starts = project.guarded(source.path, lambda: _starts(project, source, doc, tasks))
     probes = [probe for name, task in tasks for container in _containers(task)
-              for probe in _probe(project, source, container, f"{name}/{_field(container, 'name') or 'container'}")]
+              for probe in _probe(project, source, container,
+                                  f"{name}/{_name(_field(container, 'name'), 'container')}")]
     scales_out = any(_field(resource, "type") == SCALABLE_TARGET for resource in _resources(doc).values())
     return Deployment(PLATFORM, source.path, tuple(starts), tuple(probes), declared_env(starts),
                       scales_out=scales_out)
@@ -79,6 +80,12 @@ def _field(mapping: Any, name: str) -> Any:
     return found if found is not None else mapping.get(name[:1].upper() + name[1:])
 
 
+def _name(value: Any, default: str) -> str:
+    """A name written in the file (a task's family, a container's name), or ``default`` when it is not a
+    string (``Name: !Ref X`` is read as the string ``X``; a list or mapping there names nothing)."""
+    return value if isinstance(value, str) and value else default
+
+
 def _resources(doc: dict) -> dict:
     return table_of(doc.get("Resources"))
 
@@ -86,7 +93,7 @@ def _resources(doc: dict) -> dict:
 def _task_definitions(doc: dict) -> list[tuple[str, dict]]:
     """(name, task definition) pairs: a template's TaskDefinition resources by logical id, or the file itself."""
     if isinstance(doc.get("containerDefinitions"), list):
-        return [(str(doc.get("family") or "task-definition"), doc)]
+        return [(_name(doc.get("family"), "task-definition"), doc)]
     return [(str(name), table_of(resource.get("Properties")))
             for name, resource in _resources(doc).items()
             if isinstance(resource, dict) and resource.get("Type") == TASK_DEFINITION]
@@ -149,7 +156,7 @@ def _starts(project: "Project", source: SourceFile, doc: dict, tasks: list[tuple
                      for argv in yaml_commands(source, _field(container, key)) for token in argv]
             if not words:
                 continue  # the image's own ENTRYPOINT/CMD: known from its Dockerfile, if at all
-            cname = str(_field(container, "name") or "container")
+            cname = _name(_field(container, "name"), "container")
             chain = expander.from_words(words, f"ECS task {name} container {cname}")
             env = _env(source, _field(container, "environment"))
             ports = [Token(str(_field(port, "containerPort")), source.path,
@@ -176,7 +183,7 @@ def _env(source: SourceFile, items: Any) -> dict[str, Token]:
     env: dict[str, Token] = {}
     for item in items_of(items):
         name, value = _field(item, "name"), _field(item, "value")
-        if name is not None and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if isinstance(name, str) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
             env[str(name)] = Token(str(value), source.path, located(source, value))
     return env
 
@@ -185,8 +192,9 @@ def _probe(project: "Project", source: SourceFile, container: dict, owner: str) 
     """The container's ``HealthCheck``: ``["CMD-SHELL", "curl -f http://localhost/health"]`` or
     ``["CMD", "curl", ...]``, as Docker's HEALTHCHECK."""
     check = _field(container, "healthCheck")
-    words = [str(w) for w in items_of(_field(check, "command"))]
-    if not words or words[0] == "NONE":
+    listed = items_of(_field(check, "command"))
+    words = [w for w in listed if isinstance(w, str)]
+    if not words or len(words) < len(listed) or words[0] == "NONE":  # a word that is no string: not a command
         return []
     command = " ".join(words[1:] if words[0] in ("CMD", "CMD-SHELL") else words)
     where = _field(check, "command")
