@@ -58,7 +58,8 @@ from typing import TYPE_CHECKING
 
 import shlex
 
-from readycheck.api import Check, Example, Related, Rule, Severity, Span, release_step, tiangolo_repo
+from readycheck.api import (ECS_CLOUDFORMATION_REPO, ECS_TASK_DEFINITION_REPO, Check, Example, Related, Rule, Severity,
+                            Span, release_step, tiangolo_repo)
 
 if TYPE_CHECKING:
     from readycheck.api import CallSite, Command, ModuleFacts, Project, StartCommand
@@ -661,40 +662,9 @@ class MigrationsAtBoot(Check):
                       command: ["gunicorn", "app.main:app", "-k", "uvicorn_worker.UvicornWorker"]
                       {{- end }}
             """}, title="a Helm template: the Job under {{- if }} migrates once, the Deployment only serves"),
-        Example({"infra/api-service.yaml": """
-            AWSTemplateFormatVersion: "2010-09-09"
-            Resources:
-              Service:
-                Type: AWS::ECS::Service
-                Properties:
-                  TaskDefinition: !Ref TaskDefinition
-                  DesiredCount: 3
-              TaskDefinition:
-                Type: AWS::ECS::TaskDefinition
-                Properties:
-                  Family: !Sub ${Environment}-api
-                  ContainerDefinitions:
-                    - Name: api
-                      Image: example/api:latest
-                      Command:
-                        - "/bin/sh"
-                        - "-c"
-                        - |
-                          alembic upgrade head && uvicorn app.main:app --host 0.0.0.0 --port 8080
-            """}, expect=["infra/api-service.yaml:19:15"],
+        Example(ECS_CLOUDFORMATION_REPO, expect=["infra/api-service.yaml:19:15"],
             title="ECS: a CloudFormation task definition's sh -c chain migrates in every task"),
-        Example({".aws/task-definition.json": """
-            {
-              "family": "api",
-              "containerDefinitions": [
-                {"name": "migrate", "image": "example/api:latest", "essential": false,
-                 "command": ["alembic", "upgrade", "head"]},
-                {"name": "api", "image": "example/api:latest", "essential": true,
-                 "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}],
-                 "command": ["/bin/sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port 8080"]}
-              ]
-            }
-            """, "infra/nightly.yaml": """
+        Example({**ECS_TASK_DEFINITION_REPO, "infra/nightly.yaml": """
             Resources:
               Nightly:
                 Type: AWS::Events::Rule

@@ -78,7 +78,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Related, Severity, image_shell, shell_execs_last
+from readycheck.api import (ECS_CLOUDFORMATION_REPO, ECS_TASK_DEFINITION_REPO, Check, Example, Related, Severity,
+                            image_shell, shell_execs_last)
 
 if TYPE_CHECKING:
     from readycheck.api import Fix, Project
@@ -306,40 +307,9 @@ class SignalsNotForwarded(Check):
                 title="a Helm template: the sh -c script read through its {{- if }} block"),
         Example(_helm_script("exec uvicorn app.main:app --host 0.0.0.0 --port {{ .Values.port }}"),
                 title="a Helm template: exec after the {{- if }} block"),
-        Example({"infra/api-service.yaml": """
-            AWSTemplateFormatVersion: "2010-09-09"
-            Resources:
-              Service:
-                Type: AWS::ECS::Service
-                Properties:
-                  TaskDefinition: !Ref TaskDefinition
-                  DesiredCount: 3
-              TaskDefinition:
-                Type: AWS::ECS::TaskDefinition
-                Properties:
-                  Family: !Sub ${Environment}-api
-                  ContainerDefinitions:
-                    - Name: api
-                      Image: example/api:latest
-                      Command:
-                        - "/bin/sh"
-                        - "-c"
-                        - |
-                          alembic upgrade head && uvicorn app.main:app --host 0.0.0.0 --port 8080
-            """}, expect=["infra/api-service.yaml:19:39"],
+        Example(ECS_CLOUDFORMATION_REPO, expect=["infra/api-service.yaml:19:39"],
             title="ECS: a CloudFormation task definition's sh -c ends with the server without exec"),
-        Example({".aws/task-definition.json": """
-            {
-              "family": "api",
-              "containerDefinitions": [
-                {"name": "migrate", "image": "example/api:latest", "essential": false,
-                 "command": ["alembic", "upgrade", "head"]},
-                {"name": "api", "image": "example/api:latest", "essential": true,
-                 "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}],
-                 "command": ["/bin/sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port 8080"]}
-              ]
-            }
-            """}, title="ECS: a task definition file whose sh -c execs the server"),
+        Example(ECS_TASK_DEFINITION_REPO, title="ECS: a task definition file whose sh -c execs the server"),
     )
 
     def run(self, project: Project):

@@ -55,7 +55,8 @@ _WHERE = {
     "removal_findings": "readycheck.model.migrations",
     "Operation": "readycheck.parsers.migration_ops",
     "alembic_repo": "readycheck.core.migration_examples", "click_cli_repo": "readycheck.core.start_examples",
-    "CLICK_CLI": "readycheck.core.start_examples", "tiangolo_repo": "readycheck.core.start_examples",
+    "CLICK_CLI": "readycheck.core.start_examples", "ECS_CLOUDFORMATION_REPO": "readycheck.core.start_examples",
+    "ECS_TASK_DEFINITION_REPO": "readycheck.core.start_examples", "tiangolo_repo": "readycheck.core.start_examples",
     "helm_chart_repo": "readycheck.core.start_examples", "supervisord_repo": "readycheck.core.start_examples",
     "TIANGOLO_FROM": "readycheck.core.start_examples",
     "python_m_app_repo": "readycheck.core.start_examples", "sql_repo": "readycheck.core.migration_examples",
@@ -107,7 +108,8 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         sql_repo as sql_repo,
     )
     from readycheck.core.start_examples import (
-        CLICK_CLI as CLICK_CLI, TIANGOLO_FROM as TIANGOLO_FROM, click_cli_repo as click_cli_repo,
+        CLICK_CLI as CLICK_CLI, ECS_CLOUDFORMATION_REPO as ECS_CLOUDFORMATION_REPO,
+        ECS_TASK_DEFINITION_REPO as ECS_TASK_DEFINITION_REPO, TIANGOLO_FROM as TIANGOLO_FROM, click_cli_repo as click_cli_repo,
         helm_chart_repo as helm_chart_repo, supervisord_repo as supervisord_repo, tiangolo_repo as tiangolo_repo,
     )
     from readycheck.core.start_examples import python_m_app_repo as python_m_app_repo
@@ -157,7 +159,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
 __all__ = [
     "ALEMBIC_BODY_LINE", "ALEMBIC_HEAD", "ARGV_WRAPPERS", "ASYNC_DRIVERS", "ASYNC_ENGINE_CONSTRUCTORS", "ASYNC_URL_FOR",
     "Applicability", "CLICK_CLI", "CallRule", "CallSite", "Check", "ClassObject", "Command", "Deployment", "DeploymentSetting",
-    "Diagnostic", "Dockerfile", "ENGINE_CONSTRUCTORS", "EXECS_PLAIN_LINES", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
+    "Diagnostic", "Dockerfile", "ECS_CLOUDFORMATION_REPO", "ECS_TASK_DEFINITION_REPO", "ENGINE_CONSTRUCTORS", "EXECS_PLAIN_LINES", "Edge", "Edit", "Engine", "EngineSetting", "Environment", "ErrorHandling", "Example",
     "ExceptClause", "FILE_METADATA", "FileKind", "Finding", "Fix", "Function", "GENERIC_BASES", "HEALTH_SEGMENTS",
     "Hit", "ImageRef", "Instruction", "LoopEntry", "Migration", "MigrationModel", "ModuleFacts",
     "NON_ROOT_IMAGE_HINTS", "Operation", "PATH_IO_METHODS", "PRIVILEGE_DROPPERS", "Parameter", "Probe", "Project",

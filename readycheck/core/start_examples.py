@@ -98,3 +98,43 @@ def python_m_app_repo(main: str) -> dict[str, str]:
     """A Dockerfile whose CMD is ``python -m app``, and ``app/__main__.py`` being ``main``."""
     return {"Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n', "app/__init__.py": "",
             "app/__main__.py": main}
+
+
+#: An ECS service's CloudFormation template (infra/api-service.yaml) whose container runs
+#: ``sh -c "alembic upgrade head && uvicorn ..."`` (line 19: alembic at column 15, uvicorn at 39).
+ECS_CLOUDFORMATION_REPO = {"infra/api-service.yaml": """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref TaskDefinition
+      DesiredCount: 3
+  TaskDefinition:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: !Sub ${Environment}-api
+      ContainerDefinitions:
+        - Name: api
+          Image: example/api:latest
+          Command:
+            - "/bin/sh"
+            - "-c"
+            - |
+              alembic upgrade head && uvicorn app.main:app --host 0.0.0.0 --port 8080
+"""}
+
+#: An ECS task definition file (.aws/task-definition.json) whose migration container the app container
+#: waits for (``dependsOn`` condition SUCCESS), and whose app ``sh -c`` execs uvicorn.
+ECS_TASK_DEFINITION_REPO = {".aws/task-definition.json": """\
+{
+  "family": "api",
+  "containerDefinitions": [
+    {"name": "migrate", "image": "example/api:latest", "essential": false,
+     "command": ["alembic", "upgrade", "head"]},
+    {"name": "api", "image": "example/api:latest", "essential": true,
+     "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}],
+     "command": ["/bin/sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port 8080"]}
+  ]
+}
+"""}
