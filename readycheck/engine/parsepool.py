@@ -52,7 +52,7 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from readycheck.parsers.python_codec import from_bytes, to_bytes
+    from readycheck.parsers.python_codec import from_bytes
 
     # Many small interleaved chunks: they balance big and small files, and let this
     # process take its share of the work instead of waiting for the workers.
@@ -82,11 +82,7 @@ def parse_many(items: list[tuple[str, bytes]], jobs: int,
         for i in range(count - 1, -1, -1):
             if not futures[i].cancel():
                 break
-            own = parse_batch(chunks[i])
-            if blobs:  # encoded here, for the cache, so that the split with the workers counts it
-                own = [(facts, to_bytes(facts) if facts is not None else None, error)
-                       for facts, _, error in own]
-            parsed[i] = own
+            parsed[i] = parse_batch(chunks[i])  # encoded for the cache later (Cache.store_facts_later)
             for j, future in enumerate(futures[:i]):
                 if parsed[j] is None and future.done():
                     parsed[j] = decode(future.result())

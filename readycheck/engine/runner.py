@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from readycheck.engine import incremental, suppressions
+from readycheck.engine import forkedchecks, incremental, suppressions
 from readycheck.engine.budget import NO_BUDGET, Budget, BudgetExceeded
 from readycheck.engine.cache import Cache, digest
 from readycheck.core.check import Check
@@ -279,20 +279,36 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
 
 def _run(project: Project, config: Config, checks: list[type[Check]],
          progress: Callable[[str, int, int], None] | None, total: int, budget: Budget = NO_BUDGET) -> list[Finding]:
-    """Run checks; their findings with severities adjusted (development files, configuration)."""
-    raw: list[Finding] = []
-    for number, check_cls in enumerate(checks):
+    """Run checks; their findings with severities adjusted (development files, configuration), in the
+    checks' order. A big scan runs the event-loop checks in a forked copy meanwhile (engine.forkedchecks)."""
+    numbers = {check_cls: number for number, check_cls in enumerate(checks)}
+
+    def run(group: list[type[Check]]) -> list[list[Finding]]:
+        return _run_each(project, config, group, numbers, progress, total, budget)
+
+    found = forkedchecks.run_split(project, checks, project.jobs, budget, total, run)
+    return [finding for per_check in (found if found is not None else run(checks)) for finding in per_check]
+
+
+def _run_each(project: Project, config: Config, checks: list[type[Check]], numbers: dict[type[Check], int],
+              progress: Callable[[str, int, int], None] | None, total: int, budget: Budget) -> list[list[Finding]]:
+    """Each check's findings (empty for a check not run: the budget ran out, or it crashed)."""
+    out: list[list[Finding]] = []
+    for position, check_cls in enumerate(checks):
+        raw: list[Finding] = []
+        out.append(raw)
         if progress is not None:
-            progress("checking", number, total)
+            progress("checking", numbers[check_cls], total)
         check = check_cls(config.options.get(check_cls.id))
         try:
             budget.check()
             produced = list(check.run(project))
         except BudgetExceeded:
-            left = [c.id for c in checks[number:]]
+            left = [c.id for c in checks[position:]]
             project.diagnose("<scan>", f"{budget.describe()}: {len(left)} of {total} checks not run or "
                                        f"not finished ({', '.join(left)}); the findings shown are the others'",
                              kind="internal")
+            out += [[] for _ in checks[position + 1:]]
             break
         except Exception as exc:  # a buggy check must not lose the other checks' findings
             frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -307,7 +323,7 @@ def _run(project: Project, config: Config, checks: list[type[Check]],
             elif finding.severity == check_cls.severity and check_cls.id in config.severity:
                 finding = finding.with_severity(config.severity[check_cls.id])
             raw.append(finding)
-    return raw
+    return out
 
 
 class _SuppressionPass:

@@ -579,9 +579,10 @@ class PythonIndex:
                 continue
             self._facts[source.path] = facts
             if sha and cache is not None:
-                from readycheck.parsers.python_codec import to_bytes
-
-                cache.store_facts(source.path, sha, blob if blob is not None else to_bytes(facts))
+                if blob is not None:  # a worker's, as it sent them
+                    cache.store_facts(source.path, sha, blob)
+                elif facts is not None:
+                    cache.store_facts_later(source.path, sha, facts)
 
     def _size(self, source: SourceFile) -> int:
         try:
