@@ -29,7 +29,7 @@ def _report(result) -> tuple:
 @pytest.fixture
 def splits(monkeypatch) -> list[int]:
     """The pids of the forked copies that answered (any repository is big enough to split)."""
-    monkeypatch.setattr(forkedchecks, "MIN_MODULES", 0)
+    monkeypatch.setattr(forkedchecks, "MIN_ASYNC_HANDLERS", 0)
     answered: list[int] = []
     real = forkedchecks._receive
 
@@ -158,8 +158,8 @@ def test_no_split_with_one_job_a_small_repository_or_another_thread(tmp_path, mo
     answered: list[int] = []
     real = forkedchecks._receive
     monkeypatch.setattr(forkedchecks, "_receive", lambda fd, pid: answered.append(pid) or real(fd, pid))
-    scan(repo, Config(), CHECKS, jobs=2)  # 29 modules: below MIN_MODULES
-    monkeypatch.setattr(forkedchecks, "MIN_MODULES", 0)
+    scan(repo, Config(), CHECKS, jobs=2)  # 37 async handlers: below MIN_ASYNC_HANDLERS
+    monkeypatch.setattr(forkedchecks, "MIN_ASYNC_HANDLERS", 0)
     scan(repo, Config(), CHECKS, jobs=1)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

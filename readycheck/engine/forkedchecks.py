@@ -16,8 +16,8 @@ the diagnostics are a sorted set, and what the copy read (files, functions of mo
 modules it parsed that this process had not) is added to this process's records, so that the cache
 and the incremental rescan see every read (readycheck.engine.incremental).
 
-When not: fewer than ``MIN_MODULES`` Python modules parsed (the fork and the exchange cost more than
-they save), one job, no ``os.fork`` (Windows), macOS (forking a process that may have loaded system
+When not: fewer than ``MIN_ASYNC_HANDLERS`` async route handlers (the fork and the exchange would cost
+more than they save), one job, no ``os.fork`` (Windows), macOS (forking a process that may have loaded system
 frameworks is unsafe there), or another thread running in this process (a library caller's: a lock
 it holds at the fork would stay held in the copy forever). When the copy fails in any way, this
 process runs its checks itself: slower, same result.
@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 
 #: The checks the forked copy runs: the ones that walk the call graph (see the module's docstring).
 FORKED_TAGS = frozenset({"event-loop"})
-#: Below this many parsed modules the checks take a few tens of milliseconds: not worth a fork.
-MIN_MODULES = 256
+#: The event-loop checks walk from every async route handler: below this many they take a few tens of
+#: milliseconds (about 1 ms a handler on polar's repository, whose walks are deep), no more than the fork
+#: and the exchange cost. Django services and libraries have none, however many modules they have.
+MIN_ASYNC_HANDLERS = 100
 
 #: run(checks) -> each check's findings, in order (readycheck.engine.runner binds the rest).
 RunChecks = Callable[[list["type[Check]"]], list[list["Finding"]]]
@@ -73,7 +75,7 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
     except (Exception, BudgetExceeded):  # the serial run meets it again, inside a check, and says so
         return None
     index = project.__dict__.get("python")
-    if index is None or sum(facts is not None for facts in index._facts.values()) < MIN_MODULES:
+    if index is None or sum(handler.is_async for _, handler in project.web.handlers()) < MIN_ASYNC_HANDLERS:
         return None
     before = set(index._facts)
     read_fd, write_fd = os.pipe()
