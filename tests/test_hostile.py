@@ -712,6 +712,11 @@ SCALING = {
         f"        - Name: c\n          Command: [python, -m, job{i}]\n"
         f"  Rule{i}:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n"
         f"        - EcsParameters: {{TaskDefinitionArn: !Ref Task{i}}}\n" for i in range(n // 10))},
+    # many COPY sources in a service's Dockerfile, in a repository of many files: each source is looked
+    # for (build_contexts) in a set of folders, not in every path
+    "dockerfile-copies": lambda n: {"svc/Dockerfile": "FROM python:3.12-slim\n" + "".join(
+        f"COPY lib{i}/ /app/lib{i}/\n" for i in range(n)) + 'USER app\nCMD ["gunicorn", "app:app"]\n',
+        **{f"data/d{i}/f.txt": "" for i in range(n // 4)}},
     "gitignore-glob": lambda n: {".gitignore": "*a*a*a*a*a*a*a*a*b\n", **{f"d{i}/" + "a" * 60: "" for i in range(n // 40)}},
     "gitignore-size": lambda n: {".gitignore": "x" * (n * 100), "a.py": ""},
 }

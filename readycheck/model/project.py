@@ -80,6 +80,7 @@ class Project:
         self.all_files = files
         self._by_path = {f.path: f for f in files}
         self._kinds_settled = False
+        self._kinds_final = False  # settled, and no reader is reclassifying files any more
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
@@ -130,19 +131,30 @@ class Project:
         return folder.strip("/") in folders
 
     def files(self, *kinds: FileKind) -> list[SourceFile]:
+        """The files of these kinds, in path order. Asked some forty times a scan: once the kinds are
+        settled the positions of each kind are listed once, not found again in every file each time."""
         if not self._kinds_settled and kinds != (FileKind.PYTHON,):
             self._settle_kinds()
-        return [f for f in self.all_files if f.kind in kinds]
+        positions = self.__dict__.get("_positions_by_kind")
+        if positions is None:
+            if not self._kinds_final:  # settling now (a reader asks while files are reclassified), or not yet
+                return [f for f in self.all_files if f.kind in kinds]
+            positions = self.__dict__["_positions_by_kind"] = {}
+            for position, source in enumerate(self.all_files):
+                positions.setdefault(source.kind, []).append(position)
+        found = positions.get(kinds[0], []) if len(kinds) == 1 else \
+            sorted(p for kind in set(kinds) for p in positions.get(kind, ()))
+        return [self.all_files[p] for p in found]
 
     def _settle_kinds(self) -> None:
         """Compose files and Dockerfiles known by their content or by the commands that use them
         (readycheck.model.deployrefs), before any reader asks for files by kind."""
         self._kinds_settled = True
-        if not any(f.kind in (FileKind.YAML, FileKind.OTHER, FileKind.APP_YAML) for f in self.all_files):
-            return
-        from readycheck.model.deployrefs import reclassify
+        if any(f.kind in (FileKind.YAML, FileKind.OTHER, FileKind.APP_YAML) for f in self.all_files):
+            from readycheck.model.deployrefs import reclassify
 
-        reclassify(self.all_files, self._by_path, self.yaml_documents)
+            reclassify(self.all_files, self._by_path, self.yaml_documents)
+        self._kinds_final = True
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -449,9 +461,18 @@ class Project:
         return out
 
     def exists(self, path: str) -> bool:
-        """Whether the repository has this file, or a folder with files in it."""
-        prefix = path.rstrip("/") + "/"
-        return path in self._by_path or any(p.startswith(prefix) for p in self._by_path)
+        """Whether the repository has this file, or a folder with files in it. The folders are listed
+        once: asked of every COPY source of every Dockerfile, a search of all paths each time made a
+        Dockerfile of many COPY lines in a repository of many files quadratic."""
+        folders = self.__dict__.get("_folders")
+        if folders is None:
+            folders = self.__dict__["_folders"] = set()
+            for known in self._by_path:
+                cut = known.rfind("/")
+                while cut > 0 and known[:cut] not in folders:
+                    folders.add(known[:cut])
+                    cut = known.rfind("/", 0, cut)
+        return path in self._by_path or path.rstrip("/") in folders
 
     @cached_property
     def declared_env(self) -> list[tuple[str, str, "Token", "Environment"]]:
