@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,9 +36,9 @@ def splits(monkeypatch) -> list[int]:
     answered: list[int] = []
     real = forkedchecks._receive
 
-    def receive(read_fd: int, pid: int):
+    def receive(read_fd: int, pid: int, budget):
         answered.append(pid)
-        return real(read_fd, pid)
+        return real(read_fd, pid, budget)
 
     monkeypatch.setattr(forkedchecks, "_receive", receive)
     return answered
@@ -157,7 +160,7 @@ def test_no_split_with_one_job_a_small_repository_or_another_thread(tmp_path, mo
     _service(repo)
     answered: list[int] = []
     real = forkedchecks._receive
-    monkeypatch.setattr(forkedchecks, "_receive", lambda fd, pid: answered.append(pid) or real(fd, pid))
+    monkeypatch.setattr(forkedchecks, "_receive", lambda fd, pid, budget: answered.append(pid) or real(fd, pid, budget))
     scan(repo, Config(), CHECKS, jobs=2)  # 37 async handlers: below MIN_ASYNC_HANDLERS
     monkeypatch.setattr(forkedchecks, "MIN_ASYNC_HANDLERS", 0)
     scan(repo, Config(), CHECKS, jobs=1)
@@ -172,3 +175,75 @@ def test_no_split_with_one_job_a_small_repository_or_another_thread(tmp_path, mo
     assert not answered
     scan(repo, Config(), CHECKS, jobs=2)
     assert len(answered) == 1
+
+
+class _Slow(Check):
+    """A check of this process that runs past the budget (its alarm goes off inside it)."""
+
+    id, name, summary, fix = "RC992", "slow", "slow", "none"
+
+    def run(self, project):
+        time.sleep(30)
+        return []
+
+
+def test_a_stuck_copy_is_stopped_when_this_process_spent_its_alarm_on_its_own_checks(tmp_path, splits):
+    repo = tmp_path / "repo"
+    _service(repo)
+    start = time.monotonic()
+    result = scan(repo, Config(), [*CHECKS, _Slow, _Stuck], jobs=2, timeout=2)
+    assert time.monotonic() - start < 15
+    assert len(splits) == 1
+    budget = sorted(d.message for d in result.diagnostics if d.kind == "internal")
+    assert len(budget) == 2 and any("RC992" in m for m in budget) and any("RC991" in m for m in budget)
+
+
+_KILLED_PARENT = """
+import os, sys, time
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from helpers import CHECKS
+from readycheck.engine import forkedchecks
+from readycheck.engine.config import Config
+from readycheck.engine.runner import scan
+from test_forkedchecks import _Stuck
+forkedchecks.MIN_ASYNC_HANDLERS = 0
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid:
+        print(pid, flush=True)
+    return pid
+forkedchecks.os.fork = fork
+scan(Path({repo!r}), Config(), [*CHECKS, _Stuck], jobs=2)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_scan_killed_with_sigkill_takes_its_copy_along(tmp_path):
+    repo = tmp_path / "repo"
+    _service(repo)
+    script = tmp_path / "scan.py"
+    script.write_text(_KILLED_PARENT.format(tests=str(Path(__file__).parent), repo=str(repo)))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        copy = int(proc.stdout.readline())  # the parse pool forks through multiprocessing, not this os.fork
+        time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while _alive(copy) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _alive(copy)
+    if alive:
+        os.kill(copy, signal.SIGKILL)
+    assert not alive, "the forked copy outlived the scan"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")

@@ -30,6 +30,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Callable
 
 from readycheck.core import sourcefile
@@ -46,6 +47,9 @@ FORKED_TAGS = frozenset({"event-loop"})
 #: milliseconds (about 1 ms a handler on polar's repository, whose walks are deep), no more than the fork
 #: and the exchange cost. Django services and libraries have none, however many modules they have.
 MIN_ASYNC_HANDLERS = 100
+
+#: How long after the budget has run out the copy may still take to send what it found before it stops.
+GRACE_SECONDS = 1.0
 
 #: run(checks) -> each check's findings, in order (readycheck.engine.runner binds the rest).
 RunChecks = Callable[[list["type[Check]"]], list[list["Finding"]]]
@@ -78,6 +82,7 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
     if index is None or sum(handler.is_async for _, handler in project.web.handlers()) < MIN_ASYNC_HANDLERS:
         return None
     before = set(index._facts)
+    parent = os.getpid()
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -87,13 +92,13 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
         return None
     if pid == 0:  # the copy: never returns
         os.close(read_fd)
-        _child(project, away, budget, run, before, write_fd)
+        _child(project, away, budget, run, before, write_fd, parent)
     os.close(write_fd)
     try:
         found_home = run(home)
         if project.cache is not None:  # while the copy works: the facts parsed here, encoded for the cache
             project.cache.encode_pending()
-        payload = _receive(read_fd, pid)
+        payload = _receive(read_fd, pid, budget)
     except BudgetExceeded:  # this process's checks are done (they stop at the budget themselves)
         _kill(pid)
         project.diagnose("<scan>", f"{budget.describe()}: {len(away)} of {total} checks not run or not finished "
@@ -112,9 +117,12 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
 
 
 def _child(project: Project, checks: list[type[Check]], budget: Budget, run: RunChecks, before: set[str],
-           write_fd: int) -> None:
+           write_fd: int, parent: int) -> None:
+    from readycheck.engine.parsepool import _die_with_parent
+
     code = 1
     try:
+        _die_with_parent(parent)  # a scan killed with SIGKILL takes its copy along, as it does its parse workers
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it, the copy just ends
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)  # the copy writes nothing but its answer: no progress, warning or traceback
@@ -150,10 +158,20 @@ def _payload(project: Project, found: list[list[Finding]], before: set[str]) -> 
     }
 
 
-def _receive(read_fd: int, pid: int) -> dict | None:
-    """The copy's answer, or None when it failed (its exit status, or an answer that does not load)."""
+def _receive(read_fd: int, pid: int, budget: Budget) -> dict | None:
+    """The copy's answer, or None when it failed (its exit status, or an answer that does not load).
+    With a budget, BudgetExceeded once it has run out and the copy has still not answered: the copy
+    stops at the budget itself, but not inside code that holds off its alarm (a C call), and this
+    process's own alarm has already gone off during its own checks."""
+    import select
+
     chunks = []
     while True:
+        if budget.deadline is not None:
+            left = budget.deadline - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(left, 0) + GRACE_SECONDS)
+            if not ready:
+                raise BudgetExceeded()
         chunk = os.read(read_fd, 1 << 20)
         if not chunk:
             break
