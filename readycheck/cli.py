@@ -102,7 +102,8 @@ def _scan_parser() -> argparse.ArgumentParser:
                           help="write the current findings to FILE as the accepted baseline, and exit 0")
     speed = parser.add_argument_group("Performance")
     speed.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                       help="parse with N processes (default: the cores this process may use)")
+                       help="parse with N processes, and with 2 or more run the event-loop checks of a big service in a "
+                            "second process (default: the cores this process may use)")
     speed.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="stop the scan after SECONDS of wall-clock time and report what was found so far, "
                             "with a diagnostic (exit 2)")

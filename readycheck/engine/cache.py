@@ -237,6 +237,10 @@ class Cache:
         except Exception:
             return None
 
+    def fact_keys(self) -> frozenset[str]:
+        """The keys (``path\0sha``) of the facts stored as bytes: those ``facts`` can answer."""
+        return frozenset(self._facts_table()) if self.enabled else frozenset()
+
     def store_facts(self, path: str, sha: str, blob: bytes) -> None:
         """Store a module's facts as bytes (``facts_blob``), as the parse workers send them."""
         if self.enabled:

@@ -47,12 +47,12 @@ FORKED_TAGS = frozenset({"event-loop"})
 #: milliseconds (about 1 ms a handler on polar's repository, whose walks are deep), no more than the fork
 #: and the exchange cost. Django services and libraries have none, however many modules they have.
 MIN_ASYNC_HANDLERS = 100
-
 #: How long after the budget has run out the copy may still take to send what it found before it stops.
 GRACE_SECONDS = 1.0
 
-#: run(checks) -> each check's findings, in order (readycheck.engine.runner binds the rest).
-RunChecks = Callable[[list["type[Check]"]], list[list["Finding"]]]
+#: run(checks, quiet) -> (each check's findings in order, the ids of those not run or not finished because
+#: the budget ran out); ``quiet``: no progress reported (readycheck.engine.runner binds the rest).
+RunChecks = Callable[[list["type[Check]"], bool], tuple[list[list["Finding"]], list[str]]]
 
 
 def split(checks: list[type[Check]]) -> tuple[list[type[Check]], list[type[Check]]]:
@@ -61,18 +61,20 @@ def split(checks: list[type[Check]]) -> tuple[list[type[Check]], list[type[Check
     return [c for c in checks if c not in away], away
 
 
-def can_fork(jobs: int) -> bool:
-    return (jobs >= 2 and hasattr(os, "fork") and sys.platform != "darwin"
-            and threading.active_count() == 1)
+def can_fork() -> bool:
+    """Whether this platform forks safely at all (threads are counted again just before the fork)."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
 
 
-def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Budget, total: int,
-              run: RunChecks) -> list[list[Finding]] | None:
-    """Each check's findings, in order, the event-loop checks run in a forked copy; None when this
-    scan is not worth splitting (the caller runs the checks itself). ``total``: how many checks the
-    scan runs in all, for the diagnostic of a budget that runs out while the copy is still at work."""
+def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Budget, run: RunChecks,
+              progress: object = None) -> tuple[list[list[Finding]], list[str]] | None:
+    """(each check's findings in order, the checks not finished), the event-loop checks run in a forked
+    copy; None when this scan is not worth splitting (the caller runs the checks itself). A ``progress``
+    callback with a ``pause`` method is paused before the fork (the terminal's progress bar redraws from
+    a thread: a lock it holds at the fork would stay held in the copy); any other thread still running
+    then means no fork."""
     home, away = split(checks)
-    if not home or not away or not can_fork(jobs):
+    if not home or not away or jobs < 2 or not can_fork():
         return None
     try:  # what every check reads: built here once, inherited by the copy
         _shared = project.start_commands, project.web  # noqa: F841
@@ -81,64 +83,165 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
     index = project.__dict__.get("python")
     if index is None or sum(handler.is_async for _, handler in project.web.handlers()) < MIN_ASYNC_HANDLERS:
         return None
-    before = set(index._facts)
-    parent = os.getpid()
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+    pause = getattr(progress, "pause", None)
+    if callable(pause):
+        pause()
+    if threading.active_count() != 1:
         return None
-    if pid == 0:  # the copy: never returns
-        os.close(read_fd)
-        _child(project, away, budget, run, before, write_fd, parent)
-    os.close(write_fd)
+    cache = project.cache if project.cache is not None and project.cache.enabled else None
+    state = _Fork(set(index._facts), cache.fact_keys() if cache is not None else frozenset(), os.getpid())
+    copy = _Copy.start(lambda write_fd: _child(project, away, budget, run, state, write_fd))
+    if copy is None:
+        return None
+    found_home: list[list[Finding]] | None = None
+    unfinished_home: list[str] = []
+    payload: dict | None = None
+    killed = False
     try:
-        found_home = run(home)
-        if project.cache is not None:  # while the copy works: the facts parsed here, encoded for the cache
-            project.cache.encode_pending()
-        payload = _receive(read_fd, pid, budget)
-    except BudgetExceeded:  # this process's checks are done (they stop at the budget themselves)
-        _kill(pid)
-        project.diagnose("<scan>", f"{budget.describe()}: {len(away)} of {total} checks not run or not finished "
-                                   f"({', '.join(c.id for c in away)}); the findings shown are the others'",
-                         kind="internal")
-        payload = {"found": [[] for _ in away], "diagnostics": [], "modules": [], "prefilters": {},
-                   "function_reads": None, "content_reads": None}
+        found_home, unfinished_home = run(home, False)
+        if cache is not None:  # while the copy works: the facts parsed here, encoded for the cache
+            cache.encode_pending()
+        payload = copy.receive(budget)
+    except BudgetExceeded:  # out of time here, or the copy stuck past the budget: it goes
+        copy.kill()
+        killed = True
     except BaseException:  # Ctrl-C: the copy goes too
-        _kill(pid)
+        copy.kill()
         raise
-    finally:
-        os.close(read_fd)
-    found_away = _merge(project, payload) if payload is not None else run(away)
+    found_away: list[list[Finding]] = [[] for _ in away]
+    unfinished_away: list[str] = []
+    if found_home is None:  # the budget ran out between two of this process's checks
+        found_home, unfinished_home = [[] for _ in home], [c.id for c in home]
+    if killed:
+        unfinished_away = [c.id for c in away]
+    elif payload is None:  # the copy failed: its checks run here, as a serial scan runs them
+        found_away, unfinished_away = run(away, False)
+    if budget.deadline is not None:  # every check has run: merging what the copy learnt is quick and must finish
+        budget.disarm()
+    if payload is not None:
+        found_away, unfinished_away = _merge(project, payload)
     by_check = dict(zip(home, found_home)) | dict(zip(away, found_away))
-    return [by_check[c] for c in checks]
+    late = set(unfinished_home) | set(unfinished_away)
+    return [by_check[c] for c in checks], [c.id for c in checks if c.id in late]
 
 
-def _child(project: Project, checks: list[type[Check]], budget: Budget, run: RunChecks, before: set[str],
-           write_fd: int, parent: int) -> None:
+class _Fork:
+    """What the copy needs to know of this process at the fork: the modules already read, the facts
+    cache's keys (what the copy finds there, this process finds too: not sent back), this pid."""
+
+    def __init__(self, modules: set[str], cached: frozenset[str], parent: int) -> None:
+        self.modules, self.cached, self.parent = modules, cached, parent
+
+
+class _Copy:
+    """The forked copy, from this process's side: its answer read through a pipe only it writes to,
+    framed with its length (so that an answer is known whole even when the copy's exit status cannot
+    be had: SIGCHLD ignored, or another reaper), and killed at most once, never after it was reaped
+    (its pid could be another process's by then)."""
+
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self.pid, self.read_fd, self.reaped = pid, read_fd, False
+
+    @classmethod
+    def start(cls, work: Callable[[int], int]) -> "_Copy | None":
+        read_fd, write_fd = os.pipe()
+        # Ctrl-C held back across the fork: the copy must be inside its try before it can stop it
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
+        if pid == 0:  # the copy: never returns, whatever happens in it
+            code = 1
+            try:
+                os.close(read_fd)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                code = work(write_fd)
+            finally:
+                os._exit(code)  # no clean-up of the parent's: no buffers flushed twice, no cache written
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(write_fd)
+        return cls(pid, read_fd)
+
+    def receive(self, budget: Budget) -> dict | None:
+        """The copy's answer, or None when it failed. With a budget, BudgetExceeded once the budget
+        has run out and the copy has still not answered: the copy stops at the budget itself, but not
+        inside code that holds off its alarm (a C call), and this process's own alarm may have gone
+        off already, during its own checks."""
+        import select
+
+        chunks = []
+        try:
+            while True:
+                if budget.deadline is not None:
+                    left = budget.deadline - time.monotonic()
+                    ready, _, _ = select.select([self.read_fd], [], [], max(left, 0) + GRACE_SECONDS)
+                    if not ready:
+                        raise BudgetExceeded()
+                chunk = os.read(self.read_fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self.read_fd)
+        self._reap()
+        data = b"".join(chunks)
+        if len(data) < 8 or int.from_bytes(data[:8], "big") != len(data) - 8:
+            return None
+        try:
+            return pickle.loads(memoryview(data)[8:])
+        except Exception:
+            return None
+
+    def _reap(self) -> None:
+        if self.reaped:
+            return
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by the kernel (SIGCHLD ignored) or by another reaper
+            pass
+        self.reaped = True
+
+    def kill(self) -> None:
+        if not self.reaped:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._reap()
+        try:
+            os.close(self.read_fd)
+        except OSError:
+            pass
+
+
+def _child(project: Project, checks: list[type[Check]], budget: Budget, run: RunChecks, state: _Fork,
+           write_fd: int) -> int:
+    """The copy's work: run ``checks``, send what it found and learnt; the exit code."""
     from readycheck.engine.parsepool import _die_with_parent
 
-    code = 1
-    try:
-        _die_with_parent(parent)  # a scan killed with SIGKILL takes its copy along, as it does its parse workers
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it, the copy just ends
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)  # the copy writes nothing but its answer: no progress, warning or traceback
-        os.dup2(devnull, 2)
-        with budget.alarm():  # a timer is not inherited through fork
-            found = run(checks)
-        data = pickle.dumps(_payload(project, found, before), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write_fd, view):]
-        code = 0
-    finally:
-        os._exit(code)  # no clean-up of the parent's: no buffers flushed twice, no cache written
+    _die_with_parent(state.parent)  # a scan killed with SIGKILL takes its copy along, as its parse workers
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the copy writes nothing but its answer: no warning or traceback on the terminal
+    os.dup2(devnull, 2)
+    project.jobs = 1  # no parse pool of its own: its checks ask for a few modules at most
+    project.progress = None
+    with budget.alarm():  # a timer is not inherited through fork
+        found, unfinished = run(checks, True)
+    data = pickle.dumps(_payload(project, found, unfinished, state), protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(write_fd, view):]
+    return 0
 
 
-def _payload(project: Project, found: list[list[Finding]], before: set[str]) -> dict:
+def _payload(project: Project, found: list[list[Finding]], unfinished: list[str], state: _Fork) -> dict:
+    """What the copy sends back: its checks' findings and what it learnt that this process must record."""
+    import hashlib
+
     from readycheck.parsers import python as python_parser
     from readycheck.parsers.python_codec import to_bytes
 
@@ -146,55 +249,34 @@ def _payload(project: Project, found: list[list[Finding]], before: set[str]) -> 
     tables = {id(facts.functions): path for path, facts in index._facts.items() if facts is not None}
     function_reads = python_parser.FUNCTION_READS
     content_reads = sourcefile.CONTENT_READS
+    modules = []
+    for path in index._facts:
+        if path in state.modules:
+            continue
+        facts, sha = index._facts[path], index.digests.get(path)
+        cached = sha is not None and f"{path}\0{sha}" in state.cached  # this process finds them there too
+        modules.append((path, sha, None if facts is None or cached else to_bytes(facts), cached))
+    digests = {}  # of the files whose content the copy read: this process records what the copy saw
+    for path in content_reads or ():
+        source = project.file(path)
+        data = source._data if source is not None else None
+        if isinstance(data, bytes):
+            digests[path] = hashlib.sha256(data).hexdigest()
     return {
         "found": found,
+        "unfinished": unfinished,
         "diagnostics": list(project._diagnostics.values()),
-        "modules": [(path, index.digests.get(path), to_bytes(index._facts[path]) if index._facts[path] else None)
-                    for path in index._facts if path not in before],
+        "modules": modules,
         "prefilters": index.prefilters,
         "function_reads": None if function_reads is None else
         [(tables[table], key) for table, key in function_reads if table in tables],
         "content_reads": None if content_reads is None else sorted(content_reads),
+        "content_digests": digests,
     }
 
 
-def _receive(read_fd: int, pid: int, budget: Budget) -> dict | None:
-    """The copy's answer, or None when it failed (its exit status, or an answer that does not load).
-    With a budget, BudgetExceeded once it has run out and the copy has still not answered: the copy
-    stops at the budget itself, but not inside code that holds off its alarm (a C call), and this
-    process's own alarm has already gone off during its own checks."""
-    import select
-
-    chunks = []
-    while True:
-        if budget.deadline is not None:
-            left = budget.deadline - time.monotonic()
-            ready, _, _ = select.select([read_fd], [], [], max(left, 0) + GRACE_SECONDS)
-            if not ready:
-                raise BudgetExceeded()
-        chunk = os.read(read_fd, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        return None
-    try:
-        return pickle.loads(b"".join(chunks))
-    except Exception:
-        return None
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
-
-
-def _merge(project: Project, payload: dict) -> list[list[Finding]]:
-    """Add what the copy learnt to this process's records; its checks' findings."""
+def _merge(project: Project, payload: dict) -> tuple[list[list[Finding]], list[str]]:
+    """Add what the copy learnt to this process's records; its checks' findings and unfinished checks."""
     from readycheck.parsers import python as python_parser
     from readycheck.parsers.python_codec import from_bytes
 
@@ -202,14 +284,17 @@ def _merge(project: Project, payload: dict) -> list[list[Finding]]:
         project._diagnostics.setdefault((diagnostic.path, diagnostic.message), diagnostic)
     index = project.__dict__["python"]
     cache = project.cache
-    for path, sha, blob in payload["modules"]:
+    for path, sha, blob, cached in payload["modules"]:
         if path in index._facts:  # this process read it too meanwhile
             continue
-        index._facts[path] = from_bytes(blob) if blob is not None else None
+        if cached and cache is not None:
+            index._facts[path] = cache.facts(path, sha)
+        else:
+            index._facts[path] = from_bytes(blob) if blob is not None else None
+            if sha is not None and blob is not None and cache is not None and cache.enabled:
+                cache.store_facts(path, sha, blob)
         if sha is not None:
             index.digests[path] = sha
-            if blob is not None and cache is not None and cache.enabled:
-                cache.store_facts(path, sha, blob)
     for key, paths in payload["prefilters"].items():
         index.prefilters.setdefault(key, set()).update(paths)
     function_reads = python_parser.FUNCTION_READS
@@ -220,4 +305,6 @@ def _merge(project: Project, payload: dict) -> list[list[Finding]]:
                 function_reads.add((id(facts.functions), key))
     if sourcefile.CONTENT_READS is not None and payload["content_reads"] is not None:
         sourcefile.CONTENT_READS.update(payload["content_reads"])
-    return payload["found"]
+        for path, digest in payload["content_digests"].items():
+            project.read_digests.setdefault(path, digest)
+    return payload["found"], payload["unfinished"]

@@ -150,6 +150,9 @@ def record(project: "Project", content_reads: set[str], function_reads: set[tupl
         if path in digests:
             content[path] = digests[path]
             continue
+        if path in project.read_digests:
+            content[path] = project.read_digests[path]
+            continue
         source = project.file(path)
         content[path] = _digest(source) if source is not None else None
     return {"static": static, "files": files_key(files), "result": result_key,

@@ -283,47 +283,59 @@ def _run(project: Project, config: Config, checks: list[type[Check]],
     checks' order. A big scan runs the event-loop checks in a forked copy meanwhile (engine.forkedchecks)."""
     numbers = {check_cls: number for number, check_cls in enumerate(checks)}
 
-    def run(group: list[type[Check]]) -> list[list[Finding]]:
-        return _run_each(project, config, group, numbers, progress, total, budget)
+    def run(group: list[type[Check]], quiet: bool) -> tuple[list[list[Finding]], list[str]]:
+        return _run_each(project, config, group, numbers, None if quiet else progress, total, budget)
 
-    found = forkedchecks.run_split(project, checks, project.jobs, budget, total, run)
-    return [finding for per_check in (found if found is not None else run(checks)) for finding in per_check]
+    split = forkedchecks.run_split(project, checks, project.jobs, budget, run, progress)
+    found, unfinished = split if split is not None else run(checks, False)
+    if unfinished:
+        project.diagnose("<scan>", f"{budget.describe()}: {len(unfinished)} of {total} checks not run or "
+                                   f"not finished ({', '.join(unfinished)}); the findings shown are the others'",
+                         kind="internal")
+    return [finding for per_check in found for finding in per_check]
 
 
 def _run_each(project: Project, config: Config, checks: list[type[Check]], numbers: dict[type[Check], int],
-              progress: Callable[[str, int, int], None] | None, total: int, budget: Budget) -> list[list[Finding]]:
-    """Each check's findings (empty for a check not run: the budget ran out, or it crashed)."""
-    out: list[list[Finding]] = []
-    for position, check_cls in enumerate(checks):
-        raw: list[Finding] = []
-        out.append(raw)
-        if progress is not None:
-            progress("checking", numbers[check_cls], total)
-        check = check_cls(config.options.get(check_cls.id))
-        try:
+              progress: Callable[[str, int, int], None] | None, total: int,
+              budget: Budget) -> tuple[list[list[Finding]], list[str]]:
+    """(each check's findings, empty for a check that crashed or did not finish; the ids of the checks
+    the budget stopped or left unrun). The budget's alarm can go off anywhere in this loop, in a check
+    or between two: the check it interrupts and every later one are unfinished, with no findings."""
+    out: list[list[Finding]] = [[] for _ in checks]
+    done = 0
+    try:
+        for check_cls in checks:
+            if progress is not None:
+                progress("checking", numbers[check_cls], total)
             budget.check()
-            produced = list(check.run(project))
-        except BudgetExceeded:
-            left = [c.id for c in checks[position:]]
-            project.diagnose("<scan>", f"{budget.describe()}: {len(left)} of {total} checks not run or "
-                                       f"not finished ({', '.join(left)}); the findings shown are the others'",
-                             kind="internal")
-            out += [[] for _ in checks[position + 1:]]
-            break
-        except Exception as exc:  # a buggy check must not lose the other checks' findings
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            project.diagnose(f"<check {check_cls.id}>",
-                             f"check crashed: {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})",
-                             kind="internal")
-            continue
-        for finding in produced:
-            if (check_cls.development_files_are_info and finding.severity > Severity.INFO
-                    and not finding.path.endswith(".py") and not classify_environment(finding.path).production):
-                finding = finding.with_severity(Severity.INFO)
-            elif finding.severity == check_cls.severity and check_cls.id in config.severity:
-                finding = finding.with_severity(config.severity[check_cls.id])
-            raw.append(finding)
-    return out
+            out[done] = _run_one(project, config, check_cls)
+            done += 1
+    except BudgetExceeded:
+        out[done:] = [[] for _ in checks[done:]]
+        return out, [c.id for c in checks[done:]]
+    return out, []
+
+
+def _run_one(project: Project, config: Config, check_cls: type[Check]) -> list[Finding]:
+    """One check's findings, severities adjusted; none, and a diagnostic, when it crashes."""
+    check = check_cls(config.options.get(check_cls.id))
+    try:
+        produced = list(check.run(project))
+    except Exception as exc:  # a buggy check must not lose the other checks' findings
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        project.diagnose(f"<check {check_cls.id}>",
+                         f"check crashed: {type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})",
+                         kind="internal")
+        return []
+    raw: list[Finding] = []
+    for finding in produced:
+        if (check_cls.development_files_are_info and finding.severity > Severity.INFO
+                and not finding.path.endswith(".py") and not classify_environment(finding.path).production):
+            finding = finding.with_severity(Severity.INFO)
+        elif finding.severity == check_cls.severity and check_cls.id in config.severity:
+            finding = finding.with_severity(config.severity[check_cls.id])
+        raw.append(finding)
+    return raw
 
 
 class _SuppressionPass:

@@ -82,6 +82,9 @@ class Project:
         self._kinds_settled = False
         self._kinds_final = False  # settled, and no reader is reclassifying files any more
         self._diagnostics: dict[tuple[str, str], Diagnostic] = {}
+        #: sha256 of files whose content a forked copy of this scan read (engine.forkedchecks): a recording
+        #: scan records what the copy saw, not what this process would read from disk later.
+        self.read_digests: dict[str, str] = {}
         self.cache = cache
         self.jobs = max(1, jobs)
         #: How batches of Python files become facts: the engine's worker pool (readycheck.engine.parsepool),
