@@ -412,3 +412,76 @@ def io_buffer():
     import io
 
     return io.StringIO()
+
+
+def _recursive_types(root) -> None:
+    """b() returns a(False), a(True) returns b(): the type of b() is unknown to the first question
+    that meets the cycle, and remembered so. RC401 (the copy) asks about a() first; RC505/RC506 (here)
+    about b(). (Found by review: the answer used to depend on whether RC401 had run before them.)"""
+    write_tree(root, {
+        "app/main.py": """
+            from fastapi import FastAPI
+            from app.helpers import a, b
+
+            app = FastAPI()
+
+            @app.get("/other")
+            async def other():
+                y = a(True)
+                return y.foo()
+
+            @app.get("/healthz")
+            def healthz():
+                x = b()
+                x.execute("SELECT 1")
+                return {"ok": True}
+            """,
+        "app/helpers.py": """
+            from sqlalchemy.orm import Session
+            from app.db import engine
+
+            def a(flag):
+                if flag:
+                    return b()
+                return Session(engine)
+
+            def b():
+                return a(False)
+            """,
+        "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+    })
+
+
+def test_an_answer_that_depends_on_the_order_of_questions_is_the_same_with_one_job_or_two(tmp_path, splits):
+    _recursive_types(tmp_path)
+    serial = scan(tmp_path, Config(), CHECKS, jobs=1)
+    split = scan(tmp_path, Config(), CHECKS, jobs=2)
+    assert len(splits) == 1
+    assert _report(split) == _report(serial)
+    rules = {f.rule_id for f in serial.findings}  # b() gives a Session: /healthz reads the database
+    assert "RC505" in rules and "RC506" not in rules
+
+
+def test_in_one_process_the_event_loop_checks_see_the_model_as_it_was_before_the_others_ran(tmp_path):
+    """With one job the others run first and the event-loop checks after them, on a copy of the
+    reachability model taken before, and without what the others built since."""
+    _recursive_types(tmp_path)
+    seen: dict[str, object] = {}
+    rc401 = next(c for c in CHECKS if c.id == "RC401")
+    real = rc401.run
+
+    def spy(self, project):
+        seen["model"] = project.reachability
+        seen["keys"] = set(project.__dict__)
+        return real(self, project)
+
+    rc401.run = spy
+    try:
+        result = scan(tmp_path, Config(), CHECKS, jobs=1)
+    finally:
+        rc401.run = real
+    assert "model" in seen
+    assert seen["model"] is not result.project.reachability  # its own copy, put aside after
+    assert "engines" not in seen["keys"]  # built by RC304/RC602 since: not theirs
+    assert "engines" in result.project.__dict__  # and this process goes on with the others' model

@@ -1,4 +1,4 @@
-"""The checks of a big scan split across two processes: the event-loop checks in a forked copy of this one.
+"""The event-loop checks apart from the others: in a forked copy of a big scan, or after the others.
 
 Why: once the files are parsed, a scan of a big service spends most of its time in the checks, one
 after the other, on one core. The event-loop checks (RC401, RC402: the tag ``event-loop``) walk the
@@ -10,17 +10,21 @@ rest, and sends back what it found. The copy inherits the model through ``fork``
 to get it there; what comes back is small (findings, diagnostics, and what a recording scan read).
 When this process is done first, it encodes the facts it parsed for the cache while it waits.
 
-The result is the serial one, byte for byte: each check sees the same repository and the same model
-(every part of it is a pure function of the files), the findings are put back in the checks' order,
-the diagnostics are a sorted set, and what the copy read (files, functions of modules, prefilters,
-modules it parsed that this process had not) is added to this process's records, so that the cache
-and the incremental rescan see every read (readycheck.engine.incremental).
+Same bytes with one job or several: the two groups always run apart. Some answers of the reachability
+model depend on the order it is asked in (a type that depends on itself is unknown to the first question
+that meets the cycle, and remembered so), so a check's findings could depend on which checks asked
+before it. Without a fork (one job, a small scan, no ``os.fork``) the event-loop checks therefore run
+after the others, on a copy of the reachability model taken when the groups part, with what the others
+built since put aside (``run_isolated``): what a forked copy would see. The findings are put back in the
+checks' order, the diagnostics are a sorted set, and what the copy read (files with the digest of what
+it read, functions of modules, prefilters, modules it parsed that this process had not) is added to this
+process's records, so that the cache and the incremental rescan see every read (engine.incremental).
 
-When not: fewer than ``MIN_ASYNC_HANDLERS`` async route handlers (the fork and the exchange would cost
-more than they save), one job, no ``os.fork`` (Windows), macOS (forking a process that may have loaded system
-frameworks is unsafe there), or another thread running in this process (a library caller's: a lock
-it holds at the fork would stay held in the copy forever). When the copy fails in any way, this
-process runs its checks itself: slower, same result.
+When not forked: fewer than ``MIN_ASYNC_HANDLERS`` async route handlers (the fork and the exchange would
+cost more than they save), one job, no ``os.fork`` (Windows), macOS (forking a process that may have loaded
+system frameworks is unsafe there), or another thread running in this process (a library caller's: a lock
+it holds at the fork would stay held in the copy forever). When the copy fails in any way, this process
+runs its checks itself: slower, same result.
 """
 
 from __future__ import annotations
@@ -66,19 +70,65 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin"
 
 
-def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Budget, run: RunChecks,
-              progress: object = None) -> tuple[list[list[Finding]], list[str]] | None:
-    """(each check's findings in order, the checks not finished), the event-loop checks run in a forked
-    copy; None when this scan is not worth splitting (the caller runs the checks itself). A ``progress``
-    callback with a ``pause`` method is paused before the fork (the terminal's progress bar redraws from
-    a thread: a lock it holds at the fork would stay held in the copy); any other thread still running
-    then means no fork."""
+def run_groups(project: Project, checks: list[type[Check]], jobs: int, budget: Budget, run: RunChecks,
+               progress: object = None) -> tuple[list[list[Finding]], list[str]]:
+    """(each check's findings in order, the checks not finished). Once the model every check shares is
+    built, the event-loop checks and the others each run on their own copy of what they build from it:
+    in a forked copy of this process beside the others when that pays (``run_forked``), else here after
+    the others (``run_isolated``). Either way each group asks the reachability model its questions in
+    its own order from the same start, so the findings are the same with one job or several: some of
+    the model's answers depend on the order it is asked in (a type that depends on itself is unknown to
+    the first question that meets the cycle, and remembered so)."""
     home, away = split(checks)
-    if not home or not away or jobs < 2 or not can_fork():
-        return None
-    try:  # what every check reads: built here once, inherited by the copy
+    if not home or not away:
+        return run(checks, False)
+    try:  # what every check reads: built once, before the groups part
         _shared = project.start_commands, project.web  # noqa: F841
-    except (Exception, BudgetExceeded):  # the serial run meets it again, inside a check, and says so
+    except (Exception, BudgetExceeded):  # the checks meet it again, one by one, and say so
+        return run(checks, False)
+    forked = run_forked(project, checks, home, away, jobs, budget, run, progress)
+    return forked if forked is not None else run_isolated(project, checks, home, away, run)
+
+
+def run_isolated(project: Project, checks: list[type[Check]], home: list[type[Check]], away: list[type[Check]],
+                 run: RunChecks) -> tuple[list[list[Finding]], list[str]]:
+    """The two groups in this process, as if the event-loop checks ran in a copy forked now: they run
+    after the others, on a copy of the reachability model as it is now, with the parts of the model the
+    others built in the meantime put aside (and put back after: this process goes on with the others')."""
+    at_start = set(project.__dict__)
+    model = project.__dict__.get("reachability")
+    as_forked = model.copy() if model is not None else None
+    found_home, unfinished_home = run(home, False)
+    theirs = {key: project.__dict__.pop(key) for key in list(project.__dict__) if key not in at_start}
+    if model is not None:
+        project.__dict__["reachability"] = as_forked
+    try:
+        found_away, unfinished_away = run(away, False)
+    finally:
+        for key in [key for key in project.__dict__ if key not in at_start]:
+            del project.__dict__[key]
+        if model is not None:
+            project.__dict__["reachability"] = model
+        project.__dict__.update(theirs)
+    return _in_order(checks, home, away, found_home, found_away, unfinished_home, unfinished_away)
+
+
+def _in_order(checks: list[type[Check]], home: list[type[Check]], away: list[type[Check]],
+              found_home: list[list[Finding]], found_away: list[list[Finding]], unfinished_home: list[str],
+              unfinished_away: list[str]) -> tuple[list[list[Finding]], list[str]]:
+    by_check = dict(zip(home, found_home)) | dict(zip(away, found_away))
+    late = set(unfinished_home) | set(unfinished_away)
+    return [by_check[c] for c in checks], [c.id for c in checks if c.id in late]
+
+
+def run_forked(project: Project, checks: list[type[Check]], home: list[type[Check]], away: list[type[Check]],
+               jobs: int, budget: Budget, run: RunChecks,
+               progress: object = None) -> tuple[list[list[Finding]], list[str]] | None:
+    """The event-loop checks in a forked copy while this process runs the others; None when this scan
+    is not worth forking or cannot fork. A ``progress`` callback with a ``pause`` method is paused before
+    the fork (the terminal's progress bar redraws from a thread: a lock it holds at the fork would stay
+    held in the copy); any other thread still running then means no fork."""
+    if jobs < 2 or not can_fork():
         return None
     index = project.__dict__.get("python")
     if index is None or sum(handler.is_async for _, handler in project.web.handlers()) < MIN_ASYNC_HANDLERS:
@@ -120,9 +170,7 @@ def run_split(project: Project, checks: list[type[Check]], jobs: int, budget: Bu
         budget.disarm()
     if payload is not None:
         found_away, unfinished_away = _merge(project, payload)
-    by_check = dict(zip(home, found_home)) | dict(zip(away, found_away))
-    late = set(unfinished_home) | set(unfinished_away)
-    return [by_check[c] for c in checks], [c.id for c in checks if c.id in late]
+    return _in_order(checks, home, away, found_home, found_away, unfinished_home, unfinished_away)
 
 
 class _Fork:

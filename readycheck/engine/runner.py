@@ -280,14 +280,14 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
 def _run(project: Project, config: Config, checks: list[type[Check]],
          progress: Callable[[str, int, int], None] | None, total: int, budget: Budget = NO_BUDGET) -> list[Finding]:
     """Run checks; their findings with severities adjusted (development files, configuration), in the
-    checks' order. A big scan runs the event-loop checks in a forked copy meanwhile (engine.forkedchecks)."""
+    checks' order. The event-loop checks run apart from the others, in a forked copy of a big scan
+    meanwhile, or here after them (engine.forkedchecks)."""
     numbers = {check_cls: number for number, check_cls in enumerate(checks)}
 
     def run(group: list[type[Check]], quiet: bool) -> tuple[list[list[Finding]], list[str]]:
         return _run_each(project, config, group, numbers, None if quiet else progress, total, budget)
 
-    split = forkedchecks.run_split(project, checks, project.jobs, budget, run, progress)
-    found, unfinished = split if split is not None else run(checks, False)
+    found, unfinished = forkedchecks.run_groups(project, checks, project.jobs, budget, run, progress)
     if unfinished:
         project.diagnose("<scan>", f"{budget.describe()}: {len(unfinished)} of {total} checks not run or "
                                    f"not finished ({', '.join(unfinished)}); the findings shown are the others'",

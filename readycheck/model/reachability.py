@@ -186,6 +186,15 @@ class Reachability:
         self._subclasses: dict[tuple[str, str], list[RepoClass]] | None = None
         self._constructed: dict[tuple[str, str], list[tuple[ModuleFacts, Function | None, Value | None]]] = {}
 
+    def copy(self) -> "Reachability":
+        """This model with its own memo, as it is now: what a copy of the scan forked now would have
+        (engine.forkedchecks runs the event-loop checks on it, in one process as in two). The memo's
+        containers are copied, their values, complete once stored, are shared."""
+        other = object.__new__(Reachability)
+        for name, value in vars(self).items():
+            setattr(other, name, type(value)(value) if isinstance(value, (dict, set, list)) else value)
+        return other
+
     # ------------------------------------------------------------------ classes
 
     def repo_class(self, qualified: str | None, near: ModuleFacts) -> RepoClass | None:
