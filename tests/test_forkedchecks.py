@@ -19,6 +19,7 @@ from readycheck.engine import forkedchecks
 from readycheck.engine.cache import CACHE_DIR, Cache
 from readycheck.engine.config import Config
 from readycheck.engine.runner import scan
+from test_hostile import _alive
 from test_python_codec import _monorepo
 
 pytestmark = pytest.mark.skipif(not forkedchecks.can_fork(), reason="no fork here")
@@ -240,14 +241,6 @@ def test_a_scan_killed_with_sigkill_takes_its_copy_along(tmp_path):
     if alive:
         os.kill(copy, signal.SIGKILL)
     assert not alive, "the forked copy outlived the scan"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_process_that_ignores_sigchld_still_splits_and_finds_the_same(tmp_path, splits):
