@@ -875,6 +875,9 @@ def any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
 
     if not markers:
         return lambda data: False
+    if len(markers) == 1:  # one marker (a class name the call graph looks for): ``in`` is faster than a search
+        marker = markers[0]
+        return lambda data: marker in data
     search = re.compile(b"|".join(re.escape(m) for m in markers)).search
     return lambda data: search(data) is not None
 
