@@ -549,6 +549,11 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._by_suffix: dict[str, list[SourceFile]] = {}
         self._resolved: dict[tuple[str, str, int], tuple[ModuleFacts, str] | None] = {}
+        #: (qualified, depth) -> (answer, paths of the modules it looked in): the answer of ``resolve`` from any
+        #: module but those. Why: the call graph resolves the same name (``requests.get``, ``app.db.get_db``)
+        #: from each of thousands of modules, and the answer depends on the asking module only when a prefix
+        #: names several modules (the nearest wins) or names the asking module itself.
+        self._resolved_anywhere: dict[tuple[str, int], tuple[tuple[ModuleFacts, str] | None, frozenset[str]]] = {}
         self._web_modules: list[ModuleFacts] | None = None
         self._homes: dict[str, list[SourceFile]] = {}
         #: The SHA-256 of every module whose facts were looked for (with a cache).
@@ -797,17 +802,31 @@ class PythonIndex:
     def resolve(self, qualified: str, near: ModuleFacts, depth: int = 0) -> tuple[ModuleFacts, str] | None:
         """(module, name inside it) for a qualified name, following re-exports (memoised:
         the call graph asks the same question for every call of the same name)."""
+        shared = self._resolved_anywhere.get((qualified, depth))
+        if shared is not None and near.path not in shared[1]:
+            return shared[0]
         key = (qualified, near.path, depth)
         if key in self._resolved:
             return self._resolved[key]
-        found = self._resolved[key] = self._resolve(qualified, near, depth)
+        homes: list[str | None] = []
+        found = self._resolved[key] = self._resolve(qualified, near, depth, homes)
+        if None not in homes and near.path not in homes and shared is None:
+            self._resolved_anywhere[(qualified, depth)] = (found, frozenset(homes))  # type: ignore[arg-type]
         return found
 
-    def _resolve(self, qualified: str, near: ModuleFacts, depth: int) -> tuple[ModuleFacts, str] | None:
+    def _resolve(self, qualified: str, near: ModuleFacts, depth: int, homes: list[str | None]
+                 ) -> tuple[ModuleFacts, str] | None:
+        """``resolve`` uncached. ``homes`` gets the path of each module a prefix named, or None when a prefix
+        named several (the nearest to ``near`` is taken): when it gets no None and not ``near``'s own path,
+        the answer is the same from any module but those (``resolve`` then shares it)."""
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:i])
+            candidates = self._by_suffix.get(prefix)
+            if not candidates:
+                continue
             module = self.module(prefix, near)
+            homes.append(candidates[0].path if len(candidates) == 1 else None)
             if module is None:
                 continue
             if module is near and prefix != near.module:
@@ -880,6 +899,9 @@ def any_of(markers: tuple[bytes, ...]) -> Callable[[bytes], bool]:
 
     if not markers:
         return lambda data: False
+    if len(markers) == 1:  # one marker (a class name the call graph looks for): ``in`` is faster than a search
+        marker = markers[0]
+        return lambda data: marker in data
     search = re.compile(b"|".join(re.escape(m) for m in markers)).search
     return lambda data: search(data) is not None
 

@@ -1348,7 +1348,7 @@ def code_on_the_loop(project) -> list[LoopEntry]:
     model = project.reachability
     web = project.web
     service = project.service_apps
-    served = {id(route) for app in service for _, route in app.all_routes()}
+    served: set[int] | None = None  # the ids of the routes the service apps serve, walked when first needed
     service_modules = {app.module.path for app in service}
     entries: list[LoopEntry] = []
     #: (dependency function key) -> entry, so a dependency is listed once with every route it serves.
@@ -1356,7 +1356,12 @@ def code_on_the_loop(project) -> list[LoopEntry]:
     pending: list[tuple[Function, ModuleFacts, list[Route]]] = []
 
     def judged(route: Route) -> bool:
-        return not is_auxiliary_path(route.module.path) or id(route) in served
+        nonlocal served
+        if not is_auxiliary_path(route.module.path):
+            return True
+        if served is None:
+            served = {id(r) for app in service for _, r in app.all_routes()}
+        return id(route) in served
 
     def add_dependency_values(values: list[Value], module: ModuleFacts, routes: list[Route]) -> None:
         for value in values:
@@ -1366,9 +1371,11 @@ def code_on_the_loop(project) -> list[LoopEntry]:
                 if found is not None:
                     pending.append((found[0], found[1], routes))
 
-    routes_of: dict[int, list[Route]] = {}
-    for obj in web.objects:
-        routes_of[id(obj)] = [route for _, route in obj.all_routes() if route.handler is not None and judged(route)]
+    def routes_of(obj: WebObject) -> list[Route]:
+        """The judged routes an app or router serves: walked only for one that has dependencies to give
+        them (each of the generated repository's 4,001 objects walked its routes; none has any)."""
+        return [route for _, route in obj.all_routes() if route.handler is not None and judged(route)]
+
     for route, handler in web.handlers():
         if not judged(route):
             continue
@@ -1384,9 +1391,11 @@ def code_on_the_loop(project) -> list[LoopEntry]:
     for obj in web.objects:
         if is_auxiliary_path(obj.module.path) and obj.module.path not in service_modules:
             continue
-        add_dependency_values(_dependency_refs(obj.call), obj.module, routes_of.get(id(obj), []))
+        refs = _dependency_refs(obj.call)
+        if refs:
+            add_dependency_values(refs, obj.module, routes_of(obj))
         for refs, home in _subclass_dependency_refs(project.python, obj.call, obj.module):
-            add_dependency_values(refs, home, routes_of.get(id(obj), []))
+            add_dependency_values(refs, home, routes_of(obj))
         for function, module in obj.startup:
             if function.is_async:
                 entries.append(LoopEntry(f"startup hook `{function.name}` of app `{obj.name}`", function, module))
