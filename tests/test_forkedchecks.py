@@ -15,7 +15,7 @@ import pytest
 
 from helpers import CHECKS, write_tree
 from readycheck.api import Check, Span
-from readycheck.engine import forkedchecks
+from readycheck.engine import discovery, forkedchecks, incremental, runner
 from readycheck.engine.cache import CACHE_DIR, Cache
 from readycheck.engine.config import Config
 from readycheck.engine.runner import scan
@@ -478,3 +478,226 @@ def test_in_one_process_the_event_loop_checks_see_the_model_as_it_was_before_the
     assert seen["model"] is not result.project.reachability  # its own copy, put aside after
     assert "engines" not in seen["keys"]  # built by RC304/RC602 since: not theirs
     assert "engines" in result.project.__dict__  # and this process goes on with the others' model
+
+
+# ---- second review: the copy's failure, the grace, what the copy read from disk, fds, Ctrl-C at the fork
+
+
+def _order_dependent(root) -> None:
+    """b() returns a(False), a(True) returns b(). /healthz (RC505, this process) asks about a() first and
+    meets the cycle at b(): b() is remembered unknown. /blocking (RC401, the event-loop group) asks about b()
+    first when it runs on the model as it was when the groups parted: b() is a Session."""
+    write_tree(root, {
+        "app/main.py": """
+            from fastapi import FastAPI
+            from app.helpers import a, b
+
+            app = FastAPI()
+
+            @app.get("/blocking")
+            async def blocking():
+                x = b()
+                x.execute("SELECT 1")
+                return {}
+
+            @app.get("/healthz")
+            def healthz():
+                y = a(True)
+                y.execute("SELECT 1")
+                return {"ok": True}
+            """,
+        "app/helpers.py": """
+            from sqlalchemy.orm import Session
+            from app.db import engine
+
+            def a(flag):
+                if flag:
+                    return b()
+                return Session(engine)
+
+            def b():
+                return a(False)
+            """,
+        "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+    })
+
+
+def test_when_the_copy_fails_its_checks_see_the_model_as_the_copy_would(tmp_path, splits, monkeypatch):
+    """run_forked's fallback (payload None) runs the event-loop checks here after the others on the
+    model the others have asked since: not what the copy, nor run_isolated (-j1), sees."""
+    _order_dependent(tmp_path)
+    serial = scan(tmp_path, Config(), CHECKS, jobs=1)
+    assert any(f.rule_id == "RC401" for f in serial.findings)
+
+    def broken(*args):
+        raise RuntimeError("the copy cannot answer")
+
+    monkeypatch.setattr(forkedchecks, "_payload", broken)
+    split = scan(tmp_path, Config(), CHECKS, jobs=2)
+    assert len(splits) == 1
+    assert _report(split) == _report(serial)
+
+
+class _Quick(Check):
+    """An event-loop check that is done at once."""
+
+    id, name, summary, fix, tags = "RC994", "quick", "quick", "none", ("event-loop",)
+    reads_only_project = True
+
+    def run(self, project):
+        return [self.finding("Dockerfile", Span(1, 1, 1, 2), "quick and done")]
+
+
+class _Sleepy(Check):
+    """An event-loop check that runs past the budget, where its alarm can stop it (a sleep in Python)."""
+
+    id, name, summary, fix, tags = "RC995", "sleepy", "sleepy", "none", ("event-loop",)
+
+    def run(self, project):
+        time.sleep(30)
+        return []
+
+
+def test_the_copy_has_its_grace_to_send_what_it_finished_when_the_budget_runs_out(tmp_path, splits):
+    """GRACE_SECONDS: the copy stops at the budget and may still take a second to send what it found. But
+    this process waits for it inside its own alarm: the alarm goes off at the deadline, in select, and the
+    copy is killed with what it had finished (RC401, RC402, RC994): with one job they are reported."""
+    repo = tmp_path / "repo"
+    _service(repo)
+    checks = [*CHECKS, _Quick, _Sleepy]
+    serial = scan(repo, Config(), checks, jobs=1, timeout=3)
+    assert any(f.rule_id == "RC994" for f in serial.findings)
+    split = scan(repo, Config(), checks, jobs=2, timeout=3)
+    assert len(splits) == 1
+    assert any(f.rule_id == "RC994" for f in split.findings)
+    assert {f.rule_id for f in split.findings} == {f.rule_id for f in serial.findings}
+
+
+class _Editor(Check):
+    """An event-loop check that reports what NOTES.txt says; the file is edited while the scan runs
+    (here by the check itself, once it has read it)."""
+
+    id, name, summary, fix, tags = "RC996", "editor", "editor", "none", ("event-loop",)
+    reads_only_project = True
+
+    def run(self, project):
+        notes = project.file("NOTES.txt")
+        said = notes.text.strip()
+        (project.root / "NOTES.txt").write_text("edited meanwhile, longer\n")
+        return [self.finding("NOTES.txt", Span(1, 1, 1, 2), f"notes say {said}")]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_edited_during_the_scan_is_recorded_as_the_copy_read_it(tmp_path, splits, jobs, monkeypatch):
+    """_payload takes the digest of what the copy read from ``source._data``: only set for an overlay;
+    a file read from disk keeps its bytes in ``__dict__['_read']``. So read_digests stays empty and the
+    record hashes the file again after the scan (the edited content): the rescan reuses a stale result."""
+    repo = tmp_path / "repo"
+    _service(repo)
+    (repo / "NOTES.txt").write_text("original\n")
+    monkeypatch.setattr(discovery, "RACY_SECONDS", 0.2)  # not hashed by the whole-result key before the scan
+    monkeypatch.setattr(incremental, "RACY_SECONDS", 0.2)
+    monkeypatch.setattr(runner, "RACY_SECONDS", 0.2)
+    time.sleep(0.5)
+    checks = [*CHECKS, _Editor]
+    first = scan(repo, Config(), checks, jobs=jobs, cache=Cache(repo / CACHE_DIR, key=b"k" * 32))
+    assert any(f.message == "notes say original" for f in first.findings)
+    assert len(splits) == (jobs == 2)
+    time.sleep(0.01)
+    again = scan(repo, Config(), checks, jobs=jobs, cache=Cache(repo / CACHE_DIR, key=b"k" * 32))
+    assert any(f.message == "notes say edited meanwhile, longer" for f in again.findings), \
+        [f.message for f in again.findings if f.rule_id == "RC996"]
+
+
+def test_the_copy_is_killed_once_and_its_pipe_closed_once(tmp_path, splits, monkeypatch):
+    """_Copy.receive closes read_fd in its finally; when it raises (the budget, Ctrl-C) run_forked calls
+    kill(), which closes the same number again: by then it may be another file's descriptor."""
+    import traceback
+
+    real_os = os
+
+    closed: list[int] = []
+    real_close = real_os.close
+
+    def close(fd):
+        if traceback.extract_stack()[-2].filename.endswith("forkedchecks.py"):
+            closed.append(fd)
+        return real_close(fd)
+
+    monkeypatch.setattr(forkedchecks.os, "close", close)
+    repo = tmp_path / "repo"
+    _service(repo)
+    scan(repo, Config(), [*CHECKS, _Stuck], jobs=2, timeout=2)
+    assert len(splits) == 1
+    assert len(closed) == len(set(closed)), closed
+
+
+def test_ctrl_c_pending_at_the_fork_does_not_leave_the_copy_running(tmp_path, monkeypatch):
+    """SIGINT is blocked across the fork and unblocked in _Copy.start: a Ctrl-C pressed meanwhile raises
+    KeyboardInterrupt there, before run_forked's try that kills the copy on any exception."""
+    real_os = os
+
+
+    monkeypatch.setattr(forkedchecks, "MIN_ASYNC_HANDLERS", 0)
+    real_fork = real_os.fork
+    copies: list[int] = []
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            copies.append(pid)
+            real_os.kill(real_os.getpid(), signal.SIGINT)  # pending until the mask is restored
+        return pid
+
+    monkeypatch.setattr(forkedchecks.os, "fork", fork)
+    repo = tmp_path / "repo"
+    _service(repo)
+    with pytest.raises(KeyboardInterrupt):
+        scan(repo, Config(), [*CHECKS, _Stuck], jobs=2)
+    monkeypatch.undo()
+    assert len(copies) == 1
+    time.sleep(0.5)
+    alive = _alive(copies[0])
+    if alive:
+        real_os.kill(copies[0], signal.SIGKILL)
+        real_os.waitpid(copies[0], 0)
+    assert not alive, "the forked copy outlived the interrupted scan"
+
+
+def test_the_model_copy_is_what_the_event_loop_checks_ask_when_the_model_exists_before_the_split(tmp_path, splits):
+    """Coverage, passes on main: in the repositories of test_forkedchecks the reachability model does not
+    exist yet when the groups part (nothing before asks it), so Reachability.copy() never runs there and a
+    copy() returning ``self`` passes every test. Here the start command's entry point (``python run.py``,
+    ``reload=DEBUG``) asks the model for a literal before the split."""
+    from readycheck.model.reachability import Reachability
+
+    _order_dependent(tmp_path)
+    write_tree(tmp_path, {
+        "run.py": """
+            import uvicorn
+            from app.config import DEBUG
+
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", reload=DEBUG)
+            """,
+        "app/config.py": "DEBUG = False\n",
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "run.py"]\n',
+    })
+    copied: list[Reachability] = []
+    real = Reachability.copy
+
+    def copy(self):
+        copied.append(self)
+        return real(self)
+
+    Reachability.copy = copy
+    try:
+        serial = scan(tmp_path, Config(), CHECKS, jobs=1)
+    finally:
+        Reachability.copy = real
+    assert copied  # the model existed at the split
+    split = scan(tmp_path, Config(), CHECKS, jobs=2)
+    assert len(splits) == 1
+    assert _report(split) == _report(serial)
+    assert any(f.rule_id == "RC401" and f.path == "app/main.py" for f in serial.findings)

@@ -43,6 +43,12 @@ class Budget:
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             signal.setitimer(signal.ITIMER_REAL, 0)
 
+    def hold(self) -> None:
+        """No alarm from here on, the deadline kept: the caller checks it itself (engine.forkedchecks
+        waits for its copy until the deadline and a grace, not until the alarm interrupts the wait)."""
+        if self.deadline is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
     def describe(self) -> str:
         return f"the time budget (--timeout {self.seconds:g}) ran out"
 

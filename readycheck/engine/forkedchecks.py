@@ -95,22 +95,36 @@ def run_isolated(project: Project, checks: list[type[Check]], home: list[type[Ch
     """The two groups in this process, as if the event-loop checks ran in a copy forked now: they run
     after the others, on a copy of the reachability model as it is now, with the parts of the model the
     others built in the meantime put aside (and put back after: this process goes on with the others')."""
-    at_start = set(project.__dict__)
-    model = project.__dict__.get("reachability")
-    as_forked = model.copy() if model is not None else None
+    apart = _Apart(project)
     found_home, unfinished_home = run(home, False)
-    theirs = {key: project.__dict__.pop(key) for key in list(project.__dict__) if key not in at_start}
-    if model is not None:
-        project.__dict__["reachability"] = as_forked
-    try:
-        found_away, unfinished_away = run(away, False)
-    finally:
-        for key in [key for key in project.__dict__ if key not in at_start]:
-            del project.__dict__[key]
-        if model is not None:
-            project.__dict__["reachability"] = model
-        project.__dict__.update(theirs)
+    found_away, unfinished_away = apart.run(run, away)
     return _in_order(checks, home, away, found_home, found_away, unfinished_home, unfinished_away)
+
+
+class _Apart:
+    """The model as the groups part, kept so that the event-loop checks can run on it here later: the
+    names of the project's cached parts, and a copy of the reachability model (see ``run_isolated``)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.at_start = set(project.__dict__)
+        self.model = project.__dict__.get("reachability")
+        self.as_forked = self.model.copy() if self.model is not None else None
+
+    def run(self, run: RunChecks, checks: list[type[Check]]) -> tuple[list[list[Finding]], list[str]]:
+        """``checks`` run on the model as it was, with what was built since put aside, then put back."""
+        cached = self.project.__dict__
+        theirs = {key: cached.pop(key) for key in list(cached) if key not in self.at_start}
+        if self.model is not None:
+            cached["reachability"] = self.as_forked
+        try:
+            return run(checks, False)
+        finally:
+            for key in [key for key in cached if key not in self.at_start]:
+                del cached[key]
+            if self.model is not None:
+                cached["reachability"] = self.model
+            cached.update(theirs)
 
 
 def _in_order(checks: list[type[Check]], home: list[type[Check]], away: list[type[Check]],
@@ -140,6 +154,7 @@ def run_forked(project: Project, checks: list[type[Check]], home: list[type[Chec
         return None
     cache = project.cache if project.cache is not None and project.cache.enabled else None
     state = _Fork(set(index._facts), cache.fact_keys() if cache is not None else frozenset(), os.getpid())
+    apart = _Apart(project)  # should the copy fail: its checks then run here on what it would have seen
     copy = _Copy.start(lambda write_fd: _child(project, away, budget, run, state, write_fd))
     if copy is None:
         return None
@@ -148,11 +163,13 @@ def run_forked(project: Project, checks: list[type[Check]], home: list[type[Chec
     payload: dict | None = None
     killed = False
     try:
+        copy.started()  # Ctrl-C pressed across the fork comes here, inside the try
         found_home, unfinished_home = run(home, False)
-        if cache is not None:  # while the copy works: the facts parsed here, encoded for the cache
-            cache.encode_pending()
+        budget.hold()  # this process's checks are done: the wait below keeps the deadline itself, with the
+        if cache is not None:  # copy's grace to send what it finished; meanwhile the facts parsed here
+            cache.encode_pending()  # are encoded for the cache
         payload = copy.receive(budget)
-    except BudgetExceeded:  # out of time here, or the copy stuck past the budget: it goes
+    except BudgetExceeded:  # out of time here, or the copy stuck past the budget and its grace: it goes
         copy.kill()
         killed = True
     except BaseException:  # Ctrl-C: the copy goes too
@@ -164,8 +181,9 @@ def run_forked(project: Project, checks: list[type[Check]], home: list[type[Chec
         found_home, unfinished_home = [[] for _ in home], [c.id for c in home]
     if killed:
         unfinished_away = [c.id for c in away]
-    elif payload is None:  # the copy failed: its checks run here, as a serial scan runs them
-        found_away, unfinished_away = run(away, False)
+    elif payload is None:  # the copy failed: its checks run here, as one process runs them
+        with budget.alarm():
+            found_away, unfinished_away = apart.run(run, away)
     if budget.deadline is not None:  # every check has run: merging what the copy learnt is quick and must finish
         budget.disarm()
     if payload is not None:
@@ -187,13 +205,14 @@ class _Copy:
     be had: SIGCHLD ignored, or another reaper), and killed at most once, never after it was reaped
     (its pid could be another process's by then)."""
 
-    def __init__(self, pid: int, read_fd: int) -> None:
-        self.pid, self.read_fd, self.reaped = pid, read_fd, False
+    def __init__(self, pid: int, read_fd: int, mask: set) -> None:
+        self.pid, self.read_fd, self.mask, self.reaped = pid, read_fd, mask, False
 
     @classmethod
     def start(cls, work: Callable[[int], int]) -> "_Copy | None":
+        """Fork a copy that runs ``work(write end of the pipe)`` and exits with what it returns. Ctrl-C
+        is held back across the fork, in the copy until it is inside its try, here until ``started``."""
         read_fd, write_fd = os.pipe()
-        # Ctrl-C held back across the fork: the copy must be inside its try before it can stop it
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pid = os.fork()
@@ -210,9 +229,17 @@ class _Copy:
                 code = work(write_fd)
             finally:
                 os._exit(code)  # no clean-up of the parent's: no buffers flushed twice, no cache written
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(write_fd)
-        return cls(pid, read_fd)
+        return cls(pid, read_fd, mask)
+
+    def started(self) -> None:
+        """Let Ctrl-C in again here: called inside the try that kills the copy on any exception."""
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+
+    def _close(self) -> None:
+        if self.read_fd >= 0:
+            os.close(self.read_fd)
+            self.read_fd = -1
 
     def receive(self, budget: Budget) -> dict | None:
         """The copy's answer, or None when it failed. With a budget, BudgetExceeded once the budget
@@ -234,7 +261,7 @@ class _Copy:
                     break
                 chunks.append(chunk)
         finally:
-            os.close(self.read_fd)
+            self._close()
         self._reap()
         data = b"".join(chunks)
         if len(data) < 8 or int.from_bytes(data[:8], "big") != len(data) - 8:
@@ -260,10 +287,7 @@ class _Copy:
             except OSError:
                 pass
             self._reap()
-        try:
-            os.close(self.read_fd)
-        except OSError:
-            pass
+        self._close()
 
 
 def _child(project: Project, checks: list[type[Check]], budget: Budget, run: RunChecks, state: _Fork,
@@ -307,8 +331,11 @@ def _payload(project: Project, found: list[list[Finding]], unfinished: list[str]
     digests = {}  # of the files whose content the copy read: this process records what the copy saw
     for path in content_reads or ():
         source = project.file(path)
-        data = source._data if source is not None else None
-        if isinstance(data, bytes):
+        try:  # the bytes the copy read, kept in the file's object (raw_data records no read)
+            data = source.raw_data() if source is not None else None
+        except sourcefile.UnreadableFile:
+            continue
+        if data is not None:
             digests[path] = hashlib.sha256(data).hexdigest()
     return {
         "found": found,
