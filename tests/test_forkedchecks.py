@@ -701,3 +701,19 @@ def test_the_model_copy_is_what_the_event_loop_checks_ask_when_the_model_exists_
     assert len(splits) == 1
     assert _report(split) == _report(serial)
     assert any(f.rule_id == "RC401" and f.path == "app/main.py" for f in serial.findings)
+
+
+def test_a_copy_of_the_reachability_model_does_not_ask_the_original_through_a_rule_kept_on_it(tmp_path):
+    """dbaccess keeps its rule on the model (``_database_rule``), and the rule asks the model it was made
+    for: a copy that kept it would answer from the original, already asked, model."""
+    from readycheck.engine.discovery import discover
+    from readycheck.model.dbaccess import DatabaseRule
+    from readycheck.model.project import Project
+
+    _service(tmp_path)
+    project = Project(tmp_path, discover(tmp_path, []))
+    model = project.reachability
+    model._database_rule = DatabaseRule(model)
+    copy = model.copy()
+    assert not hasattr(copy, "_database_rule")
+    assert copy._edges is not model._edges and copy.index is model.index

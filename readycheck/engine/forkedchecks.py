@@ -114,10 +114,12 @@ class _Apart:
     def run(self, run: RunChecks, checks: list[type[Check]]) -> tuple[list[list[Finding]], list[str]]:
         """``checks`` run on the model as it was, with what was built since put aside, then put back."""
         cached = self.project.__dict__
-        theirs = {key: cached.pop(key) for key in list(cached) if key not in self.at_start}
-        if self.model is not None:
-            cached["reachability"] = self.as_forked
+        theirs: dict = {}
         try:
+            for key in [key for key in cached if key not in self.at_start]:
+                theirs[key] = cached.pop(key)
+            if self.model is not None:
+                cached["reachability"] = self.as_forked
             return run(checks, False)
         finally:
             for key in [key for key in cached if key not in self.at_start]:
@@ -211,9 +213,10 @@ class _Copy:
     @classmethod
     def start(cls, work: Callable[[int], int]) -> "_Copy | None":
         """Fork a copy that runs ``work(write end of the pipe)`` and exits with what it returns. Ctrl-C
-        is held back across the fork, in the copy until it is inside its try, here until ``started``."""
+        and the budget's alarm are held back across the fork, in the copy until it is inside its try,
+        here until ``started``."""
         read_fd, write_fd = os.pipe()
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGALRM})
         try:
             pid = os.fork()
         except OSError:
@@ -233,7 +236,7 @@ class _Copy:
         return cls(pid, read_fd, mask)
 
     def started(self) -> None:
-        """Let Ctrl-C in again here: called inside the try that kills the copy on any exception."""
+        """Let Ctrl-C and the alarm in again here: called inside the try that kills the copy on any exception."""
         signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
 
     def _close(self) -> None:
@@ -251,9 +254,9 @@ class _Copy:
         chunks = []
         try:
             while True:
-                if budget.deadline is not None:
-                    left = budget.deadline - time.monotonic()
-                    ready, _, _ = select.select([self.read_fd], [], [], max(left, 0) + GRACE_SECONDS)
+                if budget.deadline is not None:  # the grace counts from the deadline, not from each chunk
+                    left = budget.deadline + GRACE_SECONDS - time.monotonic()
+                    ready, _, _ = select.select([self.read_fd], [], [], max(left, 0))
                     if not ready:
                         raise BudgetExceeded()
                 chunk = os.read(self.read_fd, 1 << 20)

@@ -193,6 +193,8 @@ class Reachability:
         containers are copied, their values, complete once stored, are shared."""
         other = object.__new__(Reachability)
         for name, value in vars(self).items():
+            if getattr(value, "model", None) is self:  # a rule kept on the model that asks this one
+                continue  # (dbaccess's ``_database_rule``): the copy makes its own when asked
             setattr(other, name, type(value)(value) if isinstance(value, (dict, set, list)) else value)
         return other
 
