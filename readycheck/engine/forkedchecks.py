@@ -8,7 +8,7 @@ once the model every check shares is built (the start commands and the web model
 facts they read), this process forks: the copy runs the event-loop checks while this one runs the
 rest, and sends back what it found. The copy inherits the model through ``fork``, nothing is encoded
 to get it there; what comes back is small (findings, diagnostics, and what a recording scan read).
-When this process is done first, it encodes the facts it parsed for the cache while it waits.
+When this process is done first, it writes the facts cache while it waits (``idle``).
 
 Same bytes with one job or several: the two groups always run apart. Some answers of the reachability
 model depend on the order it is asked in (a type that depends on itself is unknown to the first question
@@ -71,7 +71,7 @@ def can_fork() -> bool:
 
 
 def run_groups(project: Project, checks: list[type[Check]], jobs: int, budget: Budget, run: RunChecks,
-               progress: object = None) -> tuple[list[list[Finding]], list[str]]:
+               progress: object = None, idle: Callable[[], None] | None = None) -> tuple[list[list[Finding]], list[str]]:
     """(each check's findings in order, the checks not finished). Once the model every check shares is
     built, the event-loop checks and the others each run on their own copy of what they build from it:
     in a forked copy of this process beside the others when that pays (``run_forked``), else here after
@@ -86,7 +86,7 @@ def run_groups(project: Project, checks: list[type[Check]], jobs: int, budget: B
         _shared = project.start_commands, project.web  # noqa: F841
     except (Exception, BudgetExceeded):  # the checks meet it again, one by one, and say so
         return run(checks, False)
-    forked = run_forked(project, checks, home, away, jobs, budget, run, progress)
+    forked = run_forked(project, checks, home, away, jobs, budget, run, progress, idle)
     return forked if forked is not None else run_isolated(project, checks, home, away, run)
 
 
@@ -138,12 +138,13 @@ def _in_order(checks: list[type[Check]], home: list[type[Check]], away: list[typ
 
 
 def run_forked(project: Project, checks: list[type[Check]], home: list[type[Check]], away: list[type[Check]],
-               jobs: int, budget: Budget, run: RunChecks,
-               progress: object = None) -> tuple[list[list[Finding]], list[str]] | None:
+               jobs: int, budget: Budget, run: RunChecks, progress: object = None,
+               idle: Callable[[], None] | None = None) -> tuple[list[list[Finding]], list[str]] | None:
     """The event-loop checks in a forked copy while this process runs the others; None when this scan
     is not worth forking or cannot fork. A ``progress`` callback with a ``pause`` method is paused before
     the fork (the terminal's progress bar redraws from a thread: a lock it holds at the fork would stay
-    held in the copy); any other thread still running then means no fork."""
+    held in the copy); any other thread still running then means no fork. ``idle`` is called once this
+    process's checks are done, while the copy may still be at work (the runner writes the facts cache)."""
     if jobs < 2 or not can_fork():
         return None
     index = project.__dict__.get("python")
@@ -168,8 +169,10 @@ def run_forked(project: Project, checks: list[type[Check]], home: list[type[Chec
         copy.started()  # Ctrl-C pressed across the fork comes here, inside the try
         found_home, unfinished_home = run(home, False)
         budget.hold()  # this process's checks are done: the wait below keeps the deadline itself, with the
-        if cache is not None:  # copy's grace to send what it finished; meanwhile the facts parsed here
-            cache.encode_pending()  # are encoded for the cache
+        if idle is not None:  # copy's grace to send what it finished; meanwhile the facts cache is written,
+            idle()
+        elif cache is not None:  # or at least the facts parsed here are encoded for it
+            cache.encode_pending()
         payload = copy.receive(budget)
     except BudgetExceeded:  # out of time here, or the copy stuck past the budget and its grace: it goes
         copy.kill()

@@ -131,7 +131,9 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
         result = _incremental_scan(project, config, checks, selected, files, _stats(files), key, cache,
                                    progress, budget)
     else:
-        result = run_checks(project, config, checks, progress, budget)
+        writes = cache if key and cache is not None else None
+        result = run_checks(project, config, checks, progress, budget,
+                            idle=(lambda: writes.flush(*_live_facts(project))) if writes is not None else None)
         if key and cache is not None:
             cache.flush(*_live_facts(project))
             if not result.internal_errors:
@@ -158,7 +160,7 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
         return ScanResult(project.root, last["findings"], last["suppressed"], last["diagnostics"], selected,
                           len(files), project)
     with incremental.recording() as reads:
-        result = run_checks(project, config, checks, progress, budget)
+        result = run_checks(project, config, checks, progress, budget, idle=lambda: cache.flush(*_live_facts(project)))
     cache.flush(*_live_facts(project))
     if not result.internal_errors:
         cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
@@ -244,12 +246,16 @@ def _stats(files: list[SourceFile]) -> list[os.stat_result | None]:
 
 
 def run_checks(project: Project, config: Config, checks: list[type[Check]],
-               progress: Callable[[str, int, int], None] | None = None, budget: Budget = NO_BUDGET) -> ScanResult:
+               progress: Callable[[str, int, int], None] | None = None, budget: Budget = NO_BUDGET,
+               idle: Callable[[], None] | None = None) -> ScanResult:
+    """The checks' result. ``idle``: work this process may do while a forked copy of it runs the
+    event-loop checks and it has no checks left (the runner writes the facts cache then; it writes it
+    again after the checks only if the copy parsed modules this process had not)."""
     result = ScanResult(project.root, checks=selected_checks(checks, config), files_scanned=len(project.all_files),
                         project=project)
     by_id = {c.id: c for c in checks}
     first = [c for c in result.checks if not c.judges_suppressions]
-    raw = _run(project, config, first, progress, len(result.checks), budget)
+    raw = _run(project, config, first, progress, len(result.checks), budget, idle)
     # The checks are done (or the budget ran out): what is left is linear and must finish,
     # so that the findings so far are reported.
     budget.disarm()
@@ -278,7 +284,8 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
 
 
 def _run(project: Project, config: Config, checks: list[type[Check]],
-         progress: Callable[[str, int, int], None] | None, total: int, budget: Budget = NO_BUDGET) -> list[Finding]:
+         progress: Callable[[str, int, int], None] | None, total: int, budget: Budget = NO_BUDGET,
+         idle: Callable[[], None] | None = None) -> list[Finding]:
     """Run checks; their findings with severities adjusted (development files, configuration), in the
     checks' order. The event-loop checks run apart from the others, in a forked copy of a big scan
     meanwhile, or here after them (engine.forkedchecks)."""
@@ -287,7 +294,7 @@ def _run(project: Project, config: Config, checks: list[type[Check]],
     def run(group: list[type[Check]], quiet: bool) -> tuple[list[list[Finding]], list[str]]:
         return _run_each(project, config, group, numbers, None if quiet else progress, total, budget)
 
-    found, unfinished = forkedchecks.run_groups(project, checks, project.jobs, budget, run, progress)
+    found, unfinished = forkedchecks.run_groups(project, checks, project.jobs, budget, run, progress, idle)
     if unfinished:
         project.diagnose("<scan>", f"{budget.describe()}: {len(unfinished)} of {total} checks not run or "
                                    f"not finished ({', '.join(unfinished)}); the findings shown are the others'",
