@@ -407,6 +407,25 @@ def io_buffer():
     return io.StringIO()
 
 
+#: a(True) returns b(), b() returns a(False), which is a Session: a type that depends on itself.
+_CYCLIC_HELPERS = {
+    "app/helpers.py": """
+        from sqlalchemy.orm import Session
+        from app.db import engine
+
+        def a(flag):
+            if flag:
+                return b()
+            return Session(engine)
+
+        def b():
+            return a(False)
+        """,
+    "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
+    "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+}
+
+
 def _recursive_types(root) -> None:
     """b() returns a(False), a(True) returns b(): the type of b() is unknown to the first question
     that meets the cycle, and remembered so. RC401 (the copy) asks about a() first; RC505/RC506 (here)
@@ -429,21 +448,7 @@ def _recursive_types(root) -> None:
                 x.execute("SELECT 1")
                 return {"ok": True}
             """,
-        "app/helpers.py": """
-            from sqlalchemy.orm import Session
-            from app.db import engine
-
-            def a(flag):
-                if flag:
-                    return b()
-                return Session(engine)
-
-            def b():
-                return a(False)
-            """,
-        "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
-        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
-    })
+        **_CYCLIC_HELPERS})
 
 
 def test_an_answer_that_depends_on_the_order_of_questions_is_the_same_with_one_job_or_two(tmp_path, splits):
@@ -506,21 +511,7 @@ def _order_dependent(root) -> None:
                 y.execute("SELECT 1")
                 return {"ok": True}
             """,
-        "app/helpers.py": """
-            from sqlalchemy.orm import Session
-            from app.db import engine
-
-            def a(flag):
-                if flag:
-                    return b()
-                return Session(engine)
-
-            def b():
-                return a(False)
-            """,
-        "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
-        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
-    })
+        **_CYCLIC_HELPERS})
 
 
 def test_when_the_copy_fails_its_checks_see_the_model_as_the_copy_would(tmp_path, splits, monkeypatch):

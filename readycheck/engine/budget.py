@@ -40,14 +40,13 @@ class Budget:
     def disarm(self) -> None:
         """No alarm from here on (the checks are done: what is left is quick and must finish)."""
         self.deadline = None
-        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        _stop_timer()
 
     def hold(self) -> None:
         """No alarm from here on, the deadline kept: the caller checks it itself (engine.forkedchecks
         waits for its copy until the deadline and a grace, not until the alarm interrupts the wait)."""
-        if self.deadline is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        if self.deadline is not None:
+            _stop_timer()
 
     def describe(self) -> str:
         return f"the time budget (--timeout {self.seconds:g}) ran out"
@@ -74,3 +73,9 @@ class Budget:
 
 
 NO_BUDGET = Budget(None)
+
+
+def _stop_timer() -> None:
+    """Cancel this process's alarm timer, where there is one and this is the thread it signals."""
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        signal.setitimer(signal.ITIMER_REAL, 0)

@@ -131,9 +131,8 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
         result = _incremental_scan(project, config, checks, selected, files, _stats(files), key, cache,
                                    progress, budget)
     else:
-        writes = cache if key and cache is not None else None
-        result = run_checks(project, config, checks, progress, budget,
-                            idle=(lambda: writes.flush(*_live_facts(project))) if writes is not None else None)
+        flush = _facts_writer(project, cache) if key and cache is not None else None
+        result = run_checks(project, config, checks, progress, budget, idle=flush)
         if key and cache is not None:
             cache.flush(*_live_facts(project))
             if not result.internal_errors:
@@ -160,8 +159,9 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
         return ScanResult(project.root, last["findings"], last["suppressed"], last["diagnostics"], selected,
                           len(files), project)
     with incremental.recording() as reads:
-        result = run_checks(project, config, checks, progress, budget, idle=lambda: cache.flush(*_live_facts(project)))
-    cache.flush(*_live_facts(project))
+        flush = _facts_writer(project, cache)
+        result = run_checks(project, config, checks, progress, budget, idle=flush)
+    flush()
     if not result.internal_errors:
         cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
         if reads is not None:
@@ -186,6 +186,13 @@ def report_only(result: ScanResult, prefixes: list[str]) -> None:
     result.findings = [f for f in result.findings if touches(f)]
     result.suppressed = [f for f in result.suppressed if touches(f)]
     result.diagnostics = [d for d in result.diagnostics if d.path.startswith("<") or _under(d.path, prefixes)]
+
+
+def _facts_writer(project: Project, cache: Cache) -> Callable[[], None]:
+    """Write the facts table with what the scan keeps (``_live_facts``): after the checks, and also while
+    a forked copy runs the event-loop checks (``run_checks``' idle hook); a table written already and not
+    changed since is not written again."""
+    return lambda: cache.flush(*_live_facts(project))
 
 
 def _live_facts(project: Project) -> tuple[set[str], set[str]]:
