@@ -13,9 +13,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO, NoReturn, Sequence
+from typing import IO, TYPE_CHECKING, Callable, NoReturn, Sequence
 
 from readycheck import __version__
+
+if TYPE_CHECKING:
+    from readycheck.engine.config import Config
+    from readycheck.engine.runner import ScanResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "gnu", "junit")
@@ -87,7 +91,8 @@ def _scan_parser() -> argparse.ArgumentParser:
     levels.add_argument("--quiet", "-q", action="store_true",
                         help="print the findings only: no summary, notes, warnings or progress")
     levels.add_argument("--verbose", "-v", action="store_true",
-                        help="also say which configuration, root and cache were used, and how long it took")
+                        help="also say which configuration, root and cache were used, how long it took, "
+                             "and where the time went (phases, slowest checks)")
     status = parser.add_argument_group("Exit status")
     status.add_argument("--fail-on", choices=("error", "warning", "info"),
                         help="lowest severity that fails the run (default: warning)")
@@ -296,7 +301,11 @@ def _scan(argv: list[str]) -> int:
         overlay = {stdin_path: sys.stdin.buffer.read()}
     else:
         root, targets, whole_root = _roots(args.paths)
-    checks, plugin_problems = _load()
+    from readycheck.core import timings as timing
+
+    timings = timing.Timings() if args.verbose else None  # where the time went, said at the end
+    with timing.recording(timings), timing.phase("loading checks"):
+        checks, plugin_problems = _load()
     try:
         config_path = Path(args.config) if args.config else find_config_file(root)
         if args.config and not config_path.is_file():
@@ -332,7 +341,7 @@ def _scan(argv: list[str]) -> int:
     def rescan(with_progress: bool = False):
         found = scan(root, config, checks, scan_targets, cache=cache, jobs=jobs,
                      progress=progress if with_progress else None, whole_root=whole_root, overlay=overlay,
-                     timeout=args.timeout)
+                     timeout=args.timeout, timings=timings)
         found.diagnostics = sorted(plugin_problems) + found.diagnostics
         if stdin:  # judged in the project's context, reported for the one file
             found.findings = [f for f in found.findings if f.path == stdin_path]
@@ -407,37 +416,8 @@ def _scan(argv: list[str]) -> int:
     else:
         out = sys.stdout
     try:
-        if args.statistics:
-            from readycheck.reporters import statistics
-
-            fixable = statistics.fixable_rules(result, config, args.unsafe_fixes)
-            statistics.report(result, out, names, fixable, args.format)
-        elif args.format == "json":
-            from readycheck.reporters import json_report
-
-            json_report.report(result, out, _label(root))
-        elif args.format == "sarif":
-            from readycheck.reporters import sarif
-
-            sarif.report(result, out, result.checks, args.category, include_suppressed=args.show_suppressed)
-        elif args.format == "github":
-            from readycheck.reporters import github
-
-            github.report(result, out, display, names)
-        elif args.format == "gnu":
-            from readycheck.reporters import gnu
-
-            gnu.report(result, out, display)
-        elif args.format == "junit":
-            from readycheck.reporters import junit
-
-            junit.report(result, out, display)
-        else:
-            from readycheck.reporters import text
-
-            color = color_wanted(out, args.no_color, to_file=bool(args.output))
-            text.report(result, out, color=color, display=display, show_suppressed=args.show_suppressed,
-                        summary=not args.quiet)
+        with timing.recording(timings), timing.phase("report"):
+            _write_report(args, result, out, config, names, display, root)
     finally:
         if args.output:
             out.close()
@@ -449,8 +429,11 @@ def _scan(argv: list[str]) -> int:
         from readycheck.reporters import github
 
         github.report(result, sys.stdout, display, names)
+    elapsed = time.monotonic() - started
     log.verbose(f"{_count(result.files_scanned, 'file')} scanned, {_count(len(result.checks), 'check')}, "
-                f"in {time.monotonic() - started:.2f} s")
+                f"in {elapsed:.2f} s")
+    for line in timings.summary(elapsed) if timings is not None else ():
+        log.verbose(line)
     if result.internal_errors:
         return EXIT_ERROR
     if args.exit_zero:
@@ -458,6 +441,43 @@ def _scan(argv: list[str]) -> int:
     failing = [f for f in result.findings if f.severity >= config.fail_on]
     unread = args.strict and any(d.kind == "parse" for d in result.diagnostics)
     return EXIT_FINDINGS if failing or unread else EXIT_CLEAN
+
+
+
+def _write_report(args: argparse.Namespace, result: ScanResult, out: IO[str], config: Config, names: dict[str, str],
+                  display: Callable[[str], str], root: Path) -> None:
+    """The report in the format asked for."""
+    if args.statistics:
+        from readycheck.reporters import statistics
+
+        fixable = statistics.fixable_rules(result, config, args.unsafe_fixes)
+        statistics.report(result, out, names, fixable, args.format)
+    elif args.format == "json":
+        from readycheck.reporters import json_report
+
+        json_report.report(result, out, _label(root))
+    elif args.format == "sarif":
+        from readycheck.reporters import sarif
+
+        sarif.report(result, out, result.checks, args.category, include_suppressed=args.show_suppressed)
+    elif args.format == "github":
+        from readycheck.reporters import github
+
+        github.report(result, out, display, names)
+    elif args.format == "gnu":
+        from readycheck.reporters import gnu
+
+        gnu.report(result, out, display)
+    elif args.format == "junit":
+        from readycheck.reporters import junit
+
+        junit.report(result, out, display)
+    else:
+        from readycheck.reporters import text
+
+        color = color_wanted(out, args.no_color, to_file=bool(args.output))
+        text.report(result, out, color=color, display=display, show_suppressed=args.show_suppressed,
+                    summary=not args.quiet)
 
 
 def _count(n: int, word: str) -> str:

@@ -38,6 +38,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from readycheck.core import sourcefile
+from readycheck.core import timings as timing
 from readycheck.engine.budget import Budget, BudgetExceeded
 
 if TYPE_CHECKING:
@@ -172,8 +173,10 @@ def run_forked(project: Project, checks: list[type[Check]], home: list[type[Chec
         if idle is not None:  # copy's grace to send what it finished; meanwhile the facts cache is written,
             idle()
         elif cache is not None:  # or at least the facts parsed here are encoded for it
-            cache.encode_pending()
-        payload = copy.receive(budget)
+            with timing.phase("cache write"):
+                cache.encode_pending()
+        with timing.phase("waiting for the forked copy"):
+            payload = copy.receive(budget)
     except BudgetExceeded:  # out of time here, or the copy stuck past the budget and its grace: it goes
         copy.kill()
         killed = True
@@ -307,9 +310,12 @@ def _child(project: Project, checks: list[type[Check]], budget: Budget, run: Run
     os.dup2(devnull, 2)
     project.jobs = 1  # no parse pool of its own: its checks ask for a few modules at most
     project.progress = None
-    with budget.alarm():  # a timer is not inherited through fork
+    timed = timing.Timings() if timing.CURRENT is not None else None  # its own, sent back
+    with budget.alarm(), timing.recording(timed):  # a timer is not inherited through fork
         found, unfinished = run(checks, True)
-    data = pickle.dumps(_payload(project, found, unfinished, state), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = _payload(project, found, unfinished, state)
+    payload["timings"] = None if timed is None else timed.seconds
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(len(data).to_bytes(8, "big") + data)
     while view:
         view = view[os.write(write_fd, view):]
@@ -388,4 +394,6 @@ def _merge(project: Project, payload: dict) -> tuple[list[list[Finding]], list[s
         sourcefile.CONTENT_READS.update(payload["content_reads"])
         for path, digest in payload["content_digests"].items():
             project.read_digests.setdefault(path, digest)
+    if timing.CURRENT is not None and payload["timings"] is not None:
+        timing.CURRENT.forked.update(payload["timings"])
     return payload["found"], payload["unfinished"]

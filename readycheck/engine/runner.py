@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
+from readycheck.core import timings as timing
 from readycheck.engine import forkedchecks, incremental, suppressions
 from readycheck.engine.budget import NO_BUDGET, Budget, BudgetExceeded
 from readycheck.engine.cache import Cache, digest
@@ -51,7 +52,7 @@ def selected_checks(checks: list[type[Check]], config: Config) -> list[type[Chec
 def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Path] | None = None, *,
          cache: Cache | None = None, jobs: int = 1, progress: Callable[[str, int, int], None] | None = None,
          whole_root: bool = False, overlay: Mapping[str, bytes] | None = None,
-         timeout: float | None = None) -> ScanResult:
+         timeout: float | None = None, timings: timing.Timings | None = None) -> ScanResult:
     """Scan the repository at ``root``, or only ``targets`` (folders and files below it).
 
     With ``whole_root``, the whole root is analysed and ``targets`` only choose what is
@@ -66,11 +67,12 @@ def scan(root: Path, config: Config, checks: list[type[Check]], targets: list[Pa
     an overlay never reads or stores a cached result (the file on disk is not its input).
 
     With ``timeout`` (seconds), the scan stops then and reports what was found (see
-    readycheck.engine.budget).
+    readycheck.engine.budget). With ``timings``, where the time went is recorded in it (``--verbose``;
+    readycheck.core.timings).
     """
     budget = Budget(timeout)
     try:
-        with budget.alarm():
+        with budget.alarm(), timing.recording(timings):
             return _scan(root, config, checks, targets, cache=cache, jobs=jobs, progress=progress,
                          whole_root=whole_root, overlay=overlay, budget=budget)
     except BudgetExceeded:  # before any check ran: the files were not even all read
@@ -89,7 +91,8 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
                 cache.prepare()
             except OSError:
                 pass  # a read-only checkout: no cache, same results
-        files = discover(root, config.extend_exclude, cache)
+        with timing.phase("discovery"):
+            files = discover(root, config.extend_exclude, cache)
         if targets is not None:  # a file named on the command line is judged even when ignored
             known = {source.path for source in files}
             named = [single_file(root, t) for t in targets if not t.is_dir()]
@@ -119,9 +122,10 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
     project.migration_mode, project.migration_since = config.migrations, config.since
     selected = selected_checks(checks, config)
     # --since depends on git history, not only on the files: never answered from the cache.
-    key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay \
-        and not config.since else None
-    cached = cache.result(key) if key and cache is not None else None
+    with timing.phase("cache read"):
+        key = result_key(files, config, selected) if cache is not None and cache.enabled and not overlay \
+            and not config.since else None
+        cached = cache.result(key) if key and cache is not None else None
     if cached is not None:
         result = ScanResult(root, cached["findings"], cached["suppressed"], cached["diagnostics"], selected,
                             len(files), project)
@@ -134,9 +138,10 @@ def _scan(root: Path, config: Config, checks: list[type[Check]], targets: list[P
         flush = _facts_writer(project, cache) if key and cache is not None else None
         result = run_checks(project, config, checks, progress, budget, idle=flush)
         if key and cache is not None:
-            cache.flush(*_live_facts(project))
-            if not result.internal_errors:
-                cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+            with timing.phase("cache write"):
+                cache.flush(*_live_facts(project))
+                if not result.internal_errors:
+                    cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
     if whole_root and targets is not None:
         report_only(result, [t.resolve().relative_to(root.resolve()).as_posix() for t in targets])
     return result
@@ -149,13 +154,15 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
     records what its result reads."""
     static = incremental.static_key(config, selected)
     kept = incremental.stat_tuples(stats)
-    deps = cache.dependencies()
-    reuse = incremental.verify(deps, static, files, kept, cache) if deps is not None else None
-    last = cache.result(deps["result"]) if reuse is not None and deps is not None else None
+    with timing.phase("cache read"):  # is the last result still right: what it read unchanged
+        deps = cache.dependencies()
+        reuse = incremental.verify(deps, static, files, kept, cache) if deps is not None else None
+        last = cache.result(deps["result"]) if reuse is not None and deps is not None else None
     if reuse is not None and deps is not None and last is not None:
-        cache.replace_facts(reuse.stale, reuse.facts)
-        cache.store_result(key, last["findings"], last["suppressed"], last["diagnostics"])
-        cache.store_dependencies(incremental.updated(deps, reuse, key))
+        with timing.phase("cache write"):
+            cache.replace_facts(reuse.stale, reuse.facts)
+            cache.store_result(key, last["findings"], last["suppressed"], last["diagnostics"])
+            cache.store_dependencies(incremental.updated(deps, reuse, key))
         return ScanResult(project.root, last["findings"], last["suppressed"], last["diagnostics"], selected,
                           len(files), project)
     with incremental.recording() as reads:
@@ -163,10 +170,11 @@ def _incremental_scan(project: Project, config: Config, checks: list[type[Check]
         result = run_checks(project, config, checks, progress, budget, idle=flush)
     flush()
     if not result.internal_errors:
-        cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
-        if reads is not None:
-            content, functions = reads
-            cache.store_dependencies(incremental.record(project, content, functions, static, files, kept, key))
+        with timing.phase("cache write"):
+            cache.store_result(key, result.findings, result.suppressed, result.diagnostics)
+            if reads is not None:
+                content, functions = reads
+                cache.store_dependencies(incremental.record(project, content, functions, static, files, kept, key))
     return result
 
 
@@ -192,7 +200,11 @@ def _facts_writer(project: Project, cache: Cache) -> Callable[[], None]:
     """Write the facts table with what the scan keeps (``_live_facts``): after the checks, and also while
     a forked copy runs the event-loop checks (``run_checks``' idle hook); a table written already and not
     changed since is not written again."""
-    return lambda: cache.flush(*_live_facts(project))
+    def flush() -> None:
+        with timing.phase("cache write"):
+            cache.flush(*_live_facts(project))
+
+    return flush
 
 
 def _live_facts(project: Project) -> tuple[set[str], set[str]]:
@@ -273,17 +285,21 @@ def run_checks(project: Project, config: Config, checks: list[type[Check]],
         ignores = [(pathspec.GitIgnoreSpec.from_lines([pattern]), rules) for pattern, rules in config.per_file_ignores.items()]
     used: set[tuple[str, int, str]] = set()  # (path, comment line, code) of every comment that silenced something
     state = _SuppressionPass(project, by_id, ignores, used)
-    state.judge(raw, result)
+    with timing.phase("suppressions"):
+        state.judge(raw, result)
     judges = [c for c in result.checks if c.judges_suppressions]
     # Unknown codes are looked for where a finding was (the suppression pass already searched those files
     # for "readycheck"): a repository without findings or comments pays nothing. RC001, opt-in, reads them all.
-    commented = list(_comment_files(project, None if judges else
-                                    [path for path, mentions in state.commented.items() if mentions]))
-    _warn_unknown_codes(project, commented, by_id)
+    with timing.phase("suppressions"):
+        commented = list(_comment_files(project, None if judges else
+                                        [path for path, mentions in state.commented.items() if mentions]))
+        _warn_unknown_codes(project, commented, by_id)
     if judges:
         ran = {c.id for c in first}
         project.unused_suppressions = _unused(commented, by_id, ran, used)
-        state.judge(_run(project, config, judges, progress, len(result.checks), budget), result)
+        judged = _run(project, config, judges, progress, len(result.checks), budget)
+        with timing.phase("suppressions"):
+            state.judge(judged, result)
         result.findings.sort(key=Finding.sort_key)
         result.suppressed.sort(key=Finding.sort_key)
     result.diagnostics = project.diagnostics
@@ -334,7 +350,8 @@ def _run_one(project: Project, config: Config, check_cls: type[Check]) -> list[F
     """One check's findings, severities adjusted; none, and a diagnostic, when it crashes."""
     check = check_cls(config.options.get(check_cls.id))
     try:
-        produced = list(check.run(project))
+        with timing.phase(timing.CHECK_PREFIX + check_cls.id):
+            produced = list(check.run(project))
     except Exception as exc:  # a buggy check must not lose the other checks' findings
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         project.diagnose(f"<check {check_cls.id}>",

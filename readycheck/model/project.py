@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 
+from readycheck.core import timings as timing
 from readycheck.core.findings import Diagnostic
 from readycheck.core.sourcefile import FileKind, SourceFile, UnreadableFile, common_prefix
 from readycheck.model import deployments as deployments_registry  # the registry only: readers load on first use
@@ -177,7 +178,8 @@ class Project:
 
     def parse_one(self, source: SourceFile, parser: Callable[[SourceFile], T], what: str) -> T | None:
         try:
-            return parser(source)
+            with timing.phase("other files"):
+                return parser(source)
         except UnreadableFile as exc:
             self.diagnose(source.path, str(exc))
         except RecursionError:
@@ -306,7 +308,8 @@ class Project:
         in the registry's order; the properties below aggregate them."""
         if not self.files(*START_COMMAND_KINDS):
             return []  # nothing can say how the service starts: no need to load the readers
-        return deployments_registry.read_all(self)
+        with timing.phase("start commands"):
+            return deployments_registry.read_all(self)
 
     @cached_property
     def start_commands(self) -> list["StartCommand"]:
@@ -340,7 +343,8 @@ class Project:
         are judged. Empty, after one pass over file names, in a repository without migrations."""
         from readycheck.model.migrations import build
 
-        return build(self, self.migration_mode, self.migration_since)
+        with timing.phase("migrations"):
+            return build(self, self.migration_mode, self.migration_since)
 
     @cached_property
     def python(self) -> "PythonIndex":
@@ -350,7 +354,8 @@ class Project:
     def web(self) -> "WebModel":
         from readycheck.model.webapp import build_web_model
 
-        return build_web_model(self.python)
+        with timing.phase("web model"):
+            return build_web_model(self.python)
 
     @cached_property
     def reachability(self) -> "Reachability":
@@ -577,6 +582,10 @@ class PythonIndex:
     def prefetch(self, sources: list[SourceFile]) -> None:
         """Parse many modules at once: cache hits first, then the rest in parallel
         (``--jobs``) when there are enough of them to repay starting workers."""
+        with timing.phase("Python facts"):
+            self._prefetch(sources)
+
+    def _prefetch(self, sources: list[SourceFile]) -> None:
         cache = self.project.cache
         todo: list[tuple[SourceFile, str | None]] = []
         for source in sources:
@@ -594,10 +603,12 @@ class PythonIndex:
             cached = cache.facts(source.path, sha) if sha else None
             if cached is not None:
                 self._facts[source.path] = cached
+                timing.count("modules from the cache", 1)
             else:
                 todo.append((source, sha))
         if not todo:
             return
+        timing.count("modules parsed", len(todo))
         items = [(source.path, source.raw_data()) for source, _ in todo]
         keep_blobs = cache is not None and cache.enabled
         results = self.project.parse_many(items, self.project.jobs, self.project.progress, blobs=keep_blobs)
