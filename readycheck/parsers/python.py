@@ -437,8 +437,11 @@ class _Columns:
         self.lines = source.split(b"\n")
         #: Of a non-ASCII source, each line's length when the line is ASCII, -1 when not: most lines
         #: of such a module are, and their byte columns are character columns (no slice, no decoding).
-        #: Worked out for a line when a column on it is first asked for (None until then).
-        self.ascii_lengths: list[int | None] = [] if self.ascii else [None] * len(self.lines)
+        #: All worked out at once (one ``isascii`` per line, in C): ``span`` then tells most nodes of
+        #: such a module from two list reads, as a module of ASCII only (a big module with a few emoji
+        #: in its strings made ``col`` the extractor's third most called function).
+        self.ascii_lengths: list[int] = [] if self.ascii else \
+            [len(raw) if raw.isascii() else -1 for raw in self.lines]
 
     def col(self, line: int, byte_col: int) -> int:
         if self.ascii:
@@ -446,9 +449,6 @@ class _Columns:
         index = line - 1
         if 0 <= index < len(self.ascii_lengths) and byte_col >= 0:
             length = self.ascii_lengths[index]
-            if length is None:
-                raw = self.lines[index]
-                length = self.ascii_lengths[index] = len(raw) if raw.isascii() else -1
             if length >= 0:  # what the slice below gives for an ASCII line
                 return (byte_col if byte_col < length else length) + 1
         if index >= len(self.lines):
@@ -469,7 +469,12 @@ class _Columns:
                 # (a module makes thousands of spans; Span.__new__ is Python code).
                 return _new_tuple(Span, (line, start + 1, end_line, end + 1))
             return Span(line, start + 1, end_line, end + 1)
-        column, end_column = self.col(line, start), self.col(end_line, end)
+        lengths = self.ascii_lengths
+        if 0 < line <= end_line <= len(lengths) and 0 <= start <= lengths[line - 1] and \
+                0 <= end <= lengths[end_line - 1]:  # both ends on ASCII lines, within them: what col() gives
+            column, end_column = start + 1, end + 1
+        else:
+            column, end_column = self.col(line, start), self.col(end_line, end)
         if end_line > line or (end_line == line and end_column >= column):  # as above
             return _new_tuple(Span, (line, column, end_line, end_column))
         return Span(line, column, end_line, end_column)
@@ -1166,7 +1171,7 @@ class _Extractor:
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arg_defaults)) + arg_defaults
         if args.kw_defaults:
             defaults += args.kw_defaults
-        assigned, is_generator, declares_global, has_if = _scan_body(node)
+        assigned, is_generator, declares_global, ifs = _scan_body(node)
         arg_names = frozenset(map(_ARG_NAME, all_args))
         local_names = outer_locals | arg_names | assigned
         if args.vararg:
@@ -1223,12 +1228,16 @@ class _Extractor:
                 function.returned = (Value("none", "", self.span(last)),)
         if decorators and any(d.text.endswith((".command", ".callback")) for d in decorators):
             self._commands.add(qualname)
-        if has_if:  # the three read only ``if`` statements of the function's own body: none, nothing to find
+        if ifs:  # the three read only ``if`` statements of the function's own body: none, nothing to find
+            # Each walks the body only when one of those ``if`` tests is of the shape it looks for:
+            # most are not, and the three walks were a seventh of the extractor's time on big modules.
             facts = self.facts
-            facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
-            facts.cache_fills.extend(_cache_fills(node.body, declares_global, arg_names))
+            if any(_lookup_containers(stmt.test) for stmt in ifs):
+                facts.fallback_blocks.extend(_lookup_fallbacks(node.body))
+            if any(_miss_slots_any(stmt.test) for stmt in ifs):
+                facts.cache_fills.extend(_cache_fills(node.body, declares_global, arg_names))
             flags = arg_names - assigned
-            if flags:
+            if flags and any(_flag_test(stmt.test, flags) is not None for stmt in ifs):
                 facts.param_guards.extend(_flag_guards(node.body, flags))
         self.facts.functions[qualname] = function
         self._block(node.body, qualname, local_names, function)
@@ -1820,16 +1829,16 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             stack.extend(reversed(block))
 
 
-def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool, bool]:
-    """Names a function binds, whether it yields, whether it declares ``global`` and whether it has an
-    ``if`` statement, read from its statements (nested functions and classes excluded; comprehension
-    variables are their own scope).
+def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[str], bool, bool, list[ast.If]]:
+    """Names a function binds, whether it yields, whether it declares ``global`` and its ``if``
+    statements (in no particular order), read from its statements (nested functions and classes
+    excluded; comprehension variables are their own scope).
     Exact-type dispatch and each class's block fields worked out once (``_statement_fields``)."""
     names: set[str] = set()
     add = names.add
     is_generator = False
     declares_global = False
-    has_if = False
+    ifs: list[ast.If] = []
     stack = list(func.body)
     pop, extend = stack.pop, stack.extend
     while stack:
@@ -1857,7 +1866,7 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
         elif cls is ast.Global:
             declares_global = True
         elif cls is ast.If:
-            has_if = True
+            ifs.append(stmt)  # type: ignore[arg-type]
         for target in targets:
             kind = type(target)
             if kind is ast.Name:
@@ -1890,7 +1899,7 @@ def _scan_body(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[frozenset[
                 extend(block)
     # `x = yield` and `return (yield)` hide inside expressions: _calls_in, which visits
     # every expression of the function anyway, marks those.
-    return frozenset(names), is_generator, declares_global, has_if
+    return frozenset(names), is_generator, declares_global, ifs
 
 
 #: Attributes and ASGI scope keys through which code reads the path of the request it handles.
