@@ -112,6 +112,15 @@ _ROUTERS = {"app/api/users.py": _ROUTER.format(name="users"), "app/api/items.py"
             "app/api/health.py": _HEALTH_ROUTER}
 
 
+#: An app factory that includes the router it is given (the router comes from its callers).
+_FACTORY = """
+            from fastapi import APIRouter, FastAPI
+
+            def create_application(router: APIRouter, **kwargs) -> FastAPI:
+                application = FastAPI(**kwargs)
+                application.include_router(router)
+                return application
+            """
 
 #: An app that includes the router of each plugin whose name it reads at run time.
 _PLUGIN_MAIN = """
@@ -378,6 +387,20 @@ class NoLivenessEndpoint(Check):
             """}, expect=["app/registrar.py:5"],
             title="the app a served factory builds, with the router another factory returns (the debug app "
                   "factory nothing serves is not judged)"),
+        Example({"app/core/setup.py": _FACTORY, "app/api/users.py": _ROUTER.format(name="users"),
+            "app/main.py": """
+            from app.api.users import router
+            from app.core.setup import create_application
+
+            app = create_application(router=router, title="svc")
+            """}, expect=["app/core/setup.py:4"],
+            title="an app factory given its router by the module that builds the app (FastAPI-boilerplate)"),
+        Example({"app/core/setup.py": _FACTORY, "app/api/health.py": _HEALTH_ROUTER, "app/main.py": """
+            from app.api import health
+            from app.core.setup import create_application
+
+            app = create_application(health.router)
+            """}, title="... given, by position, a router that serves /healthz"),
         Example({"app/main.py": _PLUGIN_MAIN, "app/config.py": "def enabled_plugins():\n    return []\n",
             "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
             "app/plugins/notes/api.py": _ROUTER.format(name="notes")}, expect=["app/main.py:5"],

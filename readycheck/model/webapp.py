@@ -567,6 +567,7 @@ class _Linker:
         self._replays = 0  # registrar calls followed so far (see MAX_REGISTRAR_CALLS)
         #: (f-string of a module name, attribute or None) -> the routers of the modules it matches
         self._candidates: dict[tuple[str, str | None], list[WebObject]] = {}
+        self._calls_by_name: dict[str, list[tuple[ModuleFacts, CallSite, str]]] | None = None
 
     @staticmethod
     def _is_parameter(module: ModuleFacts, name: str, scope: str) -> bool:
@@ -805,6 +806,44 @@ class _Linker:
                                      for o in (self._by_module or {}).get(id(candidate), [])
                                      if "<locals>" not in o.key and (wanted is None or o.name == wanted)]
         return list(self._candidates[key]) or None
+
+    def _given_routers(self, module: ModuleFacts, value: Value, scope: str) -> list[WebObject] | None:
+        """The routers an app factory is given: ``def create_application(router, settings): app =
+        FastAPI(); app.include_router(router)`` called as ``create_application(router=api_router, ...)``
+        (by name or position) in any web module. None when the value is not a parameter of the plain
+        function it is included in, or no call site of that function gives a router readycheck follows."""
+        if value.kind != "ref" or value.resolved or "." in value.text or not scope:
+            return None
+        function = module.functions.get(scope)
+        if function is None or not _is_plain_function(function):
+            return None
+        position = next((i for i, p in enumerate(function.params) if p.name == value.text), None)
+        if position is None:
+            return None
+        found: list[WebObject] = []
+        for home, site, where in self._call_sites(function):
+            call = site.call
+            argument = call.kwarg(value.text) if call is not None else None
+            if argument is None and call is not None and position < len(call.items):
+                argument = call.items[position]
+            for child in self._web_objects(home, argument, where, {}) or ():
+                if child not in found:
+                    found.append(child)
+        return found or None
+
+    def _call_sites(self, function: Function) -> Iterator[tuple[ModuleFacts, CallSite, str]]:
+        """(module, call, scope) of every call of a repo function in the web modules: the calls named
+        like it (indexed by name once, on the first question) that resolve to it."""
+        if self._calls_by_name is None:
+            self._calls_by_name = {}
+            for module in self.index.web_modules():
+                for scope, site in self._calls(module):
+                    if site.call is not None and site.text:
+                        self._calls_by_name.setdefault(site.text.rpartition(".")[2], []).append((module, site, scope))
+        for home, site, where in self._calls_by_name.get(function.name, ()):
+            found = self.index.function(home, site.callee or site.text, where, site.callee is not None)
+            if found is not None and found[0] is function:
+                yield home, site, where
 
     def _web_objects(self, module: ModuleFacts, value: Value | None, scope: str, bindings: Bindings,
                      depth: int = 0) -> list[WebObject] | None:
@@ -1072,6 +1111,8 @@ class _Linker:
             children = None if each is None else self._web_objects(module, argument, scope, {**bindings, **each})
             if children is None and argument is not None:
                 children = self._candidate_routers(module, argument, scope)
+                if children is None and not bindings:
+                    children = self._given_routers(module, argument, scope)
                 each = {} if children is not None else each
             if children is None:
                 looped = "in a loop over elements built at run time" if each is None else ""
