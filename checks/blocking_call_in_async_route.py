@@ -9,7 +9,8 @@ What it does
     sub-dependencies, even of sync routes; ``@app.middleware`` functions and
     ``BaseHTTPMiddleware.dispatch``; async lifespan and startup hooks; async
     background tasks; an async generator a ``StreamingResponse`` or
-    ``EventSourceResponse`` iterates; the transport and event hooks of an
+    ``EventSourceResponse`` iterates (a plain generator they iterate runs
+    in Starlette's thread pool, not on the loop); the transport and event hooks of an
     httpx ``AsyncClient`` built there), flags the calls that block (in a lifespan or startup
     hook as info: the server accepts no connection until start-up ends, so it
     delays start-up and stalls no request), written there or reached
@@ -1299,6 +1300,34 @@ class BlockingCallInAsyncRoute(Check):
                           "synchronous peewee query"],
             title="peewee models (through the repo's base model), query chains, a store's helper, and an async "
                   "generator a StreamingResponse iterates on the loop"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from fastapi.responses import StreamingResponse
+
+            app = FastAPI()
+
+            @app.get("/export/{name}")
+            async def export(name: str):
+                def chunks():
+                    with open(f"/data/{name}.zip", "rb") as f:
+                        yield from f
+
+                return StreamingResponse(chunks(), media_type="application/zip")
+            """}, title="a plain generator a StreamingResponse iterates runs in Starlette's thread pool, not on the loop"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            def lines(name):
+                with open(f"/data/{name}.txt") as f:
+                    yield from f
+
+            @app.get("/count/{name}")
+            async def count(name: str):
+                return sum(1 for _ in lines(name))
+            """}, expect=["app/main.py:11:27"],
+            title="... but the same generator iterated in the async route runs on the loop"),
         Example({"app/models.py": """
             import peewee
             import peewee_async

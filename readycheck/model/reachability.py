@@ -1070,6 +1070,9 @@ class Reachability:
                 if callee.is_async and not edge.call.awaited and not follow_unawaited and not edge.callbacks and not (
                         callee.is_generator and edge.call.span[:2] in self._streamed(function)):
                     continue  # a coroutine that is created here, not run (an async generator a response streams is)
+                if callee.is_generator and not callee.is_async and edge.call.span[:2] in self._streamed(function):
+                    continue  # a plain generator a streaming response iterates: Starlette and sse-starlette run it
+                    # in their thread pool (iterate_in_threadpool), not on the loop
                 target_key = (callee_module.path, callee.qualname)
                 if target_key in reported or rule.skip(target) or (skip_run_once and runs_once(callee)):
                     continue
