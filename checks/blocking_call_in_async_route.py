@@ -100,7 +100,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.api import (FILE_METADATA, PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
-                            blocking_callable, blocking_function, blocking_method, cached_after, type_name)
+                            blocking_callable, blocking_function, blocking_method, cached_after, repeated_paths,
+                            type_name)
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, LoopEntry, Project
@@ -1301,6 +1302,33 @@ class BlockingCallInAsyncRoute(Check):
             title="peewee models (through the repo's base model), query chains, a store's helper, and an async "
                   "generator a StreamingResponse iterates on the loop"),
         Example({"app/main.py": """
+            import time
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            def fetch_channels():
+                while True:
+                    try:
+                        time.sleep(3)
+                        return requests.get("https://slack.com/api/conversations.list", timeout=5).json()
+                    except requests.HTTPError:
+                        time.sleep(60)
+
+            @app.get("/channels")
+            async def channels():
+                return fetch_channels()
+            """}, expect=["app/main.py:17:12 async route `channels` (GET /channels) blocks the event loop through "
+                          "`channels -> fetch_channels -> time.sleep()` (app/main.py:10), which sleeps the whole "
+                          "event loop",
+                          "app/main.py:17:12 async route `channels` (GET /channels) blocks the event loop through "
+                          "`channels -> fetch_channels -> time.sleep()` (app/main.py:13), which sleeps the whole "
+                          "event loop", "app/main.py:17:12 async route `channels` (GET /channels) blocks the event "
+                          "loop through `channels -> fetch_channels -> requests.get()`, which makes a synchronous "
+                          "HTTP request"],
+            title="two blocking calls reached along the same path are two findings, each saying where it is"),
+        Example({"app/main.py": """
             from fastapi import FastAPI
             from fastapi.responses import StreamingResponse
 
@@ -2024,16 +2052,21 @@ class BlockingCallInAsyncRoute(Check):
             for hit in model.hits(function, module, rule):
                 if hit.site not in sites:
                     sites[hit.site] = (entry, hit)
+        # Two blocking calls reached along the same path (``time.sleep(3)`` and, in its ``except``, a
+        # ``time.sleep(60)`` of the same helper) would read the same at the same place: each says where it is.
+        repeated = repeated_paths(sites.values())
         for entry, hit in sites.values():
-            yield self._finding(entry, hit)
+            yield self._finding(entry, hit, hit.reads_as(entry.function.name) in repeated)
 
-    def _finding(self, entry: "LoopEntry", hit):
+    def _finding(self, entry: "LoopEntry", hit, say_where: bool = False):
         first = hit.steps[0]
         what, served = entry.describe(MAX_SERVED)
         if len(hit.steps) == 1:
             message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
         else:
-            message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`, which {hit.reason}"
+            where = f" ({hit.where()})" if say_where else ""
+            message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`{where}, " \
+                      f"which {hit.reason}"
         severity = None
         if entry.kind.startswith("startup hook"):
             severity = Severity.INFO

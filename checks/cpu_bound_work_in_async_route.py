@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Rule, Severity, cpu_bound_function, cpu_bound_method
+from readycheck.api import Check, Example, Rule, Severity, cpu_bound_function, cpu_bound_method, repeated_paths
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, Project
@@ -271,13 +271,15 @@ class CpuBoundWorkInAsyncRoute(Check):
             for hit in model.hits(entry.function, entry.module, rule):
                 if hit.site not in sites:
                     sites[hit.site] = (entry, hit)
+        repeated = repeated_paths(sites.values())  # the same path to two sites: each says where it is
         for entry, hit in sites.values():
             first = hit.steps[0]
             what, served = entry.describe()
             if len(hit.steps) == 1:
                 message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
             else:
-                message = f"{what} runs `{hit.chain(entry.function.name)}` on the event loop, which {hit.reason}"
+                where = f" ({hit.where()})" if hit.reads_as(entry.function.name) in repeated else ""
+                message = f"{what} runs `{hit.chain(entry.function.name)}`{where} on the event loop, which {hit.reason}"
             severity = None
             if hit.fills_cache:
                 severity = Severity.INFO

@@ -40,6 +40,7 @@ _WHERE = {
     "Hit": "readycheck.model.reachability", "Reachability": "readycheck.model.reachability", "RepoClass": "readycheck.model.reachability",
     "Rule": "readycheck.model.reachability", "Step": "readycheck.model.reachability", "type_name": "readycheck.model.reachability",
     "call_label": "readycheck.model.reachability", "runs_once": "readycheck.model.reachability",
+    "repeated_paths": "readycheck.model.reachability",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
@@ -136,8 +137,8 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
     from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
-        RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, runs_once as runs_once,
-        type_name as type_name,
+        RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, repeated_paths as repeated_paths,
+        runs_once as runs_once, type_name as type_name,
     )
     from readycheck.knowledge.environments import (
         Environment as Environment, classify_environment as classify_environment,
@@ -170,7 +171,7 @@ __all__ = [
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
     "cpu_bound_method", "database_access", "gitignore_spec", "helm_chart_repo", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
-    "register_blocking", "release_step", "removal_findings", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
+    "register_blocking", "release_step", "removal_findings", "repeated_paths", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
 ]
 
 

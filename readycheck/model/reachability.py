@@ -29,8 +29,9 @@ Types are strings (qualified names of external types, made canonical by
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Union
 
 from readycheck.knowledge.blocking import (CONTAINER_ANNOTATIONS, CLIENT_HOOKS_KEYWORD, CLIENT_TRANSPORTS, STREAMING_RESPONSES,
                                           SYNC_DEPENDENCY_VALUE, attribute_type, canonical_type, known_type,
@@ -40,6 +41,7 @@ from readycheck.knowledge.environments import ENV_DEFAULT_CALLS, ENV_READER_CLAS
 if TYPE_CHECKING:  # the facts' classes are only named here: loading the checks loads no parser
     from readycheck.parsers.python import CallSite, Function, ModuleFacts, Parameter, TypeSource, Value
     from readycheck.model.project import PythonIndex
+    from readycheck.model.webapp import LoopEntry
 
 
 class RepoClass(NamedTuple):
@@ -103,6 +105,15 @@ class Hit(NamedTuple):
     def chain(self, root: str) -> str:
         """``get_user -> UserService.get -> self.db.query()``"""
         return " -> ".join([root] + [s.label for s in self.steps]) + "()"
+
+    def reads_as(self, root: str) -> tuple:
+        """What a finding of this hit reads as at its place: its first call, the path's text, the reason."""
+        first = self.steps[0]
+        return first.module.path, first.call.span, self.chain(root), self.reason
+
+    def where(self) -> str:
+        """``path:line`` of the hit itself (the deepest step)."""
+        return f"{self.site[0]}:{self.steps[-1].call.span.line}"
 
     def related(self) -> list:
         """A related location per step after the first (the finding itself is at the first)."""
@@ -1145,6 +1156,14 @@ class CallRule(Rule):
 
     def hit(self, edge: Edge) -> str | None:
         return self._hit(edge)
+
+
+def repeated_paths(found: "Iterable[tuple[LoopEntry, Hit]]") -> set[tuple]:
+    """Of a check's hits (one per site, each with the code on the loop it is reached from), the paths more
+    than one of them reads as (``Hit.reads_as``): ``time.sleep(3)`` and, in its ``except``, ``time.sleep(60)``
+    of the same helper. Their findings say where each is (``Hit.where``), or they would read as one."""
+    counts = Counter(hit.reads_as(entry.function.name) for entry, hit in found)
+    return {key for key, n in counts.items() if n > 1}
 
 
 def call_label(call: "CallSite") -> str:
