@@ -13,7 +13,9 @@ The checkout of each repository is ``DIR/<owner>+<name>`` (check it out at the l
 git work tree, the commit is verified). readycheck is run on it with ``--format json --no-cache``; its
 findings of the rules mapped from each covered concept are matched to the labels: a finding matches a label
 when its primary location or one of its related locations is in the label's file on the label's line (one
-line of slack, for a decorator above a ``def``). Per concept it prints:
+line of slack), or, for a label on a ``def`` line, on one of that function's decorators (readycheck reports a
+route at its decorator, the labels are at the ``def``, and a decorator can span many lines). Per concept it
+prints:
 
 - recall: labels matched by a finding / labels;
 - precision: (findings that match a label + findings judged ``tp``) / findings judged in any way;
@@ -64,6 +66,8 @@ class Label:
     file: str
     line: int
     note: str
+    #: The first line of the function's decorators when the label is on a decorated ``def`` (else ``line``).
+    start: int = 0
 
 
 @dataclass
@@ -144,8 +148,36 @@ def same_files(labels: LabelFile, checkout: Path) -> LabelFile:
             target = path.resolve()
             if target.is_file() and target.is_relative_to(root):
                 label = Label(label.concept, target.relative_to(root).as_posix(), label.line, label.note)
+        label.start = _decorated_from(checkout / label.file, label.line)
         out.append(label)
     return LabelFile(labels.repo, labels.commit, labels.scope, labels.concepts, out, labels.verdicts)
+
+
+_DEF_STARTS: dict[Path, dict[int, int]] = {}
+
+
+def _decorated_from(path: Path, line: int) -> int:
+    """The first decorator line of the function defined on ``line`` of a Python file, else ``line``."""
+    if path.suffix != ".py" or not path.is_file():
+        return line
+    starts = _DEF_STARTS.get(path)
+    if starts is None:
+        import ast
+
+        starts = _DEF_STARTS[path] = {}
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            return line
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+                starts[node.lineno] = min(d.lineno for d in node.decorator_list)
+    return starts.get(line, line)
+
+
+def on_label(location: tuple[str, int], label: Label) -> bool:
+    return location[0] == label.file and min(label.start or label.line, label.line) - LINE_SLACK <= location[1] \
+        <= label.line + LINE_SLACK
 
 
 def locations(finding: dict) -> list[tuple[str, int]]:
@@ -223,12 +255,12 @@ def score(labels: LabelFile, findings: list[dict], include_info: bool,
         rows = [lab for lab in labels.labels if lab.concept == concept]
         tally = Tally(labels=len(rows))
         for lab in rows:
-            if any(near(loc, lab.file, lab.line) for f in mine for loc in locations(f)):
+            if any(on_label(loc, lab) for f in mine for loc in locations(f)):
                 tally.found += 1
             else:
                 misses.append(f"{labels.repo} {concept} {lab.file}:{lab.line} {lab.note}")
         for f in mine:
-            if any(near(loc, lab.file, lab.line) for lab in rows for loc in locations(f)):
+            if any(on_label(loc, lab) for lab in rows for loc in locations(f)):
                 tally.matched_findings += 1
                 continue
             verdict = judged(labels.verdicts, f)
