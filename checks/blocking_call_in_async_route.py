@@ -26,7 +26,10 @@ What it does
     (``User.get_or_none()``, ``user.save()``, ``User.select().where().get()``,
     ``Usage.insert(...).on_conflict(...).execute()``, through the repo's own
     base model), sync redis and PyMongo clients, and third-party SDKs (Stripe,
-    Twilio, SendGrid, Resend, boto3, MinIO, google-auth's token verification,
+    Twilio, SendGrid, Resend, boto3, MinIO, google-auth's token verification
+    and credential refresh, google-auth-oauthlib's ``Flow.fetch_token``,
+    Google's API client (``service.users().getProfile(...).execute()``),
+    slack_sdk's ``WebClient``,
     ``smtplib``, Celery's ``delay``/``apply_async``/``send_task``,
     ``AsyncResult.ready``/``get`` (not ``successful()``/``failed()`` after
     ``ready()``: the state is cached by then) and ``control.revoke``, pandas
@@ -34,7 +37,8 @@ What it does
     credentials and the token provider ``get_bearer_token_provider`` returns,
     fpdf2's ``add_font``). Async variants are not in it (``redis.asyncio``,
     ``httpx.AsyncClient``, ``AsyncSession``, Motor, aioboto3, aiosmtplib,
-    peewee-async, ``miniopy_async``, ``azure.identity.aio``), an
+    peewee-async, ``miniopy_async``, ``azure.identity.aio``, slack_sdk's
+    ``AsyncWebClient``), an
     awaited call never blocks, and work handed to ``run_in_threadpool``/
     ``asyncio.to_thread``/``run_in_executor`` is passed, not called.
 
@@ -1301,6 +1305,64 @@ class BlockingCallInAsyncRoute(Check):
                           "synchronous peewee query"],
             title="peewee models (through the repo's base model), query chains, a store's helper, and an async "
                   "generator a StreamingResponse iterates on the loop"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
+            from google.auth.transport.requests import Request
+            from google.oauth2.credentials import Credentials
+            from google_auth_oauthlib.flow import Flow
+            from googleapiclient.discovery import build
+            from slack_sdk import WebClient
+
+            app = FastAPI()
+
+            class Drive:
+                def __init__(self, credentials):
+                    self.service = build("drive", "v3", credentials=credentials)
+
+                def start_token(self):
+                    return self.service.changes().getStartPageToken().execute()
+
+            @app.get("/google/callback")
+            async def callback(code: str):
+                flow = Flow.from_client_config({}, scopes=["email"])
+                flow.fetch_token(code=code)
+                creds = Credentials(token="t", refresh_token="r")
+                creds.refresh(Request())
+                return Drive(creds).start_token()
+
+            @app.get("/slack/channels")
+            async def channels():
+                return WebClient(token="x").conversations_list(limit=10)
+            """}, expect=["app/main.py:20:5 async route `callback` (GET /google/callback) calls `flow.fetch_token()`, "
+                          "which exchanges the OAuth code for a token over synchronous HTTP, on the event loop",
+                          "app/main.py:22:5 async route `callback` (GET /google/callback) calls `creds.refresh()`, "
+                          "which refreshes the Google token over synchronous HTTP, on the event loop",
+                          "app/main.py:23:12 async route `callback` (GET /google/callback) blocks the event loop "
+                          "through `callback -> Drive.start_token -> self.service.changes(…).getStartPageToken(…)"
+                          ".execute()`, which makes a synchronous Google API request",
+                          "app/main.py:27:12 async route `channels` (GET /slack/channels) calls "
+                          "`WebClient(…).conversations_list()`, which makes a synchronous Slack Web API request, on the "
+                          "event loop"],
+            title="Google's API client, google-auth's refresh, google-auth-oauthlib's Flow, slack_sdk's WebClient"),
+        Example({"app/main.py": """
+            import asyncio
+            from fastapi import FastAPI
+            from googleapiclient.discovery import build
+            from slack_sdk.web.async_client import AsyncWebClient
+
+            app = FastAPI()
+
+            def email_of(credentials):
+                return build("gmail", "v1", credentials=credentials).users().getProfile(userId="me").execute()
+
+            @app.get("/slack/channels")
+            async def channels():
+                return await AsyncWebClient(token="x").conversations_list(limit=10)
+
+            @app.get("/me")
+            async def me(token: str):
+                return await asyncio.to_thread(email_of, token)
+            """}, title="... slack_sdk's AsyncWebClient awaited, a Google API call handed to a thread"),
         Example({"app/main.py": """
             import time
             import requests

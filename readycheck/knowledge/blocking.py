@@ -98,6 +98,8 @@ RESOURCE_SDKS = {"stripe": {"Webhook", "WebhookSignature", "StripeClient", "Stri
 
 #: peewee: a model class or instance (``class User(BaseModel)`` up to ``peewee.Model``), and a query it
 #: builds. The model's own calls that run a query, and what each call on either gives back.
+#: A Google API client resource, its collections, methods and the HttpRequest they build (see BLOCKING_TYPES).
+GOOGLE_API_RESOURCE = "googleapiclient.discovery.Resource"
 PEEWEE_MODEL = "peewee.Model"
 PEEWEE_QUERY = "peewee.Query"
 PEEWEE_MODEL_IO = frozenset({"create", "get", "get_or_none", "get_by_id", "get_or_create", "bulk_create",
@@ -194,6 +196,20 @@ BLOCKING_TYPES: dict[str, frozenset[str] | None] = {
                     "ChainedTokenCredential", "EnvironmentCredential")},
     # fpdf2's FPDF.add_font reads and parses a TrueType file from disk (https://py-pdf.github.io/fpdf2/Unicode.html).
     "fpdf.FPDF": frozenset({"add_font"}),
+    # Google's API client: a resource's methods build an HttpRequest, whose execute() sends it over httplib2
+    # and waits (googleapis.github.io/google-api-python-client/docs/epy/googleapiclient.http.HttpRequest-class.html);
+    # ``build(...)``, its collections (``.users()``) and methods (``.getProfile(...)``) are one type here.
+    GOOGLE_API_RESOURCE: frozenset({"execute", "next_chunk"}),
+    # google-auth's credentials refresh their token with an HTTP request through the transport they are given
+    # (google-auth.readthedocs.io, google.oauth2.credentials.Credentials.refresh).
+    **{name: frozenset({"refresh"}) for name in ("google.oauth2.credentials.Credentials",
+                                                 "google.oauth2.service_account.Credentials")},
+    # google-auth-oauthlib's Flow exchanges the code for a token with requests-oauthlib's OAuth2Session
+    # (google-auth-oauthlib.readthedocs.io, google_auth_oauthlib.flow.Flow.fetch_token).
+    "google_auth_oauthlib.flow.Flow": frozenset({"fetch_token"}),
+    # slack_sdk's WebClient: every Web API method is a synchronous HTTP call (tools.slack.dev/python-slack-sdk/web;
+    # AsyncWebClient is the awaited one).
+    "slack_sdk.WebClient": None,
 }
 #: Types whose values block when called, and why: azure-identity's ``get_bearer_token_provider`` returns a
 #: function that gets a token from the sync credential (an HTTP request unless one is cached in it;
@@ -233,6 +249,11 @@ TYPE_REASONS = {SYNC_DEPENDENCY_VALUE: "is a call on the sync session a `def` de
                 "sendgrid.SendGridAPIClient": "makes a synchronous SendGrid request",
                 "python_http_client.Client": "makes a synchronous SendGrid request",
                 "fpdf.FPDF": "reads and parses a font file from disk",
+                GOOGLE_API_RESOURCE: "makes a synchronous Google API request",
+                "google.oauth2.credentials.Credentials": "refreshes the Google token over synchronous HTTP",
+                "google.oauth2.service_account.Credentials": "refreshes the Google token over synchronous HTTP",
+                "google_auth_oauthlib.flow.Flow": "exchanges the OAuth code for a token over synchronous HTTP",
+                "slack_sdk.WebClient": "makes a synchronous Slack Web API request",
                 **{f"azure.identity.{name}": "requests a Microsoft Entra ID token over synchronous HTTP"
                    for name in ("DefaultAzureCredential", "ClientSecretCredential", "ManagedIdentityCredential",
                                 "WorkloadIdentityCredential", "AzureCliCredential", "CertificateCredential",
@@ -289,6 +310,16 @@ TYPE_ALIASES = {
     "sqlalchemy.engine.Inspector": "sqlalchemy.engine.reflection.Inspector",
     "azure.identity.get_bearer_token_provider": "azure.identity.BearerTokenProvider",
     "fpdf.fpdf.FPDF": "fpdf.FPDF",
+    "googleapiclient.discovery.build": GOOGLE_API_RESOURCE,
+    "googleapiclient.discovery.build_from_document": GOOGLE_API_RESOURCE,
+    "googleapiclient.http.HttpRequest": GOOGLE_API_RESOURCE,
+    "google.oauth2.credentials.Credentials.from_authorized_user_info": "google.oauth2.credentials.Credentials",
+    "google.oauth2.credentials.Credentials.from_authorized_user_file": "google.oauth2.credentials.Credentials",
+    **{f"google.oauth2.service_account.Credentials.{name}": "google.oauth2.service_account.Credentials"
+       for name in ("from_service_account_info", "from_service_account_file", "with_scopes", "with_subject")},
+    **{f"google_auth_oauthlib.flow.{cls}{factory}": "google_auth_oauthlib.flow.Flow"
+       for cls in ("Flow", "InstalledAppFlow") for factory in ("", ".from_client_config", ".from_client_secrets_file")},
+    "slack_sdk.web.WebClient": "slack_sdk.WebClient", "slack_sdk.web.client.WebClient": "slack_sdk.WebClient",
 }
 #: Container annotations (last part of the qualified name) whose element type the parser keeps
 #: (``list[Client]`` as ``list[app.clients.Client]``), so a loop over one knows each element's type
@@ -499,6 +530,8 @@ def method_result(receiver_type: str, method: str) -> str | None:
         return "boto3.subresource"
     if receiver_type == "pathlib.Path" and method in ("parent",):
         return "pathlib.Path"
+    if receiver_type == GOOGLE_API_RESOURCE and method not in ("execute", "next_chunk"):
+        return GOOGLE_API_RESOURCE  # a collection (``.users()``) or a method's HttpRequest (``.getProfile()``)
     return None
 
 
