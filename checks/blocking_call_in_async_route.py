@@ -1306,6 +1306,33 @@ class BlockingCallInAsyncRoute(Check):
             title="peewee models (through the repo's base model), query chains, a store's helper, and an async "
                   "generator a StreamingResponse iterates on the loop"),
         Example({"app/main.py": """
+            import redis
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            class Cache:
+                def __init__(self):
+                    self.client = None
+
+                async def _client(self) -> redis.Redis:
+                    if self.client is None:
+                        self.client = redis.Redis()
+                    return self.client
+
+                async def get(self, key):
+                    client = await self._client()
+                    return client.get(key)
+
+            cache = Cache()
+
+            @app.get("/items/{key}")
+            async def item(key: str):
+                return await cache.get(key)
+            """}, expect=["app/main.py:23:18 async route `item` (GET /items/{key}) blocks the event loop through "
+                          "`item -> Cache.get -> client.get()`, which is a synchronous `Redis` call"],
+            title="a client an awaited method returns (its return annotation)"),
+        Example({"app/main.py": """
             from fastapi import FastAPI
             from google.auth.transport.requests import Request
             from google.oauth2.credentials import Credentials

@@ -684,6 +684,8 @@ class _Extractor:
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return _new_tuple(Value, ("subscript", qualified or "", span,
                                       tuple([self.value(e, local_names, depth + 1) for e in elts]), (), resolved))
+        if cls is ast.Await:  # ``await make_client()``: what the call gives once awaited, as the call's value
+            return self.value(node.value, local_names, depth + 1)
         if cls is ast.Compare and len(node.ops) == 1 and type(node.ops[0]) in (ast.Eq, ast.NotEq):
             # reload=settings.ENV == "local": resolved from settings defaults by the reachability model
             return _new_tuple(Value, ("compare", type(node.ops[0]).__name__, span,
