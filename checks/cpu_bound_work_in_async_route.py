@@ -8,7 +8,8 @@ What it does
     and methods (the path is in the message): password hashing and checking
     (bcrypt ``hashpw``/``checkpw``, passlib ``CryptContext.hash``/``verify``
     and ``passlib.hash.*``, argon2 ``PasswordHasher.hash``/``verify``,
-    pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``), PDF parsing and rendering
+    pwdlib, ``hashlib.pbkdf2_hmac``/``scrypt``, cryptography's ``PBKDF2HMAC`` and
+    ``Scrypt`` ``derive``/``verify``), PDF parsing and rendering
     (pypdf, PyPDF2, PyMuPDF, pdfplumber, pdfminer, pdf2image), Word and Excel
     parsing, fpdf2's ``write_html``, LangChain's ``BM25Retriever.from_texts``
     (it builds the whole index in the call), and Pillow image processing
@@ -78,6 +79,23 @@ class CpuBoundWorkInAsyncRoute(Check):
     tags = ("event-loop", "performance", "python")
     references = ("https://fastapi.tiangolo.com/async/#path-operation-functions",)
     examples = (
+        Example({"app/main.py": """
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            def derive(secret: bytes, salt: bytes) -> bytes:
+                kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=100000)
+                return kdf.derive(secret)
+
+            @app.post("/decrypt")
+            async def decrypt(secret: str):
+                return derive(secret.encode(), b"salt").hex()
+            """}, expect=["app/main.py:13:12 async route `decrypt` (POST /decrypt) runs `decrypt -> derive -> "
+                          "kdf.derive()` on the event loop, which derives a key with PBKDF2 (CPU-bound by design)"],
+            title="cryptography's PBKDF2HMAC.derive (Skyvern derives its AES key so on every decrypt)"),
         Example({"app/security.py": """
             import bcrypt
             from passlib.context import CryptContext

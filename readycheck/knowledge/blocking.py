@@ -420,12 +420,18 @@ CPU_BOUND_TYPES: dict[str, frozenset[str]] = {
     # fpdf2's write_html parses the HTML and lays every element out into pages
     # (https://py-pdf.github.io/fpdf2/HTML.html)
     "fpdf.FPDF": frozenset({"write_html"}),
+    # cryptography's key derivation functions: derive/verify run all the iterations (PBKDF2) or fill the memory
+    # (scrypt) they were built with (cryptography.io/en/latest/hazmat/primitives/key-derivation-functions/).
+    "cryptography.hazmat.primitives.kdf.pbkdf2.PBKDF2HMAC": frozenset({"derive", "verify"}),
+    "cryptography.hazmat.primitives.kdf.scrypt.Scrypt": frozenset({"derive", "verify"}),
 }
 _CPU_REASONS = {"passlib.context.CryptContext": "hashes or checks a password with passlib (CPU-bound by design)",
                 "argon2.PasswordHasher": "hashes or checks a password with argon2 (CPU-bound by design)",
                 "pwdlib.PasswordHash": "hashes or checks a password (CPU-bound by design)",
                 "PIL.Image.Image": "processes an image",
-                "fpdf.FPDF": "renders HTML into a PDF"}
+                "fpdf.FPDF": "renders HTML into a PDF",
+                "cryptography.hazmat.primitives.kdf.pbkdf2.PBKDF2HMAC": "derives a key with PBKDF2 (CPU-bound by design)",
+                "cryptography.hazmat.primitives.kdf.scrypt.Scrypt": "derives a key with scrypt (CPU-bound by design)"}
 
 
 def canonical_type(name: str | None) -> str | None:
