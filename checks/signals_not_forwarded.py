@@ -6,7 +6,11 @@ What it does
     wrapper script (``entrypoint.sh``, ``start.sh``, followed from the CMD or
     Procfile) that starts the server without ``exec``, or an ``sh -c`` string
     that runs other commands before the server without ``exec``. ``exec server``,
-    exec-form commands and ``dumb-init``/``tini -g`` in front are fine. A Procfile
+    exec-form commands and ``dumb-init``/``tini -g`` in front are fine, and so is a
+    supervisor script that traps SIGTERM and passes it on with ``kill`` to the
+    server it started in the background (``trap cleanup TERM``, ``server &``,
+    ``wait``); a trap does not help a server in the foreground (bash runs it
+    only once the command it waits for has ended). A Procfile
     line that honcho, overmind or hivemind runs in the image is judged by how the
     manager is started: each signals the whole process group of each line. A line
     foreman runs is judged by its own shell: foreman signals only that shell (see
@@ -272,6 +276,36 @@ class SignalsNotForwarded(Check):
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
                           "uvicorn never receives SIGTERM"],
             title="a server only started in the background, the script waiting for it"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
+            PIDS=()
+            cleanup() {
+                for pid in "${PIDS[@]}"; do kill -TERM "$pid"; done
+                wait
+            }
+            trap cleanup SIGTERM SIGINT
+            celery -A app.tasks worker &
+            PIDS+=($!)
+            uvicorn app.main:app --host 0.0.0.0 &
+            PIDS+=($!)
+            wait -n
+            """}, title="a supervisor script: it traps SIGTERM and passes it on to what it started in the background"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
+            trap 'kill -TERM $child' TERM
+            uvicorn app.main:app --host 0.0.0.0
+            """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM"],
+            title="... but a trap does not help a server started in the foreground: bash runs it only once "
+                  "the server has exited"),
         Example({"docker-compose.yml": """
             services:
               api:
@@ -365,10 +399,22 @@ class SignalsNotForwarded(Check):
                                    f"and {server.name} never receives SIGTERM{measured}{note}",
                                    severity=severity, related=related)
             elif command.shell != "sh -c":
+                if command.background and _forwards_term(project, server.program.path):
+                    continue  # a supervisor script: it traps SIGTERM and passes it to what it started (``&``)
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
                                    f"PID 1 and {server.name} never receives SIGTERM{note}", severity=severity,
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
+
+
+def _forwards_term(project: Project, path: str) -> bool:
+    from readycheck.api import UnreadableFile, forwards_term
+
+    source = project.file(path)
+    try:
+        return source is not None and forwards_term(source.text)
+    except UnreadableFile:
+        return False
 
 
 def _exec_form(project: Project, path: str, line: int) -> Fix | None:

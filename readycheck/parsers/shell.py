@@ -291,6 +291,22 @@ def _is_assignment(word: str) -> bool:
 _COMPOUND_WORDS = _LEADING_KEYWORDS - {"!", "time"} | _CLOSING_KEYWORDS | {"for", "case", "in"}
 
 
+#: How a ``trap`` names the stop signal an orchestrator sends.
+_TERM_NAMES = frozenset({"TERM", "SIGTERM", "15"})
+
+
+def forwards_term(src: str) -> bool:
+    """Whether a script passes SIGTERM on: it traps it (``trap cleanup SIGTERM``, ``trap 'kill $PID' TERM``)
+    and the handler, inline or anywhere in the script (the function it names), signals with ``kill``.
+    Only what the script started in the background gets the signal that way: a foreground child makes the
+    shell wait before it runs any trap (the caller checks that the server is the background one)."""
+    commands = parse_commands(src)
+    traps = [c.argv for c in commands if c.argv[:1] == ["trap"] and len(c.argv) >= 3 and _TERM_NAMES & set(c.argv[2:])]
+    if not traps:
+        return False
+    return any("kill" in argv[1].split() for argv in traps) or any(c.argv[:1] == ["kill"] for c in commands)
+
+
 def exec_blockers(src: str) -> set[str]:
     """What in a ``sh -c`` string can stop a shell from exec-ing its last simple command
     (readycheck.knowledge.images.SHELL_EXEC_BLOCKERS says which shell minds which): "trap" anywhere,
