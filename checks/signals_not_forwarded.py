@@ -9,8 +9,10 @@ What it does
     exec-form commands and ``dumb-init``/``tini -g`` in front are fine, and so is a
     supervisor script that traps SIGTERM and passes it on with ``kill`` to the
     server it started in the background (``trap cleanup TERM``, ``server &``,
-    ``wait``); a trap does not help a server in the foreground (bash runs it
-    only once the command it waits for has ended). A Procfile
+    ``wait``). A trap does not help when the script then waits on anything but
+    the ``wait`` builtin (a server in the foreground, ``tail -f``, ``sleep``):
+    bash runs it only once that command has ended. A handler that ignores the
+    signal, only prints or probes with ``kill -0`` passes nothing on. A Procfile
     line that honcho, overmind or hivemind runs in the image is judged by how the
     manager is started: each signals the whole process group of each line. A line
     foreman runs is judged by its own shell: foreman signals only that shell (see
@@ -300,6 +302,58 @@ class SignalsNotForwarded(Check):
             CMD ["/start.sh"]
             """, "start.sh": """
             #!/bin/bash
+            uvicorn app.main:app --host 0.0.0.0 &
+            child=$!
+            on_term() {
+                kill -TERM "$child" 2>/dev/null
+            }
+            trap on_term TERM
+            wait "$child"
+            """}, title="... its handler a function defined after the server is started, the script waiting with wait"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
+            trap 'kill -TERM $PID' TERM
+            uvicorn app.main:app --host 0.0.0.0 &
+            PID=$!
+            tail -f /dev/null
+            """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM"],
+            title="a trap that would pass SIGTERM on, the script parked on tail -f: bash runs the trap only once "
+                  "tail ends, and only the wait builtin is cut short by the signal"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
+            trap 'echo stopping' TERM
+            uvicorn app.main:app --host 0.0.0.0 &
+            while kill -0 "$!" 2>/dev/null; do sleep 5; done
+            """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM"],
+            title="a trap whose handler only prints (the kill in the script is a liveness probe, kill -0)"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
+            trap '' TERM
+            uvicorn app.main:app --host 0.0.0.0 &
+            wait
+            """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
+                          "uvicorn never receives SIGTERM"],
+            title="a trap that ignores SIGTERM"),
+        Example({"Dockerfile": """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """, "start.sh": """
+            #!/bin/bash
             trap 'kill -TERM $child' TERM
             uvicorn app.main:app --host 0.0.0.0
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
@@ -399,7 +453,7 @@ class SignalsNotForwarded(Check):
                                    f"and {server.name} never receives SIGTERM{measured}{note}",
                                    severity=severity, related=related)
             elif command.shell != "sh -c":
-                if command.background and _forwards_term(project, server.program.path):
+                if command.background and _forwards_term(project, server.program.path, server.program.span.line):
                     continue  # a supervisor script: it traps SIGTERM and passes it to what it started (``&``)
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
@@ -407,12 +461,12 @@ class SignalsNotForwarded(Check):
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
 
 
-def _forwards_term(project: Project, path: str) -> bool:
+def _forwards_term(project: Project, path: str, line: int) -> bool:
     from readycheck.api import UnreadableFile, forwards_term
 
     source = project.file(path)
     try:
-        return source is not None and forwards_term(source.text)
+        return source is not None and forwards_term(source.text, line)
     except UnreadableFile:
         return False
 

@@ -717,6 +717,12 @@ SCALING = {
     "dockerfile-copies": lambda n: {"svc/Dockerfile": "FROM python:3.12-slim\n" + "".join(
         f"COPY lib{i}/ /app/lib{i}/\n" for i in range(n)) + 'USER app\nCMD ["gunicorn", "app:app"]\n',
         **{f"data/d{i}/f.txt": "" for i in range(n // 4)}},
+    # a supervisor script: many functions calling each other, many traps naming them, many commands between
+    # the server started in the background and the wait (each function's answer worked out once)
+    "supervisor-script": lambda n: {"Dockerfile": 'FROM python:3.12-slim\nCOPY start.sh /start.sh\nUSER app\n'
+                                    'CMD ["/start.sh"]\n', "start.sh": "#!/bin/bash\n" + "".join(
+        f"f{i}() {{ f{i + 1}; f{i + 2}; }}\n" for i in range(n // 4)) + "trap f0 TERM\n" * (n // 4)
+        + "uvicorn app:app &\n" + "true\n" * n + "wait\n"},
     "gitignore-glob": lambda n: {".gitignore": "*a*a*a*a*a*a*a*a*b\n", **{f"d{i}/" + "a" * 60: "" for i in range(n // 40)}},
     "gitignore-size": lambda n: {".gitignore": "x" * (n * 100), "a.py": ""},
 }

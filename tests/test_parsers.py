@@ -463,3 +463,41 @@ def f(engine, rows):
     long = "x()" + ".m()" * 300
     calls = parse_python("app/long.py", f"def g():\n    {long}\n".encode()).functions["g"].calls
     assert len(calls) == 301 and max(len(c.chain) for c in calls) <= 18
+
+
+_TRAP = "#!/bin/bash\ntrap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\n"
+
+
+@pytest.mark.parametrize("src, line, forwards", [
+    (_TRAP + "wait $PID\n", 3, True),
+    (_TRAP + "echo started\nwait -n\n", 3, True),
+    (_TRAP + "tail -f /dev/null\n", 3, False),  # bash runs the trap once tail ends, after SIGKILL
+    (_TRAP + "sleep infinity\n", 3, False),
+    (_TRAP + "nginx -g 'daemon off;'\nwait\n", 3, False),
+    (_TRAP, 3, False),  # no wait: the script ends
+    (_TRAP + "wait\n", 2, False),  # the line given is not the background server's
+    ("trap 'kill -- -$$' TERM\nuvicorn app:app &\nwait\n", 2, True),  # the whole process group
+    ("trap '' TERM\nuvicorn app:app &\nwait\n", 2, False),  # ignored
+    ("trap - TERM\nuvicorn app:app &\nwait\n", 2, False),  # reset to the default
+    ("trap 'echo bye' TERM\nuvicorn app:app &\nkill -0 $!\nwait\n", 2, False),  # a kill elsewhere is no handler
+    ("trap 'kill -0 $c' TERM\nuvicorn app:app &\nc=$!\nwait\n", 2, False),  # a probe signals nothing
+    ("trap 'kill -l' TERM\nuvicorn app:app &\nwait\n", 2, False),
+    ("uvicorn app:app &\nc=$!\nwait\ntrap 'kill $c' TERM\n", 1, False),  # set after the wait: too late
+    ("stop() { kill -TERM \"$1\"; }\nterm() { stop $c; }\ntrap term TERM\nuvicorn app:app &\nc=$!\nwait\n", 4, True),
+    ("term() { term; }\ntrap term TERM\nuvicorn app:app &\nwait\n", 3, False),  # calls itself, kills nothing
+    ("uvicorn app:app &\nc=$!\nfunction term {\n  kill \"$c\"\n  wait\n}\ntrap term SIGTERM\nwait \"$c\"\n", 1, True),
+    ("P=()\ntrap 'kill ${P[@]}' 15\nuvicorn app:app &\nP+=($!)\nA=(x y)\nwait\n", 3, True),
+    # the server started by one of the script's functions, which it calls before parking in wait (SurfSense)
+    ("cleanup() {\n  for p in \"${P[@]}\"; do kill -TERM \"$p\"; done\n}\ntrap cleanup TERM\nstart_api() {\n"
+     "  uvicorn app:app &\n  P+=($!)\n}\nstart_api\nsleep 5\necho up\nwait -n\nexit $?\n", 6, True),
+    ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nwhile kill -0 $c; do sleep 2; done\n", 2, True),  # soon enough
+    ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nwhile true; do sleep 60; done\n", 2, False),
+    ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nexec nginx -g 'daemon off;'\n", 2, False),
+])
+def test_forwards_term(src, line, forwards):
+    """A supervisor script passes SIGTERM on only when its TERM trap's handler signals a process with kill
+    and the script then waits on the wait builtin, which the signal cuts short."""
+    from readycheck.parsers.shell import forwards_term
+
+    assert forwards_term(src, line) is forwards
+

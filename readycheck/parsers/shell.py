@@ -14,6 +14,8 @@ may run, which is what every check here wants.
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -295,16 +297,197 @@ _COMPOUND_WORDS = _LEADING_KEYWORDS - {"!", "time"} | _CLOSING_KEYWORDS | {"for"
 _TERM_NAMES = frozenset({"TERM", "SIGTERM", "15"})
 
 
-def forwards_term(src: str) -> bool:
-    """Whether a script passes SIGTERM on: it traps it (``trap cleanup SIGTERM``, ``trap 'kill $PID' TERM``)
-    and the handler, inline or anywhere in the script (the function it names), signals with ``kill``.
-    Only what the script started in the background gets the signal that way: a foreground child makes the
-    shell wait before it runs any trap (the caller checks that the server is the background one)."""
+def forwards_term(src: str, server_line: int | None = None) -> bool:
+    """Whether a script passes SIGTERM on to what it started in the background: it traps SIGTERM
+    (``trap cleanup SIGTERM``, ``trap 'kill $PID' TERM``) with a handler that signals a process with
+    ``kill`` (inline, or in the body of the function it names, or of a function that one calls), and
+    it parks in the ``wait`` builtin: the last command of its own (outside its functions' bodies) that can
+    block is ``wait``, after the trap, with the server started in the background (on ``server_line``,
+    when given) before it. Bash runs a trap only once the foreground command it is waiting for has ended,
+    and only ``wait`` is cut short by the signal: a script that parks on ``tail -f /dev/null``,
+    ``sleep infinity`` or a server in the foreground runs its handler when that ends, after the
+    orchestrator's SIGKILL (a loop of ``sleep`` of at most a few seconds delays it only that long). A
+    handler that ignores the signal (``trap '' TERM``), only prints, or probes with ``kill -0`` passes
+    nothing on; a ``kill`` elsewhere in the script does not count."""
     commands = parse_commands(src)
-    traps = [c.argv for c in commands if c.argv[:1] == ["trap"] and len(c.argv) >= 3 and _TERM_NAMES & set(c.argv[2:])]
-    if not traps:
+    bodies = _function_bodies(src)
+    memo: dict[str, bool] = {}
+    traps = [c for c in commands if c.argv[:1] == ["trap"] and len(c.argv) >= 3 and _TERM_NAMES & set(c.argv[2:])]
+    forwarding = [c for c in traps if _signals_a_process(c.argv[1], bodies, memo)]
+    if not forwarding:
         return False
-    return any("kill" in argv[1].split() for argv in traps) or any(c.argv[:1] == ["kill"] for c in commands)
+    begins, ends = _disjoint(sorted((header, end) for header, _, end, _ in bodies.values()))
+
+    def own(command: SimpleCommand) -> bool:  # run where it is written: not inside a function's definition
+        at = bisect.bisect_right(begins, command.words[0].start) - 1
+        return not (at >= 0 and command.words[0].start < ends[at])
+
+    newlines = [i for i, c in enumerate(src) if c == "\n"]
+    server = None  # the server's own start, when the script's own commands start it (not a function)
+    blocking: list[SimpleCommand] = []  # the script's own commands that can block, in order
+    previous: SimpleCommand | None = None
+    for command in commands:
+        before, previous = previous, command
+        if not command.words or not own(command):
+            continue
+        if command.background:
+            if server is None and server_line is not None and \
+                    any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in command.words):
+                server = command
+            continue
+        program = command.argv[0]
+        if program in _QUICK_COMMANDS or program in _ENDS or _ARRAY_ASSIGNMENT.match(program) or (
+                command.joined_by == "(" and before is not None and _assigns_array(before)):
+            continue  # ``PIDS+=($!)``: an assignment, its elements read as a command in parentheses
+        blocking.append(command)
+    if not blocking or not _cut_short(blocking[-1]):
+        return False
+    wait_at = blocking[-1].words[0].start  # where the script parks
+    if not any(c.words[0].start < wait_at for c in forwarding):
+        return False  # a trap set only after the wait comes too late
+    if server is not None:
+        # Between the server's start and the wait, a program in the foreground (``nginx -g 'daemon off;'``)
+        # is where the script stays: only the calls of its own functions are taken to return.
+        return all(c.argv[0] in bodies or _cut_short(c) for c in blocking[:-1] if c.words[0].start > server.words[0].start)
+    if server_line is None:
+        return True
+    # Started inside one of the script's functions: before the wait, wherever the function is called.
+    return any(c.background and c.words and c.words[0].start < wait_at and
+               any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words) for c in commands)
+
+
+def _assigns_array(command: SimpleCommand) -> bool:
+    """``A=(`` or ``A+=(``: the command before a parenthesised list of an array's elements."""
+    return (not command.words and "" in command.env.values()) or bool(
+        command.words and _ARRAY_ASSIGNMENT.match(command.argv[0]))
+
+
+def _cut_short(command: SimpleCommand) -> bool:
+    """Whether a trap's handler runs soon while the script waits on this command: ``wait`` is cut short by
+    the signal, a ``sleep`` of a few seconds (in the loop a script parks in) ends soon enough."""
+    argv = command.argv
+    if argv[0] == "wait":
+        return True
+    if argv[0] != "sleep" or len(argv) != 2:
+        return False
+    try:
+        return float(argv[1].rstrip("s")) <= _SHORT_SLEEP_SECONDS
+    except ValueError:
+        return False
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """(starts, ends) of the union of (start, end) spans sorted by start: disjoint, in order."""
+    begins: list[int] = []
+    ends: list[int] = []
+    for start, end in spans:
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            begins.append(start)
+            ends.append(end)
+    return begins, ends
+
+
+#: Builtins and utilities that return at once: a script may run them between starting its server in the
+#: background and waiting for it. Any other foreground command may block, and the trap with it.
+_QUICK_COMMANDS = frozenset({"echo", "printf", "export", "set", "unset", "trap", "true", "false", ":", "local",
+                             "declare", "typeset", "readonly", "cd", "test", "[", "[[", "shift", "umask", "ulimit",
+                             "mkdir", "touch", "chmod", "chown", "ln", "rm", "cp", "mv", "date", "kill"})
+#: Commands that end the script or the function they are in: nothing waits on them.
+_ENDS = frozenset({"exit", "return"})
+#: A ``sleep`` this short in the loop a script parks in delays a trap's handler by that much at most,
+#: well inside an orchestrator's grace period (10 s for Docker, 30 s for Kubernetes).
+_SHORT_SLEEP_SECONDS = 5.0
+#: ``NAME=``, ``NAME+=``, ``NAME[i]=`` at the start of a command: an assignment (of an array, when ``(`` follows).
+_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
+#: ``kill`` options that name the signal (the next word, for ``-s`` and ``-n``) rather than a process.
+_KILL_VALUE_OPTIONS = frozenset({"-s", "-n"})
+#: ``kill`` invocations that signal nothing: ``-0`` probes, ``-l``/``-L`` list signal names.
+_KILL_NO_SIGNAL = frozenset({"-0", "-l", "-L", "-s0", "-n0"})
+_FUNCTION_DEPTH = 4
+
+
+def _signals_a_process(handler: str, bodies: dict[str, tuple[int, int, int, str]], memo: dict[str, bool],
+                       depth: int = 0) -> bool:
+    """Whether a trap handler (its text, as ``trap`` gets it) runs a ``kill`` that signals a process, itself
+    or through the functions it calls (a few levels deep; each function's answer worked out once)."""
+    if not handler.strip() or handler.strip() == "-" or depth > _FUNCTION_DEPTH:
+        return False  # '' ignores the signal, '-' resets it to the default
+    for command in parse_commands(handler):
+        argv = command.argv
+        if not argv:
+            continue
+        if argv[0] == "kill" and _kill_targets(argv[1:]):
+            return True
+        body = bodies.get(argv[0])
+        if body is not None:
+            if argv[0] not in memo:
+                memo[argv[0]] = False  # a function that calls itself: no answer through itself
+                memo[argv[0]] = _signals_a_process(body[3], bodies, memo, depth + 1)
+            if memo[argv[0]]:
+                return True
+    return False
+
+
+def _kill_targets(args: list[str]) -> list[str]:
+    """The processes (pids, ``$VAR``, ``%job``, ``-PGID``, ``0``) a ``kill`` command line names."""
+    targets: list[str] = []
+    options = True
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if options and arg in _KILL_NO_SIGNAL:
+            return []
+        if options and arg == "--":
+            options = False
+            continue
+        if options and arg in _KILL_VALUE_OPTIONS:
+            skip = True
+            continue
+        if options and arg.startswith("-") and len(arg) > 1 and (arg[1:].isalnum() or arg[1:].startswith("SIG")):
+            continue  # -TERM, -SIGTERM, -9, -s0 style options
+        targets.append(arg)
+    return targets
+
+
+def _function_bodies(src: str) -> dict[str, tuple[int, int, int, str]]:
+    """Name -> (start of the definition, start and end of the body, the body's text) of each shell function: ``name() { ...; }``, ``function name { ...; }``
+    (a name defined twice: its last definition, as the shell keeps). The body ends at the ``}`` word that
+    closes its ``{``; one left open runs to the end of the text."""
+    tokens = tokenize(src)
+    bodies: dict[str, tuple[int, int, int, str]] = {}
+    count = len(tokens)
+    i = 0
+    while i < count:
+        tok = tokens[i]
+        name = None
+        at = i
+        if tok.kind == "word" and tok.text == "function" and i + 1 < count and tokens[i + 1].kind == "word":
+            name, at = tokens[i + 1].text, i + 2
+            if at + 1 < count and tokens[at].text == "(" and tokens[at + 1].text == ")":
+                at += 2
+        elif tok.kind == "word" and i + 2 < count and tokens[i + 1].text == "(" and tokens[i + 2].text == ")":
+            name, at = tok.text, i + 3
+        while name is not None and at < count and tokens[at].kind == "newline":
+            at += 1
+        if name is None or at >= count or tokens[at].kind != "word" or tokens[at].text != "{":
+            i += 1
+            continue
+        depth, j = 1, at + 1
+        while j < count:
+            if tokens[j].kind == "word" and tokens[j].text in ("{", "}"):
+                depth += 1 if tokens[j].text == "{" else -1
+                if depth == 0:
+                    break
+            j += 1
+        start = tokens[at].end
+        end = tokens[j].start if j < count else len(src)
+        bodies[name] = (tok.start, start, end, src[start:end])
+        i = j + 1
+    return bodies
 
 
 def exec_blockers(src: str) -> set[str]:
