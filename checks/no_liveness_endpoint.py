@@ -401,6 +401,21 @@ class NoLivenessEndpoint(Check):
 
             app = create_application(health.router)
             """}, title="... given, by position, a router that serves /healthz"),
+        Example({"app/core/setup.py": _FACTORY, "app/api/users.py": _ROUTER.format(name="users"),
+            "app/api/health.py": _HEALTH_ROUTER, "app/main.py": """
+            from app.api.users import router
+            from app.core.setup import create_application
+
+            app = create_application(router=router, title="svc")
+            """, "app/admin.py": """
+            from app.api import health
+            from app.core.setup import create_application
+
+            admin = create_application(health.router)
+            """}, expect=["app/core/setup.py:5:5:info cannot tell whether app `application` serves a health endpoint: readycheck "
+                       "cannot follow `include_router(router)`, and none of the 0 routes it can see is one"],
+            title="... by two callers, each its own router: which one the served app has cannot be told (an info, "
+                  "not the other caller's /healthz)"),
         Example({"app/main.py": _PLUGIN_MAIN, "app/config.py": "def enabled_plugins():\n    return []\n",
             "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
             "app/plugins/notes/api.py": _ROUTER.format(name="notes")}, expect=["app/main.py:5"],

@@ -811,7 +811,8 @@ class _Linker:
         """The routers an app factory is given: ``def create_application(router, settings): app =
         FastAPI(); app.include_router(router)`` called as ``create_application(router=api_router, ...)``
         (by name or position) in any web module. None when the value is not a parameter of the plain
-        function it is included in, or no call site of that function gives a router readycheck follows."""
+        function it is included in, no call site of that function gives a router readycheck follows, or
+        two call sites give different ones."""
         if value.kind != "ref" or value.resolved or "." in value.text or not scope:
             return None
         function = module.functions.get(scope)
@@ -820,16 +821,25 @@ class _Linker:
         position = next((i for i, p in enumerate(function.params) if p.name == value.text), None)
         if position is None:
             return None
-        found: list[WebObject] = []
+        found: list[WebObject] | None = None
         for home, site, where in self._call_sites(function):
             call = site.call
             argument = call.kwarg(value.text) if call is not None else None
             if argument is None and call is not None and position < len(call.items):
                 argument = call.items[position]
+            given = []
             for child in self._web_objects(home, argument, where, {}) or ():
-                if child not in found:
-                    found.append(child)
-        return found or None
+                if child not in given:
+                    given.append(child)
+            if not given:
+                continue
+            if found is not None and given != found:
+                # Two callers give different routers (``create_application(users.router)`` in one service,
+                # ``create_application(health.router)`` in another): the factory makes one web object here,
+                # so which routes the served app has cannot be told; the include stays unresolved.
+                return None
+            found = given
+        return found
 
     def _call_sites(self, function: Function) -> Iterator[tuple[ModuleFacts, CallSite, str]]:
         """(module, call, scope) of every call of a repo function in the web modules: the calls named
