@@ -1433,6 +1433,34 @@ class BlockingCallInAsyncRoute(Check):
             """}, title="a plain generator a StreamingResponse iterates runs in Starlette's thread pool, not on the loop"),
         Example({"app/main.py": """
             from fastapi import FastAPI
+            from fastapi.responses import StreamingResponse
+
+            app = FastAPI()
+
+            def chunks(name):
+                with open(f"/data/{name}.zip", "rb") as f:
+                    yield from f
+
+            async def lines(name):
+                with open(f"/data/{name}.txt") as f:
+                    for line in f:
+                        yield line
+
+            @app.get("/export/{name}")
+            async def export(name: str):
+                body = chunks(name)
+                return StreamingResponse(body, media_type="application/zip")
+
+            @app.get("/tail/{name}")
+            async def tail(name: str):
+                stream = lines(name)
+                return StreamingResponse(stream)
+            """}, expect=["app/main.py:22:14 async route `tail` (GET /tail/{name}) blocks the event loop through "
+                          "`tail -> lines -> open()`, which does file I/O on the event loop"],
+            title="the generator bound to a local first: a plain one still runs in the thread pool, an async one "
+                  "on the loop"),
+        Example({"app/main.py": """
+            from fastapi import FastAPI
 
             app = FastAPI()
 

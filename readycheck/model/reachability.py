@@ -1079,9 +1079,9 @@ class Reachability:
             for target in edge.targets:
                 callee, callee_module = target
                 if callee.is_async and not edge.call.awaited and not follow_unawaited and not edge.callbacks and not (
-                        callee.is_generator and edge.call.span[:2] in self._streamed(function)):
+                        callee.is_generator and edge.call.span[:2] in self._streamed(function, module)):
                     continue  # a coroutine that is created here, not run (an async generator a response streams is)
-                if callee.is_generator and not callee.is_async and edge.call.span[:2] in self._streamed(function):
+                if callee.is_generator and not callee.is_async and edge.call.span[:2] in self._streamed(function, module):
                     continue  # a plain generator a streaming response iterates: Starlette and sse-starlette run it
                     # in their thread pool (iterate_in_threadpool), not on the loop
                 target_key = (callee_module.path, callee.qualname)
@@ -1119,14 +1119,17 @@ class Reachability:
                 found.extend(Hit((step,) + hit.steps, hit.reason)
                              for hit in (self._new_sites(inner, sites) if rule.every_site else inner[:1]))
 
-    @staticmethod
-    def _streamed(function: Function) -> frozenset:
-        """Where the calls start whose result a streaming response of this function iterates on the loop
-        (``StreamingResponse(stream_tokens(...))``): (line, column) of each."""
+    def _streamed(self, function: Function, module: ModuleFacts) -> frozenset:
+        """Where the calls start whose result a streaming response of this function iterates
+        (``StreamingResponse(stream_tokens(...))``, or ``body = stream_tokens(...)`` then
+        ``StreamingResponse(body)``, the local bound once): (line, column) of each."""
         found = set()
         for call in function.calls:
             if call.callee in STREAMING_RESPONSES and call.call is not None:
                 body = call.call.arg(0, "content")
+                if body is not None and body.kind == "ref" and not body.resolved and "." not in body.text:
+                    bound = self._local_values(module, function).get(body.text, ())
+                    body = bound[0] if len(bound) == 1 else None
                 if body is not None and body.kind == "call":
                     found.add(body.span[:2])
         return frozenset(found)
