@@ -501,3 +501,16 @@ def test_forwards_term(src, line, forwards):
 
     assert forwards_term(src, line) is forwards
 
+
+@pytest.mark.parametrize("first", ["# plain", "# café"])  # the ASCII and the non-ASCII paths alike
+def test_positions_of_a_module_with_lone_carriage_returns(first):
+    """Python's tokenizer ends a line at a lone CR too: every position must be the one the same module
+    with LF line ends gets (columns were byte offsets past the first line of a non-ASCII module, and a
+    function's name was looked for on the wrong line)."""
+    lines = [first, "import requests", "async def  handler():", "    x = 1; requests.get('http://a')"]
+    with_lf = parse_python("app/main.py", "\n".join(lines).encode())
+    with_cr = parse_python("app/main.py", "\r".join(lines).encode())
+    lf, cr = with_lf.functions["handler"], with_cr.functions["handler"]
+    assert cr.span == lf.span and cr.span.column == 12
+    assert [c.span for c in cr.calls] == [c.span for c in lf.calls]
+    assert lf.calls[0].span.line == 4

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from readycheck.parsers.python import ModuleFacts
 
 CACHE_DIR = ".readycheck_cache"
-FORMAT = b"readycheck-cache-29\n"
+FORMAT = b"readycheck-cache-30\n"
 #: A cache file larger than this is not read (a committed one may be anything).
 MAX_CACHE_BYTES = 256 * 1024 * 1024
 #: A ``.tmp-*`` file older than this is left by a scan that died while writing it.

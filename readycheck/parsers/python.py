@@ -429,12 +429,17 @@ def module_name(path: str) -> str:
 # ------------------------------------------------------------------------ extractor
 
 
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+
+
 class _Columns:
     """ast columns are UTF-8 byte offsets; findings want characters."""
 
     def __init__(self, source: bytes) -> None:
         self.ascii = source.isascii()
-        self.lines = source.split(b"\n")
+        #: The source's lines as Python's tokenizer counts them: a lone CR ends a line too (old Mac
+        #: files; the parser's line numbers count it), not only LF and CRLF.
+        self.lines = _LINE_ENDS.split(source) if b"\r" in source else source.split(b"\n")
         #: Of a non-ASCII source, each line's length when the line is ASCII, -1 when not: most lines
         #: of such a module are, and their byte columns are character columns (no slice, no decoding).
         #: All worked out at once (one ``isascii`` per line, in C): ``span`` then tells most nodes of
