@@ -86,7 +86,9 @@ class Timings:
         if name != "Python facts":
             return ""
         parsed, cached = self.counts.get("modules parsed", 0), self.counts.get("modules from the cache", 0)
-        return f" ({parsed:,} modules parsed, {cached:,} from the cache)" if parsed or cached else ""
+        if not parsed and not cached:
+            return ""
+        return f" ({parsed:,} {'module' if parsed == 1 else 'modules'} parsed, {cached:,} from the cache)"
 
 
 #: Phases shorter than this are left out of the summary (a list of "0.00 s" says nothing).
