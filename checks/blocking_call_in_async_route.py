@@ -104,7 +104,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from readycheck.api import (FILE_METADATA, PATH_IO_METHODS, Check, ClassObject, Example, RepoClass, Rule, Severity,
-                            blocking_callable, blocking_function, blocking_method, cached_after, repeated_paths,
+                            blocking_callable, blocking_function, blocking_method, cached_after, hit_places,
                             type_name)
 
 if TYPE_CHECKING:
@@ -1418,6 +1418,24 @@ class BlockingCallInAsyncRoute(Check):
                           "HTTP request"],
             title="two blocking calls reached along the same path are two findings, each saying where it is"),
         Example({"app/main.py": """
+            import time
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            def pause(fast):
+                time.sleep(1) if fast else time.sleep(2)
+
+            @app.get("/pause")
+            async def wait_a_bit(fast: bool):
+                pause(fast)
+            """}, expect=["app/main.py:11:5 async route `wait_a_bit` (GET /pause) blocks the event loop through "
+                          "`wait_a_bit -> pause -> time.sleep()` (app/main.py:7:5), which sleeps the whole event loop",
+                          "app/main.py:11:5 async route `wait_a_bit` (GET /pause) blocks the event loop through "
+                          "`wait_a_bit -> pause -> time.sleep()` (app/main.py:7:32), which sleeps the whole event "
+                          "loop"],
+            title="... on one line: each says its column too"),
+        Example({"app/main.py": """
             from fastapi import FastAPI
             from fastapi.responses import StreamingResponse
 
@@ -2171,17 +2189,17 @@ class BlockingCallInAsyncRoute(Check):
                     sites[hit.site] = (entry, hit)
         # Two blocking calls reached along the same path (``time.sleep(3)`` and, in its ``except``, a
         # ``time.sleep(60)`` of the same helper) would read the same at the same place: each says where it is.
-        repeated = repeated_paths(sites.values())
+        places = hit_places(sites.values())
         for entry, hit in sites.values():
-            yield self._finding(entry, hit, hit.reads_as(entry.function.name) in repeated)
+            yield self._finding(entry, hit, places.get(hit.site))
 
-    def _finding(self, entry: "LoopEntry", hit, say_where: bool = False):
+    def _finding(self, entry: "LoopEntry", hit, place: str | None = None):
         first = hit.steps[0]
         what, served = entry.describe(MAX_SERVED)
         if len(hit.steps) == 1:
             message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
         else:
-            where = f" ({hit.where()})" if say_where else ""
+            where = f" ({place})" if place else ""
             message = f"{what} blocks the event loop through `{hit.chain(entry.function.name)}`{where}, " \
                       f"which {hit.reason}"
         severity = None

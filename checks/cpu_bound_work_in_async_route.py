@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readycheck.api import Check, Example, Rule, Severity, cpu_bound_function, cpu_bound_method, repeated_paths
+from readycheck.api import Check, Example, Rule, Severity, cpu_bound_function, cpu_bound_method, hit_places
 
 if TYPE_CHECKING:
     from readycheck.api import Edge, Project
@@ -289,14 +289,14 @@ class CpuBoundWorkInAsyncRoute(Check):
             for hit in model.hits(entry.function, entry.module, rule):
                 if hit.site not in sites:
                     sites[hit.site] = (entry, hit)
-        repeated = repeated_paths(sites.values())  # the same path to two sites: each says where it is
+        places = hit_places(sites.values())  # the same path to two sites: each says where it is
         for entry, hit in sites.values():
             first = hit.steps[0]
             what, served = entry.describe()
             if len(hit.steps) == 1:
                 message = f"{what} calls `{first.label}()`, which {hit.reason}, on the event loop"
             else:
-                where = f" ({hit.where()})" if hit.reads_as(entry.function.name) in repeated else ""
+                where = f" ({places[hit.site]})" if hit.site in places else ""
                 message = f"{what} runs `{hit.chain(entry.function.name)}`{where} on the event loop, which {hit.reason}"
             severity = None
             if hit.fills_cache:

@@ -40,7 +40,7 @@ _WHERE = {
     "Hit": "readycheck.model.reachability", "Reachability": "readycheck.model.reachability", "RepoClass": "readycheck.model.reachability",
     "Rule": "readycheck.model.reachability", "Step": "readycheck.model.reachability", "type_name": "readycheck.model.reachability",
     "call_label": "readycheck.model.reachability", "runs_once": "readycheck.model.reachability",
-    "repeated_paths": "readycheck.model.reachability",
+    "repeated_paths": "readycheck.model.reachability", "hit_places": "readycheck.model.reachability",
     "PyProject": "readycheck.parsers.dependencies", "Requirement": "readycheck.parsers.dependencies",
     "RequirementsFile": "readycheck.parsers.dependencies",
     "Dockerfile": "readycheck.parsers.dockerfile", "Instruction": "readycheck.parsers.dockerfile",
@@ -138,7 +138,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     from readycheck.model.project import Project as Project, PythonIndex as PythonIndex
     from readycheck.model.reachability import (
         CallRule as CallRule, ClassObject as ClassObject, Edge as Edge, Hit as Hit, Reachability as Reachability,
-        RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, repeated_paths as repeated_paths,
+        RepoClass as RepoClass, Rule as Rule, Step as Step, call_label as call_label, hit_places as hit_places, repeated_paths as repeated_paths,
         runs_once as runs_once, type_name as type_name,
     )
     from readycheck.knowledge.environments import (
@@ -171,7 +171,7 @@ __all__ = [
     "Stage", "StartCommand", "Step", "TIANGOLO_FROM", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "UnreadableFile", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
-    "cpu_bound_method", "database_access", "forwards_term", "gitignore_spec", "helm_chart_repo", "image_shell", "install_arguments", "install_command",
+    "cpu_bound_method", "database_access", "forwards_term", "gitignore_spec", "helm_chart_repo", "hit_places", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
     "register_blocking", "release_step", "removal_findings", "repeated_paths", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
 ]

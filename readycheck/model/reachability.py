@@ -111,9 +111,10 @@ class Hit(NamedTuple):
         first = self.steps[0]
         return first.module.path, first.call.span, self.chain(root), self.reason
 
-    def where(self) -> str:
-        """``path:line`` of the hit itself (the deepest step)."""
-        return f"{self.site[0]}:{self.steps[-1].call.span.line}"
+    def where(self, column: bool = False) -> str:
+        """``path:line`` of the hit itself (the deepest step), ``path:line:column`` with ``column``."""
+        span = self.steps[-1].call.span
+        return f"{self.site[0]}:{span.line}:{span.column}" if column else f"{self.site[0]}:{span.line}"
 
     def related(self) -> list:
         """A related location per step after the first (the finding itself is at the first)."""
@@ -1167,6 +1168,17 @@ def repeated_paths(found: "Iterable[tuple[LoopEntry, Hit]]") -> set[tuple]:
     of the same helper. Their findings say where each is (``Hit.where``), or they would read as one."""
     counts = Counter(hit.reads_as(entry.function.name) for entry, hit in found)
     return {key for key, n in counts.items() if n > 1}
+
+
+def hit_places(found: "Iterable[tuple[LoopEntry, Hit]]") -> dict[tuple, str]:
+    """Site -> where it is (``Hit.where``), for each hit whose finding would read like another's
+    (``repeated_paths``): ``path:line``, with the column when two of them are on one line
+    (``time.sleep(1) if fast else time.sleep(2)``). The other hits are not in it."""
+    found = list(found)
+    repeated = repeated_paths(found)
+    grouped = [(hit.reads_as(entry.function.name), hit) for entry, hit in found]
+    lines = Counter((key, hit.where()) for key, hit in grouped if key in repeated)
+    return {hit.site: hit.where(column=lines[(key, hit.where())] > 1) for key, hit in grouped if key in repeated}
 
 
 def call_label(call: "CallSite") -> str:
