@@ -64,6 +64,7 @@ class Timings:
         forked_total = sum(self.forked.values())
         checks_text = f"checks {_seconds(checks_here)}"
         if forked_total:
+            # all the copy did: its checks and what they parsed or built on the way
             checks_text += f" (and {_seconds(forked_total)} beside them in a forked copy)"
         if "" in parts:
             parts[parts.index("")] = checks_text

@@ -395,5 +395,7 @@ def _merge(project: Project, payload: dict) -> tuple[list[list[Finding]], list[s
         for path, digest in payload["content_digests"].items():
             project.read_digests.setdefault(path, digest)
     if timing.CURRENT is not None and payload["timings"] is not None:
-        timing.CURRENT.forked.update(payload["timings"])
+        forked = timing.CURRENT.forked
+        for name, seconds in payload["timings"].items():  # added up, as this process's are (--fix rescans)
+            forked[name] = forked.get(name, 0.0) + seconds
     return payload["found"], payload["unfinished"]
