@@ -493,6 +493,32 @@ _TRAP = "#!/bin/bash\ntrap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\n"
     ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nwhile kill -0 $c; do sleep 2; done\n", 2, True),  # soon enough
     ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nwhile true; do sleep 60; done\n", 2, False),
     ("trap 'kill $c' TERM\nuvicorn app:app &\nc=$!\nexec nginx -g 'daemon off;'\n", 2, False),
+    # what follows the wait does not change where the script waits (a loop, a clean-up call)
+    (_TRAP + "wait \"$PID\"\nfor i in 1 2; do echo $i; done\n", 3, True),
+    (_TRAP + "for pid in $PID; do wait \"$pid\"; done\n", 3, True),
+    ("cleanup() { kill -TERM \"$PID\"; }\ntrap cleanup TERM\nuvicorn app:app &\nPID=$!\nwait $PID\ncleanup\n", 3, True),
+    ("main() {\n  trap 'kill -TERM $PID' TERM\n  uvicorn app:app &\n  PID=$!\n  wait \"$PID\"\n}\nmain \"$@\"\n", 3, True),
+    (_TRAP + "until curl -sf http://localhost:8000/health; do sleep 1; done\nwait $PID\n", 3, True),  # a probe
+    # trap syntax bash takes
+    ("trap -- 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, True),  # as trap -p prints it
+    ("trap 'kill -TERM $PID' term\nuvicorn app:app &\nPID=$!\nwait\n", 2, True),
+    ("trap 'kill $PID' TERM\ntrap '' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 3, False),  # the last trap counts
+    # double quotes: bash expands the handler when the trap is set
+    ("trap \"kill -TERM $PID\" TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, False),
+    ("uvicorn app:app &\nPID=$!\ntrap \"kill -TERM $PID\" TERM\nwait\n", 1, True),
+    ("uvicorn app:app &\ntrap \"kill -TERM $!\" TERM\nwait\n", 1, True),
+    # quoted braces are arguments, not the end of a function's body
+    ("cleanup() { echo \"}\"; kill -TERM \"$PID\"; }\ntrap cleanup TERM\nuvicorn app:app &\nPID=$!\nwait\n", 3, True),
+    ("log() { echo \"{\"; }\ncleanup() { kill \"$PID\"; }\ntrap cleanup TERM\nuvicorn app:app &\nPID=$!\nwait\n", 4,
+     True),
+    # a kill at any depth of the functions the handler calls; other ways to signal
+    ("a() { b; }\nb() { c; }\nc() { d; }\nd() { e; }\ne() { k; }\nk() { kill \"$PID\"; }\ntrap 'a; e' TERM\n"
+     "uvicorn app:app &\nPID=$!\nwait\n", 8, True),
+    ("trap '/bin/kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, True),
+    ("trap 'command kill $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, True),
+    ("trap 'pkill -TERM uvicorn' TERM\nuvicorn app:app &\nwait\n", 2, True),
+    ("trap 'kill -s 0 $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, False),  # a probe
+    ("trap 'kill -n 0 $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, False),
 ])
 def test_forwards_term(src, line, forwards):
     """A supervisor script passes SIGTERM on only when its TERM trap's handler signals a process with kill

@@ -45,6 +45,8 @@ class SimpleCommand:
     joined_by: str = ""
     #: Ended by ``&``: the shell starts it in the background and goes on without waiting.
     background: bool = False
+    #: Offset of its first token, an assignment's included (-1: none); ``words[0].start`` is its first word's.
+    start: int = -1
 
     @property
     def argv(self) -> list[str]:
@@ -257,6 +259,8 @@ def parse_commands(src: str, base: int = 0, locate: Locate | None = None) -> lis
             if skip_next_word:
                 skip_next_word = False
                 continue
+            if current.start < 0:
+                current.start = locate(base + tok.start, base + tok.end)[0]
             if not current.words and _is_assignment(tok.text):
                 name, _, value = tok.text.partition("=")
                 current.env[name] = value
@@ -293,151 +297,169 @@ def _is_assignment(word: str) -> bool:
 _COMPOUND_WORDS = _LEADING_KEYWORDS - {"!", "time"} | _CLOSING_KEYWORDS | {"for", "case", "in"}
 
 
-#: How a ``trap`` names the stop signal an orchestrator sends.
+#: How a ``trap`` names the stop signal an orchestrator sends (bash and dash take any case).
 _TERM_NAMES = frozenset({"TERM", "SIGTERM", "15"})
 
 
 def forwards_term(src: str, server_line: int | None = None) -> bool:
-    """Whether a script passes SIGTERM on to what it started in the background: it traps SIGTERM
-    (``trap cleanup SIGTERM``, ``trap 'kill $PID' TERM``) with a handler that signals a process with
-    ``kill`` (inline, or in the body of the function it names, or of a function that one calls), and
-    it parks in the ``wait`` builtin: the last command of its own (outside its functions' bodies) that can
-    block is ``wait``, after the trap, with the server started in the background (on ``server_line``,
-    when given) before it. Bash runs a trap only once the foreground command it is waiting for has ended,
-    and only ``wait`` is cut short by the signal: a script that parks on ``tail -f /dev/null``,
-    ``sleep infinity`` or a server in the foreground runs its handler when that ends, after the
-    orchestrator's SIGKILL (a loop of ``sleep`` of at most a few seconds delays it only that long). A
-    handler that ignores the signal (``trap '' TERM``), only prints, or probes with ``kill -0`` passes
-    nothing on; a ``kill`` elsewhere in the script does not count."""
+    """Whether a script passes SIGTERM on to what it started in the background (``server &`` on
+    ``server_line``, when given): its last TERM trap's handler signals a process (``trap cleanup TERM``,
+    ``trap 'kill -TERM $PID' TERM``: a ``kill``, ``pkill`` or ``killall`` with a target, inline or in a
+    function the handler calls, at any depth), and after the server's start it waits with the ``wait``
+    builtin (or a ``sleep`` of a few seconds, in a loop) and never parks in a command that does not return.
+
+    Bash runs a trap only once the foreground command it is waiting for has ended, and only ``wait`` is cut
+    short by the signal: a script parked on ``tail -f /dev/null``, ``sleep infinity``, a foreground
+    ``nginx -g 'daemon off;'`` or one that ``exec``s another program runs its handler after the orchestrator's
+    SIGKILL, if ever. A handler that ignores the signal (``trap '' TERM``), resets it (``trap - TERM``), only
+    prints, probes with ``kill -0``, or names a variable in double quotes that is empty when the trap is set
+    (``trap "kill $PID" TERM`` before ``PID=$!``: bash expands it then) passes nothing on; a ``kill``
+    elsewhere in the script does not count."""
     commands = parse_commands(src)
-    bodies = _function_bodies(src)
-    memo: dict[str, bool] = {}
-    traps = [c for c in commands if c.argv[:1] == ["trap"] and len(c.argv) >= 3 and _TERM_NAMES & set(c.argv[2:])]
-    forwarding = [c for c in traps if _signals_a_process(c.argv[1], bodies, memo)]
-    if not forwarding:
-        return False
-    begins, ends = _disjoint(sorted((header, end) for header, _, end, _ in bodies.values()))
-
-    def own(command: SimpleCommand) -> bool:  # run where it is written: not inside a function's definition
-        at = bisect.bisect_right(begins, command.words[0].start) - 1
-        return not (at >= 0 and command.words[0].start < ends[at])
-
-    newlines = [i for i, c in enumerate(src) if c == "\n"]
-    server = None  # the server's own start, when the script's own commands start it (not a function)
-    blocking: list[SimpleCommand] = []  # the script's own commands that can block, in order
-    previous: SimpleCommand | None = None
+    traps = []
     for command in commands:
-        before, previous = previous, command
-        if not command.words or not own(command):
+        argv = command.argv
+        if argv[:1] != ["trap"]:
             continue
-        if command.background:
-            if server is None and server_line is not None and \
-                    any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in command.words):
-                server = command
-            continue
-        program = command.argv[0]
-        if program in _QUICK_COMMANDS or program in _ENDS or _ARRAY_ASSIGNMENT.match(program) or (
-                command.joined_by == "(" and before is not None and _assigns_array(before)):
-            continue  # ``PIDS+=($!)``: an assignment, its elements read as a command in parentheses
-        blocking.append(command)
-    if not blocking or not _cut_short(blocking[-1]):
+        at = 2 if argv[1:2] == ["--"] else 1  # ``trap -- 'handler' TERM``, as ``trap -p`` prints it
+        if len(argv) > at + 1 and _TERM_NAMES & {name.upper() for name in argv[at + 1:]}:
+            traps.append((command, at))
+    if not traps:
         return False
-    wait_at = blocking[-1].words[0].start  # where the script parks
-    if not any(c.words[0].start < wait_at for c in forwarding):
-        return False  # a trap set only after the wait comes too late
-    if server is not None:
-        # Between the server's start and the wait, a program in the foreground (``nginx -g 'daemon off;'``)
-        # is where the script stays: only the calls of its own functions are taken to return.
-        return all(c.argv[0] in bodies or _cut_short(c) for c in blocking[:-1] if c.words[0].start > server.words[0].start)
+    trap, at = traps[-1]  # the trap bash keeps: the last one set
+    bodies = _function_bodies(src)
+    if not _signals_a_process(trap.argv[at], bodies):
+        return False
+    if trap.words[at].raw.startswith('"') and _expanded_empty(trap.argv[at], trap.words[0].start, commands):
+        return False
     if server_line is None:
-        return True
-    # Started inside one of the script's functions: before the wait, wherever the function is called.
-    return any(c.background and c.words and c.words[0].start < wait_at and
-               any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words) for c in commands)
+        after = trap.words[0].start
+    else:
+        newlines = [i for i, c in enumerate(src) if c == "\n"]
+        started = [c for c in commands if c.background and
+                   any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words)]
+        if not started:
+            return False
+        after = started[0].words[0].start
+    later = [c for c in commands if c.words and c.words[0].start > after and not c.background]
+    if any(_never_returns(c.argv) for c in later):
+        return False
+    # ... and a wait once both the server runs and the trap is set (one set after it comes too late)
+    return any(_cut_short(c.argv) for c in later if c.words[0].start > trap.words[0].start)
 
 
-def _assigns_array(command: SimpleCommand) -> bool:
-    """``A=(`` or ``A+=(``: the command before a parenthesised list of an array's elements."""
-    return (not command.words and "" in command.env.values()) or bool(
-        command.words and _ARRAY_ASSIGNMENT.match(command.argv[0]))
-
-
-def _cut_short(command: SimpleCommand) -> bool:
+def _cut_short(argv: list[str]) -> bool:
     """Whether a trap's handler runs soon while the script waits on this command: ``wait`` is cut short by
-    the signal, a ``sleep`` of a few seconds (in the loop a script parks in) ends soon enough."""
-    argv = command.argv
+    the signal; a ``sleep`` of a few seconds (in the loop a script parks in) ends soon enough."""
     if argv[0] == "wait":
         return True
+    seconds = _sleep_seconds(argv)
+    return seconds is not None and seconds <= _SHORT_SLEEP_SECONDS
+
+
+def _never_returns(argv: list[str]) -> bool:
+    """A foreground command a script parks in for good: the trap's handler waits for it (``tail -f``,
+    ``sleep infinity``, ``nginx -g 'daemon off;'``), or the shell is gone (``exec``)."""
+    program = argv[0]
+    if program == "exec":
+        return len(argv) > 1 and not argv[1].startswith(("<", ">")) and argv[1] not in ("-c", "-l", "-a") or \
+            len(argv) > 2 and argv[1] in ("-c", "-l")
+    if program == "tail":
+        return any(a in ("-f", "-F", "--follow") or a.startswith("--follow=") or
+                   (a.startswith("-") and not a.startswith("--") and ("f" in a[1:] or "F" in a[1:])) for a in argv[1:])
+    if program == "sleep":
+        seconds = _sleep_seconds(argv)
+        return seconds is None or seconds > _LONG_SLEEP_SECONDS
+    if program in ("nginx", "openresty"):
+        return any("daemon off" in a for a in argv[1:])
+    return False
+
+
+def _sleep_seconds(argv: list[str]) -> float | None:
+    """The seconds of ``sleep N`` (``5``, ``5s``, ``1m``), None for ``infinity`` or anything else."""
     if argv[0] != "sleep" or len(argv) != 2:
-        return False
+        return None
+    text = argv[1]
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:], None)
     try:
-        return float(argv[1].rstrip("s")) <= _SHORT_SLEEP_SECONDS
+        return float(text[:-1]) * scale if scale else float(text)
     except ValueError:
-        return False
+        return None
 
 
-def _disjoint(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """(starts, ends) of the union of (start, end) spans sorted by start: disjoint, in order."""
-    begins: list[int] = []
-    ends: list[int] = []
-    for start, end in spans:
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)
-        else:
-            begins.append(start)
-            ends.append(end)
-    return begins, ends
-
-
-#: Builtins and utilities that return at once: a script may run them between starting its server in the
-#: background and waiting for it. Any other foreground command may block, and the trap with it.
-_QUICK_COMMANDS = frozenset({"echo", "printf", "export", "set", "unset", "trap", "true", "false", ":", "local",
-                             "declare", "typeset", "readonly", "cd", "test", "[", "[[", "shift", "umask", "ulimit",
-                             "mkdir", "touch", "chmod", "chown", "ln", "rm", "cp", "mv", "date", "kill"})
-#: Commands that end the script or the function they are in: nothing waits on them.
-_ENDS = frozenset({"exit", "return"})
 #: A ``sleep`` this short in the loop a script parks in delays a trap's handler by that much at most,
-#: well inside an orchestrator's grace period (10 s for Docker, 30 s for Kubernetes).
+#: well inside an orchestrator's grace period (10 s for Docker, 30 s for Kubernetes); one longer than
+#: the longest grace is where the script stays.
 _SHORT_SLEEP_SECONDS = 5.0
-#: ``NAME=``, ``NAME+=``, ``NAME[i]=`` at the start of a command: an assignment (of an array, when ``(`` follows).
-_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
+_LONG_SLEEP_SECONDS = 30.0
+#: What signals a process on a trap's behalf: the builtin (or the binary), and the name-matching tools.
+_KILLERS = frozenset({"kill", "/bin/kill", "/usr/bin/kill", "pkill", "killall"})
 #: ``kill`` options that name the signal (the next word, for ``-s`` and ``-n``) rather than a process.
 _KILL_VALUE_OPTIONS = frozenset({"-s", "-n"})
 #: ``kill`` invocations that signal nothing: ``-0`` probes, ``-l``/``-L`` list signal names.
 _KILL_NO_SIGNAL = frozenset({"-0", "-l", "-L", "-s0", "-n0"})
-_FUNCTION_DEPTH = 4
+_SIMPLE_EXPANSION = re.compile(r"\$(?:\{(\w+|!)\}|(\w+|!))")
 
 
-def _signals_a_process(handler: str, bodies: dict[str, tuple[int, int, int, str]], memo: dict[str, bool],
-                       depth: int = 0) -> bool:
-    """Whether a trap handler (its text, as ``trap`` gets it) runs a ``kill`` that signals a process, itself
-    or through the functions it calls (a few levels deep; each function's answer worked out once)."""
-    if not handler.strip() or handler.strip() == "-" or depth > _FUNCTION_DEPTH:
+def _signals_a_process(handler: str, bodies: dict[str, tuple[int, int, int, str]]) -> bool:
+    """Whether a trap handler (its text, as ``trap`` gets it) runs something that signals a process, itself
+    or through the functions it calls at any depth (each function read once)."""
+    if not handler.strip() or handler.strip() == "-":
         return False  # '' ignores the signal, '-' resets it to the default
-    for command in parse_commands(handler):
-        argv = command.argv
-        if not argv:
-            continue
-        if argv[0] == "kill" and _kill_targets(argv[1:]):
-            return True
-        body = bodies.get(argv[0])
-        if body is not None:
-            if argv[0] not in memo:
-                memo[argv[0]] = False  # a function that calls itself: no answer through itself
-                memo[argv[0]] = _signals_a_process(body[3], bodies, memo, depth + 1)
-            if memo[argv[0]]:
+    queue, seen = [handler], set()
+    while queue:
+        for command in parse_commands(queue.pop()):
+            argv = command.argv
+            if argv[:1] in (["command"], ["builtin"]):
+                argv = argv[1:]
+            if not argv:
+                continue
+            if argv[0] in _KILLERS and (_kill_targets(argv[1:]) if "kill" == argv[0].rpartition("/")[2]
+                                        else len(argv) > 1):
                 return True
+            if argv[0] in bodies and argv[0] not in seen:
+                seen.add(argv[0])
+                queue.append(bodies[argv[0]][3])
     return False
 
 
+def _expanded_empty(handler: str, trap_at: int, commands: list[SimpleCommand]) -> bool:
+    """Of a double-quoted handler (bash expands it when the trap is set): whether every kill target in it
+    is a variable nothing set before the trap (``trap "kill $PID" TERM`` ahead of ``PID=$!``), or ``$!``
+    with nothing started in the background before it. Such a kill names no process."""
+    before = [c for c in commands if 0 <= c.start < trap_at]
+    targets = [t for c in parse_commands(handler) if c.argv[:1] and c.argv[0].rpartition("/")[2] == "kill"
+               for t in _kill_targets(c.argv[1:])]
+    if not targets:
+        return False
+    for target in targets:
+        found = _SIMPLE_EXPANSION.fullmatch(target)
+        if found is None:
+            return False  # a literal pid, a job, a command substitution: not judged
+        name = found.group(1) or found.group(2)
+        if name == "!":
+            if any(c.background for c in before):
+                return False
+        elif any(name in c.env for c in before) or any(
+                w.startswith(f"{name}=") for c in before for w in c.argv[1:] if c.argv[0] in _DECLARING):
+            return False
+    return True
+
+
+_DECLARING = frozenset({"export", "local", "declare", "typeset", "readonly", "read"})
+
+
 def _kill_targets(args: list[str]) -> list[str]:
-    """The processes (pids, ``$VAR``, ``%job``, ``-PGID``, ``0``) a ``kill`` command line names."""
+    """The processes (pids, ``$VAR``, ``%job``, ``-PGID``, ``0``) a ``kill`` command line names; none for a
+    probe (``-0``, ``-s 0``) or a listing (``-l``)."""
     targets: list[str] = []
     options = True
     skip = False
     for arg in args:
         if skip:
             skip = False
+            if arg == "0":
+                return []  # -s 0 / -n 0: a probe
             continue
         if options and arg in _KILL_NO_SIGNAL:
             return []
@@ -448,15 +470,16 @@ def _kill_targets(args: list[str]) -> list[str]:
             skip = True
             continue
         if options and arg.startswith("-") and len(arg) > 1 and (arg[1:].isalnum() or arg[1:].startswith("SIG")):
-            continue  # -TERM, -SIGTERM, -9, -s0 style options
+            continue  # -TERM, -SIGTERM, -9
         targets.append(arg)
     return targets
 
 
 def _function_bodies(src: str) -> dict[str, tuple[int, int, int, str]]:
-    """Name -> (start of the definition, start and end of the body, the body's text) of each shell function: ``name() { ...; }``, ``function name { ...; }``
-    (a name defined twice: its last definition, as the shell keeps). The body ends at the ``}`` word that
-    closes its ``{``; one left open runs to the end of the text."""
+    """Name -> (start of the definition, start and end of the body, the body's text) of each shell
+    function: ``name() { ...; }``, ``function name { ...; }`` (a name defined twice: its last definition,
+    as the shell keeps). The body ends at the ``}`` that closes its ``{``, counting only unquoted braces
+    in command position (``echo "}"`` is an argument); one left open runs to the end of the text."""
     tokens = tokenize(src)
     bodies: dict[str, tuple[int, int, int, str]] = {}
     count = len(tokens)
@@ -465,7 +488,7 @@ def _function_bodies(src: str) -> dict[str, tuple[int, int, int, str]]:
         tok = tokens[i]
         name = None
         at = i
-        if tok.kind == "word" and tok.text == "function" and i + 1 < count and tokens[i + 1].kind == "word":
+        if tok.kind == "word" and tok.raw == "function" and i + 1 < count and tokens[i + 1].kind == "word":
             name, at = tokens[i + 1].text, i + 2
             if at + 1 < count and tokens[at].text == "(" and tokens[at + 1].text == ")":
                 at += 2
@@ -473,13 +496,14 @@ def _function_bodies(src: str) -> dict[str, tuple[int, int, int, str]]:
             name, at = tok.text, i + 3
         while name is not None and at < count and tokens[at].kind == "newline":
             at += 1
-        if name is None or at >= count or tokens[at].kind != "word" or tokens[at].text != "{":
+        if name is None or at >= count or tokens[at].kind != "word" or tokens[at].raw != "{":
             i += 1
             continue
         depth, j = 1, at + 1
         while j < count:
-            if tokens[j].kind == "word" and tokens[j].text in ("{", "}"):
-                depth += 1 if tokens[j].text == "{" else -1
+            current = tokens[j]
+            if current.kind == "word" and current.raw in ("{", "}") and _in_command_position(tokens, j):
+                depth += 1 if current.raw == "{" else -1
                 if depth == 0:
                     break
             j += 1
@@ -488,6 +512,16 @@ def _function_bodies(src: str) -> dict[str, tuple[int, int, int, str]]:
         bodies[name] = (tok.start, start, end, src[start:end])
         i = j + 1
     return bodies
+
+
+def _in_command_position(tokens: list[_Token], index: int) -> bool:
+    """Whether a word starts a command: first of the text, after a newline or a control operator, or
+    after a keyword that a command follows (``then``, ``do``, ``else``, ``{``)."""
+    if index == 0:
+        return True
+    before = tokens[index - 1]
+    return before.kind == "newline" or (before.kind == "op" and before.text in _CONTROL_OPS) or \
+        (before.kind == "word" and before.raw in _LEADING_KEYWORDS)
 
 
 def exec_blockers(src: str) -> set[str]:
