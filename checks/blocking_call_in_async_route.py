@@ -1473,10 +1473,18 @@ class BlockingCallInAsyncRoute(Check):
             async def tail(name: str):
                 stream = lines(name)
                 return StreamingResponse(stream)
+
+            @app.get("/peek/{name}")
+            async def peek(name: str):
+                body = chunks(name)
+                first = next(body)
+                return StreamingResponse(body, headers={"x-first": str(len(first))})
             """}, expect=["app/main.py:22:14 async route `tail` (GET /tail/{name}) blocks the event loop through "
-                          "`tail -> lines -> open()`, which does file I/O on the event loop"],
+                          "`tail -> lines -> open()`, which does file I/O on the event loop",
+                          "app/main.py:27:12 async route `peek` (GET /peek/{name}) blocks the event loop through "
+                          "`peek -> chunks -> open()`, which does file I/O on the event loop"],
             title="the generator bound to a local first: a plain one still runs in the thread pool, an async one "
-                  "on the loop"),
+                  "on the loop; next() on it here runs its first steps on the loop"),
         Example({"app/main.py": """
             from fastapi import FastAPI
 

@@ -197,6 +197,10 @@ class Reachability:
         self._pending: set = set()
         self._subclasses: dict[tuple[str, str], list[RepoClass]] | None = None
         self._mros: dict[tuple[str, str], tuple[RepoClass, ...]] = {}
+        #: (module path, function qualname) -> where the calls start that its streaming responses iterate.
+        self._streamed_starts: dict[tuple[str, str], frozenset] = {}
+        #: module path -> (scope, local name) of every ``for x in name`` loop in it.
+        self._iterated: dict[str, set[tuple[str, str]]] = {}
         self._constructed: dict[tuple[str, str], list[tuple[ModuleFacts, Function | None, Value | None]]] = {}
 
     def copy(self) -> "Reachability":
@@ -1123,17 +1127,42 @@ class Reachability:
     def _streamed(self, function: Function, module: ModuleFacts) -> frozenset:
         """Where the calls start whose result a streaming response of this function iterates
         (``StreamingResponse(stream_tokens(...))``, or ``body = stream_tokens(...)`` then
-        ``StreamingResponse(body)``, the local bound once): (line, column) of each."""
+        ``StreamingResponse(body)``, the local bound once and used for nothing else): (line, column)
+        of each. Worked out once per function."""
+        key = (module.path, function.qualname)
+        known = self._streamed_starts.get(key)
+        if known is None:
+            known = self._streamed_starts[key] = self._find_streamed(function, module)
+        return known
+
+    def _find_streamed(self, function: Function, module: ModuleFacts) -> frozenset:
         found = set()
         for call in function.calls:
             if call.callee in STREAMING_RESPONSES and call.call is not None:
                 body = call.call.arg(0, "content")
                 if body is not None and body.kind == "ref" and not body.resolved and "." not in body.text:
                     bound = self._local_values(module, function).get(body.text, ())
-                    body = bound[0] if len(bound) == 1 else None
+                    body = bound[0] if len(bound) == 1 and self._only_streamed(function, module, body.text,
+                                                                               bound[0], call) else None
                 if body is not None and body.kind == "call":
                     found.add(body.span[:2])
         return frozenset(found)
+
+    def _only_streamed(self, function: Function, module: ModuleFacts, name: str, made: Value,
+                       response: "CallSite") -> bool:
+        """Whether a local bound to a generator (``body = chunks(name)``) is only handed to the streaming
+        response: no call between the two lines (``next(body)`` would run the generator's first steps
+        here, on the loop), no method called on it, no loop over it."""
+        first, last = made.span.line, response.span.line
+        if any(c.receiver == name or first < c.span.line < last or
+               (c.span.line == last and c.span.column < response.span.column) for c in function.calls):
+            return False
+        iterated = self._iterated.get(module.path)
+        if iterated is None:  # every module's loops indexed once: (scope, name of what each loops over)
+            iterated = self._iterated[module.path] = {
+                (a.scope, a.value.items[0].text) for a in module.assignments
+                if a.value.kind == "each" and a.value.items and a.value.items[0].kind == "ref"}
+        return (function.qualname, name) not in iterated
 
     @staticmethod
     def _new_sites(hits: list[Hit], sites: set) -> Iterator[Hit]:

@@ -811,8 +811,8 @@ class _Linker:
         """The routers an app factory is given: ``def create_application(router, settings): app =
         FastAPI(); app.include_router(router)`` called as ``create_application(router=api_router, ...)``
         (by name or position) in any web module. None when the value is not a parameter of the plain
-        function it is included in, no call site of that function gives a router readycheck follows, or
-        two call sites give different ones."""
+        function it is included in, no call site of that function gives a router readycheck follows, one
+        gives a router it cannot follow, or two give different ones."""
         if value.kind != "ref" or value.resolved or "." in value.text or not scope:
             return None
         function = module.functions.get(scope)
@@ -824,16 +824,23 @@ class _Linker:
         found: list[WebObject] | None = None
         for home, site, where in self._call_sites(function):
             call = site.call
-            argument = call.kwarg(value.text) if call is not None else None
-            if argument is None and call is not None and position < len(call.items):
+            if call is None:
+                return None  # a caller whose arguments were not kept (``create_application(build(...))``)
+            argument = call.kwarg(value.text)
+            if argument is None and position < len(call.items):
                 argument = call.items[position]
+            if argument is None:
+                continue  # this caller leaves the parameter to its default
+            named = self._web_objects(home, argument, where, {})
+            if named is None:
+                return None  # a router readycheck cannot follow (built at run time): which routes, cannot tell
             given = []
-            for child in self._web_objects(home, argument, where, {}) or ():
+            for child in named:
                 if child not in given:
                     given.append(child)
             if not given:
-                continue
-            if found is not None and given != found:
+                continue  # a library's router
+            if found is not None and {id(o) for o in given} != {id(o) for o in found}:
                 # Two callers give different routers (``create_application(users.router)`` in one service,
                 # ``create_application(health.router)`` in another): the factory makes one web object here,
                 # so which routes the served app has cannot be told; the include stays unresolved.
@@ -848,7 +855,7 @@ class _Linker:
             self._calls_by_name = {}
             for module in self.index.web_modules():
                 for scope, site in self._calls(module):
-                    if site.call is not None and site.text:
+                    if site.text:  # a call whose arguments were not kept too: its router cannot be told
                         self._calls_by_name.setdefault(site.text.rpartition(".")[2], []).append((module, site, scope))
         for home, site, where in self._calls_by_name.get(function.name, ()):
             found = self.index.function(home, site.callee or site.text, where, site.callee is not None)
