@@ -73,3 +73,18 @@ def test_bare_ignore_is_listed_with_show_suppressed(tmp_path, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["suppressed"][0]["suppressed_by"] == "# readycheck: ignore"
     assert document["summary"]["suppressed"] == 1
+
+
+def test_a_python_module_with_lone_carriage_returns_honours_its_comments(tmp_path):
+    """A lone CR ends a line of Python (the parser counts it): a suppression comment on the line of a
+    finding in such a module silences it, and the report shows that line, as with LF line ends."""
+    lines = ["import time", "from fastapi import FastAPI", "", "app = FastAPI()", "", "",
+             '@app.get("/a")', "async def a():", "    time.sleep(1)  # readycheck: ignore[RC401]", "", "",
+             '@app.get("/b")', "async def b():", "    time.sleep(2)", ""]
+    write_tree(tmp_path, {"app/main.py": "\r".join(lines).encode()})
+    result = scan_tree(tmp_path, select=["RC401"])
+    assert [(f.path, f.span.line) for f in result.findings] == [("app/main.py", 14)]
+    assert [(f.path, f.span.line) for f in result.suppressed] == [("app/main.py", 9)]
+    source = result.project.file("app/main.py")
+    assert source.index.line_text(14) == "    time.sleep(2)"
+    assert len(source.line_text) == len(source.text)  # the same offsets

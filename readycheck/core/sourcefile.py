@@ -13,6 +13,9 @@ from pathlib import Path
 from readycheck.core.safefs import RootDir
 from readycheck.core.text import TextIndex
 
+#: A CR that no LF follows: a line end in a Python module (``SourceFile.line_text``).
+_LONE_CR = re.compile(r"\r(?!\n)")
+
 #: Files larger than this are not read; a diagnostic says so.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -260,10 +263,20 @@ class SourceFile:
             raise UnreadableFile(f"not valid UTF-8 (byte {exc.start + skip}); skipped") from None
 
     @property
+    def line_text(self) -> str:
+        """``text`` as its lines are counted: for Python, a lone CR ends a line too (Python's tokenizer
+        counts it, and the facts' line numbers with it), so it reads as LF here. The same length, the
+        same offsets: only which character ends those lines differs."""
+        text = self.text
+        if self.kind is FileKind.PYTHON and "\r" in text:
+            return _LONE_CR.sub("\n", text)
+        return text
+
+    @property
     def index(self) -> TextIndex:
         cached = self.__dict__.get("_index")
         if cached is None:
-            cached = self.__dict__["_index"] = TextIndex(self.text)  # text tells a recording scan
+            cached = self.__dict__["_index"] = TextIndex(self.line_text)  # text tells a recording scan
         elif CONTENT_READS is not None:
             CONTENT_READS.add(self.path)
         return cached

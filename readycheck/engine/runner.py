@@ -426,7 +426,7 @@ def _comment_files(project: Project, paths: list[str] | None = None):
         try:
             if b"readycheck" not in source.data:
                 continue
-            text = source.text
+            text = source.line_text
         except UnreadableFile:
             continue
         found = list(suppressions.comments(text))
