@@ -433,6 +433,20 @@ class NoLivenessEndpoint(Check):
             """}, expect=["app/core/setup.py:5:5:info cannot tell whether app `application` serves a health endpoint: "
                        "readycheck cannot follow `include_router(router)`, and none of the 0 routes it can see is one"],
             title="... or by a caller whose router readycheck cannot follow (built at run time)"),
+        Example({"app/core/setup.py": _FACTORY, "app/api/users.py": _ROUTER.format(name="users"), "app/main.py": """
+            from app.api.users import router
+            from app.core.setup import create_application
+
+            app = create_application(router=router, title="svc")
+            """, "app/admin.py": """
+            import os
+            from importlib import import_module
+            from app.core.setup import create_application
+
+            admin = create_application(getattr(import_module(os.environ["HEALTH_MODULE"]), "router"))
+            """}, expect=["app/core/setup.py:5:5:info cannot tell whether app `application` serves a health endpoint: "
+                       "readycheck cannot follow `include_router(router)`, and none of the 0 routes it can see is one"],
+            title="... built in place from a module named at run time"),
         Example({"app/main.py": _PLUGIN_MAIN, "app/config.py": "def enabled_plugins():\n    return []\n",
             "app/plugins/__init__.py": "", "app/plugins/notes/__init__.py": "",
             "app/plugins/notes/api.py": _ROUTER.format(name="notes")}, expect=["app/main.py:5"],

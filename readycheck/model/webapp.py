@@ -916,9 +916,11 @@ class _Linker:
             return self._web_objects(bound[0], bound[1], bound[2], bindings, depth + 1)
         if value.kind == "call":
             items = value.items
-            if value.text == "getattr" and len(items) >= 2 and items[0].kind == "ref" and items[1].kind == "str":
-                return self._web_objects(module, items[0]._replace(text=f"{items[0].text}.{items[1].text}"), scope,
-                                         bindings, depth + 1)
+            if value.text == "getattr":
+                if len(items) >= 2 and items[0].kind == "ref" and items[1].kind == "str":
+                    return self._web_objects(module, items[0]._replace(text=f"{items[0].text}.{items[1].text}"),
+                                             scope, bindings, depth + 1)
+                return None  # an attribute of an object made in place (getattr(import_module(name), "router"))
             found_function = self.index.function(module, value.text, scope, value.resolved) if value.text else None
             if found_function is not None:
                 return self._made_by(*found_function, depth=depth) or None
