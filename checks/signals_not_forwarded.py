@@ -146,6 +146,14 @@ def _helm_script(last_line: str) -> dict[str, str]:
                       LAST
         """.replace("LAST", last_line)}
 
+
+#: An image that runs ``start.sh`` as PID 1 (exec form): the examples' scripts decide what receives SIGTERM.
+_RUNS_START_SH = """
+            FROM python:3.12-slim
+            COPY start.sh /start.sh
+            CMD ["/start.sh"]
+            """
+
 class SignalsNotForwarded(Check):
     id = "RC204"
     name = "signals-not-forwarded"
@@ -170,11 +178,7 @@ class SignalsNotForwarded(Check):
             FROM python:3.12-slim
             CMD gunicorn app.main:app --bind 0.0.0.0:8000
             """}, expect=['Dockerfile:2:1 CMD is in shell form: /bin/sh is PID 1 and gunicorn never receives SIGTERM (dash is /bin/sh in python:3.12-slim and does not exec it)'], title="shell-form CMD"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/sh
             alembic upgrade head
             uvicorn app.main:app --host 0.0.0.0
@@ -266,11 +270,7 @@ class SignalsNotForwarded(Check):
             PYTHON_CMD=$(command -v python3 || command -v python)
             exec env APP_ENV=prod "$PYTHON_CMD" -m uvicorn app.main:app --host 0.0.0.0 --port "$PORT"
             """}, title="a bootstrap server started in the background and killed; the service is exec'd at the end"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/sh
             celery -A app.tasks worker &
             uvicorn app.main:app --host 0.0.0.0 &
@@ -278,11 +278,7 @@ class SignalsNotForwarded(Check):
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
                           "uvicorn never receives SIGTERM"],
             title="a server only started in the background, the script waiting for it"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             PIDS=()
             cleanup() {
@@ -296,11 +292,7 @@ class SignalsNotForwarded(Check):
             PIDS+=($!)
             wait -n
             """}, title="a supervisor script: it traps SIGTERM and passes it on to what it started in the background"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             uvicorn app.main:app --host 0.0.0.0 &
             child=$!
@@ -310,11 +302,7 @@ class SignalsNotForwarded(Check):
             trap on_term TERM
             wait "$child"
             """}, title="... its handler a function defined after the server is started, the script waiting with wait"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             trap 'kill -TERM $PID' TERM
             uvicorn app.main:app --host 0.0.0.0 &
@@ -324,11 +312,7 @@ class SignalsNotForwarded(Check):
                           "uvicorn never receives SIGTERM"],
             title="a trap that would pass SIGTERM on, the script parked on tail -f: bash runs the trap only once "
                   "tail ends, and only the wait builtin is cut short by the signal"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             trap 'echo stopping' TERM
             uvicorn app.main:app --host 0.0.0.0 &
@@ -336,11 +320,7 @@ class SignalsNotForwarded(Check):
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
                           "uvicorn never receives SIGTERM"],
             title="a trap whose handler only prints (the kill in the script is a liveness probe, kill -0)"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             trap '' TERM
             uvicorn app.main:app --host 0.0.0.0 &
@@ -348,11 +328,7 @@ class SignalsNotForwarded(Check):
             """}, expect=["start.sh:3:1 start.sh starts uvicorn without `exec`: the script's shell stays PID 1 and "
                           "uvicorn never receives SIGTERM"],
             title="a trap that ignores SIGTERM"),
-        Example({"Dockerfile": """
-            FROM python:3.12-slim
-            COPY start.sh /start.sh
-            CMD ["/start.sh"]
-            """, "start.sh": """
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             trap 'kill -TERM $child' TERM
             uvicorn app.main:app --host 0.0.0.0
