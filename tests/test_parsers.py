@@ -519,6 +519,23 @@ _TRAP = "#!/bin/bash\ntrap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\n"
     ("trap 'pkill -TERM uvicorn' TERM\nuvicorn app:app &\nwait\n", 2, True),
     ("trap 'kill -s 0 $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, False),  # a probe
     ("trap 'kill -n 0 $PID' TERM\nuvicorn app:app &\nPID=$!\nwait\n", 2, False),
+    # the trap in force while the script waits: a reset after the first wait (the double-wait idiom) or in
+    # the handler's own body does not count
+    ("trap 'kill -TERM $PID' TERM INT\nuvicorn app:app &\nPID=$!\nwait $PID\ntrap - TERM INT\nwait $PID\n", 2, True),
+    ("trap shutdown TERM\nshutdown() {\n  trap '' TERM\n  kill -TERM \"$PID\"\n  wait \"$PID\"\n}\n"
+     "uvicorn app:app &\nPID=$!\nwait \"$PID\"\n", 7, True),
+    # a foreground program between the server's start and the wait: the trap waits for it
+    ("trap 'kill -TERM $PID; wait $PID' TERM\nuvicorn app:app &\nPID=$!\npython3 worker.py\nwait $PID\n", 2, False),
+    ("start_nginx() {\n  nginx -g 'daemon off;'\n}\ntrap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\n"
+     "start_nginx\nwait\n", 5, False),  # through a function it calls
+    ("trap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\nexec -a sidecar python3 side.py\nwait $PID\n", 2, False),
+    # the wait in the handler's body is not where the script waits (a loop of long sleeps is)
+    ("trap cleanup TERM\nuvicorn app:app &\nPID=$!\ncleanup() { kill -TERM \"$PID\"; wait \"$PID\"; exit; }\n"
+     "while true; do sleep 20; done\n", 2, False),
+    ("trap \"kill -TERM \\$PID; wait \\$PID\" TERM\nuvicorn app:app &\nPID=$!\nwait $PID\n", 2, True),  # escaped
+    ("trap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\ntrap -p TERM\nwait $PID\n", 2, True),  # only prints
+    ("trap 'exit 0' TERM\ntrap 'kill $(jobs -p); wait' EXIT\nuvicorn app:app &\nwait\n", 3, True),  # via EXIT
+    ("trap 'exit 0' TERM\nuvicorn app:app &\nwait\n", 2, False),  # exits, and the server with it
 ])
 def test_forwards_term(src, line, forwards):
     """A supervisor script passes SIGTERM on only when its TERM trap's handler signals a process with kill

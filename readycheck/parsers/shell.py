@@ -303,49 +303,153 @@ _TERM_NAMES = frozenset({"TERM", "SIGTERM", "15"})
 
 def forwards_term(src: str, server_line: int | None = None) -> bool:
     """Whether a script passes SIGTERM on to what it started in the background (``server &`` on
-    ``server_line``, when given): its last TERM trap's handler signals a process (``trap cleanup TERM``,
-    ``trap 'kill -TERM $PID' TERM``: a ``kill``, ``pkill`` or ``killall`` with a target, inline or in a
-    function the handler calls, at any depth), and after the server's start it waits with the ``wait``
-    builtin (or a ``sleep`` of a few seconds, in a loop) and never parks in a command that does not return.
+    ``server_line``, when given), read in the order its commands run (``_as_run``: each call of one of
+    its functions in place of the call): after the server's start it comes to a ``wait`` (or a ``sleep``
+    of a few seconds, in a loop) with nothing in between that can block, and the TERM trap in force
+    there (the last one set before it) has a handler that signals a process (``kill``, ``pkill`` or
+    ``killall`` with a target, inline or in a function the handler calls, at any depth), or exits and
+    leaves that to an EXIT trap that does.
 
-    Bash runs a trap only once the foreground command it is waiting for has ended, and only ``wait`` is cut
-    short by the signal: a script parked on ``tail -f /dev/null``, ``sleep infinity``, a foreground
-    ``nginx -g 'daemon off;'`` or one that ``exec``s another program runs its handler after the orchestrator's
-    SIGKILL, if ever. A handler that ignores the signal (``trap '' TERM``), resets it (``trap - TERM``), only
-    prints, probes with ``kill -0``, or names a variable in double quotes that is empty when the trap is set
-    (``trap "kill $PID" TERM`` before ``PID=$!``: bash expands it then) passes nothing on; a ``kill``
+    Bash runs a trap only once the foreground command it is waiting for has ended, and only ``wait`` is
+    cut short by the signal: a script parked on ``tail -f /dev/null``, ``sleep infinity``, a foreground
+    ``nginx -g 'daemon off;'``, a worker in the foreground, or one that ``exec``s another program runs
+    its handler after the orchestrator's SIGKILL, if ever. A handler that ignores the signal
+    (``trap '' TERM``), resets it (``trap - TERM``), only prints, probes with ``kill -0``, or names a
+    variable in double quotes that is empty when the trap is set (``trap "kill $PID" TERM`` ahead of
+    ``PID=$!``: bash expands it then, unless it is written ``\\$PID``) passes nothing on; a ``kill``
     elsewhere in the script does not count."""
     commands = parse_commands(src)
-    traps = []
-    for command in commands:
-        argv = command.argv
-        if argv[:1] != ["trap"]:
-            continue
-        at = 2 if argv[1:2] == ["--"] else 1  # ``trap -- 'handler' TERM``, as ``trap -p`` prints it
-        if len(argv) > at + 1 and _TERM_NAMES & {name.upper() for name in argv[at + 1:]}:
-            traps.append((command, at))
-    if not traps:
-        return False
-    trap, at = traps[-1]  # the trap bash keeps: the last one set
     bodies = _function_bodies(src)
-    if not _signals_a_process(trap.argv[at], bodies):
-        return False
-    if trap.words[at].raw.startswith('"') and _expanded_empty(trap.argv[at], trap.words[0].start, commands):
-        return False
-    if server_line is None:
-        after = trap.words[0].start
-    else:
+    run = _as_run(src, commands, bodies)
+    start = 0
+    if server_line is not None:
         newlines = [i for i, c in enumerate(src) if c == "\n"]
-        started = [c for c in commands if c.background and
-                   any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words)]
-        if not started:
+        start = next((i for i, c in enumerate(run) if c.background and
+                      any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words)), -1)
+        if start < 0:
             return False
-        after = started[0].words[0].start
-    later = [c for c in commands if c.words and c.words[0].start > after and not c.background]
-    if any(_never_returns(c.argv) for c in later):
+    parked = next((i for i in range(start + 1, len(run)) if run[i].words and not run[i].background
+                   and _cut_short(run[i].argv)), None)
+    if parked is None:
+        return False  # no wait after the server's start: the script ends, or stays in what never returns
+    previous: SimpleCommand | None = None
+    for command in run[start + 1:parked]:
+        before, previous = previous, command
+        if command.words and not command.background and not _returns_soon(src, command, before, bodies):
+            return False  # a foreground command that can block: the trap waits for it
+    traps = [(c, at) for c, at in map(_trap_of, run[:parked]) if at]
+    term = [(c, at) for c, at in traps if _TERM_NAMES & {n.upper() for n in c.argv[at + 1:]}]
+    if not term:
         return False
-    # ... and a wait once both the server runs and the trap is set (one set after it comes too late)
-    return any(_cut_short(c.argv) for c in later if c.words[0].start > trap.words[0].start)
+    trap, at = term[-1]  # the trap in force while the script waits
+    if not _signals_a_process(trap.argv[at], bodies):
+        exits = [c for c in parse_commands(trap.argv[at]) if c.argv[:1] == ["exit"]]
+        on_exit = [(c, i) for c, i in traps if {n.upper() for n in c.argv[i + 1:]} & {"EXIT", "0"}]
+        if not (exits and on_exit and _signals_a_process(on_exit[-1][0].argv[on_exit[-1][1]], bodies)):
+            return False  # ``trap 'exit 0' TERM`` with ``trap 'kill $(jobs -p)' EXIT`` passes it on too
+    if trap.words[at].raw.startswith('"') and _expanded_empty(trap.words[at].raw, trap.argv[at], trap.start,
+                                                              commands):
+        return False
+    return True
+
+
+def _trap_of(command: SimpleCommand) -> tuple[SimpleCommand, int]:
+    """(command, index of its handler word) of a ``trap`` that sets a handler, (command, 0) otherwise
+    (not a trap; ``trap -p``, ``trap -l``, which only print)."""
+    argv = command.argv
+    if argv[:1] != ["trap"] or len(argv) < 3 or argv[1] in ("-p", "-l"):
+        return command, 0
+    at = 2 if argv[1] == "--" else 1  # ``trap -- 'handler' TERM``, as ``trap -p`` prints it
+    return (command, at) if len(argv) > at + 1 else (command, 0)
+
+
+def _as_run(src: str, commands: list[SimpleCommand], bodies: dict[str, tuple[int, int, int, str]]
+            ) -> list[SimpleCommand]:
+    """The script's commands in about the order they run: its own (outside its functions' definitions),
+    each call of one of its functions followed by that function's body, each function expanded once (a
+    second call, or a call from inside itself, stays a plain call). Branches are all taken in turn."""
+    begins, ends = _disjoint(sorted((header, end) for header, _, end, _ in bodies.values()))
+
+    def own(command: SimpleCommand) -> bool:
+        at = bisect.bisect_right(begins, command.start) - 1
+        return not (at >= 0 and command.start < ends[at])
+
+    expanded: set[str] = set()
+    out: list[SimpleCommand] = []
+    stack = [iter([c for c in commands if c.start >= 0 and own(c)])]
+    while stack:
+        command = next(stack[-1], None)
+        if command is None:
+            stack.pop()
+            continue
+        out.append(command)
+        name = command.argv[0] if command.words else ""
+        if name in bodies and name not in expanded and not command.background:
+            expanded.add(name)
+            _, body_start, _, text = bodies[name]
+            stack.append(iter(parse_commands(text, base=body_start)))
+    return out
+
+
+def _returns_soon(src: str, command: SimpleCommand, before: SimpleCommand | None,
+                  bodies: dict[str, tuple[int, int, int, str]]) -> bool:
+    """Whether a foreground command between a server's start and the wait lets the script go on soon: a
+    builtin or quick utility, an assignment, a call of one of its functions (its body is judged where it
+    is expanded), a short ``sleep``, a loop's header, the test of an ``if``/``while``/``until`` (a probe:
+    ``until curl -sf .../health; do sleep 1; done``), ``exit``."""
+    program = command.argv[0]
+    if program in _QUICK_COMMANDS or program in _ENDS or program in bodies or program in _LOOP_HEADERS:
+        return True
+    if _ARRAY_ASSIGNMENT.match(program) or (command.joined_by == "(" and before is not None
+                                            and _assigns_array(before)):
+        return True  # ``PIDS+=($!)``: an assignment, its elements read as a command in parentheses
+    if _cut_short(command.argv):
+        return True
+    return _word_before(src, command.words[0].start) in _CONDITION_KEYWORDS
+
+
+def _word_before(src: str, offset: int) -> str:
+    """The word just before an offset (across blanks): ``until`` in ``until curl ...``."""
+    end = offset
+    while end > 0 and src[end - 1] in " \t":
+        end -= 1
+    begin = end
+    while begin > 0 and not src[begin - 1].isspace() and src[begin - 1] not in ";&|()":
+        begin -= 1
+    return src[begin:end]
+
+
+#: Builtins and utilities that return at once: a script may run them between starting its server in the
+#: background and waiting for it. Any other foreground command may block, and the trap with it.
+_QUICK_COMMANDS = frozenset({"echo", "printf", "export", "set", "unset", "trap", "true", "false", ":", "local",
+                             "declare", "typeset", "readonly", "cd", "test", "[", "[[", "shift", "umask", "ulimit",
+                             "mkdir", "touch", "chmod", "chown", "ln", "rm", "cp", "mv", "date", "kill", "break",
+                             "continue", "wait", "disown", "hash", "type", "command"})
+#: Commands that end the script or the function they are in.
+_ENDS = frozenset({"exit", "return"})
+_LOOP_HEADERS = frozenset({"for", "select", "case"})
+_CONDITION_KEYWORDS = frozenset({"if", "elif", "while", "until", "!", "&&", "||"})
+#: ``NAME=``, ``NAME+=``, ``NAME[i]=`` at the start of a command: an assignment (of an array, when ``(`` follows).
+_ARRAY_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
+
+
+def _assigns_array(command: SimpleCommand) -> bool:
+    """``A=(`` or ``A+=(``: the command before a parenthesised list of an array's elements."""
+    return (not command.words and "" in command.env.values()) or bool(
+        command.words and _ARRAY_ASSIGNMENT.match(command.argv[0]))
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """(starts, ends) of the union of (start, end) spans sorted by start: disjoint, in order."""
+    begins: list[int] = []
+    ends: list[int] = []
+    for start, end in spans:
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            begins.append(start)
+            ends.append(end)
+    return begins, ends
 
 
 def _cut_short(argv: list[str]) -> bool:
@@ -355,24 +459,6 @@ def _cut_short(argv: list[str]) -> bool:
         return True
     seconds = _sleep_seconds(argv)
     return seconds is not None and seconds <= _SHORT_SLEEP_SECONDS
-
-
-def _never_returns(argv: list[str]) -> bool:
-    """A foreground command a script parks in for good: the trap's handler waits for it (``tail -f``,
-    ``sleep infinity``, ``nginx -g 'daemon off;'``), or the shell is gone (``exec``)."""
-    program = argv[0]
-    if program == "exec":
-        return len(argv) > 1 and not argv[1].startswith(("<", ">")) and argv[1] not in ("-c", "-l", "-a") or \
-            len(argv) > 2 and argv[1] in ("-c", "-l")
-    if program == "tail":
-        return any(a in ("-f", "-F", "--follow") or a.startswith("--follow=") or
-                   (a.startswith("-") and not a.startswith("--") and ("f" in a[1:] or "F" in a[1:])) for a in argv[1:])
-    if program == "sleep":
-        seconds = _sleep_seconds(argv)
-        return seconds is None or seconds > _LONG_SLEEP_SECONDS
-    if program in ("nginx", "openresty"):
-        return any("daemon off" in a for a in argv[1:])
-    return False
 
 
 def _sleep_seconds(argv: list[str]) -> float | None:
@@ -388,10 +474,8 @@ def _sleep_seconds(argv: list[str]) -> float | None:
 
 
 #: A ``sleep`` this short in the loop a script parks in delays a trap's handler by that much at most,
-#: well inside an orchestrator's grace period (10 s for Docker, 30 s for Kubernetes); one longer than
-#: the longest grace is where the script stays.
+#: well inside an orchestrator's grace period (10 s for Docker, 30 s for Kubernetes).
 _SHORT_SLEEP_SECONDS = 5.0
-_LONG_SLEEP_SECONDS = 30.0
 #: What signals a process on a trap's behalf: the builtin (or the binary), and the name-matching tools.
 _KILLERS = frozenset({"kill", "/bin/kill", "/usr/bin/kill", "pkill", "killall"})
 #: ``kill`` options that name the signal (the next word, for ``-s`` and ``-n``) rather than a process.
@@ -423,7 +507,7 @@ def _signals_a_process(handler: str, bodies: dict[str, tuple[int, int, int, str]
     return False
 
 
-def _expanded_empty(handler: str, trap_at: int, commands: list[SimpleCommand]) -> bool:
+def _expanded_empty(raw: str, handler: str, trap_at: int, commands: list[SimpleCommand]) -> bool:
     """Of a double-quoted handler (bash expands it when the trap is set): whether every kill target in it
     is a variable nothing set before the trap (``trap "kill $PID" TERM`` ahead of ``PID=$!``), or ``$!``
     with nothing started in the background before it. Such a kill names no process."""
@@ -437,6 +521,8 @@ def _expanded_empty(handler: str, trap_at: int, commands: list[SimpleCommand]) -
         if found is None:
             return False  # a literal pid, a job, a command substitution: not judged
         name = found.group(1) or found.group(2)
+        if re.search(r"\\\$\{?" + re.escape(name), raw):
+            return False  # written \$PID: expanded when the signal comes, not when the trap is set
         if name == "!":
             if any(c.background for c in before):
                 return False
