@@ -12,7 +12,9 @@ What it does
     ``wait``). A trap does not help when the script then waits on anything but
     the ``wait`` builtin (a server in the foreground, ``tail -f``, ``sleep``):
     bash runs it only once that command has ended. A handler that ignores the
-    signal, only prints or probes with ``kill -0`` passes nothing on. A Procfile
+    signal, only prints or probes with ``kill -0`` passes nothing on. A script
+    that passes the signal on but then ends (one ``wait``, which the signal cuts
+    short) is flagged too: PID 1 ends and the server is killed mid-shutdown. A Procfile
     line that honcho, overmind or hivemind runs in the image is judged by how the
     manager is started: each signals the whole process group of each line. A line
     foreman runs is judged by its own shell: foreman signals only that shell (see
@@ -298,10 +300,31 @@ class SignalsNotForwarded(Check):
             child=$!
             on_term() {
                 kill -TERM "$child" 2>/dev/null
+                wait "$child"
             }
             trap on_term TERM
             wait "$child"
             """}, title="... its handler a function defined after the server is started, the script waiting with wait"),
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
+            #!/bin/bash
+            trap 'kill -TERM $PID' TERM
+            uvicorn app.main:app --host 0.0.0.0 &
+            PID=$!
+            wait $PID
+            """}, expect=["start.sh:3:1 start.sh passes SIGTERM on to uvicorn but does not wait for it after: the "
+                          "script ends, PID 1 with it, and the container stops before uvicorn's graceful shutdown "
+                          "is done"],
+            title="... but a handler that only kills, with one wait: the signal cuts the wait short and the "
+                  "script ends (wait again: `wait $PID; trap - TERM; wait $PID`, or in the handler)"),
+        Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
+            #!/bin/bash
+            trap 'kill -TERM $PID' TERM INT
+            uvicorn app.main:app --host 0.0.0.0 &
+            PID=$!
+            wait $PID
+            trap - TERM INT
+            wait $PID
+            """}, title="... the double-wait idiom: the second wait lets the server finish its shutdown"),
         Example({"Dockerfile": _RUNS_START_SH, "start.sh": """
             #!/bin/bash
             trap 'kill -TERM $PID' TERM
@@ -429,22 +452,35 @@ class SignalsNotForwarded(Check):
                                    f"and {server.name} never receives SIGTERM{measured}{note}",
                                    severity=severity, related=related)
             elif command.shell != "sh -c":
-                if command.background and _forwards_term(project, server.program.path, server.program.span.line):
+                forwards = _forwards_term(project, server.program.path, server.program.span.line) \
+                    if command.background else None
+                if forwards == "waits":
                     continue  # a supervisor script: it traps SIGTERM and passes it to what it started (``&``)
+                if forwards == "ends":
+                    yield self.finding(server.program.path, server.program.span,
+                                       f"{command.shell} passes SIGTERM on to {server.name} but does not wait for "
+                                       f"it after: the script ends, PID 1 with it, and the container stops before "
+                                       f"{server.name}'s graceful shutdown is done{note}", severity=severity,
+                                       related=[Related(start.path, start.span, f"{start.label} runs the script")])
+                    continue
                 yield self.finding(server.program.path, server.program.span,
                                    f"{command.shell} starts {server.name} without `exec`: the script's shell stays "
                                    f"PID 1 and {server.name} never receives SIGTERM{note}", severity=severity,
                                    related=[Related(start.path, start.span, f"{start.label} runs the script")])
 
 
-def _forwards_term(project: Project, path: str, line: int) -> bool:
-    from readycheck.api import UnreadableFile, forwards_term
+def _forwards_term(project: Project, path: str, line: int) -> str | None:
+    """"waits" when the script passes SIGTERM on to the server started on ``line`` and waits for it to
+    end, "ends" when it passes it on but then ends, None when it passes nothing on."""
+    from readycheck.api import UnreadableFile, forwards_term, waits_after_forwarding
 
     source = project.file(path)
     try:
-        return source is not None and forwards_term(source.text, line)
+        if source is None or not forwards_term(source.text, line):
+            return None
+        return "waits" if waits_after_forwarding(source.text, line) else "ends"
     except UnreadableFile:
-        return False
+        return None
 
 
 def _exec_form(project: Project, path: str, line: int) -> Fix | None:

@@ -65,6 +65,7 @@ _WHERE = {
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
     "UnreadableFile": "readycheck.core.sourcefile", "forwards_term": "readycheck.parsers.shell",
+    "waits_after_forwarding": "readycheck.parsers.shell",
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
@@ -147,6 +148,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile, UnreadableFile as UnreadableFile
     from readycheck.parsers.shell import forwards_term as forwards_term
+    from readycheck.parsers.shell import waits_after_forwarding as waits_after_forwarding
     from readycheck.parsers.processmanagers import SIGNALS_PROCESS_GROUP as SIGNALS_PROCESS_GROUP
     from readycheck.parsers.processmanagers import EXECS_PLAIN_LINES as EXECS_PLAIN_LINES
     from readycheck.model.startcommands import (
@@ -174,6 +176,7 @@ __all__ = [
     "cpu_bound_method", "database_access", "forwards_term", "gitignore_spec", "helm_chart_repo", "hit_places", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
     "register_blocking", "release_step", "removal_findings", "repeated_paths", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
+    "waits_after_forwarding",
 ]
 
 

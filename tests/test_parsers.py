@@ -557,3 +557,21 @@ def test_positions_of_a_module_with_lone_carriage_returns(first):
     assert cr.span == lf.span and cr.span.column == 12
     assert [c.span for c in cr.calls] == [c.span for c in lf.calls]
     assert lf.calls[0].span.line == 4
+
+
+@pytest.mark.parametrize("src, line, waits", [
+    (_TRAP + "wait $PID\n", 3, False),  # the signal cuts the one wait short: the script ends, PID 1 with it
+    (_TRAP + "wait $PID\ntrap - TERM\nwait $PID\n", 3, True),  # the double-wait idiom
+    ("trap 'kill -TERM $PID; wait $PID' TERM\nuvicorn app:app &\nPID=$!\nwait $PID\n", 2, True),  # the handler waits
+    ("stop() { kill -TERM \"$PID\"; wait \"$PID\"; }\ntrap stop TERM\nuvicorn app:app &\nPID=$!\nwait\n", 3, True),
+    (_TRAP + "for pid in $PID; do wait \"$pid\"; done\n", 3, True),  # in a loop
+    (_TRAP + "while kill -0 $PID; do sleep 2; done\n", 3, True),
+    ("trap 'kill -TERM $PID; exit 0' TERM\nuvicorn app:app &\nPID=$!\nwait $PID\n", 2, False),  # exits at once
+])
+def test_waits_after_forwarding(src, line, waits):
+    """A script that passes SIGTERM on must then wait for the server to end: the signal cuts its wait short,
+    and a script that ends there ends PID 1, and the server with it, mid-shutdown."""
+    from readycheck.parsers.shell import forwards_term, waits_after_forwarding
+
+    assert forwards_term(src, line)
+    assert waits_after_forwarding(src, line) is waits

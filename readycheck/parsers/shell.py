@@ -318,6 +318,41 @@ def forwards_term(src: str, server_line: int | None = None) -> bool:
     variable in double quotes that is empty when the trap is set (``trap "kill $PID" TERM`` ahead of
     ``PID=$!``: bash expands it then, unless it is written ``\\$PID``) passes nothing on; a ``kill``
     elsewhere in the script does not count."""
+    return _forwarding(src, server_line) is not None
+
+
+def waits_after_forwarding(src: str, server_line: int | None = None) -> bool:
+    """Of a script that passes SIGTERM on (``forwards_term``): whether it then waits for the server to
+    end. The signal cuts its ``wait`` short; once the handler has run, the script goes on after that
+    ``wait``, and if it ends there, PID 1 ends, the container stops and the kernel kills the server
+    before its graceful shutdown is done. It waits when the handler does (``kill -TERM $PID; wait $PID``,
+    also in a function it calls), when a second ``wait`` follows (``wait $PID; trap - TERM; wait $PID``),
+    or when the ``wait`` or ``sleep`` is inside a loop (``while ...; do wait -n; done``)."""
+    found = _forwarding(src, server_line)
+    if found is None:
+        return False
+    run, parked, handler, bodies = found
+    waiting = run[parked]
+    if any(c.argv[:1] == ["wait"] for c in run[parked + 1:]) or waiting.argv[0] == "sleep":
+        return True
+    if _word_before(src, waiting.words[0].start) in ("do", "while", "until"):
+        return True  # the wait is a loop's body or test: it comes round again
+    queue, seen = [handler], set()
+    while queue:  # the handler and every function it calls, each read once
+        for command in parse_commands(queue.pop()):
+            if command.argv[:1] == ["wait"]:
+                return True
+            name = command.argv[0] if command.words else ""
+            if name in bodies and name not in seen:
+                seen.add(name)
+                queue.append(bodies[name][3])
+    return False
+
+
+def _forwarding(src: str, server_line: int | None
+                ) -> tuple[list[SimpleCommand], int, str, dict[str, tuple[int, int, int, str]]] | None:
+    """(the commands as they run, the index of the wait the script parks in, the handler of the TERM trap
+    in force there, the script's functions) when the script forwards SIGTERM (``forwards_term``)."""
     commands = parse_commands(src)
     bodies = _function_bodies(src)
     run = _as_run(src, commands, bodies)
@@ -327,30 +362,30 @@ def forwards_term(src: str, server_line: int | None = None) -> bool:
         start = next((i for i, c in enumerate(run) if c.background and
                       any(bisect.bisect_left(newlines, w.start) + 1 == server_line for w in c.words)), -1)
         if start < 0:
-            return False
+            return None
     parked = next((i for i in range(start + 1, len(run)) if run[i].words and not run[i].background
                    and _cut_short(run[i].argv)), None)
     if parked is None:
-        return False  # no wait after the server's start: the script ends, or stays in what never returns
+        return None  # no wait after the server's start: the script ends, or stays in what never returns
     previous: SimpleCommand | None = None
     for command in run[start + 1:parked]:
         before, previous = previous, command
         if command.words and not command.background and not _returns_soon(src, command, before, bodies):
-            return False  # a foreground command that can block: the trap waits for it
+            return None  # a foreground command that can block: the trap waits for it
     traps = [(c, at) for c, at in map(_trap_of, run[:parked]) if at]
     term = [(c, at) for c, at in traps if _TERM_NAMES & {n.upper() for n in c.argv[at + 1:]}]
     if not term:
-        return False
+        return None
     trap, at = term[-1]  # the trap in force while the script waits
     if not _signals_a_process(trap.argv[at], bodies):
         exits = [c for c in parse_commands(trap.argv[at]) if c.argv[:1] == ["exit"]]
         on_exit = [(c, i) for c, i in traps if {n.upper() for n in c.argv[i + 1:]} & {"EXIT", "0"}]
         if not (exits and on_exit and _signals_a_process(on_exit[-1][0].argv[on_exit[-1][1]], bodies)):
-            return False  # ``trap 'exit 0' TERM`` with ``trap 'kill $(jobs -p)' EXIT`` passes it on too
+            return None  # ``trap 'exit 0' TERM`` with ``trap 'kill $(jobs -p)' EXIT`` passes it on too
     if trap.words[at].raw.startswith('"') and _expanded_empty(trap.words[at].raw, trap.argv[at], trap.start,
                                                               commands):
-        return False
-    return True
+        return None
+    return run, parked, trap.argv[at], bodies
 
 
 def _trap_of(command: SimpleCommand) -> tuple[SimpleCommand, int]:
