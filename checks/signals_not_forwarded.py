@@ -470,15 +470,13 @@ class SignalsNotForwarded(Check):
 
 
 def _forwards_term(project: Project, path: str, line: int) -> str | None:
-    """"waits" when the script passes SIGTERM on to the server started on ``line`` and waits for it to
-    end, "ends" when it passes it on but then ends, None when it passes nothing on."""
-    from readycheck.api import UnreadableFile, forwards_term, waits_after_forwarding
+    """What the script does with SIGTERM for the server it starts on ``line`` (``api.forwarding``):
+    "waits", "ends", or None (passes nothing on, or cannot be read)."""
+    from readycheck.api import UnreadableFile, forwarding
 
     source = project.file(path)
     try:
-        if source is None or not forwards_term(source.text, line):
-            return None
-        return "waits" if waits_after_forwarding(source.text, line) else "ends"
+        return forwarding(source.text, line) if source is not None else None
     except UnreadableFile:
         return None
 

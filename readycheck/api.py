@@ -64,8 +64,8 @@ _WHERE = {
     "ALEMBIC_HEAD": "readycheck.core.migration_examples", "ALEMBIC_BODY_LINE": "readycheck.core.migration_examples",
     "Project": "readycheck.model.project", "PythonIndex": "readycheck.model.project",
     "FileKind": "readycheck.core.sourcefile", "SourceFile": "readycheck.core.sourcefile",
-    "UnreadableFile": "readycheck.core.sourcefile", "forwards_term": "readycheck.parsers.shell",
-    "waits_after_forwarding": "readycheck.parsers.shell",
+    "UnreadableFile": "readycheck.core.sourcefile", "forwards_term": "readycheck.parsers.sigterm",
+    "forwarding": "readycheck.parsers.sigterm",
     "is_auxiliary_path": "readycheck.knowledge.environments", "is_development_path": "readycheck.knowledge.environments",
     "classify_environment": "readycheck.knowledge.environments", "Environment": "readycheck.knowledge.environments",
     "Command": "readycheck.model.startcommands", "Server": "readycheck.model.startcommands",
@@ -147,8 +147,7 @@ if TYPE_CHECKING:  # what type checkers see: the real classes and functions, eac
         is_auxiliary_path as is_auxiliary_path, is_development_path as is_development_path,
     )
     from readycheck.core.sourcefile import FileKind as FileKind, SourceFile as SourceFile, UnreadableFile as UnreadableFile
-    from readycheck.parsers.shell import forwards_term as forwards_term
-    from readycheck.parsers.shell import waits_after_forwarding as waits_after_forwarding
+    from readycheck.parsers.sigterm import forwarding as forwarding, forwards_term as forwards_term
     from readycheck.parsers.processmanagers import SIGNALS_PROCESS_GROUP as SIGNALS_PROCESS_GROUP
     from readycheck.parsers.processmanagers import EXECS_PLAIN_LINES as EXECS_PLAIN_LINES
     from readycheck.model.startcommands import (
@@ -173,10 +172,9 @@ __all__ = [
     "Stage", "StartCommand", "Step", "TIANGOLO_FROM", "Token", "UNKNOWN_SEGMENT", "URL_DATABASES", "URL_DRIVER_PACKAGES", "UnreadableFile", "Unresolved", "Value",
     "WebModel", "WebObject", "alembic_repo", "blocking_callable", "blocking_function", "blocking_method",
     "cached_after", "call_label", "canonicalize_name", "catches_database_error", "classify_environment", "click_cli_repo", "cpu_bound_function",
-    "cpu_bound_method", "database_access", "forwards_term", "gitignore_spec", "helm_chart_repo", "hit_places", "image_shell", "install_arguments", "install_command",
+    "cpu_bound_method", "database_access", "forwarding", "forwards_term", "gitignore_spec", "helm_chart_repo", "hit_places", "image_shell", "install_arguments", "install_command",
     "is_auxiliary_path", "is_database_image", "is_development_path", "is_health_path", "parse_image_ref", "python_m_app_repo",
     "register_blocking", "release_step", "removal_findings", "repeated_paths", "runs_once", "shell_execs_last", "sql_repo", "supervisord_repo", "tiangolo_repo", "type_name",
-    "waits_after_forwarding",
 ]
 
 

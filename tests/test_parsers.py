@@ -540,7 +540,7 @@ _TRAP = "#!/bin/bash\ntrap 'kill -TERM $PID' TERM\nuvicorn app:app &\nPID=$!\n"
 def test_forwards_term(src, line, forwards):
     """A supervisor script passes SIGTERM on only when its TERM trap's handler signals a process with kill
     and the script then waits on the wait builtin, which the signal cuts short."""
-    from readycheck.parsers.shell import forwards_term
+    from readycheck.parsers.sigterm import forwards_term
 
     assert forwards_term(src, line) is forwards
 
@@ -568,10 +568,9 @@ def test_positions_of_a_module_with_lone_carriage_returns(first):
     (_TRAP + "while kill -0 $PID; do sleep 2; done\n", 3, True),
     ("trap 'kill -TERM $PID; exit 0' TERM\nuvicorn app:app &\nPID=$!\nwait $PID\n", 2, False),  # exits at once
 ])
-def test_waits_after_forwarding(src, line, waits):
+def test_forwarding_waits_or_ends(src, line, waits):
     """A script that passes SIGTERM on must then wait for the server to end: the signal cuts its wait short,
     and a script that ends there ends PID 1, and the server with it, mid-shutdown."""
-    from readycheck.parsers.shell import forwards_term, waits_after_forwarding
+    from readycheck.parsers.sigterm import forwarding
 
-    assert forwards_term(src, line)
-    assert waits_after_forwarding(src, line) is waits
+    assert forwarding(src, line) == ("waits" if waits else "ends")
